@@ -1,0 +1,24 @@
+export { ScrubError, ERROR_CODES, type ErrorCode, type ErrorContext } from './errors.js';
+export { ROLES, recordJsonSchema, checkRecord, type Role, type Turn, type ConversationRecord, type RecordSource } from './record.js';
+export { StageReport, sortKeys, type ReportMessage } from './report.js';
+export { Ledger, type LedgerEntry, type LedgerJSON, type StageCounts, type InputFileCounts, type LedgerSink } from './ledger.js';
+export {
+  defineStage,
+  mapStage,
+  filterStage,
+  StageRegistry,
+  type Stage,
+  type StageDefinition,
+  type StageContext,
+  type StageEnv,
+  type FitPass,
+  type JsonSchema,
+  type ShardSpec,
+  type Logger,
+} from './stage.js';
+export { runPipeline, splitSegments, writeAtomic, listStateFiles, type PlannedStep, type RunPipelineOptions, type RunPipelineResult, type StageRunReport } from './runner.js';
+export { LineSplitter, NdjsonFileWriter, readNdjsonBatches, type LineSplitterOptions } from './lines.js';
+export { sha256, stableStringify, fnv1a32, hash52, mulberry32, seededRandom } from './hash.js';
+export { checkOptions, assertOptions, closest, type OptionProblem } from './options.js';
+export type { CommandIO, CommandDefinition, RunManifest, RunReport, ScrublinePlugin } from './plugin.js';
+export { detectors, type PiiSpan, type Detector, type DetectorDefinition, type DetectContext } from './detector.js';

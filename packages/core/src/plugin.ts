@@ -1,0 +1,57 @@
+import type { LedgerJSON } from './ledger.js';
+import type { StageRunReport } from './runner.js';
+import type { StageDefinition } from './stage.js';
+
+/** What a command gets: explicit streams, so commands are testable in-process. */
+export interface CommandIO {
+  argv: string[];
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** The rules folder the CLI resolved (repository `rules/` unless --rules-dir). */
+  rulesDir: string;
+}
+
+export interface CommandDefinition {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Full help text, with examples. */
+  help: string;
+  /** Returns the exit code (see the CLI README for the table). */
+  run(io: CommandIO): Promise<number>;
+}
+
+export interface RunManifest {
+  tool: { name: 'scrubline'; version: string };
+  startedAt: string;
+  finishedAt: string;
+  configHash: string;
+  config?: unknown;
+  seed: string;
+  shard: { index: number; count: number };
+  phases: { total: number; run: number[] };
+  inputs: { path: string; bytes: number; sha256: string }[];
+  outputs: { path: string; bytes: number; sha256: string; records: number }[];
+  counts: { input: number; inputQuarantined: number; added: number; dropped: number; quarantined: number; output: number };
+  timings: { totalMs: number; stages: { id: string; ms: number }[] };
+}
+
+/** The machine-readable run report: manifest, ledger and every stage's report. */
+export interface RunReport {
+  manifest: RunManifest;
+  ledger: LedgerJSON;
+  stages: StageRunReport[];
+  warnings: string[];
+}
+
+/** A package's contribution to the CLI: stages (each also a filter command), extra commands, report renderers. */
+export interface ScrublinePlugin {
+  name: string;
+  stages?: StageDefinition[];
+  commands?: CommandDefinition[];
+  /** Renders a self-contained HTML page from a run report (the CLI writes it when `output.html` is set). */
+  renderHtml?(report: RunReport): string;
+}

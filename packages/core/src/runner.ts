@@ -1,0 +1,288 @@
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ScrubError } from './errors.js';
+import { Ledger, type LedgerJSON } from './ledger.js';
+import { NdjsonFileWriter, readNdjsonBatches } from './lines.js';
+import type { ConversationRecord } from './record.js';
+import { StageReport } from './report.js';
+import type { Logger, ShardSpec, Stage, StageContext, StageDefinition, StageEnv } from './stage.js';
+
+export interface PlannedStep {
+  id: string;
+  use: string;
+  definition: StageDefinition;
+  options: unknown;
+}
+
+export interface StageRunReport {
+  id: string;
+  use: string;
+  counters: Record<string, number>;
+  samples: Record<string, unknown[]>;
+  messages: unknown[];
+  summary?: unknown;
+  ms: number;
+}
+
+export interface RunPipelineOptions {
+  steps: PlannedStep[];
+  /** Phase-0 input as batches; reading errors go to the ledger by the reader. */
+  source: () => AsyncIterable<ConversationRecord[]>;
+  /** Receives the final batches (only in the last phase). */
+  sink: (batches: AsyncIterable<ConversationRecord[]>) => Promise<void>;
+  ledger: Ledger;
+  seed: string;
+  shard?: ShardSpec;
+  baseDir: string;
+  rulesDir: string;
+  log: Logger;
+  /**
+   * Folder for spill files and fit states. For a one-machine run, a private temp
+   * folder (removed afterwards); for a sharded run, a folder every shard can read.
+   */
+  workDir: string;
+  /** `all` runs every phase in this process (one shard only, or no global stage). */
+  phase?: number | 'all';
+  /** Called with the number of records leaving the pipeline (for progress). */
+  onOutput?: (n: number) => void;
+}
+
+export interface RunPipelineResult {
+  /** True when this call wrote the final output. */
+  final: boolean;
+  phases: number;
+  phasesRun: number[];
+  stages: StageRunReport[];
+}
+
+interface Active {
+  step: PlannedStep;
+  stage: Stage;
+  report: StageReport;
+  ctx: StageContext;
+  ms: number;
+}
+
+/** Number of phases: one, plus one per global (fit) stage, known only after creation. */
+export function splitSegments<T extends { fit?: unknown }>(stages: T[]): { global: T | null; rest: T[] }[] {
+  const segments: { global: T | null; rest: T[] }[] = [{ global: null, rest: [] }];
+  for (const s of stages) {
+    if (s.fit) segments.push({ global: s, rest: [] });
+    else segments[segments.length - 1].rest.push(s);
+  }
+  return segments;
+}
+
+/**
+ * Runs a pipeline as phases split at global stages:
+ *   phase 0: input → stages before the first global stage → fit(G1) + spill
+ *   phase k: spill → G_k.apply (with the merged states of all shards) → … → fit(G_k+1) + spill
+ *   last:    … → sink
+ * Spilling keeps memory flat; fit states are statistics exchanged through JSON
+ * files, so the same code runs one shard in one process or N shards as a
+ * scheduler's job array (each phase after all shards finished the previous one).
+ */
+export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineResult> {
+  const shard = o.shard ?? { index: 0, count: 1 };
+  const ledger = o.ledger;
+  const actives: Active[] = [];
+  for (const step of o.steps) actives.push(await createActive(step, o, shard, ledger));
+  const segments = splitSegments(actives.map((a) => ({ a, fit: a.stage.fit })));
+  const phases = segments.length;
+  const phase = o.phase ?? 'all';
+  if (phase === 'all' && shard.count > 1 && phases > 1) {
+    throw new ScrubError('SCRUB_SHARD_INVALID', `this pipeline has ${phases - 1} global stage(s): a sharded run must run its ${phases} phases one by one`, {
+      hint: `run --phase 0 … --phase ${phases - 1} on every shard, each phase after all shards finished the one before`,
+    });
+  }
+  if (phase !== 'all' && (!Number.isInteger(phase) || phase < 0 || phase >= phases)) {
+    throw new ScrubError('SCRUB_SHARD_INVALID', `phase ${phase} does not exist; this pipeline has phases 0..${phases - 1}`);
+  }
+  const toRun = phase === 'all' ? [...Array(phases).keys()] : [phase];
+  const tag = `shard-${shard.index}-of-${shard.count}`;
+  const spillPath = (p: number) => join(o.workDir, 'spill', `phase-${p}`, `${tag}.ndjson`);
+  const statePath = (stageId: string, s: number) => join(o.workDir, 'state', safe(stageId), `shard-${s}-of-${shard.count}.json`);
+  const carryPath = (p: number) => join(o.workDir, 'carry', `phase-${p}`, `${tag}.json`);
+
+  try {
+    for (const p of toRun) {
+      const seg = segments[p];
+      // Carry the ledger and stage reports of earlier phases of this shard when they ran in another process.
+      if (phase !== 'all' && p > 0) await restoreCarry(carryPath(p - 1), ledger, actives);
+      if (seg.global) {
+        const g = seg.global.a;
+        let states: unknown[];
+        if (phase === 'all') states = [JSON.parse(JSON.stringify(await g.stage.fit!.state()))];
+        else states = await readStates(g.step.id, shard.count, statePath);
+        await g.stage.fit!.load(states);
+      }
+      const chainStages = [...(seg.global ? [seg.global.a] : []), ...seg.rest.map((x) => x.a)];
+      const input = p === 0 ? o.source() : readNdjsonBatches(spillPath(p));
+      const out = chain(input, chainStages, ledger);
+      if (p === phases - 1) {
+        await o.sink(countOutput(out, ledger, o.onOutput));
+      } else {
+        const next = segments[p + 1].global!.a;
+        await mkdir(join(o.workDir, 'spill', `phase-${p + 1}`), { recursive: true });
+        const spill = new NdjsonFileWriter(spillPath(p + 1));
+        try {
+          for await (const b of out) {
+            await next.stage.fit!.observe(b);
+            await spill.write(b);
+          }
+        } finally {
+          await spill.close();
+        }
+        if (phase !== 'all') {
+          await writeAtomic(statePath(next.step.id, shard.index), JSON.stringify(await next.stage.fit!.state()));
+          await writeAtomic(carryPath(p), JSON.stringify({ ledger: ledger.toJSON(), reports: actives.map(reportOf) }));
+        }
+      }
+      if (p > 0 && phase === 'all') await rm(spillPath(p), { force: true });
+    }
+  } finally {
+    for (const a of actives) await a.stage.close?.();
+  }
+  return {
+    final: toRun.includes(phases - 1),
+    phases,
+    phasesRun: toRun,
+    stages: actives.map(reportOf),
+  };
+}
+
+function reportOf(a: Active): StageRunReport {
+  const r = a.report.toJSON();
+  return { id: a.step.id, use: a.step.use, ...r, summary: a.stage.summary?.(), ms: Math.round(a.ms) };
+}
+
+async function restoreCarry(path: string, ledger: Ledger, actives: Active[]): Promise<void> {
+  let json: { ledger: LedgerJSON; reports: StageRunReport[] };
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new ScrubError('SCRUB_SHARD_STATE_MISSING', 'the previous phase of this shard left no ledger', { file: path, hint: 'run the phases in order' }, { cause: e });
+  }
+  const prev = Ledger.fromJSON(json.ledger);
+  // replace counts wholesale: the carry is the truth up to the previous phase
+  ledger.inputRecords = prev.inputRecords;
+  Object.assign(ledger.inputQuarantined, prev.inputQuarantined);
+  for (const [k, v] of prev.files) ledger.files.set(k, v);
+  for (const [k, v] of prev.stages) ledger.stages.set(k, v);
+  for (const r of json.reports) {
+    const a = actives.find((x) => x.step.id === r.id);
+    if (!a) continue;
+    for (const [k, v] of Object.entries(r.counters)) a.report.count(k, v);
+    for (const [k, list] of Object.entries(r.samples)) for (const s of list) a.report.sample(k, s);
+    a.ms += r.ms;
+  }
+}
+
+async function readStates(stageId: string, count: number, statePath: (id: string, s: number) => string): Promise<unknown[]> {
+  const states: unknown[] = [];
+  for (let s = 0; s < count; s++) {
+    const path = statePath(stageId, s);
+    try {
+      states.push(JSON.parse(await readFile(path, 'utf8')));
+    } catch (e) {
+      throw new ScrubError('SCRUB_SHARD_STATE_MISSING', `fit state of stage ${stageId} from shard ${s} is missing`, {
+        file: path,
+        stage: stageId,
+        hint: 'every shard must finish the previous phase first',
+      }, { cause: e });
+    }
+  }
+  return states;
+}
+
+async function createActive(step: PlannedStep, o: RunPipelineOptions, shard: ShardSpec, ledger: Ledger): Promise<Active> {
+  const env: StageEnv = { stageId: step.id, seed: o.seed, shard, baseDir: o.baseDir, rulesDir: o.rulesDir, log: o.log };
+  let stage: Stage;
+  try {
+    stage = await step.definition.create(step.options, env);
+  } catch (e) {
+    throw ScrubError.from(e, 'SCRUB_CONFIG_INVALID', { stage: step.id });
+  }
+  const report = new StageReport();
+  ledger.stage(step.id);
+  const ctx: StageContext = {
+    stageId: step.id,
+    seed: o.seed,
+    shard,
+    report,
+    log: o.log,
+    drop: (record, reason, detail) => ledger.drop(step.id, record, reason, detail),
+    quarantine: (record, error) => ledger.quarantine(step.id, record, ScrubError.from(error, 'SCRUB_STAGE_FAILED', { stage: step.id, record: record.id })),
+  };
+  return { step, stage, report, ctx, ms: 0 };
+}
+
+async function* countOutput(out: AsyncIterable<ConversationRecord[]>, ledger: Ledger, onOutput?: (n: number) => void) {
+  for await (const b of out) {
+    ledger.outputRecords += b.length;
+    onOutput?.(b.length);
+    yield b;
+  }
+}
+
+async function* chain(input: AsyncIterable<ConversationRecord[]>, stages: Active[], ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
+  for await (const batch of input) {
+    let b = batch;
+    for (let i = 0; i < stages.length && b.length > 0; i++) b = await applyOne(stages[i], b, ledger, false);
+    if (b.length > 0) yield b;
+  }
+  for (let i = 0; i < stages.length; i++) {
+    if (!stages[i].stage.flush) continue;
+    let b = await applyOne(stages[i], [], ledger, true);
+    for (let j = i + 1; j < stages.length && b.length > 0; j++) b = await applyOne(stages[j], b, ledger, false);
+    if (b.length > 0) yield b;
+  }
+}
+
+function sumValues(o: Record<string, number>): number {
+  let n = 0;
+  for (const k in o) n += o[k];
+  return n;
+}
+
+async function applyOne(a: Active, batch: ConversationRecord[], ledger: Ledger, flush: boolean): Promise<ConversationRecord[]> {
+  const counts = ledger.stage(a.step.id);
+  const n = batch.length;
+  const before = sumValues(counts.dropped) + sumValues(counts.quarantined);
+  const t0 = performance.now();
+  let out: ConversationRecord[];
+  try {
+    out = flush ? await a.stage.flush!(a.ctx) : await a.stage.apply(batch, a.ctx);
+  } catch (e) {
+    throw ScrubError.from(e, 'SCRUB_STAGE_FAILED', { stage: a.step.id });
+  }
+  a.ms += performance.now() - t0;
+  if (!Array.isArray(out)) throw new ScrubError('SCRUB_STAGE_FAILED', `stage ${a.step.id} returned no array`, { stage: a.step.id });
+  const removed = sumValues(counts.dropped) + sumValues(counts.quarantined) - before;
+  const added = out.length - (n - removed);
+  if (added < 0) {
+    throw new ScrubError('SCRUB_STAGE_LOST_RECORDS', `stage ${a.step.id} lost ${-added} record(s) without dropping or quarantining them`, { stage: a.step.id });
+  }
+  counts.in += n;
+  counts.added += added;
+  counts.out += out.length;
+  return out;
+}
+
+export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.slice(0, Math.max(path.lastIndexOf('/'), 0)) || '.';
+  await mkdir(dir, { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+function safe(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** Lists shard state files of a stage (for tools that merge by hand). */
+export async function listStateFiles(workDir: string, stageId: string): Promise<string[]> {
+  const dir = join(workDir, 'state', safe(stageId));
+  return (await readdir(dir)).sort().map((f) => join(dir, f));
+}

@@ -1,0 +1,135 @@
+import type { ScrubError } from './errors.js';
+import type { ConversationRecord } from './record.js';
+import type { StageReport } from './report.js';
+
+/** JSON Schema object (ajv 8). Options schemas should set `additionalProperties: false`. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface ShardSpec {
+  /** 0-based index of this shard. */
+  index: number;
+  /** Number of shards. */
+  count: number;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** What a stage factory gets besides its options. */
+export interface StageEnv {
+  /** Unique id of this step in the pipeline (its `id:` or its stage name, `#2` for repeats). */
+  stageId: string;
+  /** Run seed (string): derive every random choice from it. */
+  seed: string;
+  shard: ShardSpec;
+  /** Folder that relative paths in options resolve against (the pipeline file's folder, or the cwd). */
+  baseDir: string;
+  /** The repository's or the user's `rules/` folder. */
+  rulesDir: string;
+  log: Logger;
+}
+
+/** What `apply` gets with each batch. */
+export interface StageContext {
+  readonly stageId: string;
+  readonly seed: string;
+  readonly shard: ShardSpec;
+  readonly report: StageReport;
+  /** The record leaves the pipeline here, for `reason` (a short stable slug, e.g. `duplicate`). */
+  drop(record: ConversationRecord, reason: string, detail?: Record<string, unknown>): void;
+  /** The record is broken in a way this stage cannot handle; it goes to the quarantine file. */
+  quarantine(record: ConversationRecord, error: ScrubError): void;
+  log: Logger;
+}
+
+/**
+ * A global stage's first pass. The runner feeds every record of the corpus
+ * (of this shard) to `observe`, then collects `state()` from every shard and
+ * calls `load(states)` once before the first `apply`. State is statistics
+ * (counts, hashes, signatures), never whole records, and must be JSON.
+ */
+export interface FitPass<S = unknown> {
+  observe(batch: readonly ConversationRecord[]): void | Promise<void>;
+  state(): S | Promise<S>;
+  load(states: S[]): void | Promise<void>;
+}
+
+export interface Stage {
+  fit?: FitPass;
+  /**
+   * Pure over a batch: returns the records that go on (possibly changed, possibly
+   * more than came in, for oversampling and augmentation). Each record that does
+   * not go on must be passed to `ctx.drop` or `ctx.quarantine`; the runner checks.
+   */
+  apply(batch: ConversationRecord[], ctx: StageContext): ConversationRecord[] | Promise<ConversationRecord[]>;
+  /** Records held back until the end of input (rare). */
+  flush?(ctx: StageContext): ConversationRecord[] | Promise<ConversationRecord[]>;
+  /** Stage-specific summary for the run report (JSON). */
+  summary?(): unknown;
+  close?(): void | Promise<void>;
+}
+
+export interface StageDefinition<O = any> {
+  /** CLI filter command name when it differs from `name` (e.g. stage `pii`, command `scrub`). */
+  command?: string;
+  /** Name used in `use:` and as the CLI filter command. */
+  name: string;
+  /** One line for `--help`. */
+  description: string;
+  optionsSchema: JsonSchema;
+  /** Example options for help texts. */
+  example?: O;
+  create(options: O, env: StageEnv): Stage | Promise<Stage>;
+}
+
+/** Identity helper that keeps option types. */
+export function defineStage<O>(definition: StageDefinition<O>): StageDefinition<O> {
+  return definition;
+}
+
+/** Map helper: a stage that changes each record and keeps them all. */
+export function mapStage(fn: (record: ConversationRecord, ctx: StageContext) => ConversationRecord): Stage['apply'] {
+  return (batch, ctx) => {
+    for (let i = 0; i < batch.length; i++) batch[i] = fn(batch[i], ctx);
+    return batch;
+  };
+}
+
+/** Filter helper: `keep` returns true, or a drop reason. */
+export function filterStage(keep: (record: ConversationRecord, ctx: StageContext) => true | string): Stage['apply'] {
+  return (batch, ctx) => {
+    const out: ConversationRecord[] = [];
+    for (const r of batch) {
+      const verdict = keep(r, ctx);
+      if (verdict === true) out.push(r);
+      else ctx.drop(r, verdict);
+    }
+    return out;
+  };
+}
+
+export class StageRegistry {
+  private readonly byName = new Map<string, StageDefinition>();
+
+  register(...defs: StageDefinition[]): this {
+    for (const d of defs) {
+      if (this.byName.has(d.name)) throw new Error(`stage ${d.name} registered twice`);
+      this.byName.set(d.name, d);
+    }
+    return this;
+  }
+
+  get(name: string): StageDefinition | undefined {
+    return this.byName.get(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  all(): StageDefinition[] {
+    return this.names().map((n) => this.byName.get(n)!);
+  }
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+import { readdirSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+// Tests import workspace packages from source, so they run without a build.
+const root = fileURLToPath(new URL('.', import.meta.url));
+const alias: Record<string, string> = {};
+for (const dir of readdirSync(join(root, 'packages'))) {
+  const entry = join(root, 'packages', dir, 'src', 'index.ts');
+  if (existsSync(entry)) alias[`@scrubline/${dir}`] = entry;
+}
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});

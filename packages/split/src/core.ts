@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { stableStringify, type ConversationRecord } from '@scrubline/core';
+
+export type SplitName = 'train' | 'validation' | 'test';
+export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
+
+export interface SplitRatios {
+  train: number;
+  validation: number;
+  test: number;
+}
+
+/** Label key of records without a label (their own stratum). */
+export const NO_LABEL = '(none)';
+
+/**
+ * Value at a dotted path from the record root: `labels.satisfaction`, `meta.customerId`, `id`.
+ * Returns undefined when any step is missing.
+ */
+export function getPath(record: unknown, path: string): unknown {
+  let v: unknown = record;
+  for (const part of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+/** The stratum key of a label value: strings and numbers as text, objects as stable JSON, missing as `(none)`. */
+export function labelKey(value: unknown): string {
+  if (value === undefined || value === null || value === '') return NO_LABEL;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return stableStringify(value);
+}
+
+/** Sorts label keys numerically when both are numbers, else by code unit. */
+export function compareLabels(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return na - nb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The split a record was given by the split stage (undefined when it was not split). */
+export function splitOf(record: ConversationRecord): string | undefined {
+  const s = record.meta?.split;
+  return typeof s === 'string' ? s : undefined;
+}
+
+/** True only for records the split stage put in `train`: the only ones balance and augment may touch. */
+export function isTrain(record: ConversationRecord): boolean {
+  return splitOf(record) === 'train';
+}
+
+/**
+ * Group hash: 64 bits of SHA-256 of the group key, so the fit state holds no
+ * customer id in the clear. Collisions (≈3e-8 at 1e6 groups) only merge two
+ * groups, which keeps them in one split: never a leak.
+ */
+export function groupHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+/**
+ * Fit state of the split stage: for each group (by hash), the number of its
+ * records per label. JSON; shards merge by adding counts.
+ */
+export interface SplitState {
+  v: 1;
+  groups: Record<string, Record<string, number>>;
+}
+
+export function emptySplitState(): SplitState {
+  return { v: 1, groups: Object.create(null) };
+}
+
+export function observeRecord(state: SplitState, gHash: string, label: string): void {
+  const g = (state.groups[gHash] ??= Object.create(null) as Record<string, number>);
+  g[label] = (g[label] ?? 0) + 1;
+}
+
+export function mergeSplitStates(states: SplitState[]): SplitState {
+  const out = emptySplitState();
+  for (const s of states) {
+    for (const [g, labels] of Object.entries(s.groups)) {
+      const t = (out.groups[g] ??= Object.create(null) as Record<string, number>);
+      for (const [l, n] of Object.entries(labels)) t[l] = (t[l] ?? 0) + n;
+    }
+  }
+  return out;
+}
+
+export function normaliseRatios(r: SplitRatios): SplitRatios {
+  const sum = r.train + r.validation + r.test;
+  if (!(sum > 0)) throw new RangeError('split ratios must add up to more than 0');
+  return { train: r.train / sum, validation: r.validation / sum, test: r.test / sum };
+}
+
+export interface SplitPlanStats {
+  groups: number;
+  records: number;
+  /** Per split: records, groups and records per label. */
+  splits: Record<SplitName, { records: number; groups: number; labels: Record<string, number> }>;
+  /** Per label: records in the corpus. */
+  labels: Record<string, number>;
+}
+
+export interface SplitPlan {
+  assignment: Map<string, SplitName>;
+  stats: SplitPlanStats;
+}
+
+/**
+ * Assigns every group to a split, stratified by the group's dominant label
+ * (most records; ties to the lowest label). Within a stratum, groups are taken
+ * largest first, ties in an order drawn from the seed, and each goes to the
+ * split furthest below its target share of the stratum's records. The result
+ * depends only on the merged state, the ratios and the seed, never on shard
+ * layout or input order.
+ */
+export function planSplit(state: SplitState, ratiosIn: SplitRatios, seed: string, stratify = true): SplitPlan {
+  const ratios = normaliseRatios(ratiosIn);
+  const strata = new Map<string, { hash: string; size: number; rank: string }[]>();
+  const labelTotals: Record<string, number> = Object.create(null);
+  let records = 0;
+  for (const g of Object.keys(state.groups)) {
+    const labels = state.groups[g];
+    let size = 0;
+    let top = '';
+    let topN = -1;
+    for (const l of Object.keys(labels).sort(compareLabels)) {
+      const n = labels[l];
+      size += n;
+      labelTotals[l] = (labelTotals[l] ?? 0) + n;
+      if (n > topN) {
+        top = l;
+        topN = n;
+      }
+    }
+    records += size;
+    const stratum = stratify ? top : '*';
+    let list = strata.get(stratum);
+    if (!list) strata.set(stratum, (list = []));
+    list.push({ hash: g, size, rank: createHash('sha256').update(`${seed}\u0000split\u0000${g}`).digest('hex') });
+  }
+  const assignment = new Map<string, SplitName>();
+  const splits = Object.fromEntries(SPLIT_NAMES.map((s) => [s, { records: 0, groups: 0, labels: Object.create(null) as Record<string, number> }])) as SplitPlanStats['splits'];
+  for (const stratum of [...strata.keys()].sort(compareLabels)) {
+    const list = strata.get(stratum)!;
+    list.sort((a, b) => b.size - a.size || (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
+    const assigned: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+    let total = 0;
+    for (const g of list) {
+      total += g.size;
+      let best: SplitName = 'train';
+      let bestDeficit = -Infinity;
+      for (const s of SPLIT_NAMES) {
+        if (ratios[s] <= 0) continue;
+        const deficit = ratios[s] * total - assigned[s];
+        if (deficit > bestDeficit + 1e-9) {
+          best = s;
+          bestDeficit = deficit;
+        }
+      }
+      assigned[best] += g.size;
+      assignment.set(g.hash, best);
+      const st = splits[best];
+      st.records += g.size;
+      st.groups++;
+      for (const [l, n] of Object.entries(state.groups[g.hash])) st.labels[l] = (st.labels[l] ?? 0) + n;
+    }
+  }
+  for (const s of SPLIT_NAMES) splits[s].labels = sortLabelRecord(splits[s].labels);
+  return { assignment, stats: { groups: assignment.size, records, splits, labels: sortLabelRecord(labelTotals) } };
+}
+
+export function sortLabelRecord<T>(o: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort(compareLabels)) out[k] = o[k];
+  return out;
+}

@@ -1,0 +1,116 @@
+import { defineStage, ScrubError, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
+import {
+  emptySplitState,
+  getPath,
+  groupHash,
+  labelKey,
+  mergeSplitStates,
+  observeRecord,
+  planSplit,
+  type SplitName,
+  type SplitPlan,
+  type SplitRatios,
+  type SplitState,
+} from './core.js';
+
+export * from './core.js';
+
+export interface SplitOptions {
+  /** Shares of train / validation / test; normalised to sum to 1. */
+  ratios: SplitRatios;
+  /** Dotted path of the label to stratify by, from the record root. */
+  labelPath: string;
+  /** Dotted path of the group key (customer, session family); records of one group share a split. */
+  groupPath: string;
+  /** Stratify by label (true) or only by group (false). */
+  stratify: boolean;
+  /** Extra text mixed into the seed, to draw a different split with the same run seed. */
+  salt: string;
+}
+
+export const splitStage = defineStage<SplitOptions>({
+  name: 'split',
+  description: 'Assign meta.split = train|validation|test by ratio, stratified by label, grouped by customer, deterministic from the seed (global: one fit pass).',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ratios: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          train: { type: 'number', minimum: 0, default: 0.8 },
+          validation: { type: 'number', minimum: 0, default: 0.1 },
+          test: { type: 'number', minimum: 0, default: 0.1 },
+        },
+        default: {},
+      },
+      labelPath: { type: 'string', minLength: 1, default: 'labels.satisfaction' },
+      groupPath: { type: 'string', minLength: 1, default: 'id' },
+      stratify: { type: 'boolean', default: true },
+      salt: { type: 'string', default: '' },
+    },
+  },
+  example: { ratios: { train: 0.8, validation: 0.1, test: 0.1 }, labelPath: 'labels.satisfaction', groupPath: 'meta.customerId', stratify: true, salt: '' },
+  create: (o, env) => createSplit(o, env.seed),
+});
+
+/** Group key of a record: the value at groupPath, or the record id when it is missing. */
+function groupKeyOf(record: ConversationRecord, groupPath: string): { key: string; missing: boolean } {
+  const v = getPath(record, groupPath);
+  if (v === undefined || v === null || v === '') return { key: `id\u0000${record.id}`, missing: true };
+  return { key: `g\u0000${typeof v === 'string' ? v : JSON.stringify(v)}`, missing: false };
+}
+
+export function createSplit(o: SplitOptions, seed: string): Stage {
+  const ratios: SplitRatios = { ...{ train: 0.8, validation: 0.1, test: 0.1 }, ...o.ratios };
+  if (!(ratios.train + ratios.validation + ratios.test > 0)) {
+    throw new ScrubError('SCRUB_CONFIG_INVALID', 'split ratios must add up to more than 0', { field: 'ratios' });
+  }
+  const runSeed = o.salt ? `${seed}\u0000${o.salt}` : seed;
+  const local = emptySplitState();
+  let plan: SplitPlan | null = null;
+  const emitted: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+  return {
+    fit: {
+      observe: (batch) => {
+        for (const r of batch) observeRecord(local, groupHash(groupKeyOf(r, o.groupPath).key), labelKey(getPath(r, o.labelPath)));
+      },
+      state: (): SplitState => local,
+      load: (states: SplitState[]) => {
+        plan = planSplit(mergeSplitStates(states), ratios, runSeed, o.stratify);
+      },
+    },
+    apply: (batch, ctx) => {
+      if (!plan) throw new ScrubError('SCRUB_STAGE_FAILED', 'split ran without its fit pass', { stage: ctx.stageId });
+      const out: ConversationRecord[] = [];
+      for (const r of batch) {
+        const g = groupKeyOf(r, o.groupPath);
+        if (g.missing && o.groupPath !== 'id') ctx.report.count('group-key-missing');
+        const s = plan.assignment.get(groupHash(g.key));
+        if (!s) {
+          ctx.quarantine(r, new ScrubError('SCRUB_STAGE_FAILED', 'record was not seen by the fit pass of the split stage', { record: r.id, stage: ctx.stageId }));
+          continue;
+        }
+        r.meta = { ...r.meta, split: s };
+        emitted[s]++;
+        ctx.report.count(`split.${s}`);
+        ctx.report.count(`label.${labelKey(getPath(r, o.labelPath))}.${s}`);
+        out.push(r);
+      }
+      return out;
+    },
+    summary: () => ({
+      ratios,
+      labelPath: o.labelPath,
+      groupPath: o.groupPath,
+      stratify: o.stratify,
+      /** Whole-corpus plan (identical in every shard). */
+      plan: plan ? (plan as SplitPlan).stats : null,
+      /** Records this shard wrote per split. */
+      emitted,
+    }),
+  };
+}
+
+export const splitPlugin: ScrublinePlugin = { name: 'split', stages: [splitStage] };

@@ -1,0 +1,202 @@
+import { defineStage, type ConversationRecord, type FitPass, type Role, type Stage } from '@scrubline/core';
+import { applyToRecord, type BotAction } from './classify.js';
+import { FrequencyCounter, maskForReport, normaliseUtterance, utteranceKey, type FrequencyState } from './frequency.js';
+import { loadRules } from './rules.js';
+
+export interface FrequencyOptions {
+  /** Run the corpus-frequency fit pass (makes the stage global). */
+  enabled: boolean;
+  /** Roles whose utterances are counted and matched. */
+  roles: Role[];
+  /** An utterance is canned when it occurs in at least this many sessions … */
+  minSessions: number;
+  /** … and in at least this share of all sessions (0..1) … */
+  minShare: number;
+  /** … and at least this many times in all. */
+  minTurns: number;
+  /** Normalised utterances shorter than this are never counted (so 好的 / 是的 stay). */
+  minChars: number;
+  /** Most utterances tracked (the bound of the fit state; see FrequencyCounter). */
+  capacity: number;
+}
+
+export interface BotFilterOptions {
+  /** Rule files (relative to the pipeline's folder); default every `rules/bot/*.yaml`. */
+  rules: string[];
+  /** Rule ids to switch off. */
+  disable: string[];
+  /** `tag`: turn.labels.canned = rule id / `frequent` / `role:bot`; `drop-turn`: remove canned turns and spans. */
+  action: BotAction;
+  /** With `tag`, set a whole-canned turn's role to the rule's `as` (bot / system). */
+  relabel: boolean;
+  /** Drop conversations with no customer content left (reason `no-customer-content`). */
+  dropEmpty: boolean;
+  frequency: FrequencyOptions;
+  /** How many top canned messages the summary lists. */
+  top: number;
+}
+
+export interface BotFilterSummary {
+  frequency: null | {
+    sessions: number;
+    turns: number;
+    capacity: number;
+    tracked: number;
+    exact: boolean;
+    frequent: number;
+    /** Share of counted (agent-side) turns that are frequent canned messages. */
+    frequentTurnShare: number;
+    top: { text: string; sessions: number; turns: number; uncertainty: number }[];
+  };
+  turns: { seen: number; canned: number; dropped: number; byRule: Record<string, number> };
+  conversations: { seen: number; droppedNoCustomerContent: number };
+}
+
+const ROLE_ENUM = ['customer', 'agent', 'bot', 'system'];
+
+export const botFilterStage = defineStage<BotFilterOptions>({
+  name: 'bot-filter',
+  description: 'Tag or drop canned / bot turns (rules in rules/bot plus agent utterances repeated across many sessions); drop conversations left without customer content.',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      rules: { type: 'array', items: { type: 'string' }, default: [] },
+      disable: { type: 'array', items: { type: 'string' }, default: [] },
+      action: { enum: ['tag', 'drop-turn'], default: 'tag' },
+      relabel: { type: 'boolean', default: false },
+      dropEmpty: { type: 'boolean', default: true },
+      top: { type: 'integer', minimum: 0, maximum: 1000, default: 20 },
+      frequency: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          enabled: { type: 'boolean', default: true },
+          roles: { type: 'array', items: { enum: ROLE_ENUM }, default: ['agent'] },
+          minSessions: { type: 'integer', minimum: 1, default: 10 },
+          minShare: { type: 'number', minimum: 0, maximum: 1, default: 0 },
+          minTurns: { type: 'integer', minimum: 0, default: 0 },
+          minChars: { type: 'integer', minimum: 0, default: 4 },
+          capacity: { type: 'integer', minimum: 1, maximum: 10000000, default: 50000 },
+        },
+      },
+    },
+  },
+  example: { rules: [], disable: [], action: 'tag', relabel: false, dropEmpty: true, top: 20, frequency: { enabled: true, roles: ['agent'], minSessions: 10, minShare: 0, minTurns: 0, minChars: 4, capacity: 50000 } },
+  create: (options, env) => createBotFilter(options, { rulesDir: env.rulesDir, baseDir: env.baseDir }),
+});
+
+/** The frequency fit pass on its own (pure; used by the stage and by benchmarks). */
+export function frequencyFit(f: FrequencyOptions): FitPass<FrequencyState> & { merged(): FrequencyCounter | null; frequentKeys(): Set<string> } {
+  const counter = new FrequencyCounter(f.capacity);
+  let merged: FrequencyCounter | null = null;
+  let frequent = new Set<string>();
+  return {
+    observe(batch) {
+      for (const r of batch) counter.addSession(sessionUtterances(r, f));
+    },
+    state: () => counter.toState(),
+    load(states) {
+      merged = FrequencyCounter.merge(states, f.capacity);
+      frequent = new Set();
+      for (const [key, s] of merged.entries()) if (isFrequent(s, merged.sessionsTotal, f)) frequent.add(key);
+    },
+    merged: () => merged,
+    frequentKeys: () => frequent,
+  };
+}
+
+function isFrequent(s: { sessions: number; sessionsErr: number; turns: number; turnsErr: number }, sessionsTotal: number, f: FrequencyOptions): boolean {
+  // Lower bounds: an utterance is called frequent only when it surely is.
+  const sessions = s.sessions - s.sessionsErr;
+  const turns = s.turns - s.turnsErr;
+  return sessions >= f.minSessions && turns >= f.minTurns && sessionsTotal > 0 && sessions / sessionsTotal >= f.minShare;
+}
+
+/** key → [occurrences in this record, masked display text] for the counted roles. */
+export function sessionUtterances(r: ConversationRecord, f: Pick<FrequencyOptions, 'roles' | 'minChars'>): Map<string, [number, string]> {
+  const m = new Map<string, [number, string]>();
+  for (const t of r.turns) {
+    if (!f.roles.includes(t.role)) continue;
+    const norm = normaliseUtterance(t.text);
+    if ([...norm].length < Math.max(1, f.minChars)) continue;
+    const key = utteranceKey(norm);
+    const e = m.get(key);
+    if (e) e[0]++;
+    else m.set(key, [1, maskForReport(t.text.replace(/\s+/gu, " ").trim())]);
+  }
+  return m;
+}
+
+export function createBotFilter(options: BotFilterOptions, where: { rulesDir: string; baseDir: string }): Stage {
+  const rules = loadRules({ files: options.rules, disable: options.disable, rulesDir: where.rulesDir, baseDir: where.baseDir });
+  const f = options.frequency;
+  const fit = f.enabled ? frequencyFit(f) : null;
+  const byRule: Record<string, number> = {};
+  const totals = { turns: 0, canned: 0, dropped: 0, conversations: 0, empty: 0 };
+
+  const stage: Stage = {
+    apply(batch, ctx) {
+      const frequent = fit?.frequentKeys();
+      const out: ConversationRecord[] = [];
+      for (const record of batch) {
+        const res = applyToRecord(record, { rules, frequent, frequencyRoles: f.roles, action: options.action, relabel: options.relabel });
+        totals.conversations++;
+        totals.turns += record.turns.length;
+        totals.dropped += res.turnsDropped;
+        for (const v of res.verdicts) {
+          if (!v?.canned) continue;
+          totals.canned++;
+          byRule[v.canned] = (byRule[v.canned] ?? 0) + 1;
+          ctx.report.count(`canned.${v.canned}`);
+        }
+        if (res.turnsDropped) ctx.report.count('turns.dropped', res.turnsDropped);
+        if (options.dropEmpty && res.noCustomerContent) {
+          totals.empty++;
+          ctx.report.count('no-customer-content');
+          ctx.drop(record, 'no-customer-content', { cannedTurns: res.verdicts.filter(Boolean).length, turns: record.turns.length });
+          continue;
+        }
+        out.push(res.record);
+      }
+      return out;
+    },
+    summary(): BotFilterSummary {
+      const merged = fit?.merged() ?? null;
+      let frequency: BotFilterSummary['frequency'] = null;
+      if (merged) {
+        const keys = fit!.frequentKeys();
+        const entries = merged.entries().filter(([k]) => keys.has(k));
+        const frequentTurns = entries.reduce((n, [, s]) => n + s.turns, 0);
+        frequency = {
+          sessions: merged.sessionsTotal,
+          turns: merged.turnsTotal,
+          capacity: f.capacity,
+          tracked: merged.size,
+          exact: merged.floorSessions === 0,
+          frequent: entries.length,
+          frequentTurnShare: merged.turnsTotal ? round4(frequentTurns / merged.turnsTotal) : 0,
+          top: entries.slice(0, options.top).map(([, s]) => ({ text: s.text, sessions: s.sessions, turns: s.turns, uncertainty: s.sessionsErr })),
+        };
+      }
+      return {
+        frequency,
+        turns: { seen: totals.turns, canned: totals.canned, dropped: totals.dropped, byRule: sortObject(byRule) },
+        conversations: { seen: totals.conversations, droppedNoCustomerContent: totals.empty },
+      };
+    },
+  };
+  if (fit) stage.fit = fit;
+  return stage;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
+
+function sortObject(o: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k];
+  return out;
+}

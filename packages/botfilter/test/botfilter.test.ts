@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { StageReport, type ConversationRecord, type StageContext, type Turn } from '@scrubline/core';
+import {
+  FrequencyCounter,
+  botFilterPlugin,
+  botFilterStage,
+  classifyTurn,
+  createBotFilter,
+  loadRules,
+  maskForReport,
+  parseRules,
+  type BotFilterOptions,
+  type BotFilterSummary,
+} from '@scrubline/botfilter';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const rulesDir = join(root, 'rules');
+const where = { rulesDir, baseDir: root };
+
+function rec(id: string, turns: [Turn['role'], string][]): ConversationRecord {
+  return { id, turns: turns.map(([role, text]) => ({ role, text })), labels: {}, source: { file: 'test' }, meta: {} };
+}
+
+function makeCtx() {
+  const dropped: { id: string; reason: string; detail?: Record<string, unknown> }[] = [];
+  const ctx: StageContext = {
+    stageId: 'bot-filter',
+    seed: 's',
+    shard: { index: 0, count: 1 },
+    report: new StageReport(),
+    drop: (r, reason, detail) => dropped.push({ id: r.id, reason, detail }),
+    quarantine: () => {
+      throw new Error('unexpected quarantine');
+    },
+    log: { info() {}, warn() {} },
+  };
+  return { ctx, dropped };
+}
+
+function opts(over: Partial<BotFilterOptions> = {}, freq: Partial<BotFilterOptions['frequency']> = {}): BotFilterOptions {
+  return {
+    rules: [],
+    disable: [],
+    action: 'tag',
+    relabel: false,
+    dropEmpty: true,
+    top: 20,
+    ...over,
+    frequency: { enabled: true, roles: ['agent'], minSessions: 3, minShare: 0, minTurns: 0, minChars: 4, capacity: 1000, ...freq },
+  };
+}
+
+const OPENER = '有什么问题我可以帮您处理或解决呢?';
+const CLOSER = '感谢您的支持，祝您生活愉快，再见!';
+
+/** Synthetic corpus: n sessions, each with the opener, a unique answer, sometimes the closer. */
+function corpus(n: number): ConversationRecord[] {
+  const out: ConversationRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const turns: [Turn['role'], string][] = [
+      ['customer', i % 7 === 0 ? '用户发起转人工' : `咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x] 第${i}个问题`],
+      ['agent', OPENER],
+      ['customer', `我的快递${i}号还没到`],
+      ['agent', `您的包裹编号${i}正在派送中，预计明天到`],
+    ];
+    if (i % 2 === 0) turns.push(['agent', CLOSER]);
+    out.push(rec(`c${i}`, turns));
+  }
+  return out;
+}
+
+async function runStage(options: BotFilterOptions, records: ConversationRecord[], halves = 1) {
+  const stage = await createBotFilter(options, where);
+  const fit = stage.fit!;
+  if (halves === 1) {
+    fit.observe(records);
+    fit.load([JSON.parse(JSON.stringify(fit.state()))]);
+  } else {
+    const mid = Math.floor(records.length / 2);
+    const a = await createBotFilter(options, where);
+    const b = await createBotFilter(options, where);
+    a.fit!.observe(records.slice(0, mid));
+    b.fit!.observe(records.slice(mid));
+    fit.load([JSON.parse(JSON.stringify(a.fit!.state())), JSON.parse(JSON.stringify(b.fit!.state()))]);
+  }
+  const { ctx, dropped } = makeCtx();
+  const out = stage.apply(structuredClone(records), ctx) as ConversationRecord[];
+  return { out, dropped, summary: stage.summary!() as BotFilterSummary, ctx };
+}
+
+describe('rules', () => {
+  const rules = loadRules(where);
+
+  it('loads the shipped rule files with unique ids', () => {
+    const ids = rules.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['event-transfer', 'card-order-inquiry', 'transfer-command', 'auto-reply', 'welcome']));
+  });
+
+  it('classifies system events, cards, commands, greetings and auto replies', () => {
+    const c = (role: Turn['role'], text: string) => classifyTurn({ role, text }, { rules });
+    expect(c('customer', '用户发起转人工')).toMatchObject({ canned: 'event-transfer', whole: true });
+    expect(c('customer', '咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]')).toMatchObject({ canned: 'card-order-inquiry', whole: true });
+    const card = c('customer', '咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x] 你好 我要退货');
+    expect(card).toMatchObject({ canned: 'card-order-inquiry', whole: false });
+    expect(card.spans).toEqual([[0, '咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]'.length]]);
+    expect(c('customer', '[订单编号:[订单x]，订单金额:[金额x]，下单时间:[日期x] [时间x]]')).toMatchObject({ canned: 'card-order-bracket', whole: true });
+    expect(c('customer', '我要转人工 我要转人工')).toMatchObject({ canned: 'transfer-command', whole: true });
+    expect(c('customer', '我要转人工 你好 快递丢了')).toMatchObject({ canned: 'transfer-command', whole: false });
+    expect(c('agent', '【自动回复】您好，客服暂时不在')).toMatchObject({ canned: 'auto-reply', whole: true });
+    expect(c('agent', '您好，欢迎光临！这款有货的')).toMatchObject({ canned: 'welcome', whole: false });
+    expect(c('bot', 'anything')).toMatchObject({ canned: 'role:bot', whole: true });
+    // not canned: ordinary customer text and roles a rule does not cover
+    expect(c('customer', '我的快递还没到，帮我查一下')).toMatchObject({ canned: null });
+    expect(c('agent', '用户发起转人工了吗')).toMatchObject({ canned: null });
+    expect(c('customer', '【自动回复】')).toMatchObject({ canned: null });
+  });
+
+  it('rejects bad rule files with a coded error', () => {
+    expect(() => parseRules('rules:\n  - id: x\n', 'f.yaml')).toThrow(/exactly one of/);
+    expect(() => parseRules('rules:\n  - id: x\n    pattern: "a*"\n', 'f.yaml')).toThrow(/empty string/);
+    expect(() => parseRules('rules:\n  - id: x\n    text: a\n    roles: [robot]\n', 'f.yaml')).toThrow(/roles/);
+    expect(() => parseRules('nope: 1', 'f.yaml')).toThrow(/rules:/);
+    expect(() => loadRules({ ...where, disable: ['no-such-rule'] })).toThrow(/unknown bot rule/);
+  });
+});
+
+describe('frequency counter', () => {
+  it('is exact below capacity and merges shards like one pass', () => {
+    const sessions = corpus(40).map((r) => r.turns.filter((t) => t.role === 'agent').map((t) => t.text));
+    const add = (c: FrequencyCounter, texts: string[]) => {
+      const m = new Map<string, [number, string]>();
+      for (const t of texts) {
+        const e = m.get(t);
+        if (e) e[0]++;
+        else m.set(t, [1, t]);
+      }
+      c.addSession(m);
+    };
+    const one = new FrequencyCounter(1000);
+    sessions.forEach((s) => add(one, s));
+    const a = new FrequencyCounter(1000);
+    const b = new FrequencyCounter(1000);
+    sessions.slice(0, 17).forEach((s) => add(a, s));
+    sessions.slice(17).forEach((s) => add(b, s));
+    const merged = FrequencyCounter.merge([a.toState(), b.toState()], 1000);
+    expect(merged.toState()).toEqual(FrequencyCounter.merge([one.toState()], 1000).toState());
+    expect(one.get(OPENER)).toMatchObject({ sessions: 40, sessionsErr: 0, turns: 40 });
+    expect(one.get(CLOSER)).toMatchObject({ sessions: 20, turns: 20 });
+  });
+
+  it('stays bounded and keeps true heavy hitters with honest error bounds', () => {
+    const cap = 50;
+    const c = new FrequencyCounter(cap);
+    const truth = new Map<string, number>();
+    for (let i = 0; i < 5000; i++) {
+      const m = new Map<string, [number, string]>();
+      const keys = [`heavy-${i % 5}`, `unique-${i}`, `mid-${i % 400}`];
+      for (const k of keys) {
+        m.set(k, [1, k]);
+        truth.set(k, (truth.get(k) ?? 0) + 1);
+      }
+      c.addSession(m);
+      expect(c.size).toBeLessThan(2 * cap);
+    }
+    c.prune();
+    expect(c.size).toBeLessThanOrEqual(cap);
+    for (let h = 0; h < 5; h++) {
+      const s = c.get(`heavy-${h}`)!;
+      expect(s).toBeDefined();
+      expect(s.sessions).toBeGreaterThanOrEqual(1000);
+      expect(s.sessions - s.sessionsErr).toBeLessThanOrEqual(1000);
+    }
+    for (const [k, s] of c.entries()) {
+      const t = truth.get(k)!;
+      expect(s.sessions).toBeGreaterThanOrEqual(t);
+      expect(s.sessions - s.sessionsErr).toBeLessThanOrEqual(t);
+    }
+    expect(c.floorSessions).toBeGreaterThan(0);
+  });
+});
+
+describe('bot-filter stage', () => {
+  it('tags rule and frequent canned turns, and drops conversations without customer content', async () => {
+    const records = corpus(30);
+    records.push(rec('only-bot', [['customer', '用户发起转人工'], ['agent', OPENER]]));
+    const { out, dropped, summary } = await runStage(opts(), records);
+    expect(dropped).toEqual([{ id: 'only-bot', reason: 'no-customer-content', detail: { cannedTurns: 2, turns: 2 } }]);
+    expect(out).toHaveLength(30);
+    const c0 = out.find((r) => r.id === 'c0')!;
+    expect(c0.turns.map((t) => t.labels?.canned ?? null)).toEqual(['event-transfer', 'frequent', null, null, 'frequent']);
+    const c1 = out.find((r) => r.id === 'c1')!;
+    expect(c1.turns[0].labels).toEqual({ canned: 'card-order-inquiry', cannedSpans: [[0, '咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]'.length]] });
+    expect(summary.frequency!.frequent).toBe(2);
+    expect(summary.frequency!.top.map((t) => [t.text, t.sessions, t.turns])).toEqual([
+      [OPENER, 31, 31],
+      [CLOSER, 15, 15],
+    ]);
+    expect(summary.frequency!.exact).toBe(true);
+    // 31 + 15 frequent agent turns out of 31 + 30 + 15 agent turns ≥ 4 chars
+    expect(summary.frequency!.frequentTurnShare).toBeCloseTo(46 / 76, 4);
+  });
+
+  it('drop-turn removes canned turns and strips canned spans', async () => {
+    const { out } = await runStage(opts({ action: 'drop-turn' }), corpus(10));
+    const c1 = out.find((r) => r.id === 'c1')!;
+    expect(c1.turns.map((t) => [t.role, t.text])).toEqual([
+      ['customer', '第1个问题'],
+      ['customer', '我的快递1号还没到'],
+      ['agent', '您的包裹编号1正在派送中，预计明天到'],
+    ]);
+    expect(c1.turns[0].labels).toEqual({ cannedStripped: 'card-order-inquiry' });
+  });
+
+  it('respects thresholds: minSessions, minShare and minChars', async () => {
+    let r = await runStage(opts({}, { minSessions: 16 }), corpus(30));
+    expect(r.summary.frequency!.top.map((t) => t.sessions)).toEqual([30]);
+    r = await runStage(opts({}, { minSessions: 1, minShare: 0.6 }), corpus(30));
+    expect(r.summary.frequency!.frequent).toBe(1);
+    r = await runStage(opts({}, { minChars: 40 }), corpus(30));
+    expect(r.summary.frequency!.frequent).toBe(0);
+  });
+
+  it('fit on two halves gives the same result as one pass', async () => {
+    const records = corpus(50);
+    const one = await runStage(opts(), records, 1);
+    const two = await runStage(opts(), records, 2);
+    expect(two.out).toEqual(one.out);
+    expect(two.dropped).toEqual(one.dropped);
+    expect(two.summary).toEqual(one.summary);
+  });
+
+  it('relabel sets the role of whole-canned rule turns', async () => {
+    const { out } = await runStage(opts({ relabel: true }, { enabled: true }), corpus(8));
+    expect(out.find((r) => r.id === 'c0')!.turns[0]).toMatchObject({ role: 'system', labels: { canned: 'event-transfer' } });
+  });
+
+  it('without frequency it is not a global stage', async () => {
+    const stage = await createBotFilter(opts({}, { enabled: false }), where);
+    expect(stage.fit).toBeUndefined();
+  });
+
+  it('masks digit runs, e-mails and handles in reported messages', () => {
+    expect(maskForReport('热线 400-123-4567 或 a.b@example.com 联系 @小王')).toBe('热线 ########## 或 <email> 联系 @<handle>');
+    expect(maskForReport('编号１２３４５')).toBe('编号#####');
+    expect(maskForReport('1234 短')).toBe('1234 短');
+  });
+
+  it('reports frequent messages masked', async () => {
+    const recs = Array.from({ length: 5 }, (_, i) => rec(`m${i}`, [['customer', '问一下'], ['agent', '请拨打热线13812345678或发邮件到help@shop.example.com']]));
+    const { summary } = await runStage(opts(), recs);
+    expect(summary.frequency!.top[0].text).toBe('请拨打热线###########或发邮件到<email>');
+    expect(JSON.stringify(summary)).not.toMatch(/13812345678|help@/);
+  });
+
+  it('exports a plugin with the stage and an options schema with defaults', () => {
+    expect(botFilterPlugin.stages).toEqual([botFilterStage]);
+    expect(botFilterStage.name).toBe('bot-filter');
+  });
+});

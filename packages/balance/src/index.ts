@@ -1,0 +1,140 @@
+import { isAbsolute, resolve } from 'node:path';
+import { defineStage, ScrubError, writeAtomic, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
+import { getPath, isTrain, labelKey, NO_LABEL, sortLabelRecord } from '@scrubline/split';
+import {
+  classWeights,
+  copiesFor,
+  drawOf,
+  emptyBalanceState,
+  mergeBalanceStates,
+  observeClass,
+  planBalance,
+  type BalancePlan,
+  type BalanceState,
+  type BalanceStrategy,
+  type ClassWeights,
+} from './core.js';
+
+export * from './core.js';
+
+export interface BalanceOptions {
+  strategy: BalanceStrategy;
+  /** Cap on target / before per class (uniform: no cap unless set; inverse: 3 unless set). */
+  maxFactor?: number;
+  /** Exponent of the inverse frequency (inverse strategy only): 1 = plain inverse frequency, 0.5 = square root. */
+  power: number;
+  /** Dotted path of the class label from the record root. */
+  labelPath: string;
+  /** Where to write the class weights JSON (relative to the pipeline folder); written atomically (temp → rename). */
+  weightsFile?: string;
+}
+
+export const balanceStage = defineStage<BalanceOptions>({
+  name: 'balance',
+  description: 'Oversample minority classes of the train split to a target (uniform or capped inverse frequency), deterministically; write class weights (global: one fit pass).',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      strategy: { enum: ['uniform', 'inverse'], default: 'uniform' },
+      maxFactor: { type: 'number', minimum: 1 },
+      power: { type: 'number', exclusiveMinimum: 0, maximum: 4, default: 1 },
+      labelPath: { type: 'string', minLength: 1, default: 'labels.satisfaction' },
+      weightsFile: { type: 'string', minLength: 1 },
+    },
+  },
+  example: { strategy: 'inverse', maxFactor: 3, power: 1, labelPath: 'labels.satisfaction', weightsFile: 'out/class-weights.json' },
+  create: (o, env) => createBalance(o, env.seed, env.baseDir),
+});
+
+/** An oversampled copy: new id `<id>#os<k>`, marked in meta. */
+export function oversampledCopy(record: ConversationRecord, k: number): ConversationRecord {
+  const copy = structuredClone(record);
+  copy.id = `${record.id}#os${k}`;
+  copy.meta = { ...copy.meta, oversampled: true, oversampledFrom: record.id };
+  return copy;
+}
+
+export function createBalance(o: BalanceOptions, seed: string, baseDir: string): Stage {
+  const local = emptyBalanceState();
+  let plan: BalancePlan | null = null;
+  let weights: ClassWeights | null = null;
+  const emitted: Record<string, { in: number; out: number }> = {};
+  const labelOf = (r: ConversationRecord) => labelKey(getPath(r, o.labelPath));
+  return {
+    fit: {
+      observe: (batch) => {
+        for (const r of batch) {
+          if (!isTrain(r)) continue;
+          const l = labelOf(r);
+          if (l === NO_LABEL) continue;
+          observeClass(local, l, drawOf(seed, r.id).u);
+        }
+      },
+      state: (): BalanceState => local,
+      load: async (states: BalanceState[]) => {
+        plan = planBalance(mergeBalanceStates(states), { strategy: o.strategy, maxFactor: o.maxFactor, power: o.power });
+        weights = classWeights(plan);
+        if (o.weightsFile) {
+          const path = isAbsolute(o.weightsFile) ? o.weightsFile : resolve(baseDir, o.weightsFile);
+          const doc = { labelPath: o.labelPath, strategy: o.strategy, maxFactor: o.maxFactor ?? null, power: o.power, ...weights };
+          try {
+            await writeAtomic(path, JSON.stringify(doc, null, 2) + '\n');
+          } catch (e) {
+            throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the class weights file', { file: o.weightsFile, field: 'weightsFile' }, { cause: e });
+          }
+        }
+      },
+    },
+    apply: (batch, ctx) => {
+      if (!plan) throw new ScrubError('SCRUB_STAGE_FAILED', 'balance ran without its fit pass', { stage: ctx.stageId });
+      const out: ConversationRecord[] = [];
+      for (const r of batch) {
+        out.push(r);
+        if (!isTrain(r)) {
+          ctx.report.count('not-train');
+          continue;
+        }
+        const l = labelOf(r);
+        const cls = plan.classes[l];
+        if (!cls) {
+          ctx.report.count(l === NO_LABEL ? 'no-label' : 'class-not-in-fit');
+          continue;
+        }
+        const k = copiesFor(cls, drawOf(seed, r.id));
+        const e = (emitted[l] ??= { in: 0, out: 0 });
+        e.in++;
+        e.out += 1 + k;
+        ctx.report.count(`before.${l}`);
+        ctx.report.count(`after.${l}`, 1 + k);
+        if (k > 0) ctx.report.count('copies', k);
+        for (let i = 1; i <= k; i++) out.push(oversampledCopy(r, i));
+      }
+      return out;
+    },
+    summary: () => {
+      const p = plan as BalancePlan | null;
+      return {
+        strategy: o.strategy,
+        labelPath: o.labelPath,
+        maxFactor: o.maxFactor ?? null,
+        power: o.power,
+        /** Whole train split (from the merged fit states; the same in every shard). */
+        classes: p
+          ? sortLabelRecord(Object.fromEntries(Object.entries(p.classes).map(([l, c]) => [l, { before: c.before, target: c.target, factor: round3(c.factor) }])))
+          : null,
+        weights: weights ? (weights as ClassWeights).weights : null,
+        weightsBeforeOversampling: weights ? (weights as ClassWeights).weightsBeforeOversampling : null,
+        weightsFile: o.weightsFile ?? null,
+        /** What this shard read and wrote per class. */
+        emitted: sortLabelRecord(emitted),
+      };
+    },
+  };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export const balancePlugin: ScrublinePlugin = { name: 'balance', stages: [balanceStage] };

@@ -33,7 +33,7 @@ export interface RunManifest {
   seed: string;
   shard: { index: number; count: number };
   phases: { total: number; run: number[] };
-  inputs: { path: string; bytes: number; sha256: string }[];
+  inputs: { path: string; bytes: number; sha256: string; encoding?: string; gzip?: boolean }[];
   outputs: { path: string; bytes: number; sha256: string; records: number }[];
   counts: { input: number; inputQuarantined: number; added: number; dropped: number; quarantined: number; output: number };
   timings: { totalMs: number; stages: { id: string; ms: number }[] };

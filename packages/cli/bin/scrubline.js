@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Linear-time fallback for patterns that backtrack too much (V8's experimental
+// engine); it must be set before any RegExp is compiled, and NODE_OPTIONS
+// does not accept it. Rules are written without the u/i flags so it applies.
+import v8 from 'node:v8';
+v8.setFlagsFromString('--enable-experimental-regexp_engine-on-excessive-backtracks');
+const { main } = await import('../dist/main.js');
+process.exitCode = await main(process.argv.slice(2));

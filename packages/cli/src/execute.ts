@@ -1,0 +1,255 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import {
+  Ledger,
+  runPipeline,
+  ScrubError,
+  writeAtomic,
+  type CommandIO,
+  type ConversationRecord,
+  type LedgerEntry,
+  type PlannedStep,
+  type RunReport,
+  type ScrublinePlugin,
+  type ShardSpec,
+} from '@scrubline/core';
+import { OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
+import { Progress } from './progress.js';
+import { VERSION } from './version.js';
+
+export const EXIT = {
+  OK: 0,
+  /** A stage failed, or --strict met bad input. */
+  RUN_FAILED: 1,
+  /** Bad command line or pipeline file. */
+  USAGE: 2,
+  /** An input file is missing, empty, truncated or in the wrong encoding. */
+  INPUT: 3,
+  /** The residual scan found text that still looks identifying (--fail-on-residual). */
+  RESIDUAL: 4,
+  /** The counts did not add up; nothing was published. */
+  LEDGER: 6,
+  INTERNAL: 70,
+} as const;
+
+export function exitCodeFor(e: unknown): number {
+  if (!(e instanceof ScrubError)) return EXIT.INTERNAL;
+  const c = String(e.code);
+  if (c === 'SCRUB_CONFIG_INVALID' || c === 'SCRUB_CONFIG_UNKNOWN_STAGE' || c === 'SCRUB_USAGE' || c === 'SCRUB_SHARD_INVALID' || c === 'SCRUB_ENCODING_UNKNOWN') return EXIT.USAGE;
+  if (c === 'SCRUB_RESIDUAL_PII') return EXIT.RESIDUAL;
+  if (c === 'SCRUB_LEDGER_MISMATCH') return EXIT.LEDGER;
+  if (['SCRUB_INPUT_NOT_FOUND', 'SCRUB_INPUT_EMPTY', 'SCRUB_ENCODING_MISMATCH', 'SCRUB_GZIP_TRUNCATED', 'SCRUB_GZIP_CORRUPT', 'SCRUB_JSON_TRUNCATED', 'SCRUB_SESSION_NOT_CONTIGUOUS', 'SCRUB_FIELD_MISSING', 'SCRUB_SHARD_STATE_MISSING'].includes(c)) return EXIT.INPUT;
+  if (c === 'SCRUB_INTERNAL') return EXIT.INTERNAL;
+  return EXIT.RUN_FAILED;
+}
+
+/** Prints a coded error as one line (never a bare stack trace) and returns its exit code. */
+export function reportError(e: unknown, stderr: NodeJS.WritableStream): number {
+  if (e instanceof ScrubError) {
+    stderr.write(`scrubline: error ${e.format()}\n`);
+  } else {
+    const msg = e instanceof Error ? e.message : String(e);
+    stderr.write(`scrubline: error SCRUB_INTERNAL: ${msg}\n`);
+    if (process.env.SCRUBLINE_DEBUG && e instanceof Error) stderr.write(`${e.stack}\n`);
+  }
+  return exitCodeFor(e);
+}
+
+export interface ExecuteOptions {
+  input: InputConfig;
+  output: OutputConfig;
+  steps: PlannedStep[];
+  seed: string;
+  strict: boolean;
+  baseDir: string;
+  configHash: string;
+  config?: unknown;
+  shard: ShardSpec;
+  phase: number | 'all';
+  workDir?: string;
+  quiet: boolean;
+  io: CommandIO;
+  plugins: ScrublinePlugin[];
+  /** For filters: quarantine and drop entries go to stderr when no file is set. */
+  filterMode?: boolean;
+}
+
+/** NDJSON side file (quarantine, dropped), written under a temp name and renamed on success. */
+class SideFile {
+  private stream: WriteStream | null = null;
+  private tmp = '';
+  count = 0;
+  constructor(readonly path: string | undefined) {}
+  add(entry: unknown): void {
+    if (!this.path) return;
+    if (!this.stream) {
+      this.tmp = `${this.path}.tmp-${process.pid}`;
+      this.stream = createWriteStream(this.tmp);
+    }
+    this.count++;
+    this.stream.write(JSON.stringify(entry) + '\n');
+  }
+  async close(): Promise<void> {
+    if (!this.path) return;
+    if (!this.stream) {
+      this.tmp = `${this.path}.tmp-${process.pid}`;
+      this.stream = createWriteStream(this.tmp);
+    }
+    const s = this.stream;
+    await new Promise<void>((res, rej) => s.end((e?: Error | null) => (e ? rej(e) : res())));
+  }
+  async commit(): Promise<void> {
+    if (this.path && this.stream) await rename(this.tmp, this.path);
+  }
+  async abort(): Promise<void> {
+    if (this.path && this.stream) {
+      this.stream.destroy();
+      await rm(this.tmp, { force: true });
+    }
+  }
+}
+
+function shardPath(path: string | undefined, shard: ShardSpec): string | undefined {
+  if (!path || path === '-' || shard.count === 1 || path.includes('{shard}')) return path;
+  const m = /^(.*?)(\.[A-Za-z0-9]+)?$/.exec(path)!;
+  return `${m[1]}.shard-{shard}-of-${shard.count}${m[2] ?? ''}`;
+}
+
+/**
+ * Runs input → stages → output with the ledger, side files, manifest and report.
+ * Everything is written under temp names and published (renamed) only when the
+ * run succeeded and the counts add up.
+ */
+export async function execute(o: ExecuteOptions): Promise<number> {
+  const { io, shard } = o;
+  const t0 = Date.now();
+  const startedAt = new Date(t0).toISOString();
+  const fill = (p: string | undefined) => (p ? resolve(o.baseDir, (shardPath(p, shard) ?? p).replace(/\{shard\}/g, String(shard.index))) : undefined);
+  const outDir = o.output.path === '-' ? io.cwd : dirname(resolve(o.baseDir, o.output.path.replace(/\{.*$/, 'x')));
+  const sidePath = (p: string | undefined, dflt: string) => fill(p ?? (o.filterMode ? undefined : join(relative(o.baseDir, outDir) || '.', dflt)));
+  const quarantine = new SideFile(sidePath(o.output.quarantine, 'quarantine.ndjson'));
+  const dropped = new SideFile(sidePath(o.output.dropped, 'dropped.ndjson'));
+  const manifestPath = sidePath(o.output.manifest, 'manifest.json');
+  const reportPath = sidePath(o.output.report, 'report.json');
+  const htmlPath = fill(o.output.html);
+  const outputs = new OutputSet({ path: shardPath(o.output.path, shard) ?? o.output.path, format: o.output.format, baseDir: o.baseDir, shard: shard.index, stdout: io.stdout });
+  const ledger = new Ledger();
+  ledger.strict = o.strict;
+  const warnings: string[] = [];
+  let ownWorkDir: string | null = null;
+  let progress: Progress | null = null;
+
+  ledger.sink = (entry: LedgerEntry) => {
+    if (entry.kind === 'quarantined') {
+      if (quarantine.path) quarantine.add(entry);
+      else io.stderr.write(`scrubline: quarantined ${entry.code} ${entry.source?.file ?? ''}${(entry.source as any)?.line ? ':' + (entry.source as any).line : ''}${entry.id ? ' record ' + entry.id : ''}: ${entry.message}\n`);
+    } else dropped.add({ ...entry, raw: undefined });
+  };
+
+  try {
+    const files = await resolveInputs(o.input.files, o.baseDir, shard);
+    let totalBytes = 0;
+    for (const f of files) if (f.path !== '-') totalBytes += (await stat(f.path).catch(() => ({ size: 0 }))).size;
+    progress = Progress.for(io.stderr as any, o.quiet, totalBytes);
+    const workDir = o.workDir ? resolve(io.cwd, o.workDir) : (ownWorkDir = await mkdtemp(join(tmpdir(), 'scrubline-')));
+    const fileInfos: FileInfo[] = [];
+    progress.start();
+    const p = progress;
+    const result = await runPipeline({
+      steps: o.steps,
+      source: () =>
+        readRecords(files, {
+          input: o.input,
+          ledger,
+          tmpDir: workDir,
+          stdin: io.stdin,
+          fileInfos,
+          onBytes: (n) => p.addBytes(n),
+          onWarning: (m) => {
+            warnings.push(m);
+            p.line(`scrubline: warning ${m}`);
+          },
+        }),
+      sink: async (batches: AsyncIterable<ConversationRecord[]>) => {
+        for await (const b of batches) await outputs.write(b);
+      },
+      ledger,
+      seed: o.seed,
+      shard,
+      baseDir: o.baseDir,
+      rulesDir: io.rulesDir,
+      log: { info: (m) => p.line(m), warn: (m) => (warnings.push(m), p.line(`scrubline: warning ${m}`)) },
+      workDir,
+      phase: o.phase,
+      onOutput: (n) => p.addRecords(n),
+    });
+
+    if (!result.final) {
+      await quarantine.close();
+      await dropped.close();
+      await quarantine.commit();
+      await dropped.commit();
+      await outputs.abort();
+      progress.stop(true, `phase ${result.phasesRun.join(',')} of ${result.phases} done for shard ${shard.index}/${shard.count}; states in ${workDir}`);
+      return EXIT.OK;
+    }
+
+    const problems = ledger.verify();
+    if (problems.length) {
+      throw new ScrubError('SCRUB_LEDGER_MISMATCH', `the counts do not add up: ${problems[0]}`, { hint: 'nothing was published; this is a bug in a stage or reader' });
+    }
+    const written = await outputs.close();
+    await quarantine.close();
+    await dropped.close();
+    const t = ledger.totals();
+    const rel = (p: string) => (p === '-' ? '-' : relative(o.baseDir, p) || p);
+    const report: RunReport = {
+      manifest: {
+        tool: { name: 'scrubline', version: VERSION },
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        configHash: o.configHash,
+        config: o.config,
+        seed: o.seed,
+        shard,
+        phases: { total: result.phases, run: result.phasesRun },
+        inputs: fileInfos.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256, encoding: f.encoding, gzip: f.gzip })),
+        outputs: written.map((w: WrittenFile) => ({ path: rel(w.path), bytes: w.bytes, sha256: w.sha256, records: w.records })),
+        counts: { input: t.input, inputQuarantined: t.inputQuarantined, added: t.added, dropped: t.dropped, quarantined: t.quarantined, output: t.output },
+        timings: { totalMs: Date.now() - t0, stages: result.stages.map((s) => ({ id: s.id, ms: s.ms })) },
+      },
+      ledger: ledger.toJSON(),
+      stages: result.stages,
+      warnings,
+    };
+    if (manifestPath) await writeAtomic(manifestPath, JSON.stringify(report.manifest, null, 2) + '\n');
+    if (reportPath) await writeAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
+    if (htmlPath) {
+      const renderer = o.plugins.find((p) => p.renderHtml);
+      if (!renderer) warnings.push('output.html is set but no installed package renders HTML reports');
+      else await writeAtomic(htmlPath, renderer.renderHtml!(report));
+    }
+    await outputs.commit();
+    await quarantine.commit();
+    await dropped.commit();
+    progress.stop(
+      true,
+      `${t.input} in → ${t.output} out (${t.dropped} dropped, ${t.quarantined + t.inputQuarantined} quarantined, ${t.added} added) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    return EXIT.OK;
+  } catch (e) {
+    await outputs.abort().catch(() => {});
+    await quarantine.abort().catch(() => {});
+    await dropped.abort().catch(() => {});
+    progress?.stop(false, 'failed; nothing was published');
+    return reportError(e, io.stderr);
+  } finally {
+    if (ownWorkDir) await rm(ownWorkDir, { recursive: true, force: true });
+  }
+}
+
+export async function ensureDir(path: string): Promise<void> {
+  await mkdir(path, { recursive: true });
+}

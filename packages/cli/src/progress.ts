@@ -1,0 +1,81 @@
+import ora, { type Ora } from 'ora';
+
+/**
+ * Progress on stderr: an ora spinner on a TTY (records, MB, rate, ETA when the
+ * size is known), plain lines every few seconds otherwise, nothing with --quiet.
+ */
+export class Progress {
+  private spinner: Ora | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private bytes = 0;
+  private records = 0;
+  private readonly t0 = Date.now();
+  private lastPlain = 0;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean },
+    private readonly mode: 'tty' | 'plain' | 'quiet',
+    private readonly totalBytes = 0,
+    private readonly label = 'scrubline',
+  ) {}
+
+  static for(stream: NodeJS.WritableStream & { isTTY?: boolean }, quiet: boolean, totalBytes: number, label?: string): Progress {
+    return new Progress(stream, quiet ? 'quiet' : stream.isTTY ? 'tty' : 'plain', totalBytes, label);
+  }
+
+  start(): void {
+    if (this.mode === 'tty') {
+      this.spinner = ora({ text: this.text(), stream: this.stream as NodeJS.WritableStream as any, discardStdin: false }).start();
+      this.timer = setInterval(() => this.spinner && (this.spinner.text = this.text()), 200);
+    } else if (this.mode === 'plain') {
+      this.timer = setInterval(() => this.plain(), 5000);
+    }
+    this.timer?.unref();
+  }
+
+  addBytes(n: number): void {
+    this.bytes += n;
+  }
+
+  addRecords(n: number): void {
+    this.records += n;
+  }
+
+  line(message: string): void {
+    if (this.mode === 'quiet') return;
+    if (this.spinner) this.spinner.clear();
+    this.stream.write(message + '\n');
+    if (this.spinner) this.spinner.render();
+  }
+
+  stop(ok: boolean, message: string): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.mode === 'quiet') return;
+    if (this.spinner) {
+      if (ok) this.spinner.succeed(message);
+      else this.spinner.fail(message);
+    } else {
+      this.stream.write(`${this.label}: ${message}\n`);
+    }
+  }
+
+  private plain(): void {
+    const now = Date.now();
+    if (now - this.lastPlain < 4000) return;
+    this.lastPlain = now;
+    this.stream.write(`${this.label}: ${this.text()}\n`);
+  }
+
+  text(): string {
+    const s = (Date.now() - this.t0) / 1000;
+    const mb = this.bytes / 1e6;
+    const rate = s > 0 ? mb / s : 0;
+    let t = `${this.records.toLocaleString('en-US')} records, ${mb.toFixed(1)} MB, ${rate.toFixed(1)} MB/s`;
+    if (this.totalBytes > 0 && rate > 0) {
+      const pct = Math.min(100, (100 * this.bytes) / this.totalBytes);
+      const eta = (this.totalBytes / 1e6 - mb) / rate;
+      t += `, ${pct.toFixed(0)}%, ETA ${Math.max(0, eta).toFixed(0)} s`;
+    }
+    return t;
+  }
+}

@@ -1,0 +1,265 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { open } from 'node:fs/promises';
+import { ScrubError } from '@scrubline/core';
+
+export type Encoding = 'utf-8' | 'gbk' | 'gb18030' | 'auto';
+export const ENCODINGS: readonly Encoding[] = ['utf-8', 'gbk', 'gb18030', 'auto'];
+
+export interface FileInfo {
+  path: string;
+  /** Bytes on disk. */
+  bytes: number;
+  /** sha256 of the bytes on disk (computed while reading). */
+  sha256: string;
+  /** Encoding actually used. */
+  encoding: string;
+  gzip: boolean;
+  /** Newlines seen so far in the decoded text. */
+  newlines: number;
+}
+
+export interface DecodeOptions {
+  encoding?: Encoding | string;
+  /** Called with the number of bytes read from disk, for progress. */
+  onBytes?: (n: number) => void;
+  onWarning?: (message: string) => void;
+  /** Accept an empty file (default: SCRUB_INPUT_EMPTY). */
+  allowEmpty?: boolean;
+  chunkSize?: number;
+}
+
+const SNIFF_BYTES = 64 * 1024;
+
+export function normaliseEncoding(enc: string | undefined, file?: string): Encoding {
+  const e = (enc ?? 'utf-8').toLowerCase().replace(/_/g, '-');
+  if (e === 'utf8' || e === 'utf-8') return 'utf-8';
+  if (e === 'gbk' || e === 'cp936') return 'gbk';
+  if (e === 'gb18030' || e === 'gb2312') return 'gb18030';
+  if (e === 'auto') return 'auto';
+  throw new ScrubError('SCRUB_ENCODING_UNKNOWN', `encoding '${enc}' is not supported`, {
+    file,
+    field: 'encoding',
+    hint: `use one of ${ENCODINGS.join(', ')}`,
+  });
+}
+
+/**
+ * Reads a file as decoded text chunks: gzip by magic bytes, BOM dropped,
+ * UTF-8 decoded strictly (invalid bytes are an error naming the line, never
+ * replacement characters written through), GBK/GB18030 declared or detected.
+ * `info` is filled while reading; sha256 is final when the iterator ends.
+ */
+export async function* decodeFile(path: string, options: DecodeOptions, info: FileInfo): AsyncGenerator<string> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'input file does not exist or cannot be read', { file: path }, { cause: e });
+  }
+  info.bytes = st.size;
+  if (st.size === 0) {
+    if (options.allowEmpty) return;
+    throw new ScrubError('SCRUB_INPUT_EMPTY', 'input file is empty', { file: path, hint: 'remove it or set input.allowEmpty: true' });
+  }
+  const declared = normaliseEncoding(options.encoding, path);
+  const hash = createHash('sha256');
+  const gzip = await hasGzipMagic(path);
+  info.gzip = gzip;
+  const raw = createReadStream(path, { highWaterMark: options.chunkSize ?? 1 << 20 });
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      options.onBytes?.(chunk.length);
+      cb(null, chunk);
+    },
+  });
+  const source: Readable = gzip ? pipeline(raw, hashing, createGunzip(), () => {}) : pipeline(raw, hashing, () => {});
+  yield* decodeSource(source, path, declared, options, info, gzip, () => (info.sha256 = hash.digest('hex')));
+}
+
+/** Decodes stdin (or any byte stream): no gzip detection, sha256 over the bytes read. */
+export async function* decodeStream(stream: NodeJS.ReadableStream, options: DecodeOptions, info: FileInfo): AsyncGenerator<string> {
+  const declared = normaliseEncoding(options.encoding, info.path);
+  const hash = createHash('sha256');
+  const hashing = async function* () {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      hash.update(b);
+      info.bytes += b.length;
+      options.onBytes?.(b.length);
+      yield b;
+    }
+  };
+  yield* decodeSource(hashing(), info.path, declared, options, info, false, () => (info.sha256 = hash.digest('hex')));
+}
+
+async function* decodeSource(
+  source: AsyncIterable<Buffer>,
+  path: string,
+  declared: Encoding,
+  options: DecodeOptions,
+  info: FileInfo,
+  gzip: boolean,
+  finish: () => void,
+): AsyncGenerator<string> {
+
+  let encoding: Encoding = declared;
+  let decoder: TextDecoder | null = declared === 'auto' ? null : makeDecoder(declared);
+  info.encoding = declared;
+  let sniffBuf: Buffer[] = [];
+  let sniffLen = 0;
+  let decodedAny = false;
+
+  const emit = function* (text: string): Generator<string> {
+    if (text.length === 0) return;
+    let i = -1;
+    while ((i = text.indexOf('\n', i + 1)) !== -1) info.newlines++;
+    decodedAny = true;
+    yield text;
+  };
+
+  const decodeChunk = function* (chunk: Buffer): Generator<string> {
+    try {
+      yield* emit(decoder!.decode(chunk, { stream: true }));
+    } catch (e) {
+      throw mismatch(path, encoding, chunk, info.newlines, e);
+    }
+  };
+
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (decoder === null) {
+        // auto: collect up to SNIFF_BYTES, then decide
+        sniffBuf.push(chunk);
+        sniffLen += chunk.length;
+        if (sniffLen < SNIFF_BYTES) continue;
+        const buf = Buffer.concat(sniffBuf);
+        sniffBuf = [];
+        encoding = sniff(buf, path, options.onWarning);
+        info.encoding = encoding;
+        decoder = makeDecoder(encoding);
+        yield* decodeChunk(buf);
+        continue;
+      }
+      yield* decodeChunk(chunk);
+    }
+    if (decoder === null) {
+      const buf = Buffer.concat(sniffBuf);
+      encoding = sniff(buf, path, options.onWarning);
+      info.encoding = encoding;
+      decoder = makeDecoder(encoding);
+      if (buf.length) yield* decodeChunk(buf);
+    }
+    try {
+      yield* emit(decoder.decode());
+    } catch (e) {
+      throw mismatch(path, encoding, Buffer.alloc(0), info.newlines, e);
+    }
+  } catch (e) {
+    if (e instanceof ScrubError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (gzip && (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message))) {
+      throw new ScrubError('SCRUB_GZIP_TRUNCATED', 'gzip stream ends early: the file is truncated', {
+        file: path,
+        line: info.newlines + 1,
+        hint: 'copy the file again; records up to this line were read but nothing is published from a truncated file',
+      }, { cause: e });
+    }
+    if (gzip) throw new ScrubError('SCRUB_GZIP_CORRUPT', `gzip stream is corrupt (${err.code ?? err.message})`, { file: path, line: info.newlines + 1 }, { cause: e });
+    throw new ScrubError('SCRUB_INPUT_NOT_FOUND', `input file cannot be read (${err.code ?? 'error'})`, { file: path }, { cause: e });
+  } finally {
+    finish();
+  }
+  if (!decodedAny && !options.allowEmpty) {
+    throw new ScrubError('SCRUB_INPUT_EMPTY', 'input file holds no text', { file: path, hint: 'remove it or set input.allowEmpty: true' });
+  }
+}
+
+function makeDecoder(enc: Encoding): TextDecoder {
+  // GBK is a subset of GB18030; decoding as GB18030 accepts both.
+  return new TextDecoder(enc === 'utf-8' ? 'utf-8' : 'gb18030', { fatal: true });
+}
+
+function sniff(buf: Buffer, path: string, onWarning?: (m: string) => void): Encoding {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf, { stream: true });
+    return 'utf-8';
+  } catch {
+    try {
+      new TextDecoder('gb18030', { fatal: true }).decode(buf, { stream: true });
+    } catch {
+      throw new ScrubError('SCRUB_ENCODING_MISMATCH', 'the file is neither valid UTF-8 nor valid GB18030', {
+        file: path,
+        line: 1 + countNewlines(buf, firstInvalidUtf8(buf)),
+        hint: 'declare the encoding with input.encoding',
+      });
+    }
+    onWarning?.(`${path}: not valid UTF-8; decoding as GB18030 (GBK). Declare input.encoding: gbk to silence this warning.`);
+    return 'gb18030';
+  }
+}
+
+function mismatch(path: string, enc: Encoding, chunk: Buffer, linesBefore: number, cause: unknown): ScrubError {
+  const at = enc === 'utf-8' ? firstInvalidUtf8(chunk) : chunk.length;
+  const line = linesBefore + 1 + countNewlines(chunk, at);
+  let hint = 'check the declared input.encoding';
+  if (enc === 'utf-8') {
+    let looksGbk = false;
+    try {
+      new TextDecoder('gb18030', { fatal: true }).decode(chunk.subarray(Math.max(0, at - 64), at + 256), { stream: true });
+      looksGbk = true;
+    } catch {
+      /* not GBK either */
+    }
+    hint = looksGbk ? 'the bytes look like GBK/GB18030: set input.encoding: gbk (or auto)' : 'the file is not valid UTF-8';
+  }
+  return new ScrubError('SCRUB_ENCODING_MISMATCH', `invalid ${enc} byte sequence; nothing is written through with replacement characters`, {
+    file: path,
+    line,
+    hint,
+  }, { cause });
+}
+
+function countNewlines(buf: Buffer, end: number): number {
+  let n = 0;
+  let i = -1;
+  while ((i = buf.indexOf(10, i + 1)) !== -1 && i < end) n++;
+  return n;
+}
+
+/** Byte offset of the first invalid UTF-8 sequence (buf.length when none is found). */
+function firstInvalidUtf8(buf: Buffer): number {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i];
+    let need = 0;
+    if (b < 0x80) need = 0;
+    else if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) need = 2;
+    else if (b >= 0xf0 && b <= 0xf4) need = 3;
+    else return i;
+    if (i + need >= buf.length) return buf.length; // incomplete tail: not an error yet
+    for (let k = 1; k <= need; k++) if ((buf[i + k] & 0xc0) !== 0x80) return i;
+    i += need + 1;
+  }
+  return buf.length;
+}
+
+async function hasGzipMagic(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(b, 0, 2, 0);
+    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+export function newFileInfo(path: string): FileInfo {
+  return { path, bytes: 0, sha256: '', encoding: '', gzip: false, newlines: 0 };
+}

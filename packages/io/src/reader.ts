@@ -1,0 +1,311 @@
+import { relative, resolve, isAbsolute } from 'node:path';
+import { Readable, pipeline } from 'node:stream';
+import fg from 'fast-glob';
+import { parse as csvParse } from 'csv-parse';
+import { parser as jsonParser } from 'stream-json';
+import { pick } from 'stream-json/filters/pick.js';
+import { streamArray } from 'stream-json/streamers/stream-array.js';
+import { LineSplitter, ScrubError, type ConversationRecord, type Ledger, type ShardSpec } from '@scrubline/core';
+import type { InputConfig, InputFormat } from './config.js';
+import { decodeFile, decodeStream, newFileInfo, type FileInfo } from './decode.js';
+import { mapCanonical, mapDocument } from './documents.js';
+import { resolveColumns, RowGrouper } from './rows.js';
+
+export interface ResolvedInput {
+  /** Absolute path, or `-` for stdin. */
+  path: string;
+  /** Path as recorded in records and manifests: relative to the base folder. */
+  name: string;
+}
+
+/**
+ * Expands fast-glob patterns against `baseDir`, sorted and de-duplicated, and
+ * takes this shard's deterministic slice `files[index::count]` (datatrove's rule).
+ * A pattern that matches nothing is an error: a nightly job must not publish a partial set.
+ */
+export async function resolveInputs(files: string | string[], baseDir: string, shard: ShardSpec = { index: 0, count: 1 }): Promise<ResolvedInput[]> {
+  const patterns = Array.isArray(files) ? files : [files];
+  if (patterns.length === 1 && patterns[0] === '-') return [{ path: '-', name: '-' }];
+  const all = new Set<string>();
+  for (const p of patterns) {
+    const abs = isAbsolute(p) ? p : resolve(baseDir, p);
+    const matches = fg.isDynamicPattern(p) ? await fg(fg.convertPathToPattern(baseDir) + '/' + p.replace(/^\.\//, ''), { onlyFiles: true, absolute: true, dot: false }) : [abs];
+    if (fg.isDynamicPattern(p) && isAbsolute(p)) matches.splice(0, matches.length, ...(await fg(p, { onlyFiles: true, absolute: true })));
+    if (matches.length === 0) {
+      throw new ScrubError('SCRUB_INPUT_NOT_FOUND', `input pattern matched no file`, { file: p, field: 'input.files', hint: `patterns resolve against ${baseDir}` });
+    }
+    for (const m of matches) all.add(resolve(m));
+  }
+  const sorted = [...all].sort();
+  const mine = sorted.filter((_, i) => i % shard.count === shard.index);
+  return mine.map((path) => ({ path, name: relative(baseDir, path) || path }));
+}
+
+export function formatOf(name: string, declared: InputFormat | undefined): Exclude<InputFormat, 'auto'> {
+  if (declared && declared !== 'auto') return declared;
+  const base = name.toLowerCase().replace(/\.gz$/, '');
+  if (base.endsWith('.csv')) return 'csv';
+  if (base.endsWith('.tsv') || base.endsWith('.tab')) return 'tsv';
+  if (base.endsWith('.jsonl')) return 'jsonl';
+  if (base.endsWith('.ndjson')) return 'ndjson';
+  if (base.endsWith('.json')) return 'json';
+  throw new ScrubError('SCRUB_CONFIG_INVALID', 'cannot tell the input format from the file name', { file: name, field: 'input.format', hint: 'set input.format: csv | tsv | json | jsonl | ndjson' });
+}
+
+export interface ReadOptions {
+  input: InputConfig;
+  ledger: Ledger;
+  tmpDir: string;
+  stdin?: NodeJS.ReadableStream;
+  onBytes?: (n: number) => void;
+  onWarning?: (m: string) => void;
+  /** Filled per file as it is read (bytes, sha256, encoding). */
+  fileInfos?: FileInfo[];
+}
+
+/**
+ * Reads every input file in order as batches of canonical records. Malformed
+ * units are quarantined through the ledger (or thrown with `ledger.strict`);
+ * file-level problems (missing, empty, truncated, wrong encoding) throw.
+ */
+export async function* readRecords(files: ResolvedInput[], o: ReadOptions): AsyncGenerator<ConversationRecord[]> {
+  const batchSize = o.input.batchSize ?? 256;
+  let batch: ConversationRecord[] = [];
+  const out: ConversationRecord[] = [];
+  const emit = (r: ConversationRecord) => {
+    out.push(r);
+  };
+  const shape = (fmt: string) => o.input.shape ?? (fmt === 'ndjson' ? 'canonical' : fmt === 'csv' || fmt === 'tsv' ? 'rows' : 'documents');
+  let grouper: RowGrouper | null = null;
+
+  const flushOut = function* (): Generator<ConversationRecord[]> {
+    if (out.length === 0) return;
+    for (const r of out) {
+      o.ledger.inputRecords++;
+      batch.push(r);
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    out.length = 0;
+  };
+
+  for (let fi = 0; fi < files.length; fi++) {
+    const f = files[fi];
+    const fmt = formatOf(f.name, o.input.format);
+    const sh = shape(fmt);
+    const info = newFileInfo(f.name);
+    o.fileInfos?.push(info);
+    o.ledger.file(f.name);
+    const decodeOpts = { encoding: o.input.encoding, onBytes: o.onBytes, onWarning: o.onWarning, allowEmpty: o.input.allowEmpty };
+    const text = f.path === '-' ? decodeStream(o.stdin ?? process.stdin, decodeOpts, info) : decodeFile(f.path, decodeOpts, info);
+
+    if (sh === 'rows') {
+      if (!o.input.rows) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs a rows mapping', { field: 'input.rows' });
+      if (fmt !== 'csv' && fmt !== 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs csv or tsv input', { field: 'input.shape', file: f.name });
+      grouper ??= new RowGrouper(o.input.rows, o.ledger, emit, o.tmpDir);
+      grouper.registerFile(fi, f.name);
+      for await (const _ of readDelimited(text, fmt, f.name, fi, o, grouper)) yield* flushOut();
+      if (o.input.rows.grouping !== 'sort') {
+        // contiguous sessions never span files; close the last one of this file
+      }
+      continue;
+    }
+    if (fmt === 'csv' || fmt === 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', `shape ${sh} cannot read ${fmt} input`, { field: 'input.shape', file: f.name });
+    if (sh === 'documents' && !o.input.documents) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape documents needs a documents mapping', { field: 'input.documents' });
+    const toRecord = (value: unknown, line: number | undefined, index: number | undefined) => {
+      const counts = o.ledger.file(f.name);
+      counts.units++;
+      try {
+        const r = sh === 'canonical' ? mapCanonical(value, { file: f.name, line }) : mapDocument(value, o.input.documents!, { file: f.name, line, index });
+        counts.unitsUsed++;
+        counts.records++;
+        emit(r);
+      } catch (e) {
+        o.ledger.quarantineInput(ScrubError.from(e, 'SCRUB_JSON_SHAPE', { file: f.name, line }));
+      }
+    };
+    if (fmt === 'json') {
+      for await (const _ of readJsonArray(text, f.name, o.input.json?.pick, info, toRecord)) yield* flushOut();
+    } else {
+      for await (const _ of readJsonLines(text, f.name, o, toRecord)) yield* flushOut();
+    }
+  }
+  if (grouper) {
+    await grouper.end();
+    yield* flushOut();
+  }
+  if (batch.length) yield batch;
+}
+
+/** JSONL / NDJSON: one value per line; a bad line is quarantined with its number. */
+async function* readJsonLines(
+  text: AsyncIterable<string>,
+  file: string,
+  o: ReadOptions,
+  toRecord: (v: unknown, line: number, index: undefined) => void,
+): AsyncGenerator<void> {
+  const splitter = new LineSplitter({
+    maxLineLength: o.input.maxLineLength,
+    onTooLong: (line, length) => {
+      o.ledger.file(file).units++;
+      o.ledger.quarantineInput(new ScrubError('SCRUB_LINE_TOO_LONG', `line of ${length} characters exceeds input.maxLineLength`, { file, line }));
+    },
+  });
+  const onLine = (l: string, n: number) => {
+    if (l.length === 0 || (l.charCodeAt(0) <= 32 && l.trim() === '')) return;
+    let v: unknown;
+    try {
+      v = JSON.parse(l);
+    } catch (e) {
+      o.ledger.file(file).units++;
+      o.ledger.quarantineInput(new ScrubError('SCRUB_JSON_PARSE', `invalid JSON (${(e as Error).message.replace(/ in JSON at.*$/, '').slice(0, 60)})`, { file, line: n }), l.slice(0, 64 * 1024));
+      return;
+    }
+    toRecord(v, n, undefined);
+  };
+  for await (const chunk of text) {
+    splitter.push(chunk, onLine);
+    yield;
+  }
+  splitter.end(onLine);
+  yield;
+}
+
+/** A JSON document holding an array of conversations (at the root or at `pick`). */
+async function* readJsonArray(
+  text: AsyncIterable<string>,
+  file: string,
+  pickPath: string | undefined,
+  info: FileInfo,
+  toRecord: (v: unknown, line: number | undefined, index: number) => void,
+): AsyncGenerator<void> {
+  const parts: any[] = [jsonParser()];
+  if (pickPath) parts.push(pick({ filter: pickPath }));
+  parts.push(streamArray());
+  const src = Readable.from(text, { objectMode: false });
+  // stream-json's functions become a Duplex through stream-chain; pipeline propagates errors.
+  const { default: chain } = await import('stream-chain');
+  const c = (chain as any)(parts);
+  const out = pipeline(src, c, () => {}) as unknown as AsyncIterable<{ key: number; value: unknown }>;
+  let seen = 0;
+  try {
+    for await (const item of out) {
+      seen++;
+      toRecord(item.value, undefined, item.key);
+      if ((seen & 63) === 0) yield;
+    }
+  } catch (e) {
+    if (e instanceof ScrubError) throw e;
+    const msg = (e as Error).message ?? String(e);
+    if (/Top-level object should be an array/i.test(msg)) {
+      throw new ScrubError('SCRUB_JSON_SHAPE', pickPath ? `no array at '${pickPath}'` : 'the document is not a JSON array', { file, field: pickPath ?? 'input.json.pick', hint: 'set input.json.pick to the path of the conversations array' });
+    }
+    const truncated = /end|incomplete|expected/i.test(msg);
+    throw new ScrubError(truncated ? 'SCRUB_JSON_TRUNCATED' : 'SCRUB_JSON_PARSE', truncated ? `JSON document ends in the middle after ${seen} complete element(s)` : `invalid JSON after ${seen} element(s): ${msg.slice(0, 80)}`, {
+      file,
+      line: info.newlines + 1,
+      hint: truncated ? 'the file is cut: copy it again; nothing is published from it' : undefined,
+    }, { cause: e });
+  }
+  if (seen === 0 && pickPath) {
+    // a pick path that matched nothing reads as an empty array: say so
+    throw new ScrubError('SCRUB_JSON_SHAPE', `no conversations found at '${pickPath}'`, { file, field: 'input.json.pick' });
+  }
+  yield;
+}
+
+/** CSV/TSV rows into the grouper. `quote: false` takes a fast split path (exports that never quote). */
+async function* readDelimited(
+  text: AsyncIterable<string>,
+  fmt: 'csv' | 'tsv',
+  file: string,
+  fileIdx: number,
+  o: ReadOptions,
+  grouper: RowGrouper,
+): AsyncGenerator<void> {
+  const csv = o.input.csv ?? {};
+  const delimiter = csv.delimiter ?? (fmt === 'tsv' ? '\t' : ',');
+  const header = csv.header ?? !csv.columns;
+  let names: string[] | null = csv.columns ?? null;
+  let expected = names ? names.length : -1;
+  let headerSeen = !header;
+  const ledger = o.ledger;
+  const pending: [string[], number][] = [];
+  const start = (fields: string[]) => {
+    names = csv.columns ?? fields;
+    expected = fields.length;
+    grouper.startFile(file, fileIdx, resolveColumns(o.input.rows!, names, file));
+  };
+  if (names && headerSeen) grouper.startFile(file, fileIdx, resolveColumns(o.input.rows!, names, file));
+  const onRow = (fields: string[], line: number) => {
+    if (!headerSeen) {
+      headerSeen = true;
+      start(fields);
+      return;
+    }
+    if (fields.length !== expected) {
+      ledger.file(file).units++;
+      ledger.quarantineInput(new ScrubError('SCRUB_CSV_FIELD_COUNT', `row has ${fields.length} fields, expected ${expected}`, { file, line }));
+      return;
+    }
+    pending.push([fields, line]);
+  };
+  const drain = async () => {
+    for (const [f, l] of pending) await grouper.push(f, l);
+    pending.length = 0;
+  };
+
+  if (csv.quote === false) {
+    const splitter = new LineSplitter({
+      maxLineLength: o.input.maxLineLength,
+      onTooLong: (line, length) => {
+        ledger.file(file).units++;
+        ledger.quarantineInput(new ScrubError('SCRUB_LINE_TOO_LONG', `line of ${length} characters exceeds input.maxLineLength`, { file, line }));
+      },
+    });
+    const onLine = (l: string, n: number) => {
+      if (l.length === 0) return;
+      onRow(l.split(delimiter), n);
+    };
+    for await (const chunk of text) {
+      splitter.push(chunk, onLine);
+      await drain();
+      yield;
+    }
+    splitter.end(onLine);
+    await drain();
+    yield;
+    return;
+  }
+
+  const parser = csvParse({
+    delimiter,
+    quote: csv.quote ?? '"',
+    escape: csv.escape ?? '"',
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+    skip_records_with_error: true,
+    on_skip: (err: any) => {
+      const code = /QUOTE/.test(err?.code ?? '') ? 'SCRUB_CSV_QUOTE' : 'SCRUB_CSV_PARSE';
+      ledger.file(file).units++;
+      ledger.quarantineInput(new ScrubError(code, (err?.message ?? 'unparsable row').replace(/:.*$/, '').slice(0, 120), { file, line: err?.lines }));
+    },
+  } as any);
+  const src = Readable.from(text, { objectMode: false });
+  const rows = pipeline(src, parser, () => {}) as unknown as AsyncIterable<{ record: string[]; info: { lines: number } }>;
+  let n = 0;
+  for await (const { record, info } of rows) {
+    onRow(record, info.lines);
+    if ((++n & 255) === 0) {
+      await drain();
+      yield;
+    }
+  }
+  await drain();
+  yield;
+}
+
+export { type FileInfo };

@@ -1,0 +1,252 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hash52, LineSplitter, NdjsonFileWriter, ScrubError, type ConversationRecord, type Ledger, type Role, type Turn } from '@scrubline/core';
+import type { RowsMapping } from './config.js';
+import { setDotted } from './path.js';
+
+/** Column indexes resolved from the header (or configured column names). */
+export interface RowColumns {
+  session: number;
+  role: number;
+  text: number;
+  timestamp: number;
+  labels: [string, number][];
+  meta: [string, number][];
+  turnMeta: [string, number][];
+}
+
+export function resolveColumns(mapping: RowsMapping, header: string[], file: string): RowColumns {
+  const idx = (name: string, field: string): number => {
+    let i = header.indexOf(name);
+    if (i === -1 && /^\d+$/.test(name)) i = Number(name);
+    if (i === -1 || i >= header.length) {
+      throw new ScrubError('SCRUB_FIELD_MISSING', `column '${name}' is not in the header`, {
+        file,
+        line: 1,
+        field,
+        hint: `columns are: ${header.slice(0, 20).join(', ')}`,
+      });
+    }
+    return i;
+  };
+  const pairs = (m: Record<string, string> | undefined, field: string): [string, number][] =>
+    Object.entries(m ?? {}).map(([k, col]) => [k, idx(col, `${field}.${k}`)]);
+  return {
+    session: idx(mapping.session, 'rows.session'),
+    role: idx(mapping.role.column, 'rows.role.column'),
+    text: idx(mapping.text, 'rows.text'),
+    timestamp: mapping.timestamp ? idx(mapping.timestamp, 'rows.timestamp') : -1,
+    labels: pairs(mapping.labels, 'rows.labels'),
+    meta: pairs(mapping.meta, 'rows.meta'),
+    turnMeta: pairs(mapping.turnMeta, 'rows.turnMeta'),
+  };
+}
+
+/** One accepted row, compact (this is also the external-sort run format). */
+type Row = [session: string, fileIdx: number, line: number, role: Role, text: string, ts: string | null, labels: (string | null)[], meta: (string | null)[], turnMeta: (string | null)[]];
+
+/**
+ * Validates rows and groups them into conversation records.
+ * contiguous: streaming, memory = one session + a 52-bit hash per finished session
+ * (to detect a session that comes back later, which is an error with a hint).
+ * sort: rows go into sorted runs of `sortRunRows`, spilled to disk and k-way merged.
+ */
+export class RowGrouper {
+  private current: Row[] = [];
+  private currentSession: string | null = null;
+  private readonly closed = new Set<number>();
+  private sorter: RowSorter | null = null;
+  private cols!: RowColumns;
+  private file = '';
+  private fileIdx = 0;
+
+  constructor(
+    private readonly mapping: RowsMapping,
+    private readonly ledger: Ledger,
+    private readonly emit: (r: ConversationRecord) => void,
+    tmpDir: string,
+  ) {
+    if (mapping.grouping === 'sort') this.sorter = new RowSorter(tmpDir, mapping.sortRunRows ?? 200_000);
+  }
+
+  /** Each file may have its own header. */
+  startFile(file: string, fileIdx: number, cols: RowColumns): void {
+    this.file = file;
+    this.fileIdx = fileIdx;
+    this.cols = cols;
+  }
+
+  async push(fields: string[], line: number): Promise<void> {
+    const c = this.cols;
+    const counts = this.ledger.file(this.file);
+    counts.units++;
+    const session = fields[c.session] ?? '';
+    if (session.trim() === '') {
+      return this.reject('SCRUB_FIELD_EMPTY', 'session id is empty', line, this.mapping.session);
+    }
+    const rawRole = fields[c.role] ?? '';
+    const role = this.mapping.role.map[rawRole] ?? this.mapping.role.default;
+    if (!role) {
+      return this.reject('SCRUB_ROLE_UNMAPPED', `role value '${clip(rawRole)}' is not in rows.role.map`, line, this.mapping.role.column);
+    }
+    const text = fields[c.text] ?? '';
+    if (text.includes('\uFFFD')) {
+      return this.reject('SCRUB_REPLACEMENT_CHAR', 'text contains U+FFFD replacement characters (the export was mis-decoded upstream)', line, this.mapping.text);
+    }
+    const pick = (list: [string, number][]) => list.map(([, i]) => (fields[i] === undefined || fields[i] === '' ? null : fields[i]));
+    const row: Row = [session, this.fileIdx, line, role, text, c.timestamp >= 0 ? fields[c.timestamp] ?? null : null, pick(c.labels), pick(c.meta), pick(c.turnMeta)];
+    counts.unitsUsed++;
+    if (this.sorter) {
+      await this.sorter.add(row);
+      return;
+    }
+    if (session !== this.currentSession) {
+      this.closeCurrent();
+      const h = hash52(session);
+      if (this.closed.has(h)) {
+        throw new ScrubError('SCRUB_SESSION_NOT_CONTIGUOUS', `session '${clip(session)}' appears again after other sessions`, {
+          file: this.file,
+          line,
+          field: this.mapping.session,
+          hint: "this export's rows are not grouped by session: set rows.grouping: sort",
+        });
+      }
+      this.currentSession = session;
+    }
+    this.current.push(row);
+  }
+
+  async end(): Promise<void> {
+    if (this.sorter) {
+      for await (const row of this.sorter.drain()) {
+        if (row[0] !== this.currentSession) {
+          this.closeCurrent(false);
+          this.currentSession = row[0];
+        }
+        this.current.push(row);
+      }
+    }
+    this.closeCurrent(false);
+  }
+
+  private reject(code: string, message: string, line: number, field: string): void {
+    this.ledger.quarantineInput(new ScrubError(code, message, { file: this.file, line, field }));
+  }
+
+  private closeCurrent(remember = true): void {
+    if (this.current.length === 0 || this.currentSession === null) return;
+    const rows = this.current;
+    this.current = [];
+    if (remember) this.closed.add(hash52(this.currentSession));
+    if (this.mapping.order === 'timestamp') rows.sort((a, b) => ((a[5] ?? '') < (b[5] ?? '') ? -1 : (a[5] ?? '') > (b[5] ?? '') ? 1 : 0));
+    const c = this.cols;
+    const first = rows[0];
+    const turns: Turn[] = rows.map((r) => {
+      const t: Turn = { role: r[3], text: r[4] };
+      if (r[5] !== null) t.ts = r[5];
+      if (c.turnMeta.length) {
+        const meta: Record<string, unknown> = {};
+        c.turnMeta.forEach(([k], i) => r[8][i] !== null && setDotted(meta, k, r[8][i]));
+        t.meta = meta;
+      }
+      return t;
+    });
+    const labels: Record<string, unknown> = {};
+    const meta: Record<string, unknown> = {};
+    c.labels.forEach(([k], i) => {
+      const v = rows.find((r) => r[6][i] !== null)?.[6][i];
+      if (v !== undefined && v !== null) setDotted(labels, k, v);
+    });
+    c.meta.forEach(([k], i) => {
+      const v = rows.find((r) => r[7][i] !== null)?.[7][i];
+      if (v !== undefined && v !== null) setDotted(meta, k, v);
+    });
+    let lastLine = first[2];
+    for (const r of rows) if (r[1] === first[1] && r[2] > lastLine) lastLine = r[2];
+    const record: ConversationRecord = {
+      id: (this.mapping.idPrefix ?? '') + first[0],
+      turns,
+      labels,
+      source: { file: this.sorter ? this.sorter.fileName(first[1]) : this.file, line: first[2], lastLine },
+      meta,
+    };
+    this.ledger.file(record.source.file).records++;
+    this.emit(record);
+  }
+
+  registerFile(idx: number, name: string): void {
+    this.sorter?.registerFile(idx, name);
+  }
+}
+
+const cmpRow = (a: Row, b: Row): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2]);
+
+/** Bounded external sort of rows by (session, file, line). */
+class RowSorter {
+  private buf: Row[] = [];
+  private runs: string[] = [];
+  private readonly names = new Map<number, string>();
+  private dir: string;
+  constructor(tmpDir: string, private readonly runRows: number) {
+    this.dir = join(tmpDir, `sort-${process.pid}-${Date.now()}`);
+  }
+  registerFile(idx: number, name: string): void {
+    this.names.set(idx, name);
+  }
+  fileName(idx: number): string {
+    return this.names.get(idx) ?? String(idx);
+  }
+  async add(row: Row): Promise<void> {
+    this.buf.push(row);
+    if (this.buf.length >= this.runRows) await this.spill();
+  }
+  private async spill(): Promise<void> {
+    this.buf.sort(cmpRow);
+    await mkdir(this.dir, { recursive: true });
+    const path = join(this.dir, `run-${this.runs.length}.ndjson`);
+    const w = new NdjsonFileWriter(path);
+    for (let i = 0; i < this.buf.length; i += 1024) await w.write(this.buf.slice(i, i + 1024));
+    await w.close();
+    this.runs.push(path);
+    this.buf = [];
+  }
+  async *drain(): AsyncGenerator<Row> {
+    if (this.runs.length === 0) {
+      this.buf.sort(cmpRow);
+      yield* this.buf;
+      this.buf = [];
+      return;
+    }
+    if (this.buf.length) await this.spill();
+    const iters = this.runs.map((p) => readRows(p));
+    const heads: (Row | null)[] = [];
+    for (const it of iters) heads.push((await it.next()).value ?? null);
+    try {
+      for (;;) {
+        let best = -1;
+        for (let i = 0; i < heads.length; i++) if (heads[i] && (best < 0 || cmpRow(heads[i]!, heads[best]!) < 0)) best = i;
+        if (best < 0) break;
+        yield heads[best]!;
+        heads[best] = (await iters[best].next()).value ?? null;
+      }
+    } finally {
+      await rm(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function* readRows(path: string): AsyncGenerator<Row> {
+  const splitter = new LineSplitter();
+  const lines: string[] = [];
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    splitter.push(chunk as string, (l) => l && lines.push(l));
+    for (const l of lines.splice(0)) yield JSON.parse(l) as Row;
+  }
+  splitter.end((l) => l && lines.push(l));
+  for (const l of lines) yield JSON.parse(l) as Row;
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? s.slice(0, 40) + '…' : s;
+}

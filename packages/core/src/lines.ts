@@ -40,7 +40,8 @@ export class LineSplitter {
       let end = nl;
       if (end > start && chunk.charCodeAt(end - 1) === 13) end--;
       this.line++;
-      emit(chunk.slice(start, end), this.line);
+      if (end - start > this.max) this.options.onTooLong?.(this.line, end - start);
+      else emit(chunk.slice(start, end), this.line);
       start = nl + 1;
     }
     this.append(chunk.slice(start));

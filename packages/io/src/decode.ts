@@ -58,14 +58,14 @@ export async function* decodeFile(path: string, options: DecodeOptions, info: Fi
   try {
     st = await stat(path);
   } catch (e) {
-    throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'input file does not exist or cannot be read', { file: path }, { cause: e });
+    throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'input file does not exist or cannot be read', { file: info.path }, { cause: e });
   }
   info.bytes = st.size;
   if (st.size === 0) {
     if (options.allowEmpty) return;
-    throw new ScrubError('SCRUB_INPUT_EMPTY', 'input file is empty', { file: path, hint: 'remove it or set input.allowEmpty: true' });
+    throw new ScrubError('SCRUB_INPUT_EMPTY', 'input file is empty', { file: info.path, hint: 'remove it or set input.allowEmpty: true' });
   }
-  const declared = normaliseEncoding(options.encoding, path);
+  const declared = normaliseEncoding(options.encoding, info.path);
   const hash = createHash('sha256');
   const gzip = await hasGzipMagic(path);
   info.gzip = gzip;
@@ -78,7 +78,7 @@ export async function* decodeFile(path: string, options: DecodeOptions, info: Fi
     },
   });
   const source: Readable = gzip ? pipeline(raw, hashing, createGunzip(), () => {}) : pipeline(raw, hashing, () => {});
-  yield* decodeSource(source, path, declared, options, info, gzip, () => (info.sha256 = hash.digest('hex')));
+  yield* decodeSource(source, info.path, declared, options, info, gzip, () => (info.sha256 = hash.digest('hex')));
 }
 
 /** Decodes stdin (or any byte stream): no gzip detection, sha256 over the bytes read. */

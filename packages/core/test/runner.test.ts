@@ -1,0 +1,169 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defineStage, filterStage, Ledger, runPipeline, ScrubError, type ConversationRecord, type PlannedStep } from '@scrubline/core';
+
+const rec = (id: string, text: string, label = 1): ConversationRecord => ({ id, turns: [{ role: 'customer', text }], labels: { y: label }, source: { file: 'mem' }, meta: {} });
+const log = { info() {}, warn() {} };
+const tmp = () => mkdtempSync(join(tmpdir(), 'scrubline-core-'));
+
+const upper = defineStage({
+  name: 'upper',
+  description: 'upper-case',
+  optionsSchema: { type: 'object' },
+  create: () => ({ apply: (b) => b.map((r) => ({ ...r, turns: r.turns.map((t) => ({ ...t, text: t.text.toUpperCase() })) })) }),
+});
+const dropShort = defineStage({
+  name: 'drop-short',
+  description: '',
+  optionsSchema: { type: 'object' },
+  create: () => ({ apply: filterStage((r) => (r.turns[0].text.length >= 2 ? true : 'too-short')) }),
+});
+/** Global: drops texts seen more than once across the whole corpus (all shards), keeps the first id. */
+const dedupe = defineStage({
+  name: 'dedupe',
+  description: '',
+  optionsSchema: { type: 'object' },
+  create: () => {
+    const first = new Map<string, string>();
+    let global = new Map<string, string>();
+    return {
+      fit: {
+        observe: (b) => {
+          for (const r of b) if (!first.has(r.turns[0].text) || r.id < first.get(r.turns[0].text)!) first.set(r.turns[0].text, r.id);
+        },
+        state: () => Object.fromEntries(first),
+        load: (states: Record<string, string>[]) => {
+          global = new Map();
+          for (const s of states) for (const [k, v] of Object.entries(s)) if (!global.has(k) || v < global.get(k)!) global.set(k, v);
+        },
+      },
+      apply: (b, ctx) =>
+        b.filter((r) => {
+          if (global.get(r.turns[0].text) === r.id) return true;
+          ctx.drop(r, 'duplicate', { keptId: global.get(r.turns[0].text) });
+          return false;
+        }),
+    };
+  },
+});
+const double = defineStage({
+  name: 'double',
+  description: '',
+  optionsSchema: { type: 'object' },
+  create: () => ({ apply: (b) => b.flatMap((r) => [r, { ...r, id: r.id + '#2' }]) }),
+});
+const loser = defineStage({ name: 'loser', description: '', optionsSchema: { type: 'object' }, create: () => ({ apply: (b) => b.slice(1) }) });
+
+const plan = (...defs: any[]): PlannedStep[] => defs.map((d) => ({ id: d.name, use: d.name, definition: d, options: {} }));
+
+async function run(steps: PlannedStep[], input: ConversationRecord[][], extra: Partial<Parameters<typeof runPipeline>[0]> = {}) {
+  const out: ConversationRecord[] = [];
+  const ledger = extra.ledger ?? new Ledger();
+  const result = await runPipeline({
+    steps,
+    source: async function* () {
+      for (const b of input) {
+        ledger.inputRecords += b.length;
+        yield structuredClone(b);
+      }
+    },
+    sink: async (bs) => {
+      for await (const b of bs) out.push(...b);
+    },
+    ledger,
+    seed: '1',
+    baseDir: '.',
+    rulesDir: '.',
+    log,
+    workDir: tmp(),
+    ...extra,
+  });
+  return { out, ledger, result };
+}
+
+describe('runPipeline', () => {
+  it('chains stages over batches and keeps the ledger balanced', async () => {
+    const { out, ledger } = await run(plan(upper, dropShort), [[rec('a', 'hello'), rec('b', 'x')], [rec('c', 'yo')]]);
+    expect(out.map((r) => r.turns[0].text)).toEqual(['HELLO', 'YO']);
+    expect(ledger.verify()).toEqual([]);
+    expect(ledger.stage('drop-short').dropped).toEqual({ 'too-short': 1 });
+  });
+
+  it('runs a global stage as fit then apply, in phases through a spill', async () => {
+    const { out, ledger, result } = await run(plan(upper, dedupe, double), [[rec('a', 'same'), rec('b', 'other')], [rec('c', 'same')]]);
+    expect(result.phases).toBe(2);
+    expect(out.map((r) => r.id)).toEqual(['a', 'a#2', 'b', 'b#2']);
+    expect(ledger.stage('dedupe').dropped).toEqual({ duplicate: 1 });
+    expect(ledger.stage('double').added).toBe(2);
+    expect(ledger.verify()).toEqual([]);
+  });
+
+  it('fails a stage that loses records without a reason', async () => {
+    await expect(run(plan(loser), [[rec('a', 'xx'), rec('b', 'yy')]])).rejects.toMatchObject({ code: 'SCRUB_STAGE_LOST_RECORDS' });
+  });
+
+  it('wraps a throwing stage in a coded error naming the stage', async () => {
+    const boom = defineStage({ name: 'boom', description: '', optionsSchema: {}, create: () => ({ apply: () => { throw new Error('kaput'); } }) });
+    await expect(run(plan(boom), [[rec('a', 'xx')]])).rejects.toMatchObject({ code: 'SCRUB_STAGE_FAILED', stage: 'boom' });
+  });
+
+  it('gives the same result sharded across processes (phase by phase) as in one run', async () => {
+    const corpus = [rec('a', 'same'), rec('b', 'other'), rec('c', 'same'), rec('d', 'third'), rec('e', 'other'), rec('f', 'solo')];
+    const single = await run(plan(upper, dedupe, double), [corpus]);
+    const workDir = tmp();
+    const shards = [corpus.filter((_, i) => i % 2 === 0), corpus.filter((_, i) => i % 2 === 1)];
+    const outs: ConversationRecord[][] = [[], []];
+    for (const phase of [0, 1]) {
+      for (const i of [0, 1]) {
+        const ledger = new Ledger();
+        const r = await run(plan(upper, dedupe, double), phase === 0 ? [shards[i]] : [], { shard: { index: i, count: 2 }, phase, workDir, ledger });
+        outs[i].push(...r.out);
+        if (phase === 1) expect(ledger.verify()).toEqual([]);
+      }
+    }
+    const merged = [...outs[0], ...outs[1]].map((r) => r.id).sort();
+    expect(merged).toEqual(single.out.map((r) => r.id).sort());
+  });
+
+  it('refuses a later phase when a shard state is missing', async () => {
+    const workDir = tmp();
+    await run(plan(dedupe), [[rec('a', 'x')]], { shard: { index: 0, count: 2 }, phase: 0, workDir });
+    const err = await run(plan(dedupe), [], { shard: { index: 0, count: 2 }, phase: 1, workDir }).catch((e) => e);
+    expect(err).toBeInstanceOf(ScrubError);
+    expect(err.code).toBe('SCRUB_SHARD_STATE_MISSING');
+  });
+
+  it("refuses 'all' phases for a sharded run with global stages", async () => {
+    await expect(run(plan(dedupe), [[rec('a', 'x')]], { shard: { index: 0, count: 2 } })).rejects.toMatchObject({ code: 'SCRUB_SHARD_INVALID' });
+  });
+});
+
+describe('Ledger', () => {
+  it('finds counts that do not add up', () => {
+    const l = new Ledger();
+    l.inputRecords = 3;
+    l.outputRecords = 2;
+    expect(l.verify()[0]).toMatch(/input 3/);
+    l.drop('s', rec('x', 'y'), 'why');
+    l.stage('s').in = 3;
+    l.stage('s').out = 2;
+    expect(l.verify()).toEqual([]);
+  });
+
+  it('merges shard ledgers by summing', () => {
+    const a = new Ledger();
+    a.inputRecords = 2;
+    a.outputRecords = 2;
+    const b = new Ledger();
+    b.inputRecords = 3;
+    b.outputRecords = 2;
+    b.drop('s', rec('x', 'y'), 'dup');
+    Object.assign(b.stage('s'), { in: 3, out: 2 });
+    Object.assign(a.stage('s'), { in: 2, out: 2 });
+    const m = Ledger.merge([a.toJSON(), b.toJSON()]);
+    expect(m.totals()).toMatchObject({ input: 5, output: 4, dropped: 1 });
+    expect(m.verify()).toEqual([]);
+  });
+});

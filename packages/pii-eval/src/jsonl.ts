@@ -1,0 +1,101 @@
+import { ScrubError } from '@scrubline/core';
+
+/** A gold span: entity type and UTF-16 offsets of the line's text, end exclusive. */
+export interface GoldSpan {
+  type: string;
+  start: number;
+  end: number;
+}
+
+/** A predicted span (score and rule optional: the `detect` output carries them). */
+export interface PredSpan extends GoldSpan {
+  score?: number;
+  rule?: string;
+}
+
+/** One labelled line: `{"id","text","spans"}`. */
+export interface GoldLine {
+  id: string;
+  text: string;
+  spans: GoldSpan[];
+}
+
+/** One prediction line: `{"id","spans"}` (the shape `scrubline detect` writes). */
+export interface PredLine {
+  id: string;
+  spans: PredSpan[];
+}
+
+/**
+ * Parses gold JSONL. Errors name the file and line, never the content.
+ */
+export function parseGold(content: string, file = 'gold'): GoldLine[] {
+  const out: GoldLine[] = [];
+  const seen = new Set<string>();
+  forEachJsonLine(content, file, (value, line) => {
+    const v = value as Partial<GoldLine>;
+    if (!v || typeof v !== 'object' || typeof v.id !== 'string' || typeof v.text !== 'string' || !Array.isArray(v.spans)) {
+      throw new ScrubError('SCRUB_JSON_SHAPE', 'a gold line needs "id" (string), "text" (string) and "spans" (array)', { file, line });
+    }
+    if (seen.has(v.id)) throw new ScrubError('SCRUB_JSON_SHAPE', `duplicate id in gold (${v.id})`, { file, line, field: 'id' });
+    seen.add(v.id);
+    out.push({ id: v.id, text: v.text, spans: v.spans.map((s, i) => checkSpan(s, v.text!.length, file, line, i)) });
+  });
+  return out;
+}
+
+/** Parses prediction JSONL (`{"id","spans"}`; a `text` field is allowed and ignored). */
+export function parsePred(content: string, file = 'pred'): PredLine[] {
+  const out: PredLine[] = [];
+  forEachJsonLine(content, file, (value, line) => {
+    const v = value as Partial<PredLine>;
+    if (!v || typeof v !== 'object' || typeof v.id !== 'string' || !Array.isArray(v.spans)) {
+      throw new ScrubError('SCRUB_JSON_SHAPE', 'a prediction line needs "id" (string) and "spans" (array)', { file, line });
+    }
+    out.push({
+      id: v.id,
+      spans: v.spans.map((s, i) => {
+        const span: PredSpan = checkSpan(s, Infinity, file, line, i);
+        if (typeof (s as PredSpan).score === 'number') span.score = (s as PredSpan).score;
+        if (typeof (s as PredSpan).rule === 'string') span.rule = (s as PredSpan).rule;
+        return span;
+      }),
+    });
+  });
+  return out;
+}
+
+function checkSpan(s: unknown, textLength: number, file: string, line: number, i: number): GoldSpan {
+  const span = s as GoldSpan;
+  if (
+    !span ||
+    typeof span.type !== 'string' ||
+    !Number.isInteger(span.start) ||
+    !Number.isInteger(span.end) ||
+    span.start < 0 ||
+    span.end <= span.start ||
+    span.end > textLength
+  ) {
+    throw new ScrubError('SCRUB_JSON_SHAPE', 'a span needs "type" and integer offsets with 0 <= start < end <= text length', {
+      file,
+      line,
+      field: `spans[${i}]`,
+    });
+  }
+  return { type: span.type, start: span.start, end: span.end };
+}
+
+function forEachJsonLine(content: string, file: string, fn: (value: unknown, line: number) => void): void {
+  const lines = content.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].trim();
+    if (!raw) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new ScrubError('SCRUB_JSON_PARSE', 'the line is not valid JSON', { file, line: i + 1 });
+    }
+    fn(value, i + 1);
+  }
+}

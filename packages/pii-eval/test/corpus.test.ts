@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseGold, STRUCTURED_TYPES } from '@scrubline/pii-eval';
+import { checkResidentId, isValidLegacyResidentId, isValidResidencePermit, isValidS10, isValidSsn, isValidUscc, luhnValid } from '@scrubline/pii';
+
+// The committed fixture corpus: shape, coverage and check digits.
+const path = fileURLToPath(new URL('../../../fixtures/pii/corpus.jsonl', import.meta.url));
+const lines = parseGold(readFileSync(path, 'utf8'), 'corpus.jsonl');
+const tag = (id: string) => id.split('-').slice(2).join('-');
+const digitsOf = (v: string) => v.normalize('NFKC').replace(/[\s\-]/g, '');
+
+describe('fixtures/pii/corpus.jsonl', () => {
+  it('has at least 2,000 Chinese and English turns with well-formed, non-overlapping spans', () => {
+    expect(lines.length).toBeGreaterThanOrEqual(2000);
+    expect(lines.filter((l) => l.id.includes('-zh-')).length).toBeGreaterThan(1500);
+    expect(lines.filter((l) => l.id.includes('-en-')).length).toBeGreaterThan(300);
+    for (const l of lines) {
+      const s = [...l.spans].sort((a, b) => a.start - b.start);
+      for (let i = 1; i < s.length; i++) expect(s[i].start).toBeGreaterThanOrEqual(s[i - 1].end);
+      for (const x of s) {
+        const v = l.text.slice(x.start, x.end);
+        expect(v.trim()).toBe(v);
+        // never cut a surrogate pair
+        expect(/^[\udc00-\udfff]/.test(v) || /[\ud800-\udbff]$/.test(v)).toBe(false);
+      }
+    }
+  });
+
+  it('covers every structured type, every evasion and every hard-negative family', () => {
+    const types = new Set(lines.flatMap((l) => l.spans.map((s) => s.type)));
+    for (const t of STRUCTURED_TYPES) expect(types.has(t), t).toBe(true);
+    const tags = new Set(lines.map((l) => tag(l.id)));
+    for (const t of [
+      'person_id.15', 'person_id.permit', 'person_id.18.fullwidth', 'phone.mobile.plus86', 'phone.mobile.0086', 'phone.mobile.86dash',
+      'phone.mobile.paren86', 'phone.mobile.fullwidth', 'phone.mobile.cn-numerals', 'phone.mobile.cn-numerals.yao', 'phone.mobile.circled',
+      'phone.mobile.split-spaces', 'phone.mobile.dots', 'phone.landline', 'phone.us', 'phone.uk', 'phone.astral-before', 'email.upper',
+      'email.glued', 'ip.v6', 'plate.nev', 'wechat', 'qq', 'qq.cn-numerals', 'tracking.shape', 'handle', 'ssn',
+      'neg.price', 'neg.date-time', 'neg.quantity', 'neg.model', 'neg.hotline', 'neg.version', 'neg.sku', 'neg.brand-at', 'neg.jd-placeholder',
+    ]) {
+      expect(tags.has(t), t).toBe(true);
+    }
+    const all = lines.map((l) => l.text).join('\n');
+    for (const w of ['vx', 'v信', '加V', '扣扣', '企鹅号', '转', '幺', '两', '@中国联通客服', '[订单x]', '[姓名x]', '[电话x]', '版本']) expect(all).toContain(w);
+    expect(lines.some((l) => /[\ud800-\udbff]/.test(l.text.slice(0, l.spans[0]?.start ?? 0)))).toBe(true);
+    expect(lines.filter((l) => l.spans.length === 0).length).toBeGreaterThan(400);
+    expect(lines.filter((l) => /^\d+-zh-phone\.mobile\.fullwidth/.test(l.id) && /[０-９]/.test(l.text)).length).toBeGreaterThan(0);
+  });
+
+  it('carries valid check digits wherever the format has one', () => {
+    let checked = 0;
+    for (const l of lines) {
+      for (const s of l.spans) {
+        const v = digitsOf(l.text.slice(s.start, s.end));
+        if (s.type === 'PERSON_ID') {
+          if (v.length === 15) expect(isValidLegacyResidentId(v), l.id).toBe(true);
+          else if (/^8[123]0000/.test(v)) expect(isValidResidencePermit(v), l.id).toBe(true);
+          else expect(checkResidentId(v), l.id).toMatchObject({ valid: true });
+          checked++;
+        } else if (s.type === 'BANK_CARD') {
+          expect(luhnValid(v), l.id).toBe(true);
+          checked++;
+        } else if (s.type === 'USCC') {
+          expect(isValidUscc(v), l.id).toBe(true);
+          checked++;
+        } else if (s.type === 'SSN') {
+          expect(isValidSsn(v), l.id).toBe(true);
+          checked++;
+        } else if (s.type === 'TRACKING_NO' && /^[A-Z]{2}[0-9]{9}CN$/.test(v)) {
+          expect(isValidS10(v), l.id).toBe(true);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(450);
+  });
+
+  it('has no span-like identifiers in its hard negatives', () => {
+    for (const l of lines.filter((x) => x.spans.length === 0)) {
+      const t = l.text.normalize('NFKC');
+      expect(/(?<![0-9])1[3-9][0-9]{9}(?![0-9])/.test(t), l.id).toBe(false); // no mobile
+      expect(/[A-Za-z0-9._-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}/.test(t), l.id).toBe(false); // no e-mail
+      expect(/(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])/.test(t), l.id).toBe(false); // no resident id
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { defineStage, ScrubError, writeAtomic, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
-import { getPath, isTrain, labelKey, NO_LABEL, sortLabelRecord } from '@scrubline/split';
+import { expandTrain, getPath, isTrain, labelKey, NO_LABEL, sortLabelRecord } from '@scrubline/split';
 import {
   classWeights,
   copiesFor,
@@ -88,18 +88,13 @@ export function createBalance(o: BalanceOptions, seed: string, baseDir: string):
     },
     apply: (batch, ctx) => {
       if (!plan) throw new ScrubError('SCRUB_STAGE_FAILED', 'balance ran without its fit pass', { stage: ctx.stageId });
-      const out: ConversationRecord[] = [];
-      for (const r of batch) {
-        out.push(r);
-        if (!isTrain(r)) {
-          ctx.report.count('not-train');
-          continue;
-        }
+      const p = plan;
+      return expandTrain(batch, ctx.report, (r) => {
         const l = labelOf(r);
-        const cls = plan.classes[l];
+        const cls = p.classes[l];
         if (!cls) {
           ctx.report.count(l === NO_LABEL ? 'no-label' : 'class-not-in-fit');
-          continue;
+          return [];
         }
         const k = copiesFor(cls, drawOf(seed, r.id));
         const e = (emitted[l] ??= { in: 0, out: 0 });
@@ -108,9 +103,8 @@ export function createBalance(o: BalanceOptions, seed: string, baseDir: string):
         ctx.report.count(`before.${l}`);
         ctx.report.count(`after.${l}`, 1 + k);
         if (k > 0) ctx.report.count('copies', k);
-        for (let i = 1; i <= k; i++) out.push(oversampledCopy(r, i));
-      }
-      return out;
+        return Array.from({ length: k }, (_, i) => oversampledCopy(r, i + 1));
+      });
     },
     summary: () => {
       const p = plan as BalancePlan | null;

@@ -180,3 +180,22 @@ export function sortLabelRecord<T>(o: Record<string, T>): Record<string, T> {
   for (const k of Object.keys(o).sort(compareLabels)) out[k] = o[k];
   return out;
 }
+
+/**
+ * The train-only pattern of balance and augment: every record goes on, in order;
+ * records outside `train` are counted as `not-train` and left untouched; each
+ * train record is followed by whatever `extra` returns for it (copies, variants).
+ */
+export function expandTrain(
+  batch: ConversationRecord[],
+  report: { count(key: string, n?: number): void },
+  extra: (record: ConversationRecord) => ConversationRecord[],
+): ConversationRecord[] {
+  const out: ConversationRecord[] = [];
+  for (const r of batch) {
+    out.push(r);
+    if (!isTrain(r)) report.count('not-train');
+    else for (const x of extra(r)) out.push(x);
+  }
+  return out;
+}

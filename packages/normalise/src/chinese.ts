@@ -81,7 +81,7 @@ function loadDict(name: string): Promise<string> {
 const converterCache = new Map<string, Promise<ChineseConverter>>();
 
 /** Loads (once per process) the dictionaries for `direction` + `variant` and builds the converter. */
-export function loadChineseConverter(direction: 't2s' | 's2t', variant: ChineseVariant = 'twp'): Promise<ChineseConverter> {
+export function loadChineseConverter(direction: 't2s' | 's2t', variant: ChineseVariant = 't'): Promise<ChineseConverter> {
   const key = `${direction}:${variant}`;
   let p = converterCache.get(key);
   if (!p) {

@@ -8,7 +8,11 @@ export type EmptyTurnPolicy = 'marker' | 'drop' | 'keep';
 export interface NormaliseOptions {
   /** Traditional → simplified (default), simplified → traditional, or no script conversion. */
   chinese: ChineseDirection;
-  /** OpenCC locale of the traditional side (default `twp`: Taiwan glyphs and vocabulary, 軟體 ↔ 软件). */
+  /**
+   * OpenCC locale of the traditional side. Default `t` (OpenCC standard: characters + phrases, 乾淨 → 干净,
+   * 乾隆 stays). `twp` adds Taiwan vocabulary (軟體 → 软件) but rewrites mainland words in the same text
+   * (程序 → 进程, 截图 → 截屏, 么 → 幺): opt in only for Taiwan-sourced data. See the README.
+   */
   chineseVariant: ChineseVariant;
   /** Full-width ASCII letters, digits and symbols → ASCII (ＡＢＣ１２３＠ → ABC123@). */
   fullwidth: boolean;
@@ -45,7 +49,7 @@ export interface NormaliseOptions {
 
 export const DEFAULT_OPTIONS: NormaliseOptions = {
   chinese: 't2s',
-  chineseVariant: 'twp',
+  chineseVariant: 't',
   fullwidth: true,
   fullwidthPunctuation: false,
   spaces: true,
@@ -76,7 +80,7 @@ export const optionsSchema: JsonSchema = {
     chineseVariant: {
       enum: ['t', 'tw', 'twp', 'hk', 'hkp'],
       default: DEFAULT_OPTIONS.chineseVariant,
-      description: 'OpenCC locale of the traditional side (twp/hkp include regional vocabulary)',
+      description: 'OpenCC locale of the traditional side (twp/hkp also rewrite regional vocabulary: opt-in)',
     },
     fullwidth: flag(true, 'full-width ASCII letters, digits and symbols to ASCII'),
     fullwidthPunctuation: flag(false, 'also ，！？：；（） to ASCII punctuation'),

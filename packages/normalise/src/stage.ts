@@ -21,7 +21,7 @@ export const normaliseStage = defineStage<NormaliseOptions>({
   name: 'normalise',
   description: 'Normalise text: traditional → simplified (OpenCC phrases), width and spaces, emoticons and emoji, empty turns, language routing.',
   optionsSchema,
-  example: { chinese: 't2s', chineseVariant: 'twp', emoticons: 'map', emptyTurns: 'marker', emptyMarker: '[图片]' } as NormaliseOptions,
+  example: { chinese: 't2s', chineseVariant: 't', emoticons: 'map', emptyTurns: 'marker', emptyMarker: '[图片]' } as NormaliseOptions,
   create: async (options, env) => {
     const normaliser = await createNormaliser(options, { rulesDir: env.rulesDir, baseDir: env.baseDir });
     if (normaliser.lexicon.refused.length) {

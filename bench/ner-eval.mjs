@@ -1,0 +1,60 @@
+// NER tier evaluation: per-type precision / recall / F2 (overlap and exact matching) and gold-character
+// coverage, on the synthetic chat fixtures (fixtures/ner/*.jsonl) and, when ../shared is present, on the
+// Weibo NER dev set (PER.NAM → PERSON, LOC/GPE.NAM → places) and the Resume NER dev set (NAME → PERSON).
+// Build first: npx tsc -b packages/ner.   Run: pnpm bench ner-eval   (or node bench/ner-eval.mjs [--misses])
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'packages/ner/dist/index.js');
+if (!existsSync(dist)) {
+  console.error('packages/ner/dist is missing: run `npx tsc -b packages/ner` first');
+  process.exit(2);
+}
+const { createNerDetector, scoreSpans } = await import(dist);
+const { convertWeibo, convertResume } = await import(join(root, 'packages/ner/scripts/convert-ner-data.mjs'));
+const showMisses = process.argv.includes('--misses');
+
+const pct = (x) => (100 * x).toFixed(1).padStart(5) + '%';
+function table(title, items, detector, onlyTypes) {
+  const t0 = performance.now();
+  const scored = items.map((it) => ({ id: it.id, gold: it.spans, pred: detector.detect(it.text) }));
+  const ms = performance.now() - t0;
+  const rep = scoreSpans(scored, onlyTypes);
+  console.log(`\n## ${title}: ${items.length} texts, ${items.reduce((a, it) => a + it.spans.length, 0)} gold spans (${ms.toFixed(0)} ms)`);
+  console.log('type      gold  pred    tp  precision  recall     F2   exactP  exactR  gold-char coverage');
+  for (const [t, s] of Object.entries(rep.types)) {
+    console.log(
+      `${t.padEnd(8)} ${String(s.gold).padStart(5)} ${String(s.pred).padStart(5)} ${String(s.tp).padStart(5)}  ${pct(s.precision)}    ${pct(s.recall)} ${pct(s.f2)}  ${pct(s.exactPrecision)}  ${pct(s.exactRecall)}  ${pct(s.charCoverage)}`,
+    );
+  }
+  if (showMisses) {
+    const byId = new Map(items.map((it) => [it.id, it.text]));
+    // Fixture text is synthetic; for ../shared data only offsets and lengths are printed.
+    const synthetic = title.startsWith('fixtures');
+    for (const m of rep.misses) console.log('  miss  ', m.id, m.type, m.start, m.end, synthetic ? byId.get(m.id).slice(m.start, m.end) : `len=${m.end - m.start}`);
+    for (const f of rep.falseAlarms) console.log('  false ', f.id, f.type, f.start, f.end, f.rule, synthetic ? byId.get(f.id).slice(f.start, f.end) : `len=${f.end - f.start}`);
+  }
+  return rep;
+}
+
+const readJsonl = (p) => readFileSync(p, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const fixDir = join(root, 'fixtures/ner');
+const fixtures = readdirSync(fixDir).filter((f) => f.endsWith('.jsonl')).sort().flatMap((f) => readJsonl(join(fixDir, f)));
+const det = createNerDetector();
+table('fixtures/ner (all)', fixtures, det);
+table('fixtures/ner zh only', fixtures.filter((x) => x.id.includes('-zh-')), det);
+table('fixtures/ner en only', fixtures.filter((x) => x.id.includes('-en-')), det);
+
+const shared = join(root, '../shared/data/ner');
+const weiboPath = join(shared, 'weiboNER_2nd_conll.dev');
+const resumePath = join(shared, 'resume.dev.char.bmes');
+if (existsSync(weiboPath)) {
+  const weibo = convertWeibo(readFileSync(weiboPath, 'utf8'));
+  table('Weibo NER dev (PER.NAM → PERSON, ORG.NAM → ORG)', weibo, det, ['PERSON', 'ORG']);
+  table('Weibo NER dev places (LOC/GPE.NAM → ADDRESS, places: true)', weibo, createNerDetector({ places: true }), ['ADDRESS']);
+} else console.log(`\n## Weibo NER dev: MISSING (${weiboPath}); not evaluated`);
+if (existsSync(resumePath)) {
+  table('Resume NER dev (NAME → PERSON)', convertResume(readFileSync(resumePath, 'utf8')), det, ['PERSON']);
+} else console.log(`\n## Resume NER dev: MISSING (${resumePath}); not evaluated`);

@@ -1,0 +1,180 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's `rules/` folder, as seen from `packages/ner/src` or `packages/ner/dist`. */
+export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../../rules/', import.meta.url));
+
+export type DivisionLevel = 'province' | 'city' | 'district';
+
+export interface Lexicons {
+  surnames: Set<string>;
+  ambiguousSurnames: Set<string>;
+  compoundSurnames: Set<string>;
+  givenChars: Set<string>;
+  /** cue → strong? */
+  cuesBefore: Map<string, boolean>;
+  cuesBeforeMaxLen: number;
+  titles: string[];
+  /** Full names, aliases and short forms of administrative divisions. */
+  divisions: Map<string, { level: DivisionLevel; short: boolean }>;
+  divisionMaxLen: number;
+  addressCues: Map<string, boolean>;
+  addressCueMaxLen: number;
+  townSuffixes: string[];
+  roadSuffixes: string[];
+  poiSuffixes: string[];
+  unitSuffixes: string[];
+  addressStop: Set<string>;
+  en: {
+    first: Set<string>;
+    firstAmbiguous: Set<string>;
+    surnames: Set<string>;
+    cuesBefore: string[];
+    titles: Set<string>;
+    closings: string[];
+  };
+  org: {
+    suffixZh: string[];
+    cueBeforeZh: string[];
+    cueAfterZh: string[];
+    suffixEn: string[];
+    cueBeforeEn: string[];
+  };
+}
+
+function lines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+}
+
+function words(text: string): string[] {
+  return lines(text).flatMap((l) => l.split(/\s+/)).filter(Boolean);
+}
+
+/** `[section]` blocks of one-entry-per-line lists. */
+function sections(text: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  let cur = '';
+  for (const l of lines(text)) {
+    const m = /^\[([\w-]+)\]$/.exec(l);
+    if (m) {
+      cur = m[1];
+      out[cur] = [];
+    } else if (cur) out[cur].push(l);
+  }
+  return out;
+}
+
+const byLengthDesc = (a: string, b: string) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0);
+
+function read(dir: string, file: string): string {
+  const p = join(dir, file);
+  if (!existsSync(p)) throw new Error(`@scrubline/ner: lexicon ${file} not found in ${dir}`);
+  return readFileSync(p, 'utf8');
+}
+
+/** Strip an administrative suffix to get the short form people write (杭州市 → 杭州). */
+function shortForms(name: string): string[] {
+  const out: string[] = [];
+  for (const suf of ['特别行政区', '自治区', '自治州', '自治县', '地区', '新区', '省', '市', '区', '县', '盟', '旗', '镇']) {
+    if (name.endsWith(suf) && name.length - suf.length >= 2) {
+      out.push(name.slice(0, name.length - suf.length));
+      break;
+    }
+  }
+  return out;
+}
+
+/** Loads every lexicon from `<rulesDir>/ner/`. Synchronous; well under a second. */
+export function loadLexicons(rulesDir: string = DEFAULT_RULES_DIR): Lexicons {
+  const dir = join(rulesDir, 'ner');
+  const surnames = new Set(words(read(dir, 'surnames.txt')));
+  const ambiguousSurnames = new Set(words(read(dir, 'surnames-ambiguous.txt')));
+  for (const s of ambiguousSurnames) surnames.add(s);
+  const compoundSurnames = new Set(words(read(dir, 'surnames-compound.txt')));
+  const givenChars = new Set(words(read(dir, 'given-chars.txt')).flatMap((w) => [...w]));
+
+  const cuesBefore = new Map<string, boolean>();
+  for (const l of lines(read(dir, 'cues-before.txt'))) {
+    const strong = l.endsWith('!');
+    cuesBefore.set(strong ? l.slice(0, -1) : l, strong);
+  }
+  const titles = lines(read(dir, 'titles-after.txt')).sort(byLengthDesc);
+
+  const divisions = new Map<string, { level: DivisionLevel; short: boolean }>();
+  const addDivision = (name: string, level: DivisionLevel, short: boolean) => {
+    const prev = divisions.get(name);
+    // A full name beats a short form; a higher level beats a lower one for the same string.
+    if (!prev || (prev.short && !short)) divisions.set(name, { level, short });
+  };
+  for (const l of lines(read(dir, 'provinces.txt'))) {
+    const [full, ...aliases] = l.split(/\s+/);
+    addDivision(full, 'province', false);
+    // One-character abbreviations (京, 沪) are too ambiguous to anchor on in free text.
+    for (const a of aliases) if (a.length >= 2) addDivision(a, 'province', true);
+  }
+  const levelFiles: [string, DivisionLevel][] = [
+    ['cities.txt', 'city'],
+    ['districts.txt', 'district'],
+  ];
+  for (const [file, level] of levelFiles) {
+    for (const w of words(read(dir, file))) {
+      const [full, alias] = w.split(':');
+      addDivision(full, level, false);
+      if (alias) addDivision(alias, level, true);
+      for (const s of shortForms(full)) addDivision(s, level, true);
+    }
+  }
+  let divisionMaxLen = 0;
+  for (const k of divisions.keys()) divisionMaxLen = Math.max(divisionMaxLen, k.length);
+
+  const addr = sections(read(dir, 'address.txt'));
+  const addressCues = new Map<string, boolean>();
+  for (const l of addr.cue ?? []) {
+    const strong = l.endsWith('!');
+    addressCues.set(strong ? l.slice(0, -1) : l, strong);
+  }
+  let addressCueMaxLen = 0;
+  for (const k of addressCues.keys()) addressCueMaxLen = Math.max(addressCueMaxLen, k.length);
+  let cuesBeforeMaxLen = 0;
+  for (const k of cuesBefore.keys()) cuesBeforeMaxLen = Math.max(cuesBeforeMaxLen, k.length);
+
+  const en = sections(read(dir, 'cues-en.txt'));
+  const org = sections(read(dir, 'org.txt'));
+  return {
+    surnames,
+    ambiguousSurnames,
+    compoundSurnames,
+    givenChars,
+    cuesBefore,
+    cuesBeforeMaxLen,
+    titles,
+    divisions,
+    divisionMaxLen,
+    addressCues,
+    addressCueMaxLen,
+    townSuffixes: (addr.town ?? []).sort(byLengthDesc),
+    roadSuffixes: (addr.road ?? []).sort(byLengthDesc),
+    poiSuffixes: (addr.poi ?? []).sort(byLengthDesc),
+    unitSuffixes: (addr.unit ?? []).sort(byLengthDesc),
+    addressStop: new Set((addr.stop ?? []).flatMap((l) => l.split(/\s+/)).filter(Boolean)),
+    en: {
+      first: new Set(words(read(dir, 'first-names-en.txt'))),
+      firstAmbiguous: new Set(words(read(dir, 'first-names-en-ambiguous.txt'))),
+      surnames: new Set(words(read(dir, 'surnames-en.txt'))),
+      cuesBefore: (en.before ?? []).sort(byLengthDesc),
+      titles: new Set(en.titles ?? []),
+      closings: (en.closings ?? []).sort(byLengthDesc),
+    },
+    org: {
+      suffixZh: (org['suffix-zh'] ?? []).sort(byLengthDesc),
+      cueBeforeZh: (org['cue-before-zh'] ?? []).sort(byLengthDesc),
+      cueAfterZh: (org['cue-after-zh'] ?? []).sort(byLengthDesc),
+      suffixEn: (org['suffix-en'] ?? []).sort(byLengthDesc),
+      cueBeforeEn: (org['cue-before-en'] ?? []).sort(byLengthDesc),
+    },
+  };
+}

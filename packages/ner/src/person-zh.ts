@@ -1,0 +1,233 @@
+import type { PiiSpan } from '@scrubline/core';
+import type { Lexicons } from './lexicon.js';
+import type { Segmenter, Token } from './segmenter.js';
+import { isCjk, NAME_STOP, BEFORE_TITLE_NOT_NAME } from './text.js';
+
+/** Single-character titles that also start ordinary words (总共, 工作, 姐姐 …): the next character decides. */
+const TITLE_WORD_NEXT: Record<string, string> = {
+  总: '共是部价额计体结之算裁监统会经数量和裁线站店台',
+  工: '作资单号厂具程人业艺期位地商资卡牌装',
+  姐: '姐妹夫',
+  哥: '哥们',
+  董: '事',
+  老板: '娘',
+};
+
+const NAME_TAGS = new Set(['nr', 'nrfg', 'nrt']);
+const CONNECTORS = new Set([...'：: 　是为写的叫填我朋友同事家人老公婆妈爸']);
+const NAME_LEFT = new Set([...'给找是和跟让问叫同@与及、']);
+const NAME_LEFT_WORDS = ['告诉', '转告', '联系', '通知', '感谢', '谢谢', '恭喜', '喜欢', '以及'];
+const PREFIX_NAME_FOLLOW = new Set([...'说帮让的也在是都会说，。！？,.!? 和跟']);
+
+interface Cand {
+  start: number;
+  end: number;
+  score: number;
+  rule: string;
+}
+
+export class ChinesePersonRecognizer {
+  private readonly titleFirst: Set<string>;
+  private readonly cueFirst: Set<string>;
+  constructor(
+    private readonly lex: Lexicons,
+    private readonly seg: Segmenter | null,
+  ) {
+    this.titleFirst = new Set(lex.titles.map((t) => t[0]));
+    this.cueFirst = new Set([...lex.cuesBefore.keys()].map((c) => c[0]));
+  }
+
+  /** Length of the surname starting at i (2 for compound, 1 for single), 0 when none. */
+  surnameAt(text: string, i: number): number {
+    if (this.lex.compoundSurnames.has(text.substr(i, 2))) return 2;
+    return this.lex.surnames.has(text[i]) ? 1 : 0;
+  }
+
+  private givenOk(given: string, requireLexicon: boolean): boolean {
+    for (const ch of given) {
+      if (!isCjk(ch) || NAME_STOP.has(ch)) return false;
+      if (requireLexicon && !this.lex.givenChars.has(ch)) return false;
+    }
+    return true;
+  }
+
+  /** Title starting at t, respecting word-forming next characters; returns its length or 0. */
+  private titleAt(text: string, t: number): number {
+    if (!this.titleFirst.has(text[t])) return 0;
+    for (const title of this.lex.titles) {
+      if (!text.startsWith(title, t)) continue;
+      const bad = TITLE_WORD_NEXT[title];
+      if (bad && bad.includes(text[t + title.length] ?? '\u0000')) continue;
+      return title.length;
+    }
+    return 0;
+  }
+
+  /** Segmenter tokens of a window starting at `from`, with offsets in `text`. */
+  private tokens(text: string, from: number, to: number): Token[] {
+    if (!this.seg) return [];
+    const toks = this.seg.tag(text.slice(from, to));
+    for (const t of toks) {
+      t.start += from;
+      t.end += from;
+    }
+    return toks;
+  }
+
+  /**
+   * Name length at p after a cue: the segmenter's first token (a name or out-of-vocabulary run), else the
+   * surname plus up to two following name characters.
+   */
+  private nameAfterCue(text: string, p: number, strong: boolean): Cand | null {
+    const sl = this.surnameAt(text, p);
+    if (!sl) return null;
+    // 我姓钟 / 我姓欧阳: surname only.
+    if (text.slice(Math.max(0, p - 1), p) === '姓') {
+      return isCjk(text[p + sl]) && !this.titleAt(text, p + sl) && !NAME_STOP.has(text[p + sl]) ? null : { start: p, end: p + sl, score: 0.85, rule: 'ner.person.cue-before' };
+    }
+    let len = 0;
+    let segNamed = false;
+    const toks = this.tokens(text, p, Math.min(text.length, p + sl + 5));
+    if (toks.length) {
+      const t0 = toks[0];
+      const L = t0.end - t0.start;
+      if (L > sl && L <= sl + 2 && (NAME_TAGS.has(t0.tag) || t0.tag === 'x' || strong)) {
+        len = L;
+        segNamed = NAME_TAGS.has(t0.tag) || t0.tag === 'x';
+      } else if (L > sl + 2 && NAME_TAGS.has(t0.tag) && L <= sl + 3) {
+        len = L; // 诸葛亮亮 style over-long names are rare; keep what the segmenter says
+        segNamed = true;
+      } else if (L === sl && toks[1]) {
+        const t1 = toks[1];
+        const L1 = t1.end - t1.start;
+        if (L1 >= 1 && L1 <= 2 && this.givenOk(t1.word, false)) len = sl + L1;
+      }
+    }
+    if (!len) {
+      let g = 0;
+      while (g < 2 && isCjk(text[p + sl + g]) && !NAME_STOP.has(text[p + sl + g]) && !this.titleAt(text, p + sl + g)) g++;
+      if (!g) return null;
+      len = sl + g;
+    }
+    // A title inside the run ends the name there (张伟先生); particles and verbs glued on by the segmenter
+    // (于勇会 → 于勇) come off the end.
+    for (let k = p + sl; k < p + len; k++) if (this.titleAt(text, k)) len = k - p;
+    while (len > sl && NAME_STOP.has(text[p + len - 1])) len--;
+    if (len <= sl) return null;
+    const given = text.slice(p + sl, p + len);
+    if (!this.givenOk(given, false)) return null;
+    if (!strong && !segNamed && !this.givenOk(given, true)) return null;
+    if (!strong && this.lex.ambiguousSurnames.has(text[p]) && sl === 1 && !segNamed && !this.givenOk(given, true)) return null;
+    return { start: p, end: p + len, score: strong ? 0.9 : 0.75, rule: 'ner.person.cue-before' };
+  }
+
+  detect(text: string, out: PiiSpan[]): void {
+    const cands: Cand[] = [];
+    const n = text.length;
+    const covered = new Uint8Array(n);
+    const push = (c: Cand) => {
+      cands.push(c);
+      for (let k = c.start; k < c.end; k++) covered[k] = 1;
+    };
+
+    // 1. Cues before the name (我叫, 收件人：, 本人 …).
+    for (let i = 0; i < n; i++) {
+      if (!this.cueFirst.has(text[i])) continue;
+      for (let L = Math.min(this.lex.cuesBeforeMaxLen, n - i); L >= 1; L--) {
+        const cue = text.substr(i, L);
+        const strong = this.lex.cuesBefore.get(cue);
+        if (strong === undefined) continue;
+        let p = i + L;
+        let skipped = 0;
+        while (p < n && skipped < 5 && CONNECTORS.has(text[p]) && !this.surnameAt(text, p)) {
+          p++;
+          skipped++;
+        }
+        // 我是我朋友… / 收件人是我朋友余诗涵: connectors may include surname-free words only.
+        const c = this.nameAfterCue(text, p, strong);
+        if (c && !covered[c.start]) push(c);
+        break;
+      }
+    }
+
+    // 2. Titles after the name or the bare surname (张伟先生, 李先生, 陈经理, 马总).
+    for (let t = 1; t < n; t++) {
+      const tl = this.titleAt(text, t);
+      if (!tl) continue;
+      let found: Cand | null = null;
+      for (let k = Math.min(4, t); k >= 1 && !found; k--) {
+        const c = t - k;
+        const sl = this.surnameAt(text, c);
+        if (!sl || sl > k) continue;
+        const given = text.slice(c + sl, t);
+        if (given.length > 2) continue;
+        if (given.length) {
+          if (!this.givenOk(given, true)) continue;
+        } else {
+          if (BEFORE_TITLE_NOT_NAME.has(text[c - 1] ?? '')) continue;
+          // 宿管阿姨: the surname character must start a word of its own.
+          if (this.seg && c > 0 && isCjk(text[c - 1])) {
+            const toks = this.tokens(text, Math.max(0, c - 2), Math.min(n, t + tl));
+            if (!toks.some((x) => x.start === c)) continue;
+          }
+        }
+        found = { start: c, end: t, score: given.length ? 0.88 : 0.8, rule: 'ner.person.title-after' };
+      }
+      if (found) {
+        if (!cands.some((x) => x.start <= found!.start && x.end >= found!.end)) push(found);
+      }
+      t += tl - 1;
+    }
+
+    // 3. 老王 / 小李: an unambiguous surname after 老 or 小, followed by a clause boundary or a verb.
+    for (let i = 0; i + 1 < n; i++) {
+      const ch = text[i];
+      if (ch !== '老' && ch !== '小') continue;
+      const s = text[i + 1];
+      if (!this.lex.surnames.has(s) || this.lex.ambiguousSurnames.has(s) || covered[i + 1]) continue;
+      const next = text[i + 2];
+      if (next !== undefined && !PREFIX_NAME_FOLLOW.has(next)) continue;
+      if (text.slice(Math.max(0, i - 2), i) === '客服') continue;
+      push({ start: i + 1, end: i + 2, score: 0.7, rule: 'ner.person.prefix' });
+    }
+
+    // 4. No cue: the segmenter's name tag (nr) or an out-of-vocabulary run with a name shape.
+    if (this.seg) {
+      for (let i = 0; i < n; i++) {
+        if (covered[i]) continue;
+        const sl = this.surnameAt(text, i);
+        if (!sl) continue;
+        if (!isCjk(text[i + sl]) || NAME_STOP.has(text[i + sl])) continue;
+        const ambiguous = sl === 1 && this.lex.ambiguousSurnames.has(text[i]);
+        const from = Math.max(0, i - 2);
+        const toks = this.tokens(text, from, Math.min(n, i + sl + 4));
+        const tok = toks.find((t) => t.start === i);
+        if (!tok) continue;
+        const L = tok.end - tok.start;
+        if (L <= sl || L > sl + 2) continue;
+        const given = text.slice(i + sl, i + L);
+        if (!this.givenOk(given, false)) continue;
+        if (this.lex.divisions.has(tok.word)) continue;
+        let end = i + L;
+        // 张伟明天: a two-character given name whose last character starts a word with what follows.
+        if (L === sl + 2 && end < n && isCjk(text[end])) {
+          const tail = this.tokens(text, end - 1, Math.min(n, end + 2));
+          if (tail[0] && tail[0].end - tail[0].start >= 2 && tail[0].tag !== 'x' && !NAME_TAGS.has(tail[0].tag)) end -= 1;
+        }
+        if (NAME_TAGS.has(tok.tag) && tok.tag !== 'nrt') {
+          if (ambiguous && !this.givenOk(given, true)) continue;
+          // The segmenter's dictionary tags many two-character words nr (张贴, 陈列, 阳光): those need a
+          // person context on the left (给/找/是/和/跟/让 …).
+          if (L === 2 && !NAME_LEFT.has(text[i - 1] ?? '') && !NAME_LEFT_WORDS.some((w) => text.endsWith(w, i))) continue;
+          push({ start: i, end, score: 0.7, rule: 'ner.person.segmenter-nr' });
+          i = end - 1;
+        } else if (tok.tag === 'x' && !ambiguous && this.givenOk(given, true)) {
+          push({ start: i, end, score: 0.6, rule: 'ner.person.shape' });
+          i = end - 1;
+        }
+      }
+    }
+
+    for (const c of cands) out.push({ type: 'PERSON', start: c.start, end: c.end, score: c.score, rule: c.rule });
+  }
+}

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -82,22 +82,20 @@ class SideFile {
   private tmp = '';
   count = 0;
   constructor(readonly path: string | undefined) {}
+  private open(): WriteStream {
+    mkdirSync(dirname(this.path!), { recursive: true });
+    this.tmp = `${this.path}.tmp-${process.pid}`;
+    return (this.stream = createWriteStream(this.tmp));
+  }
   add(entry: unknown): void {
     if (!this.path) return;
-    if (!this.stream) {
-      this.tmp = `${this.path}.tmp-${process.pid}`;
-      this.stream = createWriteStream(this.tmp);
-    }
+    this.stream ??= this.open();
     this.count++;
     this.stream.write(JSON.stringify(entry) + '\n');
   }
   async close(): Promise<void> {
     if (!this.path) return;
-    if (!this.stream) {
-      this.tmp = `${this.path}.tmp-${process.pid}`;
-      this.stream = createWriteStream(this.tmp);
-    }
-    const s = this.stream;
+    const s = (this.stream ??= this.open());
     await new Promise<void>((res, rej) => s.end((e?: Error | null) => (e ? rej(e) : res())));
   }
   async commit(): Promise<void> {

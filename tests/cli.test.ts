@@ -1,0 +1,120 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { JD_INPUT, ROOT, scrubline, tmp, write } from './helpers.js';
+
+const FIX = join(ROOT, 'fixtures/io');
+
+describe('scrubline CLI', () => {
+  it('prints its version and a help with commands, stages and exit codes', () => {
+    const v = scrubline(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/^scrubline \d+\.\d+\.\d+/);
+    const h = scrubline(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/run <pipeline.yaml>/);
+    expect(h.stdout).toMatch(/Exit codes/);
+    for (const cmd of ['run', 'ingest', 'schema']) {
+      const c = scrubline([cmd, '--help']);
+      expect(c.code).toBe(0);
+      expect(c.stdout).toMatch(/Examples:/);
+    }
+  });
+
+  it('ingests a row-per-message export to canonical NDJSON on stdout', () => {
+    const dir = tmp();
+    write(dir, 'in.yaml', JD_INPUT(join(FIX, 'jd-export.tsv')));
+    const r = scrubline(['ingest', join(dir, 'in.yaml'), '--quiet']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(40);
+    expect(lines[0]).toMatchObject({ id: expect.any(String), turns: expect.any(Array), labels: {}, source: { line: 1 } });
+  });
+
+  it('runs a pipeline: outputs, manifest with sha256, report, quarantine; byte-identical on a rerun', () => {
+    const dir = tmp();
+    const good = readFileSync(join(FIX, 'jd-export.tsv'), 'utf8');
+    const n = good.trim().split('\n').length;
+    write(dir, 'bad.tsv', good + 'x\tu\t9\t0\t0\tnan\tunmapped role\n');
+    write(dir, 'p.yaml', JD_INPUT('bad.tsv') + 'output:\n  path: out/records.ndjson\n');
+    const a = scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
+    expect(a.stderr).toBe('');
+    expect(a.code).toBe(0);
+    const out = readFileSync(join(dir, 'out/records.ndjson'));
+    const manifest = JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8'));
+    expect(manifest.inputs[0]).toMatchObject({ path: 'bad.tsv', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(manifest.outputs[0]).toMatchObject({ path: 'out/records.ndjson', records: 40, sha256: require('node:crypto').createHash('sha256').update(out).digest('hex') });
+    expect(manifest.counts).toMatchObject({ input: 40, output: 40, inputQuarantined: 1 });
+    const q = readFileSync(join(dir, 'out/quarantine.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(q).toEqual([expect.objectContaining({ code: 'SCRUB_ROLE_UNMAPPED', source: expect.objectContaining({ file: 'bad.tsv', line: n + 1 }) })]);
+    const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
+    expect(report.ledger.input.files[0]).toMatchObject({ units: n + 1, unitsUsed: n, unitsQuarantined: 1 });
+    const b = scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
+    expect(b.code).toBe(0);
+    expect(readFileSync(join(dir, 'out/records.ndjson')).equals(out)).toBe(true);
+  });
+
+  it('fails loudly on a truncated file and publishes nothing', () => {
+    const dir = tmp();
+    const gz = readFileSync(join(FIX, 'helpdesk.json.gz'));
+    write(dir, 'cut.json.gz', gz.subarray(0, gz.length - 100));
+    write(
+      dir,
+      'p.yaml',
+      `input:\n  files: cut.json.gz\n  format: json\n  documents:\n    id: id\n    turns: turns\n    role: { path: sender, map: { customer: customer, helpdesk: agent } }\n    text: utterances\noutput:\n  path: out/x.ndjson\n`,
+    );
+    const r = scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/SCRUB_GZIP_TRUNCATED cut\.json\.gz/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const left = existsSync(join(dir, 'out')) ? readdirSync(join(dir, 'out')) : [];
+    expect(left).toEqual([]);
+  });
+
+  it('rejects a pipeline file with a misspelt option before reading any data, with path, line and hint', () => {
+    const dir = tmp();
+    write(dir, 'p.yaml', JD_INPUT('missing-file.tsv').replace('    text: content\n', '    text: content\n    sesion_order: row\n') + 'output:\n  path: out.ndjson\n');
+    const r = scrubline(['run', join(dir, 'p.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/SCRUB_CONFIG_INVALID .*p\.yaml:\d+ \(input\.rows\.sesion_order\): unknown option 'sesion_order'/);
+  });
+
+  it('rejects an unknown stage name with a suggestion', () => {
+    const dir = tmp();
+    write(dir, 'p.yaml', JD_INPUT('x.tsv') + 'steps:\n  - use: no-such-stage\noutput:\n  path: out.ndjson\n');
+    const r = scrubline(['run', join(dir, 'p.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/steps\[0\]\.use.*unknown stage 'no-such-stage'/);
+  });
+
+  it('prints the pipeline JSON Schema and the record schema', () => {
+    const s = JSON.parse(scrubline(['schema']).stdout);
+    expect(s.properties.input).toBeDefined();
+    expect(s.properties.steps.items.oneOf.length).toBeGreaterThan(0);
+    const r = JSON.parse(scrubline(['schema', '--record']).stdout);
+    expect(r.required).toEqual(['id', 'turns', 'labels', 'source', 'meta']);
+  });
+
+  it('shards input files deterministically: the parts add up to the whole', () => {
+    const dir = tmp();
+    for (let i = 0; i < 4; i++) {
+      const rows = readFileSync(join(FIX, 'jd-export.tsv'), 'utf8').trim().split('\n').filter((l) => Number.parseInt(l.slice(24, 32), 16) % 4 === i);
+      write(dir, `part-${i}.tsv`, rows.join('\n') + '\n');
+    }
+    write(dir, 'p.yaml', JD_INPUT('"part-*.tsv"') + 'output:\n  path: out/records.ndjson\n');
+    const whole = scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
+    expect(whole.code).toBe(0);
+    const ids = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    const all = ids(join(dir, 'out/records.ndjson')).sort();
+    const parts: string[] = [];
+    for (const i of [0, 1]) {
+      const r = scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--work-dir', join(dir, 'work')], { env: { SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: '2' } });
+      expect(r.code).toBe(0);
+      parts.push(...ids(join(dir, `out/records.shard-${i}-of-2.ndjson`)));
+    }
+    expect(parts.sort()).toEqual(all);
+  });
+});
+
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);

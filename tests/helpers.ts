@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+export const BIN = join(ROOT, 'packages/cli/bin/scrubline.js');
+
+/** Runs the built CLI as a user would; the test script builds before running tests. */
+export function scrubline(args: string[], opts: { cwd?: string; input?: string | Buffer; env?: Record<string, string> } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    input: opts.input,
+    env: { ...process.env, ...opts.env },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'scrubline-e2e-'));
+}
+
+export function write(dir: string, name: string, text: string | Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+export const JD_INPUT = (files: string) => `input:
+  files: ${files}
+  format: tsv
+  csv:
+    header: false
+    quote: false
+    columns: [session_id, user_id, waiter_send, transfer, repeat, sku, content]
+  shape: rows
+  rows:
+    session: session_id
+    role:
+      column: waiter_send
+      map: { "0": customer, "1": agent }
+    text: content
+    meta: { customerId: user_id }
+`;

@@ -247,9 +247,23 @@ export function isValidS10(id: string): boolean {
 // Phones, SSN, IPs
 // ---------------------------------------------------------------------------
 
-/** Mainland mobile: 11 digits `1[3-9]` + 9. */
+/** Mainland mobile: 11 digits `1[3-9]` + 9, optionally after 86 / 0086. */
 export function isValidCnMobile(num: string): boolean {
-  return /^1[3-9][0-9]{9}$/.test(num);
+  let d = num;
+  if (d.length === 13 && d.startsWith('86')) d = d.slice(2);
+  else if (d.length === 15 && d.startsWith('0086')) d = d.slice(4);
+  return /^1[3-9][0-9]{9}$/.test(d);
+}
+
+/**
+ * Mainland plate after the province character and the letter: 5 characters with
+ * at least 2 digits (ordinary), or the 6-character new-energy shapes.
+ */
+export function isValidPlate(plate: string): boolean {
+  const tail = plate.replace(/[·. ]/g, '').slice(2).toUpperCase();
+  if (tail.length === 5) return (tail.match(/[0-9]/g)?.length ?? 0) >= 2;
+  if (tail.length === 6) return /^[DABCEFGHJK][A-HJ-NP-Z0-9][0-9]{4}$/.test(tail) || /^[0-9]{5}[DABCEFGHJK]$/.test(tail);
+  return false;
 }
 
 /** US SSN area/group/serial rules (no 000/666/9xx area, no 00 group, no 0000 serial). */
@@ -306,6 +320,7 @@ export const VALIDATORS: Record<string, (value: string) => boolean> = {
   twid: isValidTaiwanId,
   s10: isValidS10,
   cn_mobile: isValidCnMobile,
+  plate: isValidPlate,
   ssn: isValidSsn,
   ipv4: isValidIpv4,
   ipv6: isValidIpv6,

@@ -1,0 +1,359 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import {
+  assertOptions,
+  checkRecord,
+  detectors,
+  Ledger,
+  LineSplitter,
+  runPipeline,
+  ScrubError,
+  StageReport,
+  type CommandDefinition,
+  type CommandIO,
+  type ConversationRecord,
+  type Detector,
+  type PiiSpan,
+  type StageContext,
+} from '@scrubline/core';
+import { mergeSpans } from './scrub.js';
+import { piiStage, type PiiStageOptions } from './stage.js';
+
+const EXIT = { OK: 0, FAIL: 1, USAGE: 2, INPUT: 3, LEDGER: 6 };
+
+/** Reads NDJSON lines from --in or stdin, in batches; calls `each` with (line, lineNo). */
+async function* lineBatches(io: CommandIO, inFile: string | undefined, size = 256): AsyncGenerator<[string, number][]> {
+  const stream = inFile ? createReadStream(resolve(io.cwd, inFile), { encoding: 'utf8', highWaterMark: 1 << 20 }) : io.stdin;
+  if (!inFile) (stream as NodeJS.ReadableStream).setEncoding?.('utf8');
+  const splitter = new LineSplitter();
+  let batch: [string, number][] = [];
+  const take = (l: string, n: number) => {
+    if (l.trim().length > 0) batch.push([l, n]);
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<string | Buffer>) {
+      splitter.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'), take);
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } catch (e) {
+    throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'input cannot be read', { file: inFile ?? '-' }, { cause: e });
+  }
+  splitter.end(take);
+  if (batch.length) yield batch;
+}
+
+interface Out {
+  write(s: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function output(io: CommandIO, outFile: string | undefined): Out {
+  const stream = outFile ? createWriteStream(resolve(io.cwd, outFile)) : io.stdout;
+  return {
+    async write(s) {
+      if (!stream.write(s)) await once(stream as NodeJS.EventEmitter, 'drain');
+    },
+    async close() {
+      if (outFile) await new Promise<void>((res, rej) => (stream as NodeJS.WritableStream).end((e?: Error | null) => (e ? rej(e) : res())));
+    },
+  };
+}
+
+function parseIdText(line: string, lineNo: number, file: string): { obj: Record<string, unknown>; id: string; text: string } {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch (e) {
+    throw new ScrubError('SCRUB_JSON_PARSE', 'line is not JSON', { file, line: lineNo }, { cause: e });
+  }
+  const o = obj as Record<string, unknown>;
+  if (!o || typeof o !== 'object' || typeof o.text !== 'string') {
+    throw new ScrubError('SCRUB_JSON_SHAPE', 'line must be an object {"id": "...", "text": "..."}', { file, line: lineNo, field: 'text' });
+  }
+  return { obj: o, id: o.id === undefined ? String(lineNo) : String(o.id), text: o.text };
+}
+
+function list(s: string | undefined): string[] | undefined {
+  return s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
+}
+
+const DETECT_HELP = `scrubline detect [--in FILE] [--rules PACK,...] [--detectors rules,ner] [--out FILE]
+
+Reads NDJSON lines {"id": "...", "text": "..."} on stdin (or --in) and writes one line per input:
+  {"id": "...", "spans": [{"type": "PHONE", "start": 3, "end": 14, "score": 0.97, "rule": "phone.cn.mobile"}]}
+Offsets are UTF-16 code units of the input text, end exclusive. Spans of several detectors
+are merged (overlaps become their union). Detectors come from the registry: 'rules' (this
+package) and 'ner' when its package is loaded.
+
+Options:
+  --rules PACK,...       rule packs (files in rules/pii without .yaml; default all)
+  --detectors A,B        detector names (default rules)
+  --rules-dir DIR        rules folder
+  --out FILE             write here instead of stdout
+
+Exit codes: 0 ok, 2 bad command line, 3 input unreadable or a line is not {"id","text"}.`;
+
+export const detectCommand: CommandDefinition = {
+  name: 'detect',
+  summary: 'find PII spans in {"id","text"} lines (the evaluation contract)',
+  help: DETECT_HELP,
+  async run(io) {
+    const { values } = parseArgs({
+      args: io.argv,
+      options: { in: { type: 'string' }, out: { type: 'string' }, rules: { type: 'string' }, detectors: { type: 'string' }, 'rules-dir': { type: 'string' } },
+      strict: true,
+    });
+    const names = list(values.detectors) ?? ['rules'];
+    const dets: Detector[] = [];
+    for (const name of names) {
+      const def = detectors.get(name);
+      if (!def) {
+        io.stderr.write(`SCRUB_USAGE: no detector named '${name}' (known: ${detectors.names().join(', ')})\n`);
+        return EXIT.USAGE;
+      }
+      const opts = name === 'rules' ? { rules: list(values.rules) } : {};
+      dets.push(await def.create(opts, { baseDir: io.cwd, rulesDir: io.rulesDir, log: { info: () => {}, warn: (m) => io.stderr.write(m + '\n') } }));
+    }
+    const out = output(io, values.out);
+    const file = values.in ?? '-';
+    try {
+      for await (const batch of lineBatches(io, values.in)) {
+        let s = '';
+        for (const [line, n] of batch) {
+          const { id, text } = parseIdText(line, n, file);
+          let spans: PiiSpan[] = [];
+          for (const d of dets) spans = spans.concat(d.detect(text));
+          if (dets.length > 1) spans = mergeSpans(spans);
+          s += JSON.stringify({ id, spans: spans.map((p) => ({ type: p.type, start: p.start, end: p.end, score: p.score, rule: p.rule })) }) + '\n';
+        }
+        await out.write(s);
+      }
+    } catch (e) {
+      const err = ScrubError.from(e);
+      io.stderr.write(err.format() + '\n');
+      return err.code.startsWith('SCRUB_JSON') || err.code === 'SCRUB_INPUT_NOT_FOUND' ? EXIT.INPUT : EXIT.FAIL;
+    } finally {
+      await out.close();
+    }
+    return EXIT.OK;
+  },
+};
+
+const SCRUB_HELP = `scrubline scrub [--text] [--in FILE] [--out FILE] [--set key=value]... [--with JSON] [--config FILE]
+
+Finds PII (stage 'pii') in every turn and replaces it with the configured operators.
+  default   canonical NDJSON records in, scrubbed records out (findings in --report)
+  --text    lines {"id": "...", "text": "..."} in, the same lines with the text scrubbed out
+            (each line is its own conversation for placeholder numbering)
+
+Options:
+  --set key=value     a stage option (e.g. --set operator=hmac --set workers=1)
+  --with JSON         stage options as JSON (e.g. '{"operators": {"EMAIL": "mask"}}')
+  --config FILE       stage options as YAML
+  --rules PACK,...    rule packs (shortcut for the 'rules' option)
+  --detectors A,B     detector names (shortcut for 'detectors'; default rules)
+  --report FILE       write counts, samples (masked) and the stage summary as JSON
+  --seed S            seed for surrogates (default 0)
+  --quiet             no summary line on stderr
+
+Operators: placeholder ([PHONE_1], numbered per conversation), hmac ([PHONE:…], key from
+SCRUBLINE_PII_KEY or keyFile; never from the options), mask, redact, surrogate.
+
+Exit codes: 0 ok, 1 run failed, 2 bad options, 3 input unreadable, 6 counts did not add up.`;
+
+function setPath(o: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = o;
+  for (let i = 0; i < parts.length - 1; i++) cur = (cur[parts[i]] ??= {}) as Record<string, unknown>;
+  cur[parts[parts.length - 1]] = value;
+}
+
+function parseValue(v: string): unknown {
+  if (v === 'true' || v === 'false' || v === 'null' || /^-?\d+(\.\d+)?$/.test(v) || /^[[{"]/.test(v)) {
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }
+  return v;
+}
+
+export const scrubCommand: CommandDefinition = {
+  name: 'scrub',
+  summary: 'replace PII in canonical records, or in {"id","text"} lines with --text',
+  help: SCRUB_HELP,
+  async run(io) {
+    let values;
+    try {
+      values = parseArgs({
+        args: io.argv,
+        options: {
+          text: { type: 'boolean' },
+          in: { type: 'string' },
+          out: { type: 'string', short: 'o' },
+          set: { type: 'string', multiple: true },
+          with: { type: 'string' },
+          config: { type: 'string' },
+          rules: { type: 'string' },
+          detectors: { type: 'string' },
+          report: { type: 'string' },
+          seed: { type: 'string' },
+          quiet: { type: 'boolean', short: 'q' },
+          'rules-dir': { type: 'string' },
+        },
+        strict: true,
+      }).values;
+    } catch (e) {
+      io.stderr.write(`SCRUB_USAGE: ${(e as Error).message}\n`);
+      return EXIT.USAGE;
+    }
+    let options: Record<string, unknown> = {};
+    try {
+      if (values.config) options = (parseYaml(await readFile(resolve(io.cwd, values.config), 'utf8')) ?? {}) as Record<string, unknown>;
+      if (values.with) Object.assign(options, JSON.parse(values.with));
+      for (const kv of values.set ?? []) {
+        const eq = kv.indexOf('=');
+        if (eq < 1) throw new ScrubError('SCRUB_USAGE', '--set needs key=value');
+        setPath(options, kv.slice(0, eq), parseValue(kv.slice(eq + 1)));
+      }
+      if (values.rules) options.rules = list(values.rules);
+      if (values.detectors) options.detectors = list(values.detectors);
+      assertOptions(piiStage.optionsSchema, options, 'scrub options');
+    } catch (e) {
+      io.stderr.write(ScrubError.from(e, 'SCRUB_USAGE').format() + '\n');
+      return EXIT.USAGE;
+    }
+    const seed = String(values.seed ?? '0');
+    const log = { info: () => {}, warn: (m: string) => io.stderr.write(m + '\n') };
+    const ledger = new Ledger();
+    const file = values.in ?? '-';
+    const out = output(io, values.out);
+    let stages: unknown[] = [];
+    try {
+      if (values.text) {
+        stages = [await scrubTextLines(io, values.in, out, options as unknown as PiiStageOptions, seed, log)];
+      } else {
+        const result = await runPipeline({
+          steps: [{ id: 'pii', use: 'pii', definition: piiStage, options }],
+          source: () => recordSource(io, values.in, ledger),
+          sink: async (batches) => {
+            for await (const b of batches) {
+              let s = '';
+              for (const r of b) s += JSON.stringify(r) + '\n';
+              await out.write(s);
+            }
+          },
+          ledger,
+          seed,
+          baseDir: io.cwd,
+          rulesDir: io.rulesDir,
+          log,
+          workDir: resolve(io.cwd, '.scrubline-tmp'),
+        });
+        stages = result.stages;
+      }
+    } catch (e) {
+      const err = ScrubError.from(e);
+      io.stderr.write(err.format() + '\n');
+      return err.code === 'SCRUB_CONFIG_INVALID' || err.code === 'SCRUB_USAGE' ? EXIT.USAGE : err.code.startsWith('SCRUB_INPUT') ? EXIT.INPUT : EXIT.FAIL;
+    } finally {
+      await out.close();
+    }
+    const problems = values.text ? [] : ledger.verify();
+    if (values.report) await writeFile(resolve(io.cwd, values.report), JSON.stringify({ input: file, ledger: values.text ? undefined : ledger.toJSON(), stages }, null, 2) + '\n');
+    if (!values.quiet) {
+      const st = stages[0] as { summary?: { findings?: number; byType?: Record<string, number>; records?: number; kept?: number } } | undefined;
+      const sum = st?.summary;
+      const types = Object.entries(sum?.byType ?? {}).map(([t, n]) => `${t} ${n}`).join(', ');
+      io.stderr.write(`scrub: ${sum?.records ?? 0} ${values.text ? 'lines' : 'records'}, ${sum?.findings ?? 0} findings${types ? ` (${types})` : ''}, ${sum?.kept ?? 0} kept\n`);
+    }
+    if (problems.length) {
+      io.stderr.write(`SCRUB_LEDGER_MISMATCH: ${problems.join('; ')}\n`);
+      return EXIT.LEDGER;
+    }
+    return EXIT.OK;
+  },
+};
+
+async function* recordSource(io: CommandIO, inFile: string | undefined, ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
+  const file = inFile ?? '-';
+  const fc = ledger.file(file);
+  for await (const batch of lineBatches(io, inFile)) {
+    const records: ConversationRecord[] = [];
+    for (const [line, n] of batch) {
+      fc.units++;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        ledger.quarantineInput(new ScrubError('SCRUB_JSON_PARSE', 'line is not JSON', { file, line: n }));
+        io.stderr.write(`SCRUB_JSON_PARSE ${file}:${n}: line is not JSON (quarantined)\n`);
+        continue;
+      }
+      const why = checkRecord(value);
+      if (why) {
+        ledger.quarantineInput(new ScrubError('SCRUB_RECORD_INVALID', why, { file, line: n }));
+        io.stderr.write(`SCRUB_RECORD_INVALID ${file}:${n}: ${why} (quarantined)\n`);
+        continue;
+      }
+      fc.unitsUsed++;
+      fc.records++;
+      ledger.inputRecords++;
+      records.push(value as ConversationRecord);
+    }
+    if (records.length) yield records;
+  }
+}
+
+/** --text mode: each line is a one-turn conversation through the pii stage. */
+async function scrubTextLines(io: CommandIO, inFile: string | undefined, out: Out, options: PiiStageOptions, seed: string, log: { info(m: string): void; warn(m: string): void }) {
+  const stage = await piiStage.create(options, {
+    stageId: 'pii',
+    seed,
+    shard: { index: 0, count: 1 },
+    baseDir: io.cwd,
+    rulesDir: io.rulesDir,
+    log,
+  });
+  const report = new StageReport();
+  const ctx: StageContext = {
+    stageId: 'pii',
+    seed,
+    shard: { index: 0, count: 1 },
+    report,
+    log,
+    drop: () => {
+      throw new ScrubError('SCRUB_INTERNAL', 'the pii stage does not drop');
+    },
+    quarantine: (_r, e) => {
+      throw e;
+    },
+  };
+  const file = inFile ?? '-';
+  try {
+    for await (const batch of lineBatches(io, inFile)) {
+      const objs: Record<string, unknown>[] = [];
+      const records: ConversationRecord[] = [];
+      for (const [line, n] of batch) {
+        const { obj, id, text } = parseIdText(line, n, file);
+        objs.push(obj);
+        records.push({ id, turns: [{ role: 'customer', text }], labels: {}, source: { file, line: n }, meta: {} });
+      }
+      const outRecords = await stage.apply(records, ctx);
+      let s = '';
+      for (let i = 0; i < objs.length; i++) s += JSON.stringify({ ...objs[i], text: outRecords[i].turns[0].text }) + '\n';
+      await out.write(s);
+    }
+  } finally {
+    await stage.close?.();
+  }
+  return { id: 'pii', use: 'pii', ...report.toJSON(), summary: stage.summary?.() };
+}

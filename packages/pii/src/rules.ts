@@ -1,0 +1,465 @@
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ScrubError, type PiiSpan } from '@scrubline/core';
+import { normalize, toOriginal } from './normalize.js';
+import { VALIDATORS } from './validators.js';
+import { enableRegexpFallback } from './safety.js';
+
+/** Entity types of the rule packs (the NER tier adds PERSON, ADDRESS, ORG). */
+export const ENTITY_TYPES = [
+  'PERSON_ID', 'PHONE', 'BANK_CARD', 'EMAIL', 'IP', 'URL', 'USCC', 'PASSPORT', 'PERMIT', 'PLATE', 'WECHAT', 'QQ', 'POSTCODE', 'DOB',
+  'ORDER_ID', 'TRACKING_NO', 'HANDLE', 'SSN',
+] as const;
+
+export interface WordWindow {
+  words: string[];
+  /** Characters before the span searched for a word (default 12). */
+  before?: number;
+  /** Characters after the span (default 6). */
+  after?: number;
+}
+
+/** One rule of a YAML pack. */
+export interface RuleSpec {
+  id: string;
+  /** Entity type, or for `action: keep` the kind of kept text (PLACEHOLDER, SERVICE_NUMBER, BRAND_HANDLE). */
+  type: string;
+  /** V8 regex source without flags; every quantifier bounded (checked at load). */
+  pattern: string;
+  /** Named capture group that is the value (the rest of the match is the cue). */
+  group?: string;
+  /** Cheap prefilter: the text must contain a digit / '@' / an ASCII letter / '[' for the rule to run. */
+  needs?: 'digit' | 'at' | 'alpha' | 'bracket' | 'any';
+  action?: 'detect' | 'keep';
+  validator?: string;
+  base?: number;
+  checksumBonus?: number;
+  checksumPenalty?: number;
+  context?: WordWindow & { bonus?: number };
+  negative?: WordWindow & { penalty?: number };
+  /** Regexes on the canonical value: a match is kept (allow-listed), not redacted. */
+  allow?: string[];
+  /** Lexicon file (one value per line, `#` comments) next to the pack: exact canonical values kept. */
+  allowFile?: string;
+  /** Also keep values that start with a lexicon entry (brand accounts: @小米手机 after 小米). */
+  allowPrefix?: boolean;
+  /** How the value is canonicalised for validation, allow-lists and operator consistency. */
+  canonical?: 'digits' | 'alnum' | 'lower' | 'raw' | 'handle';
+  /** Trailing characters trimmed off a match (URLs: `.,;:!?)'"]`). */
+  trimEnd?: string;
+  /** Tie-break between overlapping findings of equal length (cue-anchored rules: 1). */
+  priority?: number;
+  enabled?: boolean;
+}
+
+export interface TypeSpec {
+  threshold?: number;
+  enabled?: boolean;
+}
+
+export interface RulePack {
+  pack: string;
+  description?: string;
+  types?: Record<string, TypeSpec>;
+  rules: RuleSpec[];
+  /** Lexicons the pack's rules name, already read (so a worker thread needs no file access). */
+  lexicons?: Record<string, string[]>;
+}
+
+/** A finding before conflict resolution, in normalised-text offsets. */
+interface Candidate {
+  type: string;
+  start: number;
+  end: number;
+  score: number;
+  rule: string;
+  validated: boolean;
+  priority: number;
+  order: number;
+}
+
+/** Text that stays as it is and is counted: placeholders, service numbers, brand accounts. */
+export interface KeptSpan {
+  kind: string;
+  rule: string;
+  start: number;
+  end: number;
+}
+
+export interface Analysis {
+  spans: PiiSpan[];
+  kept: KeptSpan[];
+}
+
+export interface RuleEngineOptions {
+  /** Pack names to use (file names without .yaml); default every pack found. */
+  packs?: string[];
+  /** Threshold overrides per entity type. */
+  thresholds?: Record<string, number>;
+  /** Entity types switched off. */
+  disable?: string[];
+  /** Rule ids switched off. */
+  disableRules?: string[];
+  /** Minimum count of numeral characters for Chinese numerals to become digits (default 5). */
+  minNumeralRun?: number;
+}
+
+interface CompiledRule {
+  spec: RuleSpec;
+  re: RegExp;
+  order: number;
+  keep: boolean;
+  validator?: (v: string) => boolean;
+  ctx?: { re: RegExp; before: number; after: number; bonus: number };
+  neg?: { re: RegExp; before: number; after: number; penalty: number };
+  allow?: RegExp[];
+  allowSet?: Set<string>;
+  allowPrefixes?: string[];
+  threshold: number;
+  base: number;
+  bonus: number;
+  penalty: number;
+  needs: number;
+}
+
+const NEED_DIGIT = 1;
+const NEED_AT = 2;
+const NEED_ALPHA = 4;
+const NEED_BRACKET = 8;
+
+/** Reads `rulesDir/pii/*.yaml` (or the named packs) with the lexicons they name. */
+export function loadRulePacks(rulesDir: string, names?: string[]): RulePack[] {
+  const dir = join(rulesDir, 'pii');
+  if (!existsSync(dir)) throw new ScrubError('SCRUB_CONFIG_INVALID', `no PII rule packs: ${dir} does not exist`, { hint: 'pass --rules-dir or set rulesDir' });
+  const available = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+  const wanted = names && names.length ? names : available;
+  const packs: RulePack[] = [];
+  for (const name of wanted) {
+    if (!available.includes(name)) {
+      throw new ScrubError('SCRUB_CONFIG_INVALID', `unknown PII rule pack "${name}"`, { field: 'rules', hint: `available: ${available.join(', ')}` });
+    }
+    const file = join(dir, `${name}.yaml`);
+    let pack: RulePack;
+    try {
+      pack = parseYaml(readFileSync(file, 'utf8')) as RulePack;
+    } catch (e) {
+      throw new ScrubError('SCRUB_CONFIG_INVALID', `rule pack ${name} is not valid YAML`, { file }, { cause: e });
+    }
+    if (!pack || !Array.isArray(pack.rules)) throw new ScrubError('SCRUB_CONFIG_INVALID', `rule pack ${name} has no rules list`, { file });
+    pack.pack ??= name;
+    pack.lexicons = {};
+    for (const r of pack.rules) {
+      if (r.allowFile && !pack.lexicons[r.allowFile]) {
+        const lf = join(dir, r.allowFile);
+        pack.lexicons[r.allowFile] = readFileSync(lf, 'utf8')
+          .split('\n')
+          .map((l) => l.replace(/#.*$/, '').trim())
+          .filter(Boolean);
+      }
+    }
+    packs.push(pack);
+  }
+  return packs;
+}
+
+/**
+ * Rejects pattern features that can backtrack catastrophically or defeat V8's
+ * linear-time fallback: unbounded quantifiers (`*`, `+`, `{n,}`) and
+ * backreferences. Bounded quantifiers keep every attempt O(bound).
+ */
+export function checkPatternSafety(source: string): string | null {
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      const n = source[i + 1];
+      if (n !== undefined && /[1-9k]/.test(n) && !inClass) return 'backreferences are not allowed';
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '*' || c === '+') return `unbounded quantifier "${c}" at ${i}: use {0,N} / {1,N}`;
+    else if (c === '{') {
+      const m = /^\{(\d*),(\d*)\}/.exec(source.slice(i));
+      if (m && m[2] === '') return `unbounded quantifier "${m[0]}" at ${i}`;
+    }
+  }
+  return null;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A word list as one alternation, ASCII letters case-insensitive without the `i` flag. */
+function wordsRegex(words: string[]): RegExp {
+  const alts = [...new Set(words)]
+    .sort((a, b) => b.length - a.length)
+    .map((w) =>
+      escapeRe(w).replace(/[A-Za-z]/g, (ch) => `[${ch.toUpperCase()}${ch.toLowerCase()}]`),
+    );
+  return new RegExp(alts.join('|'));
+}
+
+export function canonicalValue(value: string, mode: RuleSpec['canonical']): string {
+  switch (mode) {
+    case 'digits':
+      return value.replace(/[^0-9Xx]/g, '').toUpperCase();
+    case 'alnum':
+      return value.replace(/[^0-9A-Za-z]/g, '').toUpperCase();
+    case 'lower':
+      return value.toLowerCase();
+    case 'handle':
+      return value.replace(/^@/, '');
+    default:
+      return value;
+  }
+}
+
+/** The rule engine: compiled packs; `analyze(text)` finds spans and kept text. Pure and reusable. */
+export class RuleEngine {
+  /** Detector name in core's registry. */
+  readonly name = 'rules';
+  readonly rules: CompiledRule[] = [];
+  readonly packs: string[];
+  private readonly minNumeralRun: number;
+  /** Canonical-mode of each rule id, for operators. */
+  readonly canonicalOf = new Map<string, RuleSpec['canonical']>();
+
+  constructor(packs: RulePack[], options: RuleEngineOptions = {}) {
+    enableRegexpFallback();
+    this.packs = packs.map((p) => p.pack);
+    this.minNumeralRun = options.minNumeralRun ?? 5;
+    const thresholds: Record<string, number> = {};
+    const disabledTypes = new Set(options.disable ?? []);
+    for (const p of packs) {
+      for (const [t, spec] of Object.entries(p.types ?? {})) {
+        if (spec.threshold !== undefined) thresholds[t] = spec.threshold;
+        if (spec.enabled === false) disabledTypes.add(t);
+      }
+    }
+    Object.assign(thresholds, options.thresholds ?? {});
+    const disabledRules = new Set(options.disableRules ?? []);
+    let order = 0;
+    const seen = new Set<string>();
+    for (const p of packs) {
+      for (const spec of p.rules) {
+        if (spec.enabled === false || disabledRules.has(spec.id)) continue;
+        const keep = spec.action === 'keep';
+        if (!keep && disabledTypes.has(spec.type)) continue;
+        if (seen.has(spec.id)) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule id ${spec.id} appears twice`, { field: `rules.${spec.id}` });
+        seen.add(spec.id);
+        this.rules.push(this.compile(spec, p, order++, thresholds[spec.type] ?? 0.5, keep));
+        this.canonicalOf.set(spec.id, spec.canonical ?? 'raw');
+      }
+    }
+  }
+
+  private compile(spec: RuleSpec, pack: RulePack, order: number, threshold: number, keep: boolean): CompiledRule {
+    const where = { field: `${pack.pack}.${spec.id}` };
+    if (!spec.id || !spec.type || !spec.pattern) throw new ScrubError('SCRUB_CONFIG_INVALID', 'a PII rule needs id, type and pattern', where);
+    const unsafe = checkPatternSafety(spec.pattern);
+    if (unsafe) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: ${unsafe}`, where);
+    let re: RegExp;
+    try {
+      re = new RegExp(spec.pattern, spec.group ? 'gd' : 'g');
+    } catch (e) {
+      throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: invalid pattern`, where, { cause: e });
+    }
+    let validator: ((v: string) => boolean) | undefined;
+    if (spec.validator) {
+      validator = VALIDATORS[spec.validator];
+      if (!validator) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: unknown validator ${spec.validator}`, { ...where, hint: Object.keys(VALIDATORS).join(', ') });
+    }
+    const needs = { digit: NEED_DIGIT, at: NEED_AT, alpha: NEED_ALPHA, bracket: NEED_BRACKET, any: 0 }[spec.needs ?? 'any'] ?? 0;
+    const c: CompiledRule = {
+      spec,
+      re,
+      order,
+      keep,
+      validator,
+      threshold,
+      base: spec.base ?? (keep ? 1 : 0.5),
+      bonus: spec.checksumBonus ?? 0.3,
+      penalty: spec.checksumPenalty ?? 0.3,
+      needs,
+    };
+    if (spec.context?.words?.length) {
+      c.ctx = { re: wordsRegex(spec.context.words), before: spec.context.before ?? 12, after: spec.context.after ?? 6, bonus: spec.context.bonus ?? 0.3 };
+    }
+    if (spec.negative?.words?.length) {
+      c.neg = { re: wordsRegex(spec.negative.words), before: spec.negative.before ?? 6, after: spec.negative.after ?? 0, penalty: spec.negative.penalty ?? 0.5 };
+    }
+    if (spec.allow?.length) c.allow = spec.allow.map((a) => new RegExp(a));
+    if (spec.allowFile) {
+      c.allowSet = new Set(pack.lexicons?.[spec.allowFile] ?? []);
+      if (spec.allowPrefix) c.allowPrefixes = [...c.allowSet].filter((w) => w.length >= 2);
+    }
+    return c;
+  }
+
+  /** Spans (original UTF-16 offsets, resolved: no overlaps) and the kept text. */
+  analyze(text: string): Analysis {
+    if (text.length === 0) return { spans: [], kept: [] };
+    const n = normalize(text, this.minNumeralRun);
+    const s = n.text;
+    let have = 0;
+    if (/[0-9]/.test(s)) have |= NEED_DIGIT;
+    if (s.indexOf('@') >= 0) have |= NEED_AT;
+    if (/[A-Za-z]/.test(s)) have |= NEED_ALPHA;
+    if (s.indexOf('[') >= 0) have |= NEED_BRACKET;
+    if (have === 0) return { spans: [], kept: [] };
+    const cands: Candidate[] = [];
+    const kept: KeptSpan[] = [];
+    for (const r of this.rules) {
+      if ((r.needs & have) !== r.needs) continue;
+      this.scan(r, s, cands, kept);
+    }
+    if (cands.length === 0 && kept.length === 0) return { spans: [], kept: [] };
+    const resolved = resolve(cands, kept);
+    const spans: PiiSpan[] = resolved.map((c) => {
+      const [a, b] = toOriginal(n, c.start, c.end);
+      return { type: c.type, start: a, end: b, score: Math.round(c.score * 1000) / 1000, rule: c.rule };
+    });
+    const keptOut = kept.map((k) => {
+      const [a, b] = toOriginal(n, k.start, k.end);
+      return { ...k, start: a, end: b };
+    });
+    return { spans, kept: keptOut };
+  }
+
+  /** Detector contract: the resolved spans only. */
+  detect(text: string): PiiSpan[] {
+    return this.analyze(text).spans;
+  }
+
+  private scan(r: CompiledRule, s: string, cands: Candidate[], kept: KeptSpan[]): void {
+    const re = r.re;
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(s)) !== null) {
+      if (m[0].length === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      let start = m.index;
+      let end = start + m[0].length;
+      if (r.spec.group) {
+        const ix = m.indices?.groups?.[r.spec.group];
+        if (!ix) continue;
+        [start, end] = ix;
+      }
+      if (r.spec.trimEnd) {
+        while (end > start && r.spec.trimEnd.indexOf(s[end - 1]) >= 0) end--;
+        if (end - start < 4) continue;
+      }
+      const raw = s.slice(start, end);
+      const value = canonicalValue(raw, r.spec.canonical);
+      if (r.keep) {
+        kept.push({ kind: r.spec.type, rule: r.spec.id, start, end });
+        continue;
+      }
+      if (
+        (r.allow && r.allow.some((a) => a.test(value))) ||
+        (r.allowSet && r.allowSet.has(value)) ||
+        (r.allowPrefixes && r.allowPrefixes.some((w) => value.startsWith(w)))
+      ) {
+        kept.push({ kind: 'ALLOWED_' + r.spec.type, rule: r.spec.id, start, end });
+        continue;
+      }
+      let score = r.base;
+      let validated = !r.validator;
+      if (r.validator) {
+        if (r.validator(value)) {
+          score += r.bonus;
+          validated = true;
+        } else score -= r.penalty;
+      }
+      if (r.ctx && windowHas(r.ctx.re, s, start, end, r.ctx.before, r.ctx.after)) {
+        score += r.ctx.bonus;
+        validated = true;
+      }
+      if (r.neg && windowHas(r.neg.re, s, start, end, r.neg.before, r.neg.after)) score -= r.neg.penalty;
+      if (score > 1) score = 1;
+      if (score < r.threshold) continue;
+      cands.push({ type: r.spec.type, start, end, score, rule: r.spec.id, validated, priority: r.spec.priority ?? 0, order: r.order });
+    }
+  }
+}
+
+function windowHas(re: RegExp, s: string, start: number, end: number, before: number, after: number): boolean {
+  if (before > 0 && re.test(s.slice(Math.max(0, start - before), start))) return true;
+  if (after > 0 && re.test(s.slice(end, Math.min(s.length, end + after)))) return true;
+  return false;
+}
+
+/**
+ * Conflict resolution. Candidates inside kept text (a service number, a brand
+ * account, a placeholder) are dropped; kept text that overlaps a candidate
+ * without containing it is dropped instead (a finding is never cut short).
+ * Overlapping candidates merge into their union, labelled with the best member:
+ * the longest validated one, then the highest score, then rule order. So no
+ * redaction leaves part of an identifier in clear.
+ */
+function resolve(cands: Candidate[], kept: KeptSpan[]): Candidate[] {
+  let list = cands;
+  if (kept.length) {
+    list = cands.filter((c) => !kept.some((k) => k.start <= c.start && c.end <= k.end));
+    for (let i = kept.length - 1; i >= 0; i--) {
+      const k = kept[i];
+      if (list.some((c) => c.start < k.end && k.start < c.end)) kept.splice(i, 1);
+    }
+    kept.sort((a, b) => a.start - b.start || b.end - a.end);
+    // kept spans themselves may overlap (a placeholder rule and an allow-list): keep the outermost
+    for (let i = kept.length - 1; i > 0; i--) {
+      const prev = kept[i - 1];
+      if (kept[i].start < prev.end) kept.splice(i, 1);
+    }
+  }
+  if (list.length <= 1) return list;
+  list.sort((a, b) => a.start - b.start || b.end - a.end || b.score - a.score || a.order - b.order);
+  const out: Candidate[] = [];
+  let cluster: Candidate[] = [list[0]];
+  let cEnd = list[0].end;
+  const flush = () => {
+    if (cluster.length === 1) {
+      out.push(cluster[0]);
+      return;
+    }
+    let best = cluster[0];
+    let start = best.start;
+    for (const c of cluster) {
+      if (better(c, best)) best = c;
+      if (c.start < start) start = c.start;
+    }
+    out.push({ ...best, start, end: cEnd, score: Math.max(...cluster.map((c) => c.score)) });
+  };
+  for (let i = 1; i < list.length; i++) {
+    const c = list[i];
+    if (c.start < cEnd) {
+      cluster.push(c);
+      if (c.end > cEnd) cEnd = c.end;
+    } else {
+      flush();
+      cluster = [c];
+      cEnd = c.end;
+    }
+  }
+  flush();
+  return out;
+}
+
+function better(a: Candidate, b: Candidate): boolean {
+  if (a.validated !== b.validated) return a.validated;
+  const la = a.end - a.start;
+  const lb = b.end - b.start;
+  if (la !== lb) return la > lb;
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  if (a.score !== b.score) return a.score > b.score;
+  return a.order < b.order;
+}

@@ -1,0 +1,103 @@
+import type { Detector, PiiSpan, Role } from '@scrubline/core';
+import { getRuleEngine, type EngineOptions } from './engine.js';
+import { applyOperators, ConversationScope, mask, type OperatorConfig, type OperatorInput, type Replacement } from './operators.js';
+import type { Analysis, KeptSpan } from './rules.js';
+
+/**
+ * Merges spans from several detectors: overlapping spans become their union,
+ * labelled with the longest member (then the highest score). The result is
+ * sorted and non-overlapping, so no operator cuts an identifier in two.
+ */
+export function mergeSpans(spans: readonly PiiSpan[]): PiiSpan[] {
+  if (spans.length <= 1) return [...spans];
+  const list = [...spans].sort((a, b) => a.start - b.start || b.end - a.end || b.score - a.score);
+  const out: PiiSpan[] = [];
+  let cur = { ...list[0] };
+  let best = list[0];
+  for (let i = 1; i < list.length; i++) {
+    const s = list[i];
+    if (s.start < cur.end) {
+      if (s.end - s.start > best.end - best.start || (s.end - s.start === best.end - best.start && s.score > best.score)) best = s;
+      if (s.end > cur.end) cur.end = s.end;
+      cur.type = best.type;
+      cur.rule = best.rule;
+      cur.score = Math.max(cur.score, s.score);
+    } else {
+      out.push(cur);
+      cur = { ...s };
+      best = s;
+    }
+  }
+  out.push(cur);
+  return out;
+}
+
+/** Turn-level result the stage reports from. */
+export interface TurnResult {
+  text: string;
+  spans: PiiSpan[];
+  kept: KeptSpan[];
+  replacements: Replacement[];
+}
+
+/** Detection for one turn: rule-engine analysis (possibly from a worker) plus other detectors. */
+export function combine(text: string, analysis: Analysis | null, others: readonly Detector[], ctx?: { role?: Role; lang?: string }): { spans: PiiSpan[]; kept: KeptSpan[] } {
+  let spans = analysis?.spans ?? [];
+  const kept = analysis?.kept ?? [];
+  if (others.length) {
+    const extra: PiiSpan[] = [];
+    for (const d of others) for (const s of d.detect(text, ctx)) extra.push(s);
+    if (extra.length) {
+      // another detector's span inside kept text (a placeholder) is dropped, like the rules' own
+      const fresh = extra.filter((s) => !kept.some((k) => k.start <= s.start && s.end <= k.end));
+      spans = mergeSpans([...spans, ...fresh]);
+    }
+  }
+  return { spans, kept };
+}
+
+export interface ScrubTextOptions extends EngineOptions {
+  operator?: OperatorInput;
+  operators?: Record<string, OperatorInput>;
+  /** HMAC key for the hmac operator (see resolveHmacKey). */
+  key?: string | Buffer;
+  seed?: string;
+  /** Conversation scope: pass the same one for every turn of a conversation. */
+  scope?: ConversationScope;
+  /** Extra detectors (e.g. the NER tier), run after the rule packs. */
+  detectors?: Detector[];
+}
+
+/** Finds PII in one text: resolved spans, UTF-16 offsets of the original, end exclusive. */
+export function detect(text: string, options: EngineOptions = {}): PiiSpan[] {
+  return getRuleEngine(options).analyze(text).spans;
+}
+
+/** Scrubs one text with the rule packs (and any extra detectors) and the configured operators. */
+export function scrubText(text: string, options: ScrubTextOptions = {}): { text: string; spans: PiiSpan[]; kept: KeptSpan[] } {
+  const engine = getRuleEngine(options);
+  const { spans, kept } = combine(text, engine.analyze(text), options.detectors ?? []);
+  const config: OperatorConfig = {
+    operator: options.operator,
+    operators: options.operators,
+    key: options.key,
+    seed: options.seed,
+    canonicalOf: engine.canonicalOf,
+  };
+  const r = applyOperators(text, spans, options.scope ?? new ConversationScope(''), config);
+  return { text: r.text, spans, kept };
+}
+
+/** A masked rendering for reports: separators kept, everything else masked. */
+export function maskedSample(value: string): string {
+  return mask(value, {});
+}
+
+/** Masks digits and @-tokens in a context window taken from scrubbed output (placeholders stay readable). */
+export function maskContext(s: string): string {
+  return s.replace(/\[[A-Z][A-Z_]{1,20}(?:_[0-9]{1,6}|:[0-9a-f]{8,64})\]|[^\s@]{0,30}@[^\s@]{0,30}|[0-9]/g, (m) => {
+    if (m.length > 1 && m[0] === '[') return m;
+    if (m.includes('@')) return '*'.repeat(m.length);
+    return '#';
+  });
+}

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { StageReport, type ConversationRecord, type StageContext, type Turn } from '@scrubline/core';
+import type { ConversationRecord, Turn } from '@scrubline/core';
+import { makeCtx, makeRecord } from '../../../fixtures/shaping/context.js';
 import {
   FrequencyCounter,
   botFilterPlugin,
@@ -19,25 +20,7 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const rulesDir = join(root, 'rules');
 const where = { rulesDir, baseDir: root };
 
-function rec(id: string, turns: [Turn['role'], string][]): ConversationRecord {
-  return { id, turns: turns.map(([role, text]) => ({ role, text })), labels: {}, source: { file: 'test' }, meta: {} };
-}
-
-function makeCtx() {
-  const dropped: { id: string; reason: string; detail?: Record<string, unknown> }[] = [];
-  const ctx: StageContext = {
-    stageId: 'bot-filter',
-    seed: 's',
-    shard: { index: 0, count: 1 },
-    report: new StageReport(),
-    drop: (r, reason, detail) => dropped.push({ id: r.id, reason, detail }),
-    quarantine: () => {
-      throw new Error('unexpected quarantine');
-    },
-    log: { info() {}, warn() {} },
-  };
-  return { ctx, dropped };
-}
+const rec = makeRecord;
 
 function opts(over: Partial<BotFilterOptions> = {}, freq: Partial<BotFilterOptions['frequency']> = {}): BotFilterOptions {
   return {

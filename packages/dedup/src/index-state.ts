@@ -3,14 +3,21 @@ import { hash52, ScrubError, type ConversationRecord, type Role } from '@scrubli
 import { bandKeys, comparisonTexts, estimateJaccard8, lowBytes, minhash } from './minhash.js';
 
 export interface DedupParams {
+  /** Drop exact duplicates (same normalised text, role by role). */
   exact: boolean;
+  /** Drop near duplicates (MinHash/LSH). */
   near: boolean;
+  /** Jaccard similarity of character shingle sets at or above which two conversations are near duplicates. */
   threshold: number;
+  /** MinHash slots. */
   numPerm: number;
+  /** LSH bands (numPerm must be a multiple). */
   bands: number;
+  /** Shingle length in characters. */
   shingle: number;
+  /** Roles whose turns are compared (default all). */
   roles?: Role[];
-  /** Most earlier bucket members a record is verified against per band (bounds work on huge buckets). */
+  /** Most earlier records in one LSH bucket a record is verified against, per band (bounds work on huge buckets). */
   maxCandidates: number;
 }
 

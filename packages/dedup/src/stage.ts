@@ -1,25 +1,9 @@
-import { defineStage, ScrubError, type ConversationRecord, type FitPass, type Role, type Stage } from '@scrubline/core';
+import { defineStage, ScrubError, type ConversationRecord, type FitPass, type Stage } from '@scrubline/core';
 import { DedupCollector, decide, bytesPerRecord, type Decision, type DedupParams, type DedupState, type DedupStats } from './index-state.js';
 import { lshThreshold } from './minhash.js';
 
-export interface DedupOptions {
-  /** Drop exact duplicates (same normalised text, role by role). */
-  exact: boolean;
-  /** Drop near duplicates (MinHash/LSH). */
-  near: boolean;
-  /** Jaccard similarity of character shingle sets at or above which two conversations are near duplicates. */
-  threshold: number;
-  /** MinHash slots. */
-  numPerm: number;
-  /** LSH bands (numPerm must be a multiple). */
-  bands: number;
-  /** Shingle length in characters. */
-  shingle: number;
-  /** Roles whose turns are compared (default all). */
-  roles?: Role[];
-  /** Most earlier records in the same LSH bucket a record is verified against, per band. */
-  maxCandidates: number;
-}
+/** Options of the `dedup` stage (see README): exact, near, threshold, numPerm, bands, shingle, roles, maxCandidates. */
+export type DedupOptions = DedupParams;
 
 export interface DedupSummary extends DedupStats {
   params: { threshold: number; numPerm: number; bands: number; rows: number; shingle: number; lshThreshold: number; stateBytesPerRecord: number };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StageReport, mulberry32, type ConversationRecord, type StageContext } from '@scrubline/core';
+import { mulberry32, type ConversationRecord } from '@scrubline/core';
+import { makeCtx, makeRecord, roundTrip } from '../../../fixtures/shaping/context.js';
 import {
   bytesPerRecord,
   createDedup,
@@ -25,7 +26,7 @@ function randomText(rand: () => number, len: number): string {
 }
 
 function rec(id: string, customer: string, agent: string): ConversationRecord {
-  return { id, turns: [{ role: 'customer', text: customer }, { role: 'agent', text: agent }], labels: {}, source: { file: 't' }, meta: {} };
+  return makeRecord(id, [['customer', customer], ['agent', agent]]);
 }
 
 /** Changes `edits` characters at random places. */
@@ -34,24 +35,6 @@ function edit(rand: () => number, text: string, edits: number): string {
   for (let e = 0; e < edits; e++) a[Math.floor(rand() * a.length)] = POOL[Math.floor(rand() * POOL.length)];
   return a.join('');
 }
-
-function makeCtx() {
-  const dropped: { id: string; reason: string; detail?: Record<string, unknown> }[] = [];
-  const ctx: StageContext = {
-    stageId: 'dedup',
-    seed: 's',
-    shard: { index: 0, count: 1 },
-    report: new StageReport(),
-    drop: (r, reason, detail) => dropped.push({ id: r.id, reason, detail }),
-    quarantine: () => {
-      throw new Error('unexpected quarantine');
-    },
-    log: { info() {}, warn() {} },
-  };
-  return { ctx, dropped };
-}
-
-const roundTrip = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
 /** Runs fit and apply over `shards` (arrays of records), as the runner would on N shards. */
 function runShards(options: DedupOptions, shards: ConversationRecord[][]) {

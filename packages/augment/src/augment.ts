@@ -62,12 +62,98 @@ export function segment(text: string, placeholder: RegExp): { text: string; prot
   return out;
 }
 
+/** A text cut once into pieces: placeholders and words (by the tokenizer), reused by every variant. */
+export interface PreparedText {
+  text: string;
+  pieces: { text: string; placeholder: boolean }[];
+}
+
+export function prepareText(text: string, tokenize: Tokenizer, placeholder: RegExp): PreparedText {
+  const pieces: PreparedText['pieces'] = [];
+  for (const seg of segment(text, placeholder)) {
+    if (seg.protected) {
+      pieces.push({ text: seg.text, placeholder: true });
+      continue;
+    }
+    const words = tokenize(seg.text);
+    // a tokenizer that loses characters: keep the piece whole and untouched
+    if (words.join('') !== seg.text) pieces.push({ text: seg.text, placeholder: true });
+    else for (const w of words) pieces.push({ text: w, placeholder: false });
+  }
+  return { text, pieces };
+}
+
 /**
- * One augmented version of a text. Placeholders and protected words stay as
- * they are; every other word is replaced by a synonym (replaceRate, when it
+ * One augmented version of a prepared text. Placeholders and protected words
+ * stay as they are, and so do the `negationScope` words after a negation
+ * (不|满意); every other word is replaced by a synonym (replaceRate, when it
  * has one), else masked (maskRate), else dropped (dropRate). A text that would
  * be left empty is kept as it was.
  */
+export function augmentPrepared(
+  prepared: PreparedText,
+  index: SynonymIndex,
+  protection: Protection,
+  rates: AugmentRates,
+  rnd: () => number,
+  counts: OpCounts,
+): string {
+  let out = '';
+  const local: OpCounts = { replaced: 0, masked: 0, dropped: 0 };
+  let scope = 0; // words still inside a negation's scope
+  for (const { text: w, placeholder } of prepared.pieces) {
+    if (placeholder) {
+      out += w;
+      continue;
+    }
+    if (!HAS_WORD_CHAR.test(w)) {
+      // punctuation ends a negation's scope; spaces and digits do not
+      if (/[\p{P}]/u.test(w)) scope = 0;
+      out += w;
+      continue;
+    }
+    if (isNegation(w, protection)) {
+      scope = protection.negationScope;
+      out += w;
+      continue;
+    }
+    if (scope > 0) {
+      scope--;
+      out += w;
+      continue;
+    }
+    if (protection.words.has(w)) {
+      out += w;
+      continue;
+    }
+    const syn = index.candidates(w);
+    if (syn && rates.replaceRate > 0 && rnd() < rates.replaceRate) {
+      out += syn[Math.floor(rnd() * syn.length)];
+      local.replaced++;
+      continue;
+    }
+    if (rates.maskRate + rates.dropRate > 0) {
+      const r = rnd();
+      if (r < rates.maskRate) {
+        out += rates.maskToken;
+        local.masked++;
+        continue;
+      }
+      if (r < rates.maskRate + rates.dropRate) {
+        local.dropped++;
+        continue;
+      }
+    }
+    out += w;
+  }
+  if (out.trim() === '' && prepared.text.trim() !== '') return prepared.text;
+  counts.replaced += local.replaced;
+  counts.masked += local.masked;
+  counts.dropped += local.dropped;
+  return out;
+}
+
+/** prepareText + augmentPrepared, for one-off use. */
 export function augmentText(
   text: string,
   tokenize: Tokenizer,
@@ -77,66 +163,7 @@ export function augmentText(
   rnd: () => number,
   counts: OpCounts,
 ): string {
-  let out = '';
-  const local: OpCounts = { replaced: 0, masked: 0, dropped: 0 };
-  for (const seg of segment(text, protection.placeholder)) {
-    if (seg.protected) {
-      out += seg.text;
-      continue;
-    }
-    const words = tokenize(seg.text);
-    if (words.join('') !== seg.text) {
-      out += seg.text; // a tokenizer that loses characters: leave the piece alone
-      continue;
-    }
-    let scope = 0; // words still inside a negation's scope
-    for (const w of words) {
-      if (!HAS_WORD_CHAR.test(w)) {
-        // punctuation ends a negation's scope; spaces and digits do not
-        if (/[\p{P}]/u.test(w)) scope = 0;
-        out += w;
-        continue;
-      }
-      if (isNegation(w, protection)) {
-        scope = protection.negationScope;
-        out += w;
-        continue;
-      }
-      if (scope > 0) {
-        scope--;
-        out += w;
-        continue;
-      }
-      if (protection.words.has(w)) {
-        out += w;
-        continue;
-      }
-      const syn = index.candidates(w);
-      if (syn && rates.replaceRate > 0 && rnd() < rates.replaceRate) {
-        out += syn[Math.floor(rnd() * syn.length)];
-        local.replaced++;
-        continue;
-      }
-      if (rates.maskRate + rates.dropRate > 0) {
-        const r = rnd();
-        if (r < rates.maskRate) {
-          out += rates.maskToken;
-          local.masked++;
-          continue;
-        }
-        if (r < rates.maskRate + rates.dropRate) {
-          local.dropped++;
-          continue;
-        }
-      }
-      out += w;
-    }
-  }
-  if (out.trim() === '' && text.trim() !== '') return text;
-  counts.replaced += local.replaced;
-  counts.masked += local.masked;
-  counts.dropped += local.dropped;
-  return out;
+  return augmentPrepared(prepareText(text, tokenize, protection.placeholder), index, protection, rates, rnd, counts);
 }
 
 export interface VariantOptions extends AugmentRates {
@@ -162,10 +189,11 @@ export function augmentRecord(
   const seen = new Set<string>([JSON.stringify(record.turns.map((t) => t.text))]);
   const variants: ConversationRecord[] = [];
   let unchanged = 0;
+  const prepared = o.variants > 0 ? record.turns.map((t) => (o.roles.includes(t.role) ? prepareText(t.text, tokenize, protection.placeholder) : null)) : [];
   for (let k = 1; k <= o.variants; k++) {
     const rnd = rng(k);
     const vOps: OpCounts = { replaced: 0, masked: 0, dropped: 0 };
-    const texts = record.turns.map((t) => (o.roles.includes(t.role) ? augmentText(t.text, tokenize, index, protection, o, rnd, vOps) : t.text));
+    const texts = record.turns.map((t, i) => (prepared[i] ? augmentPrepared(prepared[i]!, index, protection, o, rnd, vOps) : t.text));
     const key = JSON.stringify(texts);
     if (seen.has(key)) {
       unchanged++;

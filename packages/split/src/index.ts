@@ -16,8 +16,8 @@ import {
 export * from './core.js';
 
 export interface SplitOptions {
-  /** Shares of train / validation / test; normalised to sum to 1. */
-  ratios: SplitRatios;
+  /** Shares of train / validation / test; normalised to sum to 1; a share left out is 0. */
+  ratios: Partial<SplitRatios>;
   /** Dotted path of the label to stratify by, from the record root. */
   labelPath: string;
   /** Dotted path of the group key (customer, session family); records of one group share a split. */
@@ -36,19 +36,20 @@ export const splitStage = defineStage<SplitOptions>({
     additionalProperties: false,
     properties: {
       ratios: {
+        description: 'shares of train / validation / test (normalised; a share left out is 0)',
         type: 'object',
         additionalProperties: false,
         properties: {
-          train: { type: 'number', minimum: 0, default: 0.8 },
-          validation: { type: 'number', minimum: 0, default: 0.1 },
-          test: { type: 'number', minimum: 0, default: 0.1 },
+          train: { type: 'number', minimum: 0 },
+          validation: { type: 'number', minimum: 0 },
+          test: { type: 'number', minimum: 0 },
         },
-        default: {},
+        default: { train: 0.8, validation: 0.1, test: 0.1 },
       },
-      labelPath: { type: 'string', minLength: 1, default: 'labels.satisfaction' },
-      groupPath: { type: 'string', minLength: 1, default: 'id' },
-      stratify: { type: 'boolean', default: true },
-      salt: { type: 'string', default: '' },
+      labelPath: { description: 'dotted path of the label to stratify by', type: 'string', minLength: 1, default: 'labels.satisfaction' },
+      groupPath: { description: 'dotted path of the group key (e.g. meta.customerId); one group never spans two splits', type: 'string', minLength: 1, default: 'id' },
+      stratify: { description: 'stratify by the label', type: 'boolean', default: true },
+      salt: { description: 'extra seed text: another split with the same run seed', type: 'string', default: '' },
     },
   },
   example: { ratios: { train: 0.8, validation: 0.1, test: 0.1 }, labelPath: 'labels.satisfaction', groupPath: 'meta.customerId', stratify: true, salt: '' },
@@ -63,7 +64,8 @@ function groupKeyOf(record: ConversationRecord, groupPath: string): { key: strin
 }
 
 export function createSplit(o: SplitOptions, seed: string): Stage {
-  const ratios: SplitRatios = { ...{ train: 0.8, validation: 0.1, test: 0.1 }, ...o.ratios };
+  const given: Partial<SplitRatios> = o.ratios ?? { train: 0.8, validation: 0.1, test: 0.1 };
+  const ratios: SplitRatios = { train: given.train ?? 0, validation: given.validation ?? 0, test: given.test ?? 0 };
   if (!(ratios.train + ratios.validation + ratios.test > 0)) {
     throw new ScrubError('SCRUB_CONFIG_INVALID', 'split ratios must add up to more than 0', { field: 'ratios' });
   }

@@ -121,7 +121,7 @@ describe('split stage', () => {
   });
 
   it('a zero ratio leaves that split empty', async () => {
-    const { out } = await runSteps([{ def: splitStage, options: { ratios: { train: 0.9, validation: 0.1, test: 0 } } }], corpus(100));
+    const { out } = await runSteps([{ def: splitStage, options: { ratios: { train: 0.9, validation: 0.1 } } }], corpus(100));
     expect(out.some((r) => r.meta.split === 'test')).toBe(false);
     expect(out.some((r) => r.meta.split === 'validation')).toBe(true);
   });

@@ -108,7 +108,7 @@ async function* decodeSource(
 ): AsyncGenerator<string> {
 
   let encoding: Encoding = declared;
-  let decoder: TextDecoder | null = declared === 'auto' ? null : makeDecoder(declared);
+  let decoder: ChunkDecoder | null = declared === 'auto' ? null : makeDecoder(declared);
   info.encoding = declared;
   let sniffBuf: Buffer[] = [];
   let sniffLen = 0;
@@ -179,8 +179,17 @@ async function* decodeSource(
   }
 }
 
-function makeDecoder(enc: Encoding): TextDecoder {
-  // GBK is a subset of GB18030; decoding as GB18030 accepts both.
+interface ChunkDecoder {
+  decode(chunk?: Uint8Array, options?: { stream?: boolean }): string;
+}
+
+interface ChunkDecoder {
+  decode(chunk?: Uint8Array, options?: { stream?: boolean }): string;
+}
+
+function makeDecoder(enc: Encoding): ChunkDecoder {
+  // GBK is a subset of GB18030; decoding as GB18030 accepts both. TextDecoder
+  // drops a UTF-8 BOM and, being fatal, never writes U+FFFD through.
   return new TextDecoder(enc === 'utf-8' ? 'utf-8' : 'gb18030', { fatal: true });
 }
 

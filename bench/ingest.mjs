@@ -1,0 +1,106 @@
+// Ingest throughput and memory: a generated row-per-message TSV export and a
+// conversation-per-line JSONL file, each at several sizes, through
+// `scrubline ingest … --out FILE` (read → decode → group/map → NDJSON → file).
+// Usage: pnpm bench ingest [sizesMB=100,500,1000] [--keep]
+// Targets (issue 2): TSV ≥ 40 MB/s, JSONL ≥ 60 MB/s on one core; peak RSS ≤ 250 MB and flat.
+import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dataDir = join(here, 'data');
+mkdirSync(dataDir, { recursive: true });
+const sizes = (process.argv[2] ?? '100,500,1000').split(',').map(Number);
+const keep = process.argv.includes('--keep');
+
+let s = 12345;
+const rand = () => {
+  s = (s + 0x6d2b79f5) >>> 0;
+  let t = s;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const hanzi = '的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严';
+const zh = (n) => {
+  let out = '';
+  for (let i = 0; i < n; i++) out += hanzi[Math.floor(rand() * hanzi.length)];
+  return out;
+};
+
+async function gen(path, targetMB, kind) {
+  if (existsSync(path) && statSync(path).size >= targetMB * 1e6) return;
+  const w = createWriteStream(path);
+  let bytes = 0;
+  let session = 0;
+  while (bytes < targetMB * 1e6) {
+    let chunk = '';
+    for (let k = 0; k < 200; k++) {
+      session++;
+      const sid = session.toString(16).padStart(32, '0');
+      const n = 6 + Math.floor(rand() * 12);
+      if (kind === 'tsv') {
+        for (let i = 0; i < n; i++) chunk += `${sid}\tUSERID_${10000000 + (session % 999983)}\t${i % 2}\t0\t0\tnan\t${zh(10 + Math.floor(rand() * 40))}\n`;
+      } else {
+        const turns = [];
+        for (let i = 0; i < n; i++) turns.push({ sender: i % 2 ? 'helpdesk' : 'customer', utterances: [zh(10 + Math.floor(rand() * 40))] });
+        chunk += JSON.stringify({ id: sid, turns, annotations: [{ quality: { S: 0, A: 1, E: -1 } }, { quality: { S: 1, A: 1, E: 0 } }, { quality: { S: 0, A: 0, E: 0 } }] }) + '\n';
+      }
+    }
+    bytes += Buffer.byteLength(chunk);
+    if (!w.write(chunk)) await once(w, 'drain');
+  }
+  w.end();
+  await once(w, 'finish');
+}
+
+const configs = {
+  tsv: `input:
+  files: PLACEHOLDER
+  format: tsv
+  csv: { header: false, quote: false, columns: [session_id, user_id, waiter_send, transfer, repeat, sku, content] }
+  shape: rows
+  rows:
+    session: session_id
+    role: { column: waiter_send, map: { "0": customer, "1": agent } }
+    text: content
+    meta: { customerId: user_id }
+`,
+  jsonl: `input:
+  files: PLACEHOLDER
+  format: jsonl
+  shape: documents
+  documents:
+    id: id
+    turns: turns
+    role: { path: sender, map: { customer: customer, helpdesk: agent } }
+    text: { path: utterances, join: "\\n" }
+    labels: { votes.S: "annotations[*].quality.S" }
+`,
+};
+
+console.log(`ingest benchmark on ${process.version}, ${(await import('node:os')).cpus().length} cores (the CLI is single-threaded)`);
+for (const kind of ['tsv', 'jsonl']) {
+  for (const mb of sizes) {
+    const file = join(dataDir, `gen-${mb}mb.${kind}`);
+    await gen(file, mb, kind);
+    const cfg = join(dataDir, `ingest-${kind}.yaml`);
+    writeFileSync(cfg, configs[kind].replace('PLACEHOLDER', file));
+    const out = join(dataDir, `out-${kind}.ndjson`);
+    const r = spawnSync(process.execPath, [join(here, 'lib/measure.mjs'), 'ingest', cfg, '--out', out, '--quiet'], { encoding: 'utf8' });
+    const last = r.stderr.trim().split('\n').pop();
+    let m;
+    try {
+      m = JSON.parse(last);
+    } catch {
+      console.log(r.stderr);
+      process.exit(1);
+    }
+    const size = statSync(file).size;
+    console.log(`${kind.padEnd(5)} ${String(mb).padStart(5)} MB input: ${(size / 1e6 / (m.ms / 1000)).toFixed(1).padStart(6)} MB/s, ${(m.ms / 1000).toFixed(1)} s, peak RSS ${m.maxRssMB.toFixed(0)} MB, exit ${m.code}`);
+    rmSync(out, { force: true });
+    if (!keep) rmSync(file, { force: true });
+  }
+}

@@ -53,8 +53,24 @@ const resumePath = join(shared, 'resume.dev.char.bmes');
 if (existsSync(weiboPath)) {
   const weibo = convertWeibo(readFileSync(weiboPath, 'utf8'));
   table('Weibo NER dev (PER.NAM → PERSON, ORG.NAM → ORG)', weibo, det, ['PERSON', 'ORG']);
+  table('Weibo NER dev, fullSegmentation: true', weibo, createNerDetector({ fullSegmentation: true }), ['PERSON']);
   table('Weibo NER dev places (LOC/GPE.NAM → ADDRESS, places: true)', weibo, createNerDetector({ places: true }), ['ADDRESS']);
 } else console.log(`\n## Weibo NER dev: MISSING (${weiboPath}); not evaluated`);
 if (existsSync(resumePath)) {
   table('Resume NER dev (NAME → PERSON)', convertResume(readFileSync(resumePath, 'utf8')), det, ['PERSON']);
 } else console.log(`\n## Resume NER dev: MISSING (${resumePath}); not evaluated`);
+
+// False-alarm proxy on real chat: JD already replaced names and addresses with [姓名x] / [地址x], so PERSON and
+// ADDRESS spans found in the JDDC sample are (almost all) false alarms. Counts only; no text is printed.
+const jddcPath = join(root, '../shared/data/jddc-sample/chat_0.1per.txt');
+if (existsSync(jddcPath)) {
+  const texts = readFileSync(jddcPath, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t')[6] ?? '').filter(Boolean);
+  const counts = {};
+  const rules = {};
+  for (const t of texts) for (const s of det.detect(t)) {
+    counts[s.type] = (counts[s.type] ?? 0) + 1;
+    rules[s.rule] = (rules[s.rule] ?? 0) + 1;
+  }
+  console.log(`\n## JDDC sample (names/addresses pre-masked by JD): ${texts.length} messages; spans found (mostly false alarms):`);
+  console.log(' ', JSON.stringify(counts), JSON.stringify(rules));
+} else console.log(`\n## JDDC sample: MISSING (${jddcPath}); false-alarm proxy not run`);

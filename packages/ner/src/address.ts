@@ -17,20 +17,23 @@ const EN_ADDRESS =
   /\b\d{1,6}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq|Close|Crescent)\b\.?(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|#)\.?\s*#?[A-Za-z0-9-]{1,6}\b)?(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2}(?![a-z]))?(?:,?\s*[A-Z]{2}\b(?:\s+\d{5}(?:-\d{4})?)?)?/g;
 
 export class AddressRecognizer {
-  private readonly divisionFirst: Set<string>;
+  /** First character of a division name → the longest name starting with it. */
+  private readonly divisionFirst: Map<string, number>;
   private readonly cueFirst: Set<string>;
   private readonly namedSuffixes: string[];
   private readonly suffixLast: Set<string>;
   constructor(private readonly lex: Lexicons) {
-    this.divisionFirst = new Set([...lex.divisions.keys()].map((k) => k[0]));
+    this.divisionFirst = new Map();
+    for (const k of lex.divisions.keys()) this.divisionFirst.set(k[0], Math.max(this.divisionFirst.get(k[0]) ?? 0, k.length));
     this.cueFirst = new Set([...lex.addressCues.keys()].map((k) => k[0]));
     this.namedSuffixes = [...lex.townSuffixes, ...lex.roadSuffixes, ...lex.poiSuffixes].sort((a, b) => b.length - a.length);
     this.suffixLast = new Set(this.namedSuffixes.map((s) => s[s.length - 1]));
   }
 
   private divisionAt(text: string, p: number, lastRank: number): { len: number; rank: number } | null {
-    if (!this.divisionFirst.has(text[p])) return null;
-    for (let L = Math.min(this.lex.divisionMaxLen, text.length - p); L >= 2; L--) {
+    const maxLen = this.divisionFirst.get(text[p]);
+    if (!maxLen) return null;
+    for (let L = Math.min(maxLen, text.length - p); L >= 2; L--) {
       const d = this.lex.divisions.get(text.substr(p, L));
       if (!d) continue;
       // District short forms (西湖 for 西湖区) only right after a province or city.
@@ -153,7 +156,7 @@ export class AddressRecognizer {
         continue;
       }
       // Gazetteer-anchored: 杭州市西湖区文三路259号
-      if (this.divisionFirst.has(text[i])) {
+      if (this.divisionFirst.has(text[i]) && this.divisionAt(text, i, 0)) {
         const x = this.extend(text, i);
         if (x.admin >= 1 && (x.street >= 1 || x.admin >= 2)) {
           out.push({ type: 'ADDRESS', start: i, end: x.end, score: x.street >= 1 ? 0.8 : 0.6, rule: 'ner.address.gazetteer' });

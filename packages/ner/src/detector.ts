@@ -1,5 +1,6 @@
 import { detectors, type Detector, type DetectorDefinition, type DetectContext, type PiiSpan } from '@scrubline/core';
 import { join, isAbsolute } from 'node:path';
+import { existsSync } from 'node:fs';
 import { loadLexicons, DEFAULT_RULES_DIR, type Lexicons } from './lexicon.js';
 import { jiebaSegmenter } from './segmenter.js';
 import { ChinesePersonRecognizer } from './person-zh.js';
@@ -24,6 +25,11 @@ export interface NerOptions {
   places?: boolean;
   /** Use @node-rs/jieba segmentation/POS evidence (default true; falls back to lexicon-only when it cannot load). */
   segmenter?: boolean;
+  /**
+   * Also run the segmenter over the whole text and accept its 3+ character name tokens (nr/nrfg/nrt), e.g.
+   * transliterated names in social-media text. Off by default: it costs throughput (≈ jieba's speed).
+   */
+  fullSegmentation?: boolean;
   /** Folder holding `ner/` lexicons (default: the repository's `rules/`). */
   rulesDir?: string;
 }
@@ -62,7 +68,7 @@ export class NerDetector implements Detector {
   constructor(lex: Lexicons, options: NerOptions = {}) {
     const seg = options.segmenter === false ? null : jiebaSegmenter();
     this.segmenterLoaded = seg !== null;
-    this.zh = new ChinesePersonRecognizer(lex, seg);
+    this.zh = new ChinesePersonRecognizer(lex, seg, options.fullSegmentation ?? false);
     this.addr = new AddressRecognizer(lex);
     this.en = new EnglishPersonRecognizer(lex);
     this.org = new OrgRecognizer(lex);
@@ -109,7 +115,9 @@ export const nerDetectorDefinition: DetectorDefinition<NerOptions> & { anonymise
   anonymiseByDefault: NER_DEFAULT_ANONYMISE,
   create(options, env) {
     const o = options ?? {};
-    const rulesDir = o.rulesDir ? (isAbsolute(o.rulesDir) ? o.rulesDir : join(env.baseDir, o.rulesDir)) : env.rulesDir || DEFAULT_RULES_DIR;
+    let rulesDir = o.rulesDir ? (isAbsolute(o.rulesDir) ? o.rulesDir : join(env.baseDir, o.rulesDir)) : env.rulesDir || DEFAULT_RULES_DIR;
+    // A user's rules folder without ner/ lexicons falls back to the bundled ones.
+    if (!o.rulesDir && !existsSync(join(rulesDir, 'ner'))) rulesDir = DEFAULT_RULES_DIR;
     const det = createNerDetector({ ...o, rulesDir });
     if (!det.segmenterLoaded && o.segmenter !== false) env.log.warn('ner: @node-rs/jieba could not be loaded; PERSON detection runs without segmentation evidence');
     return det;

@@ -66,11 +66,12 @@ export class EnglishPersonRecognizer {
 }
 
 export class OrgRecognizer {
-  private readonly suffixFirst: Set<string>;
+  private readonly suffixFirst: Map<string, string[]>;
   private readonly enCueRe: RegExp;
   private readonly enSuffix: Set<string>;
   constructor(private readonly lex: Lexicons) {
-    this.suffixFirst = new Set(lex.org.suffixZh.map((s) => s[0]));
+    this.suffixFirst = new Map();
+    for (const s of lex.org.suffixZh) this.suffixFirst.set(s[0], [...(this.suffixFirst.get(s[0]) ?? []), s]);
     const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     this.enCueRe = new RegExp(`\\b(?:${lex.org.cueBeforeEn.map(esc).join('|')})\\s+((?:[A-Z][\\w&'-]*\\.?)(?:\\s+(?:of\\s+|&\\s+)?[A-Z][\\w&'-]*\\.?){0,5})`, 'g');
     this.enSuffix = new Set(lex.org.suffixEn.map((s) => s.replace(/\.$/, '')));
@@ -79,8 +80,7 @@ export class OrgRecognizer {
   detect(text: string, out: PiiSpan[]): void {
     const n = text.length;
     for (let k = 1; k < n; k++) {
-      if (!this.suffixFirst.has(text[k])) continue;
-      const suffix = this.lex.org.suffixZh.find((s) => text.startsWith(s, k));
+      const suffix = this.suffixFirst.get(text[k])?.find((s) => text.startsWith(s, k));
       if (!suffix) continue;
       const e = k + suffix.length;
       let found = -1;
@@ -94,8 +94,12 @@ export class OrgRecognizer {
           cueScore = 0.7;
           break;
         }
+        // Particles, pronouns and verbs do not occur in organisation names (在订单完成后为您换开公司).
+        if (this.lex.addressStop.has(text[j])) break;
       }
       if (found < 0 || found >= k) continue;
+      // 快递公司 / 子公司 / 这家医院: a generic head noun, not a name.
+      if (this.lex.org.genericZh.includes(text.slice(found, k))) continue;
       const after = this.lex.org.cueAfterZh.some((q) => text.startsWith(q, e));
       out.push({ type: 'ORG', start: found, end: e, score: after ? cueScore + 0.15 : cueScore, rule: 'ner.org.affiliation' });
       k = e - 1;

@@ -40,6 +40,7 @@ export interface Lexicons {
     cueAfterZh: string[];
     suffixEn: string[];
     cueBeforeEn: string[];
+    genericZh: string[];
   };
 }
 
@@ -175,6 +176,7 @@ export function loadLexicons(rulesDir: string = DEFAULT_RULES_DIR): Lexicons {
       cueAfterZh: (org['cue-after-zh'] ?? []).sort(byLengthDesc),
       suffixEn: (org['suffix-en'] ?? []).sort(byLengthDesc),
       cueBeforeEn: (org['cue-before-en'] ?? []).sort(byLengthDesc),
+      genericZh: (org['generic-zh'] ?? []).flatMap((l) => l.split(/\s+/)),
     },
   };
 }

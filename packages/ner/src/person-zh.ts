@@ -27,13 +27,17 @@ interface Cand {
 }
 
 export class ChinesePersonRecognizer {
-  private readonly titleFirst: Set<string>;
+  /** First character → titles starting with it, longest first. */
+  private readonly titleFirst: Map<string, string[]>;
   private readonly cueFirst: Set<string>;
   constructor(
     private readonly lex: Lexicons,
     private readonly seg: Segmenter | null,
+    /** Tag the whole text with the segmenter and accept its name tokens of 3+ characters (slower). */
+    private readonly fullSegmentation = false,
   ) {
-    this.titleFirst = new Set(lex.titles.map((t) => t[0]));
+    this.titleFirst = new Map();
+    for (const t of lex.titles) this.titleFirst.set(t[0], [...(this.titleFirst.get(t[0]) ?? []), t]);
     this.cueFirst = new Set([...lex.cuesBefore.keys()].map((c) => c[0]));
   }
 
@@ -53,11 +57,15 @@ export class ChinesePersonRecognizer {
 
   /** Title starting at t, respecting word-forming next characters; returns its length or 0. */
   private titleAt(text: string, t: number): number {
-    if (!this.titleFirst.has(text[t])) return 0;
-    for (const title of this.lex.titles) {
+    const titles = this.titleFirst.get(text[t]);
+    if (!titles) return 0;
+    for (const title of titles) {
       if (!text.startsWith(title, t)) continue;
       const bad = TITLE_WORD_NEXT[title];
-      if (bad && bad.includes(text[t + title.length] ?? '\u0000')) continue;
+      const next = text[t + title.length];
+      if (bad && bad.includes(next ?? '\u0000')) continue;
+      // 孙工 is a title only before a clause boundary or a verb (施工用, 理工大学 are words).
+      if (title === '工' && isCjk(next) && !'您你说在让吗呢好'.includes(next!)) continue;
       return title.length;
     }
     return 0;
@@ -80,7 +88,7 @@ export class ChinesePersonRecognizer {
    */
   private nameAfterCue(text: string, p: number, strong: boolean): Cand | null {
     const sl = this.surnameAt(text, p);
-    if (!sl) return null;
+    if (!sl || (sl === 1 && NAME_STOP.has(text[p]))) return null; // 本人来取件: 来 is a verb here
     // 我姓钟 / 我姓欧阳: surname only.
     if (text.slice(Math.max(0, p - 1), p) === '姓') {
       return isCjk(text[p + sl]) && !this.titleAt(text, p + sl) && !NAME_STOP.has(text[p + sl]) ? null : { start: p, end: p + sl, score: 0.85, rule: 'ner.person.cue-before' };
@@ -91,6 +99,8 @@ export class ChinesePersonRecognizer {
     if (toks.length) {
       const t0 = toks[0];
       const L = t0.end - t0.start;
+      // 尊敬的商家 / 亲爱的顾客: after a weak cue, a dictionary word that is not a name is not a name.
+      if (!strong && L > sl && !NAME_TAGS.has(t0.tag) && t0.tag !== 'x') return null;
       if (L > sl && L <= sl + 2 && (NAME_TAGS.has(t0.tag) || t0.tag === 'x' || strong)) {
         len = L;
         segNamed = NAME_TAGS.has(t0.tag) || t0.tag === 'x';
@@ -164,7 +174,7 @@ export class ChinesePersonRecognizer {
         if (given.length) {
           if (!this.givenOk(given, true)) continue;
         } else {
-          if (BEFORE_TITLE_NOT_NAME.has(text[c - 1] ?? '')) continue;
+          if (BEFORE_TITLE_NOT_NAME.has(text[c - 1] ?? '') || NAME_STOP.has(text[c])) continue;
           // 宿管阿姨: the surname character must start a word of its own.
           if (this.seg && c > 0 && isCjk(text[c - 1])) {
             const toks = this.tokens(text, Math.max(0, c - 2), Math.min(n, t + tl));
@@ -197,34 +207,66 @@ export class ChinesePersonRecognizer {
         if (covered[i]) continue;
         const sl = this.surnameAt(text, i);
         if (!sl) continue;
-        if (!isCjk(text[i + sl]) || NAME_STOP.has(text[i + sl])) continue;
+        // Every accepted shape needs a given-name character right after the surname: a cheap filter before
+        // the segmenter is asked.
+        if (!this.lex.givenChars.has(text[i + sl]) || NAME_STOP.has(text[i + sl])) continue;
         const ambiguous = sl === 1 && this.lex.ambiguousSurnames.has(text[i]);
-        const from = Math.max(0, i - 2);
-        const toks = this.tokens(text, from, Math.min(n, i + sl + 4));
-        const tok = toks.find((t) => t.start === i);
+        const toks = this.tokens(text, i, Math.min(n, i + sl + 4));
+        const tok = toks[0];
         if (!tok) continue;
-        const L = tok.end - tok.start;
-        if (L <= sl || L > sl + 2) continue;
-        const given = text.slice(i + sl, i + L);
-        if (!this.givenOk(given, false)) continue;
-        if (this.lex.divisions.has(tok.word)) continue;
+        let L = tok.end - tok.start;
+        let rule = '';
+        let score = 0;
+        if (L === sl && tok.tag === 'nr' && toks[1]) {
+          // 杨/nr 天宁/ns: a lone surname followed by an unknown given name.
+          const L1 = toks[1].end - toks[1].start;
+          if ((L1 === 2 || (L1 === 1 && !ambiguous)) && this.givenOk(toks[1].word, true)) {
+            L = sl + L1;
+            rule = 'ner.person.shape';
+            score = 0.55;
+          }
+        } else if (L > sl && L <= sl + 2) {
+          const given = text.slice(i + sl, i + L);
+          if (!this.givenOk(given, false) || this.lex.divisions.has(tok.word)) continue;
+          if (NAME_TAGS.has(tok.tag) && tok.tag !== 'nrt') {
+            // The dictionary's nr tag is noisy (银行卡, 西门子): the given part must look like a given name.
+            if (!this.givenOk(given, true)) continue;
+            // The segmenter's dictionary tags many two-character words nr (张贴, 陈列, 阳光): those need a
+            // person context on the left (给/找/是/和/跟/让 …).
+            if (L === 2 && !NAME_LEFT.has(text[i - 1] ?? '') && !NAME_LEFT_WORDS.some((w) => text.endsWith(w, i))) continue;
+            rule = 'ner.person.segmenter-nr';
+            score = 0.7;
+          } else if (tok.tag === 'x' && (!ambiguous || L === sl + 2) && this.givenOk(given, true)) {
+            rule = 'ner.person.shape';
+            score = 0.6;
+          }
+        }
+        if (!rule) continue;
+        // 宿管 / 看陈列: the surname character must not sit inside a dictionary word that starts before it.
+        if (i > 0 && isCjk(text[i - 1])) {
+          const left = this.tokens(text, Math.max(0, i - 2), i + L);
+          if (left.some((x) => x.start < i && x.end > i && x.tag !== 'x' && x.end - x.start >= 2)) continue;
+        }
         let end = i + L;
         // 张伟明天: a two-character given name whose last character starts a word with what follows.
         if (L === sl + 2 && end < n && isCjk(text[end])) {
           const tail = this.tokens(text, end - 1, Math.min(n, end + 2));
           if (tail[0] && tail[0].end - tail[0].start >= 2 && tail[0].tag !== 'x' && !NAME_TAGS.has(tail[0].tag)) end -= 1;
         }
-        if (NAME_TAGS.has(tok.tag) && tok.tag !== 'nrt') {
-          if (ambiguous && !this.givenOk(given, true)) continue;
-          // The segmenter's dictionary tags many two-character words nr (张贴, 陈列, 阳光): those need a
-          // person context on the left (给/找/是/和/跟/让 …).
-          if (L === 2 && !NAME_LEFT.has(text[i - 1] ?? '') && !NAME_LEFT_WORDS.some((w) => text.endsWith(w, i))) continue;
-          push({ start: i, end, score: 0.7, rule: 'ner.person.segmenter-nr' });
-          i = end - 1;
-        } else if (tok.tag === 'x' && !ambiguous && this.givenOk(given, true)) {
-          push({ start: i, end, score: 0.6, rule: 'ner.person.shape' });
-          i = end - 1;
-        }
+        push({ start: i, end, score, rule });
+        i = end - 1;
+      }
+    }
+
+    // 5. Optional: whole-text segmentation; the segmenter's own names (nr/nrfg/nrt, 3+ characters) such as
+    // transliterated foreign names that start with no surname.
+    if (this.seg && this.fullSegmentation) {
+      for (const t of this.seg.tag(text)) {
+        if (!NAME_TAGS.has(t.tag) || t.end - t.start < 3 || t.end - t.start > 5) continue;
+        let clash = false;
+        for (let k = t.start; k < t.end; k++) if (covered[k]) clash = true;
+        if (clash || [...t.word].some((ch) => !isCjk(ch) || NAME_STOP.has(ch))) continue;
+        push({ start: t.start, end: t.end, score: 0.5, rule: 'ner.person.segmenter-full' });
       }
     }
 

@@ -77,7 +77,12 @@ export interface SynonymIndexStats {
   excluded: number;
   /** Words usable as a source of replacement (have at least one candidate). */
   replaceable: number;
+  /** (word, candidate) pairs left out by the candidate filter (e.g. too rare a candidate). */
+  filteredPairs: number;
 }
+
+/** Decides whether `candidate` may stand for `word` (a group of tier `tier`). */
+export type CandidateFilter = (candidate: string, word: string, tier: number) => boolean;
 
 /**
  * word → the other words of its one synonym group. A word that sits in several
@@ -88,7 +93,7 @@ export class SynonymIndex {
   private readonly map = new Map<string, readonly string[]>();
   readonly stats: SynonymIndexStats;
 
-  constructor(dicts: DictionaryInput[], exclude: (word: string) => boolean) {
+  constructor(dicts: DictionaryInput[], exclude: (word: string) => boolean, keep?: CandidateFilter) {
     const byTier = new Map<number, DictionaryInput[]>();
     for (const d of dicts) {
       const list = byTier.get(d.tier) ?? [];
@@ -98,6 +103,7 @@ export class SynonymIndex {
     let groups = 0;
     let ambiguous = 0;
     let excluded = 0;
+    let filteredPairs = 0;
     const allWords = new Set<string>();
     const claimed = new Set<string>();
     for (const tier of [...byTier.keys()].sort((a, b) => a - b)) {
@@ -117,13 +123,18 @@ export class SynonymIndex {
         const ok = g.filter(usable);
         for (const w of ok) {
           if (claimed.has(w)) continue; // an earlier tier decided
-          const others = ok.filter((x) => x !== w);
+          let others = ok.filter((x) => x !== w);
+          if (keep) {
+            const n = others.length;
+            others = others.filter((x) => keep(x, w, tier));
+            filteredPairs += n - others.length;
+          }
           if (others.length) this.map.set(w, others);
         }
       }
       for (const w of seen.keys()) claimed.add(w);
     }
-    this.stats = { groups, words: allWords.size, ambiguous, excluded, replaceable: this.map.size };
+    this.stats = { groups, words: allWords.size, ambiguous, excluded, replaceable: this.map.size, filteredPairs };
   }
 
   candidates(word: string): readonly string[] | undefined {

@@ -3,12 +3,12 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { defineStage, ScrubError, seededRandom, type Role, type ScrublinePlugin, type Stage } from '@scrubline/core';
 import { expandTrain } from '@scrubline/split';
 import { augmentRecord, isNegation, type Protection, type Tokenizer } from './augment.js';
-import { decodeDictionary, detectFormat, parseCilin, parseList, SynonymIndex, type DictEncoding, type DictFormat, type DictionaryInput } from './dict.js';
-import { loadJieba } from './jieba.js';
+import { decodeDictionary, detectFormat, parseCilin, parseList, SynonymIndex, type CandidateFilter, type DictEncoding, type DictFormat, type DictionaryInput } from './dict.js';
+import { jiebaFrequencies, loadJieba } from './jieba.js';
 
 export * from './augment.js';
 export * from './dict.js';
-export { loadJieba } from './jieba.js';
+export { jiebaFrequencies, loadJieba } from './jieba.js';
 
 export interface DictionarySpec {
   path: string;
@@ -32,6 +32,10 @@ export interface AugmentOptions {
   negatorPrefixes: string;
   /** Words after a negator that are protected too (不|满意). */
   negationScope: number;
+  /** General dictionaries only: a candidate rarer than this in jieba's dictionary is not used (Cilin has many archaic words). */
+  minCandidateFreq: number;
+  /** General dictionaries only: a candidate must be at least this share as frequent as the word it replaces. */
+  candidateFreqRatio: number;
   /** Words shorter than this (in characters) are neither replaced nor used as replacements. */
   minWordLength: number;
   /** Turn roles that are augmented. */
@@ -80,6 +84,8 @@ export const augmentStage = defineStage<AugmentOptions>({
       protectFiles: { description: 'more protected-word lists (one word a line)', type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
       negatorPrefixes: { description: 'words starting with one of these characters are negations', type: 'string', default: '不没别未无非莫勿甭' },
       negationScope: { description: 'words after a negation that stay untouched', type: 'integer', minimum: 0, maximum: 10, default: 1 },
+      minCandidateFreq: { description: 'general dictionaries: skip candidates rarer than this in jieba\'s dictionary', type: 'integer', minimum: 0, default: 100 },
+      candidateFreqRatio: { description: 'general dictionaries: a candidate must be this share as frequent as the word', type: 'number', minimum: 0, default: 0.05 },
       minWordLength: { description: 'shorter words are neither replaced nor replacements', type: 'integer', minimum: 1, default: 2 },
       roles: { description: 'turn roles to augment', type: 'array', items: { enum: ['customer', 'agent', 'bot', 'system'] }, default: ['customer', 'agent'] },
       protectPattern: { description: 'regex of spans never touched (PII placeholders)', type: 'string', minLength: 1, default: DEFAULT_PROTECT_PATTERN },
@@ -97,6 +103,8 @@ export const augmentStage = defineStage<AugmentOptions>({
     protectFiles: [],
     negatorPrefixes: '不没别未无非莫勿甭',
     negationScope: 1,
+    minCandidateFreq: 100,
+    candidateFreqRatio: 0.05,
     minWordLength: 2,
     roles: ['customer', 'agent'],
     protectPattern: DEFAULT_PROTECT_PATTERN,
@@ -167,7 +175,16 @@ export function loadResources(o: AugmentOptions, paths: { baseDir: string; rules
       info.push({ name: spec.path, groups: groups.length });
     }
   }
-  return { index: new SynonymIndex(dicts, exclude), protection, domainWords, dictionaries: info };
+  let keep: CandidateFilter | undefined;
+  if (dicts.some((d) => d.tier > 0) && (o.minCandidateFreq > 0 || o.candidateFreqRatio > 0)) {
+    const freq = jiebaFrequencies();
+    keep = (cand, word, tier) => {
+      if (tier === 0) return true; // the customer-service list is curated
+      const fc = freq.get(cand) ?? 0;
+      return fc >= o.minCandidateFreq && fc >= o.candidateFreqRatio * (freq.get(word) ?? 0);
+    };
+  }
+  return { index: new SynonymIndex(dicts, exclude, keep), protection, domainWords, dictionaries: info };
 }
 
 export function createAugment(o: AugmentOptions, env: { seed: string; baseDir: string; rulesDir: string }, tokenizer?: Tokenizer): Stage {

@@ -27,3 +27,26 @@ export function loadJieba(extraWords: Iterable<string> = [], hmm = false): { tok
   const loadMs = performance.now() - t0;
   return { tokenize: (text) => (text ? jieba.cut(text, hmm) : []), loadMs };
 }
+
+let frequencies: Map<string, number> | null = null;
+
+/** Word frequencies of jieba's default dictionary (`word freq tag` lines), parsed once per process. */
+export function jiebaFrequencies(): Map<string, number> {
+  if (frequencies) return frequencies;
+  defaultDict ??= (require('@node-rs/jieba/dict') as { dict: Uint8Array }).dict;
+  const text = new TextDecoder('utf-8').decode(defaultDict);
+  const map = new Map<string, number>();
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const sp = text.indexOf(' ', start);
+    if (sp > start && sp < end) {
+      const sp2 = text.indexOf(' ', sp + 1);
+      map.set(text.slice(start, sp), Number(text.slice(sp + 1, sp2 > 0 && sp2 < end ? sp2 : end)) || 0);
+    }
+    start = end + 1;
+  }
+  frequencies = map;
+  return map;
+}

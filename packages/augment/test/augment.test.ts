@@ -21,7 +21,8 @@ const fixtures = join(root, 'fixtures/augment');
 const env = { seed: 'seed-1', baseDir: root, rulesDir: join(root, 'rules') };
 
 function options(over: Partial<AugmentOptions> = {}): AugmentOptions {
-  const o: Record<string, unknown> = { dictionaries: ['fixtures/augment/cilin-mini-utf8.txt'], ...over };
+  // frequency filter off unless a test turns it on: the fixture's words are chosen for the rules, not their frequency
+  const o: Record<string, unknown> = { dictionaries: ['fixtures/augment/cilin-mini-utf8.txt'], minCandidateFreq: 0, candidateFreqRatio: 0, ...over };
   const problems = checkOptions(augmentStage.optionsSchema, o, 'with');
   if (problems.length) throw new Error(JSON.stringify(problems));
   return o as unknown as AugmentOptions;
@@ -91,6 +92,15 @@ describe('dictionaries', () => {
     expect(idx.candidates('快递')).toEqual(['物流', '快件']);
     expect(idx.candidates('顾客')).toEqual(['客户', '消费者']);
     expect(idx.stats.ambiguous).toBeGreaterThanOrEqual(1);
+  });
+
+  it('leaves out rare general-dictionary candidates by jieba frequency, never customer-service ones', () => {
+    const idx = loadResources(options({ minCandidateFreq: 100, candidateFreqRatio: 0.05 }), env).index;
+    expect(idx.candidates('满意')).toBeUndefined(); // 合意 (78) and 称心 (56) are rare
+    expect(idx.candidates('需要')).toEqual(['要求', '必要']);
+    expect(idx.candidates('迅速')).toBeUndefined(); // 飞快 (317) < 5 % of 迅速 (9,323)
+    expect(idx.candidates('快递')).toEqual(['物流', '快件']); // tier 0: no filter
+    expect(idx.stats.filteredPairs).toBeGreaterThan(0);
   });
 
   it('ambiguity is decided within a tier', () => {

@@ -158,7 +158,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     const result = await runPipeline({
       steps: o.steps,
       source: () =>
-        readRecords(files, {
+        countRead(readRecords(files, {
           input: o.input,
           ledger,
           tmpDir: workDir,
@@ -169,7 +169,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
             warnings.push(m);
             p.line(`scrubline: warning ${m}`);
           },
-        }),
+        }), (n) => p.addRecords(n)),
       sink: async (batches: AsyncIterable<ConversationRecord[]>) => {
         for await (const b of batches) await outputs.write(b);
       },
@@ -181,7 +181,6 @@ export async function execute(o: ExecuteOptions): Promise<number> {
       log: { info: (m) => p.line(m), warn: (m) => (warnings.push(m), p.line(`scrubline: warning ${m}`)) },
       workDir,
       phase: o.phase,
-      onOutput: (n) => p.addRecords(n),
     });
 
     if (!result.final) {
@@ -245,6 +244,13 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     return reportError(e, io.stderr);
   } finally {
     if (ownWorkDir) await rm(ownWorkDir, { recursive: true, force: true });
+  }
+}
+
+async function* countRead(source: AsyncIterable<ConversationRecord[]>, add: (n: number) => void): AsyncGenerator<ConversationRecord[]> {
+  for await (const b of source) {
+    add(b.length);
+    yield b;
   }
 }
 

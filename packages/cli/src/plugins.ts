@@ -1,8 +1,33 @@
 import type { ScrublinePlugin } from '@scrubline/core';
 import { ioPlugin } from '@scrubline/io';
+import { normalisePlugin } from '@scrubline/normalise';
+import { piiPlugin } from '@scrubline/pii';
+import { nerPlugin } from '@scrubline/ner';
+import { piiEvalPlugin } from '@scrubline/pii-eval';
+import { reportPlugin } from '@scrubline/report';
+import { botFilterPlugin } from '@scrubline/botfilter';
+import { dedupPlugin } from '@scrubline/dedup';
+import { labelsPlugin } from '@scrubline/labels';
+import { splitPlugin } from '@scrubline/split';
+import { balancePlugin } from '@scrubline/balance';
+import { augmentPlugin } from '@scrubline/augment';
 
 /**
- * Every package that contributes stages, commands or report renderers.
- * Add a package here (and to this package's dependencies) to put it on the CLI.
+ * Every package that contributes stages, commands or report renderers, in
+ * pipeline order. Importing @scrubline/pii and @scrubline/ner registers their
+ * detectors (`rules`, `ner`) in core's registry.
  */
-export const plugins: ScrublinePlugin[] = [ioPlugin];
+export const plugins: ScrublinePlugin[] = [
+  ioPlugin,
+  normalisePlugin,
+  piiPlugin,
+  nerPlugin,
+  piiEvalPlugin,
+  reportPlugin,
+  botFilterPlugin,
+  dedupPlugin,
+  labelsPlugin,
+  splitPlugin,
+  balancePlugin,
+  augmentPlugin,
+];

@@ -70,7 +70,7 @@ export class Progress {
     const s = (Date.now() - this.t0) / 1000;
     const mb = this.bytes / 1e6;
     const rate = s > 0 ? mb / s : 0;
-    let t = `${this.records.toLocaleString('en-US')} records, ${mb.toFixed(1)} MB, ${rate.toFixed(1)} MB/s`;
+    let t = `${this.records.toLocaleString('en-US')} records read, ${mb.toFixed(1)} MB, ${rate.toFixed(1)} MB/s`;
     if (this.totalBytes > 0 && rate > 0) {
       const pct = Math.min(100, (100 * this.bytes) / this.totalBytes);
       const eta = (this.totalBytes / 1e6 - mb) / rate;

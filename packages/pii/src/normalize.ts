@@ -4,7 +4,8 @@
  * - full-width ASCII letters, digits and the identifier punctuation (＠．－＋＿／) → ASCII;
  *   the Chinese sentence punctuation ，。！？；：（）、 stays, so URLs and numbers end there;
  * - ideographic and other Unicode spaces → ' ';
- * - circled / parenthesised / dingbat digits (①⑴⒈❶➀➊⓪) → ASCII digits;
+ * - circled / parenthesised / dingbat digits (①⑴⒈❶➀➊⓪) → ASCII digits; keycaps 1️⃣ → 1
+ *   (U+FE0F and U+20E3 are dropped);
  * - other compatibility characters → NFKC, code point by code point (㍿ → 株式会社);
  * - Chinese numerals 〇零一二三四五六七八九, 幺 (1), 两 (2), 壹贰叁肆伍陆柒捌玖 → digits, only
  *   inside a run of at least `minNumeralRun` numeral characters (digits may be mixed in,
@@ -31,7 +32,7 @@ const CN_DIGITS: Record<string, string> = {
 
 // Characters whose presence means the slow path must run (everything the loop below changes).
 // Chinese numerals are checked separately (they are common in ordinary text).
-const NEEDS_WORK = /[\u00a0-\u00bf\u2000-\u200a\u202f\u205f\u2070-\u209f\u2100-\u218f\u2460-\u24ff\u2776-\u2793\u3000\u3200-\u33ff\uf900-\ufaff\ufb00-\ufb4f\ufe30-\ufe6f\uff00-\uffef\ud835]/;
+const NEEDS_WORK = /[\ufe0f\u20e3\u00a0-\u00bf\u2000-\u200a\u202f\u205f\u2070-\u209f\u2100-\u218f\u2460-\u24ff\u2776-\u2793\u3000\u3200-\u33ff\uf900-\ufaff\ufb00-\ufb4f\ufe30-\ufe6f\uff00-\uffef\ud835]/;
 const NUMERAL_RUN = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9][ -]?[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9][ -]?[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9][ -]?[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9][ -]?[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9]/;
 const HAS_CN_NUMERAL = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/;
 
@@ -50,6 +51,7 @@ function mapChar(cp: number, ch: string): string {
   if (cp >= 0x2780 && cp <= 0x2788) return String.fromCharCode(cp - 0x2780 + 49); // ➀-➈
   if (cp >= 0x278a && cp <= 0x2792) return String.fromCharCode(cp - 0x278a + 49); // ➊-➒
   if (cp >= 0x24f5 && cp <= 0x24fd) return String.fromCharCode(cp - 0x24f5 + 49); // ⓵-⓽
+  if (cp === 0xfe0f || cp === 0x20e3) return ''; // emoji variation selector, keycap: 1️⃣ → 1
   if (cp >= 0x4e00 && cp <= 0x9fff) return ch;
   if (cp >= 0x3001 && cp <= 0x303f) return ch;
   const n = ch.normalize('NFKC');
@@ -73,6 +75,8 @@ export function normalize(text: string, minNumeralRun = 5): Normalized {
     const w = cp > 0xffff ? 2 : 1;
     const ch = w === 1 ? text[i] : text.slice(i, i + 2);
     const m = work ? mapChar(cp, ch) : ch;
+    // a dropped character (keycap U+20E3, U+FE0F) belongs to the character before it
+    if (m.length === 0 && ends.length > 0) ends[ends.length - 1] = i + w;
     for (let k = 0; k < m.length; k++) {
       starts.push(i);
       ends.push(i + w);

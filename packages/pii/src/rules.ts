@@ -48,6 +48,8 @@ export interface RuleSpec {
   canonical?: 'digits' | 'alnum' | 'lower' | 'raw' | 'handle';
   /** Trailing characters trimmed off a match (URLs: `.,;:!?)'"]`). */
   trimEnd?: string;
+  /** A character class the match extends over past the pattern's bound (in code, linear): long URLs stay whole. */
+  extendWhile?: string;
   /** Tie-break between overlapping findings of equal length (cue-anchored rules: 1). */
   priority?: number;
   enabled?: boolean;
@@ -116,6 +118,7 @@ interface CompiledRule {
   allow?: RegExp[];
   allowSet?: Set<string>;
   allowPrefixes?: string[];
+  extend?: RegExp;
   threshold: number;
   base: number;
   bonus: number;
@@ -295,6 +298,7 @@ export class RuleEngine {
     if (spec.negative?.words?.length) {
       c.neg = { re: wordsRegex(spec.negative.words), before: spec.negative.before ?? 6, after: spec.negative.after ?? 0, penalty: spec.negative.penalty ?? 0.5 };
     }
+    if (spec.extendWhile) c.extend = new RegExp(`^${spec.extendWhile}$`);
     if (spec.allow?.length) c.allow = spec.allow.map((a) => new RegExp(a));
     if (spec.allowFile) {
       c.allowSet = new Set(pack.lexicons?.[spec.allowFile] ?? []);
@@ -354,9 +358,13 @@ export class RuleEngine {
         if (!ix) continue;
         [start, end] = ix;
       }
+      if (r.extend) {
+        while (end < s.length && r.extend.test(s[end])) end++;
+        if (end > re.lastIndex) re.lastIndex = end;
+      }
       if (r.spec.trimEnd) {
         while (end > start && r.spec.trimEnd.indexOf(s[end - 1]) >= 0) end--;
-        if (end - start < 4) continue;
+        if (end - start < 2) continue;
       }
       const raw = s.slice(start, end);
       const value = canonicalValue(raw, r.spec.canonical);

@@ -191,14 +191,17 @@ export function createAugment(o: AugmentOptions, env: { seed: string; baseDir: s
   const t0 = performance.now();
   const res = loadResources(o, env);
   const dictMs = performance.now() - t0;
-  let tokenize = tokenizer;
+  // jieba loads on the first batch, so that `scrubline plan` and option checks stay fast
+  let tokenize: Tokenizer | undefined = tokenizer;
   let jiebaLoadMs: number | null = null;
-  if (!tokenize) {
-    const j = loadJieba(res.domainWords, o.hmm);
-    tokenize = j.tokenize;
-    jiebaLoadMs = j.loadMs;
-  }
-  const tok = tokenize;
+  const tok: Tokenizer = (text) => {
+    if (!tokenize) {
+      const j = loadJieba(res.domainWords, o.hmm);
+      tokenize = j.tokenize;
+      jiebaLoadMs = j.loadMs;
+    }
+    return tokenize(text);
+  };
   const totals = { augmented: 0, variants: 0, unchanged: 0, replaced: 0, masked: 0, dropped: 0 };
   return {
     apply: (batch, ctx) =>

@@ -223,6 +223,19 @@ describe('augment', () => {
     expect(summary.totals.variants).toBe(a.out.filter((r) => r.meta.augmented).length);
   });
 
+  it('sharded runs give the same records as one process', async () => {
+    const steps = [
+      { def: splitStage, options: { groupPath: 'meta.customerId' } },
+      { def: augmentStage, options: { variants: 2, replaceRate: 0.6, dropRate: 0.1, dictionaries: ['fixtures/augment/cilin-mini-utf8.txt'] } },
+    ];
+    const input = corpus(150);
+    const one = await runSteps(steps, input);
+    const two = await runSteps(steps, input, { shards: 2, shardOf: (_r, i) => i % 2 });
+    const key = (rs: ConversationRecord[]) => rs.map((r) => JSON.stringify(r)).sort();
+    expect(key(two.out)).toEqual(key(one.out));
+    expect(one.out.some((r) => r.meta.augmented)).toBe(true);
+  });
+
   it('does not emit a variant equal to the record', () => {
     const st = createAugment(options({ variants: 3, replaceRate: 1 }), env);
     const c = ctx();

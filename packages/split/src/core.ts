@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { stableStringify, type ConversationRecord } from '@scrubline/core';
+import { hash52, stableStringify, type ConversationRecord } from '@scrubline/core';
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
@@ -71,21 +71,29 @@ export interface SplitState {
   groups: Record<string, Record<string, number>>;
 }
 
-export function emptySplitState(): SplitState {
-  return { v: 1, groups: Object.create(null) };
+/** In-memory counts: group hash → label → records (Maps: fast with millions of groups). */
+export type GroupCounts = Map<string, Map<string, number>>;
+
+export function observeRecord(counts: GroupCounts, gHash: string, label: string): void {
+  let g = counts.get(gHash);
+  if (!g) counts.set(gHash, (g = new Map()));
+  g.set(label, (g.get(label) ?? 0) + 1);
 }
 
-export function observeRecord(state: SplitState, gHash: string, label: string): void {
-  const g = (state.groups[gHash] ??= Object.create(null) as Record<string, number>);
-  g[label] = (g[label] ?? 0) + 1;
+export function toSplitState(counts: GroupCounts): SplitState {
+  const groups: Record<string, Record<string, number>> = {};
+  for (const [g, labels] of counts) groups[g] = Object.fromEntries(labels);
+  return { v: 1, groups };
 }
 
-export function mergeSplitStates(states: SplitState[]): SplitState {
-  const out = emptySplitState();
+export function mergeSplitStates(states: SplitState[]): GroupCounts {
+  const out: GroupCounts = new Map();
   for (const s of states) {
-    for (const [g, labels] of Object.entries(s.groups)) {
-      const t = (out.groups[g] ??= Object.create(null) as Record<string, number>);
-      for (const [l, n] of Object.entries(labels)) t[l] = (t[l] ?? 0) + n;
+    for (const g in s.groups) {
+      const labels = s.groups[g];
+      let t = out.get(g);
+      if (!t) out.set(g, (t = new Map()));
+      for (const l in labels) t.set(l, (t.get(l) ?? 0) + labels[l]);
     }
   }
   return out;
@@ -119,18 +127,18 @@ export interface SplitPlan {
  * depends only on the merged state, the ratios and the seed, never on shard
  * layout or input order.
  */
-export function planSplit(state: SplitState, ratiosIn: SplitRatios, seed: string, stratify = true): SplitPlan {
+export function planSplit(groups: GroupCounts, ratiosIn: SplitRatios, seed: string, stratify = true): SplitPlan {
   const ratios = normaliseRatios(ratiosIn);
-  const strata = new Map<string, { hash: string; size: number; rank: string }[]>();
+  const strata = new Map<string, { hash: string; size: number; rank: number }[]>();
   const labelTotals: Record<string, number> = Object.create(null);
   let records = 0;
-  for (const g of Object.keys(state.groups)) {
-    const labels = state.groups[g];
+  for (const [g, labels] of groups) {
     let size = 0;
     let top = '';
     let topN = -1;
-    for (const l of Object.keys(labels).sort(compareLabels)) {
-      const n = labels[l];
+    const keys = labels.size === 1 ? [...labels.keys()] : [...labels.keys()].sort(compareLabels);
+    for (const l of keys) {
+      const n = labels.get(l)!;
       size += n;
       labelTotals[l] = (labelTotals[l] ?? 0) + n;
       if (n > topN) {
@@ -142,13 +150,13 @@ export function planSplit(state: SplitState, ratiosIn: SplitRatios, seed: string
     const stratum = stratify ? top : '*';
     let list = strata.get(stratum);
     if (!list) strata.set(stratum, (list = []));
-    list.push({ hash: g, size, rank: createHash('sha256').update(`${seed}\u0000split\u0000${g}`).digest('hex') });
+    list.push({ hash: g, size, rank: hash52(`${seed}\u0000split\u0000${g}`) });
   }
   const assignment = new Map<string, SplitName>();
   const splits = Object.fromEntries(SPLIT_NAMES.map((s) => [s, { records: 0, groups: 0, labels: Object.create(null) as Record<string, number> }])) as SplitPlanStats['splits'];
   for (const stratum of [...strata.keys()].sort(compareLabels)) {
     const list = strata.get(stratum)!;
-    list.sort((a, b) => b.size - a.size || (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
+    list.sort((a, b) => b.size - a.size || a.rank - b.rank || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     const assigned: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
     let total = 0;
     for (const g of list) {
@@ -168,7 +176,7 @@ export function planSplit(state: SplitState, ratiosIn: SplitRatios, seed: string
       const st = splits[best];
       st.records += g.size;
       st.groups++;
-      for (const [l, n] of Object.entries(state.groups[g.hash])) st.labels[l] = (st.labels[l] ?? 0) + n;
+      for (const [l, n] of groups.get(g.hash)!) st.labels[l] = (st.labels[l] ?? 0) + n;
     }
   }
   for (const s of SPLIT_NAMES) splits[s].labels = sortLabelRecord(splits[s].labels);

@@ -1,12 +1,13 @@
 import { defineStage, ScrubError, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
 import {
-  emptySplitState,
   getPath,
   groupHash,
   labelKey,
   mergeSplitStates,
   observeRecord,
   planSplit,
+  toSplitState,
+  type GroupCounts,
   type SplitName,
   type SplitPlan,
   type SplitRatios,
@@ -70,7 +71,7 @@ export function createSplit(o: SplitOptions, seed: string): Stage {
     throw new ScrubError('SCRUB_CONFIG_INVALID', 'split ratios must add up to more than 0', { field: 'ratios' });
   }
   const runSeed = o.salt ? `${seed}\u0000${o.salt}` : seed;
-  const local = emptySplitState();
+  const local: GroupCounts = new Map();
   let plan: SplitPlan | null = null;
   const emitted: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
   return {
@@ -78,7 +79,7 @@ export function createSplit(o: SplitOptions, seed: string): Stage {
       observe: (batch) => {
         for (const r of batch) observeRecord(local, groupHash(groupKeyOf(r, o.groupPath).key), labelKey(getPath(r, o.labelPath)));
       },
-      state: (): SplitState => local,
+      state: (): SplitState => toSplitState(local),
       load: (states: SplitState[]) => {
         plan = planSplit(mergeSplitStates(states), ratios, runSeed, o.stratify);
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSplit, emptySplitState, mergeSplitStates, observeRecord, planSplit, splitPlugin, splitStage, type SplitState } from '../src/index.js';
+import { createSplit, mergeSplitStates, observeRecord, planSplit, splitPlugin, splitStage, type GroupCounts, type SplitState } from '../src/index.js';
 import { corpus, runSteps } from './run.js';
 import type { ConversationRecord } from '@scrubline/core';
 
@@ -96,7 +96,7 @@ describe('split stage', () => {
     };
     const whole = mergeSplitStates([observe(input)]);
     const halves = mergeSplitStates([observe(input.slice(0, 77)), observe(input.slice(77))]);
-    const sortDeep = (s: SplitState) => JSON.stringify(Object.keys(s.groups).sort().map((k) => [k, Object.entries(s.groups[k]).sort()]));
+    const sortDeep = (s: GroupCounts) => JSON.stringify([...s.keys()].sort().map((k) => [k, [...s.get(k)!].sort()]));
     expect(sortDeep(halves)).toBe(sortDeep(whole));
     const pw = planSplit(whole, { train: 8, validation: 1, test: 1 }, 'x');
     const ph = planSplit(halves, { train: 8, validation: 1, test: 1 }, 'x');
@@ -110,7 +110,7 @@ describe('split stage', () => {
   });
 
   it('a group with mixed labels is stratified by its dominant label and never split', () => {
-    const s = emptySplitState();
+    const s: GroupCounts = new Map();
     for (let i = 0; i < 3; i++) observeRecord(s, 'g1', '5');
     observeRecord(s, 'g1', '1');
     for (let i = 0; i < 50; i++) observeRecord(s, `h${i}`, '1');

@@ -8,6 +8,7 @@ const numPerm = Number(process.argv[3] ?? 128);
 const bands = Number(process.argv[4] ?? 16);
 const shards = Number(process.argv[5] ?? 4);
 const gc = globalThis.gc ?? (() => {});
+if (!globalThis.gc) console.log('(no --expose-gc: memory figures include garbage; run `node --expose-gc bench/dedup.mjs` for tighter ones)');
 const mib = (b) => (b / 2 ** 20).toFixed(1);
 const mem = () => {
   gc();

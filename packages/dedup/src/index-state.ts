@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import { hash52, ScrubError, type ConversationRecord, type Role } from '@scrubline/core';
+import { ScrubError, type ConversationRecord, type Role } from '@scrubline/core';
 import { bandKeys, comparisonTexts, estimateJaccard8, lowBytes, minhash } from './minhash.js';
 
 export interface DedupParams {
@@ -106,7 +106,7 @@ export class DedupCollector {
     this.exact.ensure(this.n);
     this.has.ensure(this.n);
     const texts = comparisonTexts(record, this.p.roles);
-    const h = hash52(texts.exact);
+    const h = texts.exactHash;
     this.exact.arr[2 * i] = h % 4294967296;
     this.exact.arr[2 * i + 1] = Math.floor(h / 4294967296);
     if (!this.p.near) return;

@@ -11,7 +11,7 @@ import type { ConversationRecord, Role } from '@scrubline/core';
 
 /** Text a conversation is compared on: NFKC, lower case, whitespace collapsed, per turn. */
 export function normaliseTurn(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /** Exact key text: `role\u0001text` per turn, joined by newlines. */
@@ -24,18 +24,31 @@ export function exactText(record: ConversationRecord, roles?: readonly Role[]): 
   return out;
 }
 
-/** Both comparison texts with one normalisation pass per turn. */
-export function comparisonTexts(record: ConversationRecord, roles?: readonly Role[]): { exact: string; shingles: string } {
-  let exact = '';
+/**
+ * One normalisation pass per turn gives both comparison keys: the exact key,
+ * a 52-bit hash (two FNV-1a lanes, like core's hash52) of `role\u0001text\n`
+ * per turn computed without building that string, and the shingle text.
+ * Equal to `hash52(exactText(record))`.
+ */
+export function comparisonTexts(record: ConversationRecord, roles?: readonly Role[]): { exactHash: number; shingles: string } {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  const lane = (code: number) => {
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x01000193);
+  };
   const parts: string[] = [];
   for (const t of record.turns) {
     if (roles && !roles.includes(t.role)) continue;
     const n = normaliseTurn(t.text);
-    exact += `${t.role}\u0001${n}\n`;
+    for (let i = 0; i < t.role.length; i++) lane(t.role.charCodeAt(i));
+    lane(1);
+    for (let i = 0; i < n.length; i++) lane(n.charCodeAt(i));
+    lane(10);
     const s = n.replace(/ /g, '');
     if (s) parts.push(s);
   }
-  return { exact, shingles: parts.join('\n') };
+  return { exactHash: ((b >>> 0) & 0xfffff) * 0x100000000 + (a >>> 0), shingles: parts.join('\n') };
 }
 
 /** Shingle text: the normalised turn texts without whitespace, separated by one `\n`. */
@@ -43,7 +56,7 @@ export function shingleText(record: ConversationRecord, roles?: readonly Role[])
   const parts: string[] = [];
   for (const t of record.turns) {
     if (roles && !roles.includes(t.role)) continue;
-    const s = normaliseTurn(t.text).replace(/\s+/gu, '');
+    const s = normaliseTurn(t.text).replace(/ /g, '');
     if (s) parts.push(s);
   }
   return parts.join('\n');
@@ -71,18 +84,20 @@ export function minhash(text: string, k: number, sig: Uint32Array, seed = 0x9e37
   const P = sig.length;
   if (text.length < k) return false;
   sig.fill(EMPTY);
-  const binSeed = mix32(seed ^ 0x85ebca6b);
-  for (let i = 0; i + k <= text.length; i++) {
-    // FNV-1a over the k code units of the shingle
-    let h = 0x811c9dc5 ^ seed;
-    for (let j = 0; j < k; j++) {
-      h ^= text.charCodeAt(i + j);
-      h = Math.imul(h, 0x01000193);
-    }
-    const b = mix32(h ^ binSeed);
-    const bin = Math.floor((b / 4294967296) * P);
-    const v = mix32(h);
+  // Rolling polynomial hash of each k-shingle (mod 2^32), then one mixer: the
+  // mixed value's position in [0, 2^32) picks the bin (so bins split the range
+  // evenly) and the value itself is the bin's candidate minimum.
+  const B = 0x01000193;
+  let Bk1 = 1;
+  for (let j = 1; j < k; j++) Bk1 = Math.imul(Bk1, B);
+  let h = 0;
+  for (let j = 0; j < k; j++) h = (Math.imul(h, B) + text.charCodeAt(j)) | 0;
+  for (let i = 0; ; i++) {
+    const v = mix32(h ^ seed);
+    const bin = Math.floor((v / 4294967296) * P);
     if (v < sig[bin]) sig[bin] = v;
+    if (i + k >= text.length) break;
+    h = (Math.imul(h - Math.imul(text.charCodeAt(i), Bk1), B) + text.charCodeAt(i + k)) | 0;
   }
   // Optimal densification: an empty bin i takes the value of the first
   // non-empty bin in the fixed sequence hash(i, 1), hash(i, 2), …

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, type ConversationRecord } from '@scrubline/core';
+import { hash52, mulberry32, type ConversationRecord } from '@scrubline/core';
 import { makeCtx, makeRecord, roundTrip } from '../../../fixtures/shaping/context.js';
 import {
   bytesPerRecord,
+  comparisonTexts,
   createDedup,
+  exactText,
   dedupPlugin,
   dedupStage,
   estimateJaccard8,
@@ -76,6 +78,16 @@ describe('minhash', () => {
     minhash(randomText(rand, 300), 5, sig);
     lowBytes(sig, b8);
     expect(estimateJaccard8(a8, 0, b8, 0, 256)).toBeLessThan(0.1);
+  });
+
+  it('the fused exact hash equals hash52 of the exact text; whitespace and case do not matter', () => {
+    const r = makeRecord('a', [['customer', '  你好　ＡＢＣ  快递\t到了吗 '], ['agent', 'Hello  World']]);
+    expect(comparisonTexts(r).exactHash).toBe(hash52(exactText(r)));
+    const same = makeRecord('b', [['customer', '你好 abc 快递 到了吗'], ['agent', 'hello world']]);
+    expect(comparisonTexts(same).exactHash).toBe(comparisonTexts(r).exactHash);
+    const otherRole = makeRecord('c', [['agent', '你好 abc 快递 到了吗'], ['agent', 'hello world']]);
+    expect(comparisonTexts(otherRole).exactHash).not.toBe(comparisonTexts(r).exactHash);
+    expect(comparisonTexts(r).shingles).toBe('你好abc快递到了吗\nhelloworld');
   });
 
   it('is deterministic and has no signature for text shorter than a shingle', () => {
@@ -166,10 +178,10 @@ describe('dedup stage', () => {
   it('200,000 conversations across 4 shards: finds planted duplicates, keeps the index within its bound', () => {
     const N = 200_000;
     const r = mulberry32(2026);
-    // 5,000 random four-character "words"; a turn is 12–20 of them (48–80 characters)
+    // 5,000 random four-character "words"; a turn is 10–15 of them (40–60 characters)
     const words = Array.from({ length: 5000 }, () => randomText(r, 4));
     const turn = () => {
-      const n = 12 + Math.floor(r() * 9);
+      const n = 10 + Math.floor(r() * 6);
       const a: string[] = [];
       for (let k = 0; k < n; k++) a.push(words[Math.floor(r() * words.length)]);
       return a.join('');
@@ -183,7 +195,7 @@ describe('dedup stage', () => {
         records.push(rec(`r${i}`, src.turns[0].text, src.turns[1].text));
         planted.set(`r${i}`, { kind: 'duplicate', of: src.id });
       } else if (src && !planted.has(src.id)) {
-        // one changed character in ~130: Jaccard of 5-shingles about 0.92
+        // one changed character in ~100: Jaccard of 5-shingles about 0.9
         records.push(rec(`r${i}`, edit(r, src.turns[0].text, 1), src.turns[1].text));
         planted.set(`r${i}`, { kind: 'near-duplicate', of: src.id });
       } else {

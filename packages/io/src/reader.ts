@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import fg from 'fast-glob';
@@ -25,12 +26,15 @@ export interface ResolvedInput {
  */
 export async function resolveInputs(files: string | string[], baseDir: string, shard: ShardSpec = { index: 0, count: 1 }): Promise<ResolvedInput[]> {
   const patterns = Array.isArray(files) ? files : [files];
-  if (patterns.length === 1 && patterns[0] === '-') return [{ path: '-', name: '-' }];
+  if (patterns.length === 1 && patterns[0] === '-') return shard.index === 0 ? [{ path: '-', name: '-' }] : [];
   const all = new Set<string>();
   for (const p of patterns) {
-    const abs = isAbsolute(p) ? p : resolve(baseDir, p);
-    const matches = fg.isDynamicPattern(p) ? await fg(fg.convertPathToPattern(baseDir) + '/' + p.replace(/^\.\//, ''), { onlyFiles: true, absolute: true, dot: false }) : [abs];
-    if (fg.isDynamicPattern(p) && isAbsolute(p)) matches.splice(0, matches.length, ...(await fg(p, { onlyFiles: true, absolute: true })));
+    const matches = fg.isDynamicPattern(p)
+      ? await fg(p, { cwd: baseDir, absolute: true, onlyFiles: true, dot: false })
+      : [isAbsolute(p) ? p : resolve(baseDir, p)];
+    if (matches.length === 1 && !fg.isDynamicPattern(p) && !existsSync(matches[0])) {
+      throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'input file does not exist', { file: p, field: 'input.files', hint: `paths resolve against ${baseDir}` });
+    }
     if (matches.length === 0) {
       throw new ScrubError('SCRUB_INPUT_NOT_FOUND', `input pattern matched no file`, { file: p, field: 'input.files', hint: `patterns resolve against ${baseDir}` });
     }

@@ -296,3 +296,10 @@ describe('files, gzip and encodings', () => {
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 void gzipSync;
+
+describe('missing input', () => {
+  it('stops on a file that does not exist, before reading anything', async () => {
+    const { resolveInputs } = await import('@scrubline/io');
+    await expect(resolveInputs(['jd-export.tsv', 'no-such.tsv'], FIXTURES)).rejects.toMatchObject({ code: 'SCRUB_INPUT_NOT_FOUND', file: 'no-such.tsv' });
+  });
+});

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { StageReport, checkOptions } from '../packages/core/dist/index.js';
 import { augmentStage, createAugment, jiebaFrequencies, loadJieba, loadResources } from '../packages/augment/dist/index.js';
 
@@ -47,7 +47,7 @@ const withDefaults = (o) => {
   return o;
 };
 
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}; shared with other workers, numbers are under load`);
+console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (shared with other workers: numbers above ~${cpus().length} are under load)`);
 console.log(`corpus: JDDC sample, ${base.length} sessions, ${turns} turns, ${chars} chars`);
 
 // 1. jieba load (first load includes the module and the 5 MB default dictionary; later ones reuse the dictionary bytes)
@@ -94,6 +94,6 @@ for (const variants of [1, 2]) {
   const c = report.toJSON().counters;
   console.log(
     `augment variants=${variants}: median ${med.toFixed(0)} records/s in (${(med * turns / base.length).toFixed(0)} turns/s, ${((med * chars) / base.length / 1e6).toFixed(2)} M chars/s) over ${rounds} rounds [min ${rates[0].toFixed(0)}, max ${rates[rates.length - 1].toFixed(0)}]; out ${lastOut} records; ` +
-      `variants ${c.variants ?? 0}, unchanged ${c['variants.unchanged'] ?? 0}, words replaced ${c['words.replaced'] ?? 0}, masked ${c['words.masked'] ?? 0}, dropped ${c['words.dropped'] ?? 0}; jieba load in stage ${stage.summary().jiebaLoadMs} ms`,
+      `load ${loadavg()[0].toFixed(1)}; variants ${c.variants ?? 0}, unchanged ${c['variants.unchanged'] ?? 0}, words replaced ${c['words.replaced'] ?? 0}, masked ${c['words.masked'] ?? 0}, dropped ${c['words.dropped'] ?? 0}; jieba load in stage ${stage.summary().jiebaLoadMs} ms`,
   );
 }

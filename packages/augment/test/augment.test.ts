@@ -28,13 +28,13 @@ function options(over: Partial<AugmentOptions> = {}): AugmentOptions {
   return o as unknown as AugmentOptions;
 }
 
-function rec(id: string, texts: string[], split = 'train', label = 2): ConversationRecord {
+function rec(id: string, texts: string[], split: string | null = 'train', label = 2): ConversationRecord {
   return {
     id,
     turns: texts.map((text, i) => ({ role: i % 2 ? 'agent' : 'customer', text, ts: `2020-01-01 10:00:0${i}` })),
     labels: { satisfaction: label, votes: { S: [1, 2, 2] } },
     source: { file: 'x.ndjson', line: 1 },
-    meta: { split },
+    meta: split === null ? {} : { split },
   };
 }
 
@@ -184,10 +184,13 @@ describe('augment', () => {
 
   it('augments only train records; validation and test pass untouched', () => {
     const st = createAugment(options({ variants: 2, replaceRate: 1 }), env);
-    const batch = [rec('t', ['快递到了吗'], 'train'), rec('v', ['快递到了吗'], 'validation'), rec('x', ['快递到了吗'], 'test'), rec('n', ['快递到了吗'], '')];
+    const batch = [rec('t', ['快递到了吗'], 'train'), rec('v', ['快递到了吗'], 'validation'), rec('x', ['快递到了吗'], 'test'), rec('n', ['快递到了吗'], null)];
     const before = JSON.stringify(batch.slice(1));
-    const out = st.apply(structuredClone(batch), ctx()) as ConversationRecord[];
+    const c = ctx();
+    const out = st.apply(structuredClone(batch), c) as ConversationRecord[];
     expect(JSON.stringify(out.filter((r) => !r.meta.augmented && r.id !== 't'))).toBe(before);
+    expect(c.counters['not-train']).toBe(2);
+    expect(c.counters['no-split']).toBe(1);
     expect(out.filter((r) => r.meta.augmented).every((r) => r.meta.augmentedFrom === 't' && r.meta.split === 'train')).toBe(true);
     expect(out.filter((r) => r.meta.augmented).length).toBeGreaterThan(0);
   });

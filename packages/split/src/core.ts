@@ -191,8 +191,9 @@ export function sortLabelRecord<T>(o: Record<string, T>): Record<string, T> {
 
 /**
  * The train-only pattern of balance and augment: every record goes on, in order;
- * records outside `train` are counted as `not-train` and left untouched; each
- * train record is followed by whatever `extra` returns for it (copies, variants).
+ * records outside `train` are counted as `not-train` (or `no-split` when no split
+ * stage ran before: a pipeline that forgot it shows up in the report) and left
+ * untouched; each train record is followed by whatever `extra` returns for it.
  */
 export function expandTrain(
   batch: ConversationRecord[],
@@ -202,7 +203,7 @@ export function expandTrain(
   const out: ConversationRecord[] = [];
   for (const r of batch) {
     out.push(r);
-    if (!isTrain(r)) report.count('not-train');
+    if (!isTrain(r)) report.count(splitOf(r) === undefined ? 'no-split' : 'not-train');
     else for (const x of extra(r)) out.push(x);
   }
   return out;

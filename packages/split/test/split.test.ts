@@ -120,6 +120,12 @@ describe('split stage', () => {
     expect(p.assignment.get('g1')).toBe('train');
   });
 
+  it('rejects ratios that add up to 0', () => {
+    expect(() => createSplit({ ratios: { train: 0, validation: 0, test: 0 }, labelPath: 'labels.satisfaction', groupPath: 'id', stratify: true, salt: '' }, 's')).toThrow(
+      expect.objectContaining({ code: 'SCRUB_CONFIG_INVALID' }),
+    );
+  });
+
   it('a zero ratio leaves that split empty', async () => {
     const { out } = await runSteps([{ def: splitStage, options: { ratios: { train: 0.9, validation: 0.1 } } }], corpus(100));
     expect(out.some((r) => r.meta.split === 'test')).toBe(false);

@@ -11,19 +11,6 @@ import { hash52 } from '@scrubline/core';
  * key, `sessions - sessionsErr <= true sessions <= sessions`; an untracked key
  * has at most `floor` sessions. Below capacity the counts are exact.
  */
-export interface FrequencyEntry {
-  /** hash52 of the normalised utterance, as a decimal string (JSON-safe key). */
-  key: string;
-  /** Distinct sessions the utterance occurs in (upper bound). */
-  sessions: number;
-  sessionsErr: number;
-  /** Occurrences (turns) (upper bound). */
-  turns: number;
-  turnsErr: number;
-  /** Masked, truncated text for reports. */
-  text: string;
-}
-
 export interface FrequencyState {
   v: 1;
   capacity: number;
@@ -33,7 +20,7 @@ export interface FrequencyState {
   turnsTotal: number;
   floorSessions: number;
   floorTurns: number;
-  /** Sorted by key for byte-stable JSON. */
+  /** Sorted by key (hash52 of the normalised utterance, decimal) for byte-stable JSON; counts are upper bounds, errs their slack. */
   entries: [key: string, sessions: number, sessionsErr: number, turns: number, turnsErr: number, text: string][];
 }
 

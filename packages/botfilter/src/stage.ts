@@ -120,7 +120,7 @@ export function sessionUtterances(r: ConversationRecord, f: Pick<FrequencyOption
   for (const t of r.turns) {
     if (!f.roles.includes(t.role)) continue;
     const norm = normaliseUtterance(t.text);
-    if ([...norm].length < Math.max(1, f.minChars)) continue;
+    if (norm.length < Math.max(1, f.minChars)) continue; // UTF-16 units: a character outside the BMP counts twice
     const key = utteranceKey(norm);
     const e = m.get(key);
     if (e) e[0]++;

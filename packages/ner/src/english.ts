@@ -1,6 +1,9 @@
 import type { PiiSpan } from '@scrubline/core';
 import type { Lexicons } from './lexicon.js';
 
+/** Particles, pronouns and verbs that never occur inside a Chinese organisation name. */
+const ORG_BREAK = new Set([...'的了吗呢吧啊我你您他她它们这那是有和跟与或但就都也还又很太能会要想把被给让对不没请帮说后为看选择填写怎样']);
+
 const CAP_WORD = /\b[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*\b/g;
 
 /** Capitalised words that follow greeting or closing cues but are not names. */
@@ -95,7 +98,7 @@ export class OrgRecognizer {
           break;
         }
         // Particles, pronouns and verbs do not occur in organisation names (在订单完成后为您换开公司).
-        if (this.lex.addressStop.has(text[j])) break;
+        if (ORG_BREAK.has(text[j])) break;
       }
       if (found < 0 || found >= k) continue;
       // 快递公司 / 子公司 / 这家医院: a generic head noun, not a name.

@@ -17,6 +17,8 @@ const NAME_TAGS = new Set(['nr', 'nrfg', 'nrt']);
 const CONNECTORS = new Set([...'：: 　是为写的叫填我朋友同事家人老公婆妈爸']);
 const NAME_LEFT = new Set([...'给找是和跟让问叫同@与及、']);
 const NAME_LEFT_WORDS = ['告诉', '转告', '联系', '通知', '感谢', '谢谢', '恭喜', '喜欢', '以及'];
+/** A clause separator then 男/女 (followed by a separator): the gender field of a profile or form. */
+const GENDER_AFTER = /[，,：:（(]\s*[男女](?=[，,）)、。；;]|$|性)/g;
 const PREFIX_NAME_FOLLOW = new Set([...'说帮让的也在是都会说，。！？,.!? 和跟']);
 
 interface Cand {
@@ -116,13 +118,15 @@ export class ChinesePersonRecognizer {
     if (!len) {
       let g = 0;
       while (g < 2 && isCjk(text[p + sl + g]) && !NAME_STOP.has(text[p + sl + g]) && !this.titleAt(text, p + sl + g)) g++;
-      if (!g) return null;
+      if (!g) return strong && !isCjk(text[p + sl]) && !/[A-Za-z0-9]/.test(text[p + sl] ?? '') ? { start: p, end: p + sl, score: 0.8, rule: 'ner.person.cue-before' } : null;
       len = sl + g;
     }
     // A title inside the run ends the name there (张伟先生); particles and verbs glued on by the segmenter
     // (于勇会 → 于勇) come off the end.
     for (let k = p + sl; k < p + len; k++) if (this.titleAt(text, k)) len = k - p;
     while (len > sl && NAME_STOP.has(text[p + len - 1])) len--;
+    // 我叫罗，罗马的罗: a strong cue, then the surname alone before a clause boundary.
+    if (len <= sl && strong && !isCjk(text[p + sl]) && !/[A-Za-z0-9]/.test(text[p + sl] ?? '')) return { start: p, end: p + sl, score: 0.8, rule: 'ner.person.cue-before' };
     if (len <= sl) return null;
     const given = text.slice(p + sl, p + len);
     if (!this.givenOk(given, false)) return null;
@@ -172,7 +176,9 @@ export class ChinesePersonRecognizer {
         const given = text.slice(c + sl, t);
         if (given.length > 2) continue;
         if (given.length) {
-          if (!this.givenOk(given, true)) continue;
+          // At the start of a clause (金美欧女士，…) any non-particle given name; elsewhere a name-like one.
+          const clauseStart = c === 0 || !isCjk(text[c - 1]);
+          if (!this.givenOk(given, !clauseStart) || BEFORE_TITLE_NOT_NAME.has(text[c - 1] ?? '')) continue;
         } else {
           if (BEFORE_TITLE_NOT_NAME.has(text[c - 1] ?? '') || NAME_STOP.has(text[c])) continue;
           // 宿管阿姨: the surname character must start a word of its own.
@@ -188,6 +194,21 @@ export class ChinesePersonRecognizer {
       }
       t += tl - 1;
     }
+
+    // 2b. A name right before a gender in a form or profile (吴重阳，男，… / 罗世容（女）).
+    GENDER_AFTER.lastIndex = 0;
+    for (let m; (m = GENDER_AFTER.exec(text)); ) {
+      const end = m.index;
+      for (let k = 3; k >= 2; k--) {
+        const c = end - k;
+        if (c < 0 || covered[c] || (c > 0 && isCjk(text[c - 1]) && !'：:是叫'.includes(text[c - 1]))) continue;
+        const sl = this.surnameAt(text, c);
+        if (!sl || sl >= k || !this.givenOk(text.slice(c + sl, end), false)) continue;
+        push({ start: c, end, score: 0.75, rule: 'ner.person.gender-after' });
+        break;
+      }
+    }
+    GENDER_AFTER.lastIndex = 0;
 
     // 3. 老王 / 小李: an unambiguous surname after 老 or 小, followed by a clause boundary or a verb.
     for (let i = 0; i + 1 < n; i++) {
@@ -217,10 +238,15 @@ export class ChinesePersonRecognizer {
         let L = tok.end - tok.start;
         let rule = '';
         let score = 0;
+        // 郑浩给/x: particles and verbs glued on by the segmenter come off the end.
+        while (L > sl && NAME_STOP.has(text[i + L - 1])) L--;
         if (L === sl && tok.tag === 'nr' && toks[1]) {
-          // 杨/nr 天宁/ns: a lone surname followed by an unknown given name.
-          const L1 = toks[1].end - toks[1].start;
-          if ((L1 === 2 || (L1 === 1 && !ambiguous)) && this.givenOk(toks[1].word, true)) {
+          // 杨/nr 天宁/ns, 吴/nr 经纬/n, 孟/nr 凡是/d: a lone surname tagged as a name, then the given name
+          // (the next token, less a trailing particle).
+          let L1 = toks[1].end - toks[1].start;
+          while (L1 > 0 && NAME_STOP.has(text[toks[1].start + L1 - 1])) L1--;
+          const g = text.slice(toks[1].start, toks[1].start + L1);
+          if ((L1 === 2 || (L1 === 1 && !ambiguous)) && this.givenOk(g, false) && this.lex.givenChars.has(g[0])) {
             L = sl + L1;
             rule = 'ner.person.shape';
             score = 0.55;

@@ -6,38 +6,38 @@ import { JD_INPUT, ROOT, scrubline, tmp, write } from './helpers.js';
 const FIX = join(ROOT, 'fixtures/io');
 
 describe('scrubline CLI', () => {
-  it('prints its version and a help with commands, stages and exit codes', () => {
-    const v = scrubline(['--version']);
+  it('prints its version and a help with commands, stages and exit codes', async () => {
+    const v = await scrubline(['--version']);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^scrubline \d+\.\d+\.\d+/);
-    const h = scrubline(['--help']);
+    const h = await scrubline(['--help']);
     expect(h.code).toBe(0);
     expect(h.stdout).toMatch(/run <pipeline.yaml>/);
     expect(h.stdout).toMatch(/Exit codes/);
     for (const cmd of ['run', 'ingest', 'schema']) {
-      const c = scrubline([cmd, '--help']);
+      const c = await scrubline([cmd, '--help']);
       expect(c.code).toBe(0);
       expect(c.stdout).toMatch(/Examples:/);
     }
   });
 
-  it('ingests a row-per-message export to canonical NDJSON on stdout', () => {
+  it('ingests a row-per-message export to canonical NDJSON on stdout', async () => {
     const dir = tmp();
     write(dir, 'in.yaml', JD_INPUT(join(FIX, 'jd-export.tsv')));
-    const r = scrubline(['ingest', join(dir, 'in.yaml'), '--quiet']);
+    const r = await scrubline(['ingest', join(dir, 'in.yaml'), '--quiet']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(40);
     expect(lines[0]).toMatchObject({ id: expect.any(String), turns: expect.any(Array), labels: {}, source: { line: 1 } });
   });
 
-  it('runs a pipeline: outputs, manifest with sha256, report, quarantine; byte-identical on a rerun', () => {
+  it('runs a pipeline: outputs, manifest with sha256, report, quarantine; byte-identical on a rerun', async () => {
     const dir = tmp();
     const good = readFileSync(join(FIX, 'jd-export.tsv'), 'utf8');
     const n = good.trim().split('\n').length;
     write(dir, 'bad.tsv', good + 'x\tu\t9\t0\t0\tnan\tunmapped role\n');
     write(dir, 'p.yaml', JD_INPUT('bad.tsv') + 'output:\n  path: out/records.ndjson\n');
-    const a = scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
+    const a = await scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
     expect(a.stderr).toBe('');
     expect(a.code).toBe(0);
     const out = readFileSync(join(dir, 'out/records.ndjson'));
@@ -49,12 +49,12 @@ describe('scrubline CLI', () => {
     expect(q).toEqual([expect.objectContaining({ code: 'SCRUB_ROLE_UNMAPPED', source: expect.objectContaining({ file: 'bad.tsv', line: n + 1 }) })]);
     const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
     expect(report.ledger.input.files[0]).toMatchObject({ units: n + 1, unitsUsed: n, unitsQuarantined: 1 });
-    const b = scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
+    const b = await scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
     expect(b.code).toBe(0);
     expect(readFileSync(join(dir, 'out/records.ndjson')).equals(out)).toBe(true);
   });
 
-  it('fails loudly on a truncated file and publishes nothing', () => {
+  it('fails loudly on a truncated file and publishes nothing', async () => {
     const dir = tmp();
     const gz = readFileSync(join(FIX, 'helpdesk.json.gz'));
     write(dir, 'cut.json.gz', gz.subarray(0, gz.length - 100));
@@ -63,7 +63,7 @@ describe('scrubline CLI', () => {
       'p.yaml',
       `input:\n  files: cut.json.gz\n  format: json\n  documents:\n    id: id\n    turns: turns\n    role: { path: sender, map: { customer: customer, helpdesk: agent } }\n    text: utterances\noutput:\n  path: out/x.ndjson\n`,
     );
-    const r = scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
+    const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/SCRUB_GZIP_TRUNCATED cut\.json\.gz/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -71,44 +71,44 @@ describe('scrubline CLI', () => {
     expect(left).toEqual([]);
   });
 
-  it('rejects a pipeline file with a misspelt option before reading any data, with path, line and hint', () => {
+  it('rejects a pipeline file with a misspelt option before reading any data, with path, line and hint', async () => {
     const dir = tmp();
     write(dir, 'p.yaml', JD_INPUT('missing-file.tsv').replace('    text: content\n', '    text: content\n    sesion_order: row\n') + 'output:\n  path: out.ndjson\n');
-    const r = scrubline(['run', join(dir, 'p.yaml')]);
+    const r = await scrubline(['run', join(dir, 'p.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/SCRUB_CONFIG_INVALID .*p\.yaml:\d+ \(input\.rows\.sesion_order\): unknown option 'sesion_order'/);
   });
 
-  it('rejects an unknown stage name with a suggestion', () => {
+  it('rejects an unknown stage name with a suggestion', async () => {
     const dir = tmp();
     write(dir, 'p.yaml', JD_INPUT('x.tsv') + 'steps:\n  - use: no-such-stage\noutput:\n  path: out.ndjson\n');
-    const r = scrubline(['run', join(dir, 'p.yaml')]);
+    const r = await scrubline(['run', join(dir, 'p.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/steps\[0\]\.use.*unknown stage 'no-such-stage'/);
   });
 
-  it('prints the pipeline JSON Schema and the record schema', () => {
-    const s = JSON.parse(scrubline(['schema']).stdout);
+  it('prints the pipeline JSON Schema and the record schema', async () => {
+    const s = JSON.parse((await scrubline(['schema'])).stdout);
     expect(s.properties.input).toBeDefined();
     expect(s.properties.steps.items.oneOf.length).toBeGreaterThan(0);
-    const r = JSON.parse(scrubline(['schema', '--record']).stdout);
+    const r = JSON.parse((await scrubline(['schema', '--record'])).stdout);
     expect(r.required).toEqual(['id', 'turns', 'labels', 'source', 'meta']);
   });
 
-  it('shards input files deterministically: the parts add up to the whole', () => {
+  it('shards input files deterministically: the parts add up to the whole', async () => {
     const dir = tmp();
     for (let i = 0; i < 4; i++) {
       const rows = readFileSync(join(FIX, 'jd-export.tsv'), 'utf8').trim().split('\n').filter((l) => Number.parseInt(l.slice(24, 32), 16) % 4 === i);
       write(dir, `part-${i}.tsv`, rows.join('\n') + '\n');
     }
     write(dir, 'p.yaml', JD_INPUT('"part-*.tsv"') + 'output:\n  path: out/records.ndjson\n');
-    const whole = scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
+    const whole = await scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
     expect(whole.code).toBe(0);
     const ids = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
     const all = ids(join(dir, 'out/records.ndjson')).sort();
     const parts: string[] = [];
     for (const i of [0, 1]) {
-      const r = scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--work-dir', join(dir, 'work')], { env: { SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: '2' } });
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--work-dir', join(dir, 'work')], { env: { SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: '2' } });
       expect(r.code).toBe(0);
       parts.push(...ids(join(dir, `out/records.shard-${i}-of-2.ndjson`)));
     }
@@ -118,3 +118,42 @@ describe('scrubline CLI', () => {
 
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
+
+describe('sharded phases', () => {
+  it('a pipeline with global stages gives the same records over 2 shards (phase by phase) as in one run, and reruns skip finished shards', async () => {
+    const dir = tmp();
+    const rows = readFileSync(join(FIX, 'jd-export.tsv'), 'utf8').trim().split('\n');
+    // duplicate a few sessions under new ids so dedup has work across shards
+    const dupes = rows.filter((l) => l.startsWith(rows[0].split('\t')[0])).map((l) => 'dup' + l.slice(3));
+    // cut at a session boundary: sessions never span files
+    const cut = rows.findIndex((l, i) => i >= 100 && l.split('\t')[0] !== rows[i - 1].split('\t')[0]);
+    write(dir, 'a.tsv', rows.slice(0, cut).join('\n') + '\n');
+    write(dir, 'b.tsv', rows.slice(cut).concat(dupes).join('\n') + '\n');
+    write(dir, 'p.yaml', JD_INPUT('"*.tsv"') + 'steps:\n  - use: bot-filter\n  - use: dedup\noutput:\n  path: out/records.ndjson\n');
+    const one = await scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
+    expect(one.code).toBe(0);
+    const plan = await scrubline(['plan', join(dir, 'p.yaml')]);
+    expect(plan.stdout).toMatch(/3 phase\(s\)/);
+    const read = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const whole = read(join(dir, 'out/records.ndjson'));
+    expect(whole.length).toBeLessThan(41); // the duplicate was dropped
+    const work = join(dir, 'work');
+    for (const phase of ['0', '1', '2']) {
+      for (const i of ['0', '1']) {
+        const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--shard', `${i}/2`, '--phase', phase, '--work-dir', work]);
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+      }
+    }
+    const parts = [...read(join(dir, 'out/records.shard-0-of-2.ndjson')), ...read(join(dir, 'out/records.shard-1-of-2.ndjson'))];
+    const key = (rs: any[]) => rs.map((r) => JSON.stringify([r.id, r.turns.map((t: any) => t.labels ?? null)])).sort();
+    expect(key(parts)).toEqual(key(whole));
+    // rerun of a finished shard phase is skipped; a later phase without its states fails clearly
+    const again = await scrubline(['run', join(dir, 'p.yaml'), '--shard', '1/2', '--phase', '2', '--work-dir', work]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/already completed/);
+    const missing = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--shard', '0/2', '--phase', '1', '--work-dir', join(dir, 'empty-work')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/SCRUB_SHARD_STATE_MISSING/);
+  });
+});

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,16 +7,22 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 export const BIN = join(ROOT, 'packages/cli/bin/scrubline.js');
 
-/** Runs the built CLI as a user would; the test script builds before running tests. */
-export function scrubline(args: string[], opts: { cwd?: string; input?: string | Buffer; env?: Record<string, string> } = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd ?? ROOT,
-    input: opts.input,
-    env: { ...process.env, ...opts.env },
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
+/**
+ * Runs the built CLI as a user would (the test script builds before running tests).
+ * Asynchronous, so vitest's worker stays responsive during long runs.
+ */
+export function scrubline(args: string[], opts: { cwd?: string; input?: string | Buffer; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function tmp(): string {

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -72,6 +72,8 @@ export interface ExecuteOptions {
   quiet: boolean;
   io: CommandIO;
   plugins: ScrublinePlugin[];
+  /** Rerun a sharded phase even when its completion marker exists. */
+  force?: boolean;
   /** For filters: quarantine and drop entries go to stderr when no file is set. */
   filterMode?: boolean;
 }
@@ -146,6 +148,13 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     } else dropped.add({ ...entry, raw: undefined });
   };
 
+  // Resumable sharded runs: a phase that finished for this shard leaves a marker (datatrove's
+  // completions/); rerunning the job array redoes only the shards that did not finish.
+  const marker = o.workDir && o.phase !== 'all' ? join(resolve(io.cwd, o.workDir), 'completions', `phase-${o.phase}`, `shard-${shard.index}-of-${shard.count}.json`) : null;
+  if (marker && existsSync(marker) && !o.force) {
+    if (!o.quiet) io.stderr.write(`scrubline: phase ${o.phase} of shard ${shard.index}/${shard.count} already completed (${marker}); skipping\n`);
+    return EXIT.OK;
+  }
   try {
     const files = await resolveInputs(o.input.files, o.baseDir, shard);
     let totalBytes = 0;
@@ -189,6 +198,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
       await quarantine.commit();
       await dropped.commit();
       await outputs.abort();
+      if (marker) await writeAtomic(marker, JSON.stringify({ phase: o.phase, shard, configHash: o.configHash, finishedAt: new Date().toISOString() }) + '\n');
       progress.stop(true, `phase ${result.phasesRun.join(',')} of ${result.phases} done for shard ${shard.index}/${shard.count}; states in ${workDir}`);
       return EXIT.OK;
     }
@@ -231,6 +241,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     await outputs.commit();
     await quarantine.commit();
     await dropped.commit();
+    if (marker) await writeAtomic(marker, JSON.stringify({ phase: o.phase, shard, configHash: o.configHash, outputs: report.manifest.outputs }) + '\n');
     progress.stop(
       true,
       `${t.input} in → ${t.output} out (${t.dropped} dropped, ${t.quarantined + t.inputQuarantined} quarantined, ${t.added} added) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,

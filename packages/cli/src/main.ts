@@ -31,7 +31,9 @@ Options:
                        (also read from JOB_COMPLETION_INDEX + WORLD_SIZE, or
                        SLURM_ARRAY_TASK_ID + SLURM_ARRAY_TASK_COUNT)
   --phase K|all        run one phase of a sharded pipeline (see 'scrubline plan')
-  --work-dir DIR       folder for spills and fit states (shared by all shards)
+  --work-dir DIR       folder for spills, fit states and completion markers (shared
+                       by all shards); a rerun skips shard phases already completed
+  --force              rerun a shard phase even if it completed before
   --seed S             override the pipeline seed
   --strict             stop at the first malformed input instead of quarantining
   --fail-on-residual   fail (exit 4, publish nothing) when the residual scan finds PII
@@ -216,6 +218,7 @@ async function runCommand(argv: string[], io: CommandIO, registry: StageRegistry
     seed: { type: 'string' },
     strict: { type: 'boolean' },
     'fail-on-residual': { type: 'boolean' },
+    force: { type: 'boolean' },
     'rules-dir': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
@@ -250,6 +253,7 @@ async function runCommand(argv: string[], io: CommandIO, registry: StageRegistry
     shard,
     phase,
     workDir: values['work-dir'],
+    force: values.force ?? false,
     quiet: values.quiet ?? false,
     io,
     plugins,

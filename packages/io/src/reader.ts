@@ -109,11 +109,9 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
       if (!o.input.rows) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs a rows mapping', { field: 'input.rows' });
       if (fmt !== 'csv' && fmt !== 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs csv or tsv input', { field: 'input.shape', file: f.name });
       grouper ??= new RowGrouper(o.input.rows, o.ledger, emit, o.tmpDir);
-      grouper.registerFile(fi, f.name);
       for await (const _ of readDelimited(text, fmt, f.name, fi, o, grouper)) yield* flushOut();
-      if (o.input.rows.grouping !== 'sort') {
-        // contiguous sessions never span files; close the last one of this file
-      }
+      await grouper.endFile();
+      yield* flushOut();
       continue;
     }
     if (fmt === 'csv' || fmt === 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', `shape ${sh} cannot read ${fmt} input`, { field: 'input.shape', file: f.name });
@@ -135,10 +133,6 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     } else {
       for await (const _ of readJsonLines(text, f.name, o, toRecord)) yield* flushOut();
     }
-  }
-  if (grouper) {
-    await grouper.end();
-    yield* flushOut();
   }
   if (batch.length) yield batch;
 }

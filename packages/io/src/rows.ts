@@ -50,7 +50,8 @@ type Row = [session: string, fileIdx: number, line: number, role: Role, text: st
  * Validates rows and groups them into conversation records.
  * contiguous: streaming, memory = one session + a 52-bit hash per finished session
  * (to detect a session that comes back later, which is an error with a hint).
- * sort: rows go into sorted runs of `sortRunRows`, spilled to disk and k-way merged.
+ * sort: a file's rows go into sorted runs of `sortRunRows`, spilled to disk and k-way merged.
+ * Sessions never span files in either mode.
  */
 export class RowGrouper {
   private current: Row[] = [];
@@ -103,42 +104,50 @@ export class RowGrouper {
     }
     if (session !== this.currentSession) {
       this.closeCurrent();
-      const h = hash52(session);
-      if (this.closed.has(h)) {
-        throw new ScrubError('SCRUB_SESSION_NOT_CONTIGUOUS', `session '${clip(session)}' appears again after other sessions`, {
-          file: this.file,
-          line,
-          field: this.mapping.session,
-          hint: "this export's rows are not grouped by session: set rows.grouping: sort",
-        });
-      }
-      this.currentSession = session;
+      this.startSession(session, line);
     }
     this.current.push(row);
   }
 
-  async end(): Promise<void> {
+  /**
+   * Ends a file: sessions never span files (a file belongs to exactly one shard,
+   * so grouping per file is what keeps sharded and single runs identical).
+   */
+  async endFile(): Promise<void> {
     if (this.sorter) {
       for await (const row of this.sorter.drain()) {
         if (row[0] !== this.currentSession) {
-          this.closeCurrent(false);
-          this.currentSession = row[0];
+          this.closeCurrent();
+          this.startSession(row[0], row[2]);
         }
         this.current.push(row);
       }
     }
-    this.closeCurrent(false);
+    this.closeCurrent();
+  }
+
+  private startSession(session: string, line: number): void {
+    if (this.closed.has(hash52(session))) {
+      throw new ScrubError('SCRUB_SESSION_NOT_CONTIGUOUS', `session '${clip(session)}' appears again after other sessions or in another file`, {
+        file: this.file,
+        line,
+        field: this.mapping.session,
+        hint: this.sorter ? 'sessions must not span files' : "this export's rows are not grouped by session: set rows.grouping: sort (sessions must not span files)",
+      });
+    }
+    this.currentSession = session;
   }
 
   private reject(code: string, message: string, line: number, field: string): void {
     this.ledger.quarantineInput(new ScrubError(code, message, { file: this.file, line, field }));
   }
 
-  private closeCurrent(remember = true): void {
+  private closeCurrent(): void {
     if (this.current.length === 0 || this.currentSession === null) return;
     const rows = this.current;
     this.current = [];
-    if (remember) this.closed.add(hash52(this.currentSession));
+    this.closed.add(hash52(this.currentSession));
+    this.currentSession = null;
     if (this.mapping.order === 'timestamp') rows.sort((a, b) => ((a[5] ?? '') < (b[5] ?? '') ? -1 : (a[5] ?? '') > (b[5] ?? '') ? 1 : 0));
     const c = this.cols;
     const first = rows[0];
@@ -168,16 +177,13 @@ export class RowGrouper {
       id: (this.mapping.idPrefix ?? '') + first[0],
       turns,
       labels,
-      source: { file: this.sorter ? this.sorter.fileName(first[1]) : this.file, line: first[2], lastLine },
+      source: { file: this.file, line: first[2], lastLine },
       meta,
     };
     this.ledger.file(record.source.file).records++;
     this.emit(record);
   }
 
-  registerFile(idx: number, name: string): void {
-    this.sorter?.registerFile(idx, name);
-  }
 }
 
 const cmpRow = (a: Row, b: Row): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2]);
@@ -186,16 +192,9 @@ const cmpRow = (a: Row, b: Row): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 :
 class RowSorter {
   private buf: Row[] = [];
   private runs: string[] = [];
-  private readonly names = new Map<number, string>();
   private dir: string;
   constructor(tmpDir: string, private readonly runRows: number) {
     this.dir = join(tmpDir, `sort-${process.pid}-${Date.now()}`);
-  }
-  registerFile(idx: number, name: string): void {
-    this.names.set(idx, name);
-  }
-  fileName(idx: number): string {
-    return this.names.get(idx) ?? String(idx);
   }
   async add(row: Row): Promise<void> {
     this.buf.push(row);
@@ -232,6 +231,7 @@ class RowSorter {
       }
     } finally {
       await rm(this.dir, { recursive: true, force: true });
+      this.runs = [];
     }
   }
 }

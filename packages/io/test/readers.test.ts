@@ -303,3 +303,13 @@ describe('missing input', () => {
     await expect(resolveInputs(['jd-export.tsv', 'no-such.tsv'], FIXTURES)).rejects.toMatchObject({ code: 'SCRUB_INPUT_NOT_FOUND', file: 'no-such.tsv' });
   });
 });
+
+describe('sessions and files', () => {
+  it('never groups a session across files: one that continues in another file is an error', async () => {
+    const dir = tmp();
+    write(dir, 'a.tsv', 's1\tu\t0\t0\t0\tnan\thi\ns2\tu\t0\t0\t0\tnan\tyo\n');
+    write(dir, 'b.tsv', 's2\tu\t1\t0\t0\tnan\thello\n');
+    const err = await readError({ files: '*.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: JD_ROWS }, dir);
+    expect(err).toMatchObject({ code: 'SCRUB_SESSION_NOT_CONTIGUOUS', file: 'b.tsv', line: 1 });
+  });
+});

@@ -55,6 +55,8 @@ if (existsSync(weiboPath)) {
   const weibo = convertWeibo(readFileSync(weiboPath, 'utf8'));
   table('Weibo NER dev (PER.NAM → PERSON, ORG.NAM → ORG)', weibo, det, ['PERSON', 'ORG']);
   table('Weibo NER dev, fullSegmentation: true', weibo, createNerDetector({ fullSegmentation: true }), ['PERSON']);
+  table('Weibo NER dev, social profile (mentions + fullSegmentation)', weibo, createNerDetector({ fullSegmentation: true, mentions: true }), ['PERSON']);
+  table('Weibo NER dev, mentions only', weibo, createNerDetector({ mentions: true }), ['PERSON']);
   table('Weibo NER dev places (LOC/GPE.NAM → ADDRESS, places: true)', weibo, createNerDetector({ places: true }), ['ADDRESS']);
 } else console.log(`\n## Weibo NER dev: MISSING (${weiboPath}); not evaluated`);
 if (existsSync(resumePath)) {

@@ -30,6 +30,12 @@ export interface NerOptions {
    * transliterated names in social-media text. Off by default: it costs throughput (≈ jieba's speed).
    */
   fullSegmentation?: boolean;
+  /**
+   * Emit CJK `@handles` as PERSON (rule `ner.person.mention`): Weibo-style social text, where handles are
+   * usually people. Off by default: in customer-service chat `@` often names a brand account (the pii
+   * package's HANDLE rule and its allow-list deal with those).
+   */
+  mentions?: boolean;
   /** Folder holding `ner/` lexicons (default: the repository's `rules/`). */
   rulesDir?: string;
 }
@@ -68,7 +74,7 @@ export class NerDetector implements Detector {
   constructor(lex: Lexicons, options: NerOptions = {}) {
     const seg = options.segmenter === false ? null : jiebaSegmenter();
     this.segmenterLoaded = seg !== null;
-    this.zh = new ChinesePersonRecognizer(lex, seg, options.fullSegmentation ?? false);
+    this.zh = new ChinesePersonRecognizer(lex, seg, options.fullSegmentation ?? false, options.mentions ?? false);
     this.addr = new AddressRecognizer(lex);
     this.en = new EnglishPersonRecognizer(lex);
     this.org = new OrgRecognizer(lex);

@@ -19,6 +19,8 @@ const NAME_LEFT = new Set([...'给找是和跟让问叫同@与及、']);
 const NAME_LEFT_WORDS = ['告诉', '转告', '联系', '通知', '感谢', '谢谢', '恭喜', '喜欢', '以及'];
 /** A clause separator then 男/女 (followed by a separator): the gender field of a profile or form. */
 const GENDER_AFTER = /[，,：:（(]\s*[男女](?=[，,）)、。；;]|$|性)/g;
+/** `@` + a handle of CJK characters (optionally with Latin letters), up to a delimiter. */
+const MENTION = /@([\u4e00-\u9fff\u3400-\u4dbf]{2,8})(?=[\s:：,，@\-_)）/]|[A-Za-z]|$)/g;
 const PREFIX_NAME_FOLLOW = new Set([...'说帮让的也在是都会说，。！？,.!? 和跟']);
 
 interface Cand {
@@ -37,6 +39,8 @@ export class ChinesePersonRecognizer {
     private readonly seg: Segmenter | null,
     /** Tag the whole text with the segmenter and accept its name tokens of 3+ characters (slower). */
     private readonly fullSegmentation = false,
+    /** Emit `@handle` (CJK) as PERSON (social-media text). */
+    private readonly mentions = false,
   ) {
     this.titleFirst = new Map();
     for (const t of lex.titles) this.titleFirst.set(t[0], [...(this.titleFirst.get(t[0]) ?? []), t]);
@@ -210,10 +214,10 @@ export class ChinesePersonRecognizer {
     }
     GENDER_AFTER.lastIndex = 0;
 
-    // 3. 老王 / 小李: an unambiguous surname after 老 or 小, followed by a clause boundary or a verb.
+    // 3. 老王 / 小李 / 阿袁: an unambiguous surname after 老, 小 or 阿, followed by a clause boundary or a verb.
     for (let i = 0; i + 1 < n; i++) {
       const ch = text[i];
-      if (ch !== '老' && ch !== '小') continue;
+      if (ch !== '老' && ch !== '小' && ch !== '阿') continue;
       const s = text[i + 1];
       if (!this.lex.surnames.has(s) || this.lex.ambiguousSurnames.has(s) || covered[i + 1]) continue;
       const next = text[i + 2];
@@ -293,6 +297,18 @@ export class ChinesePersonRecognizer {
         for (let k = t.start; k < t.end; k++) if (covered[k]) clash = true;
         if (clash || [...t.word].some((ch) => !isCjk(ch) || NAME_STOP.has(ch))) continue;
         push({ start: t.start, end: t.end, score: 0.5, rule: 'ner.person.segmenter-full' });
+      }
+    }
+
+    // 6. Optional: @mentions in social-media text (//@大象院长:), which Weibo annotators label as names.
+    if (this.mentions && text.includes('@')) {
+      MENTION.lastIndex = 0;
+      for (let m; (m = MENTION.exec(text)); ) {
+        const start = m.index + 1;
+        const end = start + m[1].length;
+        let clash = false;
+        for (let k = start; k < end; k++) if (covered[k]) clash = true;
+        if (!clash) push({ start, end, score: 0.5, rule: 'ner.person.mention' });
       }
     }
 

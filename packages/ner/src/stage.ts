@@ -22,6 +22,8 @@ export const nerStage = defineStage<NerStageOptions>({
       minScore: { type: 'number', minimum: 0, maximum: 1, default: 0 },
       places: { type: 'boolean', default: false },
       segmenter: { type: 'boolean', default: true },
+      fullSegmentation: { type: 'boolean', default: false },
+      mentions: { type: 'boolean', default: false },
       roles: { type: 'array', items: { enum: ['customer', 'agent', 'bot', 'system'] } },
     },
   },

@@ -178,3 +178,16 @@ describe('scorer', () => {
     expect(rep.falseAlarms).toEqual([{ id: 'a', type: 'PERSON', start: 20, end: 22, rule: undefined }]);
   });
 });
+
+describe('social-media options', () => {
+  it('mentions: CJK @handles become PERSON only when asked for', () => {
+    const text = '转发//@大象院长：好文';
+    expect(createNerDetector().detect(text)).toEqual([]);
+    const spans = createNerDetector({ mentions: true }).detect(text);
+    expect(spans.map((s) => [text.slice(s.start, s.end), s.rule])).toEqual([['大象院长', 'ner.person.mention']]);
+  });
+  it('places: bare province/city names as low-score ADDRESS only when asked for', () => {
+    expect(createNerDetector().detect('杭州有没有实体店')).toEqual([]);
+    expect(createNerDetector({ places: true }).detect('杭州有没有实体店')).toEqual([{ type: 'ADDRESS', start: 0, end: 2, score: 0.4, rule: 'ner.address.place' }]);
+  });
+});

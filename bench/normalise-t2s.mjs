@@ -60,6 +60,18 @@ if (!existsSync(DATA)) {
 }
 const dialogues = JSON.parse(gunzipSync(readFileSync(DATA)).toString('utf8'));
 const utts = dialogues.flatMap((d) => d.turns.flatMap((t) => t.utterances)).filter((u) => u.trim());
+
+console.log('\n== check: the package\'s FastTrie (t2s) gives the same output as opencc-js\'s own Converter ==');
+const OpenCC = await import(new URL('../packages/normalise/node_modules/opencc-js/dist/esm/full.js', import.meta.url).href);
+const refS2t = OpenCC.Converter({ from: 'cn', to: 't' });
+const both = [...utts, ...utts.map(refS2t)];
+for (const v of ['t', 'tw', 'twp', 'hk', 'hkp']) {
+  const ours = await loadChineseConverter('t2s', v);
+  const ref = OpenCC.Converter({ from: v, to: 'cn' });
+  const differ = both.filter((u) => ours.convert(u) !== ref(u)).length;
+  console.log(`t2s ${v.padEnd(4)} ${differ} of ${both.length} strings differ (STC-3 utterances and their opencc s2t forms)`);
+}
+
 const tradOpencc = (s) => ccT.needsConversion(s);
 const tradS2t = (s) => s2tLib.t2s(s) !== s;
 const trad = utts.filter((u) => tradOpencc(u) || tradS2t(u));
@@ -149,16 +161,24 @@ for (const [gname, gen] of Object.entries(generators)) {
   }
 }
 
-console.log('\n== 5. speed (one core, all non-empty STC-3 utterances, no fast path) ==');
+console.log('\n== 5. speed (one core, CPU time of this process, all non-empty STC-3 utterances, no fast path) ==');
 const bytes = utts.reduce((a, u) => a + Buffer.byteLength(u), 0);
-for (const [name, fn] of Object.entries(converters)) {
-  for (const u of utts.slice(0, 500)) fn(u);
+const tradBytes = both.slice(utts.length).reduce((a, u) => a + Buffer.byteLength(u), 0);
+const speed = (fn, list, b) => {
+  for (const u of list) fn(u);
+  for (const u of list) fn(u);
   const reps = 3;
-  const t = performance.now();
-  for (let r = 0; r < reps; r++) for (const u of utts) fn(u);
-  const s = (performance.now() - t) / 1000;
-  console.log(`${name.padEnd(22)} ${((reps * bytes) / 1e6 / s).toFixed(1)} MB/s`);
+  const c0 = process.cpuUsage();
+  for (let r = 0; r < reps; r++) for (const u of list) fn(u);
+  const c = process.cpuUsage(c0);
+  return ((reps * b) / 1e6 / ((c.user + c.system) / 1e6)).toFixed(1);
+};
+const refT = OpenCC.Converter({ from: 't', to: 'cn' });
+const all = { ...converters, "opencc-js's own Converter (t)": refT };
+for (const [name, fn] of Object.entries(all)) {
+  console.log(`${name.padEnd(30)} ${speed(fn, utts, bytes).padStart(6)} MB/s on STC-3 as is, ${speed(fn, both.slice(utts.length), tradBytes).padStart(6)} MB/s on its all-traditional form`);
 }
-const t3 = performance.now();
-await import('opencc-js').catch(() => null);
-console.log(`(for scale: importing the full 'opencc-js' entry point would take ${(performance.now() - t3).toFixed(0)} ms more)`);
+const { statSync } = await import('node:fs');
+const dictBytes = (names) => names.reduce((a, n) => a + statSync(new URL(`../packages/normalise/node_modules/opencc-js/dist/esm-lib/dict/${n}.js`, import.meta.url)).size, 0);
+const fullBytes = statSync(new URL('../packages/normalise/node_modules/opencc-js/dist/esm/full.js', import.meta.url)).size;
+console.log(`\ndictionary source loaded: t2s/t ${(dictBytes(ccT.dictionaries) / 1e3).toFixed(0)} kB, t2s/twp ${(dictBytes(ccTwp.dictionaries) / 1e3).toFixed(0)} kB, s2t/t ${(dictBytes(ccS2t.dictionaries) / 1e3).toFixed(0)} kB; the full 'opencc-js' entry point is ${(fullBytes / 1e3).toFixed(0)} kB`);

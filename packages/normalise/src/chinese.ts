@@ -1,4 +1,5 @@
 import { Trie } from 'opencc-js/core';
+import type { TriggerTable } from './scan.js';
 
 /**
  * Traditional ↔ simplified conversion on top of opencc-js, loading only the dictionaries that the
@@ -19,6 +20,8 @@ export interface ChineseConverter {
   readonly variant: ChineseVariant;
   /** Dictionaries that were loaded, in load order. */
   readonly dictionaries: readonly string[];
+  /** Code points that this direction's character table changes (the fast-path test). */
+  readonly trigger: TriggerTable;
   /** True when `text` holds at least one character that this direction's character table changes. */
   needsConversion(text: string): boolean;
   /** Converts without the fast path (phrase segmentation, then the conversion chain). */
@@ -98,15 +101,35 @@ async function build(direction: 't2s' | 's2t', variant: ChineseVariant): Promise
   const dicts = new Map<string, string>();
   for (const [i, text] of (await Promise.all(names.map(loadDict))).entries()) dicts.set(names[i], text);
 
-  const group = (list: string[]): Trie => {
-    const t = new Trie();
-    // Earlier dictionaries in a group win (opencc-js loads a group in reverse order).
-    t.loadDictGroup(list.map((n) => dicts.get(n)!));
-    return t;
+  // opencc-js's own tries: for s2t (its 50 000-phrase table walks faster as a tree), and for any
+  // text holding an Ideographic Description Sequence (U+2FF0–U+2FFF), which opencc-js treats as
+  // one unit and FastTrie does not. Built on first use.
+  let reference: ((text: string) => string) | null = null;
+  const referenceConvert = (text: string): string => {
+    if (!reference) {
+      const group = (list: string[]): Trie => {
+        const t = new Trie();
+        t.loadDictGroup(list.map((n) => dicts.get(n)!));
+        return t;
+      };
+      const rc = group([COMPAT]);
+      const rs = pl.segmentation.length ? group(pl.segmentation) : null;
+      const rch = pl.chain.map(group);
+      reference = (s: string) => {
+        const n = rc.convert(s);
+        const segs = rs ? rs.segment(n) : [n];
+        return segs.map((seg) => rch.reduce((acc, t) => t.convert(acc), seg)).join('');
+      };
+    }
+    return reference(text);
   };
-  const compat = group([COMPAT]);
-  const segmentation = pl.segmentation.length ? group(pl.segmentation) : null;
-  const chain = pl.chain.map(group);
+
+  // t2s: FastTrie, the same conversion 2–3× faster on this corpus (bench/normalise-t2s.mjs checks equality).
+  const fast = (list: string[]): FastTrie => new FastTrie(list.map((n) => dicts.get(n)!));
+  const compat = direction === 't2s' ? fast([COMPAT]) : null;
+  const segmentation = direction === 't2s' && pl.segmentation.length ? fast(pl.segmentation) : null;
+  const chain = direction === 't2s' ? pl.chain.map(fast) : [];
+  if (direction === 's2t') referenceConvert('');
 
   // Bitmap of code points (BMP and beyond, by code point) whose character entry changes them.
   const trigger = new Set<number>();
@@ -141,15 +164,129 @@ async function build(direction: 't2s' | 's2t', variant: ChineseVariant): Promise
   };
 
   const convert = (text: string): string => {
+    if (compat === null || IDS.test(text)) return referenceConvert(text);
     const normalised = compat.convert(text);
-    const segments = segmentation ? segmentation.segment(normalised) : [normalised];
+    if (!segmentation) {
+      let out = normalised;
+      for (const t of chain) out = t.convert(out);
+      return out;
+    }
     let out = '';
-    for (let s of segments) {
-      for (const t of chain) s = t.convert(s);
-      out += s;
+    for (let seg of segmentation.segment(normalised)) {
+      for (const t of chain) seg = t.convert(seg);
+      out += seg;
     }
     return out;
   };
 
-  return { direction, variant, dictionaries: names, needsConversion, convert };
+  return { direction, variant, dictionaries: names, trigger: { bmp, astral: trigger }, needsConversion, convert };
+}
+
+const IDS = /[\u2ff0-\u2fff]/;
+
+/**
+ * The same longest-match conversion as opencc-js's `Trie` (same dictionaries, same priority: the
+ * first dictionary of a group wins on equal keys), built for speed: a hash map of keys and, per
+ * first UTF-16 unit, the longest key length, instead of a tree of Maps walked code point by code
+ * point. Equality with opencc-js is checked in the tests and by bench/normalise-t2s.mjs.
+ */
+export class FastTrie {
+  /** Keys of two or more UTF-16 units. */
+  private readonly map = new Map<string, string>();
+  /** Replacement of each one-unit key, by code unit. */
+  private readonly single: (string | undefined)[] = new Array(0x10000);
+  /** Per first code unit: bit k set when a key of k + 1 units starts with it (keys ≤ 32 units). */
+  private readonly lengths = new Uint32Array(0x10000);
+  /** First two code units of every longer key (c0 * 65536 + c1): most positions fail here, early. */
+  private readonly pairs = new Set<number>();
+
+  constructor(group: readonly string[]) {
+    // Later dictionaries first, so that earlier ones overwrite them (as opencc-js's loadDictGroup).
+    for (const dict of [...group].reverse()) {
+      if (!dict) continue;
+      for (const entry of dict.split('|')) {
+        const sp = entry.indexOf(' ');
+        if (sp <= 0 || sp > 32) continue;
+        const key = entry.slice(0, sp);
+        const rest = entry.slice(sp + 1);
+        const sp2 = rest.indexOf(' ');
+        const value = sp2 < 0 ? rest : rest.slice(0, sp2);
+        const f = key.charCodeAt(0);
+        if (key.length === 1) this.single[f] = value;
+        else {
+          this.map.set(key, value);
+          this.pairs.add(f * 0x10000 + key.charCodeAt(1));
+        }
+        this.lengths[f] |= 1 << (key.length - 1);
+      }
+    }
+  }
+
+  /** Longest match at `i`: [end, replacement] or null. */
+  private match(s: string, i: number): [number, string] | null {
+    const f = s.charCodeAt(i);
+    let mask = this.lengths[f];
+    if (mask === 0) return null;
+    const room = s.length - i;
+    if (room < 32) mask &= (1 << room) - 1;
+    if (mask > 1 && !this.pairs.has(f * 0x10000 + s.charCodeAt(i + 1))) mask &= 1;
+    for (let len = 32 - Math.clz32(mask); len >= 2; len = 32 - Math.clz32(mask)) {
+      mask &= ~(1 << (len - 1));
+      const v = this.map.get(s.substring(i, i + len));
+      if (v !== undefined) return [i + len, v];
+    }
+    const one = this.single[f];
+    return one === undefined ? null : [i + 1, one];
+  }
+
+  convert(s: string): string {
+    const n = s.length;
+    let out = '';
+    let last = 0;
+    for (let i = 0; i < n; ) {
+      if (this.lengths[s.charCodeAt(i)] !== 0) {
+        const m = this.match(s, i);
+        if (m !== null) {
+          if (i > last) out += s.slice(last, i);
+          out += m[1];
+          i = last = m[0];
+          continue;
+        }
+      }
+      i += codeUnits(s, i);
+    }
+    return last === 0 ? s : out + s.slice(last);
+  }
+
+  /** opencc-js `Trie.segment`: each match is a segment; runs of unmatched text are one segment. */
+  segment(s: string): string[] {
+    const n = s.length;
+    const out: string[] = [];
+    let orig = -1;
+    for (let i = 0; i < n; ) {
+      const m = this.lengths[s.charCodeAt(i)] !== 0 ? this.match(s, i) : null;
+      if (m !== null) {
+        if (orig >= 0) {
+          out.push(s.slice(orig, i));
+          orig = -1;
+        }
+        out.push(s.slice(i, m[0]));
+        i = m[0];
+      } else {
+        if (orig < 0) orig = i;
+        i += codeUnits(s, i);
+      }
+    }
+    if (orig >= 0) out.push(s.slice(orig));
+    return out;
+  }
+}
+
+function codeUnits(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    const d = s.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 2;
+  }
+  return 1;
 }

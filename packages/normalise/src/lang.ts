@@ -1,3 +1,5 @@
+import { HAS_NOISE, scanText } from './scan.js';
+
 /** Per-conversation language route: Chinese, English, both, another script, or no letters at all. */
 export type Lang = 'zh' | 'en' | 'mixed' | 'other' | 'und';
 
@@ -21,24 +23,14 @@ export const DEFAULT_LANG_THRESHOLDS: LangThresholds = { zhMax: 0.2, enMin: 0.8 
 
 // Spans that say nothing about the language of the conversation: URLs, e-mail addresses, @handles,
 // bracket codes and placeholders ([呵呵], [订单x], [PHONE_1]).
-const NOISE = /https?:\/\/\S+|www\.\S+|[^\s@]+@[^\s@]+\.[A-Za-z]{2,}|@[^\s@,，:：;；。!！?？)）\]]+|\[[^\[\]\n]{1,24}\]/g;
-const HAN = /\p{Script=Han}/u;
-const LETTER_RUN = /\p{Script=Latin}{2,}/gu;
-const LETTER = /\p{L}/u;
-const LATIN = /\p{Script=Latin}/u;
+// (E-mail local parts are ASCII here: a `[^\s@]+` local part backtracks quadratically over Chinese text.)
+const NOISE = /https?:\/\/\S+|www\.\S+|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}|@[^\s@,，:：;；。!！?？)）\]]+|\[[^\[\]\n]{1,24}\]/g;
 
+/** Counts Han characters, Latin words and other-script letters, ignoring URLs, e-mail, @handles, bracket codes. */
 export function langStats(text: string): LangStats {
-  const clean = text.replace(NOISE, ' ');
-  let han = 0;
-  let other = 0;
-  for (const ch of clean) {
-    const c = ch.codePointAt(0)!;
-    if (c < 0x80) continue;
-    if (c >= 0x4e00 && c <= 0x9fff) han++;
-    else if (HAN.test(ch)) han++;
-    else if (LETTER.test(ch) && !LATIN.test(ch)) other++;
-  }
-  const latinWords = clean.match(LETTER_RUN)?.length ?? 0;
+  const first = scanText(text, null);
+  if (!(first.flags & HAS_NOISE)) return { han: first.han, latinWords: first.latinWords, other: first.other };
+  const { han, latinWords, other } = scanText(text.replace(NOISE, ' '), null);
   return { han, latinWords, other };
 }
 

@@ -4,7 +4,8 @@
  * numerals too), e-mail addresses, @handles and URLs are replaced before a sample is stored.
  */
 const URL_RE = /(?:https?:\/\/|www\.)[^\s，。！？]+/gi;
-const EMAIL_RE = /[^\s@＠<>()（）\[\]【】,，:：;；]+[@＠][^\s@＠<>()（）\[\]【】,，:：;；]+\.[A-Za-zＡ-Ｚａ-ｚ]{2,}/g;
+// Local part: ASCII and full-width ASCII (a `[^\s@]+` local part backtracks quadratically over Chinese text).
+const EMAIL_RE = /[A-Za-z0-9._%+\-Ａ-Ｚａ-ｚ０-９．＿－]+[@＠][A-Za-z0-9\-Ａ-Ｚａ-ｚ０-９－]+(?:[.．][A-Za-z0-9\-Ａ-Ｚａ-ｚ０-９－]+)*[.．][A-Za-zＡ-Ｚａ-ｚ]{2,}/g;
 const HANDLE_RE = /[@＠][^\s@＠,，:：;；。!！?？)）\]】]+/g;
 const DIGITS_RE = /[0-9０-９](?:[\s\-－.．]?[0-9０-９]){4,}/g;
 const CN_DIGITS_RE = /[〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖幺两](?:[\s\-－]?[〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖幺两]){4,}/g;

@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { assertOptions, ScrubError, type ConversationRecord, type Turn } from '@scrubline/core';
 import { loadChineseConverter, type ChineseConverter } from './chinese.js';
 import { handleEmoticons, readEmoticonLexicon, type EmoticonLexicon } from './emoticons.js';
-import { detectLanguage, type Lang } from './lang.js';
+import { classify, langStats, type Lang, type LangStats } from './lang.js';
 import { DEFAULT_OPTIONS, optionsSchema, type NormaliseOptions } from './options.js';
+import { HAS_NOISE, NEED_CHINESE, NEED_EMOTICONS, NEED_FULLWIDTH, NEED_NFC, NEED_SPACES, NEED_WHITESPACE, NEED_ZERO_WIDTH, scanText, type ScanResult } from './scan.js';
 import { collapseWhitespace, countDiff, halfWidth, nfc, normaliseSpaces, removeZeroWidth } from './text.js';
 
 /** Step names, in the order they run. */
@@ -25,7 +26,7 @@ export interface NormaliseCounts {
 }
 
 export function emptyCounts(): NormaliseCounts {
-  const z = () => Object.fromEntries(STEPS.map((s) => [s, 0])) as Record<StepName, number>;
+  const z = (): Record<StepName, number> => ({ nfc: 0, zeroWidth: 0, spaces: 0, fullwidth: 0, chinese: 0, emoticons: 0, emoji: 0, whitespace: 0 });
   return { steps: z(), turns: z(), chineseFastPath: 0, chineseConverted: 0 };
 }
 
@@ -54,6 +55,7 @@ export interface NormaliserEnv {
   /** Folder that `./…` paths resolve against (default: the cwd). */
   baseDir?: string;
 }
+
 
 export interface Normaliser {
   readonly options: Readonly<NormaliseOptions>;
@@ -105,30 +107,30 @@ class NormaliserImpl implements Normaliser {
     readonly converter: ChineseConverter | null,
   ) {}
 
-  /** Steps before script conversion. */
-  private pre(text: string, counts: NormaliseCounts, fired: StepName[] | null): string {
+  /**
+   * One text through every step. `convert` says whether script conversion may run (the
+   * conversation was not fast-pathed); `scan` is the text's pre-scan (see scan.ts): a step whose
+   * flag is not set cannot change the text and is skipped.
+   */
+  private run(text: string, scan: ScanResult, convert: boolean, counts: NormaliseCounts, fired: StepName[] | null): { text: string; stats: LangStats | null } {
     const o = this.options;
+    let flags = scan.flags;
     let t = text;
-    const run = (name: StepName, r: { text: string; changes: number }) => {
+    const step = (name: StepName, r: { text: string; changes: number }) => {
       if (r.changes > 0) {
         counts.steps[name] += r.changes;
         counts.turns[name]++;
         fired?.push(name);
+        // A removed or replaced character can leave double spaces or build a bracket code.
+        flags |= NEED_WHITESPACE | NEED_EMOTICONS | HAS_NOISE;
       }
       t = r.text;
     };
-    if (o.nfc) run('nfc', nfc(t));
-    if (o.zeroWidth) run('zeroWidth', removeZeroWidth(t));
-    if (o.spaces) run('spaces', normaliseSpaces(t));
-    if (o.fullwidth) run('fullwidth', halfWidth(t, o.fullwidthPunctuation));
-    return t;
-  }
-
-  /** Script conversion (when `convert`), emoticons, emoji, whitespace. */
-  private post(text: string, convert: boolean, counts: NormaliseCounts, fired: StepName[] | null): string {
-    const o = this.options;
-    let t = text;
-    if (convert && this.converter && this.converter.needsConversion(t)) {
+    if (o.nfc && flags & NEED_NFC) step('nfc', nfc(t));
+    if (o.zeroWidth && flags & NEED_ZERO_WIDTH) step('zeroWidth', removeZeroWidth(t));
+    if (o.spaces && flags & NEED_SPACES) step('spaces', normaliseSpaces(t));
+    if (o.fullwidth && flags & NEED_FULLWIDTH) step('fullwidth', halfWidth(t, o.fullwidthPunctuation));
+    if (convert && this.converter && flags & NEED_CHINESE) {
       const out = this.converter.convert(t);
       const n = countDiff(t, out);
       if (n > 0) {
@@ -138,7 +140,7 @@ class NormaliserImpl implements Normaliser {
       }
       t = out;
     }
-    if (t.includes('[') || /[\u2000-\u2bff\u3030\u303d\u3297\u3299\ud83c-\ud83e\ufe0f]/.test(t)) {
+    if (flags & NEED_EMOTICONS) {
       const r = handleEmoticons(t, this.lexicon, o.emoticons, o.emoji, o.emoticonFormat, o.emojiFormat);
       if (r.emoticons) {
         counts.steps.emoticons += r.emoticons;
@@ -150,9 +152,10 @@ class NormaliserImpl implements Normaliser {
         counts.turns.emoji++;
         if (o.emoji !== 'keep') fired?.push('emoji');
       }
+      if (r.text !== t) flags |= NEED_WHITESPACE;
       t = r.text;
     }
-    if (o.collapseWhitespace) {
+    if (o.collapseWhitespace && flags & NEED_WHITESPACE) {
       const r = collapseWhitespace(t);
       if (r.changes > 0) {
         counts.steps.whitespace += r.changes;
@@ -161,64 +164,82 @@ class NormaliserImpl implements Normaliser {
       }
       t = r.text;
     }
-    return t;
+    // The pre-scan's language counts hold for the output unless noise (URLs, @handles, bracket
+    // codes, which mapping adds) must be filtered out: then the caller counts again on the output.
+    return { text: t, stats: flags & HAS_NOISE ? null : scan };
+  }
+
+  private scan(text: string): ScanResult {
+    return scanText(text, this.converter ? this.converter.trigger : null);
   }
 
   text(text: string, counts: NormaliseCounts = emptyCounts()): string {
-    const t = this.pre(text, counts, null);
-    const convert = this.converter !== null && this.converter.needsConversion(t);
+    const s = this.scan(text);
+    const convert = (s.flags & NEED_CHINESE) !== 0;
     if (this.converter) {
       if (convert) counts.chineseConverted++;
       else counts.chineseFastPath++;
     }
-    return this.post(t, convert, counts, null);
+    return this.run(text, s, convert, counts, null).text;
   }
 
   conversation(record: ConversationRecord, counts: NormaliseCounts = emptyCounts(), trackChanges = false): ConversationResult {
     const o = this.options;
     const n = record.turns.length;
-    const fired: StepName[][] | null = trackChanges ? record.turns.map(() => []) : null;
-    const pre = new Array<string>(n);
+    const scans = new Array<ScanResult>(n);
     let convert = false;
     for (let i = 0; i < n; i++) {
-      pre[i] = this.pre(record.turns[i].text, counts, fired ? fired[i] : null);
-      if (!convert && this.converter && this.converter.needsConversion(pre[i])) convert = true;
+      scans[i] = this.scan(record.turns[i].text);
+      if (scans[i].flags & NEED_CHINESE) convert = true;
     }
     if (this.converter && n > 0) {
       if (convert) counts.chineseConverted++;
       else counts.chineseFastPath++;
     }
     const turns: Turn[] = [];
-    const texts: string[] = [];
     const changes: TurnChange[] = [];
+    const lang: LangStats = { han: 0, latinWords: 0, other: 0 };
     let emptyTurns = 0;
     let emptied = 0;
     let droppedTurns = 0;
     for (let i = 0; i < n; i++) {
       const src = record.turns[i];
-      let text = this.post(pre[i], convert, counts, fired ? fired[i] : null);
-      if (text.trim() === '') {
+      const fired: StepName[] | null = trackChanges ? [] : null;
+      const r = this.run(src.text, scans[i], convert, counts, fired);
+      let text = r.text;
+      if (isBlank(text)) {
         emptyTurns++;
-        if (src.text.trim() !== '') emptied++;
+        if (!isBlank(src.text)) emptied++;
         if (o.emptyTurns === 'drop') {
           droppedTurns++;
           continue;
         }
         if (o.emptyTurns === 'marker') text = o.emptyMarker;
-      } else {
-        texts.push(text);
+      } else if (o.language) {
+        const s = r.stats ?? langStats(text);
+        lang.han += s.han;
+        lang.latinWords += s.latinWords;
+        lang.other += s.other;
       }
-      if (fired && text !== src.text) changes.push({ turn: i, before: src.text, after: text, steps: fired[i] });
+      if (fired && text !== src.text) changes.push({ turn: i, before: src.text, after: text, steps: fired });
       turns.push(text === src.text ? src : { ...src, text });
     }
     const out: ConversationRecord = { ...record, turns };
-    let lang: Lang | undefined;
+    let detected: Lang | undefined;
     if (o.language) {
-      lang = detectLanguage(texts);
-      out.meta = { ...record.meta, [o.langField]: lang };
+      detected = classify(lang);
+      out.meta = { ...record.meta, [o.langField]: detected };
     }
-    return { record: out, lang, emptyTurns, emptied, droppedTurns, changes };
+    return { record: out, lang: detected, emptyTurns, emptied, droppedTurns, changes };
   }
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d && c !== 0x0c && c !== 0x0b && c !== 0xa0 && c !== 0x3000 && c !== 0xfeff && !(c >= 0x2000 && c <= 0x200b)) return false;
+  }
+  return true;
 }
 
 const cache = new Map<string, Promise<Normaliser>>();

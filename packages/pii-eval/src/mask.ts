@@ -77,10 +77,27 @@ export function maskContext(text: string, start: number, end: number, opts: { ty
   return out;
 }
 
-/** Context outside any known span: digits → `#`, mixed alphanumeric and @-tokens → shape, newlines → ⏎. */
+/** Typed placeholders (`[PHONE_1]`, `[EMAIL:3fa9…]`, `[PHONE]`), JD placeholders (`[订单x]`) and masked spans (`⟦…⟧`) stay readable. */
+const KEEP = /⟦[^⟧\n]{0,80}⟧|\[[A-Z][A-Z0-9_]{0,30}(?:_[0-9]{1,6}|:[0-9A-Za-z]{4,64})?\]|\[[^\[\]\n]{1,12}x\]/g;
+
+/**
+ * Context outside any known span: digits → `#`, mixed alphanumeric and @-tokens → shape,
+ * Chinese-numeral runs → `#`, newlines → ⏎; placeholders and already-masked spans stay.
+ */
 export function maskPlain(s: string): string {
+  let out = '';
+  let pos = 0;
+  for (const m of s.matchAll(KEEP)) {
+    out += maskFree(s.slice(pos, m.index)) + m[0];
+    pos = m.index! + m[0].length;
+  }
+  return out + maskFree(s.slice(pos));
+}
+
+function maskFree(s: string): string {
   return s
     .replace(/[^\s\p{Script=Han}，。！？、：；（）]*[@＠][^\s\p{Script=Han}，。！？、：；（）]*/gu, (m) => shapeMask(m, 60))
+    .replace(/[@＠][^\s@＠，。！？、：；,!?:;()（）\[\]⟦⟧]{1,30}/gu, (m) => shapeMask(m, 60))
     .replace(/[A-Za-z0-9_.\-Ａ-Ｚａ-ｚ０-９]*[0-9０-９][A-Za-z0-9_.\-Ａ-Ｚａ-ｚ０-９]*/g, (m) => shapeMask(m, 60))
     .replace(/[〇零一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖]{4,}/g, (m) => '#'.repeat(m.length))
     .replace(/[\p{N}]/gu, '#')

@@ -131,6 +131,8 @@ describe('masking', () => {
     const text = '我的微信zhang88，手机13812345678，邮箱a1@b.cn';
     const masked = maskContext(text, 14, 25, { type: 'PHONE', window: 30, protect: [{ type: 'WECHAT', start: 4, end: 11 }] });
     expect(masked).toBe('我的微信⟦WECHAT⟧，手机⟦PHONE ###########⟧，邮箱x#@x.xx');
+    // @handles in the context, Chinese ones included, are masked; placeholders stay readable
+    expect(maskContext('投诉@罗小明 和@zhang_88 见[PHONE_1]', 0, 2, { window: 40 })).toBe('⟦＊＊⟧@＊＊＊ 和@xxxxx_## 见[PHONE_1]');
     // unlabelled digits and Chinese-numeral runs in the context are masked too
     expect(maskContext('打一三八一二三四五六七八或者15000001111', 0, 1, { window: 30 })).toBe('⟦＊⟧###########或者###########');
   });

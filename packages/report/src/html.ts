@@ -246,11 +246,9 @@ function genericCounters(counters: Record<string, number>): string {
 /** Keys whose string values are identifiers of the run, not content: shown as they are. */
 const SAFE_KEYS = new Set(['record', 'id', 'stage', 'rule', 'ruleId', 'shape', 'type', 'kind', 'code', 'file', 'role', 'operator', 'use']);
 
-/** Masks digits, mixed alphanumeric tokens, @-tokens and Chinese-numeral runs; keeps placeholders readable. */
+/** Masks digits, mixed alphanumeric tokens, @-tokens and Chinese-numeral runs; keeps placeholders and masked spans readable. */
 export function safeText(s: string): string {
-  if (!/[\p{N}@＠〇零一二三四五六七八九幺两]/u.test(s)) return s;
-  // keep already-masked spans and typed placeholders as they are
-  return s.replace(/(⟦[^⟧]*⟧|\[[A-Z][A-Z0-9_]{0,30}(?:_[0-9]{1,6})?\]|\[[^\[\]\n]{1,12}x\])|([^⟦\[]+|[⟦\[])/g, (_m, keep: string | undefined, other: string | undefined) => keep ?? maskPlain(other ?? ''));
+  return /[\p{N}@＠〇零一二三四五六七八九幺两]/u.test(s) ? maskPlain(s) : s;
 }
 
 function sanitize(value: unknown, key = ''): unknown {

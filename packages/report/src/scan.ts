@@ -1,8 +1,12 @@
+import { checkResidentId, isValidLegacyResidentId, luhnValid } from '@scrubline/pii';
+
 /**
  * The residual scan: an independent, high-recall sweep for text that still looks
  * identifying after scrubbing. It shares no code with the recognizers on purpose:
  * shapes only (digit runs, @ signs, URL-like strings, e-mail shapes, ID-like
- * tokens), every pattern bounded so that pathological input stays linear.
+ * tokens), every pattern bounded so that pathological input stays linear. Check
+ * digits (GB 11643, Luhn) only sort a digit run into resident-id / card-like; a
+ * run that fails them is still reported, as `digits`.
  */
 
 export const RESIDUAL_SHAPES = [
@@ -80,7 +84,8 @@ const IPV6 = /(?<![0-9A-Za-z:])[0-9A-Fa-f:]{6,45}(?![0-9A-Za-z:])/g;
 const PLATE = /[京津沪渝黑吉辽新藏青蒙晋冀豫甘陕川贵云宁苏浙皖鲁赣鄂湘粤闽桂琼][A-HJ-NP-Z][·•. ]?[A-HJ-NP-Z0-9]{5,6}(?![A-Za-z0-9])/g;
 const TOKEN = /(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{6,64}(?![A-Za-z0-9_\-])/g;
 const DIGIT_RUN = /[0-9](?:[ \-.·—_/()+]{0,2}[0-9]){4,80}/g;
-const VERSION_CUE = /(版本|版本号|version|ver|[vV])\s?$/;
+const VERSION_CUE = /(版本|版本号|version|ver|[vV])\s?[:：]?\s?$/;
+const VERSION_AFTER = /^\s?(版本|版)/;
 const DATE = /^(19|20)[0-9]{2}[\-/.](0?[1-9]|1[0-2])[\-/.](0?[1-9]|[12][0-9]|3[01])(?![0-9])/;
 
 /** Finds the candidates in one text (non-overlapping, by priority then position). */
@@ -108,7 +113,8 @@ export function scanResidual(text: string, options: ScanOptions = {}): ResidualC
     for (const m of f.matchAll(IPV4)) {
       if (!m[0].split('.').every((o) => Number(o) <= 255)) continue;
       const before = f.slice(Math.max(0, m.index! - 8), m.index!);
-      push('ipv4', m.index!, m.index! + m[0].length, VERSION_CUE.test(before) ? 'version' : undefined);
+      const after = f.slice(m.index! + m[0].length, m.index! + m[0].length + 4);
+      push('ipv4', m.index!, m.index! + m[0].length, VERSION_CUE.test(before) || VERSION_AFTER.test(after) ? 'version' : undefined);
     }
     if (has(/[京津沪渝黑吉辽新藏青蒙晋冀豫甘陕川贵云宁苏浙皖鲁赣鄂湘粤闽桂琼]/)) {
       for (const m of f.matchAll(PLATE)) if ((m[0].match(/[0-9]/g)?.length ?? 0) >= 3) push('plate', m.index!, m.index! + m[0].length);
@@ -116,7 +122,7 @@ export function scanResidual(text: string, options: ScanOptions = {}): ResidualC
     for (const m of f.matchAll(TOKEN)) {
       const t = m[0];
       if (!/[A-Za-z]/.test(t)) continue;
-      if (/^[0-9]{17}[Xx]$/.test(t)) push('resident-id', m.index!, m.index! + t.length);
+      if (/^[0-9]{17}[Xx]$/.test(t)) push(checkResidentId(t.toUpperCase()).valid ? 'resident-id' : 'id-like', m.index!, m.index! + t.length);
       else if ((t.match(/[0-9]/g)?.length ?? 0) >= 5) push('id-like', m.index!, m.index! + t.length);
     }
     for (const m of f.matchAll(DIGIT_RUN)) {
@@ -130,14 +136,13 @@ export function scanResidual(text: string, options: ScanOptions = {}): ResidualC
       let shape: ResidualShape = 'digits';
       const national = digits.replace(/^(0086|86)(?=1[3-9][0-9]{9}$)/, '');
       if (/^1[3-9][0-9]{9}$/.test(national)) shape = 'mobile';
-      else if (digits.length === 17 && /[Xx]/.test(f[end] ?? '')) {
+      else if (digits.length === 17 && /[Xx]/.test(f[end] ?? '') && checkResidentId(digits + 'X').valid) {
         shape = 'resident-id';
         end++;
-        digits += 'X';
-      } else if (digits.length === 18 || digits.length === 15) shape = 'resident-id';
-      else if (digits.length >= 16 && digits.length <= 19) shape = 'card-like';
-      else if (/^0[1-9][0-9]{8,11}$/.test(digits)) shape = 'landline';
-      const cue = raw.includes('.') && VERSION_CUE.test(f.slice(Math.max(0, start - 8), start));
+      } else if ((digits.length === 18 && checkResidentId(digits).valid) || (digits.length === 15 && isValidLegacyResidentId(digits))) shape = 'resident-id';
+      else if (digits.length >= 16 && digits.length <= 19 && luhnValid(digits)) shape = 'card-like';
+      else if (/^0[1-9][0-9]{8,10}$/.test(digits)) shape = 'landline';
+      const cue = raw.includes('.') && (VERSION_CUE.test(f.slice(Math.max(0, start - 8), start)) || VERSION_AFTER.test(f.slice(end, end + 4)));
       push(shape, start, end, DATE.test(raw) ? 'date' : cue ? 'version' : undefined);
     }
   }

@@ -27,6 +27,10 @@ describe('scanResidual', () => {
     expect(shapes('单号SF1234567890123到哪了')).toEqual([['id-like', 'SF1234567890123']]);
     expect(shapes('车牌粤B·D12345')).toEqual([['plate', '粤B·D12345']]);
     expect(shapes('QQ 1234567')).toEqual([['digits', '1234567']]);
+    // check digits only sort: a run that fails them is still reported, as digits
+    expect(shapes('身份证 110101199003078510')).toEqual([['digits', '110101199003078510']]);
+    expect(shapes('卡号6222 0212 3456 7890')).toEqual([['digits', '6222 0212 3456 7890']]);
+    expect(shapes('短信106550200234248214')).toHaveLength(1); // an SMS gateway number: reported unless allow-listed
   });
 
   it('ignores typed placeholders, JD placeholders and short numbers', () => {
@@ -40,7 +44,9 @@ describe('scanResidual', () => {
   it('allows dates, versions and the allow-list, and still counts them', () => {
     const all = scanResidual('2023-08-15 14:30:22 版本1.2.3.4 固件版本 3.8.10891.381');
     expect(all.map((c) => c.allowed)).toEqual(['date', 'version', 'version']);
-    const allow = parseAllowList('# comment\ndigits (400|800)[\\s\\-]?\\d{3}[\\s\\-]?\\d{4}\nhandle @中国联通客服');
+    expect(scanResidual('版本号:2.4.2.132，搜狗8.0.0.8169版本').map((c) => c.allowed)).toEqual(['version', 'version']);
+    const allow = parseAllowList('# comment\ndigits (400|800)[\\s\\-]?\\d{3}[\\s\\-]?\\d{4}\nhandle @中国联通客服\n* 106[0-9]{5,17}');
+    expect(shapes('短信106550200234248214', { allow })).toEqual([]);
     expect(shapes('客服400-800-8888，@中国联通客服 ', { allow })).toEqual([]);
     expect(scanResidual('400-800-8888', { allow })[0]).toMatchObject({ shape: 'digits', allowed: 'allow-list' });
     expect(() => parseAllowList('digits (unclosed')).toThrowError(/line 1|:1:/);
@@ -73,7 +79,7 @@ const rec = (id: string, ...texts: string[]): ConversationRecord => ({
 describe('residual-scan stage', () => {
   const records = [
     rec('r1', '您好，[PHONE_1]已登记', '我的邮箱是[EMAIL_1]'),
-    rec('r2', '漏了一个：13987654321', '还有身份证320102199003071234'),
+    rec('r2', '漏了一个：13987654321', '还有身份证110101199003078515'),
     rec('r3', '客服热线400-800-8888', '[订单x]已发货，版本1.2.3.4'),
   ];
 
@@ -97,7 +103,7 @@ describe('residual-scan stage', () => {
     expect(sum.samples[0].masked).toBe('漏了一个：⟦mobile ###########⟧');
     const json = JSON.stringify(report);
     expect(json).not.toContain('13987654321');
-    expect(json).not.toContain('320102199003071234');
+    expect(json).not.toContain('110101199003078515');
   });
 
   it('failOnResidual fails the run at flush with SCRUB_RESIDUAL_PII and no raw value', async () => {
@@ -108,7 +114,7 @@ describe('residual-scan stage', () => {
     expect(error?.message).toBe('residual scan found 2 item(s) that still look identifying in 1 record(s): mobile 1, resident-id 1');
     const all = error!.format() + JSON.stringify(error!.toJSON()) + logs.join('\n');
     expect(all).not.toContain('13987654321');
-    expect(all).not.toContain('320102199003071234');
+    expect(all).not.toContain('110101199003078515');
   });
 
   it('failOnResidual passes a clean run', async () => {

@@ -70,7 +70,7 @@ export class AddressRecognizer {
       const c = text.charCodeAt(k);
       const ch = text[k];
       if (isCjkCode(c)) {
-        if (this.lex.addressStop.has(ch)) return 0;
+        if (this.lex.addressStop.has(ch) || (k === p && this.lex.addressStopStart.has(ch))) return 0;
       } else if (!(isAsciiLetterCode(c) || (isDigitCode(c) && k > p))) return 0;
       if (!this.suffixLast.has(ch)) continue;
       const len = k + 1 - p;
@@ -85,6 +85,7 @@ export class AddressRecognizer {
   /** A short building name right before a numbered part (太古汇2座). */
   private buildingAt(text: string, p: number): number {
     let k = p;
+    if (this.lex.addressStopStart.has(text[p])) return 0;
     while (k < text.length && k - p < 6 && isCjkCode(text.charCodeAt(k)) && !this.lex.addressStop.has(text[k])) k++;
     if (k - p < 2) return 0;
     return this.numberAt(text, k, false) ? k - p : 0;

@@ -26,6 +26,8 @@ export interface Lexicons {
   poiSuffixes: string[];
   unitSuffixes: string[];
   addressStop: Set<string>;
+  /** Characters that cannot start an address part but may occur inside one. */
+  addressStopStart: Set<string>;
   en: {
     first: Set<string>;
     firstAmbiguous: Set<string>;
@@ -162,6 +164,7 @@ export function loadLexicons(rulesDir: string = DEFAULT_RULES_DIR): Lexicons {
     poiSuffixes: (addr.poi ?? []).sort(byLengthDesc),
     unitSuffixes: (addr.unit ?? []).sort(byLengthDesc),
     addressStop: new Set((addr.stop ?? []).flatMap((l) => l.split(/\s+/)).filter(Boolean)),
+    addressStopStart: new Set((addr['stop-start'] ?? []).flatMap((l) => l.split(/\s+/)).filter(Boolean)),
     en: {
       first: new Set(words(read(dir, 'first-names-en.txt'))),
       firstAmbiguous: new Set(words(read(dir, 'first-names-en-ambiguous.txt'))),

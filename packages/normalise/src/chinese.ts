@@ -222,18 +222,35 @@ export class FastTrie {
     }
   }
 
+  /** Replacement found by the last `longest` call. */
+  private found = '';
+
+  /** End of the longest key of two or more units at `i` (its value in `found`), or -1. */
+  private longest(s: string, i: number, mask: number): number {
+    const room = s.length - i;
+    if (room < 32) mask &= (1 << room) - 1;
+    mask &= ~1;
+    if (mask === 0 || !this.pairs.has(s.charCodeAt(i) * 0x10000 + s.charCodeAt(i + 1))) return -1;
+    while (mask !== 0) {
+      const len = 32 - Math.clz32(mask);
+      mask &= ~(1 << (len - 1));
+      const v = this.map.get(s.substring(i, i + len));
+      if (v !== undefined) {
+        this.found = v;
+        return i + len;
+      }
+    }
+    return -1;
+  }
+
   /** Longest match at `i`: [end, replacement] or null. */
   private match(s: string, i: number): [number, string] | null {
     const f = s.charCodeAt(i);
-    let mask = this.lengths[f];
+    const mask = this.lengths[f];
     if (mask === 0) return null;
-    const room = s.length - i;
-    if (room < 32) mask &= (1 << room) - 1;
-    if (mask > 1 && !this.pairs.has(f * 0x10000 + s.charCodeAt(i + 1))) mask &= 1;
-    for (let len = 32 - Math.clz32(mask); len >= 2; len = 32 - Math.clz32(mask)) {
-      mask &= ~(1 << (len - 1));
-      const v = this.map.get(s.substring(i, i + len));
-      if (v !== undefined) return [i + len, v];
+    if (mask !== 1) {
+      const end = this.longest(s, i, mask);
+      if (end > 0) return [end, this.found];
     }
     const one = this.single[f];
     return one === undefined ? null : [i + 1, one];
@@ -244,16 +261,31 @@ export class FastTrie {
     let out = '';
     let last = 0;
     for (let i = 0; i < n; ) {
-      if (this.lengths[s.charCodeAt(i)] !== 0) {
-        const m = this.match(s, i);
-        if (m !== null) {
+      const f = s.charCodeAt(i);
+      const mask = this.lengths[f];
+      if (mask !== 0) {
+        let end = mask === 1 ? -1 : this.longest(s, i, mask);
+        let v = this.found;
+        if (end < 0) {
+          const one = this.single[f];
+          if (one !== undefined) {
+            // A one-unit key that maps to itself changes nothing: step over it like unmatched text.
+            if (one.length === 1 && one.charCodeAt(0) === f) {
+              i++;
+              continue;
+            }
+            end = i + 1;
+            v = one;
+          }
+        }
+        if (end > 0) {
           if (i > last) out += s.slice(last, i);
-          out += m[1];
-          i = last = m[0];
+          out += v;
+          i = last = end;
           continue;
         }
       }
-      i += codeUnits(s, i);
+      i += f >= 0xd800 && f <= 0xdbff ? codeUnits(s, i) : 1;
     }
     return last === 0 ? s : out + s.slice(last);
   }

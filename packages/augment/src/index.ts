@@ -177,7 +177,9 @@ export function loadResources(o: AugmentOptions, paths: { baseDir: string; rules
   }
   let keep: CandidateFilter | undefined;
   if (dicts.some((d) => d.tier > 0) && (o.minCandidateFreq > 0 || o.candidateFreqRatio > 0)) {
-    const freq = jiebaFrequencies();
+    const needed = new Set<string>();
+    for (const d of dicts) if (d.tier > 0) for (const g of d.groups) for (const w of g) needed.add(w);
+    const freq = jiebaFrequencies(needed);
     keep = (cand, word, tier) => {
       if (tier === 0) return true; // the customer-service list is curated
       const fc = freq.get(cand) ?? 0;

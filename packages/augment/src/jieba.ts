@@ -30,8 +30,12 @@ export function loadJieba(extraWords: Iterable<string> = [], hmm = false): { tok
 
 let frequencies: Map<string, number> | null = null;
 
-/** Word frequencies of jieba's default dictionary (`word freq tag` lines), parsed once per process. */
-export function jiebaFrequencies(): Map<string, number> {
+/**
+ * Word frequencies of jieba's default dictionary (`word freq tag` lines). With
+ * `only`, just those words are kept (a fraction of the 349k entries: faster and
+ * smaller); without, the whole map is parsed once per process and cached.
+ */
+export function jiebaFrequencies(only?: ReadonlySet<string>): Map<string, number> {
   if (frequencies) return frequencies;
   defaultDict ??= (require('@node-rs/jieba/dict') as { dict: Uint8Array }).dict;
   const text = new TextDecoder('utf-8').decode(defaultDict);
@@ -42,11 +46,14 @@ export function jiebaFrequencies(): Map<string, number> {
     if (end < 0) end = text.length;
     const sp = text.indexOf(' ', start);
     if (sp > start && sp < end) {
-      const sp2 = text.indexOf(' ', sp + 1);
-      map.set(text.slice(start, sp), Number(text.slice(sp + 1, sp2 > 0 && sp2 < end ? sp2 : end)) || 0);
+      const word = text.slice(start, sp);
+      if (!only || only.has(word)) {
+        const sp2 = text.indexOf(' ', sp + 1);
+        map.set(word, Number(text.slice(sp + 1, sp2 > 0 && sp2 < end ? sp2 : end)) || 0);
+      }
     }
     start = end + 1;
   }
-  frequencies = map;
+  if (!only) frequencies = map;
   return map;
 }

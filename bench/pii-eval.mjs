@@ -1,9 +1,15 @@
 // PII evaluation: runs the `rules` detector (@scrubline/pii) over the labelled fixture corpus
 // fixtures/pii/corpus.jsonl through the eval-pii harness and prints per-type precision / recall / F2
 // (exact and overlap), the leak, and the misses and false alarms grouped by type and case (MASKED).
-// Build first: npx tsc -b packages/pii-eval   Run: pnpm bench pii-eval [--types A,B] [--all] [--json FILE]
+// Then, out of sample: the same cases with other values (generator seeds 1..3, written to a temp folder).
+// Then the residual scan over the corpus scrubbed by the pii stage, and, when ../shared/data/stc3-dch is
+// present and the CLI is built, over STC-3 DCH scrubbed by `scrubline run` (pii → residual-scan).
+// Build first: npx tsc -b packages/pii-eval packages/report (and packages/cli for STC-3)
+// Run: pnpm bench pii-eval [--types A,B] [--all] [--json FILE] [--gold FILE] [--no-heldout] [--no-stc3]
 // Targets (issue 3): recall >= 99.5 %, precision >= 98 % on the structured types; leak <= 0.1 %.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,8 +29,9 @@ const gold = parseGold(readFileSync(corpusPath, 'utf8'), corpusPath);
 const types = arg('--types')?.split(',') ?? [...STRUCTURED_TYPES];
 const showAll = process.argv.includes('--all');
 
+const detectOptions = { detectors: ['rules'], rulesDir: join(root, 'rules'), baseDir: root, log: { info() {}, warn: (m) => console.error('warning:', m) } };
 const t0 = performance.now();
-const pred = await detectAll(gold, { detectors: ['rules'], rulesDir: join(root, 'rules'), baseDir: root, log: { info() {}, warn: (m) => console.error('warning:', m) } });
+const pred = await detectAll(gold, detectOptions);
 const ms = performance.now() - t0;
 const chars = gold.reduce((n, g) => n + g.text.length, 0);
 const r = evaluate(gold, pred, { types, maxList: 100000 });
@@ -63,4 +70,91 @@ const jsonOut = arg('--json');
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(r, null, 1));
   console.log(`\nfull result (masked) written to ${jsonOut}`);
+}
+
+// --- out of sample: other seeds of the generator -------------------------------------------------
+if (!process.argv.includes('--no-heldout') && !arg('--gold')) {
+  const dir = mkdtempSync(join(tmpdir(), 'pii-heldout-'));
+  console.log('\n## held-out corpora (same cases, other values: fixtures/pii/generate.mjs --seed N)');
+  for (const seed of [1, 2, 3]) {
+    const out = join(dir, `seed-${seed}.jsonl`);
+    const g = spawnSync(process.execPath, [join(root, 'fixtures/pii/generate.mjs'), '--seed', String(seed), '--out', out], { encoding: 'utf8' });
+    if (g.status !== 0) {
+      console.log(`  seed ${seed}: generator failed: ${g.stderr.trim()}`);
+      continue;
+    }
+    const hg = parseGold(readFileSync(out, 'utf8'), out);
+    const hr = evaluate(hg, await detectAll(hg, detectOptions), { types, maxList: 100000 });
+    const ho = hr.overall;
+    console.log(`  seed ${seed}: ${hg.length} turns, ${ho.overlap.gold} spans: overlap P ${(100 * ho.overlap.precision).toFixed(2)} % R ${(100 * ho.overlap.recall).toFixed(2)} % F2 ${(100 * ho.overlap.f2).toFixed(2)} %, exact R ${(100 * ho.exact.recall).toFixed(2)} %, leak ${(100 * ho.leak.share).toFixed(3)} %, negatives flagged ${hr.negativeLinesFlagged}/${hr.linesWithoutGold}`);
+    for (const f of [...hr.misses, ...hr.falseAlarms]) console.log(`      ${f.kind.padEnd(11)} ${f.type}${f.otherTypes ? ' as ' + f.otherTypes.join('/') : ''} [${tagOf(f.id)}]  ${f.masked}`);
+  }
+}
+
+// --- residual scan after scrubbing ------------------------------------------------------------------
+const reportDist = join(root, 'packages/report/dist/index.js');
+if (existsSync(reportDist)) {
+  const { scanResidual, parseAllowList } = await import(reportDist);
+  const { scrubText } = await import(join(root, 'packages/pii/dist/index.js'));
+  const allow = parseAllowList(readFileSync(join(root, 'rules/report/residual-allow.txt'), 'utf8'), 'residual-allow.txt', (p) => readFileSync(join(root, 'rules/report', p), 'utf8'));
+  const byShape = {};
+  const allowed = {};
+  for (const g of gold) {
+    for (const c of scanResidual(scrubText(g.text, { rulesDir: join(root, 'rules') }).text, { allow })) {
+      const o = c.allowed ? allowed : byShape;
+      o[c.shape] = (o[c.shape] ?? 0) + 1;
+    }
+  }
+  console.log(`\n## residual scan of the scrubbed corpus: ${JSON.stringify(byShape)} (allowed: ${JSON.stringify(allowed)})`);
+} else console.log('\n(packages/report/dist missing: build it for the residual-scan numbers)');
+
+const stc3 = join(root, '..', 'shared', 'data', 'stc3-dch', 'train_data_cn.json.gz');
+const cli = join(root, 'packages/cli/bin/scrubline.js');
+if (process.argv.includes('--no-stc3')) {
+  // skipped on request
+} else if (!existsSync(stc3)) console.log(`\n(STC-3 residual scan skipped: ${stc3} is missing — it lives in ../shared, outside the repository)`);
+else if (!existsSync(join(root, 'packages/cli/dist'))) console.log('\n(STC-3 residual scan skipped: build the CLI first, npx tsc -b packages/cli)');
+else {
+  const dir = mkdtempSync(join(tmpdir(), 'pii-stc3-'));
+  const yaml = `version: 1
+seed: 42
+input:
+  files: ${stc3}
+  format: json
+  shape: documents
+  documents:
+    id: id
+    idPrefix: "stc3-"
+    turns: turns
+    role:
+      path: sender
+      map: { customer: customer, helpdesk: agent }
+    text:
+      path: utterances
+      join: "\\n"
+steps:
+  - use: pii
+  - use: residual-scan
+output:
+  path: ${join(dir, 'out.ndjson')}
+  report: ${join(dir, 'report.json')}
+  html: ${join(dir, 'report.html')}
+`;
+  writeFileSync(join(dir, 'p.yaml'), yaml);
+  const t1 = performance.now();
+  const run = spawnSync(process.execPath, [cli, 'run', join(dir, 'p.yaml'), '--quiet'], { encoding: 'utf8', cwd: root });
+  if (run.status !== 0) console.log(`\nSTC-3 run failed (exit ${run.status}): ${run.stderr.trim().split('\n').slice(-2).join(' ')}`);
+  else {
+    const rep = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    const pii = rep.stages.find((s) => s.use === 'pii')?.summary;
+    const res = rep.stages.find((s) => s.use === 'residual-scan')?.summary;
+    console.log(`\n## STC-3 DCH (${rep.manifest.counts.input} conversations, ${res.scanned.turns} turns, ${res.scanned.chars} chars; pii + residual-scan in ${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+    console.log(`  pii replaced ${pii?.findings} span(s): ${JSON.stringify(pii?.byType)}; kept ${JSON.stringify(pii?.keptByKind)}`);
+    console.log(`  residual scan: ${res.findings} finding(s) in ${res.recordsFlagged} record(s): ${JSON.stringify(res.byShape)}; allowed ${JSON.stringify(res.allowed)}`);
+    console.log(`  target (zero unredacted mobile, e-mail, resident ID): mobile ${res.byShape.mobile ?? 0}, email ${res.byShape.email ?? 0}, resident-id ${res.byShape['resident-id'] ?? 0}`);
+    const bySample = {};
+    for (const s of res.samples) (bySample[s.shape] ??= []).push(s.masked);
+    for (const [shape, list] of Object.entries(bySample)) console.log(`  e.g. ${shape}: ${list.slice(0, 3).join('  |  ')}`);
+    console.log(`  HTML report: ${join(dir, 'report.html')}`);
+  }
 }

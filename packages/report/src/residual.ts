@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { defineStage, ScrubError, type StageContext } from '@scrubline/core';
 import { maskContext } from '@scrubline/pii-eval';
 import { parseAllowList, RESIDUAL_SHAPES, scanResidual, type AllowRule } from './scan.js';
@@ -69,12 +69,12 @@ export const residualScan = defineStage<ResidualScanOptions>({
     const allow: AllowRule[] = [];
     if (options.allowFile) {
       const path = isAbsolute(options.allowFile) ? options.allowFile : join(env.rulesDir, options.allowFile);
-      if (existsSync(path)) allow.push(...parseAllowListOrThrow(readFileSync(path, 'utf8'), path));
+      if (existsSync(path)) allow.push(...parseAllowListOrThrow(readFileSync(path, 'utf8'), path, (p) => readFileSync(resolve(dirname(path), p), 'utf8')));
       else if (options.allowFile !== 'report/residual-allow.txt') {
         throw new ScrubError('SCRUB_CONFIG_INVALID', 'the residual-scan allow file does not exist', { file: resolve(path), field: 'allowFile' });
       }
     }
-    allow.push(...parseAllowListOrThrow(options.allow.join('\n'), 'allow'));
+    allow.push(...parseAllowListOrThrow(options.allow.join('\n'), 'allow', (p) => readFileSync(resolve(env.rulesDir, p), 'utf8')));
     const summary: ResidualSummary = {
       verdict: 'clean',
       failOnResidual: options.failOnResidual,
@@ -136,9 +136,9 @@ export const residualScan = defineStage<ResidualScanOptions>({
   },
 });
 
-function parseAllowListOrThrow(content: string, file: string): AllowRule[] {
+function parseAllowListOrThrow(content: string, file: string, readLexicon: (path: string) => string): AllowRule[] {
   try {
-    return parseAllowList(content, file);
+    return parseAllowList(content, file, readLexicon);
   } catch (e) {
     throw new ScrubError('SCRUB_CONFIG_INVALID', (e as Error).message, { file, field: 'allow' });
   }

@@ -179,8 +179,12 @@ function looksIpv6(s: string): boolean {
   return groups.length >= 2 && groups.some((g) => /[A-Fa-f]/.test(g) || g.length >= 3);
 }
 
-/** Parses `<shape> <regex>` lines (comments with #); the regex must match the whole candidate. */
-export function parseAllowList(content: string, file = 'allow-list'): AllowRule[] {
+/**
+ * Parses `<shape> <regex>` lines (comments with #); the regex must match the whole candidate.
+ * `<shape> file:<path>` reads a lexicon (one literal per line, # comments) through `readLexicon`;
+ * for the `handle` shape each literal is matched with its leading `@`.
+ */
+export function parseAllowList(content: string, file = 'allow-list', readLexicon?: (path: string) => string): AllowRule[] {
   const out: AllowRule[] = [];
   const lines = content.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -188,11 +192,28 @@ export function parseAllowList(content: string, file = 'allow-list'): AllowRule[
     if (!line || line.startsWith('#')) continue;
     const m = /^(\S+)\s+(.+)$/.exec(line);
     if (!m) throw new Error(`${file}:${i + 1}: expected "<shape> <regex>"`);
+    let source = m[2];
+    if (source.startsWith('file:')) {
+      if (!readLexicon) throw new Error(`${file}:${i + 1}: lexicon files are not available here`);
+      let text: string;
+      try {
+        text = readLexicon(source.slice(5).trim());
+      } catch {
+        throw new Error(`${file}:${i + 1}: cannot read the lexicon ${source.slice(5).trim()}`);
+      }
+      const words = text.split('\n').map((w) => w.trim()).filter((w) => w && !w.startsWith('#'));
+      if (!words.length) continue;
+      source = (m[1] === 'handle' ? '@' : '') + `(?:${words.map(escapeRegExp).join('|')})`;
+    }
     try {
-      out.push({ shape: m[1], re: new RegExp(`^(?:${m[2]})$`, 'u') });
+      out.push({ shape: m[1], re: new RegExp(`^(?:${source})$`, 'u') });
     } catch (e) {
       throw new Error(`${file}:${i + 1}: invalid regex (${(e as Error).message})`);
     }
   }
   return out;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\\/-]/g, '\\$&');
 }

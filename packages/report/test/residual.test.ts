@@ -50,6 +50,9 @@ describe('scanResidual', () => {
     expect(shapes('客服400-800-8888，@中国联通客服 ', { allow })).toEqual([]);
     expect(scanResidual('400-800-8888', { allow })[0]).toMatchObject({ shape: 'digits', allowed: 'allow-list' });
     expect(() => parseAllowList('digits (unclosed')).toThrowError(/line 1|:1:/);
+    const lex = parseAllowList('handle file:brands.txt', 'a.txt', () => '# brands\n中国联通客服\nA.B+c\n');
+    expect(shapes('找@中国联通客服 和@A.B+c 和@AxB+c 和@中国联通客服小王 ', { allow: lex }).map((x) => x[1])).toEqual(['@AxB+c', '@中国联通客服小王']);
+    expect(() => parseAllowList('handle file:x.txt', 'a.txt')).toThrowError(/not available/);
   });
 
   it('respects minDigits and shapes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -178,6 +178,15 @@ describe('emoticons and emoji', () => {
     for (const mode of ['keep', 'map', 'remove'] as const) {
       expect(await t(`${placeholders}[投诉][商品快照]`, { emoticons: mode, emoji: mode })).toBe(`${placeholders}[投诉][商品快照]`);
     }
+  });
+
+  it('takes the emoji format and custom lexicons (./ paths resolve against the pipeline folder)', async () => {
+    expect(await t('好😤', { emoji: 'map', emojiFormat: '<{name}>' })).toBe('好<生气>');
+    const dir = mkdtempSync(join(tmpdir(), 'normalise-lex-'));
+    writeFileSync(join(dir, 'qq.txt'), '# QQ-style codes\n捂脸\n');
+    writeFileSync(join(dir, 'emoji.tsv'), '😤\t气死\n');
+    const n = await createNormaliser({ emoticons: 'map', emoji: 'map', emoticonLexicon: './qq.txt', emojiNames: './emoji.tsv' }, { rulesDir, baseDir: dir });
+    expect(n.text('[捂脸][呵呵]😤')).toBe('[表情:捂脸][呵呵][表情:气死]');
   });
 
   it('refuses placeholder-shaped names in the lexicon', () => {

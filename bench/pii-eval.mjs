@@ -37,20 +37,22 @@ const chars = gold.reduce((n, g) => n + g.text.length, 0);
 const r = evaluate(gold, pred, { types, maxList: 100000 });
 
 const pct = (x, d = 2) => (100 * x).toFixed(d).padStart(d + 4);
-console.log(`# eval-pii on ${corpusPath.replace(root, '')}: ${gold.length} turns, ${chars} chars, detector rules (${ms.toFixed(0)} ms, ${((chars * 2) / 1e6 / (ms / 1000)).toFixed(1)} MB/s UTF-16, one thread, cold start included)`);
-console.log('type           gold  pred | exact  P       R      F2 | overlap P       R      F2 | leak %');
-for (const t of [...r.types, { type: 'OVERALL', ...r.overall }]) {
-  console.log(
-    `${t.type.padEnd(12)} ${String(t.overlap.gold).padStart(5)} ${String(t.overlap.pred).padStart(5)} | ${pct(t.exact.precision)} ${pct(t.exact.recall)} ${pct(t.exact.f2)} | ${pct(t.overlap.precision)} ${pct(t.overlap.recall)} ${pct(t.overlap.f2)} | ${pct(t.leak.share, 3)}`,
-  );
-}
-const o = r.overall;
-console.log(`\nleak: ${o.leak.leakedChars} of ${o.leak.goldChars} identifying gold characters uncovered (${(100 * o.leak.share).toFixed(3)} %)`);
-console.log(`hard-negative lines flagged: ${r.negativeLinesFlagged} of ${r.linesWithoutGold}`);
-const ok = (b) => (b ? 'MET' : 'NOT MET');
-console.log(`targets: recall ${(100 * o.overlap.recall).toFixed(2)} % >= 99.5 % ${ok(o.overlap.recall >= 0.995)}; precision ${(100 * o.overlap.precision).toFixed(2)} % >= 98 % ${ok(o.overlap.precision >= 0.98)}; leak ${(100 * o.leak.share).toFixed(3)} % <= 0.1 % ${ok(o.leak.share <= 0.001)}`);
-
 const tagOf = (id) => id.split('-').slice(2).join('-');
+function printTable(r) {
+  console.log('type           gold  pred | exact  P       R      F2 | overlap P       R      F2 | leak %');
+  for (const t of [...r.types, { type: 'OVERALL', ...r.overall }]) {
+    console.log(
+      `${t.type.padEnd(12)} ${String(t.overlap.gold).padStart(5)} ${String(t.overlap.pred).padStart(5)} | ${pct(t.exact.precision)} ${pct(t.exact.recall)} ${pct(t.exact.f2)} | ${pct(t.overlap.precision)} ${pct(t.overlap.recall)} ${pct(t.overlap.f2)} | ${pct(t.leak.share, 3)}`,
+    );
+  }
+  const o = r.overall;
+  console.log(`\nleak: ${o.leak.leakedChars} of ${o.leak.goldChars} identifying gold characters uncovered (${(100 * o.leak.share).toFixed(3)} %)`);
+  console.log(`hard-negative lines flagged: ${r.negativeLinesFlagged} of ${r.linesWithoutGold}`);
+  const ok = (b) => (b ? 'MET' : 'NOT MET');
+  console.log(`targets: recall ${(100 * o.overlap.recall).toFixed(2)} % >= 99.5 % ${ok(o.overlap.recall >= 0.995)}; precision ${(100 * o.overlap.precision).toFixed(2)} % >= 98 % ${ok(o.overlap.precision >= 0.98)}; leak ${(100 * o.leak.share).toFixed(3)} % <= 0.1 % ${ok(o.leak.share <= 0.001)}`);
+  grouped('misses and partial covers (gold not fully covered by a prediction of its type)', r.misses);
+  grouped('false alarms (predictions with no gold span of their type)', r.falseAlarms);
+}
 function grouped(title, list) {
   const groups = new Map();
   for (const f of list) {
@@ -64,8 +66,8 @@ function grouped(title, list) {
     for (const f of fs.slice(0, showAll ? fs.length : 3)) console.log(`          ${f.id.split('-')[0]}  ${f.masked}${f.rule ? `  (${f.rule})` : ''}`);
   }
 }
-grouped('misses and partial covers (gold not fully covered by a prediction of its type)', r.misses);
-grouped('false alarms (predictions with no gold span of their type)', r.falseAlarms);
+console.log(`# eval-pii on ${corpusPath.replace(root, '')}: ${gold.length} turns, ${chars} chars, detector rules (${ms.toFixed(0)} ms, cold start included)`);
+printTable(r);
 const jsonOut = arg('--json');
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(r, null, 1));
@@ -89,6 +91,14 @@ if (!process.argv.includes('--no-heldout') && !arg('--gold')) {
     console.log(`  seed ${seed}: ${hg.length} turns, ${ho.overlap.gold} spans: overlap P ${(100 * ho.overlap.precision).toFixed(2)} % R ${(100 * ho.overlap.recall).toFixed(2)} % F2 ${(100 * ho.overlap.f2).toFixed(2)} %, exact R ${(100 * ho.exact.recall).toFixed(2)} %, leak ${(100 * ho.leak.share).toFixed(3)} %, negatives flagged ${hr.negativeLinesFlagged}/${hr.linesWithoutGold}`);
     for (const f of [...hr.misses, ...hr.falseAlarms]) console.log(`      ${f.kind.padEnd(11)} ${f.type}${f.otherTypes ? ' as ' + f.otherTypes.join('/') : ''} [${tagOf(f.id)}]  ${f.masked}`);
   }
+}
+
+// --- challenge set: other phrasings, written after the rules were tuned on corpus.jsonl ------------
+const challengePath = join(root, 'fixtures/pii/challenge.jsonl');
+if (!arg('--gold') && existsSync(challengePath)) {
+  const cg = parseGold(readFileSync(challengePath, 'utf8'), challengePath);
+  console.log(`\n# challenge set fixtures/pii/challenge.jsonl: ${cg.length} turns (phrasings the main corpus does not use)`);
+  printTable(evaluate(cg, await detectAll(cg, detectOptions), { types, maxList: 100000 }));
 }
 
 // --- residual scan after scrubbing ------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { checkResidentId, isValidLegacyResidentId, isValidResidencePermit, isVal
 // The committed fixture corpus: shape, coverage and check digits.
 const path = fileURLToPath(new URL('../../../fixtures/pii/corpus.jsonl', import.meta.url));
 const lines = parseGold(readFileSync(path, 'utf8'), 'corpus.jsonl');
+const challenge = parseGold(readFileSync(fileURLToPath(new URL('../../../fixtures/pii/challenge.jsonl', import.meta.url)), 'utf8'), 'challenge.jsonl');
 const tag = (id: string) => id.split('-').slice(2).join('-');
 const digitsOf = (v: string) => v.normalize('NFKC').replace(/[\s\-]/g, '');
 
@@ -47,9 +48,9 @@ describe('fixtures/pii/corpus.jsonl', () => {
     expect(lines.filter((l) => /^\d+-zh-phone\.mobile\.fullwidth/.test(l.id) && /[０-９]/.test(l.text)).length).toBeGreaterThan(0);
   });
 
-  it('carries valid check digits wherever the format has one', () => {
+  it('carries valid check digits wherever the format has one (corpus and challenge set)', () => {
     let checked = 0;
-    for (const l of lines) {
+    for (const l of [...lines, ...challenge]) {
       for (const s of l.spans) {
         const v = digitsOf(l.text.slice(s.start, s.end));
         if (s.type === 'PERSON_ID') {
@@ -75,8 +76,16 @@ describe('fixtures/pii/corpus.jsonl', () => {
     expect(checked).toBeGreaterThan(450);
   });
 
+  it('has a challenge set with every structured type and hard negatives', () => {
+    expect(challenge.length).toBeGreaterThanOrEqual(300);
+    const types = new Set(challenge.flatMap((l) => l.spans.map((s) => s.type)));
+    for (const t of STRUCTURED_TYPES) expect(types.has(t), t).toBe(true);
+    expect(challenge.filter((l) => l.spans.length === 0).length).toBeGreaterThanOrEqual(50);
+    for (const l of challenge) for (const s of l.spans) expect(l.text.slice(s.start, s.end).trim()).toBe(l.text.slice(s.start, s.end));
+  });
+
   it('has no span-like identifiers in its hard negatives', () => {
-    for (const l of lines.filter((x) => x.spans.length === 0)) {
+    for (const l of [...lines, ...challenge].filter((x) => x.spans.length === 0)) {
       const t = l.text.normalize('NFKC');
       expect(/(?<![0-9])1[3-9][0-9]{9}(?![0-9])/.test(t), l.id).toBe(false); // no mobile
       expect(/[A-Za-z0-9._-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}/.test(t), l.id).toBe(false); // no e-mail

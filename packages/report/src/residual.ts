@@ -126,7 +126,7 @@ export const residualScan = defineStage<ResidualScanOptions>({
             .join(', ');
           throw new ScrubError('SCRUB_RESIDUAL_PII', `residual scan found ${summary.findings} item(s) that still look identifying in ${summary.recordsFlagged} record(s): ${shapes}`, {
             stage: ctx.stageId,
-            hint: 'see the residual-scan samples in the run report (masked); tighten the pii rules or add an allow rule',
+            hint: `${summary.samples.length ? `e.g. ${summary.samples.slice(0, 3).map((x) => `${x.record}#${x.turn} ${x.masked}`).join('; ')} — ` : ''}tighten the pii rules or add an allow rule (rules/report/residual-allow.txt)`,
           });
         }
         return [];

@@ -115,6 +115,7 @@ describe('residual-scan stage', () => {
     expect(error?.code).toBe('SCRUB_RESIDUAL_PII');
     expect(error?.stage).toBe('residual-scan');
     expect(error?.message).toBe('residual scan found 2 item(s) that still look identifying in 1 record(s): mobile 1, resident-id 1');
+    expect(error?.hint).toBe('e.g. r2#0 漏了一个：⟦mobile ###########⟧; r2#1 还有身份证⟦resident-id ##################⟧ — tighten the pii rules or add an allow rule (rules/report/residual-allow.txt)');
     const all = error!.format() + JSON.stringify(error!.toJSON()) + logs.join('\n');
     expect(all).not.toContain('13987654321');
     expect(all).not.toContain('110101199003078515');

@@ -20,7 +20,16 @@ const cache = new Map<string, RuleEngine>();
 
 /** A rule engine for these options; engines are cached by options (they are immutable). */
 export function getRuleEngine(options: EngineOptions = {}): RuleEngine {
-  const key = JSON.stringify(options.rulePacks ? { ...options, rulePacks: options.rulePacks.map((p) => p.pack) } : options);
+  // only what shapes the engine (scrubText passes its whole options object, scope included)
+  const key = JSON.stringify([
+    options.rulesDir ?? null,
+    options.rulePacks ? options.rulePacks.map((p) => p.pack) : null,
+    options.packs ?? null,
+    options.thresholds ?? null,
+    options.disable ?? null,
+    options.disableRules ?? null,
+    options.minNumeralRun ?? null,
+  ]);
   let e = cache.get(key);
   if (!e) {
     const packs = options.rulePacks ?? loadRulePacks(options.rulesDir ?? defaultRulesDir(), options.packs);

@@ -30,11 +30,48 @@ const CN_DIGITS: Record<string, string> = {
   '九': '9', '玖': '9',
 };
 
-// Characters whose presence means the slow path must run (everything the loop below changes).
-// Chinese numerals are checked separately (they are common in ordinary text).
-const NEEDS_WORK = /[\ufe0f\u20e3\u00a0-\u00bf\u2000-\u200a\u202f\u205f\u2070-\u209f\u2100-\u218f\u2460-\u24ff\u2776-\u2793\u3000\u3200-\u33ff\uf900-\ufaff\ufb00-\ufb4f\ufe30-\ufe6f\uff00-\uffef\ud835]/;
-const NUMERAL_RUN = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9][ -]?[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9][ -]?[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9][ -]?[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9][ -]?[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9]/;
+// Characters whose presence means the slow path must run (everything mapChar changes). The
+// full-width punctuation kept as is (，！？；：（）…) and ￥ are left out, so ordinary Chinese text
+// takes the fast path. Chinese numerals are checked separately (they are common in ordinary text).
+const NEEDS_WORK_SRC =
+  '[\\ufe0f\\u20e3\\u00a0-\\u00bf\\u2000-\\u200a\\u202f\\u205f\\u2070-\\u209f\\u2100-\\u218f\\u2460-\\u24ff\\u2776-\\u2793\\u3000' +
+  '\\u3200-\\u33ff\\uf900-\\ufaff\\ufb00-\\ufb4f\\ufe30-\\ufe6f\\uff03\\uff04\\uff06\\uff0a\\uff0b\\uff0d-\\uff19\\uff1c-\\uff1e\\uff20-\\uff3a' +
+  '\\uff3c\\uff3e-\\uff5a\\uff5c\\uff5f-\\uffdc\\ud835\\ud83c]';
+const NEEDS_WORK = new RegExp(NEEDS_WORK_SRC);
+const NEEDS_WORK_G = new RegExp(NEEDS_WORK_SRC, 'g');
 const HAS_CN_NUMERAL = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/;
+const CN_NUMERAL_G = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/g;
+
+function isNumeral(c: string): boolean {
+  return (c >= '0' && c <= '9') || CN_DIGITS[c] !== undefined;
+}
+
+/** True when some Chinese numeral sits in a run of at least `minRun` numerals/digits (single space or dash between). */
+function hasNumeralRun(s: string, minRun: number): boolean {
+  CN_NUMERAL_G.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let covered = -1;
+  while ((m = CN_NUMERAL_G.exec(s)) !== null) {
+    const i = m.index;
+    if (i <= covered) continue;
+    let count = 1;
+    let j = i - 1;
+    while (j >= 0) {
+      if (isNumeral(s[j])) count++;
+      else if (!((s[j] === ' ' || s[j] === '-') && j > 0 && isNumeral(s[j - 1]))) break;
+      j--;
+    }
+    let k = i + 1;
+    while (k < s.length) {
+      if (isNumeral(s[k])) count++;
+      else if (!((s[k] === ' ' || s[k] === '-') && k + 1 < s.length && isNumeral(s[k + 1]))) break;
+      k++;
+    }
+    if (count >= minRun) return true;
+    covered = k;
+  }
+  return false;
+}
 
 /** Full-width punctuation kept as is (it ends URLs, numbers and e-mails in Chinese text). */
 const KEEP_WIDE = new Set([0xff0c, 0xff01, 0xff1f, 0xff1b, 0xff08, 0xff09, 0xff3b, 0xff3d, 0xff5b, 0xff5d, 0xff02, 0xff07, 0xff5e, 0xff05, 0xff1a]);
@@ -64,66 +101,117 @@ function mapChar(cp: number, ch: string): string {
  */
 export function normalize(text: string, minNumeralRun = 5): Normalized {
   const work = NEEDS_WORK.test(text);
-  const numerals = HAS_CN_NUMERAL.test(text) && NUMERAL_RUN.test(text);
+  const numerals = HAS_CN_NUMERAL.test(text) && hasNumeralRun(text, minNumeralRun);
   if (!work && !numerals) return { text, start: null, end: null };
-  // pass 1: character mapping
+  // pass 1: character mapping; unchanged stretches are copied in bulk
   let out = '';
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (let i = 0; i < text.length; ) {
-    const cp = text.codePointAt(i)!;
-    const w = cp > 0xffff ? 2 : 1;
-    const ch = w === 1 ? text[i] : text.slice(i, i + 2);
-    const m = work ? mapChar(cp, ch) : ch;
-    // a dropped character (keycap U+20E3, U+FE0F) belongs to the character before it
-    if (m.length === 0 && ends.length > 0) ends[ends.length - 1] = i + w;
-    for (let k = 0; k < m.length; k++) {
-      starts.push(i);
-      ends.push(i + w);
+  let starts = new Int32Array(text.length + 16);
+  let ends = new Int32Array(text.length + 16);
+  let n = 0;
+  const grow = (need: number) => {
+    if (n + need <= starts.length) return;
+    const cap = Math.max(starts.length * 2, n + need);
+    const s2 = new Int32Array(cap);
+    s2.set(starts);
+    starts = s2;
+    const e2 = new Int32Array(cap);
+    e2.set(ends);
+    ends = e2;
+  };
+  const copy = (from: number, to: number) => {
+    if (to <= from) return;
+    grow(to - from);
+    for (let k = from; k < to; k++) {
+      starts[n] = k;
+      ends[n++] = k + 1;
     }
-    out += m;
-    i += w;
+    out += text.slice(from, to);
+  };
+  let pos = 0;
+  if (work) {
+    NEEDS_WORK_G.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = NEEDS_WORK_G.exec(text)) !== null) {
+      const i = m.index;
+      if (i < pos) continue; // low half of a pair already consumed
+      copy(pos, i);
+      const cp = text.codePointAt(i)!;
+      const w = cp > 0xffff ? 2 : 1;
+      const ch = w === 1 ? text[i] : text.slice(i, i + 2);
+      const rep = mapChar(cp, ch);
+      // a dropped character (keycap U+20E3, U+FE0F) belongs to the character before it
+      if (rep.length === 0 && n > 0) ends[n - 1] = i + w;
+      grow(rep.length);
+      for (let k = 0; k < rep.length; k++) {
+        starts[n] = i;
+        ends[n++] = i + w;
+      }
+      out += rep;
+      pos = i + w;
+      NEEDS_WORK_G.lastIndex = pos;
+    }
   }
+  copy(pos, text.length);
   // pass 2: Chinese numerals inside numeral runs (same length: one code unit each)
-  if (numerals || HAS_CN_NUMERAL.test(out)) out = convertNumeralRuns(out, minNumeralRun);
-  return { text: out, start: Int32Array.from(starts), end: Int32Array.from(ends) };
+  if (numerals || (work && HAS_CN_NUMERAL.test(out) && hasNumeralRun(out, minNumeralRun))) out = convertNumeralRuns(out, minNumeralRun);
+  return { text: out, start: starts.subarray(0, n), end: ends.subarray(0, n) };
 }
-
-const NUMERAL_CHARS = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖0-9]/;
 
 function convertNumeralRuns(s: string, minRun: number): string {
   let out = '';
   let i = 0;
   while (i < s.length) {
-    if (!NUMERAL_CHARS.test(s[i])) {
+    if (!isNumeral(s[i])) {
       out += s[i++];
       continue;
     }
     // extend the run: numeral chars, single separators between them
     let j = i;
     let count = 0;
-    let hasCn = false;
+    let cn = 0;
     let last = i;
     while (j < s.length) {
       const c = s[j];
-      if (NUMERAL_CHARS.test(c)) {
+      if (isNumeral(c)) {
         count++;
-        if (CN_DIGITS[c]) hasCn = true;
+        if (CN_DIGITS[c] && !(c >= '0' && c <= '9')) cn++;
         last = j;
         j++;
-      } else if ((c === ' ' || c === '-') && j + 1 < s.length && NUMERAL_CHARS.test(s[j + 1])) {
+      } else if ((c === ' ' || c === '-') && j + 1 < s.length && isNumeral(s[j + 1])) {
         j++;
       } else break;
     }
-    const run = s.slice(i, last + 1);
-    if (hasCn && count >= minRun) {
+    let from = i;
+    let to = last + 1;
+    // a lone Chinese numeral at the edge of a digit run is a word (13008780031一天, 第一 2 次), not a digit
+    if (cn === 1) {
+      if (CN_DIGITS[s[from]] && !isAsciiDigit(s[from])) {
+        out += s[from];
+        from++;
+        cn = 0;
+        count--;
+      } else if (CN_DIGITS[s[to - 1]] && !isAsciiDigit(s[to - 1])) {
+        const tail = s[to - 1];
+        const body = s.slice(from, to - 1);
+        out += body; // digits and separators unchanged
+        out += tail;
+        i = to;
+        continue;
+      }
+    }
+    const run = s.slice(from, to);
+    if (cn > 0 && count >= minRun) {
       let conv = '';
       for (const c of run) conv += CN_DIGITS[c] ?? c;
       out += conv;
     } else out += run;
-    i = last + 1;
+    i = to;
   }
   return out;
+}
+
+function isAsciiDigit(c: string): boolean {
+  return c >= '0' && c <= '9';
 }
 
 /** Maps a span of the normalised text back to original UTF-16 offsets. */

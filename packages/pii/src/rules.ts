@@ -29,8 +29,13 @@ export interface RuleSpec {
   pattern: string;
   /** Named capture group that is the value (the rest of the match is the cue). */
   group?: string;
-  /** Cheap prefilter: the text must contain a digit / '@' / an ASCII letter / '[' for the rule to run. */
-  needs?: 'digit' | 'at' | 'alpha' | 'bracket' | 'any';
+  /** Cheap prefilter: the text must contain a digit / '@' / an ASCII letter / '[' / ':' for the rule to run. */
+  needs?: Need | Need[];
+  /**
+   * Cheap prefilter: the longest run of digits in the text (digits joined by single spaces,
+   * dots or dashes count as one run) must be at least this long for the rule to run.
+   */
+  minDigits?: number;
   action?: 'detect' | 'keep';
   validator?: string;
   base?: number;
@@ -46,6 +51,8 @@ export interface RuleSpec {
   allowPrefix?: boolean;
   /** How the value is canonicalised for validation, allow-lists and operator consistency. */
   canonical?: 'digits' | 'alnum' | 'lower' | 'raw' | 'handle';
+  /** Cue words: the rule runs only when one of them occurs somewhere in the text (cheap prefilter). */
+  trigger?: string[];
   /** Trailing characters trimmed off a match (URLs: `.,;:!?)'"]`). */
   trimEnd?: string;
   /** A character class the match extends over past the pattern's bound (in code, linear): long URLs stay whole. */
@@ -124,12 +131,51 @@ interface CompiledRule {
   bonus: number;
   penalty: number;
   needs: number;
+  minDigits: number;
+  /** base (+ checksum bonus) stays under the threshold: only a context word can carry it. */
+  needsContext: boolean;
+  /** Word lists (index into the engine's lists) one of which must occur in the text; -1 = none. */
+  requireList: number;
 }
 
+export type Need = 'digit' | 'at' | 'alpha' | 'bracket' | 'colon' | 'any';
 const NEED_DIGIT = 1;
 const NEED_AT = 2;
 const NEED_ALPHA = 4;
 const NEED_BRACKET = 8;
+const NEED_COLON = 16;
+const NEED_BITS: Record<Need, number> = { digit: NEED_DIGIT, at: NEED_AT, alpha: NEED_ALPHA, bracket: NEED_BRACKET, colon: NEED_COLON, any: 0 };
+
+/**
+ * One pass over the normalised text: which character kinds occur, and the longest
+ * digit run (single space, dot or dash separators join digits into one run).
+ */
+function features(s: string): { bits: number; maxRun: number } {
+  let bits = 0;
+  let run = 0;
+  let maxRun = 0;
+  let sep = 0; // separators since the last digit
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      bits |= NEED_DIGIT;
+      run = sep <= 1 ? run + 1 : 1;
+      sep = 0;
+      if (run > maxRun) maxRun = run;
+      continue;
+    }
+    if (c === 32 || c === 46 || c === 45) {
+      sep++;
+      continue;
+    }
+    sep = 2;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) bits |= NEED_ALPHA;
+    else if (c === 64) bits |= NEED_AT;
+    else if (c === 91) bits |= NEED_BRACKET;
+    else if (c === 58) bits |= NEED_COLON;
+  }
+  return { bits, maxRun };
+}
 
 /** Reads `rulesDir/pii/*.yaml` (or the named packs) with the lexicons they name. */
 export function loadRulePacks(rulesDir: string, names?: string[]): RulePack[] {
@@ -195,6 +241,33 @@ export function checkPatternSafety(source: string): string | null {
   return null;
 }
 
+interface TrieNode {
+  end: boolean;
+  next: Map<string, TrieNode>;
+}
+
+/** Regex source matching any of `words` (lower-case), factored as a trie; longest word wins. */
+export function trieRegex(words: string[]): string {
+  const root: TrieNode = { end: false, next: new Map() };
+  for (const w of words) {
+    let n = root;
+    for (const ch of w) {
+      let child = n.next.get(ch);
+      if (!child) n.next.set(ch, (child = { end: false, next: new Map() }));
+      n = child;
+    }
+    n.end = true;
+  }
+  const lit = (c: string) => (/[a-z]/.test(c) ? `[${c.toUpperCase()}${c}]` : c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  const emit = (n: TrieNode): string => {
+    const alts = [...n.next].map(([c, child]) => lit(c) + emit(child));
+    if (alts.length === 0) return '';
+    const body = alts.length === 1 ? alts[0] : `(?:${alts.join('|')})`;
+    return n.end ? `(?:${body})?` : body;
+  };
+  return emit(root);
+}
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -233,6 +306,12 @@ export class RuleEngine {
   private readonly minNumeralRun: number;
   /** Canonical-mode of each rule id, for operators. */
   readonly canonicalOf = new Map<string, RuleSpec['canonical']>();
+  /** Distinct word lists that gate rules (trigger words, required context words). */
+  private readonly lists: string[][] = [];
+  private readonly listKeys = new Map<string, number>();
+  /** One global scan for every gating word (a trie-shaped regex); matched word → lists it proves present. */
+  private wordScan: RegExp | null = null;
+  private wordMarks = new Map<string, number[]>();
 
   constructor(packs: RulePack[], options: RuleEngineOptions = {}) {
     enableRegexpFallback();
@@ -261,6 +340,51 @@ export class RuleEngine {
         this.canonicalOf.set(spec.id, spec.canonical ?? 'raw');
       }
     }
+    this.buildWordScan();
+  }
+
+  private wordList(words: string[]): number {
+    const key = [...new Set(words)].sort().join('\u0000');
+    let i = this.listKeys.get(key);
+    if (i === undefined) {
+      i = this.lists.length;
+      this.lists.push(key.split('\u0000'));
+      this.listKeys.set(key, i);
+    }
+    return i;
+  }
+
+  /**
+   * All gating words in one trie-shaped regex (ASCII letters case-insensitive; about 4× faster
+   * than a flat alternation in V8). A word marks every list holding it or a word inside it, so
+   * leftmost-longest matching cannot hide a shorter word of another list.
+   */
+  private buildWordScan(): void {
+    if (this.lists.length === 0) return;
+    const words = [...new Set(this.lists.flat().map((w) => w.toLowerCase()))];
+    for (const w of words) {
+      const marks: number[] = [];
+      this.lists.forEach((list, li) => {
+        if (list.some((v) => w.includes(v.toLowerCase()))) marks.push(li);
+      });
+      this.wordMarks.set(w, marks);
+    }
+    this.wordScan = new RegExp(trieRegex(words), 'g');
+  }
+
+  /** Which gating word lists occur in the text. */
+  private listsPresent(s: string): Uint8Array {
+    const present = new Uint8Array(this.lists.length);
+    const re = this.wordScan;
+    if (!re) return present;
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(s)) !== null) {
+      const marks = this.wordMarks.get(m[0].toLowerCase());
+      if (marks) for (const li of marks) present[li] = 1;
+      re.lastIndex = m.index + 1;
+    }
+    return present;
   }
 
   private compile(spec: RuleSpec, pack: RulePack, order: number, threshold: number, keep: boolean): CompiledRule {
@@ -279,7 +403,11 @@ export class RuleEngine {
       validator = VALIDATORS[spec.validator];
       if (!validator) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: unknown validator ${spec.validator}`, { ...where, hint: Object.keys(VALIDATORS).join(', ') });
     }
-    const needs = { digit: NEED_DIGIT, at: NEED_AT, alpha: NEED_ALPHA, bracket: NEED_BRACKET, any: 0 }[spec.needs ?? 'any'] ?? 0;
+    let needs = 0;
+    for (const n of Array.isArray(spec.needs) ? spec.needs : [spec.needs ?? 'any']) {
+      if (!(n in NEED_BITS)) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: unknown needs '${n}'`, { ...where, hint: Object.keys(NEED_BITS).join(', ') });
+      needs |= NEED_BITS[n];
+    }
     const c: CompiledRule = {
       spec,
       re,
@@ -291,6 +419,9 @@ export class RuleEngine {
       bonus: spec.checksumBonus ?? 0.3,
       penalty: spec.checksumPenalty ?? 0.3,
       needs,
+      minDigits: spec.minDigits ?? 0,
+      needsContext: false,
+      requireList: -1,
     };
     if (spec.context?.words?.length) {
       c.ctx = { re: wordsRegex(spec.context.words), before: spec.context.before ?? 12, after: spec.context.after ?? 6, bonus: spec.context.bonus ?? 0.3 };
@@ -298,6 +429,9 @@ export class RuleEngine {
     if (spec.negative?.words?.length) {
       c.neg = { re: wordsRegex(spec.negative.words), before: spec.negative.before ?? 6, after: spec.negative.after ?? 0, penalty: spec.negative.penalty ?? 0.5 };
     }
+    c.needsContext = !keep && !!c.ctx && c.base + (validator ? c.bonus : 0) < threshold - 1e-9;
+    if (spec.trigger?.length) c.requireList = this.wordList(spec.trigger);
+    else if (c.needsContext) c.requireList = this.wordList(spec.context!.words);
     if (spec.extendWhile) c.extend = new RegExp(`^${spec.extendWhile}$`);
     if (spec.allow?.length) c.allow = spec.allow.map((a) => new RegExp(a));
     if (spec.allowFile) {
@@ -312,16 +446,18 @@ export class RuleEngine {
     if (text.length === 0) return { spans: [], kept: [] };
     const n = normalize(text, this.minNumeralRun);
     const s = n.text;
-    let have = 0;
-    if (/[0-9]/.test(s)) have |= NEED_DIGIT;
-    if (s.indexOf('@') >= 0) have |= NEED_AT;
-    if (/[A-Za-z]/.test(s)) have |= NEED_ALPHA;
-    if (s.indexOf('[') >= 0) have |= NEED_BRACKET;
+    const { bits: have, maxRun } = features(s);
     if (have === 0) return { spans: [], kept: [] };
     const cands: Candidate[] = [];
     const kept: KeptSpan[] = [];
+    let present: Uint8Array | null = null;
     for (const r of this.rules) {
-      if ((r.needs & have) !== r.needs) continue;
+      if ((r.needs & have) !== r.needs || r.minDigits > maxRun) continue;
+      // trigger words, or the context words a rule cannot pass its threshold without, must occur somewhere
+      if (r.requireList >= 0) {
+        present ??= this.listsPresent(s);
+        if (!present[r.requireList]) continue;
+      }
       this.scan(r, s, cands, kept);
     }
     if (cands.length === 0 && kept.length === 0) return { spans: [], kept: [] };

@@ -157,8 +157,10 @@ export const piiStage = defineStage<PiiStageOptions>({
             ctx.report.count('chars.replaced', s.end - s.start);
             totals.findings++;
             totals.byType[s.type] = (totals.byType[s.type] ?? 0) + 1;
+            const kind = `finding.${s.type}`;
+            if ((ctx.report.samples[kind]?.length ?? 0) >= ctx.report.maxSamples) continue;
             const w = options.sampleContext;
-            ctx.report.sample(`finding.${s.type}`, {
+            ctx.report.sample(kind, {
               record: r.id,
               turn: ti,
               role: turn.role,

@@ -97,6 +97,10 @@ describe('evasions', () => {
     expectOnly('幺三八幺两三四五六七八', 'PHONE', '幺三八幺两三四五六七八');
     expectOnly('一3八1二3四5六7八', 'PHONE', '一3八1二3四5六7八');
   });
+  it('a lone Chinese numeral next to a number is a word, not a digit', () => {
+    expectOnly('投诉电话13008780031一天24小时', 'PHONE', '13008780031');
+    expectOnly('第一13812345678', 'PHONE', '13812345678');
+  });
   it('digits split by spaces, dots and dashes', () => {
     expectOnly('电话1 3 8 1 2 3 4 5 6 7 8', 'PHONE', '1 3 8 1 2 3 4 5 6 7 8');
     expectOnly('电话138.1234.5678', 'PHONE', '138.1234.5678');
@@ -118,6 +122,7 @@ describe('evasions', () => {
   it('URL ends where Chinese starts, also after full-width punctuation', () => {
     expectOnly('点https://a.example.com/x?y=1，然后', 'URL', 'https://a.example.com/x?y=1');
     expectOnly('点https://a.example.com/x。', 'URL', 'https://a.example.com/x');
+    expectOnly('沾亲带故.http://t.cn/AbCdEf 看看', 'URL', 'http://t.cn/AbCdEf');
   });
 });
 

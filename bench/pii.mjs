@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// Throughput of the `pii` stage (rule packs + placeholder operator) on generated Chinese chat JSONL.
+//   npx tsc -b packages/pii && node bench/pii.mjs [--mb 40] [--runs 3]
+// (or `pnpm bench pii` once the root dispatcher exists)
+// Prints MB/s of input JSONL bytes for: stage.apply only (records already parsed), and
+// parse → apply → stringify in memory; each with 1 thread and 2 threads (main + 1 worker).
+import { mkdirSync, existsSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { mulberry32, StageReport } from '../packages/core/dist/index.js';
+import { piiStage, gb11643CheckChar, luhnCheckDigit } from '../packages/pii/dist/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const MB = arg('mb', 40);
+const RUNS = arg('runs', 3);
+
+// ---------------------------------------------------------------- data
+const PHRASES = [
+  '您好，请问有什么可以帮您', '我想问一下这个商品什么时候发货', '亲，已经为您催促仓库了', '好的谢谢', '这个尺码偏大吗',
+  '麻烦帮我查一下物流', '退货的话运费谁出', '可以开发票吗', '请您耐心等待一下', '非常抱歉给您带来不便', '质量有问题，我要退款',
+  '已经申请售后了', '什么时候能到', '今天下单明天能到吗', '优惠券怎么用不了', '价格199元，满300减50', '买了3件，共128.50元',
+  '12:30发货，2023-10-01到货', '型号X200，规格180x200cm', '客服热线400-800-8888', '订单编号:[订单x]', '[姓名x]您好',
+  '版本1.2.3.4已更新', '尺码42码，身高175cm', '亲亲，这边看到您的订单已经签收了哦', '嗯嗯', '在吗', '好的，马上为您处理',
+];
+function pii(r) {
+  const d = (n) => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');
+  switch (Math.floor(r() * 9)) {
+    case 0: return `我的手机是1${3 + Math.floor(r() * 7)}${d(9)}`;
+    case 1: { const f = '110105' + (1960 + Math.floor(r() * 40)) + '0' + (1 + Math.floor(r() * 9)) + '1' + Math.floor(r() * 9) + d(3); return `身份证${f}${gb11643CheckChar(f)}`; }
+    case 2: return `邮箱user${d(4)}@example.com谢谢`;
+    case 3: { const b = '622202' + d(9); return `卡号${b}${luhnCheckDigit(b)}`; }
+    case 4: return `登录IP 10.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}`;
+    case 5: return `看这里https://example.com/item?id=${d(6)}，谢谢`;
+    case 6: return `座机010-${2 + Math.floor(r() * 7)}${d(7)}`;
+    case 7: return `加我vx：wx_${d(6)}`;
+    default: return `QQ：${1 + Math.floor(r() * 8)}${d(8)}`;
+  }
+}
+function generate(path, bytes) {
+  const r = mulberry32(42);
+  let out = '';
+  let size = 0;
+  const chunks = [];
+  for (let i = 0; size < bytes; i++) {
+    const turns = [];
+    const n = 4 + Math.floor(r() * 9);
+    for (let t = 0; t < n; t++) {
+      let text = PHRASES[Math.floor(r() * PHRASES.length)];
+      if (r() < 0.25) text += '，' + pii(r);
+      if (r() < 0.3) text += '，' + PHRASES[Math.floor(r() * PHRASES.length)];
+      turns.push({ role: t % 2 ? 'agent' : 'customer', text, ts: `2018-03-01 10:${String(t).padStart(2, '0')}:00` });
+    }
+    const line = JSON.stringify({ id: `c${i}`, turns, labels: {}, source: { file: 'chat.jsonl', line: i + 1 }, meta: {} }) + '\n';
+    out += line;
+    size += Buffer.byteLength(line);
+    if (out.length > 1 << 20) {
+      chunks.push(out);
+      out = '';
+    }
+  }
+  chunks.push(out);
+  writeFileSync(path, chunks.join(''));
+}
+
+const dataDir = join(root, 'bench', 'data');
+mkdirSync(dataDir, { recursive: true });
+const file = join(dataDir, `pii-chat-${MB}mb.jsonl`);
+if (!existsSync(file)) generate(file, MB * 1e6);
+const bytes = statSync(file).size;
+const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+
+// ---------------------------------------------------------------- runs
+const env = { stageId: 'pii', seed: '0', shard: { index: 0, count: 1 }, baseDir: root, rulesDir: join(root, 'rules'), log: { info() {}, warn: (m) => console.error(m) } };
+const ctx = (report) => ({ stageId: 'pii', seed: '0', shard: { index: 0, count: 1 }, report, log: env.log, drop() {}, quarantine() {} });
+const options = (workers) => ({ detectors: ['rules'], rules: [], disable: [], disableRules: [], operator: 'placeholder', operators: {}, keyEnv: 'SCRUBLINE_PII_KEY', roles: ['customer', 'agent', 'bot', 'system'], sampleContext: 16, workers });
+const BATCH = 256;
+
+// Reference floor (as in ../shared/notes/architecture-anchors.md §5): parse + 8 plain regexes replace + stringify.
+const PLAIN8 = [/\b1[3-9]\d{9}\b/g, /\b0\d{2,3}-\d{7,8}\b/g, /\b\d{17}[\dXx]\b/g, /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, /\b(?:62|4\d|5[1-5])\d{14,17}\b/g, /\b(?:\d{1,3}\.){3}\d{1,3}\b/g, /https?:\/\/[^\s"'<>，。]+/g, /\b[EG]\d{8}\b/g];
+
+async function run(workers, mode) {
+  const stage = mode === 'plain8' ? null : await piiStage.create(options(workers), env);
+  const report = new StageReport();
+  let ms = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < lines.length; i += BATCH) {
+    const slice = lines.slice(i, i + BATCH);
+    const batch = slice.map((l) => JSON.parse(l));
+    if (mode === 'stage') {
+      const a = performance.now();
+      await stage.apply(batch, ctx(report));
+      ms += performance.now() - a;
+    } else if (mode === 'e2e') {
+      const out = await stage.apply(batch, ctx(report));
+      let s = '';
+      for (const r of out) s += JSON.stringify(r) + '\n';
+    } else {
+      for (const r of batch) for (const t of r.turns) for (const re of PLAIN8) t.text = t.text.replace(re, '<PII>');
+      let s = '';
+      for (const r of batch) s += JSON.stringify(r) + '\n';
+    }
+  }
+  if (mode !== 'stage') ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  const summary = stage?.summary() ?? { findings: 0, threads: 1 };
+  await stage?.close();
+  return { mbps: bytes / 1e6 / (ms / 1000), cpuS: (cpu.user + cpu.system) / 1e6, findings: summary.findings, threads: summary.threads, heapMB: process.memoryUsage().heapUsed / 1e6 };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`pii bench: ${(bytes / 1e6).toFixed(1)} MB, ${lines.length} conversations (${file.replace(root, '')})`);
+console.log(`machine: ${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other workers share this machine: numbers are under load)`);
+const results = {};
+const label = { stage: 'stage.apply only        ', e2e: 'parse+apply+stringify   ', plain8: 'floor: parse+8 regex+str' };
+for (const [mode, workersList] of [['plain8', [1]], ['stage', [1, 2]], ['e2e', [1, 2]]]) {
+  for (const workers of workersList) {
+    const xs = [];
+    const cpus = [];
+    let last;
+    await run(workers, mode); // warm-up (JIT, worker start)
+    for (let i = 0; i < RUNS; i++) {
+      last = await run(workers, mode);
+      xs.push(last.mbps);
+      cpus.push(last.cpuS);
+    }
+    results[`${mode}.${workers}`] = median(xs);
+    console.log(
+      `${label[mode]} threads=${last.threads}: ${median(xs).toFixed(1)} MB/s wall (runs ${xs.map((x) => x.toFixed(1)).join(', ')}); process CPU ${median(cpus).toFixed(2)} s = ${(bytes / 1e6 / median(cpus)).toFixed(1)} MB per CPU-second; findings ${last.findings}; heap ${last.heapMB.toFixed(0)} MB`,
+    );
+  }
+}
+console.log(`speed-up with 2 threads (wall): stage ${(results['stage.2'] / results['stage.1']).toFixed(2)}x, end-to-end ${(results['e2e.2'] / results['e2e.1']).toFixed(2)}x`);
+console.log(`end-to-end 1 thread vs the 8-regex floor measured in this run: ${(results['e2e.1'] / results['plain8.1']).toFixed(2)}x`);
+console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

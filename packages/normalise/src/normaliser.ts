@@ -46,6 +46,8 @@ export interface ConversationResult {
   emptied: number;
   /** Turns removed (`emptyTurns: drop`). */
   droppedTurns: number;
+  /** Kept turns whose text changed (markers included). */
+  changedTurns: number;
   changes: TurnChange[];
 }
 
@@ -202,6 +204,7 @@ class NormaliserImpl implements Normaliser {
     let emptyTurns = 0;
     let emptied = 0;
     let droppedTurns = 0;
+    let changedTurns = 0;
     for (let i = 0; i < n; i++) {
       const src = record.turns[i];
       const fired: StepName[] | null = trackChanges ? [] : null;
@@ -221,8 +224,13 @@ class NormaliserImpl implements Normaliser {
         lang.latinWords += s.latinWords;
         lang.other += s.other;
       }
-      if (fired && text !== src.text) changes.push({ turn: i, before: src.text, after: text, steps: fired });
-      turns.push(text === src.text ? src : { ...src, text });
+      if (text === src.text) {
+        turns.push(src);
+        continue;
+      }
+      changedTurns++;
+      if (fired) changes.push({ turn: i, before: src.text, after: text, steps: fired });
+      turns.push({ ...src, text });
     }
     const out: ConversationRecord = { ...record, turns };
     let detected: Lang | undefined;
@@ -230,7 +238,7 @@ class NormaliserImpl implements Normaliser {
       detected = classify(lang);
       out.meta = { ...record.meta, [o.langField]: detected };
     }
-    return { record: out, lang: detected, emptyTurns, emptied, droppedTurns, changes };
+    return { record: out, lang: detected, emptyTurns, emptied, droppedTurns, changedTurns, changes };
   }
 }
 

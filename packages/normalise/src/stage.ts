@@ -45,7 +45,7 @@ export const normaliseStage = defineStage<NormaliseOptions>({
             rep.count(o.emptyTurns === 'marker' ? 'empty.marked' : o.emptyTurns === 'drop' ? 'empty.dropped' : 'empty.kept', r.emptyTurns);
           }
           if (r.lang) rep.count(`lang.${r.lang}`);
-          for (let i = 0; i < r.record.turns.length; i++) if (r.record.turns[i] !== record.turns[i]) changed++;
+          changed += r.changedTurns;
           if (track) {
             for (const c of r.changes) {
               for (const step of new Set(c.steps)) {

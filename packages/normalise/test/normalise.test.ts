@@ -212,6 +212,7 @@ describe('empty turns', () => {
     expect(out[0].turns.map((x) => x.text)).toEqual(['会显示已与服务器断开连接', '[图片]', '[图片]']);
     expect(report.counters['empty.turns']).toBe(2);
     expect(report.counters['empty.marked']).toBe(2);
+    expect(report.counters['turns.changed']).toBe(2);
   });
 
   it('uses a configurable marker, or keeps them', async () => {
@@ -228,6 +229,7 @@ describe('empty turns', () => {
     expect(out[0].turns).toHaveLength(1);
     expect(dropped).toEqual([{ id: 'all-empty', reason: 'empty-conversation', detail: { emptyTurns: 2 } }]);
     expect(report.counters['empty.dropped']).toBe(4);
+    expect(report.counters['turns.changed'] ?? 0).toBe(0);
     expect(report.counters['empty.conversationsDropped']).toBe(1);
   });
 

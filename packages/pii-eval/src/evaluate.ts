@@ -73,6 +73,8 @@ export interface EvalResult {
   missingPredLines: number;
   /** Prediction lines whose id is not in the gold file (ignored). */
   unknownPredLines: number;
+  /** Predicted spans that end past their gold text (ignored: the files do not belong together). */
+  outOfRangePredSpans: number;
   types: TypeResult[];
   overall: { exact: MatchCounts; overlap: MatchCounts; leak: LeakCounts };
   /** Gold spans with no overlapping prediction of the same type (kind miss or wrong-type), plus partially covered ones (kind partial). */
@@ -139,11 +141,13 @@ export function evaluate(gold: GoldLine[], pred: PredLine[], options: EvalOption
   let missingPredLines = 0;
   let linesWithoutGold = 0;
   let negativeLinesFlagged = 0;
+  let outOfRangePredSpans = 0;
 
   for (const line of gold) {
     const allPred = predById.get(line.id);
     if (!allPred) missingPredLines++;
     const preds = (allPred ?? []).filter((s) => s.end <= line.text.length);
+    outOfRangePredSpans += (allPred?.length ?? 0) - preds.length;
     const golds = line.spans.filter((s) => keep(s.type));
     const predsT = preds.filter((s) => keep(s.type));
     if (line.spans.length === 0) {
@@ -235,6 +239,7 @@ export function evaluate(gold: GoldLine[], pred: PredLine[], options: EvalOption
     linesWithoutGold,
     missingPredLines,
     unknownPredLines,
+    outOfRangePredSpans,
     types,
     overall: {
       exact: counts(sum.gold, sum.pred, sum.exact, sum.exact),

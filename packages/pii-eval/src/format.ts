@@ -33,6 +33,7 @@ export function formatEval(r: EvalResult, opts: { maxList?: number } = {}): stri
   out.push(`lines ${r.lines} (${r.linesWithoutGold} without gold spans, ${r.negativeLinesFlagged} of them flagged)`);
   out.push(`leak: ${l.leakedChars} of ${l.goldChars} identifying gold characters uncovered (${pct(l.share, 3)} %)`);
   if (r.missingPredLines) out.push(`${r.missingPredLines} gold line(s) had no prediction line (counted as predicting nothing)`);
+  if (r.outOfRangePredSpans) out.push(`${r.outOfRangePredSpans} predicted span(s) end past their gold text (ignored: do the files belong together?)`);
   if (r.unknownPredLines) out.push(`${r.unknownPredLines} prediction line(s) have ids not in the gold file (ignored)`);
   out.push('');
   out.push(listBlock(`misses (${r.missesTotal})`, r.misses, maxList, r.missesTotal));

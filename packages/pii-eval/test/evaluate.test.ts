@@ -90,6 +90,9 @@ describe('evaluate', () => {
     expect(x.unknownPredLines).toBe(1);
     expect(x.overall.overlap.recall).toBe(0);
     expect(x.overall.overlap.precision).toBe(1); // nothing predicted
+    const y = evaluate(GOLD, [{ id: 'L1', spans: [{ type: 'PHONE', start: 5, end: 99 }] }]);
+    expect(y.outOfRangePredSpans).toBe(1);
+    expect(formatEval(y)).toContain('1 predicted span(s) end past their gold text');
   });
 
   it('handles astral characters before spans (UTF-16 offsets)', () => {

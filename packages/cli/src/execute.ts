@@ -15,7 +15,7 @@ import {
   type ScrublinePlugin,
   type ShardSpec,
 } from '@scrubline/core';
-import { OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
+import { normaliseEncoding, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
 
@@ -156,6 +156,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     return EXIT.OK;
   }
   try {
+    normaliseEncoding(o.input.encoding); // an unknown encoding stops the run before anything is read
     const files = await resolveInputs(o.input.files, o.baseDir, shard);
     let totalBytes = 0;
     for (const f of files) if (f.path !== '-') totalBytes += (await stat(f.path).catch(() => ({ size: 0 }))).size;

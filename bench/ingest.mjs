@@ -1,7 +1,10 @@
 // Ingest throughput and memory: a generated row-per-message TSV export and a
 // conversation-per-line JSONL file, each at several sizes, through
 // `scrubline ingest … --out FILE` (read → decode → group/map → NDJSON → file).
-// Usage: pnpm bench ingest [sizesMB=100,500,1000] [--keep]
+// Usage: pnpm bench ingest [sizesMB=100,500,1000] [--keep] [--only tsv,jsonl,tsv-real,jsonl-real]
+// Two kinds of data: 'tsv'/'jsonl' are synthetic and dense in Hanzi (the hard case: UTF-8 →
+// UTF-16 decoding dominates); 'tsv-real'/'jsonl-real' replicate the real JDDC rows and STC-3
+// dialogues from ../shared (new ids per copy), so the byte mix is that of real exports.
 // Targets (issue 2): TSV ≥ 40 MB/s, JSONL ≥ 60 MB/s on one core; peak RSS ≤ 250 MB and flat.
 import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -14,6 +17,22 @@ const dataDir = join(here, 'data');
 mkdirSync(dataDir, { recursive: true });
 const sizes = (process.argv[2] ?? '100,500,1000').split(',').map(Number);
 const keep = process.argv.includes('--keep');
+const onlyArg = process.argv.indexOf('--only');
+const shared = join(here, '../../shared/data');
+const haveShared = existsSync(join(shared, 'jddc-sample/chat_0.1per.txt')) && existsSync(join(shared, 'stc3-dch/train_data_cn.json.gz'));
+let kinds = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : ['tsv', 'jsonl', 'tsv-real', 'jsonl-real'];
+if (!haveShared && kinds.some((k) => k.endsWith('-real'))) {
+  console.log('../shared/data is missing: the real-shaped data sets (tsv-real, jsonl-real) are skipped');
+  kinds = kinds.filter((k) => !k.endsWith('-real'));
+}
+let realRows = null;
+let realDialogues = null;
+if (haveShared) {
+  const { readFileSync } = await import('node:fs');
+  const { gunzipSync } = await import('node:zlib');
+  realRows = readFileSync(join(shared, 'jddc-sample/chat_0.1per.txt'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+  realDialogues = JSON.parse(gunzipSync(readFileSync(join(shared, 'stc3-dch/train_data_cn.json.gz'))).toString('utf8'));
+}
 
 let s = 12345;
 const rand = () => {
@@ -41,7 +60,19 @@ async function gen(path, targetMB, kind) {
       session++;
       const sid = session.toString(16).padStart(32, '0');
       const n = 6 + Math.floor(rand() * 12);
-      if (kind === 'tsv') {
+      if (kind === 'tsv-real') {
+        // one real session's rows under a new session id
+        const start = Math.floor(rand() * (realRows.length - 30));
+        const first = realRows[start][0];
+        let i = start;
+        while (i < realRows.length && realRows[i][0] === first) {
+          const r = realRows[i++];
+          chunk += `${sid}\t${r[1]}\t${r[2]}\t${r[3]}\t${r[4]}\t${r[5]}\t${r[6]}\n`;
+        }
+      } else if (kind === 'jsonl-real') {
+        const d = realDialogues[Math.floor(rand() * realDialogues.length)];
+        chunk += JSON.stringify({ ...d, id: sid }) + '\n';
+      } else if (kind === 'tsv') {
         for (let i = 0; i < n; i++) chunk += `${sid}\tUSERID_${10000000 + (session % 999983)}\t${i % 2}\t0\t0\tnan\t${zh(10 + Math.floor(rand() * 40))}\n`;
       } else {
         const turns = [];
@@ -82,12 +113,12 @@ const configs = {
 };
 
 console.log(`ingest benchmark on ${process.version}, ${(await import('node:os')).cpus().length} cores (the CLI is single-threaded)`);
-for (const kind of ['tsv', 'jsonl']) {
+for (const kind of kinds) {
   for (const mb of sizes) {
     const file = join(dataDir, `gen-${mb}mb.${kind}`);
     await gen(file, mb, kind);
     const cfg = join(dataDir, `ingest-${kind}.yaml`);
-    writeFileSync(cfg, configs[kind].replace('PLACEHOLDER', file));
+    writeFileSync(cfg, configs[kind.replace('-real', '')].replace('PLACEHOLDER', file));
     const out = join(dataDir, `out-${kind}.ndjson`);
     const r = spawnSync(process.execPath, [join(here, 'lib/measure.mjs'), 'ingest', cfg, '--out', out, '--quiet'], { encoding: 'utf8' });
     const last = r.stderr.trim().split('\n').pop();
@@ -99,7 +130,7 @@ for (const kind of ['tsv', 'jsonl']) {
       process.exit(1);
     }
     const size = statSync(file).size;
-    console.log(`${kind.padEnd(5)} ${String(mb).padStart(5)} MB input: ${(size / 1e6 / (m.ms / 1000)).toFixed(1).padStart(6)} MB/s, ${(m.ms / 1000).toFixed(1)} s, peak RSS ${m.maxRssMB.toFixed(0)} MB, exit ${m.code}`);
+    console.log(`${kind.padEnd(10)} ${String(mb).padStart(5)} MB input: ${(size / 1e6 / (m.ms / 1000)).toFixed(1).padStart(6)} MB/s, ${(m.ms / 1000).toFixed(1)} s, peak RSS ${m.maxRssMB.toFixed(0)} MB, exit ${m.code}`);
     rmSync(out, { force: true });
     if (!keep) rmSync(file, { force: true });
   }

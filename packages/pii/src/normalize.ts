@@ -37,8 +37,22 @@ const NEEDS_WORK_SRC =
   '[\\ufe0f\\u20e3\\u00a0-\\u00bf\\u2000-\\u200a\\u202f\\u205f\\u2070-\\u209f\\u2100-\\u218f\\u2460-\\u24ff\\u2776-\\u2793\\u3000' +
   '\\u3200-\\u33ff\\uf900-\\ufaff\\ufb00-\\ufb4f\\ufe30-\\ufe6f\\uff03\\uff04\\uff06\\uff0a\\uff0b\\uff0d-\\uff19\\uff1c-\\uff1e\\uff20-\\uff3a' +
   '\\uff3c\\uff3e-\\uff5a\\uff5c\\uff5f-\\uffdc\\ud835\\ud83c]';
-const NEEDS_WORK = new RegExp(NEEDS_WORK_SRC);
 const NEEDS_WORK_G = new RegExp(NEEDS_WORK_SRC, 'g');
+
+/** Per BMP code unit: 1 = needs mapping (NEEDS_WORK_SRC), 2 = Chinese numeral. One table lookup per character. */
+const TABLE = (() => {
+  const t = new Uint8Array(65536);
+  const body = NEEDS_WORK_SRC.slice(1, -1);
+  const re = /\\u([0-9a-f]{4})(?:-\\u([0-9a-f]{4}))?/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(body)) !== null) {
+    const lo = parseInt(m[1], 16);
+    const hi = m[2] ? parseInt(m[2], 16) : lo;
+    for (let c = lo; c <= hi; c++) t[c] = 1;
+  }
+  for (const ch of Object.keys(CN_DIGITS)) t[ch.charCodeAt(0)] |= 2;
+  return t;
+})();
 const HAS_CN_NUMERAL = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/;
 const CN_NUMERAL_G = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/g;
 
@@ -100,8 +114,13 @@ function mapChar(cp: number, ch: string): string {
  * character to change comes back as is, with null maps.
  */
 export function normalize(text: string, minNumeralRun = 5): Normalized {
-  const work = NEEDS_WORK.test(text);
-  const numerals = HAS_CN_NUMERAL.test(text) && hasNumeralRun(text, minNumeralRun);
+  let flags = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xa0) flags |= TABLE[c];
+  }
+  const work = (flags & 1) !== 0;
+  const numerals = (flags & 2) !== 0 && hasNumeralRun(text, minNumeralRun);
   if (!work && !numerals) return { text, start: null, end: null };
   // pass 1: character mapping; unchanged stretches are copied in bulk
   let out = '';

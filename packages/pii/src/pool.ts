@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ScrubError } from '@scrubline/core';
 import type { Analysis, RuleEngine, RuleEngineOptions, RulePack } from './rules.js';
+import { scrubShare, type ConvJob, type PackedShare, type WorkerOperatorConfig } from './scrub.js';
 
 /** The compiled worker script: next to this module (dist), or in ../dist when running from src (tests). */
 export function workerScript(): string | null {
@@ -14,15 +15,21 @@ export function workerScript(): string | null {
 }
 
 interface Pending {
-  resolve(r: (Analysis | null)[]): void;
+  resolve(r: unknown[]): void;
   reject(e: Error): void;
 }
 
+export interface WorkerData {
+  packs: RulePack[];
+  options: RuleEngineOptions;
+  operators: WorkerOperatorConfig;
+}
+
 /**
- * Runs the rule engine on `threads` threads: the calling thread plus
- * `threads - 1` worker threads. A batch of texts is cut into contiguous shares
- * of about equal length; results come back in input order, so the output does
- * not depend on the number of threads.
+ * Runs the rule engine (and, for whole conversations, the operators) on
+ * `threads` threads: the calling thread plus `threads - 1` worker threads. A
+ * batch is cut into contiguous shares of about equal length; results come back
+ * in input order, so the output does not depend on the number of threads.
  */
 export class AnalyzerPool {
   private workers: Worker[] = [];
@@ -30,7 +37,12 @@ export class AnalyzerPool {
   private nextId = 1;
   readonly threads: number;
 
-  constructor(private readonly engine: RuleEngine, packs: RulePack[], options: RuleEngineOptions, threads: number, warn?: (m: string) => void) {
+  constructor(
+    private readonly engine: RuleEngine,
+    data: WorkerData,
+    threads: number,
+    warn?: (m: string) => void,
+  ) {
     let n = Math.max(1, Math.floor(threads));
     const script = n > 1 ? workerScript() : null;
     if (n > 1 && !script) {
@@ -39,8 +51,8 @@ export class AnalyzerPool {
     }
     this.threads = n;
     for (let i = 1; i < n; i++) {
-      const w = new Worker(script!, { workerData: { packs, options } });
-      w.on('message', (m: { id: number; results?: (Analysis | null)[]; error?: string }) => {
+      const w = new Worker(script!, { workerData: data });
+      w.on('message', (m: { id: number; results?: unknown[]; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
@@ -55,46 +67,75 @@ export class AnalyzerPool {
     }
   }
 
-  private local(texts: string[]): (Analysis | null)[] {
-    const out: (Analysis | null)[] = new Array(texts.length);
-    for (let i = 0; i < texts.length; i++) {
-      const a = this.engine.analyze(texts[i]);
-      out[i] = a.spans.length || a.kept.length ? a : null;
-    }
-    return out;
-  }
-
-  async analyze(texts: string[]): Promise<(Analysis | null)[]> {
-    if (this.threads === 1 || texts.length < 2) return this.local(texts);
+  /** Contiguous shares of about equal weight, one per thread. */
+  private cuts(weights: number[]): number[] {
     let total = 0;
-    for (const t of texts) total += t.length;
-    // contiguous shares of ~equal characters; share 0 runs here
+    for (const w of weights) total += w;
     const cuts: number[] = [0];
     let acc = 0;
     let k = 1;
-    for (let i = 0; i < texts.length && k < this.threads; i++) {
-      acc += texts[i].length;
+    for (let i = 0; i < weights.length && k < this.threads; i++) {
+      acc += weights[i];
       if (acc >= (total * k) / this.threads) {
         cuts.push(i + 1);
         k++;
       }
     }
-    while (cuts.length < this.threads) cuts.push(texts.length);
-    cuts.push(texts.length);
-    const promises: Promise<(Analysis | null)[]>[] = [];
+    while (cuts.length < this.threads) cuts.push(weights.length);
+    cuts.push(weights.length);
+    return cuts;
+  }
+
+  private async spread<I, O>(kind: 'analyze' | 'scrub', items: I[], weights: number[], local: (items: I[]) => O[]): Promise<O[]> {
+    if (this.threads === 1 || items.length < 2) return local(items);
+    return this.spreadShares(kind, items, weights, local);
+  }
+
+  private async spreadShares<I, O>(kind: 'analyze' | 'scrub', items: I[], weights: number[], local: (items: I[]) => O[]): Promise<O[]> {
+    const cuts = this.cuts(weights);
+    const promises: Promise<unknown[]>[] = [];
     for (let w = 1; w < this.threads; w++) {
-      const slice = texts.slice(cuts[w], cuts[w + 1]);
+      const slice = items.slice(cuts[w], cuts[w + 1]);
       const id = this.nextId++;
       promises.push(
         new Promise((resolve, reject) => {
           this.pending.set(id, { resolve, reject });
-          this.workers[w - 1].postMessage({ id, texts: slice });
+          this.workers[w - 1].postMessage({ id, kind, items: slice });
         }),
       );
     }
-    const first = this.local(texts.slice(cuts[0], cuts[1]));
-    const rest = await Promise.all(promises);
+    const first = local(items.slice(cuts[0], cuts[1]));
+    const rest = (await Promise.all(promises)) as O[][];
     return first.concat(...rest);
+  }
+
+  /** Rule-engine analysis of each text (null where nothing was found or kept). */
+  analyze(texts: string[]): Promise<(Analysis | null)[]> {
+    return this.spread('analyze', texts, texts.map((t) => t.length), (items) => items.map((t) => analyzeOrNull(this.engine, t)));
+  }
+
+  /**
+   * Detection and operators for whole conversations (numbering stays within one thread):
+   * one packed result per share, in order; the shares hold consecutive conversations.
+   */
+  async scrub(jobs: ConvJob[], operators: WorkerOperatorConfig): Promise<PackedShare[]> {
+    if (this.threads === 1 || jobs.length < 2) return [scrubShare(jobs, this.engine, operators)];
+    const weights = jobs.map((j) => j.texts.reduce((a, t) => a + t.length, 0));
+    const cuts = this.cuts(weights);
+    const promises: Promise<unknown[]>[] = [];
+    for (let w = 1; w < this.threads; w++) {
+      const slice = jobs.slice(cuts[w], cuts[w + 1]);
+      const id = this.nextId++;
+      promises.push(
+        new Promise((resolve, reject) => {
+          this.pending.set(id, { resolve, reject });
+          this.workers[w - 1].postMessage({ id, kind: 'scrub', items: slice });
+        }),
+      );
+    }
+    const first = scrubShare(jobs.slice(cuts[0], cuts[1]), this.engine, operators);
+    const rest = (await Promise.all(promises)) as unknown as PackedShare[];
+    return [first, ...rest];
   }
 
   async close(): Promise<void> {
@@ -102,4 +143,9 @@ export class AnalyzerPool {
     this.workers = [];
     await Promise.all(ws.map((w) => w.terminate()));
   }
+}
+
+export function analyzeOrNull(engine: RuleEngine, text: string): Analysis | null {
+  const a = engine.analyze(text);
+  return a.spans.length || a.kept.length ? a : null;
 }

@@ -36,6 +36,8 @@ export interface RuleSpec {
    * dots or dashes count as one run) must be at least this long for the rule to run.
    */
   minDigits?: number;
+  /** Cheap prefilter: the longest run of ASCII letters and digits must be at least this long. */
+  minAlnum?: number;
   action?: 'detect' | 'keep';
   validator?: string;
   base?: number;
@@ -132,49 +134,76 @@ interface CompiledRule {
   penalty: number;
   needs: number;
   minDigits: number;
+  minAlnum: number;
   /** base (+ checksum bonus) stays under the threshold: only a context word can carry it. */
   needsContext: boolean;
   /** Word lists (index into the engine's lists) one of which must occur in the text; -1 = none. */
   requireList: number;
 }
 
-export type Need = 'digit' | 'at' | 'alpha' | 'bracket' | 'colon' | 'any';
+export type Need = 'digit' | 'at' | 'alpha' | 'bracket' | 'colon' | 'dot' | 'dash' | 'plus' | 'digitsep' | 'any';
 const NEED_DIGIT = 1;
 const NEED_AT = 2;
 const NEED_ALPHA = 4;
 const NEED_BRACKET = 8;
 const NEED_COLON = 16;
-const NEED_BITS: Record<Need, number> = { digit: NEED_DIGIT, at: NEED_AT, alpha: NEED_ALPHA, bracket: NEED_BRACKET, colon: NEED_COLON, any: 0 };
+const NEED_DOT = 32;
+const NEED_DASH = 64;
+const NEED_PLUS = 128;
+/** A digit, one space / dot / dash, a digit. */
+const NEED_DIGITSEP = 256;
+const NEED_BITS: Record<Need, number> = {
+  digit: NEED_DIGIT, at: NEED_AT, alpha: NEED_ALPHA, bracket: NEED_BRACKET, colon: NEED_COLON, dot: NEED_DOT, dash: NEED_DASH, plus: NEED_PLUS,
+  digitsep: NEED_DIGITSEP, any: 0,
+};
 
-/**
- * One pass over the normalised text: which character kinds occur, and the longest
- * digit run (single space, dot or dash separators join digits into one run).
- */
-function features(s: string): { bits: number; maxRun: number } {
+interface Features {
+  bits: number;
+  /** Longest digit run (single space, dot or dash separators join digits into one run). */
+  maxRun: number;
+  /** Longest run of ASCII letters and digits. */
+  maxAlnum: number;
+}
+
+/** One pass over the normalised text: which character kinds occur, the longest digit and alphanumeric runs. */
+function features(s: string): Features {
   let bits = 0;
   let run = 0;
   let maxRun = 0;
+  let alnum = 0;
+  let maxAlnum = 0;
   let sep = 0; // separators since the last digit
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       bits |= NEED_DIGIT;
+      if (sep === 1 && run > 0) bits |= NEED_DIGITSEP;
       run = sep <= 1 ? run + 1 : 1;
       sep = 0;
       if (run > maxRun) maxRun = run;
+      if (++alnum > maxAlnum) maxAlnum = alnum;
       continue;
     }
     if (c === 32 || c === 46 || c === 45) {
       sep++;
+      alnum = 0;
+      if (c === 46) bits |= NEED_DOT;
+      else if (c === 45) bits |= NEED_DASH;
       continue;
     }
     sep = 2;
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) bits |= NEED_ALPHA;
-    else if (c === 64) bits |= NEED_AT;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+      bits |= NEED_ALPHA;
+      if (++alnum > maxAlnum) maxAlnum = alnum;
+      continue;
+    }
+    alnum = 0;
+    if (c === 64) bits |= NEED_AT;
     else if (c === 91) bits |= NEED_BRACKET;
     else if (c === 58) bits |= NEED_COLON;
+    else if (c === 43) bits |= NEED_PLUS;
   }
-  return { bits, maxRun };
+  return { bits, maxRun, maxAlnum };
 }
 
 /** Reads `rulesDir/pii/*.yaml` (or the named packs) with the lexicons they name. */
@@ -420,6 +449,7 @@ export class RuleEngine {
       penalty: spec.checksumPenalty ?? 0.3,
       needs,
       minDigits: spec.minDigits ?? 0,
+      minAlnum: spec.minAlnum ?? 0,
       needsContext: false,
       requireList: -1,
     };
@@ -446,13 +476,13 @@ export class RuleEngine {
     if (text.length === 0) return { spans: [], kept: [] };
     const n = normalize(text, this.minNumeralRun);
     const s = n.text;
-    const { bits: have, maxRun } = features(s);
+    const { bits: have, maxRun, maxAlnum } = features(s);
     if (have === 0) return { spans: [], kept: [] };
     const cands: Candidate[] = [];
     const kept: KeptSpan[] = [];
     let present: Uint8Array | null = null;
     for (const r of this.rules) {
-      if ((r.needs & have) !== r.needs || r.minDigits > maxRun) continue;
+      if ((r.needs & have) !== r.needs || r.minDigits > maxRun || r.minAlnum > maxAlnum) continue;
       // trigger words, or the context words a rule cannot pass its threshold without, must occur somewhere
       if (r.requireList >= 0) {
         present ??= this.listsPresent(s);

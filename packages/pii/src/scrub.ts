@@ -1,7 +1,7 @@
 import type { Detector, PiiSpan, Role } from '@scrubline/core';
 import { getRuleEngine, type EngineOptions } from './engine.js';
 import { applyOperators, ConversationScope, mask, type OperatorConfig, type OperatorInput, type Replacement } from './operators.js';
-import type { Analysis, KeptSpan } from './rules.js';
+import type { Analysis, KeptSpan, RuleEngine } from './rules.js';
 
 /**
  * Merges spans from several detectors: overlapping spans become their union,
@@ -100,4 +100,91 @@ export function maskContext(s: string): string {
     if (m.includes('@')) return '*'.repeat(m.length);
     return '#';
   });
+}
+
+/** The turns (in scope) of one conversation, for `scrubConversation`. */
+export interface ConvJob {
+  id: string;
+  texts: string[];
+}
+
+/** A replacement made in one turn: the span (original offsets) and where its replacement sits in the output. */
+export interface RepOut {
+  type: string;
+  rule: string;
+  score: number;
+  start: number;
+  end: number;
+  outStart: number;
+  outEnd: number;
+  op: string;
+}
+
+export interface TurnOut {
+  /** The scrubbed text, or null when unchanged. */
+  text: string | null;
+  reps: RepOut[];
+  kept: KeptSpan[];
+}
+
+/** Operator settings that travel to worker threads (the rule engine supplies canonical modes). */
+export type WorkerOperatorConfig = Omit<OperatorConfig, 'canonicalOf'>;
+
+/** Rule-engine detection and operators over one conversation, one scope for all its turns. */
+export function scrubConversation(job: ConvJob, engine: RuleEngine, operators: WorkerOperatorConfig): TurnOut[] {
+  const scope = new ConversationScope(job.id);
+  const config: OperatorConfig = { ...operators, canonicalOf: engine.canonicalOf };
+  const out: TurnOut[] = new Array(job.texts.length);
+  for (let i = 0; i < job.texts.length; i++) {
+    const text = job.texts[i];
+    const a = engine.analyze(text);
+    if (a.spans.length === 0) {
+      out[i] = { text: null, reps: [], kept: a.kept };
+      continue;
+    }
+    const r = applyOperators(text, a.spans, scope, config);
+    out[i] = {
+      text: r.text === text ? null : r.text,
+      reps: r.replacements.map((x) => ({ type: x.span.type, rule: x.span.rule, score: x.span.score, start: x.span.start, end: x.span.end, outStart: x.outStart, outEnd: x.outEnd, op: x.operator })),
+      kept: a.kept,
+    };
+  }
+  return out;
+}
+
+/**
+ * Results of `scrubConversation` over a share of a batch, packed for cheap transfer between
+ * threads: the changed texts (null = unchanged), and per turn in `nums`:
+ * [reps, kept, (start, end, outStart, outEnd, score, type, rule, op) × reps, (kind, rule) × kept]
+ * where type/rule/op/kind index `strings`.
+ */
+export interface PackedShare {
+  texts: (string | null)[];
+  nums: Float64Array;
+  strings: string[];
+}
+
+export function scrubShare(jobs: ConvJob[], engine: RuleEngine, operators: WorkerOperatorConfig): PackedShare {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const sid = (x: string) => {
+    let i = index.get(x);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(x);
+      index.set(x, i);
+    }
+    return i;
+  };
+  const texts: (string | null)[] = [];
+  const nums: number[] = [];
+  for (const job of jobs) {
+    for (const o of scrubConversation(job, engine, operators)) {
+      texts.push(o.text);
+      nums.push(o.reps.length, o.kept.length);
+      for (const r of o.reps) nums.push(r.start, r.end, r.outStart, r.outEnd, r.score, sid(r.type), sid(r.rule), sid(r.op));
+      for (const k of o.kept) nums.push(sid(k.kind), sid(k.rule));
+    }
+  }
+  return { texts, nums: Float64Array.from(nums), strings };
 }

@@ -3,8 +3,8 @@ import { defineStage, detectors, ScrubError, type ConversationRecord, type Detec
 import { defaultRulesDir, getRuleEngine } from './engine.js';
 import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_ENV, type OperatorConfig, type OperatorInput } from './operators.js';
 import { AnalyzerPool } from './pool.js';
-import { loadRulePacks, type Analysis } from './rules.js';
-import { combine, maskContext, maskedSample } from './scrub.js';
+import { loadRulePacks, type Analysis, type KeptSpan } from './rules.js';
+import { combine, maskContext, maskedSample, type ConvJob, type RepOut, type WorkerOperatorConfig } from './scrub.js';
 
 export interface PiiStageOptions {
   /** Detector names from core's registry (`rules`, and `ner` once its package is loaded). */
@@ -121,14 +121,93 @@ export const piiStage = defineStage<PiiStageOptions>({
     const roles = new Set(options.roles);
     const totals = { records: 0, turns: 0, turnsChanged: 0, findings: 0, kept: 0, byType: {} as Record<string, number>, keptByKind: {} as Record<string, number> };
 
-    const apply = async (batch: ConversationRecord[], ctx: StageContext): Promise<ConversationRecord[]> => {
-      const texts: string[] = [];
-      for (const r of batch) for (const t of r.turns) if (roles.has(t.role) && t.text) texts.push(t.text);
-      let analyses: (Analysis | null)[] = [];
-      if (useRules) {
-        pool ??= new AnalyzerPool(engine, packs, engineOptions, threads, (m) => env.log.warn(m));
-        analyses = await pool.analyze(texts);
+    const workerOps: WorkerOperatorConfig = { operator: options.operator, operators: options.operators, key, seed: env.seed };
+    const getPool = () => (pool ??= new AnalyzerPool(engine, { packs, options: engineOptions, operators: workerOps }, threads, (m) => env.log.warn(m)));
+
+    const countKept = (ctx: StageContext, kept: KeptSpan[], role: Role, file: string) => {
+      for (const kp of kept) {
+        ctx.report.count(counterKey('kept', kp.kind, kp.rule, role, file));
+        totals.kept++;
+        totals.keptByKind[kp.kind] = (totals.keptByKind[kp.kind] ?? 0) + 1;
       }
+    };
+    const countRep = (ctx: StageContext, r: ConversationRecord, ti: number, original: string, out: string, rep: RepOut, file: string) => {
+      const role = r.turns[ti].role;
+      ctx.report.count(counterKey('found', rep.type, rep.rule, role, file));
+      ctx.report.count(counterKey('score', rep.type, scoreBucket(rep.score)));
+      ctx.report.count(counterKey('operator', rep.type, rep.op));
+      ctx.report.count('chars.replaced', rep.end - rep.start);
+      totals.findings++;
+      totals.byType[rep.type] = (totals.byType[rep.type] ?? 0) + 1;
+      const kind = `finding.${rep.type}`;
+      if ((ctx.report.samples[kind]?.length ?? 0) >= ctx.report.maxSamples) return;
+      const w = options.sampleContext;
+      ctx.report.sample(kind, {
+        record: r.id,
+        turn: ti,
+        role,
+        file,
+        type: rep.type,
+        rule: rep.rule,
+        score: rep.score,
+        masked: maskedSample(original.slice(rep.start, rep.end)),
+        context: maskContext(out.slice(Math.max(0, rep.outStart - w), rep.outEnd + w)),
+      });
+    };
+    const inScope = (t: { role: Role; text: string }) => roles.has(t.role) && !!t.text;
+
+    /** Rules only: detection and operators run per conversation on the thread pool. */
+    const applyPooled = async (batch: ConversationRecord[], ctx: StageContext) => {
+      const jobs: ConvJob[] = batch.map((r) => ({ id: r.id, texts: r.turns.filter(inScope).map((t) => t.text) }));
+      const shares = await getPool().scrub(jobs, workerOps);
+      let si = 0;
+      let share = shares[0];
+      let t = 0; // next text of the share
+      let p = 0; // next number of the share
+      for (const r of batch) {
+        const file = r.source?.file ?? '-';
+        totals.records++;
+        let k = 0;
+        for (let ti = 0; ti < r.turns.length; ti++) {
+          const turn = r.turns[ti];
+          if (!inScope(turn)) continue;
+          while (t >= share.texts.length) {
+            share = shares[++si];
+            t = 0;
+            p = 0;
+          }
+          totals.turns++;
+          k++;
+          const text = share.texts[t++];
+          const { nums, strings } = share;
+          const nReps = nums[p];
+          const nKept = nums[p + 1];
+          p += 2;
+          const out = text ?? turn.text;
+          for (let j = 0; j < nReps; j++, p += 8) {
+            const rep: RepOut = {
+              start: nums[p], end: nums[p + 1], outStart: nums[p + 2], outEnd: nums[p + 3], score: nums[p + 4],
+              type: strings[nums[p + 5]], rule: strings[nums[p + 6]], op: strings[nums[p + 7]],
+            };
+            countRep(ctx, r, ti, turn.text, out, rep, file);
+          }
+          for (let j = 0; j < nKept; j++, p += 2) countKept(ctx, [{ kind: strings[nums[p]], rule: strings[nums[p + 1]], start: 0, end: 0 }], turn.role, file);
+          if (text !== null) {
+            totals.turnsChanged++;
+            ctx.report.count('turns.changed');
+            r.turns[ti] = { ...turn, text };
+          }
+        }
+        ctx.report.count('turns.scanned', k);
+      }
+      return batch;
+    };
+
+    /** With other detectors (NER): rule analysis on the pool, the rest and the operators here. */
+    const applyCombined = async (batch: ConversationRecord[], ctx: StageContext) => {
+      const texts: string[] = [];
+      for (const r of batch) for (const t of r.turns) if (inScope(t)) texts.push(t.text);
+      const analyses: (Analysis | null)[] = useRules ? await getPool().analyze(texts) : [];
       let k = 0;
       for (const r of batch) {
         totals.records++;
@@ -136,43 +215,17 @@ export const piiStage = defineStage<PiiStageOptions>({
         const file = r.source?.file ?? '-';
         for (let ti = 0; ti < r.turns.length; ti++) {
           const turn = r.turns[ti];
-          if (!roles.has(turn.role) || !turn.text) continue;
+          if (!inScope(turn)) continue;
           totals.turns++;
           const a = useRules ? analyses[k++] : null;
-          if (!a && others.length === 0) continue;
           const { spans, kept } = combine(turn.text, a, others, { role: turn.role });
-          for (const kp of kept) {
-            ctx.report.count(counterKey('kept', kp.kind, kp.rule, turn.role, file));
-            totals.kept++;
-            totals.keptByKind[kp.kind] = (totals.keptByKind[kp.kind] ?? 0) + 1;
-          }
+          countKept(ctx, kept, turn.role, file);
           if (spans.length === 0) continue;
-          const original = turn.text;
-          const res = applyOperators(original, spans, scope, opConfig);
-          for (const rep of res.replacements) {
-            const s = rep.span;
-            ctx.report.count(counterKey('found', s.type, s.rule, turn.role, file));
-            ctx.report.count(counterKey('score', s.type, scoreBucket(s.score)));
-            ctx.report.count(counterKey('operator', s.type, rep.operator));
-            ctx.report.count('chars.replaced', s.end - s.start);
-            totals.findings++;
-            totals.byType[s.type] = (totals.byType[s.type] ?? 0) + 1;
-            const kind = `finding.${s.type}`;
-            if ((ctx.report.samples[kind]?.length ?? 0) >= ctx.report.maxSamples) continue;
-            const w = options.sampleContext;
-            ctx.report.sample(kind, {
-              record: r.id,
-              turn: ti,
-              role: turn.role,
-              file,
-              type: s.type,
-              rule: s.rule,
-              score: s.score,
-              masked: maskedSample(original.slice(s.start, s.end)),
-              context: maskContext(res.text.slice(Math.max(0, rep.outStart - w), rep.outEnd + w)),
-            });
+          const res = applyOperators(turn.text, spans, scope, opConfig);
+          for (const x of res.replacements) {
+            countRep(ctx, r, ti, turn.text, res.text, { type: x.span.type, rule: x.span.rule, score: x.span.score, start: x.span.start, end: x.span.end, outStart: x.outStart, outEnd: x.outEnd, op: x.operator }, file);
           }
-          if (res.text !== original) {
+          if (res.text !== turn.text) {
             totals.turnsChanged++;
             ctx.report.count('turns.changed');
             r.turns[ti] = { ...turn, text: res.text };
@@ -182,6 +235,9 @@ export const piiStage = defineStage<PiiStageOptions>({
       ctx.report.count('turns.scanned', texts.length);
       return batch;
     };
+
+    const apply = (batch: ConversationRecord[], ctx: StageContext): Promise<ConversationRecord[]> =>
+      useRules && others.length === 0 ? applyPooled(batch, ctx) : applyCombined(batch, ctx);
 
     return {
       apply,

@@ -1,18 +1,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { RuleEngine, type Analysis, type RulePack, type RuleEngineOptions } from './rules.js';
+import { RuleEngine } from './rules.js';
+import { analyzeOrNull, type WorkerData } from './pool.js';
+import { scrubShare, type ConvJob } from './scrub.js';
 
-/** Worker thread: runs the rule engine over arrays of texts. */
-const data = workerData as { packs: RulePack[]; options: RuleEngineOptions };
+/** Worker thread: the rule engine (and operators) over shares of a batch. */
+const data = workerData as WorkerData;
 const engine = new RuleEngine(data.packs, data.options);
 
-parentPort!.on('message', (msg: { id: number; texts: string[] }) => {
-  const out: (Analysis | null)[] = new Array(msg.texts.length);
+parentPort!.on('message', (msg: { id: number; kind: 'analyze' | 'scrub'; items: unknown[] }) => {
   try {
-    for (let i = 0; i < msg.texts.length; i++) {
-      const a = engine.analyze(msg.texts[i]);
-      out[i] = a.spans.length || a.kept.length ? a : null;
+    if (msg.kind === 'scrub') {
+      const packed = scrubShare(msg.items as ConvJob[], engine, data.operators);
+      // the number array moves without a copy
+      parentPort!.postMessage({ id: msg.id, results: packed }, [packed.nums.buffer as ArrayBuffer]);
+      return;
     }
-    parentPort!.postMessage({ id: msg.id, results: out });
+    const results = (msg.items as string[]).map((t) => analyzeOrNull(engine, t));
+    parentPort!.postMessage({ id: msg.id, results });
   } catch (e) {
     parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
   }

@@ -15,7 +15,7 @@ export function workerScript(): string | null {
 }
 
 interface Pending {
-  resolve(r: unknown[]): void;
+  resolve(r: unknown): void;
   reject(e: Error): void;
 }
 
@@ -52,12 +52,12 @@ export class AnalyzerPool {
     this.threads = n;
     for (let i = 1; i < n; i++) {
       const w = new Worker(script!, { workerData: data });
-      w.on('message', (m: { id: number; results?: unknown[]; error?: string }) => {
+      w.on('message', (m: { id: number; results?: unknown; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         if (m.error) p.reject(new ScrubError('SCRUB_STAGE_FAILED', `pii worker failed: ${m.error}`));
-        else p.resolve(m.results!);
+        else p.resolve(m.results);
       });
       w.on('error', (e) => {
         for (const p of this.pending.values()) p.reject(ScrubError.from(e, 'SCRUB_STAGE_FAILED'));
@@ -86,14 +86,11 @@ export class AnalyzerPool {
     return cuts;
   }
 
-  private async spread<I, O>(kind: 'analyze' | 'scrub', items: I[], weights: number[], local: (items: I[]) => O[]): Promise<O[]> {
-    if (this.threads === 1 || items.length < 2) return local(items);
-    return this.spreadShares(kind, items, weights, local);
-  }
-
-  private async spreadShares<I, O>(kind: 'analyze' | 'scrub', items: I[], weights: number[], local: (items: I[]) => O[]): Promise<O[]> {
+  /** One result per share, in order: share 0 computed here, the others on the worker threads. */
+  private async dispatch<I, R>(kind: 'analyze' | 'scrub', items: I[], weights: number[], local: (items: I[]) => R): Promise<R[]> {
+    if (this.threads === 1 || items.length < 2) return [local(items)];
     const cuts = this.cuts(weights);
-    const promises: Promise<unknown[]>[] = [];
+    const promises: Promise<unknown>[] = [];
     for (let w = 1; w < this.threads; w++) {
       const slice = items.slice(cuts[w], cuts[w + 1]);
       const id = this.nextId++;
@@ -105,37 +102,23 @@ export class AnalyzerPool {
       );
     }
     const first = local(items.slice(cuts[0], cuts[1]));
-    const rest = (await Promise.all(promises)) as O[][];
-    return first.concat(...rest);
+    const rest = (await Promise.all(promises)) as R[];
+    return [first, ...rest];
   }
 
   /** Rule-engine analysis of each text (null where nothing was found or kept). */
-  analyze(texts: string[]): Promise<(Analysis | null)[]> {
-    return this.spread('analyze', texts, texts.map((t) => t.length), (items) => items.map((t) => analyzeOrNull(this.engine, t)));
+  async analyze(texts: string[]): Promise<(Analysis | null)[]> {
+    const shares = await this.dispatch('analyze', texts, texts.map((t) => t.length), (items) => items.map((t) => analyzeOrNull(this.engine, t)));
+    return shares.length === 1 ? shares[0] : shares.flat();
   }
 
   /**
    * Detection and operators for whole conversations (numbering stays within one thread):
    * one packed result per share, in order; the shares hold consecutive conversations.
    */
-  async scrub(jobs: ConvJob[], operators: WorkerOperatorConfig): Promise<PackedShare[]> {
-    if (this.threads === 1 || jobs.length < 2) return [scrubShare(jobs, this.engine, operators)];
+  scrub(jobs: ConvJob[], operators: WorkerOperatorConfig): Promise<PackedShare[]> {
     const weights = jobs.map((j) => j.texts.reduce((a, t) => a + t.length, 0));
-    const cuts = this.cuts(weights);
-    const promises: Promise<unknown[]>[] = [];
-    for (let w = 1; w < this.threads; w++) {
-      const slice = jobs.slice(cuts[w], cuts[w + 1]);
-      const id = this.nextId++;
-      promises.push(
-        new Promise((resolve, reject) => {
-          this.pending.set(id, { resolve, reject });
-          this.workers[w - 1].postMessage({ id, kind: 'scrub', items: slice });
-        }),
-      );
-    }
-    const first = scrubShare(jobs.slice(cuts[0], cuts[1]), this.engine, operators);
-    const rest = (await Promise.all(promises)) as unknown as PackedShare[];
-    return [first, ...rest];
+    return this.dispatch('scrub', jobs, weights, (items) => scrubShare(items, this.engine, operators));
   }
 
   async close(): Promise<void> {

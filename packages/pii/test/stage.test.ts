@@ -124,6 +124,13 @@ describe('pii stage', () => {
     const rec: ConversationRecord = { id: 'x', turns: [{ role: 'customer', text: '我是李雷，手机13812345678' }], labels: {}, source: { file: 'f' }, meta: {} };
     const { out } = await run({ workers: 1, detectors: ['rules', 'test-names'] }, [rec]);
     expect(out[0].turns[0].text).toBe('我是[PERSON_1]，手机[PHONE_1]');
+    // with another detector the rule analysis still runs on two threads, with the same result
+    const recs = records(50).map((r) => ({ ...r, turns: [...r.turns, { role: 'customer' as const, text: '李雷的手机13812345678' }] }));
+    const one = await run({ workers: 1, detectors: ['rules', 'test-names'] }, structuredClone(recs));
+    const two = await run({ workers: 2, detectors: ['rules', 'test-names'] }, structuredClone(recs));
+    expect(JSON.stringify(two.out)).toBe(JSON.stringify(one.out));
+    expect(JSON.stringify(two.report.toJSON())).toBe(JSON.stringify(one.report.toJSON()));
+    expect(one.out[0].turns[4].text).toBe('[PERSON_1]的手机[PHONE_1]');
     await expect(run({ detectors: ['nope'] }, [])).rejects.toThrow(/no detector named 'nope'/);
   });
 

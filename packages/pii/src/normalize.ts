@@ -9,7 +9,7 @@
  * - other compatibility characters → NFKC, code point by code point (㍿ → 株式会社);
  * - Chinese numerals 〇零一二三四五六七八九, 幺 (1), 两 (2), 壹贰叁肆伍陆柒捌玖 → digits, only
  *   inside a run of at least `minNumeralRun` numeral characters (digits may be mixed in,
- *   single spaces or dashes may separate them): 一三八一二三四五六七八 → 13812345678.
+ *   single spaces, dashes or commas may separate them): 一三八一二三四五六七八 → 13812345678.
  *
  * Offsets: `start[i]` is the UTF-16 offset in the original text of the character that
  * produced normalised code unit i, `end[i]` the end of it. A span [s, e) of the
@@ -56,6 +56,11 @@ const TABLE = (() => {
 const HAS_CN_NUMERAL = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/;
 const CN_NUMERAL_G = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/g;
 
+/** One separator inside a spoken number: 幺三八 一二三四, 幺三八-一二三四, 幺三八，一二三四. */
+function isRunSep(c: string): boolean {
+  return c === ' ' || c === '-' || c === '，' || c === ',';
+}
+
 function isNumeral(c: string): boolean {
   return (c >= '0' && c <= '9') || CN_DIGITS[c] !== undefined;
 }
@@ -72,13 +77,13 @@ function hasNumeralRun(s: string, minRun: number): boolean {
     let j = i - 1;
     while (j >= 0) {
       if (isNumeral(s[j])) count++;
-      else if (!((s[j] === ' ' || s[j] === '-') && j > 0 && isNumeral(s[j - 1]))) break;
+      else if (!(isRunSep(s[j]) && j > 0 && isNumeral(s[j - 1]))) break;
       j--;
     }
     let k = i + 1;
     while (k < s.length) {
       if (isNumeral(s[k])) count++;
-      else if (!((s[k] === ' ' || s[k] === '-') && k + 1 < s.length && isNumeral(s[k + 1]))) break;
+      else if (!(isRunSep(s[k]) && k + 1 < s.length && isNumeral(s[k + 1]))) break;
       k++;
     }
     if (count >= minRun) return true;
@@ -196,7 +201,7 @@ function convertNumeralRuns(s: string, minRun: number): string {
         if (CN_DIGITS[c] && !(c >= '0' && c <= '9')) cn++;
         last = j;
         j++;
-      } else if ((c === ' ' || c === '-') && j + 1 < s.length && isNumeral(s[j + 1])) {
+      } else if (isRunSep(c) && j + 1 < s.length && isNumeral(s[j + 1])) {
         j++;
       } else break;
     }

@@ -103,6 +103,9 @@ export interface Analysis {
   kept: KeptSpan[];
 }
 
+/** The shared result for text with nothing found (read-only: frozen). */
+const EMPTY: Analysis = Object.freeze({ spans: Object.freeze([]) as unknown as PiiSpan[], kept: Object.freeze([]) as unknown as KeptSpan[] });
+
 export interface RuleEngineOptions {
   /** Pack names to use (file names without .yaml); default every pack found. */
   packs?: string[];
@@ -177,14 +180,18 @@ function features(s: string): Features {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       bits |= NEED_DIGIT;
-      if (sep === 1 && run > 0) bits |= NEED_DIGITSEP;
+      if (sep === 1 && run > 0) {
+        const p = s.charCodeAt(i - 1);
+        if (p === 32 || p === 46 || p === 45) bits |= NEED_DIGITSEP;
+      }
       run = sep <= 1 ? run + 1 : 1;
       sep = 0;
       if (run > maxRun) maxRun = run;
       if (++alnum > maxAlnum) maxAlnum = alnum;
       continue;
     }
-    if (c === 32 || c === 46 || c === 45) {
+    if (c === 32 || c === 46 || c === 45 || c === 44 || c === 0xff0c) {
+      // space . - , ， join digit runs (138，1234，5678); only space . - count as digit separators
       sep++;
       alnum = 0;
       if (c === 46) bits |= NEED_DOT;
@@ -473,11 +480,11 @@ export class RuleEngine {
 
   /** Spans (original UTF-16 offsets, resolved: no overlaps) and the kept text. */
   analyze(text: string): Analysis {
-    if (text.length === 0) return { spans: [], kept: [] };
+    if (text.length === 0) return EMPTY;
     const n = normalize(text, this.minNumeralRun);
     const s = n.text;
     const { bits: have, maxRun, maxAlnum } = features(s);
-    if (have === 0) return { spans: [], kept: [] };
+    if (have === 0) return EMPTY;
     const cands: Candidate[] = [];
     const kept: KeptSpan[] = [];
     let present: Uint8Array | null = null;
@@ -490,7 +497,7 @@ export class RuleEngine {
       }
       this.scan(r, s, cands, kept);
     }
-    if (cands.length === 0 && kept.length === 0) return { spans: [], kept: [] };
+    if (cands.length === 0 && kept.length === 0) return EMPTY;
     const resolved = resolve(cands, kept);
     const spans: PiiSpan[] = resolved.map((c) => {
       const [a, b] = toOriginal(n, c.start, c.end);
@@ -505,7 +512,8 @@ export class RuleEngine {
 
   /** Detector contract: the resolved spans only. */
   detect(text: string): PiiSpan[] {
-    return this.analyze(text).spans;
+    const spans = this.analyze(text).spans;
+    return spans.length ? spans : [];
   }
 
   private scan(r: CompiledRule, s: string, cands: Candidate[], kept: KeptSpan[]): void {
@@ -574,7 +582,7 @@ function windowHas(re: RegExp, s: string, start: number, end: number, before: nu
 
 /**
  * Conflict resolution. Candidates inside kept text (a service number, a brand
- * account, a placeholder) are dropped; kept text that overlaps a candidate
+ * account, a placeholder) are dropped, except cue-anchored ones (priority ≥ 1); kept text that overlaps a candidate
  * without containing it is dropped instead (a finding is never cut short).
  * Overlapping candidates merge into their union, labelled with the best member:
  * the longest validated one, then the highest score, then rule order. So no
@@ -583,7 +591,8 @@ function windowHas(re: RegExp, s: string, start: number, end: number, before: nu
 function resolve(cands: Candidate[], kept: KeptSpan[]): Candidate[] {
   let list = cands;
   if (kept.length) {
-    list = cands.filter((c) => !kept.some((k) => k.start <= c.start && c.end <= k.end));
+    // a cue-anchored finding (QQ 95631076, 订单号 …) is not overruled by kept text of the same digits
+    list = cands.filter((c) => c.priority >= 1 || !kept.some((k) => k.start <= c.start && c.end <= k.end));
     for (let i = kept.length - 1; i >= 0; i--) {
       const k = kept[i];
       if (list.some((c) => c.start < k.end && k.start < c.end)) kept.splice(i, 1);

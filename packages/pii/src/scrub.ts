@@ -70,7 +70,7 @@ export interface ScrubTextOptions extends EngineOptions {
 
 /** Finds PII in one text: resolved spans, UTF-16 offsets of the original, end exclusive. */
 export function detect(text: string, options: EngineOptions = {}): PiiSpan[] {
-  return getRuleEngine(options).analyze(text).spans;
+  return getRuleEngine(options).detect(text);
 }
 
 /** Scrubs one text with the rule packs (and any extra detectors) and the configured operators. */
@@ -178,12 +178,21 @@ export function scrubShare(jobs: ConvJob[], engine: RuleEngine, operators: Worke
   };
   const texts: (string | null)[] = [];
   const nums: number[] = [];
+  const config: OperatorConfig = { ...operators, canonicalOf: engine.canonicalOf };
   for (const job of jobs) {
-    for (const o of scrubConversation(job, engine, operators)) {
-      texts.push(o.text);
-      nums.push(o.reps.length, o.kept.length);
-      for (const r of o.reps) nums.push(r.start, r.end, r.outStart, r.outEnd, r.score, sid(r.type), sid(r.rule), sid(r.op));
-      for (const k of o.kept) nums.push(sid(k.kind), sid(k.rule));
+    const scope = new ConversationScope(job.id);
+    for (const text of job.texts) {
+      const a = engine.analyze(text);
+      if (a.spans.length === 0) {
+        texts.push(null);
+        nums.push(0, a.kept.length);
+      } else {
+        const r = applyOperators(text, a.spans, scope, config);
+        texts.push(r.text === text ? null : r.text);
+        nums.push(r.replacements.length, a.kept.length);
+        for (const x of r.replacements) nums.push(x.span.start, x.span.end, x.outStart, x.outEnd, x.span.score, sid(x.span.type), sid(x.span.rule), sid(x.operator));
+      }
+      for (const k of a.kept) nums.push(sid(k.kind), sid(k.rule));
     }
   }
   return { texts, nums: Float64Array.from(nums), strings };

@@ -116,6 +116,22 @@ describe('evasions', () => {
       expect(found(`${cue}123456789`)).toEqual([['QQ', '123456789']]);
     }
   });
+  it('grouped IDs and cards, spoken numbers split by commas', () => {
+    const g = `${PID.slice(0, 3)} ${PID.slice(3, 6)} ${PID.slice(6, 10)} ${PID.slice(10, 14)} ${PID.slice(14)}`;
+    expectOnly(`身份证 ${g} 麻烦登记`, 'PERSON_ID', g);
+    expectOnly(`卡号${CARD19.slice(0, 6)} ${CARD19.slice(6)}`, 'BANK_CARD', `${CARD19.slice(0, 6)} ${CARD19.slice(6)}`);
+    expectOnly('号码是幺三八，一二三四，五六七八，记一下', 'PHONE', '幺三八，一二三四，五六七八');
+    expectOnly('号码是138，1234，5678', 'PHONE', '138，1234，5678');
+  });
+  it('more cues: bare v, 微x, 球球, 扣:, 单号 (order) vs carrier 单号 (tracking)', () => {
+    expectOnly('私聊我，v Abcd_1234，备注来意', 'WECHAT', 'Abcd_1234');
+    expectOnly('微x Abcdefg123', 'WECHAT', 'Abcdefg123');
+    expectOnly('球球：87654321', 'QQ', '87654321');
+    expectOnly('扣：87654321', 'QQ', '87654321');
+    expectOnly('QQ 95631076', 'QQ', '95631076'); // a cue beats the 95xxx service-number shape
+    expectOnly('这单：123456789012还没发货', 'ORDER_ID', '123456789012');
+    expectOnly('申通的单号：77012345678901', 'TRACKING_NO', '77012345678901');
+  });
   it('e-mail glued to Chinese, upper-case domain', () => {
     expectOnly('联系我zhang3@Gmail.COM谢谢', 'EMAIL', 'zhang3@Gmail.COM');
   });

@@ -22,3 +22,4 @@ export { sha256, stableStringify, fnv1a32, hash52, mulberry32, seededRandom } fr
 export { checkOptions, assertOptions, closest, type OptionProblem } from './options.js';
 export type { CommandIO, CommandDefinition, RunManifest, RunReport, ScrublinePlugin } from './plugin.js';
 export { detectors, type PiiSpan, type Detector, type DetectorDefinition, type DetectContext } from './detector.js';
+export { Hash52Set } from './hashset.js';

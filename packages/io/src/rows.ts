@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hash52, LineSplitter, NdjsonFileWriter, ScrubError, type ConversationRecord, type Ledger, type Role, type Turn } from '@scrubline/core';
+import { Hash52Set, LineSplitter, NdjsonFileWriter, ScrubError, type ConversationRecord, type Ledger, type Role, type Turn } from '@scrubline/core';
+import type { InputFileCounts } from '@scrubline/core';
 import type { RowsMapping } from './config.js';
 import { setDotted } from './path.js';
 
@@ -56,7 +57,9 @@ type Row = [session: string, fileIdx: number, line: number, role: Role, text: st
 export class RowGrouper {
   private current: Row[] = [];
   private currentSession: string | null = null;
-  private readonly closed = new Set<number>();
+  /** Finished sessions (exact 52-bit hashes, 16 B each) to detect one that comes back. */
+  private readonly closed = new Hash52Set(1 << 16);
+  private counts!: InputFileCounts;
   private sorter: RowSorter | null = null;
   private cols!: RowColumns;
   private file = '';
@@ -76,11 +79,12 @@ export class RowGrouper {
     this.file = file;
     this.fileIdx = fileIdx;
     this.cols = cols;
+    this.counts = this.ledger.file(file);
   }
 
   async push(fields: string[], line: number): Promise<void> {
     const c = this.cols;
-    const counts = this.ledger.file(this.file);
+    const counts = this.counts;
     counts.units++;
     const session = fields[c.session] ?? '';
     if (session.trim() === '') {
@@ -95,8 +99,7 @@ export class RowGrouper {
     if (text.includes('\uFFFD')) {
       return this.reject('SCRUB_REPLACEMENT_CHAR', 'text contains U+FFFD replacement characters (the export was mis-decoded upstream)', line, this.mapping.text);
     }
-    const pick = (list: [string, number][]) => list.map(([, i]) => (fields[i] === undefined || fields[i] === '' ? null : fields[i]));
-    const row: Row = [session, this.fileIdx, line, role, text, c.timestamp >= 0 ? fields[c.timestamp] ?? null : null, pick(c.labels), pick(c.meta), pick(c.turnMeta)];
+    const row: Row = [session, this.fileIdx, line, role, text, c.timestamp >= 0 ? fields[c.timestamp] ?? null : null, pick(fields, c.labels), pick(fields, c.meta), pick(fields, c.turnMeta)];
     counts.unitsUsed++;
     if (this.sorter) {
       await this.sorter.add(row);
@@ -127,7 +130,7 @@ export class RowGrouper {
   }
 
   private startSession(session: string, line: number): void {
-    if (this.closed.has(hash52(session))) {
+    if (this.closed.hasKey(session)) {
       throw new ScrubError('SCRUB_SESSION_NOT_CONTIGUOUS', `session '${clip(session)}' appears again after other sessions or in another file`, {
         file: this.file,
         line,
@@ -146,7 +149,7 @@ export class RowGrouper {
     if (this.current.length === 0 || this.currentSession === null) return;
     const rows = this.current;
     this.current = [];
-    this.closed.add(hash52(this.currentSession));
+    this.closed.addKey(this.currentSession);
     this.currentSession = null;
     if (this.mapping.order === 'timestamp') rows.sort((a, b) => ((a[5] ?? '') < (b[5] ?? '') ? -1 : (a[5] ?? '') > (b[5] ?? '') ? 1 : 0));
     const c = this.cols;
@@ -184,6 +187,13 @@ export class RowGrouper {
     this.emit(record);
   }
 
+}
+
+const NONE: (string | null)[] = [];
+/** Column values for a mapping (shared empty array when nothing is mapped: no allocation per row). */
+function pick(fields: string[], list: [string, number][]): (string | null)[] {
+  if (list.length === 0) return NONE;
+  return list.map(([, i]) => (fields[i] === undefined || fields[i] === '' ? null : fields[i]));
 }
 
 const cmpRow = (a: Row, b: Row): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2]);

@@ -157,3 +157,25 @@ describe('sharded phases', () => {
     expect(missing.stderr).toMatch(/SCRUB_SHARD_STATE_MISSING/);
   });
 });
+
+describe('--fail-on-residual', () => {
+  it('exits 4 and publishes no data, but leaves a failed report with masked findings and no raw value', async () => {
+    const dir = tmp();
+    const phone = '13912345678';
+    write(dir, 'x.tsv', readFileSync(join(FIX, 'jd-export.tsv'), 'utf8') + `zz\tu\t0\t0\t0\tnan\t电话 ${phone} 尽快联系\n`);
+    // no pii step: the residual scan must catch what is left
+    write(dir, 'p.yaml', JD_INPUT('x.tsv') + 'output:\n  path: out/records.ndjson\n');
+    const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--fail-on-residual']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/SCRUB_RESIDUAL_PII/);
+    expect(r.stderr).not.toContain(phone);
+    expect(existsSync(join(dir, 'out/records.ndjson'))).toBe(false);
+    const text = readFileSync(join(dir, 'out/report.json'), 'utf8');
+    expect(text).not.toContain(phone);
+    const report = JSON.parse(text);
+    expect(report.manifest.status).toBe('failed');
+    expect(report.manifest.error.code).toBe('SCRUB_RESIDUAL_PII');
+    expect(report.manifest.outputs).toEqual([]);
+    expect(report.stages.find((s: any) => s.use === 'residual-scan').counters).toBeDefined();
+  });
+});

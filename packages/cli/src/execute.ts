@@ -140,6 +140,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
   const warnings: string[] = [];
   let ownWorkDir: string | null = null;
   let progress: Progress | null = null;
+  const fileInfos: FileInfo[] = [];
 
   ledger.sink = (entry: LedgerEntry) => {
     if (entry.kind === 'quarantined') {
@@ -162,7 +163,6 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     for (const f of files) if (f.path !== '-') totalBytes += (await stat(f.path).catch(() => ({ size: 0 }))).size;
     progress = Progress.for(io.stderr as any, o.quiet, totalBytes);
     const workDir = o.workDir ? resolve(io.cwd, o.workDir) : (ownWorkDir = await mkdtemp(join(tmpdir(), 'scrubline-')));
-    const fileInfos: FileInfo[] = [];
     progress.start();
     const p = progress;
     const result = await runPipeline({
@@ -211,38 +211,15 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     const written = await outputs.close();
     await quarantine.close();
     await dropped.close();
-    const t = ledger.totals();
-    const rel = (p: string) => (p === '-' ? '-' : relative(o.baseDir, p) || p);
-    const report: RunReport = {
-      manifest: {
-        tool: { name: 'scrubline', version: VERSION },
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        configHash: o.configHash,
-        config: o.config,
-        seed: o.seed,
-        shard,
-        phases: { total: result.phases, run: result.phasesRun },
-        inputs: fileInfos.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256, encoding: f.encoding, gzip: f.gzip })),
-        outputs: written.map((w: WrittenFile) => ({ path: rel(w.path), bytes: w.bytes, sha256: w.sha256, records: w.records })),
-        counts: { input: t.input, inputQuarantined: t.inputQuarantined, added: t.added, dropped: t.dropped, quarantined: t.quarantined, output: t.output },
-        timings: { totalMs: Date.now() - t0, stages: result.stages.map((s) => ({ id: s.id, ms: s.ms })) },
-      },
-      ledger: ledger.toJSON(),
-      stages: result.stages,
-      warnings,
-    };
+    const report = buildReport(result.stages, result.phases, result.phasesRun, written);
     if (manifestPath) await writeAtomic(manifestPath, JSON.stringify(report.manifest, null, 2) + '\n');
     if (reportPath) await writeAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
-    if (htmlPath) {
-      const renderer = o.plugins.find((p) => p.renderHtml);
-      if (!renderer) warnings.push('output.html is set but no installed package renders HTML reports');
-      else await writeAtomic(htmlPath, renderer.renderHtml!(report));
-    }
+    if (htmlPath) await writeHtml(report);
     await outputs.commit();
     await quarantine.commit();
     await dropped.commit();
     if (marker) await writeAtomic(marker, JSON.stringify({ phase: o.phase, shard, configHash: o.configHash, outputs: report.manifest.outputs }) + '\n');
+    const t = ledger.totals();
     progress.stop(
       true,
       `${t.input} in → ${t.output} out (${t.dropped} dropped, ${t.quarantined + t.inputQuarantined} quarantined, ${t.added} added) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
@@ -253,9 +230,53 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     await quarantine.abort().catch(() => {});
     await dropped.abort().catch(() => {});
     progress?.stop(false, 'failed; nothing was published');
+    // A run that stopped in a stage still explains itself to the auditor: a report marked failed
+    // (counts so far, masked findings), never the data.
+    const stages = (e as { stages?: RunReport['stages'] }).stages;
+    if (stages && (reportPath || htmlPath)) {
+      try {
+        const report = buildReport(stages, 0, [], [], ScrubError.from(e));
+        if (reportPath) await writeAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
+        if (htmlPath) await writeHtml(report);
+      } catch {
+        /* the error below is what matters */
+      }
+    }
     return reportError(e, io.stderr);
   } finally {
     if (ownWorkDir) await rm(ownWorkDir, { recursive: true, force: true });
+  }
+
+  function buildReport(stages: RunReport['stages'], phases: number, phasesRun: number[], written: WrittenFile[], error?: ScrubError): RunReport {
+    const t = ledger.totals();
+    const rel = (p: string) => (p === '-' ? '-' : relative(o.baseDir, p) || p);
+    return {
+      manifest: {
+        tool: { name: 'scrubline', version: VERSION },
+        status: error ? 'failed' : 'ok',
+        ...(error ? { error: { code: String(error.code), message: error.message, stage: error.stage, hint: error.hint } } : {}),
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        configHash: o.configHash,
+        config: o.config,
+        seed: o.seed,
+        shard,
+        phases: { total: phases, run: phasesRun },
+        inputs: fileInfos.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256, encoding: f.encoding, gzip: f.gzip })),
+        outputs: written.map((w: WrittenFile) => ({ path: rel(w.path), bytes: w.bytes, sha256: w.sha256, records: w.records })),
+        counts: { input: t.input, inputQuarantined: t.inputQuarantined, added: t.added, dropped: t.dropped, quarantined: t.quarantined, output: t.output },
+        timings: { totalMs: Date.now() - t0, stages: stages.map((s) => ({ id: s.id, ms: s.ms })) },
+      },
+      ledger: ledger.toJSON(),
+      stages,
+      warnings,
+    };
+  }
+
+  async function writeHtml(report: RunReport): Promise<void> {
+    const renderer = o.plugins.find((p) => p.renderHtml);
+    if (!renderer) warnings.push('output.html is set but no installed package renders HTML reports');
+    else await writeAtomic(htmlPath!, renderer.renderHtml!(report));
   }
 }
 

@@ -26,6 +26,9 @@ export interface CommandDefinition {
 
 export interface RunManifest {
   tool: { name: 'scrubline'; version: string };
+  /** `failed` reports are written when a run stops after it started reading; nothing else is published then. */
+  status?: 'ok' | 'failed';
+  error?: { code: string; message: string; stage?: string; hint?: string };
   startedAt: string;
   finishedAt: string;
   configHash: string;

@@ -140,6 +140,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
       }
       if (p > 0 && phase === 'all') await rm(spillPath(p), { force: true });
     }
+  } catch (e) {
+    // Keep what the stages saw, so a failed run can still explain itself (e.g. residual findings).
+    const err = ScrubError.from(e, 'SCRUB_STAGE_FAILED');
+    (err as ScrubError & { stages?: StageRunReport[] }).stages = actives.map(reportOf);
+    throw err;
   } finally {
     for (const a of actives) await a.stage.close?.();
   }

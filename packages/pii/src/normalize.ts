@@ -119,6 +119,11 @@ function mapChar(cp: number, ch: string): string {
  * character to change comes back as is, with null maps.
  */
 export function normalize(text: string, minNumeralRun = 5): Normalized {
+  return normalizeOrNull(text, minNumeralRun) ?? { text, start: null, end: null };
+}
+
+/** As `normalize`, but null when nothing changes (no allocation on the common path). */
+export function normalizeOrNull(text: string, minNumeralRun = 5): Normalized | null {
   let flags = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -126,7 +131,7 @@ export function normalize(text: string, minNumeralRun = 5): Normalized {
   }
   const work = (flags & 1) !== 0;
   const numerals = (flags & 2) !== 0 && hasNumeralRun(text, minNumeralRun);
-  if (!work && !numerals) return { text, start: null, end: null };
+  if (!work && !numerals) return null;
   // pass 1: character mapping; unchanged stretches are copied in bulk
   let out = '';
   let starts = new Int32Array(text.length + 16);

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ScrubError, type PiiSpan } from '@scrubline/core';
-import { normalize, toOriginal } from './normalize.js';
+import { normalizeOrNull } from './normalize.js';
 import { VALIDATORS } from './validators.js';
 import { enableRegexpFallback } from './safety.js';
 
@@ -168,8 +168,10 @@ interface Features {
   maxAlnum: number;
 }
 
-/** One pass over the normalised text: which character kinds occur, the longest digit and alphanumeric runs. */
-function features(s: string): Features {
+const FEAT: Features = { bits: 0, maxRun: 0, maxAlnum: 0 };
+
+/** One pass over the normalised text: which character kinds occur, the longest digit and alphanumeric runs (into `out`: no allocation). */
+function features(s: string, out: Features): void {
   let bits = 0;
   let run = 0;
   let maxRun = 0;
@@ -210,7 +212,9 @@ function features(s: string): Features {
     else if (c === 58) bits |= NEED_COLON;
     else if (c === 43) bits |= NEED_PLUS;
   }
-  return { bits, maxRun, maxAlnum };
+  out.bits = bits;
+  out.maxRun = maxRun;
+  out.maxAlnum = maxAlnum;
 }
 
 /** Reads `rulesDir/pii/*.yaml` (or the named packs) with the lexicons they name. */
@@ -409,8 +413,11 @@ export class RuleEngine {
   }
 
   /** Which gating word lists occur in the text. */
+  private presentBuf: Uint8Array | null = null;
+
   private listsPresent(s: string): Uint8Array {
-    const present = new Uint8Array(this.lists.length);
+    const present = (this.presentBuf ??= new Uint8Array(this.lists.length));
+    present.fill(0);
     const re = this.wordScan;
     if (!re) return present;
     re.lastIndex = 0;
@@ -481,9 +488,12 @@ export class RuleEngine {
   /** Spans (original UTF-16 offsets, resolved: no overlaps) and the kept text. */
   analyze(text: string): Analysis {
     if (text.length === 0) return EMPTY;
-    const n = normalize(text, this.minNumeralRun);
-    const s = n.text;
-    const { bits: have, maxRun, maxAlnum } = features(s);
+    const n = normalizeOrNull(text, this.minNumeralRun);
+    const s = n ? n.text : text;
+    features(s, FEAT);
+    const have = FEAT.bits;
+    const maxRun = FEAT.maxRun;
+    const maxAlnum = FEAT.maxAlnum;
     if (have === 0) return EMPTY;
     const cands: Candidate[] = [];
     const kept: KeptSpan[] = [];
@@ -500,11 +510,13 @@ export class RuleEngine {
     if (cands.length === 0 && kept.length === 0) return EMPTY;
     const resolved = resolve(cands, kept);
     const spans: PiiSpan[] = resolved.map((c) => {
-      const [a, b] = toOriginal(n, c.start, c.end);
+      const a = n?.start ? n.start[c.start] : c.start;
+      const b = n?.end ? n.end[c.end - 1] : c.end;
       return { type: c.type, start: a, end: b, score: Math.round(c.score * 1000) / 1000, rule: c.rule };
     });
     const keptOut = kept.map((k) => {
-      const [a, b] = toOriginal(n, k.start, k.end);
+      const a = n?.start ? n.start[k.start] : k.start;
+      const b = n?.end ? n.end[k.end - 1] : k.end;
       return { ...k, start: a, end: b };
     });
     return { spans, kept: keptOut };

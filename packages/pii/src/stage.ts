@@ -30,6 +30,8 @@ export interface PiiStageOptions {
   workers?: number;
   /** Characters of (masked, scrubbed) context on each side of a sample. */
   sampleContext: number;
+  /** Entity types detected and reported but left in the text (quasi-identifiers such as ORG: brands are the subject of customer service). */
+  reportOnly: string[];
 }
 
 const OPERATOR_KINDS = ['placeholder', 'hmac', 'mask', 'redact', 'surrogate'];
@@ -92,9 +94,10 @@ export const piiStage = defineStage<PiiStageOptions>({
       roles: { type: 'array', items: { enum: ['customer', 'agent', 'bot', 'system'] }, default: ['customer', 'agent', 'bot', 'system'] },
       workers: { type: 'integer', minimum: 1, maximum: 64 },
       sampleContext: { type: 'integer', minimum: 0, maximum: 200, default: 16 },
+      reportOnly: { type: 'array', items: { type: 'string' }, default: ['ORG'], description: 'types detected and counted (as kept: report-only) but not anonymised' },
     },
   },
-  example: { detectors: ['rules'], rules: [], disable: [], disableRules: [], operator: 'placeholder', operators: { EMAIL: 'hmac' }, keyEnv: DEFAULT_KEY_ENV, roles: ['customer', 'agent', 'bot', 'system'], sampleContext: 16 },
+  example: { detectors: ['rules'], rules: [], disable: [], disableRules: [], operator: 'placeholder', operators: { EMAIL: 'hmac' }, keyEnv: DEFAULT_KEY_ENV, roles: ['customer', 'agent', 'bot', 'system'], sampleContext: 16, reportOnly: ['ORG'] },
   async create(options, env) {
     const rulesDir = env.rulesDir || defaultRulesDir();
     const useRules = options.detectors.includes('rules');
@@ -203,6 +206,7 @@ export const piiStage = defineStage<PiiStageOptions>({
       return batch;
     };
 
+    const reportOnly = new Set(options.reportOnly ?? ['ORG']);
     /** With other detectors (NER): rule analysis on the pool, the rest and the operators here. */
     const applyCombined = async (batch: ConversationRecord[], ctx: StageContext) => {
       const texts: string[] = [];
@@ -218,7 +222,15 @@ export const piiStage = defineStage<PiiStageOptions>({
           if (!inScope(turn)) continue;
           totals.turns++;
           const a = useRules ? analyses[k++] : null;
-          const { spans, kept } = combine(turn.text, a, others, { role: turn.role });
+          const combined = combine(turn.text, a, others, { role: turn.role });
+          let spans = combined.spans;
+          const kept = combined.kept;
+          if (reportOnly.size && spans.some((sp) => reportOnly.has(sp.type))) {
+            // quasi-identifiers (ORG by default) are reported as kept, never replaced
+            const keep = spans.filter((sp) => reportOnly.has(sp.type));
+            spans = spans.filter((sp) => !reportOnly.has(sp.type));
+            countKept(ctx, keep.map((sp) => ({ kind: `report-only:${sp.type}`, rule: sp.rule, start: sp.start, end: sp.end })), turn.role, file);
+          }
           countKept(ctx, kept, turn.role, file);
           if (spans.length === 0) continue;
           const res = applyOperators(turn.text, spans, scope, opConfig);

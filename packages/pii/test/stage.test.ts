@@ -203,3 +203,26 @@ describe('commands', () => {
     expect(result().err).toMatch(/operatr/);
   });
 });
+
+describe('report-only types', () => {
+  it('reports ORG spans from another detector as kept and leaves them in the text; other types are replaced', async () => {
+    detectors.register({
+      name: 'test-org',
+      description: 'finds 星河科技 as ORG (test only)',
+      types: ['ORG'],
+      create: () => ({
+        name: 'test-org',
+        detect: (text: string) => {
+          const i = text.indexOf('星河科技');
+          return i < 0 ? [] : [{ type: 'ORG', start: i, end: i + 4, score: 0.9, rule: 'test.org' }];
+        },
+      }),
+    });
+    const rec: ConversationRecord = { id: 'o1', turns: [{ role: 'customer', text: '我在星河科技上班，手机13812345678' }], labels: {}, source: { file: 'o.jsonl' }, meta: {} };
+    const { out, report } = await run({ detectors: ['rules', 'test-org'] }, [structuredClone(rec)]);
+    expect(out[0].turns[0].text).toBe('我在星河科技上班，手机[PHONE_1]');
+    expect(report.counters['kept|report-only:ORG|test.org|customer|o.jsonl']).toBe(1);
+    const anonymised = await run({ detectors: ['rules', 'test-org'], reportOnly: [] }, [structuredClone(rec)]);
+    expect(anonymised.out[0].turns[0].text).toBe('我在[ORG_1]上班，手机[PHONE_1]');
+  });
+});

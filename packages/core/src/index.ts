@@ -23,3 +23,4 @@ export { checkOptions, assertOptions, closest, type OptionProblem } from './opti
 export type { CommandIO, CommandDefinition, RunManifest, RunReport, ScrublinePlugin } from './plugin.js';
 export { detectors, type PiiSpan, type Detector, type DetectorDefinition, type DetectContext } from './detector.js';
 export { Hash52Set } from './hashset.js';
+export { getDotted } from './dotted.js';

@@ -70,15 +70,8 @@ export function consolidate(votes: readonly number[], method: Method, tie: TieRu
   return { value, tie: isTie, agreement, votes: n };
 }
 
-/** Reads `a.b.c` from an object; undefined when any step is missing. */
-export function getPath(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
+/** Value at a dotted path (`labels.satisfaction`, `meta.customerId`, `id`); core's helper. */
+export { getDotted as getPath } from '@scrubline/core';
 
 /**
  * Votes from a record's labels: an array of numbers (numeric strings are

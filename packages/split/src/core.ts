@@ -13,18 +13,8 @@ export interface SplitRatios {
 /** Label key of records without a label (their own stratum). */
 export const NO_LABEL = '(none)';
 
-/**
- * Value at a dotted path from the record root: `labels.satisfaction`, `meta.customerId`, `id`.
- * Returns undefined when any step is missing.
- */
-export function getPath(record: unknown, path: string): unknown {
-  let v: unknown = record;
-  for (const part of path.split('.')) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[part];
-  }
-  return v;
-}
+/** Value at a dotted path (`labels.satisfaction`, `meta.customerId`, `id`); core's helper. */
+export { getDotted as getPath } from '@scrubline/core';
 
 /** The stratum key of a label value: strings and numbers as text, objects as stable JSON, missing as `(none)`. */
 export function labelKey(value: unknown): string {

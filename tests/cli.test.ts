@@ -67,8 +67,11 @@ describe('scrubline CLI', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/SCRUB_GZIP_TRUNCATED cut\.json\.gz/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    // no data, no manifest: only the report, marked failed, so the failure explains itself
     const left = existsSync(join(dir, 'out')) ? readdirSync(join(dir, 'out')) : [];
-    expect(left).toEqual([]);
+    expect(left).toEqual(['report.json']);
+    const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
+    expect(report.manifest).toMatchObject({ status: 'failed', error: { code: 'SCRUB_GZIP_TRUNCATED' }, outputs: [] });
   });
 
   it('rejects a pipeline file with a misspelt option before reading any data, with path, line and hint', async () => {

@@ -1,6 +1,7 @@
 import { checkRecord, ScrubError, type ConversationRecord, type Turn } from '@scrubline/core';
 import type { DocumentsMapping } from './config.js';
 import { getPath, setDotted } from './path.js';
+import { safeValue } from './safe.js';
 
 export interface UnitPlace {
   file: string;
@@ -33,7 +34,7 @@ export function mapDocument(doc: unknown, m: DocumentsMapping, place: UnitPlace)
     const rawRole = getPath(t, m.role.path);
     const role = m.role.map[String(rawRole)] ?? m.role.default;
     if (!role) {
-      throw new ScrubError('SCRUB_ROLE_UNMAPPED', `role value '${String(rawRole).slice(0, 40)}' is not in documents.role.map`, {
+      throw new ScrubError('SCRUB_ROLE_UNMAPPED', `role value ${safeValue(rawRole)} is not in documents.role.map`, {
         ...ctx,
         field: `${m.turns}[${i}].${m.role.path}`,
         record: id,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Hash52Set, LineSplitter, NdjsonFileWriter, ScrubError, type ConversationRecord, type Ledger, type Role, type Turn } from '@scrubline/core';
 import type { InputFileCounts } from '@scrubline/core';
 import type { RowsMapping } from './config.js';
+import { safeValue } from './safe.js';
 import { setDotted } from './path.js';
 
 /** Column indexes resolved from the header (or configured column names). */
@@ -93,7 +94,7 @@ export class RowGrouper {
     const rawRole = fields[c.role] ?? '';
     const role = this.mapping.role.map[rawRole] ?? this.mapping.role.default;
     if (!role) {
-      return this.reject('SCRUB_ROLE_UNMAPPED', `role value '${clip(rawRole)}' is not in rows.role.map`, line, this.mapping.role.column);
+      return this.reject('SCRUB_ROLE_UNMAPPED', `role value ${safeValue(rawRole)} is not in rows.role.map`, line, this.mapping.role.column);
     }
     const text = fields[c.text] ?? '';
     if (text.includes('\uFFFD')) {
@@ -131,7 +132,7 @@ export class RowGrouper {
 
   private startSession(session: string, line: number): void {
     if (this.closed.hasKey(session)) {
-      throw new ScrubError('SCRUB_SESSION_NOT_CONTIGUOUS', `session '${clip(session)}' appears again after other sessions or in another file`, {
+      throw new ScrubError('SCRUB_SESSION_NOT_CONTIGUOUS', `session ${safeValue(session)} appears again after other sessions or in another file`, {
         file: this.file,
         line,
         field: this.mapping.session,
@@ -257,6 +258,3 @@ async function* readRows(path: string): AsyncGenerator<Row> {
   for (const l of lines) yield JSON.parse(l) as Row;
 }
 
-function clip(s: string): string {
-  return s.length > 40 ? s.slice(0, 40) + '…' : s;
-}

@@ -313,3 +313,18 @@ describe('sessions and files', () => {
     expect(err).toMatchObject({ code: 'SCRUB_SESSION_NOT_CONTIGUOUS', file: 'b.tsv', line: 1 });
   });
 });
+
+describe('no personal values in errors', () => {
+  it('names an unmapped role value only when it looks like a code', async () => {
+    const dir = tmp();
+    // role column misconfigured onto the text column: the message must not echo the text
+    write(dir, 'm.tsv', 's1\tu\t0\t0\t0\tnan\t我的手机13912345678\n');
+    const ledger = new Ledger();
+    const seen: any[] = [];
+    ledger.sink = (e) => seen.push(e);
+    await readAll({ files: 'm.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, role: { column: 'content', map: { '0': 'customer' } } } }, dir, ledger);
+    expect(seen[0].code).toBe('SCRUB_ROLE_UNMAPPED');
+    expect(JSON.stringify(seen)).not.toContain('13912345678');
+    expect(seen[0].message).toMatch(/-character value/);
+  });
+});

@@ -12,6 +12,10 @@ export interface Lexicons {
   ambiguousSurnames: Set<string>;
   compoundSurnames: Set<string>;
   givenChars: Set<string>;
+  /** Characters typical of transliterated foreign names (斯 克 尔 特 …). */
+  translitChars: Set<string>;
+  /** Brands, places and words made of transliteration characters that are not people (阿迪达斯, 莫斯科). */
+  translitNotNames: string[];
   /** cue → strong? */
   cuesBefore: Map<string, boolean>;
   cuesBeforeMaxLen: number;
@@ -73,6 +77,11 @@ function sections(text: string): Record<string, string[]> {
 
 const byLengthDesc = (a: string, b: string) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0);
 
+/** Lexicons added later (a user's older rules/ner copy may lack them): missing means empty. */
+function readOptional(dir: string, file: string): string {
+  return existsSync(join(dir, file)) ? read(dir, file) : '';
+}
+
 function read(dir: string, file: string): string {
   const p = join(dir, file);
   if (!existsSync(p)) throw new Error(`@scrubline/ner: lexicon ${file} not found in ${dir}`);
@@ -99,6 +108,8 @@ export function loadLexicons(rulesDir: string = DEFAULT_RULES_DIR): Lexicons {
   for (const s of ambiguousSurnames) surnames.add(s);
   const compoundSurnames = new Set(words(read(dir, 'surnames-compound.txt')));
   const givenChars = new Set(words(read(dir, 'given-chars.txt')).flatMap((w) => [...w]));
+  const translitChars = new Set(words(readOptional(dir, 'translit-chars.txt')).flatMap((w) => [...w]));
+  const translitNotNames = [...new Set(words(readOptional(dir, 'translit-not-names.txt')))];
 
   const cuesBefore = new Map<string, boolean>();
   for (const l of lines(read(dir, 'cues-before.txt'))) {
@@ -152,6 +163,8 @@ export function loadLexicons(rulesDir: string = DEFAULT_RULES_DIR): Lexicons {
     ambiguousSurnames,
     compoundSurnames,
     givenChars,
+    translitChars,
+    translitNotNames,
     cuesBefore,
     cuesBeforeMaxLen,
     titles,

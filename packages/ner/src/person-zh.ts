@@ -16,11 +16,13 @@ const TITLE_WORD_NEXT: Record<string, string> = {
 const NAME_TAGS = new Set(['nr', 'nrfg', 'nrt']);
 const CONNECTORS = new Set([...'：: 　是为写的叫填我朋友同事家人老公婆妈爸']);
 const NAME_LEFT = new Set([...'给找是和跟让问叫同@与及、']);
-const NAME_LEFT_WORDS = ['告诉', '转告', '联系', '通知', '感谢', '谢谢', '恭喜', '喜欢', '以及'];
+const NAME_LEFT_WORDS = ['告诉', '转告', '联系', '通知', '感谢', '谢谢', '恭喜', '喜欢', '以及', '比如', '例如', '回复'];
 /** A clause separator then 男/女 (followed by a separator): the gender field of a profile or form. */
 const GENDER_AFTER = /[，,：:（(]\s*[男女](?=[，,）)、。；;]|$|性)/g;
 /** `@` + a handle of CJK characters (optionally with Latin letters), up to a delimiter. */
 const MENTION = /@([\u4e00-\u9fff\u3400-\u4dbf]{2,8})(?=[\s:：,，@\-_)）/]|[A-Za-z]|$)/g;
+/** 小编, 小哥, 小妹 …: 小 + these is a form of address, not a given name (the segmenter leaves 小编 as x). */
+const SMALL_NOT_GIVEN = new Set([...'编哥姐妹弟伙孩宝时朋友二三四五六七八九十']);
 const PREFIX_NAME_FOLLOW = new Set([...'说帮让的也在是都会说，。！？,.!? 和跟']);
 
 interface Cand {
@@ -75,6 +77,16 @@ export class ChinesePersonRecognizer {
       return title.length;
     }
     return 0;
+  }
+
+  /**
+   * 阿袁收到 / 老周说完: the surname after 老/小/阿 is a token of its own and a verb token follows
+   * (小李子, 老陈醋 and 小张家口 stay out: the segmenter glues those into words).
+   */
+  private verbAfterPrefix(text: string, i: number): boolean {
+    if (!this.seg || !isCjk(text[i + 2])) return false;
+    const toks = this.tokens(text, i + 1, Math.min(text.length, i + 5));
+    return toks.length >= 2 && toks[0].end === i + 2 && toks[1].tag.startsWith('v') && toks[1].end - toks[1].start >= 2;
   }
 
   /** Segmenter tokens of a window starting at `from`, with offsets in `text`. */
@@ -221,8 +233,8 @@ export class ChinesePersonRecognizer {
       const s = text[i + 1];
       if (!this.lex.surnames.has(s) || this.lex.ambiguousSurnames.has(s) || covered[i + 1]) continue;
       const next = text[i + 2];
-      if (next !== undefined && !PREFIX_NAME_FOLLOW.has(next)) continue;
       if (text.slice(Math.max(0, i - 2), i) === '客服') continue;
+      if (next !== undefined && !PREFIX_NAME_FOLLOW.has(next) && !this.verbAfterPrefix(text, i)) continue;
       push({ start: i + 1, end: i + 2, score: 0.7, rule: 'ner.person.prefix' });
     }
 
@@ -244,6 +256,14 @@ export class ChinesePersonRecognizer {
         let score = 0;
         // 郑浩给/x: particles and verbs glued on by the segmenter come off the end.
         while (L > sl && NAME_STOP.has(text[i + L - 1])) L--;
+        // 陈泽伟腹/x, 唐秋云霖/x: an out-of-vocabulary run longer than a name; keep surname + two name
+        // characters (the x branch below still asks for given-name characters).
+        if (tok.tag === 'x' && L > sl + 2) L = sl + 2;
+        // 田喜/x 碧/nr: a three-character name split after its first given character.
+        if (tok.tag === 'x' && L === sl + 1 && toks[1] && toks[1].end - toks[1].start === 1 && toks[1].start === i + L) {
+          const ch = toks[1].word;
+          if (this.lex.givenChars.has(ch) && !NAME_STOP.has(ch) && (toks[1].tag === 'x' || NAME_TAGS.has(toks[1].tag))) L = sl + 2;
+        }
         if (L === sl && tok.tag === 'nr' && toks[1]) {
           // 杨/nr 天宁/ns, 吴/nr 经纬/n, 孟/nr 凡是/d: a lone surname tagged as a name, then the given name
           // (the next token, less a trailing particle).
@@ -269,6 +289,10 @@ export class ChinesePersonRecognizer {
           } else if (tok.tag === 'x' && (!ambiguous || L === sl + 2) && this.givenOk(given, true)) {
             rule = 'ner.person.shape';
             score = 0.6;
+          } else if (tok.tag === 'x' && !ambiguous && L === sl + 2 && given[0] === '小' && isCjk(given[1]) && !SMALL_NOT_GIVEN.has(given[1])) {
+            // 翁小贱, 张小凡: surname + 小 + one character, an out-of-vocabulary run (小姐, 小时 are words).
+            rule = 'ner.person.shape';
+            score = 0.6;
           }
         }
         if (!rule) continue;
@@ -285,6 +309,34 @@ export class ChinesePersonRecognizer {
         }
         push({ start: i, end, score, rule });
         i = end - 1;
+      }
+    }
+
+    // 4b. Transliterated foreign names (扎克伯格, 毕加索, 兰德里): a run of 3–6 transliteration characters
+    // that the segmenter reads as a name (first token nr/nrt/nrfg, no place or common-noun token), not a
+    // listed brand or place, after a person context (和/与/跟/@/给 …) or tagged as one whole name token.
+    if (this.seg && this.lex.translitChars.size) {
+      const tc = this.lex.translitChars;
+      for (let i = 0; i < n; i++) {
+        if (!tc.has(text[i])) continue;
+        let j = i + 1;
+        while (j < n && tc.has(text[j])) j++;
+        const start = i;
+        i = j - 1;
+        const L = j - start;
+        if (L < 3 || L > 6) continue;
+        let bad = false;
+        for (let k = start; k < j; k++) if (covered[k] || (k > start && text[k] === text[k - 1])) bad = true;
+        if (bad) continue;
+        const run = text.slice(start, j);
+        if (this.lex.translitNotNames.some((w) => run.includes(w))) continue;
+        const toks = this.tokens(text, start, j);
+        if (!toks.length || !NAME_TAGS.has(toks[0].tag) || toks[0].end - toks[0].start < 2) continue;
+        if (toks.some((t) => t.end - t.start >= 2 && !NAME_TAGS.has(t.tag) && t.tag !== 'x')) continue;
+        const whole = toks.length === 1;
+        const cue = NAME_LEFT.has(text[start - 1] ?? '') || NAME_LEFT_WORDS.some((w) => text.endsWith(w, start));
+        if (!cue && !whole) continue;
+        push({ start, end: j, score: cue ? 0.6 : 0.5, rule: 'ner.person.translit' });
       }
     }
 
@@ -309,6 +361,22 @@ export class ChinesePersonRecognizer {
         let clash = false;
         for (let k = start; k < end; k++) if (covered[k]) clash = true;
         if (!clash) push({ start, end, score: 0.5, rule: 'ner.person.mention' });
+      }
+    }
+
+    // 7. A name found once is a name elsewhere in the same text (兰德里 … 与兰德里面对面): other occurrences
+    // of an accepted CJK name of 3+ characters that no rule covered (two-character spans repeated too many
+    // false alarms on the Resume set: 车间, 马钢).
+    const found = cands.length;
+    for (let c = 0; c < found; c++) {
+      const { start, end } = cands[c];
+      if (end - start < 3) continue;
+      const name = text.slice(start, end);
+      if (![...name].every((ch) => isCjk(ch))) continue;
+      for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+        let free = true;
+        for (let k = at; k < at + name.length; k++) if (covered[k]) free = false;
+        if (free) push({ start: at, end: at + name.length, score: Math.min(cands[c].score, 0.6), rule: 'ner.person.repeat' });
       }
     }
 

@@ -78,6 +78,35 @@ describe('PERSON (Chinese)', () => {
   it('bare out-of-vocabulary names use segmentation evidence', () => {
     expect(spansOf('帮我转给王芳，她负责', 'PERSON')).toEqual(['王芳']);
   });
+  it('transliterated foreign names: a run of transliteration characters the segmenter tags as a name', () => {
+    expect(spansOf('我们和扎克伯格是完全不同的人', 'PERSON')).toEqual(['扎克伯格']);
+    expect(spansOf('正如毕加索所说', 'PERSON')).toEqual(['毕加索']);
+    expect(spansOf('与贝克汉姆合影', 'PERSON')).toEqual(['贝克汉姆']);
+    expect(detectEntities('和克里斯蒂娜一起吃饭')[0]?.rule).toBe('ner.person.translit');
+  });
+  it('brands, places and laughter made of transliteration characters are not names', () => {
+    for (const t of ['我想买阿迪达斯的鞋', '跟普拉达比', '和麦当劳一样', '给肯德基打电话', '哈哈哈哈哈', '和卡布奇诺一起', '我和莫斯科的朋友', '是特斯拉吗', '与意大利队比赛'])
+      expect(spansOf(t, 'PERSON'), t).toEqual([]);
+  });
+  it('a name of 3+ characters found once is found again in the same text', () => {
+    const text = '想与兰德里面对面，兰德里匹克';
+    const spans = detectEntities(text).filter((s) => s.type === 'PERSON');
+    expect(spans.map((s) => [text.slice(s.start, s.end), s.rule])).toEqual([
+      ['兰德里', 'ner.person.translit'],
+      ['兰德里', 'ner.person.repeat'],
+    ]);
+  });
+  it('阿/老/小 + surname before a verb; 老陈醋 and 小李子 are words', () => {
+    expect(spansOf('没几天，阿袁收到回电', 'PERSON')).toEqual(['袁']);
+    expect(spansOf('老周说完就走', 'PERSON')).toEqual(['周']);
+    for (const t of ['老陈醋很好喝', '小李子', '客服小美为您服务']) expect(spansOf(t, 'PERSON'), t).toEqual([]);
+  });
+  it('out-of-vocabulary runs: surname + two name characters, surname + 小 + one character', () => {
+    expect(spansOf('今天陈泽伟腹黑了', 'PERSON')).toEqual(['陈泽伟']);
+    expect(spansOf('田喜碧，你好', 'PERSON')).toEqual(['田喜碧']);
+    expect(spansOf('蒋小刀，你好', 'PERSON')).toEqual(['蒋小刀']); // 刀 is not in given-chars.txt
+    expect(spansOf('祝小编新年快乐', 'PERSON')).toEqual([]);
+  });
   it('works without the segmenter (cue and title rules)', () => {
     const det = createNerDetector({ segmenter: false });
     const text = '我叫张伟，李先生';

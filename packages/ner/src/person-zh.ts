@@ -262,7 +262,9 @@ export class ChinesePersonRecognizer {
         // 田喜/x 碧/nr: a three-character name split after its first given character.
         if (tok.tag === 'x' && L === sl + 1 && toks[1] && toks[1].end - toks[1].start === 1 && toks[1].start === i + L) {
           const ch = toks[1].word;
-          if (this.lex.givenChars.has(ch) && !NAME_STOP.has(ch) && (toks[1].tag === 'x' || NAME_TAGS.has(toks[1].tag))) L = sl + 2;
+          // 成珠吉街道: not before a place suffix.
+          const placeNext = '街路道村镇乡区县市省'.includes(text[i + L + 1] ?? '\u0000');
+          if (this.lex.givenChars.has(ch) && !NAME_STOP.has(ch) && !placeNext && (toks[1].tag === 'x' || NAME_TAGS.has(toks[1].tag))) L = sl + 2;
         }
         if (L === sl && tok.tag === 'nr' && toks[1]) {
           // 杨/nr 天宁/ns, 吴/nr 经纬/n, 孟/nr 凡是/d: a lone surname tagged as a name, then the given name
@@ -289,6 +291,10 @@ export class ChinesePersonRecognizer {
           } else if (tok.tag === 'x' && (!ambiguous || L === sl + 2) && this.givenOk(given, true)) {
             rule = 'ner.person.shape';
             score = 0.6;
+          } else if (tok.tag === 'x' && !ambiguous && L === sl + 2 && tok.end - tok.start === L && this.lex.givenChars.has(given[0]) && !SMALL_NOT_GIVEN.has(given[1])) {
+            // 刘心车: an out-of-vocabulary run of exactly surname + two characters, the first a name character.
+            rule = 'ner.person.shape';
+            score = 0.55;
           } else if (tok.tag === 'x' && !ambiguous && L === sl + 2 && given[0] === '小' && isCjk(given[1]) && !SMALL_NOT_GIVEN.has(given[1])) {
             // 翁小贱, 张小凡: surname + 小 + one character, an out-of-vocabulary run (小姐, 小时 are words).
             rule = 'ner.person.shape';

@@ -31,7 +31,7 @@ export interface NerOptions {
    */
   fullSegmentation?: boolean;
   /**
-   * Emit CJK `@handles` as PERSON (rule `ner.person.mention`): Weibo-style social text, where handles are
+   * Emit CJK `@handles` of 2–4 characters as PERSON (rule `ner.person.mention`): Weibo-style social text, where handles are
    * usually people. Off by default: in customer-service chat `@` often names a brand account (the pii
    * package's HANDLE rule and its allow-list deal with those).
    */

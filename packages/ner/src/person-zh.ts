@@ -19,8 +19,11 @@ const NAME_LEFT = new Set([...'给找是和跟让问叫同@与及、']);
 const NAME_LEFT_WORDS = ['告诉', '转告', '联系', '通知', '感谢', '谢谢', '恭喜', '喜欢', '以及', '比如', '例如', '回复'];
 /** A clause separator then 男/女 (followed by a separator): the gender field of a profile or form. */
 const GENDER_AFTER = /[，,：:（(]\s*[男女](?=[，,）)、。；;]|$|性)/g;
-/** `@` + a handle of CJK characters (optionally with Latin letters), up to a delimiter. */
-const MENTION = /@([\u4e00-\u9fff\u3400-\u4dbf]{2,8})(?=[\s:：,，@\-_)）/]|[A-Za-z]|$)/g;
+/**
+ * `@` + a handle of 2–4 CJK characters (optionally followed by Latin letters), up to a delimiter. Longer handles
+ * (一只踢足球的袜子, 微博经典语录) were mostly accounts or phrases, not people, on the Weibo dev set.
+ */
+const MENTION = /@([\u4e00-\u9fff\u3400-\u4dbf]{2,4})(?=[\s:：,，@\-_)）/]|[A-Za-z]|$)/g;
 /** 小编, 小哥, 小妹 …: 小 + these is a form of address, not a given name (the segmenter leaves 小编 as x). */
 const SMALL_NOT_GIVEN = new Set([...'编哥姐妹弟伙孩宝时朋友二三四五六七八九十']);
 const PREFIX_NAME_FOLLOW = new Set([...'说帮让的也在是都会说，。！？,.!? 和跟']);

@@ -214,6 +214,8 @@ describe('social-media options', () => {
     expect(createNerDetector().detect(text)).toEqual([]);
     const spans = createNerDetector({ mentions: true }).detect(text);
     expect(spans.map((s) => [text.slice(s.start, s.end), s.rule])).toEqual([['大象院长', 'ner.person.mention']]);
+    // Handles of 5+ characters are phrases or accounts more often than people.
+    expect(createNerDetector({ mentions: true }).detect('转发//@今天也要好好吃饭：好文')).toEqual([]);
   });
   it('places: bare province/city names as low-score ADDRESS only when asked for', () => {
     expect(createNerDetector().detect('杭州有没有实体店')).toEqual([]);

@@ -231,10 +231,28 @@ async function* countOutput(out: AsyncIterable<ConversationRecord[]>, ledger: Le
 }
 
 async function* chain(input: AsyncIterable<ConversationRecord[]>, stages: Active[], ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
-  for await (const batch of input) {
-    let b = batch;
-    for (let i = 0; i < stages.length && b.length > 0; i++) b = await applyOne(stages[i], b, ledger, false);
-    if (b.length > 0) yield b;
+  // Read ahead one batch: while a stage awaits work on another thread (the pii pool), the
+  // reader parses the next batch on this one. Stages still see batches one at a time, in order.
+  const it = input[Symbol.asyncIterator]();
+  let next = it.next();
+  next.catch(() => {}); // handled when awaited below; keeps Node from calling it unhandled meanwhile
+  let finished = false;
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) {
+        finished = true;
+        break;
+      }
+      next = it.next();
+      next.catch(() => {});
+      let b = r.value;
+      for (let i = 0; i < stages.length && b.length > 0; i++) b = await applyOne(stages[i], b, ledger, false);
+      if (b.length > 0) yield b;
+    }
+  } finally {
+    // stopped early (an error downstream): close the reader so its files are released
+    if (!finished) await it.return?.(undefined).catch(() => {});
   }
   for (let i = 0; i < stages.length; i++) {
     if (!stages[i].stage.flush) continue;

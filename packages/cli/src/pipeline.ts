@@ -8,7 +8,15 @@ export interface PipelineStepConfig {
   use: string;
   id?: string;
   with?: Record<string, unknown>;
+  /** Only records matching every `path: value` go through the step (e.g. `meta.lang: en`). */
+  when?: Record<string, unknown>;
 }
+
+const whenSchema = {
+  type: 'object',
+  description: 'only records matching every dotted path: value (or list of values) go through this step',
+  additionalProperties: { anyOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'array', items: { type: ['string', 'number', 'boolean', 'null'] } }] },
+};
 
 export interface PipelineConfig {
   version?: 1;
@@ -33,7 +41,7 @@ export function pipelineSchema(registry: StageRegistry): Record<string, unknown>
     type: 'object',
     additionalProperties: false,
     required: ['use'],
-    properties: { use: { const: d.name }, id: { type: 'string' }, with: d.optionsSchema, description: { type: 'string' } },
+    properties: { use: { const: d.name }, id: { type: 'string' }, with: d.optionsSchema, when: whenSchema, description: { type: 'string' } },
     description: d.description,
   }));
   return {
@@ -69,7 +77,7 @@ const topSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['use'],
-        properties: { use: { type: 'string' }, id: { type: 'string' }, with: { type: 'object' }, description: { type: 'string' } },
+        properties: { use: { type: 'string' }, id: { type: 'string' }, with: { type: 'object' }, when: whenSchema, description: { type: 'string' } },
       },
     },
     output: outputSchema,
@@ -129,7 +137,7 @@ export function validatePipeline(
     seen.set(s.use, n);
     const id = s.id ?? (n === 1 ? s.use : `${s.use}#${n}`);
     if (steps.some((x) => x.id === id)) fail(`steps[${i}].id`, `step id '${id}' is used twice`);
-    steps.push({ id, use: s.use, definition: def!, options });
+    steps.push({ id, use: s.use, definition: def!, options, ...(s.when ? { when: s.when } : {}) });
   });
   const configHash = sha256(stableStringify(config));
   return { config, steps, baseDir: where.baseDir, file: where.file, configHash };

@@ -5,6 +5,7 @@ import { Ledger, type LedgerJSON } from './ledger.js';
 import { NdjsonFileWriter, readNdjsonBatches } from './lines.js';
 import type { ConversationRecord } from './record.js';
 import { StageReport } from './report.js';
+import { getDotted } from './dotted.js';
 import type { Logger, ShardSpec, Stage, StageContext, StageDefinition, StageEnv } from './stage.js';
 
 export interface PlannedStep {
@@ -12,6 +13,12 @@ export interface PlannedStep {
   use: string;
   definition: StageDefinition;
   options: unknown;
+  /**
+   * Only records matching every `path: value` (or `path: [values]`) go through this step,
+   * e.g. `{ 'meta.lang': 'en' }` to run an English rule pack; the others pass untouched
+   * and keep their place.
+   */
+  when?: Record<string, unknown>;
 }
 
 export interface StageRunReport {
@@ -127,7 +134,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
         const spill = new NdjsonFileWriter(spillPath(p + 1));
         try {
           for await (const b of out) {
-            await next.stage.fit!.observe(b);
+            await next.stage.fit!.observe(next.step.when ? b.filter((r) => matchesWhen(r, next.step.when!)) : b);
             await spill.write(b);
           }
         } finally {
@@ -268,7 +275,47 @@ function sumValues(o: Record<string, number>): number {
   return n;
 }
 
+/** True when the record matches every condition of a step's `when`. */
+export function matchesWhen(record: ConversationRecord, when: Record<string, unknown>): boolean {
+  for (const [path, want] of Object.entries(when)) {
+    const v = getDotted(record, path);
+    if (Array.isArray(want) ? !want.includes(v as never) : v !== want) return false;
+  }
+  return true;
+}
+
 async function applyOne(a: Active, batch: ConversationRecord[], ledger: Ledger, flush: boolean): Promise<ConversationRecord[]> {
+  const when = a.step.when;
+  if (!when || flush) return applyAll(a, batch, ledger, flush);
+  const matching = batch.filter((r) => matchesWhen(r, when));
+  if (matching.length === batch.length) return applyAll(a, batch, ledger, flush);
+  const counts = ledger.stage(a.step.id);
+  const passed = batch.length - matching.length;
+  counts.in += passed; // skipped records pass through this step untouched
+  counts.out += passed;
+  if (matching.length === 0) return batch;
+  const inputIds = new Set(matching.map((r) => r.id));
+  const matchSet = new Set(matching);
+  const outs = await applyAll(a, matching, ledger, false);
+  // put the step's output back in input order: each kept record at its place, added ones right after their predecessor
+  const merged: ConversationRecord[] = [];
+  let j = 0;
+  for (const r of batch) {
+    if (!matchSet.has(r)) {
+      merged.push(r);
+      continue;
+    }
+    while (j < outs.length && outs[j].id !== r.id && !inputIds.has(outs[j].id)) merged.push(outs[j++]);
+    if (j < outs.length && outs[j].id === r.id) {
+      merged.push(outs[j++]);
+      while (j < outs.length && !inputIds.has(outs[j].id)) merged.push(outs[j++]);
+    }
+  }
+  while (j < outs.length) merged.push(outs[j++]);
+  return merged;
+}
+
+async function applyAll(a: Active, batch: ConversationRecord[], ledger: Ledger, flush: boolean): Promise<ConversationRecord[]> {
   const counts = ledger.stage(a.step.id);
   const n = batch.length;
   const before = sumValues(counts.dropped) + sumValues(counts.quarantined);

@@ -167,3 +167,21 @@ describe('Ledger', () => {
     expect(m.verify()).toEqual([]);
   });
 });
+
+describe('step when', () => {
+  it('runs a step only on matching records; the others pass untouched and keep their place', async () => {
+    const en = (id: string, t: string) => ({ ...rec(id, t), meta: { lang: 'en' } });
+    const zh = (id: string, t: string) => ({ ...rec(id, t), meta: { lang: 'zh' } });
+    const steps: PlannedStep[] = [
+      { id: 'upper', use: 'upper', definition: upper, options: {}, when: { 'meta.lang': 'en' } },
+      { id: 'double', use: 'double', definition: double, options: {}, when: { 'meta.lang': ['zh'] } },
+      { id: 'drop-short', use: 'drop-short', definition: dropShort, options: {}, when: { 'meta.lang': 'en' } },
+    ];
+    const { out, ledger } = await run(steps, [[zh('a', '你好'), en('b', 'hi'), en('c', 'x'), zh('d', '谢谢'), en('e', 'ok')]]);
+    expect(out.map((r) => `${r.id}:${r.turns[0].text}`)).toEqual(['a:你好', 'a#2:你好', 'b:HI', 'd:谢谢', 'd#2:谢谢', 'e:OK']);
+    expect(ledger.stage('upper')).toMatchObject({ in: 5, out: 5 });
+    expect(ledger.stage('double')).toMatchObject({ in: 5, out: 7, added: 2 });
+    expect(ledger.stage('drop-short')).toMatchObject({ in: 7, out: 6, dropped: { 'too-short': 1 } });
+    expect(ledger.verify()).toEqual([]);
+  });
+});

@@ -230,7 +230,6 @@ async function* readDelimited(
   let expected = names ? names.length : -1;
   let headerSeen = !header;
   const ledger = o.ledger;
-  const pending: [string[], number][] = [];
   const start = (fields: string[]) => {
     names = csv.columns ?? fields;
     expected = fields.length;
@@ -248,12 +247,9 @@ async function* readDelimited(
       ledger.quarantineInput(new ScrubError('SCRUB_CSV_FIELD_COUNT', `row has ${fields.length} fields, expected ${expected}`, { file, line }));
       return;
     }
-    pending.push([fields, line]);
+    grouper.push(fields, line);
   };
-  const drain = async () => {
-    for (const [f, l] of pending) await grouper.push(f, l);
-    pending.length = 0;
-  };
+  const drain = () => grouper.settle();
 
   if (csv.quote === false) {
     const splitter = new LineSplitter({

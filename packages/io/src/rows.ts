@@ -83,7 +83,8 @@ export class RowGrouper {
     this.counts = this.ledger.file(file);
   }
 
-  async push(fields: string[], line: number): Promise<void> {
+  /** Synchronous (no promise per row); call `settle()` between chunks so sorted runs can spill. */
+  push(fields: string[], line: number): void {
     const c = this.cols;
     const counts = this.counts;
     counts.units++;
@@ -103,7 +104,7 @@ export class RowGrouper {
     const row: Row = [session, this.fileIdx, line, role, text, c.timestamp >= 0 ? fields[c.timestamp] ?? null : null, pick(fields, c.labels), pick(fields, c.meta), pick(fields, c.turnMeta)];
     counts.unitsUsed++;
     if (this.sorter) {
-      await this.sorter.add(row);
+      this.sorter.add(row);
       return;
     }
     if (session !== this.currentSession) {
@@ -111,6 +112,10 @@ export class RowGrouper {
       this.startSession(session, line);
     }
     this.current.push(row);
+  }
+
+  async settle(): Promise<void> {
+    await this.sorter?.settle();
   }
 
   /**
@@ -202,33 +207,45 @@ const cmpRow = (a: Row, b: Row): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 :
 /** Bounded external sort of rows by (session, file, line). */
 class RowSorter {
   private buf: Row[] = [];
+  /** Full runs waiting to be written (rows are added synchronously; writing is async). */
+  private full: Row[][] = [];
   private runs: string[] = [];
   private dir: string;
   constructor(tmpDir: string, private readonly runRows: number) {
     this.dir = join(tmpDir, `sort-${process.pid}-${Date.now()}`);
   }
-  async add(row: Row): Promise<void> {
+  add(row: Row): void {
     this.buf.push(row);
-    if (this.buf.length >= this.runRows) await this.spill();
+    if (this.buf.length >= this.runRows) {
+      this.full.push(this.buf);
+      this.buf = [];
+    }
   }
-  private async spill(): Promise<void> {
-    this.buf.sort(cmpRow);
+  /** Writes the full runs; called between chunks, so memory is bounded by runRows plus one chunk. */
+  async settle(): Promise<void> {
+    while (this.full.length) await this.spill(this.full.shift()!);
+  }
+  private async spill(run: Row[]): Promise<void> {
+    run.sort(cmpRow);
     await mkdir(this.dir, { recursive: true });
     const path = join(this.dir, `run-${this.runs.length}.ndjson`);
     const w = new NdjsonFileWriter(path);
-    for (let i = 0; i < this.buf.length; i += 1024) await w.write(this.buf.slice(i, i + 1024));
+    for (let i = 0; i < run.length; i += 1024) await w.write(run.slice(i, i + 1024));
     await w.close();
     this.runs.push(path);
-    this.buf = [];
   }
   async *drain(): AsyncGenerator<Row> {
+    await this.settle();
     if (this.runs.length === 0) {
       this.buf.sort(cmpRow);
       yield* this.buf;
       this.buf = [];
       return;
     }
-    if (this.buf.length) await this.spill();
+    if (this.buf.length) {
+      await this.spill(this.buf);
+      this.buf = [];
+    }
     const iters = this.runs.map((p) => readRows(p));
     const heads: (Row | null)[] = [];
     for (const it of iters) heads.push((await it.next()).value ?? null);

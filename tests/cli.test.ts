@@ -151,6 +151,11 @@ describe('sharded phases', () => {
     const parts = [...read(join(dir, 'out/records.shard-0-of-2.ndjson')), ...read(join(dir, 'out/records.shard-1-of-2.ndjson'))];
     const key = (rs: any[]) => rs.map((r) => JSON.stringify([r.id, r.turns.map((t: any) => t.labels ?? null)])).sort();
     expect(key(parts)).toEqual(key(whole));
+    // drops made in earlier phases (dedup runs in phase 2 of 3) reach the published dropped files
+    const dropIds = (files: string[]) => files.flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).sort();
+    const single = dropIds([join(dir, 'out/dropped.ndjson')]);
+    expect(single.length).toBeGreaterThan(0);
+    expect(dropIds([join(dir, 'out/dropped.shard-0-of-2.ndjson'), join(dir, 'out/dropped.shard-1-of-2.ndjson')])).toEqual(single);
     // rerun of a finished shard phase is skipped; a later phase without its states fails clearly
     const again = await scrubline(['run', join(dir, 'p.yaml'), '--shard', '1/2', '--phase', '2', '--work-dir', work]);
     expect(again.code).toBe(0);

@@ -1,7 +1,8 @@
-import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
   Ledger,
   runPipeline,
@@ -100,8 +101,30 @@ class SideFile {
     const s = (this.stream ??= this.open());
     await new Promise<void>((res, rej) => s.end((e?: Error | null) => (e ? rej(e) : res())));
   }
-  async commit(): Promise<void> {
-    if (this.path && this.stream) await rename(this.tmp, this.path);
+  /**
+   * Publishes the file. `earlier` are the same side file's parts from earlier phases of a
+   * sharded run (kept in the work folder): they come first, so the published file is complete.
+   */
+  async commit(earlier: string[] = []): Promise<void> {
+    if (!this.path || !this.stream) return;
+    const parts = earlier.filter((p) => existsSync(p));
+    if (parts.length) {
+      const joined = `${this.tmp}.joined`;
+      const out = createWriteStream(joined);
+      for (const p of [...parts, this.tmp]) {
+        for await (const chunk of createReadStream(p)) if (!out.write(chunk)) await once(out, 'drain');
+      }
+      await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
+      await rm(this.tmp, { force: true });
+      this.tmp = joined;
+    }
+    await rename(this.tmp, this.path);
+  }
+  /** Keeps this phase's part in the work folder for the final phase to publish. */
+  async park(dir: string): Promise<void> {
+    if (!this.path || !this.stream) return;
+    await mkdir(dir, { recursive: true });
+    await rename(this.tmp, join(dir, basename(this.path)));
   }
   async abort(): Promise<void> {
     if (this.path && this.stream) {
@@ -151,6 +174,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
 
   // Resumable sharded runs: a phase that finished for this shard leaves a marker (datatrove's
   // completions/); rerunning the job array redoes only the shards that did not finish.
+  const sideDir = (phase: number) => join(resolve(io.cwd, o.workDir ?? '.'), 'side', `phase-${phase}`, `shard-${shard.index}-of-${shard.count}`);
   const marker = o.workDir && o.phase !== 'all' ? join(resolve(io.cwd, o.workDir), 'completions', `phase-${o.phase}`, `shard-${shard.index}-of-${shard.count}.json`) : null;
   if (marker && existsSync(marker) && !o.force) {
     if (!o.quiet) io.stderr.write(`scrubline: phase ${o.phase} of shard ${shard.index}/${shard.count} already completed (${marker}); skipping\n`);
@@ -196,8 +220,9 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     if (!result.final) {
       await quarantine.close();
       await dropped.close();
-      await quarantine.commit();
-      await dropped.commit();
+      // side files of a non-final phase wait in the work folder; the final phase publishes them whole
+      await quarantine.park(sideDir(result.phasesRun[0]));
+      await dropped.park(sideDir(result.phasesRun[0]));
       await outputs.abort();
       if (marker) await writeAtomic(marker, JSON.stringify({ phase: o.phase, shard, configHash: o.configHash, finishedAt: new Date().toISOString() }) + '\n');
       progress.stop(true, `phase ${result.phasesRun.join(',')} of ${result.phases} done for shard ${shard.index}/${shard.count}; states in ${workDir}`);
@@ -216,8 +241,9 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     if (reportPath) await writeAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
     if (htmlPath) await writeHtml(report);
     await outputs.commit();
-    await quarantine.commit();
-    await dropped.commit();
+    const earlier = (f: SideFile) => (o.phase === 'all' || !f.path ? [] : [...Array(o.phase).keys()].map((k) => join(sideDir(k), basename(f.path!))));
+    await quarantine.commit(earlier(quarantine));
+    await dropped.commit(earlier(dropped));
     if (marker) await writeAtomic(marker, JSON.stringify({ phase: o.phase, shard, configHash: o.configHash, outputs: report.manifest.outputs }) + '\n');
     const t = ledger.totals();
     progress.stop(

@@ -68,6 +68,10 @@ interface Active {
   report: StageReport;
   ctx: StageContext;
   ms: number;
+  /** True once this process applied the stage (its own summary is meaningful). */
+  ran?: boolean;
+  /** Summary from an earlier phase of a sharded run (this process did not run the stage). */
+  carried?: unknown;
 }
 
 /** Number of phases: one, plus one per global (fit) stage, known only after creation. */
@@ -165,7 +169,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
 
 function reportOf(a: Active): StageRunReport {
   const r = a.report.toJSON();
-  return { id: a.step.id, use: a.step.use, ...r, summary: a.stage.summary?.(), ms: Math.round(a.ms) };
+  const summary = a.ran || a.carried === undefined ? a.stage.summary?.() : a.carried;
+  return { id: a.step.id, use: a.step.use, ...r, summary, ms: Math.round(a.ms) };
 }
 
 async function restoreCarry(path: string, ledger: Ledger, actives: Active[]): Promise<void> {
@@ -187,6 +192,7 @@ async function restoreCarry(path: string, ledger: Ledger, actives: Active[]): Pr
     for (const [k, v] of Object.entries(r.counters)) a.report.count(k, v);
     for (const [k, list] of Object.entries(r.samples)) for (const s of list) a.report.sample(k, s);
     a.ms += r.ms;
+    if (r.summary !== undefined) a.carried = r.summary;
   }
 }
 
@@ -320,6 +326,7 @@ async function applyAll(a: Active, batch: ConversationRecord[], ledger: Ledger, 
   const n = batch.length;
   const before = sumValues(counts.dropped) + sumValues(counts.quarantined);
   const t0 = performance.now();
+  a.ran = true;
   let out: ConversationRecord[];
   try {
     out = flush ? await a.stage.flush!(a.ctx) : await a.stage.apply(batch, a.ctx);

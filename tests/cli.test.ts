@@ -156,6 +156,11 @@ describe('sharded phases', () => {
     const single = dropIds([join(dir, 'out/dropped.ndjson')]);
     expect(single.length).toBeGreaterThan(0);
     expect(dropIds([join(dir, 'out/dropped.shard-0-of-2.ndjson'), join(dir, 'out/dropped.shard-1-of-2.ndjson')])).toEqual(single);
+    // the shard reports merge into the counts of the single run
+    const merged = await scrubline(['merge-reports', join(dir, 'out/report.shard-0-of-2.json'), join(dir, 'out/report.shard-1-of-2.json'), '--out', join(dir, 'merged.json')]);
+    expect(merged.code).toBe(0);
+    const singleManifest = JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8'));
+    expect(JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')).manifest.counts).toEqual(singleManifest.counts);
     // rerun of a finished shard phase is skipped; a later phase without its states fails clearly
     const again = await scrubline(['run', join(dir, 'p.yaml'), '--shard', '1/2', '--phase', '2', '--work-dir', work]);
     expect(again.code).toBe(0);

@@ -8,6 +8,7 @@ import { assertOptions, recordJsonSchema, ScrubError, StageRegistry, type Comman
 import { inputSchema, type InputConfig } from '@scrubline/io';
 import { execute, EXIT, reportError } from './execute.js';
 import { loadPipeline, pipelineSchema, type PipelineConfig } from './pipeline.js';
+import { MERGE_HELP, mergeReportsCommand } from './merge.js';
 import { plugins as defaultPlugins } from './plugins.js';
 import { VERSION } from './version.js';
 
@@ -126,6 +127,17 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     if (cmd === 'run') return await runCommand(rest, io, registry, plugins);
     if (cmd === 'plan') return await planCommand(rest, io, registry);
     if (cmd === 'ingest') return await ingestCommand(rest, io, plugins);
+    if (cmd === 'merge-reports') {
+      if (rest.includes('--help') || rest.length === 0) return help(io, MERGE_HELP);
+      const { report, problems } = await mergeReportsCommand(rest, io.cwd, plugins);
+      const c = report.manifest.counts;
+      if (problems.length) {
+        io.stderr.write(`scrubline: error SCRUB_LEDGER_MISMATCH: the merged counts do not add up: ${problems[0]}\n`);
+        return EXIT.LEDGER;
+      }
+      io.stderr.write(`scrubline: merged ${report.manifest.shard.count} shard report(s): ${c.input} in → ${c.output} out (${c.dropped} dropped, ${c.quarantined + c.inputQuarantined} quarantined, ${c.added} added)\n`);
+      return EXIT.OK;
+    }
     if (cmd === 'schema') {
       if (rest.includes('--help')) return help(io, SCHEMA_HELP);
       io.stdout.write(JSON.stringify(rest.includes('--record') ? recordJsonSchema : pipelineSchema(registry), null, 2) + '\n');
@@ -167,6 +179,7 @@ Commands:
   plan <pipeline.yaml> show the phases of a pipeline (for sharded runs)
   ingest <input.yaml>  export (CSV/TSV/JSON/JSONL, gz, UTF-8/GBK) → canonical NDJSON
   schema               JSON Schema of pipeline files (--record: of records)
+  merge-reports        merge the reports of the shards of one sharded run
 ${extra ? extra + '\n' : ''}
 Stages (each is also a filter: canonical NDJSON on stdin → stdout):
 ${filters || '  (none installed)'}

@@ -28,6 +28,8 @@ export interface StageRunReport {
   samples: Record<string, unknown[]>;
   messages: unknown[];
   summary?: unknown;
+  /** Merged reports of a sharded run: each shard's summary (then `summary` is absent). */
+  shardSummaries?: unknown[];
   ms: number;
 }
 

@@ -22,9 +22,10 @@ export function renderHtml(report: RunReport): string {
   body.push(`<header><h1>scrubline redaction report</h1>
 <p class="sub">${esc(m.tool?.name ?? 'scrubline')} ${esc(m.tool?.version ?? '')} · run ${esc(m.startedAt)} → ${esc(m.finishedAt)} · shard ${m.shard ? `${m.shard.index + 1}/${m.shard.count}` : '1/1'}</p>
 <div class="badges">
+${m.status === 'failed' ? badge('bad', `run failed: ${m.error?.code ?? 'error'} — nothing was published`) : ''}
 ${badge(problems.length === 0 ? 'ok' : 'bad', problems.length === 0 ? 'ledger adds up' : `ledger: ${problems.length} problem(s)`)}
 ${residualStages.length ? badge(residualFound === 0 ? 'ok' : 'bad', residualFound === 0 ? 'residual scan: clean' : `residual scan: ${fmtInt(residualFound)} finding(s)`) : badge('warn', 'no residual scan in this run')}
-${badge('info', `${fmtInt(t.input)} in → ${fmtInt(t.output)} out`)}
+${badge('info', m.status === 'failed' ? `${fmtInt(t.input)} in → none published` : `${fmtInt(t.input)} in → ${fmtInt(t.output)} out`)}
 </div></header>`);
 
   body.push(`<nav><a href="#manifest">Manifest</a><a href="#ledger">Ledger</a><a href="#pii">PII findings</a><a href="#residual">Residual scan</a><a href="#stages">Stages</a>${report.warnings?.length ? '<a href="#warnings">Warnings</a>' : ''}</nav>`);
@@ -32,6 +33,7 @@ ${badge('info', `${fmtInt(t.input)} in → ${fmtInt(t.output)} out`)}
   // --- manifest -------------------------------------------------------------
   body.push(`<section id="manifest"><h2>Run manifest</h2>
 <table class="kv">
+${m.status === 'failed' ? `<tr><th>status</th><td class="badtxt">failed: <code>${esc(m.error?.code ?? '')}</code> ${esc(maskMessage(m.error?.message ?? ''))}${m.error?.stage ? ` (stage <code>${esc(m.error.stage)}</code>)` : ''}</td></tr>` : ''}
 <tr><th>config hash</th><td><code>${esc(m.configHash)}</code></td></tr>
 <tr><th>seed</th><td><code>${esc(m.seed)}</code></td></tr>
 <tr><th>phases</th><td>${esc(m.phases?.total ?? 1)} (ran ${esc((m.phases?.run ?? []).join(', '))})</td></tr>
@@ -178,6 +180,11 @@ function renderPiiStage(s: StageRunReport): string {
 function orderBuckets(counts: Record<string, number>, known: string[]): [string, number][] {
   const keys = [...new Set([...known, ...Object.keys(counts)])].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : 1));
   return keys.map((k) => [k, counts[k] ?? 0]);
+}
+
+/** Error messages are coded and masked at the source; mask digit runs again here anyway. */
+function maskMessage(t: string): string {
+  return t.replace(/\d{5,}/g, (d) => '#'.repeat(d.length)).replace(/\S+@\S+/g, '⟦email⟧');
 }
 
 function renderResidual(s: StageRunReport): string {

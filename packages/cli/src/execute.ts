@@ -48,6 +48,11 @@ export function exitCodeFor(e: unknown): number {
 
 /** Prints a coded error as one line (never a bare stack trace) and returns its exit code. */
 export function reportError(e: unknown, stderr: NodeJS.WritableStream): number {
+  const cause = (e as { cause?: { code?: string } })?.cause;
+  if ((e as { code?: string })?.code === 'EPIPE' || cause?.code === 'EPIPE') {
+    // the reader of our stdout went away (e.g. `| head`): say so plainly, not as a stage failure
+    e = new ScrubError('SCRUB_OUTPUT_FAILED', 'stdout was closed before all records were written (broken pipe)', { file: '-' });
+  }
   if (e instanceof ScrubError) {
     stderr.write(`scrubline: error ${e.format()}\n`);
   } else {

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
@@ -13,6 +13,7 @@ import {
   runPipeline,
   ScrubError,
   StageReport,
+  writeAtomic,
   type CommandDefinition,
   type CommandIO,
   type ConversationRecord,
@@ -57,17 +58,23 @@ async function* lineBatches(io: CommandIO, inFile: string | undefined, size = 25
 
 interface Out {
   write(s: string | Uint8Array): Promise<void>;
-  close(): Promise<void>;
+  /** Ends the output; a file is renamed into place only when `publish` (temp file, then rename). */
+  close(publish: boolean): Promise<void>;
 }
 
 function output(io: CommandIO, outFile: string | undefined): Out {
-  const stream = outFile ? createWriteStream(resolve(io.cwd, outFile)) : io.stdout;
+  const final = outFile ? resolve(io.cwd, outFile) : null;
+  const tmp = final ? `${final}.tmp-${process.pid}` : null;
+  const stream = tmp ? createWriteStream(tmp) : io.stdout;
   return {
     async write(s) {
       if (!stream.write(s)) await once(stream as NodeJS.EventEmitter, 'drain');
     },
-    async close() {
-      if (outFile) await new Promise<void>((res, rej) => (stream as NodeJS.WritableStream).end((e?: Error | null) => (e ? rej(e) : res())));
+    async close(publish) {
+      if (!final || !tmp) return;
+      await new Promise<void>((res, rej) => (stream as NodeJS.WritableStream).end((e?: Error | null) => (e ? rej(e) : res())));
+      if (publish) await rename(tmp, final);
+      else await rm(tmp, { force: true });
     },
   };
 }
@@ -144,10 +151,10 @@ export const detectCommand: CommandDefinition = {
     } catch (e) {
       const err = ScrubError.from(e);
       io.stderr.write(err.format() + '\n');
+      await out.close(false);
       return err.code.startsWith('SCRUB_JSON') || err.code === 'SCRUB_INPUT_NOT_FOUND' ? EXIT.INPUT : EXIT.FAIL;
-    } finally {
-      await out.close();
     }
+    await out.close(true);
     return EXIT.OK;
   },
 };
@@ -292,12 +299,13 @@ export const scrubCommand: CommandDefinition = {
     } catch (e) {
       const err = ScrubError.from(e);
       io.stderr.write(err.format() + '\n');
+      await out.close(false);
       return err.code === 'SCRUB_CONFIG_INVALID' || err.code === 'SCRUB_USAGE' ? EXIT.USAGE : err.code.startsWith('SCRUB_INPUT') ? EXIT.INPUT : EXIT.FAIL;
-    } finally {
-      await out.close();
     }
     const problems = values.text ? [] : ledger.verify();
-    if (values.report) await writeFile(resolve(io.cwd, values.report), JSON.stringify({ input: file, ledger: values.text ? undefined : ledger.toJSON(), stages }, null, 2) + '\n');
+    // counts that do not add up publish nothing
+    await out.close(problems.length === 0);
+    if (values.report) await writeAtomic(resolve(io.cwd, values.report), JSON.stringify({ input: file, ledger: values.text ? undefined : ledger.toJSON(), stages }, null, 2) + '\n');
     if (!values.quiet) {
       const st = stages[0] as { summary?: { findings?: number; byType?: Record<string, number>; records?: number; kept?: number } } | undefined;
       const sum = st?.summary;

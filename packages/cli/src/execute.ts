@@ -317,7 +317,3 @@ async function* countRead(source: AsyncIterable<ConversationRecord[]>, add: (n: 
     yield b;
   }
 }
-
-export async function ensureDir(path: string): Promise<void> {
-  await mkdir(path, { recursive: true });
-}

@@ -459,5 +459,4 @@ function setPath(o: Record<string, unknown>, path: string, value: unknown): void
   cur[parts[parts.length - 1]] = value;
 }
 
-export { join };
 export type { PipelineConfig };

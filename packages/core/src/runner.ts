@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScrubError } from './errors.js';
 import { Ledger, type LedgerJSON } from './ledger.js';
@@ -358,10 +358,4 @@ export async function writeAtomic(path: string, data: string | Uint8Array): Prom
 
 function safe(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-/** Lists shard state files of a stage (for tools that merge by hand). */
-export async function listStateFiles(workDir: string, stageId: string): Promise<string[]> {
-  const dir = join(workDir, 'state', safe(stageId));
-  return (await readdir(dir)).sort().map((f) => join(dir, f));
 }

@@ -192,3 +192,25 @@ describe('--fail-on-residual', () => {
     expect(report.stages.find((s: any) => s.use === 'residual-scan').counters).toBeDefined();
   });
 });
+
+describe('strict mode and report merging', () => {
+  it('--strict stops at the first malformed row (exit 1) and publishes nothing', async () => {
+    const dir = tmp();
+    write(dir, 'x.tsv', readFileSync(join(FIX, 'jd-export.tsv'), 'utf8') + 'x\tu\t9\t0\t0\tnan\tunmapped role\n');
+    write(dir, 'p.yaml', JD_INPUT('x.tsv') + 'output:\n  path: out/records.ndjson\n');
+    const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/SCRUB_ROLE_UNMAPPED x\.tsv:\d+ \(waiter_send\)/);
+    expect(existsSync(join(dir, 'out/records.ndjson'))).toBe(false);
+  });
+
+  it('merge-reports refuses reports of different pipeline configurations', async () => {
+    const dir = tmp();
+    write(dir, 'a.yaml', JD_INPUT(join(FIX, 'jd-export.tsv')) + 'output:\n  path: a/records.ndjson\n');
+    write(dir, 'b.yaml', JD_INPUT(join(FIX, 'jd-export.tsv')) + 'output:\n  path: b/records.ndjson\n');
+    for (const p of ['a', 'b']) expect((await scrubline(['run', join(dir, `${p}.yaml`), '--quiet'])).code).toBe(0);
+    const r = await scrubline(['merge-reports', join(dir, 'a/report.json'), join(dir, 'b/report.json'), '--out', join(dir, 'm.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/different pipeline configurations/);
+  });
+});

@@ -6,5 +6,6 @@ const { main } = await import('../../packages/cli/dist/main.js');
 const t0 = performance.now();
 const code = await main(process.argv.slice(2));
 const ms = performance.now() - t0;
-process.stderr.write(JSON.stringify({ code, ms, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+const mu = process.memoryUsage();
+process.stderr.write(JSON.stringify({ code, ms, maxRssMB: process.resourceUsage().maxRSS / 1024, endHeapTotalMB: Math.round(mu.heapTotal / 1e6), endExternalMB: Math.round(mu.external / 1e6), endArrayBuffersMB: Math.round(mu.arrayBuffers / 1e6) }) + "\n");
 process.exitCode = code;

@@ -6,6 +6,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
   Ledger,
   runPipeline,
+  safeMessage,
   ScrubError,
   writeAtomic,
   type CommandIO,
@@ -57,7 +58,7 @@ export function reportError(e: unknown, stderr: NodeJS.WritableStream): number {
     stderr.write(`scrubline: error ${e.format()}\n`);
   } else {
     const msg = e instanceof Error ? e.message : String(e);
-    stderr.write(`scrubline: error SCRUB_INTERNAL: ${msg}\n`);
+    stderr.write(`scrubline: error SCRUB_INTERNAL: ${safeMessage(msg)}\n`);
     if (process.env.SCRUBLINE_DEBUG && e instanceof Error) stderr.write(`${e.stack}\n`);
   }
   return exitCodeFor(e);

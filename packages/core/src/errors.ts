@@ -103,7 +103,8 @@ export class ScrubError extends Error implements ErrorContext {
       for (const [k, v] of Object.entries(context)) if ((value as any)[k] === undefined) (value as any)[k] = v;
       return value;
     }
-    const message = value instanceof Error ? value.message : String(value);
+    // a foreign message may quote input (JSON.parse does): sanitise it at the one place it enters
+    const message = safeMessage(value instanceof Error ? value.message : String(value), 200);
     return new ScrubError(code, message, context, { cause: value });
   }
 }
@@ -111,4 +112,19 @@ export class ScrubError extends Error implements ErrorContext {
 function stripUndefined<T extends Record<string, unknown>>(o: T): T {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+/**
+ * Makes a foreign error message (JSON.parse, a parser, a library) safe for logs and
+ * reports: Node quotes the offending input (`Unexpected token 'o', "call 1391…" is not
+ * valid JSON`), so quoted snippets go, and digit runs, e-mails and @handles are masked.
+ */
+export function safeMessage(message: string, max = 120): string {
+  return message
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/'[^']{2,}'/g, "'…'")
+    .replace(/\S+@\S+/g, '⟦email⟧')
+    .replace(/@\S+/g, '⟦handle⟧')
+    .replace(/\d{5,}/g, (d) => '#'.repeat(d.length))
+    .slice(0, max);
 }

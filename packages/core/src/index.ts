@@ -1,4 +1,4 @@
-export { ScrubError, ERROR_CODES, type ErrorCode, type ErrorContext } from './errors.js';
+export { ScrubError, safeMessage, ERROR_CODES, type ErrorCode, type ErrorContext } from './errors.js';
 export { ROLES, recordJsonSchema, checkRecord, type Role, type Turn, type ConversationRecord, type RecordSource } from './record.js';
 export { StageReport, sortKeys, type ReportMessage } from './report.js';
 export { Ledger, type LedgerEntry, type LedgerJSON, type StageCounts, type InputFileCounts, type LedgerSink } from './ledger.js';

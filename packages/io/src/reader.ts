@@ -6,7 +6,7 @@ import { parse as csvParse } from 'csv-parse';
 import { parser as jsonParser } from 'stream-json';
 import { pick } from 'stream-json/filters/pick.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
-import { LineSplitter, ScrubError, type ConversationRecord, type Ledger, type ShardSpec } from '@scrubline/core';
+import { LineSplitter, safeMessage, ScrubError, type ConversationRecord, type Ledger, type ShardSpec } from '@scrubline/core';
 import type { InputConfig, InputFormat } from './config.js';
 import { decodeFile, decodeStream, newFileInfo, type FileInfo } from './decode.js';
 import { mapCanonical, mapDocument } from './documents.js';
@@ -158,7 +158,7 @@ async function* readJsonLines(
       v = JSON.parse(l);
     } catch (e) {
       o.ledger.file(file).units++;
-      o.ledger.quarantineInput(new ScrubError('SCRUB_JSON_PARSE', `invalid JSON (${(e as Error).message.replace(/ in JSON at.*$/, '').slice(0, 60)})`, { file, line: n }), l.slice(0, 64 * 1024));
+      o.ledger.quarantineInput(new ScrubError('SCRUB_JSON_PARSE', `invalid JSON (${safeMessage((e as Error).message.replace(/ in JSON at.*$/, ''), 60)})`, { file, line: n }), l.slice(0, 64 * 1024));
       return;
     }
     toRecord(v, n, undefined);
@@ -201,7 +201,7 @@ async function* readJsonArray(
       throw new ScrubError('SCRUB_JSON_SHAPE', pickPath ? `no array at '${pickPath}'` : 'the document is not a JSON array', { file, field: pickPath ?? 'input.json.pick', hint: 'set input.json.pick to the path of the conversations array' });
     }
     const truncated = /end|incomplete|expected/i.test(msg);
-    throw new ScrubError(truncated ? 'SCRUB_JSON_TRUNCATED' : 'SCRUB_JSON_PARSE', truncated ? `JSON document ends in the middle after ${seen} complete element(s)` : `invalid JSON after ${seen} element(s): ${msg.slice(0, 80)}`, {
+    throw new ScrubError(truncated ? 'SCRUB_JSON_TRUNCATED' : 'SCRUB_JSON_PARSE', truncated ? `JSON document ends in the middle after ${seen} complete element(s)` : `invalid JSON after ${seen} element(s): ${safeMessage(msg, 80)}`, {
       file,
       line: info.newlines + 1,
       hint: truncated ? 'the file is cut: copy it again; nothing is published from it' : undefined,

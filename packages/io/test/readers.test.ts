@@ -328,3 +328,18 @@ describe('no personal values in errors', () => {
     expect(seen[0].message).toMatch(/-character value/);
   });
 });
+
+describe('foreign error messages', () => {
+  it('a JSON.parse message that quotes the input does not reach the quarantine entry', async () => {
+    const dir = tmp();
+    write(dir, 'p.jsonl', 'not json 13987654321 a@b.cn\n');
+    const ledger = new Ledger();
+    const seen: any[] = [];
+    ledger.sink = (e) => seen.push(e);
+    await readAll({ files: 'p.jsonl', documents: { turns: 'turns', role: { path: 'sender', map: {} }, text: 'text' } }, dir, ledger);
+    expect(seen[0].code).toBe('SCRUB_JSON_PARSE');
+    expect(seen[0].message).not.toContain('13987654321');
+    expect(seen[0].message).not.toContain('a@b.cn');
+    expect(ScrubError.from(new Error('Unexpected token, "call 13987654321" is not valid JSON')).message).not.toContain('13987654321');
+  });
+});

@@ -6,7 +6,6 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import {
   assertOptions,
-  checkRecord,
   detectors,
   Ledger,
   LineSplitter,
@@ -23,6 +22,7 @@ import {
 } from '@scrubline/core';
 import { mergeSpans } from './scrub.js';
 import { lineChunks, scrubNdjsonParallel } from './parallel.js';
+import { readRecords, resolveInputs } from '@scrubline/io';
 import { piiStage, type PiiStageOptions } from './stage.js';
 
 const EXIT = { OK: 0, FAIL: 1, USAGE: 2, INPUT: 3, LEDGER: 6 };
@@ -279,7 +279,8 @@ export const scrubCommand: CommandDefinition = {
         if (threads > 1) log.warn('scrub: --threads applies to the rules detector only; running on one thread');
         const result = await runPipeline({
           steps: [{ id: 'pii', use: 'pii', definition: piiStage, options }],
-          source: () => recordSource(io, values.in, ledger),
+          // the shared reader: strict UTF-8, canonical-record checks, quarantine through the ledger
+          source: () => readCanonical(io, values.in, ledger),
           sink: async (batches) => {
             for await (const b of batches) {
               let s = '';
@@ -320,34 +321,12 @@ export const scrubCommand: CommandDefinition = {
   },
 };
 
-async function* recordSource(io: CommandIO, inFile: string | undefined, ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
-  const file = inFile ?? '-';
-  const fc = ledger.file(file);
-  for await (const batch of lineBatches(io, inFile)) {
-    const records: ConversationRecord[] = [];
-    for (const [line, n] of batch) {
-      fc.units++;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        ledger.quarantineInput(new ScrubError('SCRUB_JSON_PARSE', 'line is not JSON', { file, line: n }));
-        io.stderr.write(`SCRUB_JSON_PARSE ${file}:${n}: line is not JSON (quarantined)\n`);
-        continue;
-      }
-      const why = checkRecord(value);
-      if (why) {
-        ledger.quarantineInput(new ScrubError('SCRUB_RECORD_INVALID', why, { file, line: n }));
-        io.stderr.write(`SCRUB_RECORD_INVALID ${file}:${n}: ${why} (quarantined)\n`);
-        continue;
-      }
-      fc.unitsUsed++;
-      fc.records++;
-      ledger.inputRecords++;
-      records.push(value as ConversationRecord);
-    }
-    if (records.length) yield records;
-  }
+async function* readCanonical(io: CommandIO, inFile: string | undefined, ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
+  ledger.sink = (e) => {
+    if (e.kind === 'quarantined') io.stderr.write(`${e.code} ${e.source?.file ?? '-'}:${(e.source as { line?: number })?.line ?? '?'}: ${e.message} (quarantined)\n`);
+  };
+  const files = inFile ? await resolveInputs([resolve(io.cwd, inFile)], io.cwd) : [{ path: '-', name: '-' }];
+  yield* readRecords(files, { input: { files: inFile ?? '-', format: 'ndjson', shape: 'canonical' }, ledger, tmpDir: resolve(io.cwd, '.scrubline-tmp'), stdin: io.stdin });
 }
 
 /** --text mode: each line is a one-turn conversation through the pii stage. */

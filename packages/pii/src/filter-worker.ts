@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkRecord, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
+import { checkRecord, safeMessage, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
 import { piiStage, type PiiStageOptions } from './stage.js';
 // detectors other than `rules` register when their package is imported by the parent's plugins;
 // a worker imports what the parent asked for by module specifier
@@ -52,13 +52,14 @@ parentPort!.on('message', async (msg: { seq: number; bytes: Uint8Array; firstLin
       let value: unknown;
       try {
         value = JSON.parse(line);
-      } catch {
-        quarantined.push({ code: 'SCRUB_JSON_PARSE', message: 'line is not JSON', line: n });
+      } catch (e) {
+        // same wording as the shared reader (@scrubline/io), so both modes quarantine alike
+        quarantined.push({ code: 'SCRUB_JSON_PARSE', message: `invalid JSON (${safeMessage((e as Error).message.replace(/ in JSON at.*$/, ''), 60)})`, line: n });
         continue;
       }
       const why = checkRecord(value);
       if (why) {
-        quarantined.push({ code: 'SCRUB_RECORD_INVALID', message: why, line: n });
+        quarantined.push({ code: 'SCRUB_RECORD_INVALID', message: `not a canonical record: ${why}`, line: n });
         continue;
       }
       records.push(value as ConversationRecord);

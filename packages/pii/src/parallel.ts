@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ScrubError, StageReport, type Ledger } from '@scrubline/core';
+import { safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/core';
 import type { PiiStageOptions } from './stage.js';
 
 export interface ParallelScrubOptions {
@@ -72,7 +72,7 @@ export async function scrubNdjsonParallel(
           else {
             const p = pending.get(m.seq);
             pending.delete(m.seq);
-            if (m.error) p?.reject(new ScrubError(m.code ?? 'SCRUB_STAGE_FAILED', m.error, { stage: 'pii' }));
+            if (m.error) p?.reject(new ScrubError(m.code ?? 'SCRUB_STAGE_FAILED', safeMessage(m.error), { stage: 'pii' }));
             else p?.resolve(m as Done);
           }
         });

@@ -11,7 +11,13 @@ export interface Lexicons {
   surnames: Set<string>;
   ambiguousSurnames: Set<string>;
   compoundSurnames: Set<string>;
+  /** Common Japanese family names in Chinese characters (2–3 characters), `surnames-ja.txt`. */
+  japaneseSurnames: Set<string>;
   givenChars: Set<string>;
+  /** Name-likeness of a character in a given name (log-odds from jieba's dictionary; `given-char-scores.txt`). */
+  givenScores: Map<string, number>;
+  /** Words right after a name that mark a person (说, 表示, 主演 …), longest first. */
+  cuesAfter: string[];
   /** Characters typical of transliterated foreign names (斯 克 尔 特 …). */
   translitChars: Set<string>;
   /** Brands, places and words made of transliteration characters that are not people (阿迪达斯, 莫斯科). */
@@ -108,6 +114,13 @@ export function loadLexicons(rulesDir: string = DEFAULT_RULES_DIR): Lexicons {
   for (const s of ambiguousSurnames) surnames.add(s);
   const compoundSurnames = new Set(words(read(dir, 'surnames-compound.txt')));
   const givenChars = new Set(words(read(dir, 'given-chars.txt')).flatMap((w) => [...w]));
+  const japaneseSurnames = new Set(words(readOptional(dir, 'surnames-ja.txt')).filter((w) => w.length >= 2 && w.length <= 3));
+  const givenScores = new Map<string, number>();
+  for (const l of lines(readOptional(dir, 'given-char-scores.txt'))) {
+    const [c, v] = l.split(/\s+/);
+    if (c && v !== undefined && Number.isFinite(Number(v))) givenScores.set(c, Number(v));
+  }
+  const cuesAfter = [...new Set(words(readOptional(dir, 'cues-after.txt')))].sort(byLengthDesc);
   const translitChars = new Set(words(readOptional(dir, 'translit-chars.txt')).flatMap((w) => [...w]));
   const translitNotNames = [...new Set(words(readOptional(dir, 'translit-not-names.txt')))];
 
@@ -162,7 +175,10 @@ export function loadLexicons(rulesDir: string = DEFAULT_RULES_DIR): Lexicons {
     surnames,
     ambiguousSurnames,
     compoundSurnames,
+    japaneseSurnames,
     givenChars,
+    givenScores,
+    cuesAfter,
     translitChars,
     translitNotNames,
     cuesBefore,

@@ -1,7 +1,7 @@
 import type { PiiSpan } from '@scrubline/core';
 import type { Lexicons } from './lexicon.js';
 import type { Segmenter, Token } from './segmenter.js';
-import { isCjk, NAME_STOP, BEFORE_TITLE_NOT_NAME } from './text.js';
+import { isCjk, NAME_STOP, BEFORE_TITLE_NOT_NAME, CN_NUMERALS } from './text.js';
 
 /** Single-character titles that also start ordinary words (总共, 工作, 姐姐 …): the next character decides. */
 const TITLE_WORD_NEXT: Record<string, string> = {
@@ -16,7 +16,7 @@ const TITLE_WORD_NEXT: Record<string, string> = {
 const NAME_TAGS = new Set(['nr', 'nrfg', 'nrt']);
 const CONNECTORS = new Set([...'：: 　是为写的叫填我朋友同事家人老公婆妈爸']);
 const NAME_LEFT = new Set([...'给找是和跟让问叫同@与及、']);
-const NAME_LEFT_WORDS = ['告诉', '转告', '联系', '通知', '感谢', '谢谢', '恭喜', '喜欢', '以及', '比如', '例如', '回复'];
+const NAME_LEFT_WORDS = ['告诉', '转告', '联系', '通知', '感谢', '谢谢', '恭喜', '喜欢', '以及', '比如', '例如', '回复', '支持', '关注', '祝福', '想念', '怀念', '采访', '专访', '偶像', '粉丝'];
 /** A clause separator then 男/女 (followed by a separator): the gender field of a profile or form. */
 const GENDER_AFTER = /[，,：:（(]\s*[男女](?=[，,）)、。；;]|$|性)/g;
 /**
@@ -26,6 +26,10 @@ const GENDER_AFTER = /[，,：:（(]\s*[男女](?=[，,）)、。；;]|$|性)/g;
 const MENTION = /@([\u4e00-\u9fff\u3400-\u4dbf]{2,4})(?=[\s:：,，@\-_)）/]|[A-Za-z]|$)/g;
 /** 小编, 小哥, 小妹 …: 小 + these is a form of address, not a given name (the segmenter leaves 小编 as x). */
 const SMALL_NOT_GIVEN = new Set([...'编哥姐妹弟伙孩宝时朋友二三四五六七八九十']);
+/** Characters before a Japanese family name inside a CJK run that still leave it a name (的, 了, 在 …). */
+const PERSON_BEFORE_JA = new Set([...'的了在是和与跟给对被让把说：:，, 　']);
+/** Kinship words after 阿/小 or doubled (阿姨, 小妹, 哥哥) are forms of address, not names. */
+const KIN = new Set([...'姨姐哥妹弟爸妈婆公伯叔舅嫂爷奶娘姑宝贝']);
 const PREFIX_NAME_FOLLOW = new Set([...'说帮让的也在是都会说，。！？,.!? 和跟']);
 
 interface Cand {
@@ -64,6 +68,57 @@ export class ChinesePersonRecognizer {
       if (requireLexicon && !this.lex.givenChars.has(ch)) return false;
     }
     return true;
+  }
+
+  /**
+   * Name-likeness of one character of a given name: characters of `given-chars.txt` count as name-like (≥ 1);
+   * otherwise the log-odds score of `given-char-scores.txt` (derived from jieba's dictionary names), and an
+   * unscored character counts against (−2).
+   */
+  private charScore(ch: string): number {
+    const s = this.lex.givenScores.get(ch);
+    if (this.lex.givenChars.has(ch)) return Math.max(s ?? 1, 1);
+    return s ?? -2;
+  }
+
+  /** A given name whose characters look like name characters: none clearly against, the mean for (≥ minMean). */
+  nameLike(given: string, minMean = given.length === 1 ? 1.5 : 0.5): boolean {
+    if (!given) return false;
+    let sum = 0;
+    for (const ch of given) {
+      // Numerals (熊二, 周三) are ranks and dates, not given names, in running text.
+      if (!isCjk(ch) || NAME_STOP.has(ch) || CN_NUMERALS.has(ch)) return false;
+      const sc = this.charScore(ch);
+      if (sc < -1) return false;
+      sum += sc;
+    }
+    return sum / given.length >= minMean;
+  }
+
+  /**
+   * 银行卡, 保修卡, 胡萝卜, 西门子: a three-character token whose first or last two characters are a dictionary
+   * word of their own (jieba tags 陈列 and 明珠 nr too) is a compound word, not surname + given name (赵本山, 张艺谋 are not).
+   */
+  private wordInside(word: string): boolean {
+    if (!this.seg || word.length !== 3) return false;
+    for (const part of [word.slice(0, 2), word.slice(1)]) {
+      const t = this.seg.tag(part);
+      if (t.length === 1 && t[0].tag !== 'x') return true;
+    }
+    return false;
+  }
+
+  /** A person context on the left of position i: 给/和/跟/@ …, 告诉/感谢/支持 … */
+  private personLeft(text: string, i: number): boolean {
+    return NAME_LEFT.has(text[i - 1] ?? '') || NAME_LEFT_WORDS.some((w) => text.endsWith(w, i));
+  }
+
+  /** A person context on the right of position e: a speech or action word (说, 表示, 主演 …, `cues-after.txt`). */
+  cueAfter(text: string, e: number): boolean {
+    const ch = text[e];
+    if (!isCjk(ch)) return false;
+    for (const w of this.lex.cuesAfter) if (w[0] === ch && text.startsWith(w, e)) return true;
+    return false;
   }
 
   /** Title starting at t, respecting word-forming next characters; returns its length or 0. */
@@ -249,7 +304,8 @@ export class ChinesePersonRecognizer {
         if (!sl) continue;
         // Every accepted shape needs a given-name character right after the surname: a cheap filter before
         // the segmenter is asked.
-        if (!this.lex.givenChars.has(text[i + sl]) || NAME_STOP.has(text[i + sl])) continue;
+        const g0 = text[i + sl];
+        if (NAME_STOP.has(g0) || (!this.lex.givenChars.has(g0) && (this.lex.givenScores.get(g0) ?? -9) < -1)) continue;
         const ambiguous = sl === 1 && this.lex.ambiguousSurnames.has(text[i]);
         const toks = this.tokens(text, i, Math.min(n, i + sl + 4));
         const tok = toks[0];
@@ -284,11 +340,21 @@ export class ChinesePersonRecognizer {
           const given = text.slice(i + sl, i + L);
           if (!this.givenOk(given, false) || this.lex.divisions.has(tok.word)) continue;
           if (NAME_TAGS.has(tok.tag) && tok.tag !== 'nrt') {
-            // The dictionary's nr tag is noisy (银行卡, 西门子): the given part must look like a given name.
-            if (!this.givenOk(given, true)) continue;
+            // The dictionary's nr tag is noisy (银行卡, 西门子): the given part must look like a given name — all
+            // characters from the given-name list, or (a two-character given name: 赵本山, 张艺谋) name-like by
+            // the character scores.
+            if (!this.givenOk(given, true) && !(L === sl + 2 && this.nameLike(given, 0.25) && !this.wordInside(tok.word))) continue;
+            // 莫斯科/nr, 马尔代夫: listed places and brands are not names.
+            if (this.lex.translitNotNames.some((w) => tok.word.includes(w))) continue;
             // The segmenter's dictionary tags many two-character words nr (张贴, 陈列, 阳光): those need a
-            // person context on the left (给/找/是/和/跟/让 …).
-            if (L === 2 && !NAME_LEFT.has(text[i - 1] ?? '') && !NAME_LEFT_WORDS.some((w) => text.endsWith(w, i))) continue;
+            // person context on the left (给/找/是/和/跟/让 …) or on the right (说, 表示, 主演 …).
+            // Without either, an unambiguous surname and a name-like given character (score ≥ 1.5) followed by
+            // a verb of two or more characters (姚明/nr 退役/v; 祝福/nr 您 is not a name).
+            if (L === 2 && !this.personLeft(text, i) && !this.cueAfter(text, i + L)) {
+              const v = toks.find((x) => x.start === i + L);
+              const verbNext = !!v && v.tag.startsWith('v') && v.end - v.start >= 2;
+              if (ambiguous || !verbNext || this.charScore(given) < 1.5) continue;
+            }
             rule = 'ner.person.segmenter-nr';
             score = 0.7;
           } else if (tok.tag === 'x' && (!ambiguous || L === sl + 2) && this.givenOk(given, true)) {
@@ -302,6 +368,18 @@ export class ChinesePersonRecognizer {
             // 翁小贱, 张小凡: surname + 小 + one character, an out-of-vocabulary run (小姐, 小时 are words).
             rule = 'ner.person.shape';
             score = 0.6;
+          } else if (
+            tok.tag === 'x' &&
+            this.nameLike(given) &&
+            given[0] !== text[i] &&
+            given[0] !== given[1] &&
+            (!ambiguous || (this.personLeft(text, i) && text[i - 1] !== '是') || this.cueAfter(text, i + L))
+          ) {
+            // 何炅/x, 孙俪/x: an out-of-vocabulary run of surname + characters that are name-like by the
+            // character scores (not only the given-name list); no reduplication (周周赢). A surname that is
+            // also a word (马云/x, 安卓/x) needs a person context on either side (马云说).
+            rule = 'ner.person.shape';
+            score = 0.55;
           }
         }
         if (!rule) continue;
@@ -318,6 +396,58 @@ export class ChinesePersonRecognizer {
         }
         push({ start: i, end, score, rule });
         i = end - 1;
+      }
+    }
+
+    // 4c. Japanese names (木村拓哉, 村上春树, 铃木一朗): a listed Japanese family name that the segmenter reads
+    // as the start of a longer token (name, noun or out-of-vocabulary run of 3–5 characters), or as a token
+    // of its own followed by a short name or out-of-vocabulary token.
+    if (this.seg && this.lex.japaneseSurnames.size) {
+      for (let i = 0; i + 2 < n; i++) {
+        const sl = this.lex.japaneseSurnames.has(text.substr(i, 3)) ? 3 : this.lex.japaneseSurnames.has(text.substr(i, 2)) ? 2 : 0;
+        if (!sl || covered[i] || !isCjk(text[i + sl]) || NAME_STOP.has(text[i + sl])) continue;
+        if (i > 0 && isCjk(text[i - 1]) && !this.personLeft(text, i) && !PERSON_BEFORE_JA.has(text[i - 1])) continue;
+        const toks = this.tokens(text, i, Math.min(n, i + sl + 4));
+        const t0 = toks[0];
+        if (!t0) continue;
+        let end = 0;
+        const L0 = t0.end - t0.start;
+        if (L0 > sl && L0 <= sl + 3 && (NAME_TAGS.has(t0.tag) || t0.tag === 'n' || t0.tag === 'x')) end = t0.end;
+        else if (L0 === sl && toks[1] && toks[1].end - toks[1].start <= 2 && (NAME_TAGS.has(toks[1].tag) || toks[1].tag === 'x')) end = toks[1].end;
+        while (end > i + sl && NAME_STOP.has(text[end - 1])) end--;
+        if (end <= i + sl) continue;
+        let clash = false;
+        for (let k = i; k < end; k++) if (covered[k]) clash = true;
+        if (clash) continue;
+        push({ start: i, end, score: 0.6, rule: 'ner.person.ja' });
+        i = end - 1;
+      }
+    }
+
+    // 4d. Nicknames with a person context (和/跟/给 … on the left, 说/表示 … on the right): 阿明, 小明, 丽丽.
+    // 阿 + a name-like character that the segmenter reads as one name or unknown token; 小 + a strongly
+    // name-like character (小编, 小孩 are words); a reduplicated name-like character (丽丽) read as a name.
+    if (this.seg) {
+      for (let i = 0; i + 1 < n; i++) {
+        const ch = text[i];
+        const b = text[i + 1];
+        if (covered[i] || covered[i + 1] || !isCjk(b) || NAME_STOP.has(b) || CN_NUMERALS.has(b)) continue;
+        let kind = '';
+        if (KIN.has(b) || SMALL_NOT_GIVEN.has(b)) continue;
+        if (ch === '阿' && this.charScore(b) >= 1) kind = 'a';
+        else if (ch === '小' && this.charScore(b) >= 1.5 && !SMALL_NOT_GIVEN.has(b)) kind = 'xiao';
+        else if (ch === b && this.charScore(b) >= 1.5 && text[i - 1] !== ch && text[i + 2] !== ch) kind = 'aa';
+        if (!kind) continue;
+        if (text.slice(Math.max(0, i - 2), i) === '客服') continue;
+        const left = (this.personLeft(text, i) && text[i - 1] !== '是') || (i === 0 || !isCjk(text[i - 1])) && kind === 'a';
+        const right = this.cueAfter(text, i + 2) || (kind === 'a' && '哥姐仔妹'.includes(text[i + 2] ?? '\u0000'));
+        if (!left && !right) continue;
+        const toks = this.tokens(text, Math.max(0, i - 1), Math.min(n, i + 4));
+        const t = toks.find((x) => x.start === i);
+        if (!t || t.end !== i + 2) continue;
+        if (!(NAME_TAGS.has(t.tag) || (t.tag === 'x' && kind !== 'aa'))) continue;
+        push({ start: i, end: i + 2, score: 0.55, rule: 'ner.person.nickname' });
+        i++;
       }
     }
 

@@ -163,7 +163,9 @@ export async function execute(o: ExecuteOptions): Promise<number> {
   const manifestPath = sidePath(o.output.manifest, 'manifest.json');
   const reportPath = sidePath(o.output.report, 'report.json');
   const htmlPath = fill(o.output.html);
-  const outputs = new OutputSet({ path: shardPath(o.output.path, shard) ?? o.output.path, format: o.output.format, baseDir: o.baseDir, shard: shard.index, stdout: io.stdout });
+  // with no stage, nothing reads the text between reader and writer: move UTF-8 bytes through untranscoded
+  const transparent = o.steps.length === 0;
+  const outputs = new OutputSet({ path: shardPath(o.output.path, shard) ?? o.output.path, format: o.output.format, baseDir: o.baseDir, shard: shard.index, stdout: io.stdout, transparent });
   const ledger = new Ledger();
   ledger.strict = o.strict;
   const warnings: string[] = [];
@@ -204,6 +206,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
           tmpDir: workDir,
           stdin: io.stdin,
           fileInfos,
+          transparent,
           onBytes: (n) => p.addBytes(n),
           onWarning: (m) => {
             warnings.push(m);

@@ -9,8 +9,11 @@ export interface UnitPlace {
   index?: number;
 }
 
-/** Maps one conversation-per-record document to a canonical record; throws a coded error when it cannot. */
-export function mapDocument(doc: unknown, m: DocumentsMapping, place: UnitPlace): ConversationRecord {
+/**
+ * Maps one conversation-per-record document to a canonical record; throws a coded error when it cannot.
+ * `replacementChar` is U+FFFD as it appears in the text (see transparent.ts).
+ */
+export function mapDocument(doc: unknown, m: DocumentsMapping, place: UnitPlace, replacementChar = '\uFFFD'): ConversationRecord {
   const ctx = { file: place.file, line: place.line };
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new ScrubError('SCRUB_JSON_SHAPE', 'expected a JSON object for each conversation', ctx);
@@ -46,7 +49,7 @@ export function mapDocument(doc: unknown, m: DocumentsMapping, place: UnitPlace)
     else if (Array.isArray(rawText) && rawText.every((x) => typeof x === 'string')) text = rawText.join(join);
     else if (rawText === undefined || rawText === null) text = '';
     else throw new ScrubError('SCRUB_JSON_SHAPE', 'turn text must be a string or an array of strings', { ...ctx, field: `${m.turns}[${i}].${textPath}`, record: id });
-    if (text.includes('\uFFFD')) {
+    if (text.includes(replacementChar)) {
       throw new ScrubError('SCRUB_REPLACEMENT_CHAR', 'text contains U+FFFD replacement characters (mis-decoded upstream)', { ...ctx, field: `${m.turns}[${i}].${textPath}`, record: id });
     }
     const turn: Turn = { role, text };

@@ -11,6 +11,8 @@ import type { InputConfig, InputFormat } from './config.js';
 import { decodeFile, decodeStream, newFileInfo, type FileInfo } from './decode.js';
 import { mapCanonical, mapDocument } from './documents.js';
 import { resolveColumns, RowGrouper } from './rows.js';
+import { deepToTransparent, fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
+import type { DocumentsMapping } from './config.js';
 
 export interface ResolvedInput {
   /** Absolute path, or `-` for stdin. */
@@ -65,6 +67,12 @@ export interface ReadOptions {
   onWarning?: (m: string) => void;
   /** Filled per file as it is read (bytes, sha256, encoding). */
   fileInfos?: FileInfo[];
+  /**
+   * Every record comes out with byte-transparent strings (transparent.ts), for an
+   * `OutputSet` with `transparent: true`. Only when nothing reads the text on the
+   * way (ingest without stages): UTF-8 JSONL is then never transcoded.
+   */
+  transparent?: boolean;
 }
 
 /**
@@ -76,9 +84,11 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
   const batchSize = o.input.batchSize ?? 256;
   let batch: ConversationRecord[] = [];
   const out: ConversationRecord[] = [];
-  const emit = (r: ConversationRecord) => {
-    out.push(r);
+  /** `form`: whether the record's strings are already transparent (see `ReadOptions.transparent`). */
+  const emit = (r: ConversationRecord, form: 'text' | 'transparent' = 'text') => {
+    out.push(o.transparent && form === 'text' ? deepToTransparent(r) : r);
   };
+  let tMapping: DocumentsMapping | undefined;
   const shape = (fmt: string) => o.input.shape ?? (fmt === 'ndjson' ? 'canonical' : fmt === 'csv' || fmt === 'tsv' ? 'rows' : 'documents');
   let grouper: RowGrouper | null = null;
 
@@ -102,7 +112,13 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     const info = newFileInfo(f.name);
     o.fileInfos?.push(info);
     o.ledger.file(f.name);
-    const decodeOpts = { encoding: o.input.encoding, onBytes: o.onBytes, onWarning: o.onWarning, allowEmpty: o.input.allowEmpty };
+    const decodeOpts = {
+      encoding: o.input.encoding,
+      onBytes: o.onBytes,
+      onWarning: o.onWarning,
+      allowEmpty: o.input.allowEmpty,
+      transparent: o.transparent === true && (fmt === 'jsonl' || fmt === 'ndjson'),
+    };
     const text = f.path === '-' ? decodeStream(o.stdin ?? process.stdin, decodeOpts, info) : decodeFile(f.path, decodeOpts, info);
 
     if (sh === 'rows') {
@@ -116,42 +132,69 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     }
     if (fmt === 'csv' || fmt === 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', `shape ${sh} cannot read ${fmt} input`, { field: 'input.shape', file: f.name });
     if (sh === 'documents' && !o.input.documents) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape documents needs a documents mapping', { field: 'input.documents' });
-    const toRecord = (value: unknown, line: number | undefined, index: number | undefined) => {
-      const counts = o.ledger.file(f.name);
+    const counts = o.ledger.file(f.name);
+    const mapUnit = (value: unknown, line: number | undefined, index: number | undefined, form: 'text' | 'transparent'): ConversationRecord => {
+      if (form === 'transparent') {
+        const file = (tName ??= toTransparent(f.name));
+        if (sh === 'canonical') return mapCanonical(value, { file, line });
+        return mapDocument(value, (tMapping ??= deepToTransparent(o.input.documents!)), { file, line, index }, TRANSPARENT_FFFD);
+      }
+      return sh === 'canonical' ? mapCanonical(value, { file: f.name, line }) : mapDocument(value, o.input.documents!, { file: f.name, line, index });
+    };
+    let tName: string | undefined;
+    const unit = (record: () => ConversationRecord, line: number | undefined, form: 'text' | 'transparent') => {
       counts.units++;
       try {
-        const r = sh === 'canonical' ? mapCanonical(value, { file: f.name, line }) : mapDocument(value, o.input.documents!, { file: f.name, line, index });
+        const r = record();
         counts.unitsUsed++;
         counts.records++;
-        emit(r);
+        emit(r, form);
       } catch (e) {
         o.ledger.quarantineInput(ScrubError.from(e, 'SCRUB_JSON_SHAPE', { file: f.name, line }));
       }
     };
+    const toRecord = (value: unknown, line: number | undefined, index: number | undefined) => unit(() => mapUnit(value, line, index, 'text'), line, 'text');
     if (fmt === 'json') {
       for await (const _ of readJsonArray(text, f.name, o.input.json?.pick, info, toRecord)) yield* flushOut();
     } else {
-      for await (const _ of readJsonLines(text, f.name, o, toRecord)) yield* flushOut();
+      for await (const _ of readJsonLines(text, f.name, o, info, toRecord, (v, line) => {
+        // fast path over transparent text; any problem is re-done on the decoded line, so
+        // errors and quarantine entries read exactly as without it
+        try {
+          const r = mapUnit(v, line, undefined, 'transparent');
+          unit(() => r, line, 'transparent');
+          return true;
+        } catch {
+          return false;
+        }
+      })) yield* flushOut();
     }
   }
   if (batch.length) yield batch;
 }
 
-/** JSONL / NDJSON: one value per line; a bad line is quarantined with its number. */
+/**
+ * JSONL / NDJSON: one value per line; a bad line is quarantined with its number.
+ * Over transparent text (`info.transparent`) a line goes to `fast` unless it holds
+ * a `\\u` escape (JSON.parse would put real characters beside transparent ones);
+ * a line that `fast` declines is decoded and read the ordinary way.
+ */
 async function* readJsonLines(
   text: AsyncIterable<string>,
   file: string,
   o: ReadOptions,
+  info: FileInfo,
   toRecord: (v: unknown, line: number, index: undefined) => void,
+  fast: (v: unknown, line: number) => boolean,
 ): AsyncGenerator<void> {
-  const splitter = new LineSplitter({
-    maxLineLength: o.input.maxLineLength,
-    onTooLong: (line, length) => {
-      o.ledger.file(file).units++;
-      o.ledger.quarantineInput(new ScrubError('SCRUB_LINE_TOO_LONG', `line of ${length} characters exceeds input.maxLineLength`, { file, line }));
-    },
-  });
-  const onLine = (l: string, n: number) => {
+  const max = o.input.maxLineLength ?? 256 * 1024 * 1024;
+  // the message names the limit, not the length: over transparent text a skipped line's length is known in bytes only
+  const tooLong = (line: number) => {
+    o.ledger.file(file).units++;
+    o.ledger.quarantineInput(new ScrubError('SCRUB_LINE_TOO_LONG', `line longer than input.maxLineLength (${max} characters)`, { file, line }));
+  };
+  let splitter: LineSplitter | null = null;
+  const onText = (l: string, n: number) => {
     if (l.length === 0 || (l.charCodeAt(0) <= 32 && l.trim() === '')) return;
     let v: unknown;
     try {
@@ -163,11 +206,30 @@ async function* readJsonLines(
     }
     toRecord(v, n, undefined);
   };
+  const onTransparent = (l: string, n: number) => {
+    if (l.length === 0) return;
+    if (l.length <= max && l.indexOf('\\u') === -1) {
+      let v: unknown;
+      let parsed = true;
+      try {
+        v = JSON.parse(l);
+      } catch {
+        parsed = false;
+      }
+      if (parsed && fast(v, n)) return;
+    }
+    const t = fromTransparent(l);
+    if (t.length > max) tooLong(n);
+    else onText(t, n);
+  };
+  const onLine = (l: string, n: number) => (info.transparent ? onTransparent(l, n) : onText(l, n));
   for await (const chunk of text) {
+    // a transparent line holds up to 3 bytes per character: its exact length is checked above
+    splitter ??= new LineSplitter({ maxLineLength: info.transparent ? max * 3 : max, onTooLong: (line) => tooLong(line) });
     splitter.push(chunk, onLine);
     yield;
   }
-  splitter.end(onLine);
+  splitter?.end(onLine);
   yield;
 }
 

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { ScrubError, type ConversationRecord } from '@scrubline/core';
 import type { OutputFormat } from './config.js';
+import { fromTransparent } from './transparent.js';
 
 export interface OutputSetOptions {
   /** Path template: `{shard}` and `{meta.<key>}` / `{labels.<key>}` are filled per record; `-` is stdout. */
@@ -13,6 +14,8 @@ export interface OutputSetOptions {
   baseDir: string;
   shard?: number;
   stdout?: NodeJS.WritableStream;
+  /** Records hold byte-transparent strings (`ReadOptions.transparent`): written byte for byte. */
+  transparent?: boolean;
 }
 
 export interface WrittenFile {
@@ -70,7 +73,7 @@ export class OutputSet {
         const [root, ...rest] = part.key.split('.');
         let v: any = root === 'meta' ? r.meta : root === 'labels' ? r.labels : undefined;
         for (const k of rest) v = v?.[k];
-        s += v === undefined || v === null ? 'none' : String(v).replace(/[^A-Za-z0-9._-]/g, '_');
+        s += v === undefined || v === null ? 'none' : (this.o.transparent && typeof v === 'string' ? fromTransparent(v) : String(v)).replace(/[^A-Za-z0-9._-]/g, '_');
       }
     }
     return s;
@@ -85,7 +88,8 @@ export class OutputSet {
     const final = resolve(this.o.baseDir, path);
     await mkdir(dirname(final), { recursive: true });
     const tmp = `${final}.tmp-${process.pid}`;
-    const stream = createWriteStream(tmp);
+    // a deep buffer: with the 16 KiB default every batch waited for its write to finish
+    const stream = createWriteStream(tmp, { highWaterMark: 8 << 20 });
     const f: OpenFile = { final, tmp, stream, hash: createHash('sha256'), bytes: 0, records: 0, first: true };
     this.files.set(path, f);
     return f;
@@ -93,26 +97,28 @@ export class OutputSet {
 
   private async writeTo(path: string, batch: readonly ConversationRecord[]): Promise<void> {
     const f = this.files.get(path) ?? (await this.open(path));
-    let s = '';
+    // pieces, not one concatenated string: encoding a rope of thousands of
+    // pieces flattens it first, which cost more than the stringify itself
+    const pieces: string[] = [];
     if (this.format === 'ndjson') {
-      for (const r of batch) s += JSON.stringify(r) + '\n';
+      for (const r of batch) pieces.push(JSON.stringify(r) + '\n');
     } else if (this.format === 'json') {
       for (const r of batch) {
-        s += (f.first ? '[\n' : ',\n') + JSON.stringify(r);
+        pieces.push((f.first ? '[\n' : ',\n') + JSON.stringify(r));
         f.first = false;
       }
     } else {
-      if (f.first) s += 'id,turn,role,text,ts,labels\n';
+      if (f.first) pieces.push('id,turn,role,text,ts,labels\n');
       f.first = false;
-      s += recordsToCsv(batch);
+      pieces.push(recordsToCsv(batch));
     }
     f.records += batch.length;
-    await this.put(f, s);
+    await this.put(f, pieces);
   }
 
-  private async put(f: OpenFile, s: string): Promise<void> {
-    if (s.length === 0) return;
-    const buf = Buffer.from(s, 'utf8');
+  private async put(f: OpenFile, pieces: readonly string[]): Promise<void> {
+    const buf = this.o.transparent ? encodeLatin1(pieces) : encodeUtf8(pieces);
+    if (buf.length === 0) return;
     f.hash.update(buf);
     f.bytes += buf.length;
     if (!f.stream.write(buf)) await once(f.stream as WriteStream, 'drain');
@@ -124,7 +130,7 @@ export class OutputSet {
     if (this.files.size === 0) await this.open(this.parts[0].text); // an empty result is still a file
     const out: WrittenFile[] = [];
     for (const f of this.files.values()) {
-      if (this.format === 'json') await this.put(f, f.first ? '[]\n' : '\n]\n');
+      if (this.format === 'json') await this.put(f, [f.first ? '[]\n' : '\n]\n']);
       if (f.final !== '-') {
         const w = f.stream as WriteStream;
         await new Promise<void>((res, rej) => w.end((err?: Error | null) => (err ? rej(err) : res())));
@@ -152,6 +158,26 @@ export class OutputSet {
       await rm(f.tmp, { force: true });
     }
   }
+}
+
+/** UTF-8 bytes of the pieces, written one by one into a single buffer (a UTF-16 unit is at most 3 bytes). */
+export function encodeUtf8(pieces: readonly string[]): Buffer {
+  let max = 0;
+  for (const p of pieces) max += p.length;
+  const buf = Buffer.allocUnsafe(max * 3);
+  let n = 0;
+  for (const p of pieces) n += buf.write(p, n, 'utf8');
+  return buf.subarray(0, n);
+}
+
+/** Bytes of transparent pieces: one byte per character. */
+function encodeLatin1(pieces: readonly string[]): Buffer {
+  let len = 0;
+  for (const p of pieces) len += p.length;
+  const buf = Buffer.allocUnsafe(len);
+  let n = 0;
+  for (const p of pieces) n += buf.write(p, n, 'latin1');
+  return buf;
 }
 
 function parseTemplate(path: string): { text: string; key?: string }[] {

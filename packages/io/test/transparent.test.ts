@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Ledger, type ConversationRecord } from '@scrubline/core';
+import { decodeStream, newFileInfo, OutputSet, readRecords, resolveInputs, type InputConfig } from '@scrubline/io';
+import { FIXTURES, JD_CSV, JD_ROWS, tmp, write } from './helpers.js';
+
+/** Reads and writes with or without the transparent path; returns the output bytes and the quarantine entries. */
+async function ingest(input: InputConfig, baseDir: string, transparent: boolean, path = 'out.ndjson'): Promise<{ bytes: Map<string, string>; quarantined: unknown[]; records: number }> {
+  const dir = tmp();
+  const ledger = new Ledger();
+  const quarantined: unknown[] = [];
+  ledger.sink = (e) => quarantined.push(e);
+  const files = await resolveInputs(input.files, baseDir);
+  const out = new OutputSet({ path, baseDir: dir, transparent });
+  let records = 0;
+  for await (const b of readRecords(files, { input, ledger, tmpDir: tmp(), transparent })) {
+    records += b.length;
+    await out.write(b);
+  }
+  const written = await out.close();
+  await out.commit();
+  const bytes = new Map(written.map((w) => [w.path.slice(dir.length + 1), readFileSync(w.path, 'latin1')]));
+  return { bytes, quarantined, records };
+}
+
+async function same(input: InputConfig, baseDir: string, path?: string) {
+  const a = await ingest(input, baseDir, false, path);
+  const b = await ingest(input, baseDir, true, path);
+  expect(b.records).toBe(a.records);
+  expect([...b.bytes.keys()]).toEqual([...a.bytes.keys()]);
+  for (const [k, v] of a.bytes) expect(b.bytes.get(k) === v, `${k} differs`).toBe(true);
+  expect(b.quarantined).toEqual(a.quarantined);
+  return a;
+}
+
+const DOCS = {
+  id: 'id',
+  turns: 'turns',
+  role: { path: 'sender', map: { customer: 'customer' as const, helpdesk: 'agent' as const } },
+  text: { path: 'utterances', join: '\n' },
+  labels: { 'votes.S': 'annotations[*].quality.S' },
+};
+
+describe('byte-transparent ingest (no transcoding when no stage reads the text)', () => {
+  it('writes the same bytes as the decoding path on the fixtures: JSONL, JSON array, TSV rows', async () => {
+    const a = await same({ files: 'helpdesk.jsonl', documents: DOCS }, FIXTURES);
+    expect([...a.bytes.values()][0]).toMatch(/\n$/);
+    await same({ files: 'helpdesk.json.gz', documents: DOCS }, FIXTURES);
+    await same({ files: 'jd-export.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: JD_ROWS }, FIXTURES);
+  });
+
+  it('handles escapes, astral characters, BOM, CRLF, non-ASCII mapping keys, bad lines and U+FFFD alike', async () => {
+    const dir = tmp();
+    const lines = [
+      '\uFEFF' + JSON.stringify({ 编号: 'a1', 对话: [{ 角色: '客户', 话: ['你好😀，é', '第二句'] }], 评分: [{ S: 1 }] }),
+      // \u escapes: JSON.parse makes real characters; those lines take the decoding path
+      '{"编号":"a2","对话":[{"角色":"客服","话":["\\u4e2d\\u00e9\\ud83d\\ude00 \\"q\\" \\\\ \\n"]}],"评分":[]}',
+      '{"编号":"a3","对话":[{"角色":"客户","话":["坏\\u"]}]}', // invalid escape: quarantined
+      '{"编号":"a4","对话":[{"角色":"经理","话":["未映射的角色"]}]}', // unmapped role: quarantined with the same message
+      JSON.stringify({ 编号: 'a5', 对话: [{ 角色: '客户', 话: ['乱码\uFFFD'] }] }), // U+FFFD: quarantined
+      'not json at all 中文',
+      '   ',
+      JSON.stringify({ 编号: 'a6', 对话: [{ 角色: '客服', 话: '直接是字符串\t制表' }], 评分: [{ S: -2 }, { S: 2 }] }),
+    ];
+    write(dir, 'zh.jsonl', lines.join('\r\n') + '\r\n');
+    const input: InputConfig = {
+      files: 'zh.jsonl',
+      documents: { id: '编号', idPrefix: '会话-', turns: '对话', role: { path: '角色', map: { 客户: 'customer', 客服: 'agent' } }, text: { path: '话', join: '／' }, labels: { '满意度.票': '评分[*].S' } },
+    };
+    const a = await same(input, dir);
+    const out = [...a.bytes.values()][0];
+    const recs = Buffer.from(out, 'latin1').toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as ConversationRecord);
+    expect(recs.map((r) => r.id)).toEqual(['会话-a1', '会话-a2', '会话-a6']);
+    expect(recs[0].turns[0].text).toBe('你好😀，é／第二句');
+    expect(recs[1].turns[0].text).toBe('中é😀 "q" \\ \n');
+    expect(recs[2].labels).toEqual({ 满意度: { 票: [-2, 2] } });
+    expect(a.quarantined.map((q: any) => q.code)).toEqual(['SCRUB_JSON_PARSE', 'SCRUB_ROLE_UNMAPPED', 'SCRUB_REPLACEMENT_CHAR', 'SCRUB_JSON_PARSE']);
+  });
+
+  it('checks input.maxLineLength in characters, not bytes', async () => {
+    const dir = tmp();
+    const rec = (text: string) => JSON.stringify({ id: 'x', turns: [{ sender: 'customer', utterances: [text] }] });
+    const short = rec('汉'.repeat(40)); // 40 characters of text, 120 bytes
+    write(dir, 'long.jsonl', [short, rec('汉'.repeat(400)), rec('a'.repeat(40))].join('\n') + '\n');
+    const max = short.length + 5; // in characters: the first line fits although its bytes do not
+    const a = await same({ files: 'long.jsonl', documents: DOCS, maxLineLength: max }, dir);
+    expect(a.records).toBe(2);
+    expect(a.quarantined.map((q: any) => q.code)).toEqual(['SCRUB_LINE_TOO_LONG']);
+  });
+
+  it('reads canonical NDJSON and GBK input, and names files from meta values, alike', async () => {
+    const dir = tmp();
+    const canon = { id: '甲', turns: [{ role: 'customer', text: '查订单' }], labels: {}, source: { file: '源.jsonl', line: 3 }, meta: { 分组: '训练' } };
+    write(dir, 'c.ndjson', JSON.stringify(canon) + '\n' + JSON.stringify({ ...canon, id: '乙', meta: { split: '测试' } }) + '\n');
+    await same({ files: 'c.ndjson' }, dir, 'out-{meta.split}.ndjson');
+    const gbk = Buffer.from([0xc4, 0xe3, 0xba, 0xc3]); // 你好 in GBK
+    write(dir, 'g.jsonl', Buffer.concat([Buffer.from('{"id":"g","turns":[{"sender":"customer","utterances":["'), gbk, Buffer.from('"]}]}\n')]));
+    const g = await same({ files: 'g.jsonl', encoding: 'gbk', documents: DOCS }, dir);
+    expect(Buffer.from([...g.bytes.values()][0], 'latin1').toString('utf8')).toContain('你好');
+  });
+
+  it('validates UTF-8 strictly across any chunking, without holding back or copying chunks', async () => {
+    const text = '\uFEFF中文😀é\nabc\n' + '漢字テスト'.repeat(50) + '\n';
+    const bytes = Buffer.from(text, 'utf8');
+    const cut = (b: Buffer, size: number) => Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
+    const bad = Buffer.concat([Buffer.from('ab\n'), Buffer.from([0xe4, 0xb8]), Buffer.from('\ncd\n')]);
+    const truncated = Buffer.concat([Buffer.from('ab\n'), Buffer.from([0xe4, 0xb8])]);
+    for (let size = 1; size <= 9; size++) {
+      let out = '';
+      for await (const s of decodeStream(Readable.from(cut(bytes, size)), { transparent: true }, newFileInfo('x'))) out += s;
+      expect(Buffer.from(out, 'latin1').toString('utf8')).toBe(text.slice(1));
+      for (const b of [bad, truncated]) {
+        const err = await (async () => {
+          try {
+            for await (const _ of decodeStream(Readable.from(cut(b, size)), { transparent: true }, newFileInfo('x')));
+          } catch (e) {
+            return e as { code: string };
+          }
+          return null;
+        })();
+        expect(err?.code, `chunk size ${size}`).toBe('SCRUB_ENCODING_MISMATCH');
+      }
+    }
+  });
+});

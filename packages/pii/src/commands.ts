@@ -21,7 +21,7 @@ import {
   type StageContext,
 } from '@scrubline/core';
 import { mergeSpans } from './scrub.js';
-import { lineChunks, scrubNdjsonParallel } from './parallel.js';
+import { FileLineChunks, lineChunks, scrubNdjsonParallel } from './parallel.js';
 import { readRecords, resolveInputs } from '@scrubline/io';
 import { piiStage, type PiiStageOptions } from './stage.js';
 
@@ -57,7 +57,8 @@ async function* lineBatches(io: CommandIO, inFile: string | undefined, size = 25
 }
 
 interface Out {
-  write(s: string | Uint8Array): Promise<void>;
+  /** `written` (optional) is called when the bytes may be reused; some outputs never call it. */
+  write(s: string | Uint8Array, written?: () => void): Promise<void>;
   /** Ends the output; a file is renamed into place only when `publish` (temp file, then rename). */
   close(publish: boolean): Promise<void>;
 }
@@ -67,8 +68,10 @@ function output(io: CommandIO, outFile: string | undefined): Out {
   const tmp = final ? `${final}.tmp-${process.pid}` : null;
   const stream = tmp ? createWriteStream(tmp) : io.stdout;
   return {
-    async write(s) {
-      if (!stream.write(s)) await once(stream as NodeJS.EventEmitter, 'drain');
+    async write(s, written) {
+      // `written` runs once the file stream has written the bytes (they may then be reused); another
+      // stream (stdout, a test's PassThrough) may still hold them after its callback, so it never runs there
+      if (!(written && tmp ? stream.write(s, () => written()) : stream.write(s))) await once(stream as NodeJS.EventEmitter, 'drain');
     },
     async close(publish) {
       if (!final || !tmp) return;
@@ -170,6 +173,8 @@ Options:
   --threads N         line-parallel: N worker threads each decode, parse, scrub, serialise and
                       encode whole chunks of lines; output and report are byte-identical to one
                       thread (rules detector only)
+  --chunk-bytes N     bytes per line-parallel chunk (default 1048576; whole lines, so a longer
+                      line makes a longer chunk)
   --set key=value     a stage option (e.g. --set operator=hmac --set workers=1)
   --with JSON         stage options as JSON (e.g. '{"operators": {"EMAIL": "mask"}}')
   --config FILE       stage options as YAML
@@ -223,6 +228,7 @@ export const scrubCommand: CommandDefinition = {
           report: { type: 'string' },
           seed: { type: 'string' },
           threads: { type: 'string' },
+          'chunk-bytes': { type: 'string' },
           quiet: { type: 'boolean', short: 'q' },
           'rules-dir': { type: 'string' },
         },
@@ -262,8 +268,11 @@ export const scrubCommand: CommandDefinition = {
         stages = [await scrubTextLines(io, values.in, out, options as unknown as PiiStageOptions, seed, log)];
       } else if (values.threads !== undefined && detectorNames.every((d) => d === 'rules')) {
         // line-parallel: workers parse, scrub and serialise; output and report identical to one thread
-        const bytesIn = values.in ? createReadStream(resolve(io.cwd, values.in), { highWaterMark: 1 << 20 }) : io.stdin;
-        const r = await scrubNdjsonParallel(lineChunks(bytesIn as AsyncIterable<Buffer>), (b) => out.write(b), {
+        // a file is read straight into chunk buffers that the workers give back; stdin is cut from its stream
+        const chunkBytes = values['chunk-bytes'] === undefined ? 1 << 20 : Number(values['chunk-bytes']);
+        if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > 1 << 30) throw new ScrubError('SCRUB_USAGE', '--chunk-bytes must be an integer 1..2^30');
+        const chunks = values.in ? new FileLineChunks(resolve(io.cwd, values.in), chunkBytes) : lineChunks(io.stdin as AsyncIterable<Buffer>, chunkBytes);
+        const r = await scrubNdjsonParallel(chunks, (b, written) => out.write(b, written), {
           threads,
           options: options as unknown as PiiStageOptions,
           seed,

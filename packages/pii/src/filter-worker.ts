@@ -1,6 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { isUtf8 } from 'node:buffer';
 import { checkRecord, safeMessage, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
 import { piiStage, type PiiStageOptions } from './stage.js';
+import { NdjsonWriter } from './ndjson.js';
 // detectors other than `rules` register when their package is imported by the parent's plugins;
 // a worker imports what the parent asked for by module specifier
 const data = workerData as { options: PiiStageOptions; seed: string; rulesDir: string; baseDir: string; file: string; imports: string[] };
@@ -10,6 +12,11 @@ for (const spec of data.imports) await import(spec);
  * Line-parallel scrub worker: raw NDJSON bytes (whole lines) in, scrubbed NDJSON
  * bytes out, so decoding, parsing, serialising and encoding run on this thread too
  * (the main thread only reads, cuts at newlines, orders and writes). One stage instance per worker, single-threaded inside.
+ *
+ * Garbage per chunk is kept small (measured, see bench/pii-cli.mjs): the chunk is validated
+ * as UTF-8 at once (simdutf) and decoded line by line (no chunk-sized string), and each record
+ * is serialised straight into a reusable output buffer (no chunk-sized string, no fresh
+ * buffer per chunk: the main thread sends written buffers back).
  */
 const stage = await piiStage.create({ ...data.options, workers: 1 }, {
   stageId: 'pii',
@@ -20,10 +27,39 @@ const stage = await piiStage.create({ ...data.options, workers: 1 }, {
   log: { info() {}, warn: (m) => parentPort!.postMessage({ warn: m }) },
 });
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-const encoder = new TextEncoder();
+/** Output buffers the main thread has written and sent back. */
+const free: ArrayBuffer[] = [];
+const MAX_FREE = 4;
+/** Records per stage call inside a chunk (SCRUBLINE_SCRUB_BATCH; measured in bench/pii-cli.mjs). */
+const BATCH = Number(process.env.SCRUBLINE_SCRUB_BATCH ?? 128);
 
-parentPort!.on('message', async (msg: { seq: number; bytes: Uint8Array; firstLine: number } | { close: true }) => {
+/** An output buffer of at least `min` bytes: a returned one when it is big enough. */
+function outBuffer(min: number): Buffer {
+  while (free.length) {
+    const ab = free.pop()!;
+    if (ab.byteLength >= min) return Buffer.from(ab);
+  }
+  return Buffer.allocUnsafeSlow(Math.max(min, 64 << 10));
+}
+
+interface ChunkMsg {
+  seq: number;
+  bytes: Uint8Array;
+  firstLine: number;
+}
+
+type Msg = ChunkMsg | { close: true } | { recycle: ArrayBuffer };
+// one message at a time, in order (a handler that awaits never interleaves with the next chunk)
+let chain: Promise<void> = Promise.resolve();
+parentPort!.on('message', (msg: Msg) => {
+  chain = chain.then(() => handle(msg));
+});
+
+async function handle(msg: Msg): Promise<void> {
+  if ('recycle' in msg) {
+    if (free.length < MAX_FREE) free.push(msg.recycle);
+    return;
+  }
   if ('close' in msg) {
     await stage.close?.();
     parentPort!.postMessage({ closed: true, summary: stage.summary?.() });
@@ -32,22 +68,44 @@ parentPort!.on('message', async (msg: { seq: number; bytes: Uint8Array; firstLin
   try {
     const report = new StageReport();
     const quarantined: { code: string; message: string; line: number }[] = [];
-    const records: ConversationRecord[] = [];
-    let text0: string;
-    try {
-      text0 = decoder.decode(msg.bytes);
-    } catch {
+    let records: ConversationRecord[] = [];
+    const ctx: StageContext = {
+      stageId: 'pii',
+      seed: data.seed,
+      shard: { index: 0, count: 1 },
+      report,
+      log: { info() {}, warn: (m) => parentPort!.postMessage({ warn: m }) },
+      drop: () => {
+        throw new Error('pii never drops');
+      },
+      quarantine: () => {
+        throw new Error('pii never quarantines');
+      },
+    };
+    const bytes = Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength);
+    if (!isUtf8(bytes)) {
       throw Object.assign(new Error(`invalid UTF-8 in the lines from ${msg.firstLine}`), { code: 'SCRUB_ENCODING_MISMATCH' });
     }
+    const writer = new NdjsonWriter(outBuffer(bytes.length + (bytes.length >> 3)));
+    let written = 0;
+    // records go through the stage in small batches, so most of a chunk's garbage dies young
+    // (a whole chunk of parsed records outlives several scavenges and gets copied and promoted)
+    const flush = async () => {
+      const out = await stage.apply(records, ctx);
+      writer.write(out);
+      written += out.length;
+      records = [];
+    };
+    // a byte-order mark is dropped at the start of the input only (as the shared reader does)
+    let start = msg.firstLine === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
     let n = msg.firstLine - 1;
-    let start = 0;
-    while (start < text0.length) {
-      let end = text0.indexOf('\n', start);
-      if (end === -1) end = text0.length;
+    while (start < bytes.length) {
+      let end = bytes.indexOf(10, start);
+      if (end === -1) end = bytes.length;
       n++;
-      let line = text0.slice(start, end);
+      const stop = end > start && bytes[end - 1] === 13 ? end - 1 : end;
+      const line = bytes.toString('utf8', start, stop);
       start = end + 1;
-      if (line.endsWith('\r')) line = line.slice(0, -1);
       if (line.trim() === '') continue;
       let value: unknown;
       try {
@@ -63,27 +121,20 @@ parentPort!.on('message', async (msg: { seq: number; bytes: Uint8Array; firstLin
         continue;
       }
       records.push(value as ConversationRecord);
+      if (records.length >= BATCH) await flush();
     }
-    const ctx: StageContext = {
-      stageId: 'pii',
-      seed: data.seed,
-      shard: { index: 0, count: 1 },
-      report,
-      log: { info() {}, warn: (m) => parentPort!.postMessage({ warn: m }) },
-      drop: () => {
-        throw new Error('pii never drops');
-      },
-      quarantine: () => {
-        throw new Error('pii never quarantines');
-      },
-    };
-    const out = records.length ? await stage.apply(records, ctx) : [];
-    let text = '';
-    for (const r of out) text += JSON.stringify(r) + '\n';
-    const bytes = encoder.encode(text);
-    parentPort!.postMessage({ seq: msg.seq, bytes, records: out.length, quarantined, report: report.toJSON() }, [bytes.buffer as ArrayBuffer]);
+    if (records.length) await flush();
+    const buf = writer.buf;
+    const length = writer.length;
+    const input = msg.bytes.buffer as ArrayBuffer;
+    const output = buf.buffer as ArrayBuffer;
+    // the output and the (spent) input buffer both move back without a copy; the main thread reuses them
+    parentPort!.postMessage(
+      { seq: msg.seq, bytes: new Uint8Array(output, buf.byteOffset, length), input, records: written, quarantined, report: report.toJSON() },
+      output === input ? [output] : [output, input],
+    );
   } catch (e) {
     parentPort!.postMessage({ seq: msg.seq, error: (e as Error).message, code: (e as { code?: string }).code });
   }
-});
+}
 parentPort!.postMessage({ ready: true });

@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { countNewlines } from './ndjson.js';
 import { fileURLToPath } from 'node:url';
 import { safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/core';
 import type { PiiStageOptions } from './stage.js';
@@ -34,6 +36,8 @@ function filterWorkerScript(): string {
 
 interface Done {
   bytes: Uint8Array;
+  /** The chunk's input buffer, spent, back for reuse. */
+  input?: ArrayBuffer;
   records: number;
   quarantined: { code: string; message: string; line: number }[];
   report: ReturnType<StageReport['toJSON']>;
@@ -46,8 +50,8 @@ interface Done {
  * single-threaded run (samples keep the first N in input order, counters add).
  */
 export async function scrubNdjsonParallel(
-  chunks: AsyncIterable<LineChunk>,
-  write: (bytes: Uint8Array) => Promise<void>,
+  chunks: ChunkSource,
+  write: (bytes: Uint8Array, written?: () => void) => Promise<void>,
   o: ParallelScrubOptions,
 ): Promise<ParallelScrubResult> {
   const script = filterWorkerScript();
@@ -86,9 +90,11 @@ export async function scrubNdjsonParallel(
   const inFlight: { seq: number; promise: Promise<Done> }[] = [];
   const maxInFlight = o.threads * 2;
   let seq = 0;
+  let running = true;
   const finishOldest = async () => {
     const head = inFlight.shift()!;
     const d = await head.promise;
+    if (d.input) chunks.recycle?.(d.input);
     fc.units += d.records + d.quarantined.length;
     for (const q of d.quarantined) {
       o.ledger.quarantineInput(new ScrubError(q.code, q.message, { file: o.file, line: q.line }));
@@ -102,7 +108,14 @@ export async function scrubNdjsonParallel(
     for (const [k, v] of Object.entries(d.report.counters)) report.count(k, v);
     for (const [k, list] of Object.entries(d.report.samples)) for (const s of list) report.sample(k, s);
     for (const m of d.report.messages) report.message(m);
-    if (d.bytes.length) await write(d.bytes);
+    // the output buffer goes back to its worker once written (no fresh buffer per chunk there)
+    const w = workers[head.seq % workers.length];
+    const ab = d.bytes.buffer as ArrayBuffer;
+    const recycle = () => {
+      if (running) w.postMessage({ recycle: ab }, [ab]);
+    };
+    if (d.bytes.length) await write(d.bytes, recycle);
+    else recycle();
   };
   try {
     await Promise.all(ready);
@@ -110,6 +123,8 @@ export async function scrubNdjsonParallel(
       const s = seq++;
       const w = workers[s % workers.length];
       const promise = new Promise<Done>((resolve, reject) => pending.set(s, { resolve, reject }));
+      // awaited in order by finishOldest; once one chunk fails, the later ones are never awaited
+      promise.catch(() => {});
       w.postMessage({ seq: s, bytes: chunk.bytes, firstLine: chunk.firstLine }, [chunk.bytes.buffer as ArrayBuffer]);
       inFlight.push({ seq: s, promise });
       if (inFlight.length >= maxInFlight) await finishOldest();
@@ -121,6 +136,7 @@ export async function scrubNdjsonParallel(
       summaries.push(await p);
     }
   } finally {
+    running = false;
     closing = [];
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -135,49 +151,132 @@ export interface LineChunk {
   firstLine: number;
 }
 
+/** Chunks of whole lines; `recycle` takes back a spent chunk buffer for reuse (optional). */
+export interface ChunkSource extends AsyncIterable<LineChunk> {
+  recycle?(buffer: ArrayBuffer): void;
+}
+
 /**
  * Cuts a byte stream into chunks of whole lines (about `size` bytes each) without
  * decoding: the workers decode. Counts newlines so each chunk knows its first line.
+ * The stream's buffers are copied once, into the chunk.
  */
 export async function* lineChunks(stream: AsyncIterable<Buffer | string>, size = 1 << 20): AsyncGenerator<LineChunk> {
-  let carry: Buffer | null = null;
   let line = 1;
+  // whole-line parts not yet emitted (views, no copies), then the incomplete last line
   let pending: Buffer[] = [];
   let pendingLen = 0;
+  let carry: Buffer[] = [];
+  let carryLen = 0;
   const emit = (): LineChunk => {
-    const bytes = new Uint8Array(pendingLen);
+    const bytes = Buffer.allocUnsafeSlow(pendingLen);
     let o = 0;
     for (const b of pending) {
-      bytes.set(b, o);
+      b.copy(bytes, o);
       o += b.length;
     }
     const chunk = { bytes, firstLine: line };
-    for (const b of pending) for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) line++;
+    line += countNewlines(bytes);
     pending = [];
     pendingLen = 0;
     return chunk;
   };
   for await (const part of stream) {
-    let buf = typeof part === 'string' ? Buffer.from(part) : part;
-    if (carry) {
-      buf = Buffer.concat([carry, buf]);
-      carry = null;
-    }
+    const buf = typeof part === 'string' ? Buffer.from(part) : part;
     const last = buf.lastIndexOf(10);
     if (last === -1) {
-      carry = buf;
+      carry.push(buf);
+      carryLen += buf.length;
       continue;
     }
+    for (const c of carry) pending.push(c);
+    pendingLen += carryLen;
+    carry = [];
+    carryLen = 0;
     pending.push(buf.subarray(0, last + 1));
     pendingLen += last + 1;
-    if (last + 1 < buf.length) carry = Buffer.from(buf.subarray(last + 1));
+    if (last + 1 < buf.length) {
+      carry.push(buf.subarray(last + 1));
+      carryLen = buf.length - last - 1;
+    }
     if (pendingLen >= size) yield emit();
   }
-  if (carry) {
-    pending.push(Buffer.concat([carry, Buffer.from('\n')]));
-    pendingLen += carry.length + 1;
+  if (carryLen) {
+    for (const c of carry) pending.push(c);
+    pending.push(Buffer.from('\n'));
+    pendingLen += carryLen + 1;
   }
   if (pendingLen) yield emit();
+}
+
+/**
+ * Chunks of whole lines read from a file straight into chunk buffers (one read per
+ * chunk, no intermediate stream buffers; only the incomplete last line is copied, into
+ * the next chunk). Spent buffers given back through `recycle` are reused, so a run
+ * allocates a few buffers in all. A last line without a newline gets one.
+ */
+export class FileLineChunks implements ChunkSource {
+  private free: ArrayBuffer[] = [];
+  constructor(
+    private readonly path: string,
+    private readonly size = 1 << 20,
+  ) {}
+
+  recycle(buffer: ArrayBuffer): void {
+    if (this.free.length < 8 && buffer.byteLength >= this.size) this.free.push(buffer);
+  }
+
+  private take(min: number): Buffer {
+    while (this.free.length) {
+      const ab = this.free.pop()!;
+      if (ab.byteLength >= min) return Buffer.from(ab);
+    }
+    return Buffer.allocUnsafeSlow(Math.max(min, this.size));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<LineChunk> {
+    const fh = await open(this.path, 'r');
+    try {
+      let line = 1;
+      let buf = this.take(this.size);
+      let len = 0;
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, len, buf.length - len, null);
+        len += bytesRead;
+        if (bytesRead > 0 && len < buf.length) continue; // fill the buffer (a short read is not the end)
+        if (bytesRead === 0) {
+          if (len === 0) break;
+          if (buf[len - 1] !== 10) {
+            if (len === buf.length) buf = this.grow(buf, len, len + 1);
+            buf[len++] = 10;
+          }
+          yield { bytes: new Uint8Array(buf.buffer, buf.byteOffset, len), firstLine: line };
+          break;
+        }
+        const last = buf.lastIndexOf(10, len - 1);
+        if (last === -1) {
+          buf = this.grow(buf, len, buf.length * 2); // a line longer than the chunk
+          continue;
+        }
+        const rest = len - last - 1;
+        const next = this.take(Math.max(this.size, rest * 2));
+        buf.copy(next, 0, last + 1, len);
+        const chunk = { bytes: new Uint8Array(buf.buffer, buf.byteOffset, last + 1), firstLine: line };
+        line += countNewlines(buf, 0, last + 1);
+        yield chunk;
+        buf = next;
+        len = rest;
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private grow(buf: Buffer, len: number, min: number): Buffer {
+    const b = this.take(min);
+    buf.copy(b, 0, 0, len);
+    return b;
+  }
 }
 
 /** Adds the numeric fields of the workers' stage summaries (counts per type and totals). */

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detectors, StageReport, type ConversationRecord, type StageContext, type CommandIO } from '@scrubline/core';
+import { detectors, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
 import { gb11643CheckChar, luhnCheckDigit, piiStage, piiPlugin, detectCommand, scrubCommand, parseCounterKey, type PiiStageOptions } from '../src/index.js';
+import { memoryIO } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const rulesDir = join(root, 'rules');
@@ -150,16 +150,7 @@ describe('pii stage', () => {
 });
 
 function io(argv: string[], input: string) {
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  stdin.end(input);
-  const cio: CommandIO = { argv, stdin, stdout, stderr, cwd: root, env: {}, rulesDir };
-  return { cio, result: () => ({ out, err }) };
+  return memoryIO(argv, input, root, rulesDir);
 }
 
 describe('commands', () => {

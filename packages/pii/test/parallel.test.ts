@@ -1,0 +1,181 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ConversationRecord } from '@scrubline/core';
+import { gb11643CheckChar, luhnCheckDigit, scrubCommand } from '../src/index.js';
+import { memoryIO } from './helpers.js';
+import { FileLineChunks, lineChunks } from '../src/parallel.js';
+import { countNewlines, NdjsonWriter } from '../src/ndjson.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const rulesDir = join(root, 'rules');
+const PID = '11010519491231002' + gb11643CheckChar('11010519491231002');
+const CARD = '622202123456789' + luhnCheckDigit('622202123456789');
+
+/** Synthetic conversations: PII in several shapes, astral characters, CJK. */
+function records(n: number): ConversationRecord[] {
+  const out: ConversationRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push({
+      id: `p${i}`,
+      turns: [
+        { role: 'customer', text: `手机1390000${String(i % 10000).padStart(4, '0')}，身份证${PID} 😀𠮷` },
+        { role: 'agent', text: i % 3 ? '好的，请稍等' : `邮箱u${i}@example.com，卡号${CARD}` },
+        { role: 'customer', text: `还是打1390000${String(i % 10000).padStart(4, '0')}吧，订单编号:[订单x] ${'长'.repeat(i % 50)}` },
+      ],
+      labels: {},
+      source: { file: 'par.jsonl', line: i + 1 },
+      meta: {},
+    });
+  }
+  return out;
+}
+
+function io(argv: string[], input = '') {
+  return memoryIO(argv, input, root, rulesDir);
+}
+
+beforeAll(() => {
+  // the line-parallel workers run the compiled worker script
+  execFileSync('npx', ['tsc', '-b', 'packages/pii'], { cwd: root, stdio: 'inherit' });
+  expect(existsSync(join(root, 'packages/pii/dist/filter-worker.js'))).toBe(true);
+}, 120_000);
+
+describe('NdjsonWriter', () => {
+  it('writes the same bytes as stringify + join + encode, growing a small buffer', () => {
+    const recs: unknown[] = [{ a: '中文😀𠮷' }, { b: 'lone \ud800 surrogate', c: [1, 2, { d: null }] }, 'x'.repeat(5000), { e: '\u3000①' }];
+    const w = new NdjsonWriter(Buffer.allocUnsafeSlow(8));
+    w.write(recs.slice(0, 2));
+    w.write(recs.slice(2));
+    const expected = Buffer.from(recs.map((r) => JSON.stringify(r) + '\n').join(''));
+    expect(w.length).toBe(expected.length);
+    expect(Buffer.compare(w.buf.subarray(0, w.length), expected)).toBe(0);
+    expect(w.buf.length).toBeGreaterThan(8);
+  });
+
+  it('counts newlines in a range', () => {
+    const b = Buffer.from('a\nb\n\nc');
+    expect(countNewlines(b)).toBe(3);
+    expect(countNewlines(b, 2, 4)).toBe(1);
+    expect(countNewlines(new Uint8Array(b), 0, 2)).toBe(1);
+  });
+});
+
+describe('line chunks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pii-chunks-'));
+  const collect = async (src: AsyncIterable<{ bytes: Uint8Array; firstLine: number }>, recycle?: (b: ArrayBuffer) => void) => {
+    const out: [string, number][] = [];
+    for await (const c of src) {
+      out.push([Buffer.from(c.bytes).toString(), c.firstLine]);
+      // a worker would get the buffer transferred and send it back once spent
+      recycle?.(c.bytes.buffer as ArrayBuffer);
+    }
+    return out;
+  };
+
+  it('a file is cut at newlines; long lines, a missing last newline and line numbers are handled', async () => {
+    const file = join(dir, 'a.txt');
+    const text = 'a\nbb\n' + 'x'.repeat(20) + '\nccc\n\nd';
+    writeFileSync(file, text);
+    const src = new FileLineChunks(file, 4);
+    const chunks = await collect(src, (b) => src.recycle(b));
+    expect(chunks.map((c) => c[0]).join('')).toBe(text + '\n');
+    for (const [s] of chunks) expect(s.endsWith('\n')).toBe(true);
+    // first line numbers follow the newlines before each chunk
+    let line = 1;
+    for (const [s, first] of chunks) {
+      expect(first).toBe(line);
+      line += countNewlines(Buffer.from(s));
+    }
+    expect(chunks.length).toBeGreaterThanOrEqual(3);
+    // the same cuts from a stream
+    const parts = [Buffer.from(text.slice(0, 3)), Buffer.from(text.slice(3, 9)), Buffer.from(text.slice(9))];
+    const fromStream = await collect(lineChunks(parts, 4));
+    expect(fromStream.map((c) => c[0]).join('')).toBe(text + '\n');
+    for (const [s] of fromStream) expect(s.endsWith('\n')).toBe(true);
+  });
+
+  it('reused buffers never leak bytes from an earlier chunk', async () => {
+    const file = join(dir, 'b.txt');
+    const lines = Array.from({ length: 500 }, (_, i) => `${i}:${'z'.repeat(i % 37)}`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    const src = new FileLineChunks(file, 64);
+    let reused = 0;
+    const seen = new Set<ArrayBuffer>();
+    const chunks = await collect(src, (b) => {
+      if (seen.has(b)) reused++;
+      seen.add(b);
+      src.recycle(b);
+    });
+    expect(reused).toBeGreaterThan(0);
+    expect(chunks.map((c) => c[0]).join('')).toBe(lines.join('\n') + '\n');
+  });
+
+  it('an empty file gives no chunk', async () => {
+    const file = join(dir, 'empty.txt');
+    writeFileSync(file, '');
+    expect(await collect(new FileLineChunks(file, 16))).toEqual([]);
+  });
+});
+
+describe('scrub --threads over many chunks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pii-par2-'));
+  const recs = records(400).map((r) => JSON.stringify(r));
+  // a BOM at the start, CRLF line ends, blank and whitespace-only lines, bad JSON, a non-record
+  recs.splice(37, 0, '{not json 13900001234');
+  recs.splice(120, 0, '   ');
+  recs.splice(200, 0, '{"id": 5}');
+  const input = '\ufeff' + recs.map((l, i) => (i % 7 === 3 ? l + '\r' : l)).join('\n') + '\n\n';
+  const file = join(dir, 'in.jsonl');
+  writeFileSync(file, input);
+
+  const runWith = async (argv: string[], stdin = '') => {
+    const out = join(dir, `out-${argv.join('_').replace(/[^a-z0-9_]/gi, '')}-${stdin ? 'stdin' : 'file'}.jsonl`);
+    const report = out + '.report.json';
+    const { cio, result } = io([...argv, '--report', report, '--quiet', ...(stdin ? [] : ['--in', relative(root, file), '--out', out])], stdin);
+    const code = await scrubCommand.run(cio);
+    const r = result();
+    return { code, out: stdin ? r.out : readFileSync(out, 'utf8'), err: r.err, report: JSON.parse(readFileSync(report, 'utf8')) };
+  };
+
+  it('1 and 2 threads, small chunks, file or stdin: byte-identical to the stage path', async () => {
+    const ref = await runWith(['--set', 'workers=1']);
+    expect(ref.code).toBe(0);
+    expect(ref.out).not.toContain('13900001234');
+    expect(ref.err).toMatch(/SCRUB_JSON_PARSE/);
+    const runs = [
+      await runWith(['--threads', '1', '--chunk-bytes', '3000']),
+      await runWith(['--threads', '2', '--chunk-bytes', '3000']),
+      await runWith(['--threads', '2', '--chunk-bytes', '100']),
+      await runWith(['--threads', '2', '--chunk-bytes', '3000'], input),
+    ];
+    for (const r of runs) {
+      expect(r.code).toBe(0);
+      expect(r.out).toBe(ref.out);
+      expect(r.err.replace(/ -:/g, ` ${relative(root, file)}:`)).toBe(ref.err);
+      expect(r.report.stages[0].counters).toEqual(ref.report.stages[0].counters);
+      expect(r.report.stages[0].samples).toEqual(ref.report.stages[0].samples);
+      const paths = (l: any) => JSON.parse(JSON.stringify(l).replace(/"path":"[^"]*"/g, '"path":"?"'));
+      expect(paths(r.report.ledger)).toEqual(paths(ref.report.ledger));
+    }
+  });
+
+  it('invalid UTF-8 fails the run and publishes nothing', async () => {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, Buffer.concat([Buffer.from(recs.slice(0, 30).join('\n') + '\n'), Buffer.from([0x7b, 0xff, 0x7d, 0x0a])]));
+    const out = join(dir, 'bad-out.jsonl');
+    const { cio, result } = io(['--threads', '2', '--chunk-bytes', '2000', '--in', bad, '--out', out, '--quiet']);
+    expect(await scrubCommand.run(cio)).toBe(1);
+    expect(result().err).toMatch(/invalid UTF-8 in the lines from \d+/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--chunk-bytes must be a positive integer', async () => {
+    const { cio, result } = io(['--threads', '2', '--chunk-bytes', '0', '--in', file]);
+    expect(await scrubCommand.run(cio)).toBe(2);
+    expect(result().err).toMatch(/--chunk-bytes/);
+  });
+});

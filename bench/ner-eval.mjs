@@ -61,7 +61,10 @@ if (existsSync(weiboPath)) {
   table('Weibo NER dev (PER.NAM → PERSON, ORG.NAM → ORG)', weibo, det, ['PERSON', 'ORG'], false);
   table('Weibo NER dev EVEN posts (tuning half)', weiboEven, det, ['PERSON']);
   table('Weibo NER dev ODD posts (held out)', weiboOdd, det, ['PERSON'], false);
-  table('Weibo NER dev, fullSegmentation: true', weibo, createNerDetector({ fullSegmentation: true }), ['PERSON'], false);
+  const social = createNerDetector({ fullSegmentation: true });
+  table('Weibo NER dev, fullSegmentation: true', weibo, social, ['PERSON'], false);
+  table('Weibo NER dev, fullSegmentation: true, EVEN posts (tuning half)', weiboEven, social, ['PERSON']);
+  table('Weibo NER dev, fullSegmentation: true, ODD posts (held out)', weiboOdd, social, ['PERSON'], false);
   table('Weibo NER dev, social profile (mentions + fullSegmentation)', weibo, createNerDetector({ fullSegmentation: true, mentions: true }), ['PERSON'], false);
   table('Weibo NER dev, mentions only', weibo, createNerDetector({ mentions: true }), ['PERSON'], false);
   table('Weibo NER dev places (LOC/GPE.NAM → ADDRESS, places: true)', weibo, createNerDetector({ places: true }), ['ADDRESS'], false);

@@ -30,6 +30,8 @@ const SMALL_NOT_GIVEN = new Set([...'编哥姐妹弟伙孩宝时朋友二三四�
 const PERSON_BEFORE_JA = new Set([...'的了在是和与跟给对被让把说：:，, 　']);
 /** Kinship words after 阿/小 or doubled (阿姨, 小妹, 哥哥) are forms of address, not names. */
 const KIN = new Set([...'姨姐哥妹弟爸妈婆公伯叔舅嫂爷奶娘姑宝贝']);
+/** Last characters of place names (唐人街, 伯明翰港): a full-segmentation name token ending in one is a place. */
+const PLACE_LAST = new Set([...'街路道村镇乡区县市省州湖河江岛港湾']);
 const PREFIX_NAME_FOLLOW = new Set([...'说帮让的也在是都会说，。！？,.!? 和跟']);
 
 interface Cand {
@@ -43,6 +45,7 @@ export class ChinesePersonRecognizer {
   /** First character → titles starting with it, longest first. */
   private readonly titleFirst: Map<string, string[]>;
   private readonly cueFirst: Set<string>;
+  private readonly jaFirst: Set<string>;
   constructor(
     private readonly lex: Lexicons,
     private readonly seg: Segmenter | null,
@@ -54,6 +57,7 @@ export class ChinesePersonRecognizer {
     this.titleFirst = new Map();
     for (const t of lex.titles) this.titleFirst.set(t[0], [...(this.titleFirst.get(t[0]) ?? []), t]);
     this.cueFirst = new Set([...lex.cuesBefore.keys()].map((c) => c[0]));
+    this.jaFirst = new Set([...lex.japaneseSurnames].map((c) => c[0]));
   }
 
   /** Length of the surname starting at i (2 for compound, 1 for single), 0 when none. */
@@ -104,6 +108,18 @@ export class ChinesePersonRecognizer {
     for (const part of [word.slice(0, 2), word.slice(1)]) {
       const t = this.seg.tag(part);
       if (t.length === 1 && t[0].tag !== 'x') return true;
+    }
+    return false;
+  }
+
+  /** A prefix or suffix (2+ characters, not the whole word) that the segmenter reads as one word (jieba tags 陈列, 龙虾 nr too); transliteration parts (nrt) do not count. */
+  private affixWord(word: string): boolean {
+    if (!this.seg) return false;
+    for (let k = 2; k < word.length; k++) {
+      for (const part of [word.slice(0, k), word.slice(word.length - k)]) {
+        const t = this.seg.tag(part);
+        if (t.length === 1 && t[0].tag !== 'x' && t[0].tag !== 'nrt') return true;
+      }
     }
     return false;
   }
@@ -284,14 +300,25 @@ export class ChinesePersonRecognizer {
     }
     GENDER_AFTER.lastIndex = 0;
 
-    // 3. 老王 / 小李 / 阿袁: an unambiguous surname after 老, 小 or 阿, followed by a clause boundary or a verb.
+    // 3. 老王 / 小李 / 阿袁: an unambiguous surname after 老, 小 or 阿, followed by a clause boundary or a verb
+    // (a surname that is also a word: see below).
     for (let i = 0; i + 1 < n; i++) {
       const ch = text[i];
       if (ch !== '老' && ch !== '小' && ch !== '阿') continue;
       const s = text[i + 1];
-      if (!this.lex.surnames.has(s) || this.lex.ambiguousSurnames.has(s) || covered[i + 1]) continue;
+      if (!this.lex.surnames.has(s) || covered[i + 1]) continue;
       const next = text[i + 2];
       if (text.slice(Math.max(0, i - 2), i) === '客服') continue;
+      if (this.lex.ambiguousSurnames.has(s)) {
+        // 老黄请客: a surname that is also a word only when the segmenter reads 老/小/阿 + it as one unknown
+        // or name token and a verb of two or more characters (or a speech word) follows (老马识途 is a word).
+        if (!this.seg || !isCjk(next)) continue;
+        const toks = this.tokens(text, i, Math.min(n, i + 6));
+        const v = toks[1];
+        if (!(toks[0].end === i + 2 && (toks[0].tag === 'x' || NAME_TAGS.has(toks[0].tag)) && v && ((v.tag.startsWith('v') && v.end - v.start >= 2) || this.cueAfter(text, i + 2)))) continue;
+        push({ start: i + 1, end: i + 2, score: 0.6, rule: 'ner.person.prefix' });
+        continue;
+      }
       if (next !== undefined && !PREFIX_NAME_FOLLOW.has(next) && !this.verbAfterPrefix(text, i)) continue;
       push({ start: i + 1, end: i + 2, score: 0.7, rule: 'ner.person.prefix' });
     }
@@ -305,7 +332,7 @@ export class ChinesePersonRecognizer {
         // Every accepted shape needs a given-name character right after the surname: a cheap filter before
         // the segmenter is asked.
         const g0 = text[i + sl];
-        if (NAME_STOP.has(g0) || (!this.lex.givenChars.has(g0) && (this.lex.givenScores.get(g0) ?? -9) < -1)) continue;
+        if (NAME_STOP.has(g0) || (!this.lex.givenChars.has(g0) && (this.lex.givenScores.get(g0) ?? -9) < 1)) continue;
         const ambiguous = sl === 1 && this.lex.ambiguousSurnames.has(text[i]);
         const toks = this.tokens(text, i, Math.min(n, i + sl + 4));
         const tok = toks[0];
@@ -348,12 +375,14 @@ export class ChinesePersonRecognizer {
             if (this.lex.translitNotNames.some((w) => tok.word.includes(w))) continue;
             // The segmenter's dictionary tags many two-character words nr (张贴, 陈列, 阳光): those need a
             // person context on the left (给/找/是/和/跟/让 …) or on the right (说, 表示, 主演 …).
-            // Without either, an unambiguous surname and a name-like given character (score ≥ 1.5) followed by
-            // a verb of two or more characters (姚明/nr 退役/v; 祝福/nr 您 is not a name).
+            // Without either, at the start of a clause, an unambiguous surname and a name-like given character
+            // (score ≥ 1.5) followed by a verb of two or more characters (姚明/nr 退役/v; 祝福/nr 您 and
+            // 最美的祝福/nr 送给/v are not names).
             if (L === 2 && !this.personLeft(text, i) && !this.cueAfter(text, i + L)) {
               const v = toks.find((x) => x.start === i + L);
               const verbNext = !!v && v.tag.startsWith('v') && v.end - v.start >= 2;
-              if (ambiguous || !verbNext || this.charScore(given) < 1.5) continue;
+              const clauseStart = i === 0 || !isCjk(text[i - 1]);
+              if (ambiguous || !verbNext || !clauseStart || this.charScore(given) < 1.5) continue;
             }
             rule = 'ner.person.segmenter-nr';
             score = 0.7;
@@ -373,11 +402,12 @@ export class ChinesePersonRecognizer {
             this.nameLike(given) &&
             given[0] !== text[i] &&
             given[0] !== given[1] &&
-            (!ambiguous || (this.personLeft(text, i) && text[i - 1] !== '是') || this.cueAfter(text, i + L))
+            (!ambiguous || (this.personLeft(text, i) && text[i - 1] !== '是') || this.cueAfter(text, i + L) || toks.some((x) => x.start === i + L && x.tag.startsWith('v')))
           ) {
             // 何炅/x, 孙俪/x: an out-of-vocabulary run of surname + characters that are name-like by the
             // character scores (not only the given-name list); no reduplication (周周赢). A surname that is
-            // also a word (马云/x, 安卓/x) needs a person context on either side (马云说).
+            // also a word (马云/x, 安卓/x) needs a person context on either side (马云说) or a verb after it
+            // (黄磊/x 做/v).
             rule = 'ner.person.shape';
             score = 0.55;
           }
@@ -404,6 +434,7 @@ export class ChinesePersonRecognizer {
     // of its own followed by a short name or out-of-vocabulary token.
     if (this.seg && this.lex.japaneseSurnames.size) {
       for (let i = 0; i + 2 < n; i++) {
+        if (!this.jaFirst.has(text[i])) continue;
         const sl = this.lex.japaneseSurnames.has(text.substr(i, 3)) ? 3 : this.lex.japaneseSurnames.has(text.substr(i, 2)) ? 2 : 0;
         if (!sl || covered[i] || !isCjk(text[i + sl]) || NAME_STOP.has(text[i + sl])) continue;
         if (i > 0 && isCjk(text[i - 1]) && !this.personLeft(text, i) && !PERSON_BEFORE_JA.has(text[i - 1])) continue;
@@ -451,6 +482,25 @@ export class ChinesePersonRecognizer {
       }
     }
 
+    // 4e. 晓东哥, 丽娟姐: two name-like characters (each in given-chars.txt or scored ≥ 1) that are not a word
+    // of their own, before 哥/姐/兄/妹/弟 and read by the segmenter as one unknown or name token with it:
+    // the given name is PERSON.
+    if (this.seg) {
+      for (let t = 2; t < n; t++) {
+        if (!'哥姐兄妹弟'.includes(text[t])) continue;
+        const a = text[t - 2];
+        const b = text[t - 1];
+        if (covered[t - 2] || covered[t - 1] || !isCjk(a) || !isCjk(b) || text[t + 1] === text[t]) continue;
+        if (KIN.has(a) || KIN.has(b) || '小老大阿'.includes(a) || this.charScore(a) < 1 || this.charScore(b) < 1 || !this.nameLike(a + b)) continue;
+        if (t > 2 && isCjk(text[t - 3]) && !this.personLeft(text, t - 2) && !PERSON_BEFORE_JA.has(text[t - 3])) continue;
+        const whole = this.tokens(text, t - 2, t + 1);
+        if (!(whole.length === 1 && whole[0].tag === 'x') && !(whole.length === 2 && whole[0].end === t && NAME_TAGS.has(whole[0].tag))) continue;
+        const g = this.seg.tag(a + b);
+        if (g.length === 1 && g[0].tag !== 'x' && !NAME_TAGS.has(g[0].tag)) continue;
+        push({ start: t - 2, end: t, score: 0.55, rule: 'ner.person.nickname' });
+      }
+    }
+
     // 4b. Transliterated foreign names (扎克伯格, 毕加索, 兰德里): a run of 3–6 transliteration characters
     // that the segmenter reads as a name (first token nr/nrt/nrfg, no place or common-noun token), not a
     // listed brand or place, after a person context (和/与/跟/@/给 …) or tagged as one whole name token.
@@ -463,18 +513,29 @@ export class ChinesePersonRecognizer {
         const start = i;
         i = j - 1;
         const L = j - start;
-        if (L < 3 || L > 6) continue;
+        if (L < 2 || L > 6) continue;
         let bad = false;
         for (let k = start; k < j; k++) if (covered[k] || (k > start && text[k] === text[k - 1])) bad = true;
         if (bad) continue;
         const run = text.slice(start, j);
         if (this.lex.translitNotNames.some((w) => run.includes(w))) continue;
         const toks = this.tokens(text, start, j);
-        if (!toks.length || !NAME_TAGS.has(toks[0].tag) || toks[0].end - toks[0].start < 2) continue;
-        if (toks.some((t) => t.end - t.start >= 2 && !NAME_TAGS.has(t.tag) && t.tag !== 'x')) continue;
+        if (!toks.length) continue;
         const whole = toks.length === 1;
-        const cue = NAME_LEFT.has(text[start - 1] ?? '') || NAME_LEFT_WORDS.some((w) => text.endsWith(w, start));
-        if (!cue && !whole) continue;
+        const cue = this.personLeft(text, start);
+        const after = this.cueAfter(text, j);
+        if (L === 2) {
+          // 哈登/nrt 说: two characters only as one name token before a speech or action word.
+          if (!(whole && NAME_TAGS.has(toks[0].tag) && after)) continue;
+        } else if (!NAME_TAGS.has(toks[0].tag)) {
+          // 奥巴马/ns 访华: jieba reads some foreign names as places; one whole token before a speech or action
+          // word (表示, 访华 …) that is not a listed division.
+          if (!(whole && (toks[0].tag === 'ns' || toks[0].tag === 'j') && after && !this.lex.divisions.has(run))) continue;
+        } else {
+          if (toks[0].end - toks[0].start < 2) continue;
+          if (toks.some((t) => t.end - t.start >= 2 && !NAME_TAGS.has(t.tag) && t.tag !== 'x')) continue;
+          if (!cue && !whole && !after) continue;
+        }
         push({ start, end: j, score: cue ? 0.6 : 0.5, rule: 'ner.person.translit' });
       }
     }
@@ -487,6 +548,13 @@ export class ChinesePersonRecognizer {
         let clash = false;
         for (let k = t.start; k < t.end; k++) if (covered[k]) clash = true;
         if (clash || [...t.word].some((ch) => !isCjk(ch) || NAME_STOP.has(ch))) continue;
+        // jieba's dictionary tags many compounds and idioms nr (胡萝卜, 安全感, 普天同庆): not those that start
+        // or end with a dictionary word that is not a name, nor listed brands and places.
+        if (this.affixWord(t.word) || this.lex.translitNotNames.some((w) => t.word.includes(w)) || this.lex.divisions.has(t.word)) continue;
+        // Four- and five-character tokens are mostly idioms (万紫千红/nr): only those that start with a surname
+        // or are mostly transliteration characters.
+        if (t.word.length >= 4 && !this.surnameAt(t.word, 0) && [...t.word].filter((ch) => this.lex.translitChars.has(ch)).length * 2 < t.word.length) continue;
+        if (PLACE_LAST.has(t.word[t.word.length - 1])) continue;
         push({ start: t.start, end: t.end, score: 0.5, rule: 'ner.person.segmenter-full' });
       }
     }

@@ -1,7 +1,7 @@
 // Rules added for social-media text (issue 4, Weibo PER.NAM): name-likeness character scores, person context on
 // the right, Japanese family names, nicknames. All examples are synthetic sentences written for these tests.
 import { describe, expect, it } from 'vitest';
-import { detectEntities, loadLexicons } from '../src/index.js';
+import { createNerDetector, detectEntities, loadLexicons } from '../src/index.js';
 
 const persons = (text: string) =>
   detectEntities(text)
@@ -76,5 +76,35 @@ describe('ner.person.nickname — 阿X, 小X, doubled names with a person contex
   });
   it('kinship words, agent nicknames and laughter are not nicknames', () => {
     for (const t of ['买来给宝宝吃', '阿姨这里有糖', '和小孩一起玩', '跟小编说', '哈哈哈哈', '客服小美为您服务']) expect(names(t), t).toEqual([]);
+  });
+});
+
+describe('more context rules (synthetic examples)', () => {
+  it('a surname that is also a word, in an unknown run followed by a verb', () => {
+    expect(persons('黄磊做的菜真好吃')).toEqual([['黄磊', 'ner.person.shape']]);
+  });
+  it('老 + a surname that is also a word, read as one token and followed by a verb; 老马识途 is an idiom', () => {
+    expect(persons('老黄请客')).toEqual([['黄', 'ner.person.prefix']]);
+    expect(names('老马识途')).toEqual([]);
+  });
+  it('a given name before 哥/姐 (晓东哥, 丽娟姐), not 小X妹 or kinship words', () => {
+    expect(persons('晓东哥今天请客')).toEqual([['晓东', 'ner.person.nickname']]);
+    expect(names('丽娟姐生日快乐')).toEqual(['丽娟']);
+    for (const t of ['亲，小萌妹在的哦', '大哥哥你好']) expect(names(t), t).toEqual([]);
+  });
+  it('a foreign name the segmenter reads as a place, before a speech or action word', () => {
+    expect(persons('奥巴马访华')).toEqual([['奥巴马', 'ner.person.translit']]);
+    for (const t of ['意大利表示', '莫斯科表示', '马来西亚宣布', '去巴黎旅游']) expect(names(t), t).toEqual([]);
+  });
+});
+
+describe('fullSegmentation: the segmenter\'s own name tokens, filtered', () => {
+  const det = createNerDetector({ fullSegmentation: true });
+  const full = (text: string) => det.detect(text).filter((s) => s.type === 'PERSON').map((s) => text.slice(s.start, s.end));
+  it('accepts a name token that starts with no surname', () => {
+    expect(full('我很喜欢阿凡提的故事')).toEqual(['阿凡提']);
+  });
+  it('rejects compounds the dictionary tags nr (a prefix or suffix is a word of its own)', () => {
+    for (const t of ['没有安全感的人', '周末吃小龙虾', '喜欢胡萝卜', '小燕子很可爱']) expect(full(t), t).toEqual([]);
   });
 });

@@ -32,6 +32,10 @@ const PERSON_BEFORE_JA = new Set([...'的了在是和与跟给对被让把说：
 const KIN = new Set([...'姨姐哥妹弟爸妈婆公伯叔舅嫂爷奶娘姑宝贝']);
 /** Last characters of place names (唐人街, 伯明翰港): a full-segmentation name token ending in one is a place. */
 const PLACE_LAST = new Set([...'街路道村镇乡区县市省州湖河江岛港湾']);
+/** Where a nickname may start: 阿, 小, or a doubled CJK character (丽丽). */
+const NICK_START = /[阿小]|([\u4e00-\u9fff])\1/g;
+/** 哥/姐/兄/妹/弟 after a given name (晓东哥). */
+const SIBLING = /[哥姐兄妹弟]/g;
 const PREFIX_NAME_FOLLOW = new Set([...'说帮让的也在是都会说，。！？,.!? 和跟']);
 
 interface Cand {
@@ -45,7 +49,8 @@ export class ChinesePersonRecognizer {
   /** First character → titles starting with it, longest first. */
   private readonly titleFirst: Map<string, string[]>;
   private readonly cueFirst: Set<string>;
-  private readonly jaFirst: Set<string>;
+  /** First characters of the Japanese family names (a regex: native scanning is cheaper than a loop). */
+  private readonly jaFirstRe: RegExp;
   constructor(
     private readonly lex: Lexicons,
     private readonly seg: Segmenter | null,
@@ -57,7 +62,8 @@ export class ChinesePersonRecognizer {
     this.titleFirst = new Map();
     for (const t of lex.titles) this.titleFirst.set(t[0], [...(this.titleFirst.get(t[0]) ?? []), t]);
     this.cueFirst = new Set([...lex.cuesBefore.keys()].map((c) => c[0]));
-    this.jaFirst = new Set([...lex.japaneseSurnames].map((c) => c[0]));
+    const ja = [...new Set([...lex.japaneseSurnames].map((c) => c[0]))].join('');
+    this.jaFirstRe = new RegExp(ja ? `[${ja}]` : '(?!)', 'g');
   }
 
   /** Length of the surname starting at i (2 for compound, 1 for single), 0 when none. */
@@ -433,8 +439,11 @@ export class ChinesePersonRecognizer {
     // as the start of a longer token (name, noun or out-of-vocabulary run of 3–5 characters), or as a token
     // of its own followed by a short name or out-of-vocabulary token.
     if (this.seg && this.lex.japaneseSurnames.size) {
-      for (let i = 0; i + 2 < n; i++) {
-        if (!this.jaFirst.has(text[i])) continue;
+      const first = this.jaFirstRe;
+      first.lastIndex = 0;
+      for (let m; (m = first.exec(text)); ) {
+        const i = m.index;
+        if (i + 2 >= n) break;
         const sl = this.lex.japaneseSurnames.has(text.substr(i, 3)) ? 3 : this.lex.japaneseSurnames.has(text.substr(i, 2)) ? 2 : 0;
         if (!sl || covered[i] || !isCjk(text[i + sl]) || NAME_STOP.has(text[i + sl])) continue;
         if (i > 0 && isCjk(text[i - 1]) && !this.personLeft(text, i) && !PERSON_BEFORE_JA.has(text[i - 1])) continue;
@@ -451,7 +460,7 @@ export class ChinesePersonRecognizer {
         for (let k = i; k < end; k++) if (covered[k]) clash = true;
         if (clash) continue;
         push({ start: i, end, score: 0.6, rule: 'ner.person.ja' });
-        i = end - 1;
+        first.lastIndex = end;
       }
     }
 
@@ -459,7 +468,10 @@ export class ChinesePersonRecognizer {
     // 阿 + a name-like character that the segmenter reads as one name or unknown token; 小 + a strongly
     // name-like character (小编, 小孩 are words); a reduplicated name-like character (丽丽) read as a name.
     if (this.seg) {
-      for (let i = 0; i + 1 < n; i++) {
+      NICK_START.lastIndex = 0;
+      for (let m; (m = NICK_START.exec(text)); ) {
+        const i = m.index;
+        NICK_START.lastIndex = i + 1;
         const ch = text[i];
         const b = text[i + 1];
         if (covered[i] || covered[i + 1] || !isCjk(b) || NAME_STOP.has(b) || CN_NUMERALS.has(b)) continue;
@@ -478,7 +490,7 @@ export class ChinesePersonRecognizer {
         if (!t || t.end !== i + 2) continue;
         if (!(NAME_TAGS.has(t.tag) || (t.tag === 'x' && kind !== 'aa'))) continue;
         push({ start: i, end: i + 2, score: 0.55, rule: 'ner.person.nickname' });
-        i++;
+        NICK_START.lastIndex = i + 2;
       }
     }
 
@@ -486,8 +498,10 @@ export class ChinesePersonRecognizer {
     // of their own, before 哥/姐/兄/妹/弟 and read by the segmenter as one unknown or name token with it:
     // the given name is PERSON.
     if (this.seg) {
-      for (let t = 2; t < n; t++) {
-        if (!'哥姐兄妹弟'.includes(text[t])) continue;
+      SIBLING.lastIndex = 0;
+      for (let m; (m = SIBLING.exec(text)); ) {
+        const t = m.index;
+        if (t < 2) continue;
         const a = text[t - 2];
         const b = text[t - 1];
         if (covered[t - 2] || covered[t - 1] || !isCjk(a) || !isCjk(b) || text[t + 1] === text[t]) continue;
@@ -519,11 +533,12 @@ export class ChinesePersonRecognizer {
         if (bad) continue;
         const run = text.slice(start, j);
         if (this.lex.translitNotNames.some((w) => run.includes(w))) continue;
+        const after = this.cueAfter(text, j);
+        if (L === 2 && !after) continue; // checked before the segmenter is asked
         const toks = this.tokens(text, start, j);
         if (!toks.length) continue;
         const whole = toks.length === 1;
         const cue = this.personLeft(text, start);
-        const after = this.cueAfter(text, j);
         if (L === 2) {
           // 哈登/nrt 说: two characters only as one name token before a speech or action word.
           if (!(whole && NAME_TAGS.has(toks[0].tag) && after)) continue;

@@ -30,6 +30,11 @@ export interface RowsMapping {
   grouping?: 'contiguous' | 'sort';
   /** Rows held in memory per sorted run in `sort` mode. */
   sortRunRows?: number;
+  /**
+   * Finished sessions checked at once for a repeat (default 262,144, ≈6 MB); older ones
+   * are spilled to disk and checked when the input ends, so memory does not grow with the file.
+   */
+  sessionWindow?: number;
   /** label name (dots nest) → column; taken from the first row that has a value. */
   labels?: Record<string, string>;
   /** meta name → column, conversation level. */
@@ -128,6 +133,7 @@ export const inputSchema = {
         order: { enum: ['row', 'timestamp'] },
         grouping: { enum: ['contiguous', 'sort'] },
         sortRunRows: { type: 'integer', minimum: 2 },
+        sessionWindow: { type: 'integer', minimum: 2 },
         labels: stringMap,
         meta: stringMap,
         turnMeta: stringMap,

@@ -170,6 +170,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
       })) yield* flushOut();
     }
   }
+  grouper?.finish();
   if (batch.length) yield batch;
 }
 

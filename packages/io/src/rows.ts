@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Hash52Set, LineSplitter, NdjsonFileWriter, ScrubError, type ConversationRecord, type Ledger, type Role, type Turn } from '@scrubline/core';
+import { LineSplitter, NdjsonFileWriter, ScrubError, type ConversationRecord, type Ledger, type Role, type Turn } from '@scrubline/core';
 import type { InputFileCounts } from '@scrubline/core';
 import type { RowsMapping } from './config.js';
 import { safeValue } from './safe.js';
+import { SessionGuard } from './session-guard.js';
 import { setDotted } from './path.js';
 
 /** Column indexes resolved from the header (or configured column names). */
@@ -58,8 +59,10 @@ type Row = [session: string, fileIdx: number, line: number, role: Role, text: st
 export class RowGrouper {
   private current: Row[] = [];
   private currentSession: string | null = null;
-  /** Finished sessions (exact 52-bit hashes, 16 B each) to detect one that comes back. */
-  private readonly closed = new Hash52Set(1 << 16);
+  private currentLine = 0;
+  /** Finished sessions, to detect one that comes back (bounded memory, see SessionGuard). */
+  private readonly closed: SessionGuard;
+  private readonly files: string[] = [];
   private counts!: InputFileCounts;
   private sorter: RowSorter | null = null;
   private cols!: RowColumns;
@@ -73,12 +76,14 @@ export class RowGrouper {
     tmpDir: string,
   ) {
     if (mapping.grouping === 'sort') this.sorter = new RowSorter(tmpDir, mapping.sortRunRows ?? 200_000);
+    this.closed = new SessionGuard(tmpDir, mapping.sessionWindow ?? 1 << 18);
   }
 
   /** Each file may have its own header. */
   startFile(file: string, fileIdx: number, cols: RowColumns): void {
     this.file = file;
     this.fileIdx = fileIdx;
+    this.files[fileIdx] = file;
     this.cols = cols;
     this.counts = this.ledger.file(file);
   }
@@ -136,15 +141,24 @@ export class RowGrouper {
   }
 
   private startSession(session: string, line: number): void {
-    if (this.closed.hasKey(session)) {
-      throw new ScrubError('SCRUB_SESSION_NOT_CONTIGUOUS', `session ${safeValue(session)} appears again after other sessions or in another file`, {
-        file: this.file,
-        line,
-        field: this.mapping.session,
-        hint: this.sorter ? 'sessions must not span files' : "this export's rows are not grouped by session: set rows.grouping: sort (sessions must not span files)",
-      });
-    }
+    if (this.closed.seenRecently(session)) throw this.notContiguous(this.file, line, `session ${safeValue(session)}`);
     this.currentSession = session;
+    this.currentLine = line;
+  }
+
+  /** After the last file: sessions that came back long after they ended (see SessionGuard). */
+  finish(): void {
+    const repeat = this.closed.finish();
+    if (repeat) throw this.notContiguous(this.files[repeat.fileIdx] ?? this.file, repeat.line, 'the session starting here');
+  }
+
+  private notContiguous(file: string, line: number, what: string): ScrubError {
+    return new ScrubError('SCRUB_SESSION_NOT_CONTIGUOUS', `${what} appears again after other sessions or in another file`, {
+      file,
+      line,
+      field: this.mapping.session,
+      hint: this.sorter ? 'sessions must not span files' : "this export's rows are not grouped by session: set rows.grouping: sort (sessions must not span files)",
+    });
   }
 
   private reject(code: string, message: string, line: number, field: string): void {
@@ -155,7 +169,7 @@ export class RowGrouper {
     if (this.current.length === 0 || this.currentSession === null) return;
     const rows = this.current;
     this.current = [];
-    this.closed.addKey(this.currentSession);
+    this.closed.close(this.currentSession, this.fileIdx, this.currentLine);
     this.currentSession = null;
     if (this.mapping.order === 'timestamp') rows.sort((a, b) => ((a[5] ?? '') < (b[5] ?? '') ? -1 : (a[5] ?? '') > (b[5] ?? '') ? 1 : 0));
     const c = this.cols;

@@ -46,6 +46,31 @@ describe('shape (a): row-per-message exports', () => {
     }
   });
 
+  it('checks contiguity in bounded memory: a session that comes back after the recent window is found when the input ends', async () => {
+    const dir = tmp();
+    const row = (sid: string, i: number) => `${sid}\tu\t${i % 2}\t0\t0\tnan\t第${i}句`;
+    const sessions = Array.from({ length: 50 }, (_, k) => `s${String(k).padStart(3, '0')}`);
+    const lines = sessions.flatMap((sid) => [row(sid, 0), row(sid, 1)]);
+    write(dir, 'ok.tsv', lines.join('\n') + '\n');
+    // 50 sessions through a window of 4: 12 spilled runs, merged at the end, no false alarm
+    const { records, ledger } = await readAll({ files: 'ok.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, sessionWindow: 4 } }, dir);
+    expect(records).toHaveLength(50);
+    expect(ledger.verify()).toEqual([]);
+    // s003 comes back at line 101, long after the window has moved on; s049 comes back at 103 within it
+    write(dir, 'back.tsv', [...lines, row('s003', 2), row('s049', 3)].join('\n') + '\n');
+    for (const sessionWindow of [4, 1 << 18]) {
+      const err = await readError({ files: 'back.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, sessionWindow } }, dir);
+      expect(err.code).toBe('SCRUB_SESSION_NOT_CONTIGUOUS');
+      expect(err.line).toBe(sessionWindow === 4 ? 102 : 101);
+      expect(err.file).toBe('back.tsv');
+    }
+    // across files too (sessions never span files)
+    write(dir, 'a.tsv', lines.slice(0, 20).join('\n') + '\n');
+    write(dir, 'b.tsv', [...lines.slice(20), row('s001', 9)].join('\n') + '\n');
+    const err = await readError({ files: ['a.tsv', 'b.tsv'], format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, sessionWindow: 4 } }, dir);
+    expect(err).toMatchObject({ code: 'SCRUB_SESSION_NOT_CONTIGUOUS', file: 'b.tsv', line: 81 });
+  });
+
   it('reads a CSV with a header, quoted commas, doubled quotes and newlines in fields, CRLF', async () => {
     const { records, ledger } = await readAll(
       {

@@ -130,6 +130,12 @@ export class ChinesePersonRecognizer {
     return false;
   }
 
+  /** A relation word of `cues-before.txt` (老公, 儿子, 同事 …; two or more characters) right before position i. */
+  private relationBefore(text: string, i: number): boolean {
+    for (let L = 2; L <= Math.min(4, i); L++) if (this.lex.cuesBefore.get(text.slice(i - L, i)) === false) return true;
+    return false;
+  }
+
   /** A person context on the left of position i: 给/和/跟/@ …, 告诉/感谢/支持 … */
   private personLeft(text: string, i: number): boolean {
     return NAME_LEFT.has(text[i - 1] ?? '') || NAME_LEFT_WORDS.some((w) => text.endsWith(w, i));
@@ -372,11 +378,14 @@ export class ChinesePersonRecognizer {
         } else if (L > sl && L <= sl + 2) {
           const given = text.slice(i + sl, i + L);
           if (!this.givenOk(given, false) || this.lex.divisions.has(tok.word)) continue;
-          if (NAME_TAGS.has(tok.tag) && tok.tag !== 'nrt') {
+          if ((NAME_TAGS.has(tok.tag) && tok.tag !== 'nrt') || (tok.tag === 'nz' && L === sl + 2)) {
             // The dictionary's nr tag is noisy (银行卡, 西门子): the given part must look like a given name — all
             // characters from the given-name list, or (a two-character given name: 赵本山, 张艺谋) name-like by
             // the character scores.
             if (!this.givenOk(given, true) && !(L === sl + 2 && this.nameLike(given, 0.25) && !this.wordInside(tok.word))) continue;
+            // 邱淑贞/nz: jieba tags some names as other proper nouns; those need a name-like given part that is not
+            // made of words either.
+            if (tok.tag === 'nz' && (!this.nameLike(given) || this.wordInside(tok.word))) continue;
             // 莫斯科/nr, 马尔代夫: listed places and brands are not names.
             if (this.lex.translitNotNames.some((w) => tok.word.includes(w))) continue;
             // The segmenter's dictionary tags many two-character words nr (张贴, 陈列, 阳光): those need a
@@ -482,10 +491,10 @@ export class ChinesePersonRecognizer {
         else if (ch === b && this.charScore(b) >= 1.5 && text[i - 1] !== ch && text[i + 2] !== ch) kind = 'aa';
         if (!kind) continue;
         if (text.slice(Math.max(0, i - 2), i) === '客服') continue;
-        const left = (this.personLeft(text, i) && text[i - 1] !== '是') || (i === 0 || !isCjk(text[i - 1])) && kind === 'a';
+        const left = (this.personLeft(text, i) && text[i - 1] !== '是') || ((i === 0 || !isCjk(text[i - 1])) && kind === 'a') || this.relationBefore(text, i);
         const right = this.cueAfter(text, i + 2) || (kind === 'a' && '哥姐仔妹'.includes(text[i + 2] ?? '\u0000'));
         if (!left && !right) continue;
-        const toks = this.tokens(text, Math.max(0, i - 1), Math.min(n, i + 4));
+        const toks = this.tokens(text, i, Math.min(n, i + 4));
         const t = toks.find((x) => x.start === i);
         if (!t || t.end !== i + 2) continue;
         if (!(NAME_TAGS.has(t.tag) || (t.tag === 'x' && kind !== 'aa'))) continue;

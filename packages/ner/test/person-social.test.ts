@@ -108,3 +108,13 @@ describe('fullSegmentation: the segmenter\'s own name tokens, filtered', () => {
     for (const t of ['没有安全感的人', '周末吃小龙虾', '喜欢胡萝卜', '小燕子很可爱']) expect(full(t), t).toEqual([]);
   });
 });
+
+describe('names the segmenter tags as other proper nouns, nicknames after relation words', () => {
+  it('a surname + name-like given name tagged nz', () => {
+    expect(persons('昨天跟邱淑贞吃饭')).toEqual([['邱淑贞', 'ner.person.segmenter-nr']]);
+  });
+  it('a nickname right after a relation word of cues-before.txt (同事, 女儿)', () => {
+    expect(persons('我同事小明今天请假')).toEqual([['小明', 'ner.person.nickname']]);
+    expect(names('我女儿丽丽三岁了')).toEqual(['丽丽']);
+  });
+});

@@ -362,7 +362,9 @@ export class ChinesePersonRecognizer {
           const ch = toks[1].word;
           // 成珠吉街道: not before a place suffix.
           const placeNext = '街路道村镇乡区县市省'.includes(text[i + L + 1] ?? '\u0000');
-          if (this.lex.givenChars.has(ch) && !NAME_STOP.has(ch) && !placeNext && (toks[1].tag === 'x' || NAME_TAGS.has(toks[1].tag))) L = sl + 2;
+          // 刘诗/x 诗/n: a doubled given character (诗诗) whatever its tag.
+          const doubled = ch === text[i + L - 1] && ch !== text[i];
+          if (this.lex.givenChars.has(ch) && !NAME_STOP.has(ch) && !placeNext && (toks[1].tag === 'x' || NAME_TAGS.has(toks[1].tag) || doubled)) L = sl + 2;
         }
         if (L === sl && tok.tag === 'nr' && toks[1]) {
           // 杨/nr 天宁/ns, 吴/nr 经纬/n, 孟/nr 凡是/d: a lone surname tagged as a name, then the given name
@@ -414,13 +416,15 @@ export class ChinesePersonRecognizer {
             score = 0.6;
           } else if (
             tok.tag === 'x' &&
-            this.nameLike(given) &&
             given[0] !== text[i] &&
             given[0] !== given[1] &&
-            (!ambiguous || (this.personLeft(text, i) && text[i - 1] !== '是') || this.cueAfter(text, i + L) || toks.some((x) => x.start === i + L && x.tag.startsWith('v')))
+            ((this.nameLike(given) &&
+              (!ambiguous || (this.personLeft(text, i) && text[i - 1] !== '是') || this.cueAfter(text, i + L) || toks.some((x) => x.start === i + L && x.tag.startsWith('v')))) ||
+              (ambiguous && this.givenOk(given, true) && this.cueAfter(text, i + L)))
           ) {
             // 何炅/x, 孙俪/x: an out-of-vocabulary run of surname + characters that are name-like by the
-            // character scores (not only the given-name list); no reduplication (周周赢). A surname that is
+            // character scores (not only the given-name list; 雷军/x 说: a surname that is also a word takes the
+            // list too, before a speech word); no reduplication (周周赢). A surname that is
             // also a word (马云/x, 安卓/x) needs a person context on either side (马云说) or a verb after it
             // (黄磊/x 做/v).
             rule = 'ner.person.shape';

@@ -118,3 +118,14 @@ describe('names the segmenter tags as other proper nouns, nicknames after relati
     expect(names('我女儿丽丽三岁了')).toEqual(['丽丽']);
   });
 });
+
+describe('surnames added for issue 4 and doubled given names', () => {
+  it('a surname that was missing (古) and one that starts words (雷) before a speech word', () => {
+    expect(names('古天乐做慈善')).toEqual(['古天乐']);
+    expect(persons('雷军说')).toEqual([['雷军', 'ner.person.shape']]);
+    for (const t of ['美女帅哥都有', '付款成功', '尚未发货', '古代的房子', '荣誉证书', '茅台酒', '此单经查询没有']) expect(names(t), t).toEqual([]);
+  });
+  it('a doubled given character split off by the segmenter is joined (刘诗/x 诗/n)', () => {
+    expect(names('吴奇隆和刘诗诗')).toEqual(['吴奇隆', '刘诗诗']);
+  });
+});

@@ -82,16 +82,55 @@ export async function* decodeFile(path: string, options: DecodeOptions, info: Fi
   const hash = createHash('sha256');
   const gzip = await hasGzipMagic(path);
   info.gzip = gzip;
-  const raw = createReadStream(path, { highWaterMark: options.chunkSize ?? 1 << 20 });
-  const hashing = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
+  // 64 KiB: the text of a chunk then fits V8's young generation; 1 MiB chunks became
+  // large objects on fresh pages (4× the page faults, +60 MB peak RSS, slower)
+  const chunkSize = options.chunkSize ?? 64 * 1024;
+  let source: AsyncIterable<Buffer>;
+  if (gzip) {
+    const raw = createReadStream(path, { highWaterMark: chunkSize });
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        options.onBytes?.(chunk.length);
+        cb(null, chunk);
+      },
+    });
+    source = pipeline(raw, hashing, createGunzip(), () => {}) as Readable;
+  } else {
+    source = readReusing(path, chunkSize, (chunk) => {
       hash.update(chunk);
       options.onBytes?.(chunk.length);
-      cb(null, chunk);
-    },
-  });
-  const source: Readable = gzip ? pipeline(raw, hashing, createGunzip(), () => {}) : pipeline(raw, hashing, () => {});
+    });
+  }
   yield* decodeSource(source, info.path, declared, options, info, gzip, () => (info.sha256 = hash.digest('hex')));
+}
+
+/**
+ * Reads a file in chunks through two buffers used in turn: one is read into while the
+ * other is decoded. A fresh buffer per chunk costs page faults that took longer than
+ * the reading itself (≈270 vs ≈20 ms of system time per 100 MB here). The consumer
+ * must be done with a chunk when it asks for the next one; decoding copies it into a string.
+ */
+async function* readReusing(path: string, size: number, seen: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  let pending: Promise<{ bytesRead: number }> | undefined;
+  try {
+    const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    let k = 0;
+    pending = fh.read(bufs[k], 0, size, null);
+    for (;;) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) return;
+      const chunk = bufs[k].subarray(0, bytesRead);
+      k ^= 1;
+      pending = fh.read(bufs[k], 0, size, null);
+      seen(chunk);
+      yield chunk;
+    }
+  } finally {
+    await pending?.catch(() => {}); // a read may still be in flight when the consumer stops early
+    await fh.close();
+  }
 }
 
 /** Decodes stdin (or any byte stream): no gzip detection, sha256 over the bytes read. */
@@ -153,7 +192,7 @@ async function* decodeSource(
     for await (const chunk of source as AsyncIterable<Buffer>) {
       if (decoder === null) {
         // auto: collect up to SNIFF_BYTES, then decide
-        sniffBuf.push(chunk);
+        sniffBuf.push(Buffer.from(chunk)); // the reader reuses its buffers
         sniffLen += chunk.length;
         if (sniffLen < SNIFF_BYTES) continue;
         const buf = Buffer.concat(sniffBuf);

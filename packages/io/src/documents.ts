@@ -1,6 +1,6 @@
 import { checkRecord, ScrubError, type ConversationRecord, type Turn } from '@scrubline/core';
 import type { DocumentsMapping } from './config.js';
-import { getPath, setDotted } from './path.js';
+import { getPath, parsePath, setDotted } from './path.js';
 import { safeValue } from './safe.js';
 
 export interface UnitPlace {
@@ -9,70 +9,126 @@ export interface UnitPlace {
   index?: number;
 }
 
+type Getter = (v: unknown) => unknown;
+
+/** A mapping with its paths parsed once (the per-record work is then only walking). */
+interface CompiledMapping {
+  id?: Getter;
+  turns: Getter;
+  role: Getter;
+  text: Getter;
+  textPath: string;
+  join: string;
+  timestamp?: Getter;
+  labels: [string, Getter][];
+  meta: [string, Getter][];
+}
+
+const compiled = new WeakMap<DocumentsMapping, CompiledMapping>();
+
+function getter(path: string): Getter {
+  const segs = parsePath(path);
+  if (segs.includes('*')) return (v) => getPath(v, path);
+  if (segs.length === 1) {
+    const k = segs[0];
+    return (v) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined);
+  }
+  return (v) => {
+    for (const k of segs) {
+      if (v === null || typeof v !== 'object') return undefined;
+      v = (v as Record<string | number, unknown>)[k];
+    }
+    return v;
+  };
+}
+
+function compile(m: DocumentsMapping): CompiledMapping {
+  let c = compiled.get(m);
+  if (c) return c;
+  const textPath = typeof m.text === 'string' ? m.text : m.text.path;
+  c = {
+    id: m.id ? getter(m.id) : undefined,
+    turns: getter(m.turns),
+    role: getter(m.role.path),
+    text: getter(textPath),
+    textPath,
+    join: typeof m.text === 'string' ? '\n' : m.text.join ?? '\n',
+    timestamp: m.timestamp ? getter(m.timestamp) : undefined,
+    labels: Object.entries(m.labels ?? {}).map(([k, p]) => [k, getter(p)]),
+    meta: Object.entries(m.meta ?? {}).map(([k, p]) => [k, getter(p)]),
+  };
+  compiled.set(m, c);
+  return c;
+}
+
 /**
  * Maps one conversation-per-record document to a canonical record; throws a coded error when it cannot.
  * `replacementChar` is U+FFFD as it appears in the text (see transparent.ts).
  */
 export function mapDocument(doc: unknown, m: DocumentsMapping, place: UnitPlace, replacementChar = '\uFFFD'): ConversationRecord {
-  const ctx = { file: place.file, line: place.line };
+  const c = compile(m);
+  const ctx = () => ({ file: place.file, line: place.line });
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ScrubError('SCRUB_JSON_SHAPE', 'expected a JSON object for each conversation', ctx);
+    throw new ScrubError('SCRUB_JSON_SHAPE', 'expected a JSON object for each conversation', ctx());
   }
   let id: string;
-  if (m.id) {
-    const v = getPath(doc, m.id);
-    if (v === undefined || v === null || v === '') throw new ScrubError('SCRUB_FIELD_MISSING', 'conversation id is missing', { ...ctx, field: m.id });
-    if (typeof v !== 'string' && typeof v !== 'number') throw new ScrubError('SCRUB_JSON_SHAPE', 'conversation id must be a string or number', { ...ctx, field: m.id });
+  if (c.id) {
+    const v = c.id(doc);
+    if (v === undefined || v === null || v === '') throw new ScrubError('SCRUB_FIELD_MISSING', 'conversation id is missing', { ...ctx(), field: m.id });
+    if (typeof v !== 'string' && typeof v !== 'number') throw new ScrubError('SCRUB_JSON_SHAPE', 'conversation id must be a string or number', { ...ctx(), field: m.id });
     id = (m.idPrefix ?? '') + String(v);
   } else {
     id = `${m.idPrefix ?? ''}${place.file}#${place.index ?? place.line}`;
   }
-  const rawTurns = getPath(doc, m.turns);
-  if (!Array.isArray(rawTurns)) throw new ScrubError('SCRUB_JSON_SHAPE', 'turns must be an array', { ...ctx, field: m.turns, record: id });
-  const textPath = typeof m.text === 'string' ? m.text : m.text.path;
-  const join = typeof m.text === 'string' ? '\n' : m.text.join ?? '\n';
+  const rawTurns = c.turns(doc);
+  if (!Array.isArray(rawTurns)) throw new ScrubError('SCRUB_JSON_SHAPE', 'turns must be an array', { ...ctx(), field: m.turns, record: id });
   const turns: Turn[] = [];
   for (let i = 0; i < rawTurns.length; i++) {
     const t = rawTurns[i];
-    const rawRole = getPath(t, m.role.path);
+    const rawRole = c.role(t);
     const role = m.role.map[String(rawRole)] ?? m.role.default;
     if (!role) {
       throw new ScrubError('SCRUB_ROLE_UNMAPPED', `role value ${safeValue(rawRole)} is not in documents.role.map`, {
-        ...ctx,
+        ...ctx(),
         field: `${m.turns}[${i}].${m.role.path}`,
         record: id,
       });
     }
-    const rawText = getPath(t, textPath);
+    const rawText = c.text(t);
     let text: string;
     if (typeof rawText === 'string') text = rawText;
-    else if (Array.isArray(rawText) && rawText.every((x) => typeof x === 'string')) text = rawText.join(join);
+    else if (Array.isArray(rawText) && allStrings(rawText)) text = rawText.length === 1 ? rawText[0] : rawText.join(c.join);
     else if (rawText === undefined || rawText === null) text = '';
-    else throw new ScrubError('SCRUB_JSON_SHAPE', 'turn text must be a string or an array of strings', { ...ctx, field: `${m.turns}[${i}].${textPath}`, record: id });
+    else throw new ScrubError('SCRUB_JSON_SHAPE', 'turn text must be a string or an array of strings', { ...ctx(), field: `${m.turns}[${i}].${c.textPath}`, record: id });
     if (text.includes(replacementChar)) {
-      throw new ScrubError('SCRUB_REPLACEMENT_CHAR', 'text contains U+FFFD replacement characters (mis-decoded upstream)', { ...ctx, field: `${m.turns}[${i}].${textPath}`, record: id });
+      throw new ScrubError('SCRUB_REPLACEMENT_CHAR', 'text contains U+FFFD replacement characters (mis-decoded upstream)', { ...ctx(), field: `${m.turns}[${i}].${c.textPath}`, record: id });
     }
     const turn: Turn = { role, text };
-    if (m.timestamp) {
-      const ts = getPath(t, m.timestamp);
+    if (c.timestamp) {
+      const ts = c.timestamp(t);
       if (ts !== undefined && ts !== null) turn.ts = String(ts);
     }
     turns.push(turn);
   }
   const labels: Record<string, unknown> = {};
-  for (const [k, p] of Object.entries(m.labels ?? {})) {
-    const v = getPath(doc, p);
+  for (const [k, get] of c.labels) {
+    const v = get(doc);
     if (v !== undefined) setDotted(labels, k, v);
   }
   const meta: Record<string, unknown> = {};
-  for (const [k, p] of Object.entries(m.meta ?? {})) {
-    const v = getPath(doc, p);
+  for (const [k, get] of c.meta) {
+    const v = get(doc);
     if (v !== undefined) setDotted(meta, k, v);
   }
   const source: ConversationRecord['source'] = { file: place.file };
   if (place.line !== undefined) source.line = place.line;
   if (place.index !== undefined) source.index = place.index;
   return { id, turns, labels, source, meta };
+}
+
+function allStrings(a: unknown[]): a is string[] {
+  for (const x of a) if (typeof x !== 'string') return false;
+  return true;
 }
 
 /** Accepts an already canonical record (NDJSON between stages). */

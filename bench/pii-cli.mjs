@@ -1,18 +1,28 @@
 // End-to-end `scrubline scrub` on a file (process start, read, decode, parse, scrub, serialise,
 // write): the stage's own threads (workers=1, workers=2) and the line-parallel mode
-// (--threads 1, --threads 2). Wall and CPU seconds from the OS; output checked identical.
-// Usage: pnpm bench pii-cli [--mb 100] [--runs 3]
+// (--threads 1, --threads 2). Wall and CPU seconds from the OS (/usr/bin/time); cores busy =
+// CPU-seconds / wall; output checked identical across modes.
+// Usage: pnpm bench pii-cli [--mb 100] [--runs 3] [--pin] [--modes line|stage|all] [--chunk-bytes N]
+//   --pin   runs every mode twice: unpinned (any CPU) and pinned with taskset (one-thread modes on
+//           CPU 0 alone, so V8's GC and I/O helper threads share that one core; two-thread modes on
+//           CPUs 0,1), and prints both side by side. Runs alternate between modes (A B A B …) so a
+//           change in machine load hits every mode alike.
+// Wrap it in `flock /tmp/bench.lock` on a shared machine.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const arg = (n, d) => (process.argv.includes(`--${n}`) ? Number(process.argv[process.argv.indexOf(`--${n}`) + 1]) : d);
-const MB = arg('mb', 100);
-const RUNS = arg('runs', 3);
+const argv = process.argv.slice(2);
+const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
+const MB = Number(opt('mb', 100));
+const RUNS = Number(opt('runs', 3));
+const PIN = argv.includes('--pin');
+const which = opt('modes', 'all');
+const chunkBytes = opt('chunk-bytes', undefined);
 const base = join(here, 'data/pii-chat-20mb.jsonl');
 if (!existsSync(base)) execFileSync(process.execPath, [join(here, 'pii.mjs'), '--mb', '20', '--runs', '1'], { stdio: 'ignore' });
 const file = join(here, `data/pii-chat-${MB}mb-cli.jsonl`);
@@ -22,32 +32,62 @@ if (!existsSync(file)) {
   for (let b = 0; b < MB * 1e6; b += one.length) parts.push(one);
   writeFileSync(file, Buffer.concat(parts));
 }
+if (PIN && !existsSync('/usr/bin/taskset')) throw new Error('--pin needs taskset (util-linux)');
 const size = statSync(file).size / 1e6;
 const bin = join(here, '../packages/cli/bin/scrubline.js');
-console.log(`scrub CLI bench: ${size.toFixed(0)} MB (${file.replace(join(here, '..') + '/', '')}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, median of ${RUNS}`);
-const modes = [
-  ['stage workers=1', ['--set', 'workers=1']],
-  ['stage workers=2', ['--set', 'workers=2']],
-  ['line-parallel --threads 1', ['--threads', '1']],
-  ['line-parallel --threads 2', ['--threads', '2']],
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`scrub CLI bench: ${size.toFixed(0)} MB (${file.replace(join(here, '..') + '/', '')}), ${availableParallelism()} CPUs visible, median of ${RUNS}; load average before ${load()}`);
+const all = [
+  ['stage workers=1', 'stage', 1, ['--set', 'workers=1']],
+  ['stage workers=2', 'stage', 2, ['--set', 'workers=2']],
+  ['line-parallel --threads 1', 'line', 1, ['--threads', '1', ...(chunkBytes ? ['--chunk-bytes', chunkBytes] : [])]],
+  ['line-parallel --threads 2', 'line', 2, ['--threads', '2', ...(chunkBytes ? ['--chunk-bytes', chunkBytes] : [])]],
 ];
+const modes = all.filter((m) => which === 'all' || m[1] === which);
+/** [label, cpus or null] per pinning variant. */
+const variants = (threads) => (PIN ? [['unpinned', null], ['pinned', threads === 1 ? '0' : '0,1']] : [['unpinned', null]]);
+
+const out = `/tmp/scrubline-pii-cli-${process.pid}.ndjson`;
 let ref = null;
-const res = {};
-for (const [name, extra] of modes) {
-  const walls = [];
-  const cpus = [];
-  for (let i = 0; i < RUNS; i++) {
-    const out = `/tmp/scrubline-pii-cli-${process.pid}.ndjson`;
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', process.execPath, bin, 'scrub', '--in', file, '--out', out, '--quiet', ...extra], { encoding: 'utf8' });
-    const [wall, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-    walls.push(wall);
-    cpus.push(user + sys);
-    const h = createHash('sha256').update(readFileSync(out)).digest('hex');
-    if (ref === null) ref = h;
-    else if (h !== ref) throw new Error(`${name}: output differs from the first mode`);
+const results = new Map(); // key → { walls, cpus, loads }
+const key = (name, v) => `${name}|${v}`;
+for (let i = 0; i < RUNS; i++) {
+  for (const [name, , threads, extra] of modes) {
+    for (const [v, cpus] of variants(threads)) {
+      const cmd = ['-f', '%e %U %S', ...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, bin, 'scrub', '--in', file, '--out', out, '--quiet', ...extra];
+      const l0 = loadavg()[0];
+      const r = spawnSync('/usr/bin/time', cmd, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${name}: exit ${r.status}: ${r.stderr.slice(-500)}`);
+      const [wall, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+      const h = createHash('sha256').update(readFileSync(out)).digest('hex');
+      if (ref === null) ref = h;
+      else if (h !== ref) throw new Error(`${name} (${v}): output differs from the first run`);
+      const e = results.get(key(name, v)) ?? { walls: [], cpus: [], loads: [], cpuList: cpus ?? `0-${availableParallelism() - 1}` };
+      e.walls.push(wall);
+      e.cpus.push(user + sys);
+      e.loads.push(l0);
+      results.set(key(name, v), e);
+    }
   }
-  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  res[name] = size / med(walls);
-  console.log(`${name.padEnd(28)} ${(size / med(walls)).toFixed(1).padStart(6)} MB/s wall (${walls.join(', ')} s), ${med(cpus).toFixed(1)} CPU-s = ${(size / med(cpus)).toFixed(1)} MB per CPU-second`);
 }
-console.log(`line-parallel speed-up 2 vs 1 threads: ${(res['line-parallel --threads 2'] / res['line-parallel --threads 1']).toFixed(2)}x; vs stage workers=1: ${(res['line-parallel --threads 2'] / res['stage workers=1']).toFixed(2)}x; outputs identical`);
+rmSync(out, { force: true });
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mbps = {};
+for (const [name, , threads] of modes) {
+  for (const [v] of variants(threads)) {
+    const e = results.get(key(name, v));
+    const w = med(e.walls);
+    const c = med(e.cpus);
+    mbps[key(name, v)] = size / w;
+    console.log(
+      `${name.padEnd(26)} ${v.padEnd(8)} CPUs ${e.cpuList.padEnd(4)} ${(size / w).toFixed(1).padStart(6)} MB/s wall (${e.walls.join(', ')} s), ` +
+        `${c.toFixed(1)} CPU-s = ${(size / c).toFixed(1)} MB per CPU-second, ${(c / w).toFixed(2)} cores busy; 1-min load at start ${e.loads.map((x) => x.toFixed(1)).join(', ')}`,
+    );
+  }
+}
+for (const [v] of variants(1)) {
+  const s = (a, b) => (mbps[key(a, v)] && mbps[key(b, v)] ? `${(mbps[key(a, v)] / mbps[key(b, v)]).toFixed(2)}x` : 'n/a');
+  const pinNote = v === 'pinned' ? ' (1 thread on CPU 0, 2 threads on CPUs 0,1)' : '';
+  console.log(`speed-up 2 vs 1 thread, ${v}${pinNote}: line-parallel ${s('line-parallel --threads 2', 'line-parallel --threads 1')}, stage workers ${s('stage workers=2', 'stage workers=1')}`);
+}
+console.log(`outputs identical across all runs; load average after ${load()}`);

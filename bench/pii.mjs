@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // Throughput of the `pii` stage (rule packs + placeholder operator) on generated Chinese chat JSONL.
-//   npx tsc -b packages/pii && node bench/pii.mjs [--mb 40] [--runs 3]
-// (or `pnpm bench pii` once the root dispatcher exists)
+//   npx tsc -b packages/pii && pnpm bench pii [--mb 40] [--runs 3] [--pin] [--only stage.1,stage.2]
 // Prints MB/s of input JSONL bytes for: stage.apply only (records already parsed), and
-// parse → apply → stringify in memory; each with 1 thread and 2 threads (main + 1 worker).
+// parse → apply → stringify in memory; each with 1 thread and 2 threads (main + 1 worker),
+// with the process's CPU-seconds (all its threads: GC and helpers too) and cores busy.
+//   --pin   re-runs this script once per configuration, unpinned and under taskset (1 thread on
+//           CPU 0 alone, GC and helper threads included; 2 threads on CPUs 0,1), and prints both
+//           side by side with the CPUs each number used.
+// Wrap it in `flock /tmp/bench.lock` on a shared machine.
 import { mkdirSync, existsSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +24,10 @@ const arg = (name, dflt) => {
 };
 const MB = arg('mb', 40);
 const RUNS = arg('runs', 3);
+const PIN = process.argv.includes('--pin');
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
+/** The CPUs this process may run on (taskset shows here). */
+const cpuList = () => (/Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8')) ?? [])[1] ?? '?';
 
 // ---------------------------------------------------------------- data
 const PHRASES = [
@@ -73,6 +82,33 @@ mkdirSync(dataDir, { recursive: true });
 const file = join(dataDir, `pii-chat-${MB}mb.jsonl`);
 if (!existsSync(file)) generate(file, MB * 1e6);
 const bytes = statSync(file).size;
+
+if (PIN) {
+  // one child per configuration and pinning (unpinned, then pinned), alternating, RUNS runs each inside
+  const configs = ONLY ?? ['plain8.1', 'stage.1', 'stage.2', 'e2e.1', 'e2e.2'];
+  const self = fileURLToPath(import.meta.url);
+  console.log(`pii bench --pin: ${(bytes / 1e6).toFixed(1)} MB, ${availableParallelism()} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const got = {};
+  for (const c of configs) {
+    const threads = Number(c.split('.')[1]);
+    for (const [v, cpus] of [['unpinned', null], ['pinned', threads === 1 ? '0' : '0,1']]) {
+      const cmd = [...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, ...process.execArgv, self, '--mb', String(MB), '--runs', String(RUNS), '--only', c, '--json'];
+      const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
+      const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (r.status !== 0 || !line) throw new Error(`${c} ${v}: exit ${r.status}: ${r.stderr.slice(-400)}`);
+      const x = JSON.parse(line.slice(7));
+      got[`${c}.${v}`] = x;
+      console.log(`${c.padEnd(9)} ${v.padEnd(8)} CPUs ${x.cpus.padEnd(4)} ${x.mbps.toFixed(1).padStart(6)} MB/s wall (runs ${x.runs.map((y) => y.toFixed(1)).join(', ')}), ${x.cpuS.toFixed(2)} CPU-s, ${x.cores.toFixed(2)} cores busy; load ${x.load}`);
+    }
+  }
+  for (const v of ['unpinned', 'pinned']) {
+    const s = (m) => (got[`${m}.2.${v}`] && got[`${m}.1.${v}`] ? `${(got[`${m}.2.${v}`].mbps / got[`${m}.1.${v}`].mbps).toFixed(2)}x` : 'n/a');
+    console.log(`speed-up 2 vs 1 thread, ${v}${v === 'pinned' ? ' (1 thread on CPU 0, 2 on CPUs 0,1)' : ''}: stage ${s('stage')}, parse+apply+stringify ${s('e2e')}`);
+  }
+  console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  process.exit(0);
+}
+
 const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
 
 // ---------------------------------------------------------------- runs
@@ -115,10 +151,11 @@ async function run(workers, mode) {
       for (const r of batch) s += JSON.stringify(r) + '\n';
     }
   }
-  if (mode !== 'stage') ms = performance.now() - t0;
+  const wallMs = performance.now() - t0;
+  if (mode !== 'stage') ms = wallMs;
   const cpu = process.cpuUsage(c0);
   const summary = stage?.summary() ?? { findings: 0, threads: 1 };
-  return { mbps: bytes / 1e6 / (ms / 1000), cpuS: (cpu.user + cpu.system) / 1e6, findings: summary.findings, threads: summary.threads, heapMB: process.memoryUsage().heapUsed / 1e6 };
+  return { mbps: bytes / 1e6 / (ms / 1000), cpuS: (cpu.user + cpu.system) / 1e6, wallS: wallMs / 1000, findings: summary.findings, threads: summary.threads, heapMB: process.memoryUsage().heapUsed / 1e6 };
 }
 
 // Calibration: how much of a second core this process gets right now. An ideal CPU-bound job
@@ -144,8 +181,24 @@ async function parallelEfficiency() {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+if (ONLY) {
+  // one configuration (a --pin child, or a quick look): RUNS runs after a warm-up, one JSON line
+  for (const c of ONLY) {
+    const [mode, w] = c.split('.');
+    await run(Number(w), mode);
+    const rs = [];
+    for (let i = 0; i < RUNS; i++) rs.push(await run(Number(w), mode));
+    const m = median(rs.map((r) => r.mbps));
+    const mid = rs.find((r) => r.mbps === m);
+    const x = { config: c, cpus: cpuList(), mbps: m, runs: rs.map((r) => r.mbps), cpuS: mid.cpuS, cores: mid.cpuS / mid.wallS, load: loadavg().map((y) => y.toFixed(2)).join(' ') };
+    if (process.argv.includes('--json')) console.log('RESULT ' + JSON.stringify(x));
+    else console.log(`${c} CPUs ${x.cpus}: ${m.toFixed(1)} MB/s (runs ${x.runs.map((y) => y.toFixed(1)).join(', ')}), ${x.cpuS.toFixed(2)} CPU-s, ${x.cores.toFixed(2)} cores busy`);
+  }
+  for (const st of stages.values()) await st.close();
+  process.exit(0);
+}
 console.log(`pii bench: ${(bytes / 1e6).toFixed(1)} MB, ${lines.length} conversations (${file.replace(root, '')})`);
-console.log(`machine: ${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other workers share this machine: numbers are under load)`);
+console.log(`machine: ${availableParallelism()} cores (CPUs ${cpuList()}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other workers share this machine: numbers are under load)`);
 console.log(`calibration: an ideal 2-thread CPU job runs at ${(100 * (await parallelEfficiency())).toFixed(0)}% parallel efficiency now (100% = two free cores; 50% = one)`);
 const results = {};
 const label = { stage: 'stage.apply only        ', e2e: 'parse+apply+stringify   ', plain8: 'floor: parse+8 regex+str' };

@@ -68,28 +68,32 @@ export function toSpec(o: OperatorInput | undefined): OperatorSpec {
 
 /** Per-conversation state: numbering and surrogates stay consistent within one scope. */
 export class ConversationScope {
-  private readonly numbers = new Map<string, number>();
-  private readonly last = new Map<string, number>();
-  private readonly surrogates = new Map<string, string>();
+  // created on first use: most conversations have no finding
+  private numbers: Map<string, number> | null = null;
+  private last: Map<string, number> | null = null;
+  private surrogates: Map<string, string> | null = null;
   constructor(readonly id: string) {}
 
   number(type: string, canonical: string): number {
     const k = type + '\u0000' + canonical;
-    let n = this.numbers.get(k);
+    const numbers = (this.numbers ??= new Map());
+    let n = numbers.get(k);
     if (n === undefined) {
-      n = (this.last.get(type) ?? 0) + 1;
-      this.last.set(type, n);
-      this.numbers.set(k, n);
+      const last = (this.last ??= new Map());
+      n = (last.get(type) ?? 0) + 1;
+      last.set(type, n);
+      numbers.set(k, n);
     }
     return n;
   }
 
   surrogate(type: string, canonical: string, make: () => string): string {
     const k = type + '\u0000' + canonical;
-    let s = this.surrogates.get(k);
+    const surrogates = (this.surrogates ??= new Map());
+    let s = surrogates.get(k);
     if (s === undefined) {
       s = make();
-      this.surrogates.set(k, s);
+      surrogates.set(k, s);
     }
     return s;
   }
@@ -126,7 +130,10 @@ export interface OperatorResult {
  */
 export function applyOperators(text: string, spans: readonly PiiSpan[], scope: ConversationScope, config: OperatorConfig): OperatorResult {
   if (spans.length === 0) return { text, replacements: [] };
-  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  // the rule engine gives resolved spans in order: no copy and sort then
+  let inOrder = true;
+  for (let i = 1; i < spans.length && inOrder; i++) if (bySpan(spans[i - 1], spans[i]) > 0) inOrder = false;
+  const sorted = inOrder ? spans : [...spans].sort(bySpan);
   let out = '';
   let pos = 0;
   const replacements: Replacement[] = [];
@@ -145,11 +152,17 @@ export function applyOperators(text: string, spans: readonly PiiSpan[], scope: C
   return { text: out, replacements };
 }
 
+function bySpan(a: PiiSpan, b: PiiSpan): number {
+  return a.start - b.start || b.end - a.end;
+}
+
 function replaceOne(value: string, s: PiiSpan, spec: OperatorSpec, scope: ConversationScope, config: OperatorConfig): string {
   switch (spec.kind) {
     case 'placeholder': {
       const n = scope.number(s.type, canonicalOf(value, s.type, s.rule, config.canonicalOf));
-      return (spec.template ?? '[{type}_{n}]').replace('{type}', s.type).replace('{n}', String(n));
+      // the default template '[{type}_{n}]' without two replace passes
+      if (spec.template === undefined) return '[' + s.type + '_' + n + ']';
+      return spec.template.replace('{type}', s.type).replace('{n}', String(n));
     }
     case 'hmac': {
       if (!config.key) throw new ScrubError('SCRUB_CONFIG_INVALID', 'the hmac operator has no key', { hint: `set ${DEFAULT_KEY_ENV} or keyFile` });

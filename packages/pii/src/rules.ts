@@ -142,6 +142,8 @@ interface CompiledRule {
   needsContext: boolean;
   /** Word lists (index into the engine's lists) one of which must occur in the text; -1 = none. */
   requireList: number;
+  /** An allow-list or validator reads the canonical value. */
+  needsValue?: boolean;
 }
 
 export type Need = 'digit' | 'at' | 'alpha' | 'bracket' | 'colon' | 'dot' | 'dash' | 'plus' | 'digitsep' | 'any';
@@ -308,6 +310,62 @@ export function trieRegex(words: string[]): string {
   return emit(root);
 }
 
+/**
+ * Finds every occurrence of a set of words (ASCII letters case-insensitive), overlapping ones
+ * included: at each position where a word can start, the trie regex of `trieRegex` is tried
+ * there (sticky). Only positions whose character begins some word are tried (one table look-up
+ * per character), which gives the same matches as scanning with the global regex and
+ * restarting one character after each match, at a fraction of the cost on CJK text.
+ */
+export class WordScanner {
+  private readonly sticky: RegExp;
+  private readonly global: RegExp;
+  /** Per BMP code unit: 1 when some word starts with it; null = try every position. */
+  private readonly first: Uint8Array | null;
+
+  constructor(words: readonly string[]) {
+    const src = trieRegex([...words]);
+    this.sticky = new RegExp(src, 'y');
+    this.global = new RegExp(src, 'g');
+    // an empty word would match everywhere: keep the plain scan then
+    if (words.length === 0 || words.some((w) => w.length === 0)) {
+      this.first = null;
+      return;
+    }
+    const first = new Uint8Array(65536);
+    for (const w of words) {
+      const c = w.charCodeAt(0);
+      first[c] = 1;
+      // trieRegex matches an ASCII letter in either case (the words are lower-cased first by the engine)
+      if (c >= 97 && c <= 122) first[c - 32] = 1;
+      else if (c >= 65 && c <= 90) first[c + 32] = 1;
+    }
+    this.first = first;
+  }
+
+  /** Calls `onMatch` with each match (overlapping matches included), left to right. */
+  scan(s: string, onMatch: (word: string, index: number) => void): void {
+    const first = this.first;
+    if (!first) {
+      const re = this.global;
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(s)) !== null) {
+        onMatch(m[0], m.index);
+        re.lastIndex = m.index + 1;
+      }
+      return;
+    }
+    const re = this.sticky;
+    for (let i = 0; i < s.length; i++) {
+      if (first[s.charCodeAt(i)] === 0) continue;
+      re.lastIndex = i;
+      const m = re.exec(s);
+      if (m !== null) onMatch(m[0], i);
+    }
+  }
+}
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -350,7 +408,7 @@ export class RuleEngine {
   private readonly lists: string[][] = [];
   private readonly listKeys = new Map<string, number>();
   /** One global scan for every gating word (a trie-shaped regex); matched word → lists it proves present. */
-  private wordScan: RegExp | null = null;
+  private wordScan: WordScanner | null = null;
   private wordMarks = new Map<string, number[]>();
 
   constructor(packs: RulePack[], options: RuleEngineOptions = {}) {
@@ -409,24 +467,23 @@ export class RuleEngine {
       });
       this.wordMarks.set(w, marks);
     }
-    this.wordScan = new RegExp(trieRegex(words), 'g');
+    this.wordScan = new WordScanner(words);
   }
 
   /** Which gating word lists occur in the text. */
   private presentBuf: Uint8Array | null = null;
+  private readonly candBuf: Candidate[] = [];
+  private readonly keptBuf: KeptSpan[] = [];
 
   private listsPresent(s: string): Uint8Array {
     const present = (this.presentBuf ??= new Uint8Array(this.lists.length));
     present.fill(0);
-    const re = this.wordScan;
-    if (!re) return present;
-    re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(s)) !== null) {
-      const marks = this.wordMarks.get(m[0].toLowerCase());
+    const scanner = this.wordScan;
+    if (!scanner) return present;
+    scanner.scan(s, (word) => {
+      const marks = this.wordMarks.get(word.toLowerCase());
       if (marks) for (const li of marks) present[li] = 1;
-      re.lastIndex = m.index + 1;
-    }
+    });
     return present;
   }
 
@@ -482,6 +539,7 @@ export class RuleEngine {
       c.allowSet = new Set(pack.lexicons?.[spec.allowFile] ?? []);
       if (spec.allowPrefix) c.allowPrefixes = [...c.allowSet].filter((w) => w.length >= 2);
     }
+    c.needsValue = !!(c.allow || c.allowSet || c.allowPrefixes || c.validator);
     return c;
   }
 
@@ -495,10 +553,15 @@ export class RuleEngine {
     const maxRun = FEAT.maxRun;
     const maxAlnum = FEAT.maxAlnum;
     if (have === 0) return EMPTY;
-    const cands: Candidate[] = [];
-    const kept: KeptSpan[] = [];
+    // shared scratch lists (analyze is synchronous and not re-entrant): no two arrays per turn
+    const cands = this.candBuf;
+    const kept = this.keptBuf;
+    cands.length = 0;
+    kept.length = 0;
     let present: Uint8Array | null = null;
-    for (const r of this.rules) {
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i];
       if ((r.needs & have) !== r.needs || r.minDigits > maxRun || r.minAlnum > maxAlnum) continue;
       // trigger words, or the context words a rule cannot pass its threshold without, must occur somewhere
       if (r.requireList >= 0) {
@@ -519,6 +582,8 @@ export class RuleEngine {
       const b = n?.end ? n.end[k.end - 1] : k.end;
       return { ...k, start: a, end: b };
     });
+    cands.length = 0;
+    kept.length = 0;
     return { spans, kept: keptOut };
   }
 
@@ -552,12 +617,12 @@ export class RuleEngine {
         while (end > start && r.spec.trimEnd.indexOf(s[end - 1]) >= 0) end--;
         if (end - start < 2) continue;
       }
-      const raw = s.slice(start, end);
-      const value = canonicalValue(raw, r.spec.canonical);
       if (r.keep) {
         kept.push({ kind: r.spec.type, rule: r.spec.id, start, end });
         continue;
       }
+      // the canonical value only where an allow-list or a validator reads it
+      const value = r.needsValue ? canonicalValue(s.slice(start, end), r.spec.canonical) : '';
       if (
         (r.allow && r.allow.some((a) => a.test(value))) ||
         (r.allowSet && r.allowSet.has(value)) ||
@@ -617,36 +682,41 @@ function resolve(cands: Candidate[], kept: KeptSpan[]): Candidate[] {
     }
   }
   if (list.length <= 1) return list;
-  list.sort((a, b) => a.start - b.start || b.end - a.end || b.score - a.score || a.order - b.order);
+  // a stable sort leaves a list already in order as it is: skip it then (no temporary copy)
+  let sorted = true;
+  for (let i = 1; i < list.length && sorted; i++) if (byPosition(list[i - 1], list[i]) > 0) sorted = false;
+  if (!sorted) list.sort(byPosition);
   const out: Candidate[] = [];
-  let cluster: Candidate[] = [list[0]];
-  let cEnd = list[0].end;
+  // one cluster of overlapping candidates at a time (sorted by start: the first one starts it)
+  let first = list[0];
+  let best = first;
+  let cEnd = first.end;
+  let maxScore = first.score;
+  let size = 1;
   const flush = () => {
-    if (cluster.length === 1) {
-      out.push(cluster[0]);
-      return;
-    }
-    let best = cluster[0];
-    let start = best.start;
-    for (const c of cluster) {
-      if (better(c, best)) best = c;
-      if (c.start < start) start = c.start;
-    }
-    out.push({ ...best, start, end: cEnd, score: Math.max(...cluster.map((c) => c.score)) });
+    out.push(size === 1 ? first : { ...best, start: first.start, end: cEnd, score: maxScore });
   };
   for (let i = 1; i < list.length; i++) {
     const c = list[i];
     if (c.start < cEnd) {
-      cluster.push(c);
+      size++;
+      if (better(c, best)) best = c;
+      if (c.score > maxScore) maxScore = c.score;
       if (c.end > cEnd) cEnd = c.end;
     } else {
       flush();
-      cluster = [c];
+      first = best = c;
       cEnd = c.end;
+      maxScore = c.score;
+      size = 1;
     }
   }
   flush();
   return out;
+}
+
+function byPosition(a: Candidate, b: Candidate): number {
+  return a.start - b.start || b.end - a.end || b.score - a.score || a.order - b.order;
 }
 
 function better(a: Candidate, b: Candidate): boolean {

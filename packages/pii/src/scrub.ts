@@ -177,23 +177,53 @@ export function scrubShare(jobs: ConvJob[], engine: RuleEngine, operators: Worke
     return i;
   };
   const texts: (string | null)[] = [];
-  const nums: number[] = [];
+  let nums = new Float64Array(256);
+  let p = 0;
+  const room = (k: number) => {
+    if (p + k <= nums.length) return;
+    const grown = new Float64Array(Math.max(nums.length * 2, p + k));
+    grown.set(nums.subarray(0, p));
+    nums = grown;
+  };
   const config: OperatorConfig = { ...operators, canonicalOf: engine.canonicalOf };
-  for (const job of jobs) {
-    const scope = new ConversationScope(job.id);
-    for (const text of job.texts) {
+  for (let j = 0; j < jobs.length; j++) {
+    const job = jobs[j];
+    // made on the first finding: most conversations have none
+    let scope: ConversationScope | null = null;
+    const list = job.texts;
+    for (let t = 0; t < list.length; t++) {
+      const text = list[t];
       const a = engine.analyze(text);
+      const kept = a.kept;
       if (a.spans.length === 0) {
         texts.push(null);
-        nums.push(0, a.kept.length);
+        room(2 + kept.length * 2);
+        nums[p++] = 0;
+        nums[p++] = kept.length;
       } else {
-        const r = applyOperators(text, a.spans, scope, config);
+        const r = applyOperators(text, a.spans, (scope ??= new ConversationScope(job.id)), config);
         texts.push(r.text === text ? null : r.text);
-        nums.push(r.replacements.length, a.kept.length);
-        for (const x of r.replacements) nums.push(x.span.start, x.span.end, x.outStart, x.outEnd, x.span.score, sid(x.span.type), sid(x.span.rule), sid(x.operator));
+        const reps = r.replacements;
+        room(2 + reps.length * 8 + kept.length * 2);
+        nums[p++] = reps.length;
+        nums[p++] = kept.length;
+        for (let i = 0; i < reps.length; i++) {
+          const x = reps[i];
+          nums[p++] = x.span.start;
+          nums[p++] = x.span.end;
+          nums[p++] = x.outStart;
+          nums[p++] = x.outEnd;
+          nums[p++] = x.span.score;
+          nums[p++] = sid(x.span.type);
+          nums[p++] = sid(x.span.rule);
+          nums[p++] = sid(x.operator);
+        }
       }
-      for (const k of a.kept) nums.push(sid(k.kind), sid(k.rule));
+      for (let i = 0; i < kept.length; i++) {
+        nums[p++] = sid(kept[i].kind);
+        nums[p++] = sid(kept[i].rule);
+      }
     }
   }
-  return { texts, nums: Float64Array.from(nums), strings };
+  return { texts, nums: nums.subarray(0, p), strings };
 }

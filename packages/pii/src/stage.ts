@@ -127,22 +127,49 @@ export const piiStage = defineStage<PiiStageOptions>({
     const workerOps: WorkerOperatorConfig = { operator: options.operator, operators: options.operators, key, seed: env.seed };
     const getPool = () => (pool ??= new AnalyzerPool(engine, { packs, options: engineOptions, operators: workerOps }, threads, (m) => env.log.warn(m)));
 
+    const countKeptOne = (ctx: StageContext, kind: string, rule: string, role: Role, file: string) => {
+      ctx.report.count(foundKey(kind, rule, role, file, keptCache, 'kept'));
+      totals.kept++;
+      totals.keptByKind[kind] = (totals.keptByKind[kind] ?? 0) + 1;
+    };
     const countKept = (ctx: StageContext, kept: KeptSpan[], role: Role, file: string) => {
-      for (const kp of kept) {
-        ctx.report.count(counterKey('kept', kp.kind, kp.rule, role, file));
-        totals.kept++;
-        totals.keptByKind[kp.kind] = (totals.keptByKind[kp.kind] ?? 0) + 1;
-      }
+      for (const kp of kept) countKeptOne(ctx, kp.kind, kp.rule, role, file);
+    };
+    // counter keys are built once per (type, rule, role, file) and (type, bucket/operator): the
+    // same strings every time, instead of three joins per finding
+    const keyCache = new Map<string, Map<string, Map<string, Map<string, string>>>>();
+    const keptCache = new Map<string, Map<string, Map<string, Map<string, string>>>>();
+    /** `found|type|rule|role|file` (or `kept|kind|…` from `cache = keptCache`), built once. */
+    const foundKey = (type: string, rule: string, role: string, file: string, cache = keyCache, kind = 'found'): string => {
+      let byRule = cache.get(type);
+      if (!byRule) cache.set(type, (byRule = new Map()));
+      let byRole = byRule.get(rule);
+      if (!byRole) byRule.set(rule, (byRole = new Map()));
+      let byFile = byRole.get(role);
+      if (!byFile) byRole.set(role, (byFile = new Map()));
+      let k = byFile.get(file);
+      if (k === undefined) byFile.set(file, (k = counterKey(kind, type, rule, role, file)));
+      return k;
+    };
+    const pairCache = new Map<string, string>();
+    const sampleKinds = new Map<string, string>();
+    const pairKey = (kind: string, type: string, x: string): string => {
+      // type and x never hold '\u0001'
+      const c = kind + '\u0001' + type + '\u0001' + x;
+      let k = pairCache.get(c);
+      if (k === undefined) pairCache.set(c, (k = counterKey(kind, type, x)));
+      return k;
     };
     const countRep = (ctx: StageContext, r: ConversationRecord, ti: number, original: string, out: string, rep: RepOut, file: string) => {
       const role = r.turns[ti].role;
-      ctx.report.count(counterKey('found', rep.type, rep.rule, role, file));
-      ctx.report.count(counterKey('score', rep.type, scoreBucket(rep.score)));
-      ctx.report.count(counterKey('operator', rep.type, rep.op));
+      ctx.report.count(foundKey(rep.type, rep.rule, role, file));
+      ctx.report.count(pairKey('score', rep.type, scoreBucket(rep.score)));
+      ctx.report.count(pairKey('operator', rep.type, rep.op));
       ctx.report.count('chars.replaced', rep.end - rep.start);
       totals.findings++;
       totals.byType[rep.type] = (totals.byType[rep.type] ?? 0) + 1;
-      const kind = `finding.${rep.type}`;
+      let kind = sampleKinds.get(rep.type);
+      if (kind === undefined) sampleKinds.set(rep.type, (kind = `finding.${rep.type}`));
       if ((ctx.report.samples[kind]?.length ?? 0) >= ctx.report.maxSamples) return;
       const w = options.sampleContext;
       ctx.report.sample(kind, {
@@ -161,7 +188,13 @@ export const piiStage = defineStage<PiiStageOptions>({
 
     /** Rules only: detection and operators run per conversation on the thread pool. */
     const applyPooled = async (batch: ConversationRecord[], ctx: StageContext) => {
-      const jobs: ConvJob[] = batch.map((r) => ({ id: r.id, texts: r.turns.filter(inScope).map((t) => t.text) }));
+      const jobs: ConvJob[] = new Array(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i];
+        const texts: string[] = [];
+        for (let t = 0; t < r.turns.length; t++) if (inScope(r.turns[t])) texts.push(r.turns[t].text);
+        jobs[i] = { id: r.id, texts };
+      }
       const shares = await getPool().scrub(jobs, workerOps);
       let si = 0;
       let share = shares[0];
@@ -194,7 +227,7 @@ export const piiStage = defineStage<PiiStageOptions>({
             };
             countRep(ctx, r, ti, turn.text, out, rep, file);
           }
-          for (let j = 0; j < nKept; j++, p += 2) countKept(ctx, [{ kind: strings[nums[p]], rule: strings[nums[p + 1]], start: 0, end: 0 }], turn.role, file);
+          for (let j = 0; j < nKept; j++, p += 2) countKeptOne(ctx, strings[nums[p]], strings[nums[p + 1]], turn.role, file);
           if (text !== null) {
             totals.turnsChanged++;
             ctx.report.count('turns.changed');

@@ -58,12 +58,14 @@ export function isValidRegionCode(code6: string): boolean {
   return cityOk && countyOk;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Real calendar check (leap years included); years outside [minYear, maxYear] fail. */
 export function isValidDate(year: number, month: number, day: number, minYear = 1900, maxYear = new Date().getUTCFullYear()): boolean {
   if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) return false;
   if (year < minYear || year > maxYear || month < 1 || month > 12 || day < 1) return false;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  const days = month === 2 ? (leap ? 29 : 28) : MONTH_DAYS[month - 1];
   return day <= days;
 }
 

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '@scrubline/core';
+import { trieRegex, WordScanner } from '../src/rules.js';
+import { ConversationScope } from '../src/operators.js';
+import { scrubText } from '../src/index.js';
+
+/** The matches of the plain scan WordScanner replaces: global trie regex, restarting one character after each match. */
+function plainScan(words: string[], s: string): [string, number][] {
+  const re = new RegExp(trieRegex(words), 'g');
+  const out: [string, number][] = [];
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null) {
+    out.push([m[0], m.index]);
+    re.lastIndex = m.index + 1;
+  }
+  return out;
+}
+
+describe('WordScanner', () => {
+  const words = ['qq', 'q号', '扣扣', '扣', 'vx', 'v信', '微信', '身份证', '身份证号码', '订单', '订单编号', '+v', 'wechat', 'id', '企鹅号', '𠮷野'];
+  const alphabet = [...'qQvVxX扣微信身份证号码订单编企鹅𠮷野+iIdD ,1a中', '𠮷'];
+
+  it('finds the same (overlapping) matches as the global regex scan, ASCII letters in either case', () => {
+    const scanner = new WordScanner(words);
+    const rnd = mulberry32(11);
+    for (let k = 0; k < 3000; k++) {
+      let s = '';
+      const n = Math.floor(rnd() * 24);
+      for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      const got: [string, number][] = [];
+      scanner.scan(s, (w, i) => got.push([w, i]));
+      expect(got).toEqual(plainScan(words, s));
+    }
+    const got: string[] = [];
+    scanner.scan('加我VX或者QQ号，身份证号码', (w) => got.push(w));
+    expect(got).toEqual(['VX', 'QQ', 'Q号', '身份证号码']);
+  });
+
+  it('falls back to the plain scan for an empty word', () => {
+    const scanner = new WordScanner(['', 'ab']);
+    const got: [string, number][] = [];
+    scanner.scan('xab', (w, i) => got.push([w, i]));
+    expect(got).toEqual(plainScan(['', 'ab'], 'xab'));
+  });
+});
+
+describe('operators without per-conversation garbage', () => {
+  it('a scope numbers values per type and keeps surrogates, with maps made on first use', () => {
+    const scope = new ConversationScope('c1');
+    expect(scope.number('PHONE', '13800000000')).toBe(1);
+    expect(scope.number('EMAIL', 'a@b.c')).toBe(1);
+    expect(scope.number('PHONE', '13900000000')).toBe(2);
+    expect(scope.number('PHONE', '13800000000')).toBe(1);
+    let made = 0;
+    const make = () => `s${++made}`;
+    expect(scope.surrogate('PHONE', 'x', make)).toBe('s1');
+    expect(scope.surrogate('PHONE', 'x', make)).toBe('s1');
+    expect(scope.surrogate('PHONE', 'y', make)).toBe('s2');
+  });
+
+  it('the default placeholder and a custom template give the documented shapes', () => {
+    const phone = '13812345678';
+    expect(scrubText(`打${phone}或者${phone}`).text).toBe('打[PHONE_1]或者[PHONE_1]');
+    expect(scrubText(`打${phone}`, { operators: { PHONE: { kind: 'placeholder', template: '<{type}#{n}>' } } }).text).toBe('打<PHONE#1>');
+  });
+});

@@ -17,7 +17,7 @@ import {
   type ScrublinePlugin,
   type ShardSpec,
 } from '@scrubline/core';
-import { normaliseEncoding, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
+import { canReadTransparent, normaliseEncoding, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
 
@@ -163,9 +163,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
   const manifestPath = sidePath(o.output.manifest, 'manifest.json');
   const reportPath = sidePath(o.output.report, 'report.json');
   const htmlPath = fill(o.output.html);
-  // with no stage, nothing reads the text between reader and writer: move UTF-8 bytes through untranscoded
-  const transparent = o.steps.length === 0;
-  const outputs = new OutputSet({ path: shardPath(o.output.path, shard) ?? o.output.path, format: o.output.format, baseDir: o.baseDir, shard: shard.index, stdout: io.stdout, transparent });
+  const outputs = new OutputSet({ path: shardPath(o.output.path, shard) ?? o.output.path, format: o.output.format, baseDir: o.baseDir, shard: shard.index, stdout: io.stdout });
   const ledger = new Ledger();
   ledger.strict = o.strict;
   const warnings: string[] = [];
@@ -191,6 +189,9 @@ export async function execute(o: ExecuteOptions): Promise<number> {
   try {
     normaliseEncoding(o.input.encoding); // an unknown encoding stops the run before anything is read
     const files = await resolveInputs(o.input.files, o.baseDir, shard);
+    // with no stage, nothing reads the text between reader and writer: UTF-8 goes through untranscoded
+    const transparent = o.steps.length === 0 && canReadTransparent(files, o.input);
+    outputs.transparent = transparent;
     let totalBytes = 0;
     for (const f of files) if (f.path !== '-') totalBytes += (await stat(f.path).catch(() => ({ size: 0 }))).size;
     progress = Progress.for(io.stderr as any, o.quiet, totalBytes);

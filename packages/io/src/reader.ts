@@ -89,7 +89,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     out.push(o.transparent && form === 'text' ? deepToTransparent(r) : r);
   };
   let tMapping: DocumentsMapping | undefined;
-  const shape = (fmt: string) => o.input.shape ?? (fmt === 'ndjson' ? 'canonical' : fmt === 'csv' || fmt === 'tsv' ? 'rows' : 'documents');
+  const shape = (fmt: string) => shapeOf(fmt, o.input);
   let grouper: RowGrouper | null = null;
 
   const flushOut = function* (): Generator<ConversationRecord[]> {
@@ -117,7 +117,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
       onBytes: o.onBytes,
       onWarning: o.onWarning,
       allowEmpty: o.input.allowEmpty,
-      transparent: o.transparent === true && (fmt === 'jsonl' || fmt === 'ndjson'),
+      transparent: o.transparent === true && transparentFormat(fmt, sh, o.input),
     };
     const text = f.path === '-' ? decodeStream(o.stdin ?? process.stdin, decodeOpts, info) : decodeFile(f.path, decodeOpts, info);
 
@@ -125,7 +125,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
       if (!o.input.rows) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs a rows mapping', { field: 'input.rows' });
       if (fmt !== 'csv' && fmt !== 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs csv or tsv input', { field: 'input.shape', file: f.name });
       grouper ??= new RowGrouper(o.input.rows, o.ledger, emit, o.tmpDir);
-      for await (const _ of readDelimited(text, fmt, f.name, fi, o, grouper)) yield* flushOut();
+      for await (const _ of readDelimited(text, fmt, f.name, fi, o, grouper, info)) yield* flushOut();
       await grouper.endFile();
       yield* flushOut();
       continue;
@@ -277,6 +277,37 @@ async function* readJsonArray(
   yield;
 }
 
+function shapeOf(fmt: string, input: InputConfig): string {
+  return input.shape ?? (fmt === 'ndjson' ? 'canonical' : fmt === 'csv' || fmt === 'tsv' ? 'rows' : 'documents');
+}
+
+/**
+ * Whether every file can be read as transparent text: then a reader with
+ * `transparent: true` converts nothing (a GBK file or a line with `\\u` escapes
+ * still is, record by record).
+ */
+export function canReadTransparent(files: ResolvedInput[], input: InputConfig): boolean {
+  return files.every((f) => {
+    const fmt = formatOf(f.name, input.format);
+    return transparentFormat(fmt, shapeOf(fmt, input), input);
+  });
+}
+
+/**
+ * Whether files of this format and shape can be read as transparent text (see
+ * transparent.ts): JSON lines, and rows grouped as they come (sorting by session
+ * or timestamp would compare UTF-8 bytes instead of UTF-16 units) with ASCII syntax.
+ */
+export function transparentFormat(fmt: string, shape: string, input: InputConfig): boolean {
+  if (fmt === 'jsonl' || fmt === 'ndjson') return shape !== 'rows';
+  if ((fmt === 'csv' || fmt === 'tsv') && shape === 'rows' && input.rows) {
+    const ascii = (s: string | false | undefined) => s === undefined || s === false || /^[\x00-\x7f]*$/.test(s);
+    const csv = input.csv ?? {};
+    return (input.rows.grouping ?? 'contiguous') === 'contiguous' && (input.rows.order ?? 'row') === 'row' && ascii(csv.delimiter) && ascii(csv.quote) && ascii(csv.escape);
+  }
+  return false;
+}
+
 /** CSV/TSV rows into the grouper. `quote: false` takes a fast split path (exports that never quote). */
 async function* readDelimited(
   text: AsyncIterable<string>,
@@ -285,6 +316,7 @@ async function* readDelimited(
   fileIdx: number,
   o: ReadOptions,
   grouper: RowGrouper,
+  info: FileInfo,
 ): AsyncGenerator<void> {
   const csv = o.input.csv ?? {};
   const delimiter = csv.delimiter ?? (fmt === 'tsv' ? '\t' : ',');
@@ -293,13 +325,19 @@ async function* readDelimited(
   let expected = names ? names.length : -1;
   let headerSeen = !header;
   const ledger = o.ledger;
+  // over transparent text (info.transparent, known once the first chunk is decoded) the
+  // header is read as text for column lookup and errors; the grouper handles the rest
   const start = (fields: string[]) => {
-    names = csv.columns ?? fields;
+    names = csv.columns ?? (info.transparent ? fields.map(fromTransparent) : fields);
     expected = fields.length;
-    grouper.startFile(file, fileIdx, resolveColumns(o.input.rows!, names, file));
+    grouper.startFile(file, fileIdx, resolveColumns(o.input.rows!, names, file), info.transparent === true);
   };
-  if (names && headerSeen) grouper.startFile(file, fileIdx, resolveColumns(o.input.rows!, names, file));
+  let started = false;
   const onRow = (fields: string[], line: number) => {
+    if (!started) {
+      started = true;
+      if (names && headerSeen) start(names);
+    }
     if (!headerSeen) {
       headerSeen = true;
       start(fields);
@@ -315,23 +353,25 @@ async function* readDelimited(
   const drain = () => grouper.settle();
 
   if (csv.quote === false) {
-    const splitter = new LineSplitter({
-      maxLineLength: o.input.maxLineLength,
-      onTooLong: (line, length) => {
-        ledger.file(file).units++;
-        ledger.quarantineInput(new ScrubError('SCRUB_LINE_TOO_LONG', `line of ${length} characters exceeds input.maxLineLength`, { file, line }));
-      },
-    });
+    const max = o.input.maxLineLength ?? 256 * 1024 * 1024;
+    const tooLong = (line: number) => {
+      ledger.file(file).units++;
+      ledger.quarantineInput(new ScrubError('SCRUB_LINE_TOO_LONG', `line longer than input.maxLineLength (${max} characters)`, { file, line }));
+    };
+    let splitter: LineSplitter | null = null;
     const onLine = (l: string, n: number) => {
       if (l.length === 0) return;
+      // a transparent line holds up to 3 bytes per character: check the exact length
+      if (l.length > max && fromTransparent(l).length > max) return tooLong(n);
       onRow(l.split(delimiter), n);
     };
     for await (const chunk of text) {
+      splitter ??= new LineSplitter({ maxLineLength: info.transparent ? max * 3 : max, onTooLong: (line) => tooLong(line) });
       splitter.push(chunk, onLine);
       await drain();
       yield;
     }
-    splitter.end(onLine);
+    splitter?.end(onLine);
     await drain();
     yield;
     return;

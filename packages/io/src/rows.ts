@@ -6,6 +6,7 @@ import type { InputFileCounts } from '@scrubline/core';
 import type { RowsMapping } from './config.js';
 import { safeValue } from './safe.js';
 import { SessionGuard } from './session-guard.js';
+import { fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
 import { setDotted } from './path.js';
 
 /** Column indexes resolved from the header (or configured column names). */
@@ -68,11 +69,15 @@ export class RowGrouper {
   private cols!: RowColumns;
   private file = '';
   private fileIdx = 0;
+  /** This file's fields are transparent text (transparent.ts); records go out in that form. */
+  private transparent = false;
+  /** What goes into records, in the form of this file's fields. */
+  private out!: { file: string; idPrefix: string; roles: Record<string, Role>; replacement: string; labels: string[]; meta: string[]; turnMeta: string[] };
 
   constructor(
     private readonly mapping: RowsMapping,
     private readonly ledger: Ledger,
-    private readonly emit: (r: ConversationRecord) => void,
+    private readonly emit: (r: ConversationRecord, form?: 'text' | 'transparent') => void,
     tmpDir: string,
   ) {
     if (mapping.grouping === 'sort') this.sorter = new RowSorter(tmpDir, mapping.sortRunRows ?? 200_000);
@@ -80,12 +85,30 @@ export class RowGrouper {
   }
 
   /** Each file may have its own header. */
-  startFile(file: string, fileIdx: number, cols: RowColumns): void {
+  startFile(file: string, fileIdx: number, cols: RowColumns, transparent = false): void {
     this.file = file;
     this.fileIdx = fileIdx;
     this.files[fileIdx] = file;
     this.cols = cols;
     this.counts = this.ledger.file(file);
+    this.transparent = transparent;
+    const t = transparent ? toTransparent : (x: string) => x;
+    const roles: Record<string, Role> = {};
+    for (const [k, v] of Object.entries(this.mapping.role.map)) roles[t(k)] = v;
+    this.out = {
+      file: t(file),
+      idPrefix: t(this.mapping.idPrefix ?? ''),
+      roles,
+      replacement: transparent ? TRANSPARENT_FFFD : '\uFFFD',
+      labels: cols.labels.map(([k]) => t(k)),
+      meta: cols.meta.map(([k]) => t(k)),
+      turnMeta: cols.turnMeta.map(([k]) => t(k)),
+    };
+  }
+
+  /** A field value as text, for emptiness checks and error messages. */
+  private text(v: string): string {
+    return this.transparent ? fromTransparent(v) : v;
   }
 
   /** Synchronous (no promise per row); call `settle()` between chunks so sorted runs can spill. */
@@ -94,16 +117,17 @@ export class RowGrouper {
     const counts = this.counts;
     counts.units++;
     const session = fields[c.session] ?? '';
-    if (session.trim() === '') {
+    // whitespace beyond ASCII (U+00A0, U+3000 …) starts with a lead byte ≥ 0xC2 in transparent text
+    if (session.trim() === '' || (this.transparent && session.charCodeAt(0) >= 0xc2 && this.text(session).trim() === '')) {
       return this.reject('SCRUB_FIELD_EMPTY', 'session id is empty', line, this.mapping.session);
     }
     const rawRole = fields[c.role] ?? '';
-    const role = this.mapping.role.map[rawRole] ?? this.mapping.role.default;
+    const role = this.out.roles[rawRole] ?? this.mapping.role.default;
     if (!role) {
-      return this.reject('SCRUB_ROLE_UNMAPPED', `role value ${safeValue(rawRole)} is not in rows.role.map`, line, this.mapping.role.column);
+      return this.reject('SCRUB_ROLE_UNMAPPED', `role value ${safeValue(this.text(rawRole))} is not in rows.role.map`, line, this.mapping.role.column);
     }
     const text = fields[c.text] ?? '';
-    if (text.includes('\uFFFD')) {
+    if (text.includes(this.out.replacement)) {
       return this.reject('SCRUB_REPLACEMENT_CHAR', 'text contains U+FFFD replacement characters (the export was mis-decoded upstream)', line, this.mapping.text);
     }
     const row: Row = [session, this.fileIdx, line, role, text, c.timestamp >= 0 ? fields[c.timestamp] ?? null : null, pick(fields, c.labels), pick(fields, c.meta), pick(fields, c.turnMeta)];
@@ -141,7 +165,7 @@ export class RowGrouper {
   }
 
   private startSession(session: string, line: number): void {
-    if (this.closed.seenRecently(session)) throw this.notContiguous(this.file, line, `session ${safeValue(session)}`);
+    if (this.closed.seenRecently(session)) throw this.notContiguous(this.file, line, `session ${safeValue(this.text(session))}`);
     this.currentSession = session;
     this.currentLine = line;
   }
@@ -179,32 +203,32 @@ export class RowGrouper {
       if (r[5] !== null) t.ts = r[5];
       if (c.turnMeta.length) {
         const meta: Record<string, unknown> = {};
-        c.turnMeta.forEach(([k], i) => r[8][i] !== null && setDotted(meta, k, r[8][i]));
+        this.out.turnMeta.forEach((k, i) => r[8][i] !== null && setDotted(meta, k, r[8][i]));
         t.meta = meta;
       }
       return t;
     });
     const labels: Record<string, unknown> = {};
     const meta: Record<string, unknown> = {};
-    c.labels.forEach(([k], i) => {
+    this.out.labels.forEach((k, i) => {
       const v = rows.find((r) => r[6][i] !== null)?.[6][i];
       if (v !== undefined && v !== null) setDotted(labels, k, v);
     });
-    c.meta.forEach(([k], i) => {
+    this.out.meta.forEach((k, i) => {
       const v = rows.find((r) => r[7][i] !== null)?.[7][i];
       if (v !== undefined && v !== null) setDotted(meta, k, v);
     });
     let lastLine = first[2];
     for (const r of rows) if (r[1] === first[1] && r[2] > lastLine) lastLine = r[2];
     const record: ConversationRecord = {
-      id: (this.mapping.idPrefix ?? '') + first[0],
+      id: this.out.idPrefix + first[0],
       turns,
       labels,
-      source: { file: this.file, line: first[2], lastLine },
+      source: { file: this.out.file, line: first[2], lastLine },
       meta,
     };
-    this.ledger.file(record.source.file).records++;
-    this.emit(record);
+    this.counts.records++;
+    this.emit(record, this.transparent ? 'transparent' : 'text');
   }
 
 }

@@ -45,9 +45,12 @@ export class OutputSet {
   private readonly format: OutputFormat;
   private readonly parts: { text: string; key?: string }[];
   private readonly pool = new BufferPool();
+  /** Records hold transparent strings (see `OutputSetOptions.transparent`); set before the first write. */
+  transparent: boolean;
 
   constructor(private readonly o: OutputSetOptions) {
     this.format = o.format ?? formatFromPath(o.path);
+    this.transparent = o.transparent === true;
     this.parts = parseTemplate(o.path.replace(/\{shard\}/g, String(o.shard ?? 0)));
   }
 
@@ -74,7 +77,7 @@ export class OutputSet {
         const [root, ...rest] = part.key.split('.');
         let v: any = root === 'meta' ? r.meta : root === 'labels' ? r.labels : undefined;
         for (const k of rest) v = v?.[k];
-        s += v === undefined || v === null ? 'none' : (this.o.transparent && typeof v === 'string' ? fromTransparent(v) : String(v)).replace(/[^A-Za-z0-9._-]/g, '_');
+        s += v === undefined || v === null ? 'none' : (this.transparent && typeof v === 'string' ? fromTransparent(v) : String(v)).replace(/[^A-Za-z0-9._-]/g, '_');
       }
     }
     return s;
@@ -120,9 +123,9 @@ export class OutputSet {
   private async put(f: OpenFile, pieces: readonly string[]): Promise<void> {
     let cap = 0;
     for (const p of pieces) cap += p.length;
-    if (!this.o.transparent) cap *= 3; // a UTF-16 unit is at most 3 UTF-8 bytes
+    if (!this.transparent) cap *= 3; // a UTF-16 unit is at most 3 UTF-8 bytes
     const pooled = this.pool.take(cap);
-    const n = encodeInto(pooled, pieces, this.o.transparent ? 'latin1' : 'utf8');
+    const n = encodeInto(pooled, pieces, this.transparent ? 'latin1' : 'utf8');
     if (n === 0) return this.pool.give(pooled);
     const buf = pooled.subarray(0, n);
     f.hash.update(buf);

@@ -79,6 +79,31 @@ describe('byte-transparent ingest (no transcoding when no stage reads the text)'
     expect(a.quarantined.map((q: any) => q.code)).toEqual(['SCRUB_JSON_PARSE', 'SCRUB_ROLE_UNMAPPED', 'SCRUB_REPLACEMENT_CHAR', 'SCRUB_JSON_PARSE']);
   });
 
+  it('groups TSV and CSV rows alike: non-ASCII header, role values and labels, blank-looking session ids, bad rows', async () => {
+    const dir = tmp();
+    const rows = [
+      '会话\t角色\t内容\t评分',
+      '甲1\t顾客\t你好😀\t5',
+      '甲1\t客服\t您好，请讲\t',
+      '\u3000\t顾客\t全角空格会话\t1', // U+3000 only: empty session id, as when decoded
+      '\u00a0\t顾客\t不换行空格会话\t1',
+      '乙2\t经理\t未映射\t2',
+      '乙2\t顾客\t乱码\uFFFD\t2',
+      '乙2\t顾客\t多了\t一\t列',
+      '乙2\t顾客\t正常\t3',
+    ];
+    write(dir, 'zh.tsv', rows.join('\n') + '\n');
+    const mapping = { session: '会话', role: { column: '角色', map: { 顾客: 'customer' as const, 客服: 'agent' as const } }, text: '内容', labels: { 满意度: '评分' }, idPrefix: '京-' };
+    for (const quote of [false as const, undefined]) {
+      const a = await same({ files: 'zh.tsv', format: 'tsv', csv: { quote }, shape: 'rows', rows: mapping }, dir);
+      const recs = Buffer.from([...a.bytes.values()][0], 'latin1').toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as ConversationRecord);
+      expect(recs.map((r) => [r.id, r.turns.length, r.labels])).toEqual([['京-甲1', 2, { 满意度: '5' }], ['京-乙2', 1, { 满意度: '3' }]]);
+      expect(a.quarantined.map((q: any) => q.code)).toEqual(['SCRUB_FIELD_EMPTY', 'SCRUB_FIELD_EMPTY', 'SCRUB_ROLE_UNMAPPED', 'SCRUB_REPLACEMENT_CHAR', 'SCRUB_CSV_FIELD_COUNT']);
+    }
+    write(dir, 'zh.csv', '"会话","角色","内容"\r\n"丙","顾客","引号里有,逗号和""双引号""\n换行"\r\n');
+    await same({ files: 'zh.csv', shape: 'rows', rows: { session: '会话', role: mapping.role, text: '内容' } }, dir);
+  });
+
   it('checks input.maxLineLength in characters, not bytes', async () => {
     const dir = tmp();
     const rec = (text: string) => JSON.stringify({ id: 'x', turns: [{ sender: 'customer', utterances: [text] }] });
@@ -88,6 +113,11 @@ describe('byte-transparent ingest (no transcoding when no stage reads the text)'
     const a = await same({ files: 'long.jsonl', documents: DOCS, maxLineLength: max }, dir);
     expect(a.records).toBe(2);
     expect(a.quarantined.map((q: any) => q.code)).toEqual(['SCRUB_LINE_TOO_LONG']);
+    const row = (n: number) => `s${n}\t0\t${'汉'.repeat(n)}`;
+    write(dir, 'long.tsv', [row(10), row(30), row(200)].join('\n') + '\n');
+    const t = await same({ files: 'long.tsv', format: 'tsv', csv: { quote: false, columns: ['s', 'r', 't'], header: false }, shape: 'rows', rows: { session: 's', role: { column: 'r', map: { '0': 'customer' } }, text: 't' }, maxLineLength: 40 }, dir);
+    expect(t.records).toBe(2);
+    expect(t.quarantined.map((q: any) => q.code)).toEqual(['SCRUB_LINE_TOO_LONG']);
   });
 
   it('reads canonical NDJSON and GBK input, and names files from meta values, alike', async () => {

@@ -1,7 +1,8 @@
 // Ingest throughput and memory: a generated row-per-message TSV export and a
 // conversation-per-line JSONL file, each at several sizes, through
 // `scrubline ingest … --out FILE` (read → decode → group/map → NDJSON → file).
-// Usage: pnpm bench ingest [sizesMB=100,500,1000] [--keep] [--only tsv,jsonl,tsv-real,jsonl-real]
+// Usage: pnpm bench ingest [sizesMB=100,500,1000] [--keep] [--only tsv,jsonl,tsv-real,jsonl-real] [--pin]
+// --pin runs each ingest under `taskset -c 0`: one core for everything, V8's GC and I/O threads included.
 // Two kinds of data: 'tsv'/'jsonl' are synthetic and dense in Hanzi (the hard case: UTF-8 →
 // UTF-16 decoding dominates); 'tsv-real'/'jsonl-real' replicate the real JDDC rows and STC-3
 // dialogues from ../shared (new ids per copy), so the byte mix is that of real exports.
@@ -17,6 +18,7 @@ const dataDir = join(here, 'data');
 mkdirSync(dataDir, { recursive: true });
 const sizes = (process.argv[2] ?? '100,500,1000').split(',').map(Number);
 const keep = process.argv.includes('--keep');
+const pin = process.argv.includes('--pin');
 const onlyArg = process.argv.indexOf('--only');
 const shared = join(here, '../../shared/data');
 const haveShared = existsSync(join(shared, 'jddc-sample/chat_0.1per.txt')) && existsSync(join(shared, 'stc3-dch/train_data_cn.json.gz'));
@@ -112,7 +114,7 @@ const configs = {
 `,
 };
 
-console.log(`ingest benchmark on ${process.version}, ${(await import('node:os')).cpus().length} cores (the CLI is single-threaded)`);
+console.log(`ingest benchmark on ${process.version}, ${(await import('node:os')).cpus().length} cores (the CLI is single-threaded)${pin ? '; pinned to CPU 0 with taskset' : ''}; load average ${(await import('node:os')).loadavg()[0].toFixed(2)}`);
 for (const kind of kinds) {
   for (const mb of sizes) {
     const file = join(dataDir, `gen-${mb}mb.${kind}`);
@@ -120,7 +122,8 @@ for (const kind of kinds) {
     const cfg = join(dataDir, `ingest-${kind}.yaml`);
     writeFileSync(cfg, configs[kind.replace('-real', '')].replace('PLACEHOLDER', file));
     const out = join(dataDir, `out-${kind}.ndjson`);
-    const r = spawnSync(process.execPath, [join(here, 'lib/measure.mjs'), 'ingest', cfg, '--out', out, '--quiet'], { encoding: 'utf8' });
+    const args = [join(here, 'lib/measure.mjs'), 'ingest', cfg, '--out', out, '--quiet'];
+    const r = pin ? spawnSync('taskset', ['-c', '0', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
     const last = r.stderr.trim().split('\n').pop();
     let m;
     try {

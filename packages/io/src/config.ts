@@ -31,7 +31,7 @@ export interface RowsMapping {
   /** Rows held in memory per sorted run in `sort` mode. */
   sortRunRows?: number;
   /**
-   * Finished sessions checked at once for a repeat (default 262,144, ≈6 MB); older ones
+   * Finished sessions checked at once for a repeat (default 65,536, ≈3 MB); older ones
    * are spilled to disk and checked when the input ends, so memory does not grow with the file.
    */
   sessionWindow?: number;

@@ -81,7 +81,7 @@ export class RowGrouper {
     tmpDir: string,
   ) {
     if (mapping.grouping === 'sort') this.sorter = new RowSorter(tmpDir, mapping.sortRunRows ?? 200_000);
-    this.closed = new SessionGuard(tmpDir, mapping.sessionWindow ?? 1 << 18);
+    this.closed = new SessionGuard(tmpDir, mapping.sessionWindow ?? 1 << 16);
   }
 
   /** Each file may have its own header. */

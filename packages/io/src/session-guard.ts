@@ -25,7 +25,7 @@ export class SessionGuard {
   private readonly runs: string[] = [];
   private readonly dir: string;
 
-  constructor(tmpDir: string, private readonly window = 1 << 18) {
+  constructor(tmpDir: string, private readonly window = 1 << 16) {
     this.set = new Hash52Set(window);
     this.hashes = new Float64Array(window);
     this.places = new Float64Array(window);

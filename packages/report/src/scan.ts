@@ -193,17 +193,22 @@ export function parseAllowList(content: string, file = 'allow-list', readLexicon
     const m = /^(\S+)\s+(.+)$/.exec(line);
     if (!m) throw new Error(`${file}:${i + 1}: expected "<shape> <regex>"`);
     let source = m[2];
-    if (source.startsWith('file:')) {
+    // file:<lexicon> matches its words exactly; prefix:<lexicon> anything that starts with one of them
+    // (the pii stage's `allowPrefix`, e.g. @中国联通广东 for 中国联通), so both keep the same accounts
+    const lex = /^(file|prefix):/.exec(source);
+    if (lex) {
       if (!readLexicon) throw new Error(`${file}:${i + 1}: lexicon files are not available here`);
+      const path = source.slice(lex[0].length).trim();
       let text: string;
       try {
-        text = readLexicon(source.slice(5).trim());
+        text = readLexicon(path);
       } catch {
-        throw new Error(`${file}:${i + 1}: cannot read the lexicon ${source.slice(5).trim()}`);
+        throw new Error(`${file}:${i + 1}: cannot read the lexicon ${path}`);
       }
-      const words = text.split('\n').map((w) => w.trim()).filter((w) => w && !w.startsWith('#'));
+      let words = text.split('\n').map((w) => w.trim()).filter((w) => w && !w.startsWith('#'));
+      if (lex[1] === 'prefix') words = words.filter((w) => w.length >= 2);
       if (!words.length) continue;
-      source = (m[1] === 'handle' ? '@' : '') + `(?:${words.map(escapeRegExp).join('|')})`;
+      source = (m[1] === 'handle' ? '@' : '') + `(?:${words.map(escapeRegExp).join('|')})` + (lex[1] === 'prefix' ? '.*' : '');
     }
     try {
       out.push({ shape: m[1], re: new RegExp(`^(?:${source})$`, 'u') });

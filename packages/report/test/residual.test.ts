@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defineStage, type ConversationRecord } from '@scrubline/core';
 import { parseAllowList, residualScan, scanResidual, type ResidualSummary } from '@scrubline/report';
@@ -53,6 +54,15 @@ describe('scanResidual', () => {
     const lex = parseAllowList('handle file:brands.txt', 'a.txt', () => '# brands\n中国联通客服\nA.B+c\n');
     expect(shapes('找@中国联通客服 和@A.B+c 和@AxB+c 和@中国联通客服小王 ', { allow: lex }).map((x) => x[1])).toEqual(['@AxB+c', '@中国联通客服小王']);
     expect(() => parseAllowList('handle file:x.txt', 'a.txt')).toThrowError(/not available/);
+    // prefix: keeps what starts with a brand (as the pii stage's allowPrefix does); one-character words are ignored
+    const pre = parseAllowList('handle prefix:brands.txt', 'a.txt', () => '中国联通\n京\n');
+    expect(shapes('找@中国联通广东 和@中国联通 和@京城小王 和@小王中国联通 ', { allow: pre }).map((x) => x[1])).toEqual(['@京城小王', '@小王中国联通']);
+  });
+
+  it('keeps the accounts the pii stage keeps with the shipped allow-list, and still reports private handles', () => {
+    const path = new URL('../../../rules/report/residual-allow.txt', import.meta.url);
+    const allow = parseAllowList(readFileSync(path, 'utf8'), 'residual-allow.txt', (p) => readFileSync(new URL(p, path), 'utf8'));
+    expect(shapes('@中国移动广东 @京东客服 @DellCare @AcmeHelp @张小明 @xiaoming88 ', { allow }).map((x) => x[1])).toEqual(['@张小明', '@xiaoming88']);
   });
 
   it('respects minDigits and shapes', () => {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ScrubError } from '@scrubline/core';
 import type { Analysis, RuleEngine, RuleEngineOptions, RulePack } from './rules.js';
-import { scrubShare, type ConvJob, type PackedShare, type WorkerOperatorConfig } from './scrub.js';
+import { scrubShare, sliceBatch, type ConvBatch, type PackedShare, type WorkerOperatorConfig } from './scrub.js';
 
 /** The compiled worker script: next to this module (dist), or in ../dist when running from src (tests). */
 export function workerScript(): string | null {
@@ -13,6 +13,9 @@ export function workerScript(): string | null {
   }
   return null;
 }
+
+/** Pieces per thread a pooled batch is cut into (more: better balance, more messages). */
+const PIECES_PER_THREAD = Number(process.env.SCRUBLINE_PII_PIECES ?? 4);
 
 interface Pending {
   resolve(r: unknown): void;
@@ -87,7 +90,7 @@ export class AnalyzerPool {
   }
 
   /** One result per share, in order: share 0 computed here, the others on the worker threads. */
-  private async dispatch<I, R>(kind: 'analyze' | 'scrub', items: I[], weights: number[], local: (items: I[]) => R): Promise<R[]> {
+  private async dispatch<I, R>(kind: 'analyze', items: I[], weights: number[], local: (items: I[]) => R): Promise<R[]> {
     if (this.threads === 1 || items.length < 2) return [local(items)];
     const cuts = this.cuts(weights);
     const promises: Promise<unknown>[] = [];
@@ -113,12 +116,91 @@ export class AnalyzerPool {
   }
 
   /**
-   * Detection and operators for whole conversations (numbering stays within one thread):
-   * one packed result per share, in order; the shares hold consecutive conversations.
+   * Detection and operators for whole conversations, handed to `onShare` in input order as
+   * consecutive pieces `[from, to)` of `jobs` with their packed results. With worker threads the
+   * batch is cut into small pieces that the workers and this thread take in turn (up to two
+   * in flight per worker), and each finished piece is handed on as soon as all before it are:
+   * this thread's own share and its work in `onShare` (counting, reporting) overlap the
+   * workers' scanning, and a slower thread simply takes fewer pieces. Which thread scans a
+   * piece does not change its result (numbering is per conversation), so the output does not
+   * depend on the number of threads or on timing.
    */
-  scrub(jobs: ConvJob[], operators: WorkerOperatorConfig): Promise<PackedShare[]> {
-    const weights = jobs.map((j) => j.texts.reduce((a, t) => a + t.length, 0));
-    return this.dispatch('scrub', jobs, weights, (items) => scrubShare(items, this.engine, operators));
+  async scrubInOrder(batch: ConvBatch, operators: WorkerOperatorConfig, onShare: (share: PackedShare, from: number, to: number) => void): Promise<void> {
+    const n = batch.ids.length;
+    if (this.threads === 1 || n < 2) {
+      onShare(scrubShare(batch, this.engine, operators), 0, n);
+      return;
+    }
+    // pieces of about equal text length, several per thread so that the threads stay balanced
+    let total = 0;
+    for (const t of batch.texts) total += t.length;
+    const target = Math.max(1, total / (this.threads * PIECES_PER_THREAD));
+    const cuts: number[] = [0];
+    const textCuts: number[] = [0];
+    let acc = 0;
+    let ti = 0;
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < batch.counts[i]; k++) acc += batch.texts[ti++].length;
+      if (acc >= target && i + 1 < n) {
+        cuts.push(i + 1);
+        textCuts.push(ti);
+        acc = 0;
+      }
+    }
+    cuts.push(n);
+    textCuts.push(ti);
+    const piece = (i: number) => sliceBatch(batch, cuts[i], cuts[i + 1], textCuts[i]).piece;
+    const pieces = cuts.length - 1;
+    const results: (PackedShare | undefined)[] = new Array(pieces);
+    const inFlight = new Array<number>(this.workers.length).fill(0);
+    let failure: Error | null = null;
+    let wake: (() => void) | null = null;
+    const notify = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    let next = 0; // next piece to take
+    let posted = 0; // next piece to hand on
+    const send = (w: number) => {
+      const i = next++;
+      inFlight[w]++;
+      const id = this.nextId++;
+      new Promise<unknown>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        this.workers[w].postMessage({ id, kind: 'scrub', items: piece(i) });
+      }).then(
+        (r) => {
+          inFlight[w]--;
+          results[i] = r as PackedShare;
+          notify();
+        },
+        (e: Error) => {
+          failure ??= e;
+          notify();
+        },
+      );
+    };
+    while (posted < pieces) {
+      if (failure) throw failure;
+      for (let w = 0; w < this.workers.length; w++) while (inFlight[w] < 2 && next < pieces) send(w);
+      while (posted < pieces && results[posted]) {
+        const r = results[posted]!;
+        results[posted] = undefined;
+        onShare(r, cuts[posted], cuts[posted + 1]);
+        posted++;
+      }
+      if (posted >= pieces) break;
+      if (next < pieces) {
+        // this thread takes the next piece itself, then lets the workers' messages in
+        const i = next++;
+        results[i] = scrubShare(piece(i), this.engine, operators);
+        await new Promise<void>((r) => setImmediate(r));
+      } else if (!results[posted]) {
+        await new Promise<void>((r) => (wake = r));
+      }
+    }
+    if (failure) throw failure;
   }
 
   async close(): Promise<void> {

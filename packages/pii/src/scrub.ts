@@ -108,6 +108,24 @@ export interface ConvJob {
   texts: string[];
 }
 
+/**
+ * The turns (in scope) of consecutive conversations, flat: conversation i has ids[i] and the
+ * next counts[i] texts. Cheaper to pass to a worker thread than one object per conversation
+ * (measured: about 5× less structured-clone time).
+ */
+export interface ConvBatch {
+  ids: string[];
+  counts: number[];
+  texts: string[];
+}
+
+/** Conversations [from, to) of a batch; `textStart` is where conversation `from`'s texts begin. */
+export function sliceBatch(b: ConvBatch, from: number, to: number, textStart: number): { piece: ConvBatch; textEnd: number } {
+  let n = 0;
+  for (let i = from; i < to; i++) n += b.counts[i];
+  return { piece: { ids: b.ids.slice(from, to), counts: b.counts.slice(from, to), texts: b.texts.slice(textStart, textStart + n) }, textEnd: textStart + n };
+}
+
 /** A replacement made in one turn: the span (original offsets) and where its replacement sits in the output. */
 export interface RepOut {
   type: string;
@@ -164,7 +182,7 @@ export interface PackedShare {
   strings: string[];
 }
 
-export function scrubShare(jobs: ConvJob[], engine: RuleEngine, operators: WorkerOperatorConfig): PackedShare {
+export function scrubShare(batch: ConvBatch, engine: RuleEngine, operators: WorkerOperatorConfig): PackedShare {
   const strings: string[] = [];
   const index = new Map<string, number>();
   const sid = (x: string) => {
@@ -186,13 +204,13 @@ export function scrubShare(jobs: ConvJob[], engine: RuleEngine, operators: Worke
     nums = grown;
   };
   const config: OperatorConfig = { ...operators, canonicalOf: engine.canonicalOf };
-  for (let j = 0; j < jobs.length; j++) {
-    const job = jobs[j];
+  const { ids, counts, texts: list } = batch;
+  let ti = 0;
+  for (let j = 0; j < ids.length; j++) {
     // made on the first finding: most conversations have none
     let scope: ConversationScope | null = null;
-    const list = job.texts;
-    for (let t = 0; t < list.length; t++) {
-      const text = list[t];
+    for (let t = 0; t < counts[j]; t++) {
+      const text = list[ti++];
       const a = engine.analyze(text);
       const kept = a.kept;
       if (a.spans.length === 0) {
@@ -201,7 +219,7 @@ export function scrubShare(jobs: ConvJob[], engine: RuleEngine, operators: Worke
         nums[p++] = 0;
         nums[p++] = kept.length;
       } else {
-        const r = applyOperators(text, a.spans, (scope ??= new ConversationScope(job.id)), config);
+        const r = applyOperators(text, a.spans, (scope ??= new ConversationScope(ids[j])), config);
         texts.push(r.text === text ? null : r.text);
         const reps = r.replacements;
         room(2 + reps.length * 8 + kept.length * 2);

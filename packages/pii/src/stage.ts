@@ -4,7 +4,7 @@ import { defaultRulesDir, getRuleEngine } from './engine.js';
 import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_ENV, type OperatorConfig, type OperatorInput } from './operators.js';
 import { AnalyzerPool } from './pool.js';
 import { loadRulePacks, type Analysis, type KeptSpan } from './rules.js';
-import { combine, maskContext, maskedSample, type ConvJob, type RepOut, type WorkerOperatorConfig } from './scrub.js';
+import { combine, maskContext, maskedSample, type ConvBatch, type RepOut, type WorkerOperatorConfig } from './scrub.js';
 
 export interface PiiStageOptions {
   /** Detector names from core's registry (`rules`, and `ner` once its package is loaded). */
@@ -188,54 +188,56 @@ export const piiStage = defineStage<PiiStageOptions>({
 
     /** Rules only: detection and operators run per conversation on the thread pool. */
     const applyPooled = async (batch: ConversationRecord[], ctx: StageContext) => {
-      const jobs: ConvJob[] = new Array(batch.length);
+      const jobs: ConvBatch = { ids: new Array(batch.length), counts: new Array(batch.length), texts: [] };
       for (let i = 0; i < batch.length; i++) {
         const r = batch[i];
-        const texts: string[] = [];
-        for (let t = 0; t < r.turns.length; t++) if (inScope(r.turns[t])) texts.push(r.turns[t].text);
-        jobs[i] = { id: r.id, texts };
-      }
-      const shares = await getPool().scrub(jobs, workerOps);
-      let si = 0;
-      let share = shares[0];
-      let t = 0; // next text of the share
-      let p = 0; // next number of the share
-      for (const r of batch) {
-        const file = r.source?.file ?? '-';
-        totals.records++;
-        let k = 0;
-        for (let ti = 0; ti < r.turns.length; ti++) {
-          const turn = r.turns[ti];
-          if (!inScope(turn)) continue;
-          while (t >= share.texts.length) {
-            share = shares[++si];
-            t = 0;
-            p = 0;
-          }
-          totals.turns++;
-          k++;
-          const text = share.texts[t++];
-          const { nums, strings } = share;
-          const nReps = nums[p];
-          const nKept = nums[p + 1];
-          p += 2;
-          const out = text ?? turn.text;
-          for (let j = 0; j < nReps; j++, p += 8) {
-            const rep: RepOut = {
-              start: nums[p], end: nums[p + 1], outStart: nums[p + 2], outEnd: nums[p + 3], score: nums[p + 4],
-              type: strings[nums[p + 5]], rule: strings[nums[p + 6]], op: strings[nums[p + 7]],
-            };
-            countRep(ctx, r, ti, turn.text, out, rep, file);
-          }
-          for (let j = 0; j < nKept; j++, p += 2) countKeptOne(ctx, strings[nums[p]], strings[nums[p + 1]], turn.role, file);
-          if (text !== null) {
-            totals.turnsChanged++;
-            ctx.report.count('turns.changed');
-            r.turns[ti] = { ...turn, text };
+        let c = 0;
+        for (let t = 0; t < r.turns.length; t++) {
+          if (inScope(r.turns[t])) {
+            jobs.texts.push(r.turns[t].text);
+            c++;
           }
         }
-        ctx.report.count('turns.scanned', k);
+        jobs.ids[i] = r.id;
+        jobs.counts[i] = c;
       }
+      // each piece is counted as soon as it and all before it are done (in input order)
+      await getPool().scrubInOrder(jobs, workerOps, (share, from, to) => {
+        const { nums, strings, texts } = share;
+        let t = 0; // next text of the share
+        let p = 0; // next number of the share
+        for (let ri = from; ri < to; ri++) {
+          const r = batch[ri];
+          const file = r.source?.file ?? '-';
+          totals.records++;
+          let k = 0;
+          for (let ti = 0; ti < r.turns.length; ti++) {
+            const turn = r.turns[ti];
+            if (!inScope(turn)) continue;
+            totals.turns++;
+            k++;
+            const text = texts[t++];
+            const nReps = nums[p];
+            const nKept = nums[p + 1];
+            p += 2;
+            const out = text ?? turn.text;
+            for (let j = 0; j < nReps; j++, p += 8) {
+              const rep: RepOut = {
+                start: nums[p], end: nums[p + 1], outStart: nums[p + 2], outEnd: nums[p + 3], score: nums[p + 4],
+                type: strings[nums[p + 5]], rule: strings[nums[p + 6]], op: strings[nums[p + 7]],
+              };
+              countRep(ctx, r, ti, turn.text, out, rep, file);
+            }
+            for (let j = 0; j < nKept; j++, p += 2) countKeptOne(ctx, strings[nums[p]], strings[nums[p + 1]], turn.role, file);
+            if (text !== null) {
+              totals.turnsChanged++;
+              ctx.report.count('turns.changed');
+              r.turns[ti] = { ...turn, text };
+            }
+          }
+          ctx.report.count('turns.scanned', k);
+        }
+      });
       return batch;
     };
 

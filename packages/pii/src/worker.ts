@@ -1,16 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { RuleEngine } from './rules.js';
 import { analyzeOrNull, type WorkerData } from './pool.js';
-import { scrubShare, type ConvJob } from './scrub.js';
+import { scrubShare, type ConvBatch } from './scrub.js';
 
 /** Worker thread: the rule engine (and operators) over shares of a batch. */
 const data = workerData as WorkerData;
 const engine = new RuleEngine(data.packs, data.options);
 
-parentPort!.on('message', (msg: { id: number; kind: 'analyze' | 'scrub'; items: unknown[] }) => {
+parentPort!.on('message', (msg: { id: number; kind: 'analyze' | 'scrub'; items: unknown }) => {
   try {
     if (msg.kind === 'scrub') {
-      const packed = scrubShare(msg.items as ConvJob[], engine, data.operators);
+      const packed = scrubShare(msg.items as ConvBatch, engine, data.operators);
       // the number array moves without a copy
       parentPort!.postMessage({ id: msg.id, results: packed }, [packed.nums.buffer as ArrayBuffer]);
       return;

@@ -74,6 +74,7 @@ describe('each entity type', () => {
     ['挂号信 RR473124829GB', 'TRACKING_NO', 'RR473124829GB'],
     ['@张三 你好', 'HANDLE', '@张三'],
     ['thanks @john_doe!', 'HANDLE', '@john_doe'],
+    ['解决一下吧.@王小二 快点', 'HANDLE', '@王小二'], // an ASCII full stop before the @ (Weibo style) is no e-mail local part
     ['SSN 536-22-1234', 'SSN', '536-22-1234'],
   ];
   for (const [text, type, value] of cases) {

@@ -179,3 +179,55 @@ describe('scrub --threads over many chunks', () => {
     expect(result().err).toMatch(/--chunk-bytes/);
   });
 });
+
+describe('pooled stage pieces', () => {
+  it('pieces come back contiguous and in order, each as scanned on one thread', async () => {
+    const { AnalyzerPool } = await import('../src/pool.js');
+    const { scrubShare } = await import('../src/scrub.js');
+    const { getRuleEngine } = await import('../src/engine.js');
+    const { loadRulePacks } = await import('../src/rules.js');
+    const packs = loadRulePacks(rulesDir);
+    const engine = getRuleEngine({ rulePacks: packs });
+    const ops = { operator: 'placeholder' as const, operators: {}, seed: '0' };
+    const recs = records(120);
+    const batch = { ids: recs.map((r) => r.id), counts: recs.map((r) => r.turns.length), texts: recs.flatMap((r) => r.turns.map((t) => t.text)) };
+    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops }, 2);
+    try {
+      const ranges: [number, number][] = [];
+      const texts: (string | null)[] = [];
+      const nums: unknown[] = [];
+      await pool.scrubInOrder(batch, ops, (share, from, to) => {
+        ranges.push([from, to]);
+        texts.push(...share.texts);
+        // string indices are per piece: compare the strings they name
+        for (let p = 0; p < share.nums.length; ) {
+          const reps = share.nums[p];
+          const kept = share.nums[p + 1];
+          nums.push(reps, kept);
+          p += 2;
+          for (let j = 0; j < reps; j++, p += 8) nums.push(...share.nums.slice(p, p + 5), ...[5, 6, 7].map((k) => share.strings[share.nums[p + k]]));
+          for (let j = 0; j < kept; j++, p += 2) nums.push(share.strings[share.nums[p]], share.strings[share.nums[p + 1]]);
+        }
+      });
+      expect(ranges.length).toBeGreaterThan(2);
+      expect(ranges[0][0]).toBe(0);
+      for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBe(ranges[i - 1][1]);
+      expect(ranges[ranges.length - 1][1]).toBe(120);
+      const whole = scrubShare(batch, engine, ops);
+      expect(texts).toEqual(whole.texts);
+      const expected: unknown[] = [];
+      for (let p = 0; p < whole.nums.length; ) {
+        const reps = whole.nums[p];
+        const kept = whole.nums[p + 1];
+        expected.push(reps, kept);
+        p += 2;
+        for (let j = 0; j < reps; j++, p += 8) expected.push(...whole.nums.slice(p, p + 5), ...[5, 6, 7].map((k) => whole.strings[whole.nums[p + k]]));
+        for (let j = 0; j < kept; j++, p += 2) expected.push(whole.strings[whole.nums[p]], whole.strings[whole.nums[p + 1]]);
+      }
+      expect(nums).toEqual(expected);
+      expect(texts.some((t) => t !== null)).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -3,10 +3,12 @@ import { isUtf8 } from 'node:buffer';
 import { checkRecord, safeMessage, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
 import { piiStage, type PiiStageOptions } from './stage.js';
 import { NdjsonWriter } from './ndjson.js';
+import { preloadRulePacks, type RulePack } from './rules.js';
 // detectors other than `rules` register when their package is imported by the parent's plugins;
 // a worker imports what the parent asked for by module specifier
-const data = workerData as { options: PiiStageOptions; seed: string; rulesDir: string; baseDir: string; file: string; imports: string[] };
+const data = workerData as { options: PiiStageOptions; seed: string; rulesDir: string; baseDir: string; file: string; imports: string[]; packs?: RulePack[] };
 for (const spec of data.imports) await import(spec);
+if (data.packs) preloadRulePacks(data.rulesDir, data.options.rules?.length ? data.options.rules : undefined, data.packs);
 
 /**
  * Line-parallel scrub worker: raw NDJSON bytes (whole lines) in, scrubbed NDJSON

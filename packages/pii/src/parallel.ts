@@ -5,6 +5,8 @@ import { countNewlines } from './ndjson.js';
 import { fileURLToPath } from 'node:url';
 import { safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/core';
 import type { PiiStageOptions } from './stage.js';
+import { loadRulePacks } from './rules.js';
+import { defaultRulesDir } from './engine.js';
 
 export interface ParallelScrubOptions {
   threads: number;
@@ -55,6 +57,9 @@ export async function scrubNdjsonParallel(
   o: ParallelScrubOptions,
 ): Promise<ParallelScrubResult> {
   const script = filterWorkerScript();
+  // the packs are read once, here, and handed to every worker (no YAML parser there)
+  const rulesDir = o.rulesDir || defaultRulesDir();
+  const packs = loadRulePacks(rulesDir, o.options.rules?.length ? o.options.rules : undefined);
   const workers: Worker[] = [];
   const ready: Promise<void>[] = [];
   const pending = new Map<number, { resolve: (d: Done) => void; reject: (e: Error) => void }>();
@@ -62,7 +67,7 @@ export async function scrubNdjsonParallel(
   let closing: ((s: Record<string, unknown>) => void)[] = [];
   for (let i = 0; i < o.threads; i++) {
     const w = new Worker(script, {
-      workerData: { options: o.options, seed: o.seed, rulesDir: o.rulesDir, baseDir: o.baseDir, file: o.file, imports: o.imports ?? [] },
+      workerData: { options: o.options, seed: o.seed, rulesDir, baseDir: o.baseDir, file: o.file, imports: o.imports ?? [], packs },
       // a larger young generation: fewer scavenges of the short-lived strings of each chunk
       resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.SCRUBLINE_YOUNG_MB ?? 48) },
     });

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ScrubError, type PiiSpan } from '@scrubline/core';
 import { normalizeOrNull } from './normalize.js';
 import { VALIDATORS } from './validators.js';
@@ -219,8 +219,29 @@ function features(s: string, out: Features): void {
   out.maxAlnum = maxAlnum;
 }
 
+// the YAML parser is loaded on first use: a worker thread that is handed its packs never loads it
+let yamlParse: ((src: string) => unknown) | null = null;
+function parseYaml(src: string): unknown {
+  yamlParse ??= (createRequire(import.meta.url)('yaml') as { parse: (s: string) => unknown }).parse;
+  return yamlParse(src);
+}
+
+/** Packs already read elsewhere (the main thread), by rules folder and pack names. */
+const preloaded = new Map<string, RulePack[]>();
+const packsKey = (rulesDir: string, names?: string[]) => `${rulesDir}\u0000${names && names.length ? names.join(',') : '*'}`;
+
+/**
+ * Hands this thread packs that `loadRulePacks(rulesDir, names)` would read (a worker thread
+ * gets them from the main thread, so it neither loads the YAML parser nor reads the files).
+ */
+export function preloadRulePacks(rulesDir: string, names: string[] | undefined, packs: RulePack[]): void {
+  preloaded.set(packsKey(rulesDir, names), packs);
+}
+
 /** Reads `rulesDir/pii/*.yaml` (or the named packs) with the lexicons they name. */
 export function loadRulePacks(rulesDir: string, names?: string[]): RulePack[] {
+  const given = preloaded.get(packsKey(rulesDir, names));
+  if (given) return given;
   const dir = join(rulesDir, 'pii');
   if (!existsSync(dir)) throw new ScrubError('SCRUB_CONFIG_INVALID', `no PII rule packs: ${dir} does not exist`, { hint: 'pass --rules-dir or set rulesDir' });
   const available = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();

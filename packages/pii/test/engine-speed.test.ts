@@ -64,3 +64,16 @@ describe('operators without per-conversation garbage', () => {
     expect(scrubText(`打${phone}`, { operators: { PHONE: { kind: 'placeholder', template: '<{type}#{n}>' } } }).text).toBe('打<PHONE#1>');
   });
 });
+
+describe('rule packs handed to a worker', () => {
+  it('loadRulePacks returns packs preloaded for that folder and names; others are still read', async () => {
+    const { loadRulePacks, preloadRulePacks } = await import('../src/rules.js');
+    const dir = '/nonexistent-rules-dir-for-test';
+    expect(() => loadRulePacks(dir)).toThrow(/no PII rule packs/);
+    const packs = [{ pack: 'x', rules: [] }];
+    preloadRulePacks(dir, undefined, packs);
+    expect(loadRulePacks(dir)).toBe(packs);
+    expect(loadRulePacks(dir, [])).toBe(packs);
+    expect(() => loadRulePacks(dir, ['cn'])).toThrow(/no PII rule packs/);
+  });
+});

@@ -4,7 +4,7 @@
 // Prints MB/s of input JSONL bytes for: stage.apply only (records already parsed), and
 // parse → apply → stringify in memory; each with 1 thread and 2 threads (main + 1 worker),
 // with the process's CPU-seconds (all its threads: GC and helpers too) and cores busy.
-//   --pin   re-runs this script once per configuration, unpinned and under taskset (1 thread on
+//   --pin   re-runs this script per configuration and round (alternating), unpinned and under taskset (1 thread on
 //           CPU 0 alone, GC and helper threads included; 2 threads on CPUs 0,1), and prints both
 //           side by side with the CPUs each number used.
 // Wrap it in `flock /tmp/bench.lock` on a shared machine.
@@ -83,22 +83,35 @@ const file = join(dataDir, `pii-chat-${MB}mb.jsonl`);
 if (!existsSync(file)) generate(file, MB * 1e6);
 const bytes = statSync(file).size;
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 if (PIN) {
   // one child per configuration and pinning (unpinned, then pinned), alternating, RUNS runs each inside
   const configs = ONLY ?? ['plain8.1', 'stage.1', 'stage.2', 'e2e.1', 'e2e.2'];
   const self = fileURLToPath(import.meta.url);
   console.log(`pii bench --pin: ${(bytes / 1e6).toFixed(1)} MB, ${availableParallelism()} CPUs, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  // rounds: every configuration and pinning once per round (A B C … A B C …), one measured run
+  // after a warm-up in each child, so that a change in machine load hits all of them alike
   const got = {};
+  const variants = (c) => [['unpinned', null], ['pinned', Number(c.split('.')[1]) === 1 ? '0' : '0,1']];
+  for (let round = 0; round < RUNS; round++) {
+    for (const c of configs) {
+      for (const [v, cpus] of variants(c)) {
+        const cmd = [...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, ...process.execArgv, self, '--mb', String(MB), '--runs', '1', '--only', c, '--json'];
+        const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
+        const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+        if (r.status !== 0 || !line) throw new Error(`${c} ${v}: exit ${r.status}: ${r.stderr.slice(-400)}`);
+        (got[`${c}.${v}`] ??= []).push(JSON.parse(line.slice(7)));
+      }
+    }
+  }
   for (const c of configs) {
-    const threads = Number(c.split('.')[1]);
-    for (const [v, cpus] of [['unpinned', null], ['pinned', threads === 1 ? '0' : '0,1']]) {
-      const cmd = [...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, ...process.execArgv, self, '--mb', String(MB), '--runs', String(RUNS), '--only', c, '--json'];
-      const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
-      const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      if (r.status !== 0 || !line) throw new Error(`${c} ${v}: exit ${r.status}: ${r.stderr.slice(-400)}`);
-      const x = JSON.parse(line.slice(7));
-      got[`${c}.${v}`] = x;
-      console.log(`${c.padEnd(9)} ${v.padEnd(8)} CPUs ${x.cpus.padEnd(4)} ${x.mbps.toFixed(1).padStart(6)} MB/s wall (runs ${x.runs.map((y) => y.toFixed(1)).join(', ')}), ${x.cpuS.toFixed(2)} CPU-s, ${x.cores.toFixed(2)} cores busy; load ${x.load}`);
+    for (const [v] of variants(c)) {
+      const xs = got[`${c}.${v}`];
+      const m = median(xs.map((x) => x.mbps));
+      const mid = xs.find((x) => x.mbps === m);
+      got[`${c}.${v}`] = { ...mid, mbps: m, runs: xs.map((x) => x.mbps), loads: xs.map((x) => x.load.split(' ')[0]) };
+      const x = got[`${c}.${v}`];
+      console.log(`${c.padEnd(9)} ${v.padEnd(8)} CPUs ${x.cpus.padEnd(4)} ${m.toFixed(1).padStart(6)} MB/s wall (runs ${x.runs.map((y) => y.toFixed(1)).join(', ')}), ${x.cpuS.toFixed(2)} CPU-s, ${x.cores.toFixed(2)} cores busy; 1-min load ${x.loads.join(', ')}`);
     }
   }
   for (const v of ['unpinned', 'pinned']) {
@@ -180,7 +193,6 @@ async function parallelEfficiency() {
   return one / two;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 if (ONLY) {
   // one configuration (a --pin child, or a quick look): RUNS runs after a warm-up, one JSON line
   for (const c of ONLY) {

@@ -1,8 +1,9 @@
 // Ingest throughput and memory: a generated row-per-message TSV export and a
 // conversation-per-line JSONL file, each at several sizes, through
 // `scrubline ingest … --out FILE` (read → decode → group/map → NDJSON → file).
-// Usage: pnpm bench ingest [sizesMB=100,500,1000] [--keep] [--only tsv,jsonl,tsv-real,jsonl-real] [--pin]
-// --pin runs each ingest under `taskset -c 0`: one core for everything, V8's GC and I/O threads included.
+// Usage: pnpm bench ingest [sizesMB=100,500,1000] [--keep] [--only tsv,jsonl,tsv-real,jsonl-real] [--pin [--cpu N]]
+// --pin runs each ingest under `taskset -c N` (default 0): one core for everything, V8's GC and I/O threads
+// included. This VM's vCPUs can differ in speed at a given moment (`pnpm bench cpu-speeds`): pin to each.
 // Two kinds of data: 'tsv'/'jsonl' are synthetic and dense in Hanzi (the hard case: UTF-8 →
 // UTF-16 decoding dominates); 'tsv-real'/'jsonl-real' replicate the real JDDC rows and STC-3
 // dialogues from ../shared (new ids per copy), so the byte mix is that of real exports.
@@ -19,6 +20,8 @@ mkdirSync(dataDir, { recursive: true });
 const sizes = (process.argv[2] ?? '100,500,1000').split(',').map(Number);
 const keep = process.argv.includes('--keep');
 const pin = process.argv.includes('--pin');
+const cpuArg = process.argv.indexOf('--cpu');
+const cpu = cpuArg > 0 ? process.argv[cpuArg + 1] : '0';
 const onlyArg = process.argv.indexOf('--only');
 const shared = join(here, '../../shared/data');
 const haveShared = existsSync(join(shared, 'jddc-sample/chat_0.1per.txt')) && existsSync(join(shared, 'stc3-dch/train_data_cn.json.gz'));
@@ -114,7 +117,7 @@ const configs = {
 `,
 };
 
-console.log(`ingest benchmark on ${process.version}, ${(await import('node:os')).cpus().length} cores (the CLI is single-threaded)${pin ? '; pinned to CPU 0 with taskset' : ''}; load average ${(await import('node:os')).loadavg()[0].toFixed(2)}`);
+console.log(`ingest benchmark on ${process.version}, ${(await import('node:os')).cpus().length} cores (the CLI is single-threaded)${pin ? `; pinned to CPU ${cpu} with taskset` : ''}; load average ${(await import('node:os')).loadavg()[0].toFixed(2)}`);
 for (const kind of kinds) {
   for (const mb of sizes) {
     const file = join(dataDir, `gen-${mb}mb.${kind}`);
@@ -123,7 +126,7 @@ for (const kind of kinds) {
     writeFileSync(cfg, configs[kind.replace('-real', '')].replace('PLACEHOLDER', file));
     const out = join(dataDir, `out-${kind}.ndjson`);
     const args = [join(here, 'lib/measure.mjs'), 'ingest', cfg, '--out', out, '--quiet'];
-    const r = pin ? spawnSync('taskset', ['-c', '0', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const r = pin ? spawnSync('taskset', ['-c', cpu, process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
     const last = r.stderr.trim().split('\n').pop();
     let m;
     try {

@@ -4,7 +4,7 @@ import { isIdentifyingChar, maskContext } from './mask.js';
 /** The structured (rule-based) entity types of issue 3, in report order. */
 export const STRUCTURED_TYPES = [
   'PERSON_ID', 'PHONE', 'BANK_CARD', 'EMAIL', 'IP', 'URL', 'USCC', 'PASSPORT', 'PERMIT', 'PLATE', 'WECHAT', 'QQ', 'POSTCODE', 'DOB',
-  'ORDER_ID', 'TRACKING_NO', 'HANDLE', 'SSN',
+  'ORDER_ID', 'TRACKING_NO', 'HANDLE', 'SSN', 'ACCOUNT_ID',
 ] as const;
 /** Types the NER tier adds. */
 export const NER_TYPES = ['PERSON', 'ADDRESS', 'ORG'] as const;

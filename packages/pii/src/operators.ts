@@ -108,7 +108,7 @@ export function canonicalOf(value: string, type: string, rule: string, modes?: M
 
 const DEFAULT_CANONICAL: Record<string, RuleSpec['canonical']> = {
   PERSON_ID: 'digits', PHONE: 'digits', BANK_CARD: 'digits', QQ: 'digits', SSN: 'digits', POSTCODE: 'digits',
-  EMAIL: 'lower', USCC: 'alnum', PASSPORT: 'alnum', PERMIT: 'alnum', ORDER_ID: 'alnum', TRACKING_NO: 'alnum', HANDLE: 'handle',
+  EMAIL: 'lower', USCC: 'alnum', PASSPORT: 'alnum', PERMIT: 'alnum', ORDER_ID: 'alnum', TRACKING_NO: 'alnum', ACCOUNT_ID: 'alnum', HANDLE: 'handle',
 };
 
 export interface Replacement {

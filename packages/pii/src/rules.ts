@@ -9,7 +9,7 @@ import { enableRegexpFallback } from './safety.js';
 /** Entity types of the rule packs (the NER tier adds PERSON, ADDRESS, ORG). */
 export const ENTITY_TYPES = [
   'PERSON_ID', 'PHONE', 'BANK_CARD', 'EMAIL', 'IP', 'URL', 'USCC', 'PASSPORT', 'PERMIT', 'PLATE', 'WECHAT', 'QQ', 'POSTCODE', 'DOB',
-  'ORDER_ID', 'TRACKING_NO', 'HANDLE', 'SSN',
+  'ORDER_ID', 'TRACKING_NO', 'HANDLE', 'SSN', 'ACCOUNT_ID',
 ] as const;
 
 export interface WordWindow {

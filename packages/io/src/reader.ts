@@ -8,7 +8,7 @@ import { pick } from 'stream-json/filters/pick.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { LineSplitter, safeMessage, ScrubError, type ConversationRecord, type Ledger, type ShardSpec } from '@scrubline/core';
 import type { InputConfig, InputFormat } from './config.js';
-import { decodeFile, decodeStream, newFileInfo, type FileInfo } from './decode.js';
+import { decodeFile, decodeStream, newFileInfo, normaliseEncoding, type FileInfo } from './decode.js';
 import { mapCanonical, mapDocument } from './documents.js';
 import { resolveColumns, RowGrouper } from './rows.js';
 import { deepToTransparent, fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
@@ -133,6 +133,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     if (fmt === 'csv' || fmt === 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', `shape ${sh} cannot read ${fmt} input`, { field: 'input.shape', file: f.name });
     if (sh === 'documents' && !o.input.documents) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape documents needs a documents mapping', { field: 'input.documents' });
     const counts = o.ledger.file(f.name);
+    let tName: string | undefined;
     const mapUnit = (value: unknown, line: number | undefined, index: number | undefined, form: 'text' | 'transparent'): ConversationRecord => {
       if (form === 'transparent') {
         const file = (tName ??= toTransparent(f.name));
@@ -141,7 +142,6 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
       }
       return sh === 'canonical' ? mapCanonical(value, { file: f.name, line }) : mapDocument(value, o.input.documents!, { file: f.name, line, index });
     };
-    let tName: string | undefined;
     const unit = (record: () => ConversationRecord, line: number | undefined, form: 'text' | 'transparent') => {
       counts.units++;
       try {
@@ -177,7 +177,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
 /**
  * JSONL / NDJSON: one value per line; a bad line is quarantined with its number.
  * Over transparent text (`info.transparent`) a line goes to `fast` unless it holds
- * a `\\u` escape (JSON.parse would put real characters beside transparent ones);
+ * a `\u` escape (JSON.parse would put real characters beside transparent ones);
  * a line that `fast` declines is decoded and read the ordinary way.
  */
 async function* readJsonLines(
@@ -287,6 +287,9 @@ function shapeOf(fmt: string, input: InputConfig): string {
  * still is, record by record).
  */
 export function canReadTransparent(files: ResolvedInput[], input: InputConfig): boolean {
+  // declared GBK would be decoded anyway, and converting every record back costs more than it saves
+  const enc = normaliseEncoding(input.encoding);
+  if (enc === 'gbk' || enc === 'gb18030') return false;
   return files.every((f) => {
     const fmt = formatOf(f.name, input.format);
     return transparentFormat(fmt, shapeOf(fmt, input), input);

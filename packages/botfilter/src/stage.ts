@@ -1,4 +1,4 @@
-import { defineStage, type ConversationRecord, type FitPass, type Role, type Stage } from '@scrubline/core';
+import { defineStage, sortKeys, type ConversationRecord, type FitPass, type Role, type Stage } from '@scrubline/core';
 import { applyToRecord, type BotAction } from './classify.js';
 import { FrequencyCounter, maskForReport, normaliseUtterance, utteranceKey, type FrequencyState } from './frequency.js';
 import { loadRules } from './rules.js';
@@ -183,7 +183,7 @@ export function createBotFilter(options: BotFilterOptions, where: { rulesDir: st
       }
       return {
         frequency,
-        turns: { seen: totals.turns, canned: totals.canned, dropped: totals.dropped, byRule: sortObject(byRule) },
+        turns: { seen: totals.turns, canned: totals.canned, dropped: totals.dropped, byRule: sortKeys(byRule) },
         conversations: { seen: totals.conversations, droppedNoCustomerContent: totals.empty },
       };
     },
@@ -194,10 +194,4 @@ export function createBotFilter(options: BotFilterOptions, where: { rulesDir: st
 
 function round4(x: number): number {
   return Math.round(x * 10000) / 10000;
-}
-
-function sortObject(o: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(o).sort()) out[k] = o[k];
-  return out;
 }

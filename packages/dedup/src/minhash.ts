@@ -51,17 +51,6 @@ export function comparisonTexts(record: ConversationRecord, roles?: readonly Rol
   return { exactHash: ((b >>> 0) & 0xfffff) * 0x100000000 + (a >>> 0), shingles: parts.join('\n') };
 }
 
-/** Shingle text: the normalised turn texts without whitespace, separated by one `\n`. */
-export function shingleText(record: ConversationRecord, roles?: readonly Role[]): string {
-  const parts: string[] = [];
-  for (const t of record.turns) {
-    if (roles && !roles.includes(t.role)) continue;
-    const s = normaliseTurn(t.text).replace(/ /g, '');
-    if (s) parts.push(s);
-  }
-  return parts.join('\n');
-}
-
 /** lowbias32 (Wellons): a good 32-bit bijective mixer. */
 export function mix32(x: number): number {
   x ^= x >>> 16;

@@ -122,20 +122,24 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
     ctx.drop(r, reason, detail);
   }
 
-  function toReview(r: ConversationRecord): void {
-    if (!tmpStarted) {
-      mkdirSync(dirname(tmpPath!), { recursive: true });
-      writeFileSync(tmpPath!, '');
-      tmpStarted = true;
-    }
-    appendFileSync(tmpPath!, JSON.stringify(r) + '\n');
-    reviewRecords++;
+  function startTmp(): void {
+    if (tmpStarted) return;
+    mkdirSync(dirname(tmpPath!), { recursive: true });
+    writeFileSync(tmpPath!, '');
+    tmpStarted = true;
+  }
+
+  /** Appends one batch's review records (NDJSON lines) in one write. */
+  function toReview(lines: string): void {
+    startTmp();
+    appendFileSync(tmpPath!, lines);
   }
 
   return {
     fit,
     apply(batch, ctx) {
       const out: ConversationRecord[] = [];
+      let review = '';
       for (const r of batch) {
         const votes = votesOf(r);
         if (votes === 'missing') {
@@ -178,7 +182,8 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
         if (low && options.lowAgreement === 'tag') labels.lowAgreement = true;
         const next: ConversationRecord = { ...r, labels };
         if (low && options.lowAgreement === 'review') {
-          toReview(next);
+          review += JSON.stringify(next) + '\n';
+          reviewRecords++;
           drop(ctx, r, 'review', { agreement: share, file: options.review });
           continue;
         }
@@ -187,6 +192,7 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
         if (c.tie) ctx.report.count('tie-broken');
         out.push(next);
       }
+      if (review) toReview(review);
       return out;
     },
     summary(): LabelsSummary | undefined {
@@ -224,10 +230,7 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
     close() {
       // Only the phase that applied this stage writes the review file: temp, then rename (atomic).
       if (!loaded || !reviewPath) return;
-      if (!tmpStarted) {
-        mkdirSync(dirname(tmpPath!), { recursive: true });
-        writeFileSync(tmpPath!, '');
-      }
+      startTmp();
       try {
         renameSync(tmpPath!, reviewPath);
       } catch (e) {

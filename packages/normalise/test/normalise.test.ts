@@ -3,7 +3,7 @@ import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { Ledger, ScrubError, StageReport, runPipeline, type ConversationRecord, type StageContext, type Turn } from '@scrubline/core';
+import { Ledger, ScrubError, runPipeline, type ConversationRecord } from '@scrubline/core';
 import {
   createNormaliser,
   detectLanguage,
@@ -17,6 +17,7 @@ import {
   parseEmoticonLexicon,
   type NormaliseOptions,
 } from '@scrubline/normalise';
+import { makeCtx, makeRecord as rec } from '../../../fixtures/shaping/context.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const rulesDir = join(root, 'rules');
@@ -27,25 +28,6 @@ const fixture = (): ConversationRecord[] =>
     .filter(Boolean)
     .map((l) => JSON.parse(l));
 
-function rec(id: string, turns: [Turn['role'], string][]): ConversationRecord {
-  return { id, turns: turns.map(([role, text]) => ({ role, text })), labels: {}, source: { file: 'test' }, meta: {} };
-}
-
-function makeCtx() {
-  const dropped: { id: string; reason: string; detail?: Record<string, unknown> }[] = [];
-  const ctx: StageContext = {
-    stageId: 'normalise',
-    seed: 's',
-    shard: { index: 0, count: 1 },
-    report: new StageReport(),
-    drop: (r, reason, detail) => dropped.push({ id: r.id, reason, detail }),
-    quarantine: () => {
-      throw new Error('unexpected quarantine');
-    },
-    log: { info() {}, warn() {} },
-  };
-  return { ctx, dropped };
-}
 
 async function runStage(options: Partial<NormaliseOptions>, records: ConversationRecord[]) {
   const stage = await normaliseStage.create({ ...options } as NormaliseOptions, {
@@ -57,7 +39,7 @@ async function runStage(options: Partial<NormaliseOptions>, records: Conversatio
     log: { info() {}, warn() {} },
   });
   // Options come through ajv in the runner; the stage validates and fills defaults itself too.
-  const { ctx, dropped } = makeCtx();
+  const { ctx, dropped } = makeCtx('normalise');
   const out = await stage.apply(structuredClone(records), ctx);
   return { out, dropped, report: ctx.report.toJSON(), summary: stage.summary?.() };
 }

@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { assertOptions, recordJsonSchema, ScrubError, StageRegistry, type CommandDefinition, type CommandIO, type ScrublinePlugin, type ShardSpec } from '@scrubline/core';
 import { inputSchema, type InputConfig } from '@scrubline/io';
 import { execute, EXIT, reportError } from './execute.js';
-import { loadPipeline, pipelineSchema, type PipelineConfig } from './pipeline.js';
+import { loadPipeline, pipelineSchema } from './pipeline.js';
 import { MERGE_HELP, mergeReportsCommand } from './merge.js';
 import { plugins as defaultPlugins } from './plugins.js';
 import { VERSION } from './version.js';
@@ -458,5 +458,3 @@ function setPath(o: Record<string, unknown>, path: string, value: unknown): void
   }
   cur[parts[parts.length - 1]] = value;
 }
-
-export type { PipelineConfig };

@@ -16,11 +16,10 @@ export class Progress {
     private readonly stream: NodeJS.WritableStream & { isTTY?: boolean },
     private readonly mode: 'tty' | 'plain' | 'quiet',
     private readonly totalBytes = 0,
-    private readonly label = 'scrubline',
   ) {}
 
-  static for(stream: NodeJS.WritableStream & { isTTY?: boolean }, quiet: boolean, totalBytes: number, label?: string): Progress {
-    return new Progress(stream, quiet ? 'quiet' : stream.isTTY ? 'tty' : 'plain', totalBytes, label);
+  static for(stream: NodeJS.WritableStream & { isTTY?: boolean }, quiet: boolean, totalBytes: number): Progress {
+    return new Progress(stream, quiet ? 'quiet' : stream.isTTY ? 'tty' : 'plain', totalBytes);
   }
 
   start(): void {
@@ -55,7 +54,7 @@ export class Progress {
       if (ok) this.spinner.succeed(message);
       else this.spinner.fail(message);
     } else {
-      this.stream.write(`${this.label}: ${message}\n`);
+      this.stream.write(`scrubline: ${message}\n`);
     }
   }
 
@@ -63,10 +62,10 @@ export class Progress {
     const now = Date.now();
     if (now - this.lastPlain < 4000) return;
     this.lastPlain = now;
-    this.stream.write(`${this.label}: ${this.text()}\n`);
+    this.stream.write(`scrubline: ${this.text()}\n`);
   }
 
-  text(): string {
+  private text(): string {
     const s = (Date.now() - this.t0) / 1000;
     const mb = this.bytes / 1e6;
     const rate = s > 0 ? mb / s : 0;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,7 +44,7 @@ describe('scrubline CLI', () => {
     const out = readFileSync(join(dir, 'out/records.ndjson'));
     const manifest = JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8'));
     expect(manifest.inputs[0]).toMatchObject({ path: 'bad.tsv', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(manifest.outputs[0]).toMatchObject({ path: 'out/records.ndjson', records: 40, sha256: require('node:crypto').createHash('sha256').update(out).digest('hex') });
+    expect(manifest.outputs[0]).toMatchObject({ path: 'out/records.ndjson', records: 40, sha256: createHash('sha256').update(out).digest('hex') });
     expect(manifest.counts).toMatchObject({ input: 40, output: 40, inputQuarantined: 1 });
     const q = readFileSync(join(dir, 'out/quarantine.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(q).toEqual([expect.objectContaining({ code: 'SCRUB_ROLE_UNMAPPED', source: expect.objectContaining({ file: 'bad.tsv', line: n + 1 }) })]);
@@ -118,9 +119,6 @@ describe('scrubline CLI', () => {
     expect(parts.sort()).toEqual(all);
   });
 });
-
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
 
 describe('sharded phases', () => {
   it('a pipeline with global stages gives the same records over 2 shards (phase by phase) as in one run, and reruns skip finished shards', async () => {

@@ -278,7 +278,7 @@ export class ChinesePersonRecognizer {
         const given = text.slice(c + sl, t);
         if (given.length > 2) continue;
         if (given.length) {
-          // At the start of a clause (金美欧女士，…) any non-particle given name; elsewhere a name-like one.
+          // At the start of a clause (孔嘉岚女士，…) any non-particle given name; elsewhere a name-like one.
           const clauseStart = c === 0 || !isCjk(text[c - 1]);
           if (!this.givenOk(given, !clauseStart) || BEFORE_TITLE_NOT_NAME.has(text[c - 1] ?? '')) continue;
         } else {
@@ -297,7 +297,7 @@ export class ChinesePersonRecognizer {
       t += tl - 1;
     }
 
-    // 2b. A name right before a gender in a form or profile (吴重阳，男，… / 罗世容（女）).
+    // 2b. A name right before a gender in a form or profile (林晓阳，男，… / 周秀容（女）).
     GENDER_AFTER.lastIndex = 0;
     for (let m; (m = GENDER_AFTER.exec(text)); ) {
       const end = m.index;
@@ -354,10 +354,10 @@ export class ChinesePersonRecognizer {
         let score = 0;
         // 郑浩给/x: particles and verbs glued on by the segmenter come off the end.
         while (L > sl && NAME_STOP.has(text[i + L - 1])) L--;
-        // 陈泽伟腹/x, 唐秋云霖/x: an out-of-vocabulary run longer than a name; keep surname + two name
+        // 孔嘉岚腹/x: an out-of-vocabulary run longer than a name; keep surname + two name
         // characters (the x branch below still asks for given-name characters).
         if (tok.tag === 'x' && L > sl + 2) L = sl + 2;
-        // 田喜/x 碧/nr: a three-character name split after its first given character.
+        // 孔琪/x 嘉/nr: a three-character name split after its first given character.
         if (tok.tag === 'x' && L === sl + 1 && toks[1] && toks[1].end - toks[1].start === 1 && toks[1].start === i + L) {
           const ch = toks[1].word;
           // 成珠吉街道: not before a place suffix.
@@ -407,11 +407,11 @@ export class ChinesePersonRecognizer {
             rule = 'ner.person.shape';
             score = 0.6;
           } else if (tok.tag === 'x' && !ambiguous && L === sl + 2 && tok.end - tok.start === L && this.lex.givenChars.has(given[0]) && !SMALL_NOT_GIVEN.has(given[1])) {
-            // 刘心车: an out-of-vocabulary run of exactly surname + two characters, the first a name character.
+            // An out-of-vocabulary run of exactly surname + two characters, the first a name character.
             rule = 'ner.person.shape';
             score = 0.55;
           } else if (tok.tag === 'x' && !ambiguous && L === sl + 2 && given[0] === '小' && isCjk(given[1]) && !SMALL_NOT_GIVEN.has(given[1])) {
-            // 翁小贱, 张小凡: surname + 小 + one character, an out-of-vocabulary run (小姐, 小时 are words).
+            // 张小凡: surname + 小 + one character, an out-of-vocabulary run (小姐, 小时 are words).
             rule = 'ner.person.shape';
             score = 0.6;
           } else if (
@@ -587,7 +587,7 @@ export class ChinesePersonRecognizer {
       }
     }
 
-    // 6. Optional: @mentions in social-media text (//@大象院长:), which Weibo annotators label as names.
+    // 6. Optional: @mentions in social-media text (//@小熊馆长:), which Weibo annotators label as names.
     if (this.mentions && text.includes('@')) {
       MENTION.lastIndex = 0;
       for (let m; (m = MENTION.exec(text)); ) {

@@ -79,7 +79,7 @@ describe('PERSON (Chinese)', () => {
     expect(spansOf('帮我转给王芳，她负责', 'PERSON')).toEqual(['王芳']);
   });
   it('transliterated foreign names: a run of transliteration characters the segmenter tags as a name', () => {
-    expect(spansOf('我们和扎克伯格是完全不同的人', 'PERSON')).toEqual(['扎克伯格']);
+    expect(spansOf('我们和扎克伯格不一样', 'PERSON')).toEqual(['扎克伯格']);
     expect(spansOf('正如毕加索所说', 'PERSON')).toEqual(['毕加索']);
     expect(spansOf('与贝克汉姆合影', 'PERSON')).toEqual(['贝克汉姆']);
     expect(detectEntities('和克里斯蒂娜一起吃饭')[0]?.rule).toBe('ner.person.translit');
@@ -102,8 +102,8 @@ describe('PERSON (Chinese)', () => {
     for (const t of ['老陈醋很好喝', '小李子', '客服小美为您服务']) expect(spansOf(t, 'PERSON'), t).toEqual([]);
   });
   it('out-of-vocabulary runs: surname + two name characters, surname + 小 + one character', () => {
-    expect(spansOf('今天陈泽伟腹黑了', 'PERSON')).toEqual(['陈泽伟']);
-    expect(spansOf('田喜碧，你好', 'PERSON')).toEqual(['田喜碧']);
+    expect(spansOf('今天孔嘉岚腹黑了', 'PERSON')).toEqual(['孔嘉岚']);
+    expect(spansOf('孔琪嘉，你好', 'PERSON')).toEqual(['孔琪嘉']);
     expect(spansOf('蒋小刀，你好', 'PERSON')).toEqual(['蒋小刀']); // 刀 is not in given-chars.txt
     expect(spansOf('祝小编新年快乐', 'PERSON')).toEqual([]);
   });
@@ -210,10 +210,10 @@ describe('scorer', () => {
 
 describe('social-media options', () => {
   it('mentions: CJK @handles become PERSON only when asked for', () => {
-    const text = '转发//@大象院长：好文';
+    const text = '转发//@小熊馆长：好文';
     expect(createNerDetector().detect(text)).toEqual([]);
     const spans = createNerDetector({ mentions: true }).detect(text);
-    expect(spans.map((s) => [text.slice(s.start, s.end), s.rule])).toEqual([['大象院长', 'ner.person.mention']]);
+    expect(spans.map((s) => [text.slice(s.start, s.end), s.rule])).toEqual([['小熊馆长', 'ner.person.mention']]);
     // Handles of 5+ characters are phrases or accounts more often than people.
     expect(createNerDetector({ mentions: true }).detect('转发//@今天也要好好吃饭：好文')).toEqual([]);
   });

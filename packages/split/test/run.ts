@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ledger, mulberry32, runPipeline, type ConversationRecord, type StageDefinition, type StageRunReport } from '@scrubline/core';
+import { checkOptions, Ledger, mulberry32, runPipeline, type ConversationRecord, type StageDefinition, type StageRunReport } from '@scrubline/core';
 
 export interface Step {
   def: StageDefinition;
@@ -25,8 +25,7 @@ function clone<T>(v: T): T {
 }
 
 /** Options as the CLI would pass them: defaults filled by ajv. */
-async function planned(steps: Step[]) {
-  const { checkOptions } = await import('@scrubline/core');
+function planned(steps: Step[]) {
   return steps.map((s, i) => {
     const options = clone(s.options ?? {});
     const problems = checkOptions(s.def.optionsSchema, options, `steps[${i}].with`);
@@ -59,7 +58,7 @@ export async function runSteps(
   const ledgers = parts.map(() => new Ledger());
   let reports: StageRunReport[] = [];
   try {
-    const p = await planned(steps);
+    const p = planned(steps);
     const common = (s: number) => ({
       steps: p,
       source: () => {
@@ -99,15 +98,12 @@ export async function runSteps(
   return { out: out.flat(), reports, ledgers };
 }
 
-/** Small deterministic PRNG for building synthetic corpora in tests. */
-export const prng = mulberry32;
-
 /**
  * A synthetic corpus: `customers` customers with 1–4 conversations each,
  * satisfaction skewed like STC-3 (≈10/9/66/10/5 % for 1..5).
  */
 export function corpus(customers: number, seed = 7): ConversationRecord[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const dist = [0.1, 0.09, 0.66, 0.1, 0.05];
   const out: ConversationRecord[] = [];
   for (let c = 0; c < customers; c++) {

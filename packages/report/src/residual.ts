@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { defineStage, ScrubError, type StageContext } from '@scrubline/core';
-import { maskContext } from '@scrubline/pii-eval';
+import { maskContext, type MaskRange } from '@scrubline/pii-eval';
 import { parseAllowList, RESIDUAL_SHAPES, scanResidual, type AllowRule } from './scan.js';
 
 export interface ResidualScanOptions {
@@ -25,7 +25,7 @@ export interface ResidualSample {
   record: string;
   turn: number;
   shape: string;
-  /** Masked context: the candidate as its shape (`⟦mobile ###########⟧`), digits around it as `#`. */
+  /** Masked context: the candidate as its shape (`⟦mobile ###########⟧`), other candidates as `⟦shape⟧`, digits around it as `#`. */
   masked: string;
 }
 
@@ -94,7 +94,11 @@ export const residualScan = defineStage<ResidualScanOptions>({
           record.turns.forEach((turn, t) => {
             summary.scanned.turns++;
             summary.scanned.chars += turn.text.length;
-            for (const c of scanResidual(turn.text, scanOptions)) {
+            const found = scanResidual(turn.text, scanOptions);
+            // every candidate of the turn is masked in a sample's context: maskContext's plain-text masking
+            // does not know the shapes (a URL without digits would show as it is)
+            let protect: MaskRange[] | undefined;
+            for (const c of found) {
               if (c.allowed) {
                 summary.allowed[c.shape] = (summary.allowed[c.shape] ?? 0) + 1;
                 ctx.report.count(`allowed.${c.shape}`);
@@ -104,7 +108,9 @@ export const residualScan = defineStage<ResidualScanOptions>({
               summary.findings++;
               summary.byShape[c.shape] = (summary.byShape[c.shape] ?? 0) + 1;
               ctx.report.count(`residual.${c.shape}`);
-              const sample: ResidualSample = { record: record.id, turn: t, shape: c.shape, masked: maskContext(turn.text, c.start, c.end, { type: c.shape, window: options.context }) };
+              protect ??= found.map((x) => ({ start: x.start, end: x.end, type: x.shape }));
+              const masked = maskContext(turn.text, c.start, c.end, { type: c.shape, window: options.context, protect });
+              const sample: ResidualSample = { record: record.id, turn: t, shape: c.shape, masked };
               ctx.report.sample('residual', sample);
               if (summary.samples.length < options.maxSamples) summary.samples.push(sample);
             }

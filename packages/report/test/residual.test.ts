@@ -119,6 +119,14 @@ describe('residual-scan stage', () => {
     expect(json).not.toContain('110101199003078515');
   });
 
+  it('masks the other candidates of a turn in a sample\'s context (a URL without digits is no plain-text shape)', async () => {
+    const { report } = await runSteps([rec('u1', '主页www.zhangsan-blog.com 电话13987654321')], [{ definition: residualScan }]);
+    const sum = report.stages[0].summary as ResidualSummary;
+    expect(sum.samples.map((s) => s.shape)).toEqual(['url', 'mobile']);
+    expect(sum.samples[1].masked).toBe('…⟦url⟧ 电话⟦mobile ###########⟧');
+    expect(JSON.stringify(report)).not.toContain('blog');
+  });
+
   it('failOnResidual fails the run at flush with SCRUB_RESIDUAL_PII and no raw value', async () => {
     const logs: string[] = [];
     const { error } = await runSteps(records, [{ definition: residualScan, options: { failOnResidual: true } }], logs);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { assertOptions, recordJsonSchema, ScrubError, StageRegistry, type CommandDefinition, type CommandIO, type ScrublinePlugin, type ShardSpec } from '@scrubline/core';
-import { inputSchema, type InputConfig } from '@scrubline/io';
+import { inputSchema, setDotted, type InputConfig } from '@scrubline/io';
 import { execute, EXIT, reportError } from './execute.js';
 import { loadPipeline, pipelineSchema } from './pipeline.js';
 import { MERGE_HELP, mergeReportsCommand } from './merge.js';
@@ -380,7 +380,7 @@ async function filterCommand(name: string, argv: string[], io: CommandIO, regist
   for (const kv of values.set ?? []) {
     const eq = kv.indexOf('=');
     if (eq < 1) throw new ScrubError('SCRUB_USAGE', `--set needs key=value (got '${kv}')`);
-    setPath(options, kv.slice(0, eq), parseValue(kv.slice(eq + 1)));
+    setDotted(options, kv.slice(0, eq), parseValue(kv.slice(eq + 1)));
   }
   assertOptions(def.optionsSchema, options, `${def.command ?? def.name} options`);
   return execute({
@@ -447,14 +447,4 @@ function parseValue(v: string): unknown {
     }
   }
   return v;
-}
-
-function setPath(o: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let cur = o;
-  for (const p of parts.slice(0, -1)) {
-    if (typeof cur[p] !== 'object' || cur[p] === null) cur[p] = {};
-    cur = cur[p] as Record<string, unknown>;
-  }
-  cur[parts[parts.length - 1]] = value;
 }

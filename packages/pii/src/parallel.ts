@@ -1,12 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { countNewlines } from './ndjson.js';
-import { fileURLToPath } from 'node:url';
 import { safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/core';
 import type { PiiStageOptions } from './stage.js';
 import { loadRulePacks } from './rules.js';
 import { defaultRulesDir } from './engine.js';
+import { workerScript } from './pool.js';
 
 export interface ParallelScrubOptions {
   threads: number;
@@ -29,11 +28,9 @@ export interface ParallelScrubResult {
 }
 
 function filterWorkerScript(): string {
-  for (const rel of ['./filter-worker.js', '../dist/filter-worker.js']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  throw new ScrubError('SCRUB_INTERNAL', 'filter-worker.js is missing: build @scrubline/pii first');
+  const script = workerScript('filter-worker');
+  if (!script) throw new ScrubError('SCRUB_INTERNAL', 'filter-worker.js is missing: build @scrubline/pii first');
+  return script;
 }
 
 interface Done {

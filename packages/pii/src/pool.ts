@@ -1,13 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ScrubError } from '@scrubline/core';
+import { safeMessage, ScrubError } from '@scrubline/core';
 import type { Analysis, RuleEngine, RuleEngineOptions, RulePack } from './rules.js';
 import { scrubShare, sliceBatch, type ConvBatch, type PackedShare, type WorkerOperatorConfig } from './scrub.js';
 
-/** The compiled worker script: next to this module (dist), or in ../dist when running from src (tests). */
-export function workerScript(): string | null {
-  for (const rel of ['./worker.js', '../dist/worker.js']) {
+/** A compiled worker script (`worker`, `filter-worker`): next to this module (dist), or in ../dist when running from src (tests). */
+export function workerScript(name = 'worker'): string | null {
+  for (const rel of [`./${name}.js`, `../dist/${name}.js`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
@@ -59,7 +59,7 @@ export class AnalyzerPool {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        if (m.error) p.reject(new ScrubError('SCRUB_STAGE_FAILED', `pii worker failed: ${m.error}`));
+        if (m.error) p.reject(new ScrubError('SCRUB_STAGE_FAILED', `pii worker failed: ${safeMessage(m.error)}`));
         else p.resolve(m.results);
       });
       w.on('error', (e) => {
@@ -149,7 +149,7 @@ export class AnalyzerPool {
     }
     cuts.push(n);
     textCuts.push(ti);
-    const piece = (i: number) => sliceBatch(batch, cuts[i], cuts[i + 1], textCuts[i]).piece;
+    const piece = (i: number) => sliceBatch(batch, cuts[i], cuts[i + 1], textCuts[i]);
     const pieces = cuts.length - 1;
     const results: (PackedShare | undefined)[] = new Array(pieces);
     const inFlight = new Array<number>(this.workers.length).fill(0);

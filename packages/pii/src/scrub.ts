@@ -1,6 +1,6 @@
 import type { Detector, PiiSpan, Role } from '@scrubline/core';
 import { getRuleEngine, type EngineOptions } from './engine.js';
-import { applyOperators, ConversationScope, mask, type OperatorConfig, type OperatorInput, type Replacement } from './operators.js';
+import { applyOperators, ConversationScope, mask, type OperatorConfig, type OperatorInput } from './operators.js';
 import type { Analysis, KeptSpan, RuleEngine } from './rules.js';
 
 /**
@@ -30,14 +30,6 @@ export function mergeSpans(spans: readonly PiiSpan[]): PiiSpan[] {
   }
   out.push(cur);
   return out;
-}
-
-/** Turn-level result the stage reports from. */
-export interface TurnResult {
-  text: string;
-  spans: PiiSpan[];
-  kept: KeptSpan[];
-  replacements: Replacement[];
 }
 
 /** Detection for one turn: rule-engine analysis (possibly from a worker) plus other detectors. */
@@ -102,12 +94,6 @@ export function maskContext(s: string): string {
   });
 }
 
-/** The turns (in scope) of one conversation, for `scrubConversation`. */
-export interface ConvJob {
-  id: string;
-  texts: string[];
-}
-
 /**
  * The turns (in scope) of consecutive conversations, flat: conversation i has ids[i] and the
  * next counts[i] texts. Cheaper to pass to a worker thread than one object per conversation
@@ -120,10 +106,10 @@ export interface ConvBatch {
 }
 
 /** Conversations [from, to) of a batch; `textStart` is where conversation `from`'s texts begin. */
-export function sliceBatch(b: ConvBatch, from: number, to: number, textStart: number): { piece: ConvBatch; textEnd: number } {
+export function sliceBatch(b: ConvBatch, from: number, to: number, textStart: number): ConvBatch {
   let n = 0;
   for (let i = from; i < to; i++) n += b.counts[i];
-  return { piece: { ids: b.ids.slice(from, to), counts: b.counts.slice(from, to), texts: b.texts.slice(textStart, textStart + n) }, textEnd: textStart + n };
+  return { ids: b.ids.slice(from, to), counts: b.counts.slice(from, to), texts: b.texts.slice(textStart, textStart + n) };
 }
 
 /** A replacement made in one turn: the span (original offsets) and where its replacement sits in the output. */
@@ -138,41 +124,12 @@ export interface RepOut {
   op: string;
 }
 
-export interface TurnOut {
-  /** The scrubbed text, or null when unchanged. */
-  text: string | null;
-  reps: RepOut[];
-  kept: KeptSpan[];
-}
-
 /** Operator settings that travel to worker threads (the rule engine supplies canonical modes). */
 export type WorkerOperatorConfig = Omit<OperatorConfig, 'canonicalOf'>;
 
-/** Rule-engine detection and operators over one conversation, one scope for all its turns. */
-export function scrubConversation(job: ConvJob, engine: RuleEngine, operators: WorkerOperatorConfig): TurnOut[] {
-  const scope = new ConversationScope(job.id);
-  const config: OperatorConfig = { ...operators, canonicalOf: engine.canonicalOf };
-  const out: TurnOut[] = new Array(job.texts.length);
-  for (let i = 0; i < job.texts.length; i++) {
-    const text = job.texts[i];
-    const a = engine.analyze(text);
-    if (a.spans.length === 0) {
-      out[i] = { text: null, reps: [], kept: a.kept };
-      continue;
-    }
-    const r = applyOperators(text, a.spans, scope, config);
-    out[i] = {
-      text: r.text === text ? null : r.text,
-      reps: r.replacements.map((x) => ({ type: x.span.type, rule: x.span.rule, score: x.span.score, start: x.span.start, end: x.span.end, outStart: x.outStart, outEnd: x.outEnd, op: x.operator })),
-      kept: a.kept,
-    };
-  }
-  return out;
-}
-
 /**
- * Results of `scrubConversation` over a share of a batch, packed for cheap transfer between
- * threads: the changed texts (null = unchanged), and per turn in `nums`:
+ * Rule-engine detection and operators over a share of a batch (one scope per conversation),
+ * packed for cheap transfer between threads: the changed texts (null = unchanged), and per turn in `nums`:
  * [reps, kept, (start, end, outStart, outEnd, score, type, rule, op) × reps, (kind, rule) × kept]
  * where type/rule/op/kind index `strings`.
  */

@@ -180,6 +180,21 @@ describe('scrub --threads over many chunks', () => {
   });
 });
 
+/** A packed share's numbers with the string indices (per piece) replaced by the strings they name. */
+function unpack(share: { nums: Float64Array; strings: string[] }): unknown[] {
+  const { nums, strings } = share;
+  const out: unknown[] = [];
+  for (let p = 0; p < nums.length; ) {
+    const reps = nums[p];
+    const kept = nums[p + 1];
+    out.push(reps, kept);
+    p += 2;
+    for (let j = 0; j < reps; j++, p += 8) out.push(...nums.slice(p, p + 5), ...[5, 6, 7].map((k) => strings[nums[p + k]]));
+    for (let j = 0; j < kept; j++, p += 2) out.push(strings[nums[p]], strings[nums[p + 1]]);
+  }
+  return out;
+}
+
 describe('pooled stage pieces', () => {
   it('pieces come back contiguous and in order, each as scanned on one thread', async () => {
     const { AnalyzerPool } = await import('../src/pool.js');
@@ -199,15 +214,7 @@ describe('pooled stage pieces', () => {
       await pool.scrubInOrder(batch, ops, (share, from, to) => {
         ranges.push([from, to]);
         texts.push(...share.texts);
-        // string indices are per piece: compare the strings they name
-        for (let p = 0; p < share.nums.length; ) {
-          const reps = share.nums[p];
-          const kept = share.nums[p + 1];
-          nums.push(reps, kept);
-          p += 2;
-          for (let j = 0; j < reps; j++, p += 8) nums.push(...share.nums.slice(p, p + 5), ...[5, 6, 7].map((k) => share.strings[share.nums[p + k]]));
-          for (let j = 0; j < kept; j++, p += 2) nums.push(share.strings[share.nums[p]], share.strings[share.nums[p + 1]]);
-        }
+        nums.push(...unpack(share));
       });
       expect(ranges.length).toBeGreaterThan(2);
       expect(ranges[0][0]).toBe(0);
@@ -215,16 +222,7 @@ describe('pooled stage pieces', () => {
       expect(ranges[ranges.length - 1][1]).toBe(120);
       const whole = scrubShare(batch, engine, ops);
       expect(texts).toEqual(whole.texts);
-      const expected: unknown[] = [];
-      for (let p = 0; p < whole.nums.length; ) {
-        const reps = whole.nums[p];
-        const kept = whole.nums[p + 1];
-        expected.push(reps, kept);
-        p += 2;
-        for (let j = 0; j < reps; j++, p += 8) expected.push(...whole.nums.slice(p, p + 5), ...[5, 6, 7].map((k) => whole.strings[whole.nums[p + k]]));
-        for (let j = 0; j < kept; j++, p += 2) expected.push(whole.strings[whole.nums[p]], whole.strings[whole.nums[p + 1]]);
-      }
-      expect(nums).toEqual(expected);
+      expect(nums).toEqual(unpack(whole));
       expect(texts.some((t) => t !== null)).toBe(true);
     } finally {
       await pool.close();

@@ -63,6 +63,22 @@ async function run(options: Partial<PiiStageOptions>, recs: ConversationRecord[]
   return { out, report, summary: stage.summary?.() as Record<string, any> };
 }
 
+/** Registers a test-only detector that finds the first occurrence of `word` as `type`. */
+function registerWordDetector(name: string, word: string, type: string, rule: string): void {
+  detectors.register({
+    name,
+    description: `finds ${word} as ${type} (test only)`,
+    types: [type],
+    create: () => ({
+      name,
+      detect: (text: string) => {
+        const i = text.indexOf(word);
+        return i < 0 ? [] : [{ type, start: i, end: i + word.length, score: 0.9, rule }];
+      },
+    }),
+  });
+}
+
 beforeAll(() => {
   // the worker thread runs the compiled worker script
   execFileSync('npx', ['tsc', '-b', 'packages/pii'], { cwd: root, stdio: 'inherit' });
@@ -109,18 +125,7 @@ describe('pii stage', () => {
   });
 
   it('selects detectors by name from the registry (another detector joins without a build-time dependency)', async () => {
-    detectors.register({
-      name: 'test-names',
-      description: 'finds 李雷 (test only)',
-      types: ['PERSON'],
-      create: () => ({
-        name: 'test-names',
-        detect: (text: string) => {
-          const i = text.indexOf('李雷');
-          return i < 0 ? [] : [{ type: 'PERSON', start: i, end: i + 2, score: 0.9, rule: 'test.person' }];
-        },
-      }),
-    });
+    registerWordDetector('test-names', '李雷', 'PERSON', 'test.person');
     const rec: ConversationRecord = { id: 'x', turns: [{ role: 'customer', text: '我是李雷，手机13812345678' }], labels: {}, source: { file: 'f' }, meta: {} };
     const { out } = await run({ workers: 1, detectors: ['rules', 'test-names'] }, [rec]);
     expect(out[0].turns[0].text).toBe('我是[PERSON_1]，手机[PHONE_1]');
@@ -197,18 +202,7 @@ describe('commands', () => {
 
 describe('report-only types', () => {
   it('reports ORG spans from another detector as kept and leaves them in the text; other types are replaced', async () => {
-    detectors.register({
-      name: 'test-org',
-      description: 'finds 星河科技 as ORG (test only)',
-      types: ['ORG'],
-      create: () => ({
-        name: 'test-org',
-        detect: (text: string) => {
-          const i = text.indexOf('星河科技');
-          return i < 0 ? [] : [{ type: 'ORG', start: i, end: i + 4, score: 0.9, rule: 'test.org' }];
-        },
-      }),
-    });
+    registerWordDetector('test-org', '星河科技', 'ORG', 'test.org');
     const rec: ConversationRecord = { id: 'o1', turns: [{ role: 'customer', text: '我在星河科技上班，手机13812345678' }], labels: {}, source: { file: 'o.jsonl' }, meta: {} };
     const { out, report } = await run({ detectors: ['rules', 'test-org'] }, [structuredClone(rec)]);
     expect(out[0].turns[0].text).toBe('我在星河科技上班，手机[PHONE_1]');

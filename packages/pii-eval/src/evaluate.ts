@@ -158,6 +158,17 @@ export function evaluate(gold: GoldLine[], pred: PredLine[], options: EvalOption
     const protect = [...line.spans, ...preds];
     const covered = new Uint8Array(line.text.length);
     for (const p of preds) covered.fill(1, p.start, p.end);
+    /** A list entry for span `s`: wrong-type when spans of other types overlap it, masked context only. */
+    const finding = (s: GoldSpan, kind: FindingKind, others: string[], extra: Partial<Finding> = {}): Finding => ({
+      id: line.id,
+      kind: others.length ? 'wrong-type' : kind,
+      type: s.type,
+      ...(others.length ? { otherTypes: [...new Set(others)] } : {}),
+      start: s.start,
+      end: s.end,
+      ...extra,
+      masked: maskContext(line.text, s.start, s.end, { type: s.type, window, protect }),
+    });
 
     for (const g of golds) {
       const a = get(g.type);
@@ -180,23 +191,12 @@ export function evaluate(gold: GoldLine[], pred: PredLine[], options: EvalOption
         a.ovGold++;
         if (leaked > 0) {
           missesTotal++;
-          if (misses.length < maxList)
-            misses.push({ id: line.id, kind: 'partial', type: g.type, start: g.start, end: g.end, leakedChars: leaked, masked: maskContext(line.text, g.start, g.end, { type: g.type, window, protect }) });
+          if (misses.length < maxList) misses.push(finding(g, 'partial', [], { leakedChars: leaked }));
         }
       } else {
         missesTotal++;
         const other = predsT.filter((p) => overlaps(p, g)).map((p) => p.type);
-        if (misses.length < maxList)
-          misses.push({
-            id: line.id,
-            kind: other.length ? 'wrong-type' : 'miss',
-            type: g.type,
-            ...(other.length ? { otherTypes: [...new Set(other)] } : {}),
-            start: g.start,
-            end: g.end,
-            leakedChars: leaked,
-            masked: maskContext(line.text, g.start, g.end, { type: g.type, window, protect }),
-          });
+        if (misses.length < maxList) misses.push(finding(g, 'miss', other, { leakedChars: leaked }));
       }
     }
     for (const p of predsT) {
@@ -208,17 +208,7 @@ export function evaluate(gold: GoldLine[], pred: PredLine[], options: EvalOption
       }
       falseAlarmsTotal++;
       const other = golds.filter((g) => overlaps(p, g)).map((g) => g.type);
-      if (falseAlarms.length < maxList)
-        falseAlarms.push({
-          id: line.id,
-          kind: other.length ? 'wrong-type' : 'false-alarm',
-          type: p.type,
-          ...(other.length ? { otherTypes: [...new Set(other)] } : {}),
-          start: p.start,
-          end: p.end,
-          ...(p.rule ? { rule: p.rule } : {}),
-          masked: maskContext(line.text, p.start, p.end, { type: p.type, window, protect }),
-        });
+      if (falseAlarms.length < maxList) falseAlarms.push(finding(p, 'false-alarm', other, p.rule ? { rule: p.rule } : {}));
     }
   }
 

@@ -39,11 +39,6 @@ export function isNegation(word: string, p: Protection): boolean {
   return p.negators.has(word) || (p.negatorPrefixes.length > 0 && p.negatorPrefixes.includes(word[0]));
 }
 
-export function isProtectedWord(word: string, p: Protection): boolean {
-  if (!HAS_WORD_CHAR.test(word)) return true; // punctuation, digits, spaces, emoji
-  return p.words.has(word) || isNegation(word, p);
-}
-
 /** Pieces of `text`: placeholders as protected pieces, the rest as plain text. */
 export function segment(text: string, placeholder: RegExp): { text: string; protected: boolean }[] {
   const out: { text: string; protected: boolean }[] = [];
@@ -151,19 +146,6 @@ export function augmentPrepared(
   counts.masked += local.masked;
   counts.dropped += local.dropped;
   return out;
-}
-
-/** prepareText + augmentPrepared, for one-off use. */
-export function augmentText(
-  text: string,
-  tokenize: Tokenizer,
-  index: SynonymIndex,
-  protection: Protection,
-  rates: AugmentRates,
-  rnd: () => number,
-  counts: OpCounts,
-): string {
-  return augmentPrepared(prepareText(text, tokenize, protection.placeholder), index, protection, rates, rnd, counts);
 }
 
 export interface VariantOptions extends AugmentRates {

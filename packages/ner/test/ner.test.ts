@@ -186,10 +186,8 @@ describe('registry, options and the stage', () => {
     expect(json).not.toContain('文三路');
     expect(report.counters['spans.PERSON']).toBe(1);
   });
-  it('loads the lexicons in well under a second', () => {
-    const t = performance.now();
+  it('loads the lexicons (load time: pnpm bench ner, not a timed unit test)', () => {
     const lex = loadLexicons(join(root, 'rules'));
-    expect(performance.now() - t).toBeLessThan(1000);
     expect(lex.compoundSurnames.has('欧阳')).toBe(true);
     expect(lex.ambiguousSurnames.has('高')).toBe(true);
     expect(lex.divisions.get('杭州')).toEqual({ level: 'city', short: true });

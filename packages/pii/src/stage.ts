@@ -118,13 +118,13 @@ export const piiStage = defineStage<PiiStageOptions>({
     }
     const kinds = [toSpec(options.operator).kind, ...Object.values(options.operators).map((o) => toSpec(o).kind)];
     const key = kinds.includes('hmac') ? resolveHmacKey({ keyEnv: options.keyEnv, keyFile: options.keyFile, baseDir: env.baseDir }) : undefined;
-    const opConfig: OperatorConfig = { operator: options.operator, operators: options.operators, key, seed: env.seed, canonicalOf: engine.canonicalOf };
+    const workerOps: WorkerOperatorConfig = { operator: options.operator, operators: options.operators, key, seed: env.seed };
+    const opConfig: OperatorConfig = { ...workerOps, canonicalOf: engine.canonicalOf };
     const threads = options.workers ?? Math.min(2, availableParallelism());
     let pool: AnalyzerPool | null = null;
     const roles = new Set(options.roles);
     const totals = { records: 0, turns: 0, turnsChanged: 0, findings: 0, kept: 0, byType: {} as Record<string, number>, keptByKind: {} as Record<string, number> };
 
-    const workerOps: WorkerOperatorConfig = { operator: options.operator, operators: options.operators, key, seed: env.seed };
     const getPool = () => (pool ??= new AnalyzerPool(engine, { packs, options: engineOptions, operators: workerOps }, threads, (m) => env.log.warn(m)));
 
     const countKeptOne = (ctx: StageContext, kind: string, rule: string, role: Role, file: string) => {

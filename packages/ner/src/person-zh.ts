@@ -38,6 +38,12 @@ const NICK_START = /[阿小]|([\u4e00-\u9fff])\1/g;
 const SIBLING = /[哥姐兄妹弟]/g;
 const PREFIX_NAME_FOLLOW = new Set([...'说帮让的也在是都会说，。！？,.!? 和跟']);
 
+/** Whether any position in [start, end) is already taken by an accepted candidate. */
+function anyCovered(covered: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (covered[k]) return true;
+  return false;
+}
+
 interface Cand {
   start: number;
   end: number;
@@ -469,9 +475,7 @@ export class ChinesePersonRecognizer {
         else if (L0 === sl && toks[1] && toks[1].end - toks[1].start <= 2 && (NAME_TAGS.has(toks[1].tag) || toks[1].tag === 'x')) end = toks[1].end;
         while (end > i + sl && NAME_STOP.has(text[end - 1])) end--;
         if (end <= i + sl) continue;
-        let clash = false;
-        for (let k = i; k < end; k++) if (covered[k]) clash = true;
-        if (clash) continue;
+        if (anyCovered(covered, i, end)) continue;
         push({ start: i, end, score: 0.6, rule: 'ner.person.ja' });
         first.lastIndex = end;
       }
@@ -573,9 +577,7 @@ export class ChinesePersonRecognizer {
     if (this.seg && this.fullSegmentation) {
       for (const t of this.seg.tag(text)) {
         if (!NAME_TAGS.has(t.tag) || t.end - t.start < 3 || t.end - t.start > 5) continue;
-        let clash = false;
-        for (let k = t.start; k < t.end; k++) if (covered[k]) clash = true;
-        if (clash || [...t.word].some((ch) => !isCjk(ch) || NAME_STOP.has(ch))) continue;
+        if (anyCovered(covered, t.start, t.end) || [...t.word].some((ch) => !isCjk(ch) || NAME_STOP.has(ch))) continue;
         // jieba's dictionary tags many compounds and idioms nr (胡萝卜, 安全感, 普天同庆): not those that start
         // or end with a dictionary word that is not a name, nor listed brands and places.
         if (this.affixWord(t.word) || this.lex.translitNotNames.some((w) => t.word.includes(w)) || this.lex.divisions.has(t.word)) continue;
@@ -593,9 +595,7 @@ export class ChinesePersonRecognizer {
       for (let m; (m = MENTION.exec(text)); ) {
         const start = m.index + 1;
         const end = start + m[1].length;
-        let clash = false;
-        for (let k = start; k < end; k++) if (covered[k]) clash = true;
-        if (!clash) push({ start, end, score: 0.5, rule: 'ner.person.mention' });
+        if (!anyCovered(covered, start, end)) push({ start, end, score: 0.5, rule: 'ner.person.mention' });
       }
     }
 
@@ -609,9 +609,7 @@ export class ChinesePersonRecognizer {
       const name = text.slice(start, end);
       if (![...name].every((ch) => isCjk(ch))) continue;
       for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
-        let free = true;
-        for (let k = at; k < at + name.length; k++) if (covered[k]) free = false;
-        if (free) push({ start: at, end: at + name.length, score: Math.min(cands[c].score, 0.6), rule: 'ner.person.repeat' });
+        if (!anyCovered(covered, at, at + name.length)) push({ start: at, end: at + name.length, score: Math.min(cands[c].score, 0.6), rule: 'ner.person.repeat' });
       }
     }
 

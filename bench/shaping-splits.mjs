@@ -1,8 +1,8 @@
 // Split, balance and augment on the real corpora: split sizes per label, class counts before/after balancing,
-// augmentation counts. Build first: npx tsc -b packages/split packages/balance packages/augment
+// augmentation counts. Build first: npx tsc -b packages/split packages/balance packages/augment packages/labels
 // run: pnpm bench shaping-splits   (or node bench/shaping-splits.mjs)
 // STC-3 has 19 raw votes per dialogue; consolidation is another stage (labels), so this script takes the
-// majority vote of S (ties to the lower value) + 3 as a stand-in label, as ../shared/README.md describes it.
+// majority vote of S (ties to the lower value, labels' consolidate) + 3 as a stand-in label, as ../shared/README.md describes it.
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { StageReport, checkOptions } from '../packages/core/dist/index.js';
 import { createSplit } from '../packages/split/dist/index.js';
 import { createBalance } from '../packages/balance/dist/index.js';
 import { augmentStage, createAugment } from '../packages/augment/dist/index.js';
+import { consolidate } from '../packages/labels/dist/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = join(root, '..', 'shared');
@@ -39,11 +40,7 @@ const table = (o) => Object.entries(o).map(([k, v]) => `${k}:${v}`).join(' ');
 // --- STC-3 ---
 const docs = JSON.parse(gunzipSync(readFileSync(stc3)).toString('utf8'));
 const stc = docs.map((d) => {
-  const votes = d.annotations.map((a) => a.quality.S);
-  const c = new Map();
-  for (const v of votes) c.set(v, (c.get(v) ?? 0) + 1);
-  let best = null;
-  for (const [v, n] of [...c].sort((a, b) => a[0] - b[0])) if (best === null || n > c.get(best)) best = v;
+  const best = consolidate(d.annotations.map((a) => a.quality.S), 'majority', 'lower').value;
   return {
     id: `stc3-${d.id}`,
     turns: d.turns.map((t) => ({ role: t.sender === 'customer' ? 'customer' : 'agent', text: t.utterances.join('\n') })),

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseDocument, isMap, isSeq, LineCounter, type Document } from 'yaml';
 import { checkOptions, closest, ScrubError, stableStringify, sha256, type PlannedStep, type StageRegistry } from '@scrubline/core';
-import { inputSchema, outputSchema, type InputConfig, type OutputConfig } from '@scrubline/io';
+import { inputSchema, outputSchema, parsePath, type InputConfig, type OutputConfig } from '@scrubline/io';
 
 export interface PipelineStepConfig {
   use: string;
@@ -145,14 +145,9 @@ export function validatePipeline(
 
 /** Line of a dotted/indexed path (`steps[1].with.treshold`) in the YAML document; the nearest existing parent otherwise. */
 function yamlLine(doc: Document, lc: LineCounter, path: string): number | undefined {
-  const segs: (string | number)[] = [];
-  path.replace(/([^.[\]]+)|\[(\d+)\]/g, (_m, key, idx) => {
-    segs.push(idx !== undefined ? Number(idx) : key);
-    return '';
-  });
   let node: any = doc.contents;
   let best: number | undefined = node?.range ? lc.linePos(node.range[0]).line : undefined;
-  for (const s of segs) {
+  for (const s of parsePath(path)) {
     if (isMap(node)) {
       const pair = node.items.find((p: any) => p.key?.value === s);
       if (!pair) break;

@@ -1,7 +1,8 @@
 /**
- * A small span scorer for the NER tier (until `packages/pii-eval` exists): per-type precision, recall and
- * F2 with overlap matching (one-to-one, same type) and exact matching, and the share of gold characters
- * covered by predicted spans of the same type.
+ * A small span scorer for the NER tier (bench/ner-eval): per-type precision, recall and F2 with overlap
+ * matching (one-to-one, same type) and exact matching, and the share of gold characters covered by predicted
+ * spans of the same type. `@scrubline/pii-eval`'s `evaluate` is the project's harness; it matches overlaps
+ * many-to-many and measures the leak over spans of any type, so its numbers differ from these.
  */
 export interface GoldSpan {
   type: string;

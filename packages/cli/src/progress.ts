@@ -10,7 +10,6 @@ export class Progress {
   private bytes = 0;
   private records = 0;
   private readonly t0 = Date.now();
-  private lastPlain = 0;
 
   constructor(
     private readonly stream: NodeJS.WritableStream & { isTTY?: boolean },
@@ -27,7 +26,7 @@ export class Progress {
       this.spinner = ora({ text: this.text(), stream: this.stream as NodeJS.WritableStream as any, discardStdin: false }).start();
       this.timer = setInterval(() => this.spinner && (this.spinner.text = this.text()), 200);
     } else if (this.mode === 'plain') {
-      this.timer = setInterval(() => this.plain(), 5000);
+      this.timer = setInterval(() => this.stream.write(`scrubline: ${this.text()}\n`), 5000);
     }
     this.timer?.unref();
   }
@@ -56,13 +55,6 @@ export class Progress {
     } else {
       this.stream.write(`scrubline: ${message}\n`);
     }
-  }
-
-  private plain(): void {
-    const now = Date.now();
-    if (now - this.lastPlain < 4000) return;
-    this.lastPlain = now;
-    this.stream.write(`scrubline: ${this.text()}\n`);
   }
 
   private text(): string {

@@ -75,7 +75,7 @@ export async function mergeReportsCommand(argv: string[], cwd: string, plugins: 
     }
   }
   const report = mergeReports(reports);
-  const problems = Ledger.merge(reports.map((r) => r.ledger)).verify();
+  const problems = Ledger.fromJSON(report.ledger).verify(); // the ledger mergeReports summed, checked again
   await writeAtomic(resolve(cwd, out), JSON.stringify(report, null, 2) + '\n');
   if (html) {
     const renderer = plugins.find((p) => p.renderHtml);

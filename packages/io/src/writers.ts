@@ -130,8 +130,10 @@ export class OutputSet {
     const buf = pooled.subarray(0, n);
     f.hash.update(buf);
     f.bytes += n;
-    // the buffer goes back to the pool once written
-    if (!f.stream.write(buf, () => this.pool.give(pooled))) await once(f.stream as WriteStream, 'drain');
+    // the buffer goes back to the pool once written to our own file; a stream we were given (stdout,
+    // or a PassThrough in tests) may still hold it after its write callback, so it is not reused
+    const done = f.final === '-' ? undefined : () => this.pool.give(pooled);
+    if (!f.stream.write(buf, done)) await once(f.stream as WriteStream, 'drain');
   }
 
   /** Closes the temp files (does not publish). Call `commit` after the run checks out. */

@@ -124,15 +124,16 @@ export class OutputSet {
     let cap = 0;
     for (const p of pieces) cap += p.length;
     if (!this.transparent) cap *= 3; // a UTF-16 unit is at most 3 UTF-8 bytes
-    const pooled = this.pool.take(cap);
-    const n = encodeInto(pooled, pieces, this.transparent ? 'latin1' : 'utf8');
-    if (n === 0) return this.pool.give(pooled);
-    const buf = pooled.subarray(0, n);
+    // pooled buffers only for files we opened: a stream we were given (stdout, or a PassThrough in
+    // tests) may still hold a buffer after its write callback, so those get buffers of their own
+    const own = f.final !== '-';
+    const target = own ? this.pool.take(cap) : Buffer.allocUnsafe(cap);
+    const n = encodeInto(target, pieces, this.transparent ? 'latin1' : 'utf8');
+    if (n === 0) return own ? this.pool.give(target) : undefined;
+    const buf = target.subarray(0, n);
     f.hash.update(buf);
     f.bytes += n;
-    // the buffer goes back to the pool once written to our own file; a stream we were given (stdout,
-    // or a PassThrough in tests) may still hold it after its write callback, so it is not reused
-    const done = f.final === '-' ? undefined : () => this.pool.give(pooled);
+    const done = own ? () => this.pool.give(target) : undefined;
     if (!f.stream.write(buf, done)) await once(f.stream as WriteStream, 'drain');
   }
 

@@ -243,30 +243,20 @@ interface ChunkDecoder {
 
 /**
  * Strict streaming UTF-8, faster than a fatal TextDecoder on CJK text (measured
- * 125 → 175 MB/s here): buffer.isUtf8 (simdutf, GB/s) validates the part of each
- * chunk that ends on a character boundary, then a non-fatal decoder decodes it —
- * it can never substitute U+FFFD because the bytes were validated. Up to 3 bytes of
- * an incomplete trailing character wait for the next chunk.
+ * 125 → 175 MB/s here): buffer.isUtf8 (simdutf, GB/s) validates each chunk (see
+ * Utf8Validator), then a non-fatal decoder decodes it — it can never substitute
+ * U+FFFD because the bytes were validated before it completes a character.
  */
 class StrictUtf8Decoder implements ChunkDecoder {
   // Streaming mode keeps ICU's decoder, which beats the one-shot path on CJK here
-  // (≈175 vs ≈80–137 MB/s); it drops a BOM only at the start of the stream.
+  // (≈175 vs ≈80–137 MB/s); it drops a BOM only at the start of the stream and holds
+  // an incomplete trailing character until the next chunk.
   private readonly td = new TextDecoder('utf-8');
-  private carry: Buffer | null = null;
+  private readonly validator = new Utf8Validator();
   decode(chunk?: Uint8Array, options?: { stream?: boolean }): string {
-    let buf = chunk ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.alloc(0);
-    if (this.carry) {
-      buf = Buffer.concat([this.carry, buf]);
-      this.carry = null;
-    }
-    let end = buf.length;
-    if (options?.stream) {
-      end = completeEnd(buf);
-      if (end < buf.length) this.carry = Buffer.from(buf.subarray(end));
-    }
-    const part = buf.subarray(0, end);
-    if (!isUtf8(part)) throw new TypeError('The encoded data was not valid for encoding utf-8');
-    return this.td.decode(part, { stream: true });
+    const buf = chunk ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.alloc(0);
+    this.validator.check(buf, options?.stream === true);
+    return this.td.decode(buf, { stream: true });
   }
 }
 
@@ -277,8 +267,7 @@ class StrictUtf8Decoder implements ChunkDecoder {
  * out as their UTF-8 bytes and are written back byte for byte with 'latin1'.
  */
 class TransparentUtf8Decoder implements ChunkDecoder {
-  /** Bytes of a character cut at the end of the last chunk, already passed on but not yet validated. */
-  private pending: Buffer | null = null;
+  private readonly validator = new Utf8Validator();
   private first = true;
   private bomHead: Buffer | null = null;
   decode(chunk?: Uint8Array, options?: { stream?: boolean }): string {
@@ -296,27 +285,39 @@ class TransparentUtf8Decoder implements ChunkDecoder {
       this.first = false;
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
     }
+    this.validator.check(buf, options?.stream === true);
+    return buf.toString('latin1');
+  }
+}
+
+/**
+ * Validates a stream of UTF-8 chunks with buffer.isUtf8 without copying them: a
+ * character cut at the end of a chunk (already passed on by the caller, not yet
+ * validated) is completed with the first bytes of the next chunk and validated alone.
+ */
+class Utf8Validator {
+  /** Bytes of a character cut at the end of the last chunk. */
+  private pending: Buffer | null = null;
+  /** Throws when `buf` (with the cut character before it) is not valid UTF-8; `stream`: more chunks follow. */
+  check(buf: Buffer, stream: boolean): void {
     let from = 0;
     if (this.pending) {
-      // complete the cut character with the first bytes of this chunk and validate it alone:
-      // no copy of the whole chunk
       const need = utf8Length(this.pending[0]) - this.pending.length;
       const head = Buffer.concat([this.pending, buf.subarray(0, need)]);
       from = Math.min(need, buf.length);
-      if (head.length < utf8Length(head[0]) && options?.stream) {
+      if (head.length < utf8Length(head[0]) && stream) {
         this.pending = head;
-        return buf.toString('latin1');
+        return;
       }
       this.pending = null;
       if (!isUtf8(head)) throw new TypeError('The encoded data was not valid for encoding utf-8');
     }
     let end = buf.length;
-    if (options?.stream) {
+    if (stream) {
       end = Math.max(from, completeEnd(buf));
       if (end < buf.length) this.pending = Buffer.from(buf.subarray(end));
     }
     if (!isUtf8(buf.subarray(from, end))) throw new TypeError('The encoded data was not valid for encoding utf-8');
-    return buf.toString('latin1');
   }
 }
 
@@ -331,8 +332,7 @@ function completeEnd(buf: Buffer): number {
   for (let back = 1; back <= Math.min(4, n); back++) {
     const b = buf[n - back];
     if ((b & 0xc0) === 0x80) continue; // continuation byte: look further back for the lead byte
-    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-    return need > back ? n - back : n;
+    return utf8Length(b) > back ? n - back : n;
   }
   return n;
 }

@@ -137,20 +137,23 @@ describe('byte-transparent ingest (no transcoding when no stage reads the text)'
     const cut = (b: Buffer, size: number) => Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
     const bad = Buffer.concat([Buffer.from('ab\n'), Buffer.from([0xe4, 0xb8]), Buffer.from('\ncd\n')]);
     const truncated = Buffer.concat([Buffer.from('ab\n'), Buffer.from([0xe4, 0xb8])]);
-    for (let size = 1; size <= 9; size++) {
-      let out = '';
-      for await (const s of decodeStream(Readable.from(cut(bytes, size)), { transparent: true }, newFileInfo('x'))) out += s;
-      expect(Buffer.from(out, 'latin1').toString('utf8')).toBe(text.slice(1));
-      for (const b of [bad, truncated]) {
-        const err = await (async () => {
-          try {
-            for await (const _ of decodeStream(Readable.from(cut(b, size)), { transparent: true }, newFileInfo('x')));
-          } catch (e) {
-            return e as { code: string };
-          }
-          return null;
-        })();
-        expect(err?.code, `chunk size ${size}`).toBe('SCRUB_ENCODING_MISMATCH');
+    // the decoding path shares the validation: it must hold the same across chunkings
+    for (const transparent of [true, false]) {
+      for (let size = 1; size <= 9; size++) {
+        let out = '';
+        for await (const s of decodeStream(Readable.from(cut(bytes, size)), { transparent }, newFileInfo('x'))) out += s;
+        expect(transparent ? Buffer.from(out, 'latin1').toString('utf8') : out).toBe(text.slice(1));
+        for (const b of [bad, truncated]) {
+          const err = await (async () => {
+            try {
+              for await (const _ of decodeStream(Readable.from(cut(b, size)), { transparent }, newFileInfo('x')));
+            } catch (e) {
+              return e as { code: string };
+            }
+            return null;
+          })();
+          expect(err?.code, `chunk size ${size}, transparent ${transparent}`).toBe('SCRUB_ENCODING_MISMATCH');
+        }
       }
     }
   });

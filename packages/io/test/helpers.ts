@@ -25,6 +25,14 @@ export const JD_ROWS: InputConfig['rows'] = {
 };
 export const JD_CSV = { header: false, quote: false as const, columns: ['session_id', 'user_id', 'waiter_send', 'transfer', 'repeat', 'sku', 'content'] };
 
+/** A ledger whose entries (quarantined, dropped) are collected in `seen`. */
+export function watchedLedger(): { ledger: Ledger; seen: any[] } {
+  const ledger = new Ledger();
+  const seen: any[] = [];
+  ledger.sink = (e) => seen.push(e);
+  return { ledger, seen };
+}
+
 export async function readAll(input: InputConfig, baseDir: string, ledger = new Ledger()): Promise<{ records: ConversationRecord[]; ledger: Ledger; warnings: string[] }> {
   const files = await resolveInputs(input.files, baseDir);
   const records: ConversationRecord[] = [];

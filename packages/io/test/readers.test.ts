@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Ledger, ScrubError } from '@scrubline/core';
-import { FIXTURES, JD_CSV, JD_ROWS, readAll, readError, tmp, write } from './helpers.js';
+import { FIXTURES, JD_CSV, JD_ROWS, readAll, readError, tmp, watchedLedger, write } from './helpers.js';
 
 const STC3_DOCS = {
   id: 'id',
@@ -89,9 +89,7 @@ describe('shape (a): row-per-message exports', () => {
   it('quarantines a row with too many fields, naming file and line, and goes on', async () => {
     const dir = tmp();
     write(dir, 'x.csv', 'session,from,message\ns1,user,hi\ns1,agent,hello,extra\ns1,user,bye\n');
-    const ledger = new Ledger();
-    const seen: any[] = [];
-    ledger.sink = (e) => seen.push(e);
+    const { ledger, seen } = watchedLedger();
     const { records } = await readAll({ files: 'x.csv', shape: 'rows', rows: { session: 'session', role: { column: 'from', map: { user: 'customer', agent: 'agent' } }, text: 'message' } }, dir, ledger);
     expect(records[0].turns.map((t) => t.text)).toEqual(['hi', 'bye']);
     expect(seen).toEqual([expect.objectContaining({ kind: 'quarantined', code: 'SCRUB_CSV_FIELD_COUNT', source: expect.objectContaining({ file: 'x.csv', line: 3 }) })]);
@@ -101,9 +99,7 @@ describe('shape (a): row-per-message exports', () => {
   it('quarantines an unterminated quote with its line', async () => {
     const dir = tmp();
     write(dir, 'q.csv', 'session,from,message\ns1,user,hi\ns1,agent,"never closed\ns1,user,bye\n');
-    const ledger = new Ledger();
-    const seen: any[] = [];
-    ledger.sink = (e) => seen.push(e);
+    const { ledger, seen } = watchedLedger();
     const { records } = await readAll({ files: 'q.csv', shape: 'rows', rows: { session: 'session', role: { column: 'from', map: { user: 'customer', agent: 'agent' } }, text: 'message' } }, dir, ledger);
     expect(records[0].turns.map((t) => t.text)).toEqual(['hi']);
     expect(seen).toHaveLength(1);
@@ -125,9 +121,7 @@ describe('shape (a): row-per-message exports', () => {
   it('quarantines a row with an empty session id and an unmapped role', async () => {
     const dir = tmp();
     write(dir, 'e.tsv', 's1\tu\t0\t0\t0\tnan\thi\n\tu\t0\t0\t0\tnan\torphan\ns1\tu\t7\t0\t0\tnan\twho\ns1\tu\t1\t0\t0\tnan\thello\n');
-    const ledger = new Ledger();
-    const seen: any[] = [];
-    ledger.sink = (e) => seen.push(e);
+    const { ledger, seen } = watchedLedger();
     const { records } = await readAll({ files: 'e.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: JD_ROWS }, dir, ledger);
     expect(records).toHaveLength(1);
     expect(records[0].turns.map((t) => t.text)).toEqual(['hi', 'hello']);
@@ -151,7 +145,7 @@ describe('shape (a): row-per-message exports', () => {
 describe('shape (b): conversation-per-record documents', () => {
   it('reads the gzipped STC-3-layout array: utterances joined, annotator votes kept', async () => {
     const { records, ledger } = await readAll({ files: 'helpdesk.json.gz', format: 'json', shape: 'documents', documents: STC3_DOCS }, FIXTURES);
-    const raw = JSON.parse(require('node:zlib').gunzipSync(readFileSync(`${FIXTURES}/helpdesk.json.gz`)).toString());
+    const raw = JSON.parse(gunzipSync(readFileSync(`${FIXTURES}/helpdesk.json.gz`)).toString());
     expect(records).toHaveLength(raw.length);
     expect(records[0].id).toBe(raw[0].id);
     expect(records[0].turns[0].text).toBe(raw[0].turns[0].utterances.join('\n'));
@@ -180,9 +174,7 @@ describe('shape (b): conversation-per-record documents', () => {
     const lines = readFileSync(`${FIXTURES}/helpdesk.jsonl`, 'utf8').trim().split('\n').slice(0, 5);
     lines[2] = lines[2].slice(0, 40);
     write(dir, 'bad.jsonl', lines.join('\n') + '\n');
-    const ledger = new Ledger();
-    const seen: any[] = [];
-    ledger.sink = (e) => seen.push(e);
+    const { ledger, seen } = watchedLedger();
     const { records } = await readAll({ files: 'bad.jsonl', documents: STC3_DOCS }, dir, ledger);
     expect(records).toHaveLength(4);
     expect(seen).toEqual([expect.objectContaining({ code: 'SCRUB_JSON_PARSE', source: expect.objectContaining({ file: 'bad.jsonl', line: 3 }) })]);
@@ -191,7 +183,7 @@ describe('shape (b): conversation-per-record documents', () => {
 
   it('stops on a JSON array cut in the middle', async () => {
     const dir = tmp();
-    const text = require('node:zlib').gunzipSync(readFileSync(`${FIXTURES}/helpdesk.json.gz`)).toString();
+    const text = gunzipSync(readFileSync(`${FIXTURES}/helpdesk.json.gz`)).toString();
     write(dir, 'cut.json', text.slice(0, Math.floor(text.length / 2)));
     const err = await readError({ files: 'cut.json', documents: STC3_DOCS }, dir);
     expect(err.code).toBe('SCRUB_JSON_TRUNCATED');
@@ -201,9 +193,7 @@ describe('shape (b): conversation-per-record documents', () => {
   it('quarantines a document without the mapped shape', async () => {
     const dir = tmp();
     write(dir, 's.jsonl', '{"id":"a","turns":[{"sender":"customer","utterances":["hi"]}]}\n{"id":"b","turns":"oops"}\n');
-    const ledger = new Ledger();
-    const seen: any[] = [];
-    ledger.sink = (e) => seen.push(e);
+    const { ledger, seen } = watchedLedger();
     const { records } = await readAll({ files: 's.jsonl', documents: STC3_DOCS }, dir, ledger);
     expect(records).toHaveLength(1);
     expect(seen[0]).toMatchObject({ code: 'SCRUB_JSON_SHAPE', source: { file: 's.jsonl', line: 2, field: 'turns' } });
@@ -221,9 +211,7 @@ describe('shape (b): conversation-per-record documents', () => {
   it('quarantines a line over maxLineLength without holding it', async () => {
     const dir = tmp();
     write(dir, 'long.jsonl', JSON.stringify({ id: 'a', turns: [] }) + '\n' + JSON.stringify({ id: 'b', pad: 'y'.repeat(5000), turns: [] }) + '\n' + JSON.stringify({ id: 'c', turns: [] }) + '\n');
-    const ledger = new Ledger();
-    const seen: any[] = [];
-    ledger.sink = (e) => seen.push(e);
+    const { ledger, seen } = watchedLedger();
     const { records } = await readAll({ files: 'long.jsonl', documents: STC3_DOCS, maxLineLength: 1000 }, dir, ledger);
     expect(records.map((r) => r.id)).toEqual(['a', 'c']);
     expect(seen[0]).toMatchObject({ code: 'SCRUB_LINE_TOO_LONG', source: { line: 2 } });
@@ -295,9 +283,7 @@ describe('files, gzip and encodings', () => {
   it('quarantines text that already holds U+FFFD from an upstream bad decode', async () => {
     const dir = tmp();
     write(dir, 'r.tsv', 's1\tu\t0\t0\t0\tnan\thi\ns1\tu\t1\t0\t0\tnan\tbroken \uFFFD\uFFFD text\n');
-    const ledger = new Ledger();
-    const seen: any[] = [];
-    ledger.sink = (e) => seen.push(e);
+    const { ledger, seen } = watchedLedger();
     await readAll({ files: 'r.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: JD_ROWS }, dir, ledger);
     expect(seen[0]).toMatchObject({ code: 'SCRUB_REPLACEMENT_CHAR', source: { line: 2 } });
   });
@@ -316,11 +302,6 @@ describe('files, gzip and encodings', () => {
     expect(shards[1].map((f) => f.name)).toEqual(all.filter((_, i) => i % 3 === 1).map((f) => f.name));
   });
 });
-
-// vitest runs ESM; a require for the sync gunzip in tests
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
-void gzipSync;
 
 describe('missing input', () => {
   it('stops on a file that does not exist, before reading anything', async () => {
@@ -344,9 +325,7 @@ describe('no personal values in errors', () => {
     const dir = tmp();
     // role column misconfigured onto the text column: the message must not echo the text
     write(dir, 'm.tsv', 's1\tu\t0\t0\t0\tnan\t我的手机13912345678\n');
-    const ledger = new Ledger();
-    const seen: any[] = [];
-    ledger.sink = (e) => seen.push(e);
+    const { ledger, seen } = watchedLedger();
     await readAll({ files: 'm.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, role: { column: 'content', map: { '0': 'customer' } } } }, dir, ledger);
     expect(seen[0].code).toBe('SCRUB_ROLE_UNMAPPED');
     expect(JSON.stringify(seen)).not.toContain('13912345678');
@@ -358,9 +337,7 @@ describe('foreign error messages', () => {
   it('a JSON.parse message that quotes the input does not reach the quarantine entry', async () => {
     const dir = tmp();
     write(dir, 'p.jsonl', 'not json 13987654321 a@b.cn\n');
-    const ledger = new Ledger();
-    const seen: any[] = [];
-    ledger.sink = (e) => seen.push(e);
+    const { ledger, seen } = watchedLedger();
     await readAll({ files: 'p.jsonl', documents: { turns: 'turns', role: { path: 'sender', map: {} }, text: 'text' } }, dir, ledger);
     expect(seen[0].code).toBe('SCRUB_JSON_PARSE');
     expect(seen[0].message).not.toContain('13987654321');

@@ -2,16 +2,14 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Ledger, type ConversationRecord } from '@scrubline/core';
+import type { ConversationRecord } from '@scrubline/core';
 import { decodeStream, newFileInfo, OutputSet, readRecords, resolveInputs, type InputConfig } from '@scrubline/io';
-import { FIXTURES, JD_CSV, JD_ROWS, tmp, write } from './helpers.js';
+import { FIXTURES, JD_CSV, JD_ROWS, tmp, watchedLedger, write } from './helpers.js';
 
 /** Reads and writes with or without the transparent path; returns the output bytes and the quarantine entries. */
 async function ingest(input: InputConfig, baseDir: string, transparent: boolean, path = 'out.ndjson'): Promise<{ bytes: Map<string, string>; quarantined: unknown[]; records: number }> {
   const dir = tmp();
-  const ledger = new Ledger();
-  const quarantined: unknown[] = [];
-  ledger.sink = (e) => quarantined.push(e);
+  const { ledger, seen: quarantined } = watchedLedger();
   const files = await resolveInputs(input.files, baseDir);
   const out = new OutputSet({ path, baseDir: dir, transparent });
   let records = 0;

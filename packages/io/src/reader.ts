@@ -111,7 +111,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     const sh = shape(fmt);
     const info = newFileInfo(f.name);
     o.fileInfos?.push(info);
-    o.ledger.file(f.name);
+    const counts = o.ledger.file(f.name);
     const decodeOpts = {
       encoding: o.input.encoding,
       onBytes: o.onBytes,
@@ -132,7 +132,6 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     }
     if (fmt === 'csv' || fmt === 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', `shape ${sh} cannot read ${fmt} input`, { field: 'input.shape', file: f.name });
     if (sh === 'documents' && !o.input.documents) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape documents needs a documents mapping', { field: 'input.documents' });
-    const counts = o.ledger.file(f.name);
     let tName: string | undefined;
     const mapUnit = (value: unknown, line: number | undefined, index: number | undefined, form: 'text' | 'transparent'): ConversationRecord => {
       if (form === 'transparent') {

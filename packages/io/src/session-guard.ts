@@ -32,11 +32,12 @@ export class SessionGuard {
     this.dir = join(tmpDir, `sessions-${process.pid}-${Date.now()}`);
   }
 
-  /** Records a finished session; returns true when it was seen in the recent window. */
+  /** Whether this session finished within the recent window (it would be starting again). */
   seenRecently(session: string): boolean {
     return this.set.hasKey(session);
   }
 
+  /** Records a finished session and where it started. */
   close(session: string, fileIdx: number, line: number): void {
     const h = hash52(session);
     this.set.add(h);

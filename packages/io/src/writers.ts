@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
@@ -234,8 +234,4 @@ export function recordsToCsv(batch: readonly ConversationRecord[]): string {
 
 function q(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export async function fileSize(path: string): Promise<number> {
-  return (await stat(path)).size;
 }

@@ -23,6 +23,14 @@ export const JD_ROWS: InputConfig['rows'] = {
   text: 'content',
   meta: { customerId: 'user_id' },
 };
+/** The STC-3 helpdesk dialogue layout (helpdesk.json.gz, helpdesk.jsonl). */
+export const STC3_DOCS = {
+  id: 'id',
+  turns: 'turns',
+  role: { path: 'sender', map: { customer: 'customer' as const, helpdesk: 'agent' as const } },
+  text: { path: 'utterances', join: '\n' },
+  labels: { 'votes.S': 'annotations[*].quality.S' },
+};
 export const JD_CSV = { header: false, quote: false as const, columns: ['session_id', 'user_id', 'waiter_send', 'transfer', 'repeat', 'sku', 'content'] };
 
 /** A ledger whose entries (quarantined, dropped) are collected in `seen`. */

@@ -2,15 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Ledger, ScrubError } from '@scrubline/core';
-import { FIXTURES, JD_CSV, JD_ROWS, readAll, readError, tmp, watchedLedger, write } from './helpers.js';
-
-const STC3_DOCS = {
-  id: 'id',
-  turns: 'turns',
-  role: { path: 'sender', map: { customer: 'customer' as const, helpdesk: 'agent' as const } },
-  text: { path: 'utterances', join: '\n' },
-  labels: { 'votes.S': 'annotations[*].quality.S' },
-};
+import { FIXTURES, JD_CSV, JD_ROWS, readAll, readError, STC3_DOCS, tmp, watchedLedger, write } from './helpers.js';
 
 describe('shape (a): row-per-message exports', () => {
   it('groups the JD-layout TSV into conversations with roles mapped and every row accounted for', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConversationRecord } from '@scrubline/core';
 import { decodeStream, newFileInfo, OutputSet, readRecords, resolveInputs, type InputConfig } from '@scrubline/io';
-import { FIXTURES, JD_CSV, JD_ROWS, tmp, watchedLedger, write } from './helpers.js';
+import { FIXTURES, JD_CSV, JD_ROWS, STC3_DOCS, tmp, watchedLedger, write } from './helpers.js';
 
 /** Reads and writes with or without the transparent path; returns the output bytes and the quarantine entries. */
 async function ingest(input: InputConfig, baseDir: string, transparent: boolean, path = 'out.ndjson'): Promise<{ bytes: Map<string, string>; quarantined: unknown[]; records: number }> {
@@ -33,19 +33,11 @@ async function same(input: InputConfig, baseDir: string, path?: string) {
   return a;
 }
 
-const DOCS = {
-  id: 'id',
-  turns: 'turns',
-  role: { path: 'sender', map: { customer: 'customer' as const, helpdesk: 'agent' as const } },
-  text: { path: 'utterances', join: '\n' },
-  labels: { 'votes.S': 'annotations[*].quality.S' },
-};
-
 describe('byte-transparent ingest (no transcoding when no stage reads the text)', () => {
   it('writes the same bytes as the decoding path on the fixtures: JSONL, JSON array, TSV rows', async () => {
-    const a = await same({ files: 'helpdesk.jsonl', documents: DOCS }, FIXTURES);
+    const a = await same({ files: 'helpdesk.jsonl', documents: STC3_DOCS }, FIXTURES);
     expect([...a.bytes.values()][0]).toMatch(/\n$/);
-    await same({ files: 'helpdesk.json.gz', documents: DOCS }, FIXTURES);
+    await same({ files: 'helpdesk.json.gz', documents: STC3_DOCS }, FIXTURES);
     await same({ files: 'jd-export.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: JD_ROWS }, FIXTURES);
   });
 
@@ -108,7 +100,7 @@ describe('byte-transparent ingest (no transcoding when no stage reads the text)'
     const short = rec('汉'.repeat(40)); // 40 characters of text, 120 bytes
     write(dir, 'long.jsonl', [short, rec('汉'.repeat(400)), rec('a'.repeat(40))].join('\n') + '\n');
     const max = short.length + 5; // in characters: the first line fits although its bytes do not
-    const a = await same({ files: 'long.jsonl', documents: DOCS, maxLineLength: max }, dir);
+    const a = await same({ files: 'long.jsonl', documents: STC3_DOCS, maxLineLength: max }, dir);
     expect(a.records).toBe(2);
     expect(a.quarantined.map((q: any) => q.code)).toEqual(['SCRUB_LINE_TOO_LONG']);
     const row = (n: number) => `s${n}\t0\t${'汉'.repeat(n)}`;
@@ -125,7 +117,7 @@ describe('byte-transparent ingest (no transcoding when no stage reads the text)'
     await same({ files: 'c.ndjson' }, dir, 'out-{meta.split}.ndjson');
     const gbk = Buffer.from([0xc4, 0xe3, 0xba, 0xc3]); // 你好 in GBK
     write(dir, 'g.jsonl', Buffer.concat([Buffer.from('{"id":"g","turns":[{"sender":"customer","utterances":["'), gbk, Buffer.from('"]}]}\n')]));
-    const g = await same({ files: 'g.jsonl', encoding: 'gbk', documents: DOCS }, dir);
+    const g = await same({ files: 'g.jsonl', encoding: 'gbk', documents: STC3_DOCS }, dir);
     expect(Buffer.from([...g.bytes.values()][0], 'latin1').toString('utf8')).toContain('你好');
   });
 

@@ -29,7 +29,11 @@ export function resolveColumns(mapping: RowsMapping, header: string[], file: str
         file,
         line: 1,
         field,
-        hint: `columns are: ${header.slice(0, 20).join(', ')}`,
+        // a file without a header row, read as if it had one, makes its first data row the "header":
+        // list the names only when the row names another mapped column (a real header with a typo)
+        hint: [mapping.session, mapping.role.column, mapping.text].some((c) => header.includes(c))
+          ? `columns are: ${header.slice(0, 20).map((h) => safeValue(h).replace(/^'(.*)'$/, '$1')).join(', ')}`
+          : 'the first row names none of the mapped columns: if the file has no header row, set csv.header: false and csv.columns',
       });
     }
     return i;

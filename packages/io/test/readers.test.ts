@@ -110,6 +110,15 @@ describe('shape (a): row-per-message exports', () => {
     expect(err.hint).toMatch(/session, from, message, time/);
   });
 
+  it('does not echo a data row as column names when a header-less file is read with a header', async () => {
+    // jd-export.tsv has no header row: its first row (ids, message text) would be the "header"
+    const first = readFileSync(`${FIXTURES}/jd-export.tsv`, 'utf8').split('\n')[0].split('\t');
+    const err = await readError({ files: 'jd-export.tsv', format: 'tsv', csv: { quote: false }, shape: 'rows', rows: JD_ROWS }, FIXTURES);
+    expect(err.code).toBe('SCRUB_FIELD_MISSING');
+    expect(err.hint).toMatch(/csv.header: false/);
+    for (const v of [first[0], first[1], first[6]]) expect(`${err.message} ${err.hint}`).not.toContain(v);
+  });
+
   it('quarantines a row with an empty session id and an unmapped role', async () => {
     const dir = tmp();
     write(dir, 'e.tsv', 's1\tu\t0\t0\t0\tnan\thi\n\tu\t0\t0\t0\tnan\torphan\ns1\tu\t7\t0\t0\tnan\twho\ns1\tu\t1\t0\t0\tnan\thello\n');

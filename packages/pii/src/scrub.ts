@@ -85,12 +85,17 @@ export function maskedSample(value: string): string {
   return mask(value, {});
 }
 
-/** Masks digits and @-tokens in a context window taken from scrubbed output (placeholders stay readable). */
+/**
+ * Masks a context window taken from scrubbed output for the report: placeholders (ours, `[PHONE_1]`, and
+ * the export's, `[订单x]`) stay readable; digits become `#`, @-tokens `*`, and every other letter `x`
+ * (Latin) or `＊` — a name or address the detectors missed must not reach the report.
+ */
 export function maskContext(s: string): string {
-  return s.replace(/\[[A-Z][A-Z_]{1,20}(?:_[0-9]{1,6}|:[0-9a-f]{8,64})\]|[^\s@]{0,30}@[^\s@]{0,30}|[0-9]/g, (m) => {
+  return s.replace(/\[[A-Z][A-Z_]{1,20}(?:_[0-9]{1,6}|:[0-9a-f]{8,64})?\]|\[[^\[\]\s]{1,12}x\]|[^\s@]{0,30}@[^\s@]{0,30}|[0-9]|\p{L}/gu, (m) => {
     if (m.length > 1 && m[0] === '[') return m;
     if (m.includes('@')) return '*'.repeat(m.length);
-    return '#';
+    if (m >= '0' && m <= '9') return '#';
+    return /[A-Za-z]/.test(m) ? 'x' : '＊';
   });
 }
 

@@ -115,6 +115,15 @@ describe('pii stage', () => {
     expect(summary.byType.PHONE).toBe(12);
   });
 
+  it('keeps names and addresses the rules did not detect out of report samples', async () => {
+    const rec = { id: 'n1', turns: [{ role: 'customer' as const, text: '我叫王小明，住在朝阳区幸福路8号，电话13812345678，Tom Baker' }], labels: {}, source: { file: 'n.jsonl', line: 1 }, meta: {} };
+    const { report } = await run({ workers: 1 }, [rec]);
+    const sample = (report.samples['finding.PHONE'] as any[])[0];
+    expect(sample.context).toContain('[PHONE_1]');
+    const json = JSON.stringify(report.toJSON());
+    for (const raw of ['王小明', '朝阳区', '幸福路', 'Tom', 'Baker']) expect(json).not.toContain(raw);
+  });
+
   it('two threads give byte-identical output and reports to one', async () => {
     const recs = records(300);
     const one = await run({ workers: 1 }, structuredClone(recs));

@@ -161,13 +161,16 @@ export function utteranceKey(normalised: string): string {
 }
 
 /**
- * Masks what could identify someone in a message shown in a report: runs of 5
- * or more digits (ASCII or full-width, possibly split by spaces or dashes),
- * e-mail addresses and @handles. Canned messages are agent boilerplate, but a
- * hotline or account number may still sit in one.
+ * Masks what could identify someone in a message shown in a report: URLs (a
+ * link may carry an order or user id), runs of 5 or more digits (ASCII or
+ * full-width, possibly split by spaces or dashes), e-mail addresses and
+ * @handles. Canned messages are agent boilerplate, but a hotline or account
+ * number may still sit in one. Names are not masked here: the summary lists
+ * only messages seen in many conversations (see `listable` in stage.ts).
  */
 export function maskForReport(text: string, maxChars = 120): string {
   let t = text
+    .replace(/\b(?:https?:\/\/|www\.)[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+/gi, '<url>')
     .replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '<email>')
     .replace(/[@＠][\p{L}\p{N}_-]+/gu, '@<handle>')
     .replace(/[0-9０-９](?:[\s-]?[0-9０-９]){4,}/g, (m) => '#'.repeat(Math.min(m.replace(/[\s-]/g, '').length, 20)));

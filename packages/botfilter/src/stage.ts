@@ -34,6 +34,11 @@ export interface BotFilterOptions {
   frequency: FrequencyOptions;
   /** How many top canned messages the summary lists. */
   top: number;
+  /**
+   * A canned message is listed in the summary only when it was seen in at least this many
+   * distinct conversations (lower bound of the count; default 5). See `listable` for why.
+   */
+  topMinSessions?: number;
 }
 
 export interface BotFilterSummary {
@@ -54,6 +59,22 @@ export interface BotFilterSummary {
 
 const ROLE_ENUM = ['customer', 'agent', 'bot', 'system'];
 
+/** Default of `topMinSessions`. */
+export const TOP_MIN_SESSIONS = 5;
+
+/**
+ * Whether a frequent message may be shown in the report (auditors read it). The display
+ * text is masked for digits, e-mails, handles and URLs, but names and other words stay:
+ * an agent's own name (客服小王) or a customer's name inside an agent turn. Text repeated
+ * word for word across many distinct conversations is a template, not something about
+ * one person, so only messages seen in at least `min` conversations are listed; `minSessions`
+ * (what makes a message canned) may be set lower for tagging, it does not lower this.
+ * Uses the count's lower bound, so a bounded counter's over-estimate never lets one through.
+ */
+function listable(s: { sessions: number; sessionsErr: number }, min: number): boolean {
+  return s.sessions - s.sessionsErr >= min;
+}
+
 export const botFilterStage = defineStage<BotFilterOptions>({
   name: 'bot-filter',
   description: 'Tag or drop canned / bot turns (rules in rules/bot plus agent utterances repeated across many sessions); drop conversations left without customer content.',
@@ -67,6 +88,12 @@ export const botFilterStage = defineStage<BotFilterOptions>({
       relabel: { description: 'with tag: set a whole-canned rule turn\'s role to the rule\'s `as`', type: 'boolean', default: false },
       dropEmpty: { description: 'drop conversations left without customer content', type: 'boolean', default: true },
       top: { description: 'canned messages listed in the summary', type: 'integer', minimum: 0, maximum: 1000, default: 20 },
+      topMinSessions: {
+        description: 'list a canned message in the summary only when seen in at least this many distinct conversations (text repeated across conversations is a template, not a person)',
+        type: 'integer',
+        minimum: 2,
+        default: TOP_MIN_SESSIONS,
+      },
       frequency: {
         description: 'fit pass: enabled, roles, minSessions, minShare, minTurns, minChars, capacity',
         type: 'object',
@@ -84,7 +111,7 @@ export const botFilterStage = defineStage<BotFilterOptions>({
       },
     },
   },
-  example: { rules: [], disable: [], action: 'tag', relabel: false, dropEmpty: true, top: 20, frequency: { enabled: true, roles: ['agent'], minSessions: 10, minShare: 0, minTurns: 0, minChars: 4, capacity: 50000 } },
+  example: { rules: [], disable: [], action: 'tag', relabel: false, dropEmpty: true, top: 20, topMinSessions: TOP_MIN_SESSIONS, frequency: { enabled: true, roles: ['agent'], minSessions: 10, minShare: 0, minTurns: 0, minChars: 4, capacity: 50000 } },
   create: (options, env) => createBotFilter(options, { rulesDir: env.rulesDir, baseDir: env.baseDir }),
 });
 
@@ -134,6 +161,7 @@ export function createBotFilter(options: BotFilterOptions, where: { rulesDir: st
   const rules = loadRules({ files: options.rules, disable: options.disable, rulesDir: where.rulesDir, baseDir: where.baseDir });
   const f = options.frequency;
   const fit = f.enabled ? frequencyFit(f) : null;
+  const topMin = Math.max(2, options.topMinSessions ?? TOP_MIN_SESSIONS);
   const byRule: Record<string, number> = {};
   const totals = { turns: 0, canned: 0, dropped: 0, conversations: 0, empty: 0 };
 
@@ -178,7 +206,7 @@ export function createBotFilter(options: BotFilterOptions, where: { rulesDir: st
           exact: merged.floorSessions === 0,
           frequent: entries.length,
           frequentTurnShare: merged.turnsTotal ? round4(frequentTurns / merged.turnsTotal) : 0,
-          top: entries.slice(0, options.top).map(([, s]) => ({ text: s.text, sessions: s.sessions, turns: s.turns, uncertainty: s.sessionsErr })),
+          top: entries.filter(([, s]) => listable(s, topMin)).slice(0, options.top).map(([, s]) => ({ text: s.text, sessions: s.sessions, turns: s.turns, uncertainty: s.sessionsErr })),
         };
       }
       return {

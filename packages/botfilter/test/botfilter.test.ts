@@ -238,6 +238,27 @@ describe('bot-filter stage', () => {
     expect(JSON.stringify(summary)).not.toMatch(/13812345678|help@/);
   });
 
+  it('masks URLs in reported messages', () => {
+    expect(maskForReport('查看https://shop.example.com/order?id=88AB了解详情，或 www.example.cn/u/zhang')).toBe('查看<url>了解详情，或 <url>');
+  });
+
+  it('lists a canned message only when it was seen in at least topMinSessions conversations', async () => {
+    // minSessions 1 makes every agent turn "frequent" (tagging), but a message seen in one
+    // conversation may carry a name (a customer's, an agent's) and must not reach the report
+    const NAMED = '张伟先生您好，您的退款已经处理完成';
+    const recs = Array.from({ length: 6 }, (_, i) => rec(`n${i}`, [['customer', '问一下'], ['agent', OPENER]]));
+    recs.push(rec('n6', [['customer', '退款呢'], ['agent', NAMED]]));
+    recs.push(rec('n7', [['customer', '在吗'], ['agent', '客服小王为您服务'], ['customer', '好'], ['agent', '客服小王为您服务']]));
+    const { summary, out } = await runStage(opts({}, { minSessions: 1 }), recs);
+    expect(out.find((r) => r.id === 'n6')!.turns[1].labels?.canned).toBe('frequent');
+    expect(summary.frequency!.frequent).toBe(3);
+    expect(summary.frequency!.top.map((t) => [t.text, t.sessions])).toEqual([[OPENER, 6]]);
+    expect(JSON.stringify(summary)).not.toMatch(/张伟|小王/);
+    // the threshold is an option (at least 2); 6 conversations pass a threshold of 6, not 7
+    expect((await runStage(opts({ topMinSessions: 6 }, { minSessions: 1 }), recs)).summary.frequency!.top).toHaveLength(1);
+    expect((await runStage(opts({ topMinSessions: 7 }, { minSessions: 1 }), recs)).summary.frequency!.top).toHaveLength(0);
+  });
+
   it('exports a plugin with the stage and an options schema with defaults', () => {
     expect(botFilterPlugin.stages).toEqual([botFilterStage]);
     expect(botFilterStage.name).toBe('bot-filter');

@@ -1,7 +1,8 @@
 /**
  * Masking for report samples. The normalise stage may run before the PII stages, so a sample can
- * hold raw personal values: digit runs of 5 or more (with single separators, full-width and Chinese
- * numerals too), e-mail addresses, @handles and URLs are replaced before a sample is stored.
+ * hold raw personal values. `maskSample` replaces digit runs of 5 or more (with single separators,
+ * full-width and Chinese numerals too), e-mail addresses, @handles and URLs in whole texts; the
+ * stage's diff samples use `maskLetters` (below), which hides every letter and digit.
  */
 const URL_RE = /(?:https?:\/\/|www\.)[^\s，。！？]+/gi;
 // Local part: ASCII and full-width ASCII (a `[^\s@]+` local part backtracks quadratically over Chinese text).
@@ -20,22 +21,72 @@ export function maskSample(text: string): string {
 }
 
 /**
- * The changed window of `before` → `after` with a little context on each side. Both texts are
- * masked whole before the window is cut, so a cut can never leave part of a value unmasked.
+ * Letters and digits hidden for a report sample: ASCII letters → `x`, other letters (Hanzi, kana,
+ * full-width …) → `＊`, ASCII digits → `#`, other digits → `＃`; spaces, punctuation, symbols and
+ * emoji stay. Tag placeholders of the pii stage's form (`[PHONE_1]`: capitals, `_`, a short number)
+ * stay, they name a type, not a value. Character by character, so a window cut anywhere cannot leave
+ * part of a value readable (unlike `maskSample`, which must see a whole number or address).
+ */
+const LETTER_OR_DIGIT_RE = /\[[A-Z][A-Z_]{0,20}_[0-9]{1,4}\]|\p{L}|\p{N}/gu;
+
+export function maskLetters(text: string): string {
+  return text.replace(LETTER_OR_DIGIT_RE, (m) => {
+    if (m[0] === '[') return m;
+    if (m >= '0' && m <= '9') return '#';
+    if ((m >= 'a' && m <= 'z') || (m >= 'A' && m <= 'Z')) return 'x';
+    return /\p{N}/u.test(m) ? '＃' : '＊';
+  });
+}
+
+/** Marks the changed part of a sample window (chosen as unlikely in chat text; not a data placeholder). */
+export const CHANGE_OPEN = '⟪';
+export const CHANGE_CLOSE = '⟫';
+
+/**
+ * The changed window of `before` → `after` with a little context on each side, every letter and
+ * digit masked (`maskLetters`), the changed part between ⟪ ⟫.
+ *
+ * Why letters are masked and not only digit runs / e-mails / handles / URLs: normalise runs before
+ * the pii stages, and a name or an address is letters, so a window around a change can hold one in
+ * clear, and auditors read the report. With letters masked a sample still shows what kind of
+ * change a step made — spaces and punctuation stay as they are (U+3000 → space, `，` → `,`), width
+ * shows as `＊` → `x` / `＃` → `#`, the length of the changed part shows, emoji stay — and where it
+ * happened (source file and line, turn), which is enough to look the text up with access to the
+ * data. A script conversion (謝 → 谢) shows only as ＊ → ＊: the characters themselves cannot be
+ * shown without showing text, and that step's counters say how much it changed.
  */
 export function diffSample(before: string, after: string, context = 12, max = 60): { before: string; after: string } {
-  const b = maskSample(before);
-  const a = maskSample(after);
   let p = 0;
-  while (p < b.length && p < a.length && b.charCodeAt(p) === a.charCodeAt(p)) p++;
+  while (p < before.length && p < after.length && before.charCodeAt(p) === after.charCodeAt(p)) p++;
+  // never cut a surrogate pair (an astral letter would show as half a pair, unmasked)
+  if (p > 0 && isHighSurrogate(before.charCodeAt(p - 1))) p--;
   let s = 0;
-  while (s < b.length - p && s < a.length - p && b.charCodeAt(b.length - 1 - s) === a.charCodeAt(a.length - 1 - s)) s++;
-  const start = Math.max(0, p - context);
+  while (s < before.length - p && s < after.length - p && before.charCodeAt(before.length - 1 - s) === after.charCodeAt(after.length - 1 - s)) s++;
+  if (s > 0 && isLowSurrogate(before.charCodeAt(before.length - s))) s--;
   const window = (t: string): string => {
-    const end = Math.min(t.length, t.length - s + context);
-    let w = t.slice(start, end);
-    if (w.length > max) w = w.slice(0, max) + '…';
+    const start = startOf(t, Math.max(0, p - context));
+    const end = endOf(t, Math.min(t.length, t.length - s + context));
+    const mid = maskLetters(t.slice(p, t.length - s));
+    let w = maskLetters(t.slice(start, p)) + CHANGE_OPEN + mid + CHANGE_CLOSE + maskLetters(t.slice(t.length - s, end));
+    if (w.length > max) w = w.slice(0, isHighSurrogate(w.charCodeAt(max - 1)) ? max - 1 : max) + '…';
     return (start > 0 ? '…' : '') + w + (end < t.length && !w.endsWith('…') ? '…' : '');
   };
-  return { before: window(b), after: window(a) };
+  return { before: window(before), after: window(after) };
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
+/** A cut position moved off the middle of a surrogate pair (to its start / past its end). */
+function startOf(t: string, i: number): number {
+  return i > 0 && isLowSurrogate(t.charCodeAt(i)) ? i - 1 : i;
+}
+
+function endOf(t: string, i: number): number {
+  return i < t.length && isLowSurrogate(t.charCodeAt(i)) ? i + 1 : i;
 }

@@ -1,5 +1,5 @@
 import { defineStage, type ConversationRecord, type StageContext } from '@scrubline/core';
-import { diffSample, maskSample } from './mask.js';
+import { diffSample } from './mask.js';
 import { createNormaliser, emptyCounts, STEPS, type NormaliseCounts } from './normaliser.js';
 import { optionsSchema, type NormaliseOptions } from './options.js';
 
@@ -15,7 +15,9 @@ import { optionsSchema, type NormaliseOptions } from './options.js';
  *   `empty.marked` / `empty.dropped` / `empty.kept`, `empty.conversationsDropped`
  * - `lang.zh`, `lang.en`, `lang.mixed`, `lang.other`, `lang.und`
  *
- * With `samples > 0`, `diff.<step>` samples hold masked before/after windows of changed turns.
+ * With `samples > 0`, `diff.<step>` samples hold masked before/after windows of changed turns
+ * (every letter and digit masked, see `diffSample`) and where the record came from (`at`: input
+ * file and line), not the record id: an export's ids can be phone numbers or user names.
  */
 export const normaliseStage = defineStage<NormaliseOptions>({
   name: 'normalise',
@@ -50,7 +52,7 @@ export const normaliseStage = defineStage<NormaliseOptions>({
             for (const c of r.changes) {
               for (const step of new Set(c.steps)) {
                 if ((rep.samples[`diff.${step}`]?.length ?? 0) >= o.samples) continue;
-                rep.sample(`diff.${step}`, { record: maskSample(record.id), turn: c.turn, steps: c.steps, ...diffSample(c.before, c.after) });
+                rep.sample(`diff.${step}`, { at: sourcePlace(record), turn: c.turn, steps: c.steps, ...diffSample(c.before, c.after) });
               }
             }
           }
@@ -75,6 +77,16 @@ export const normaliseStage = defineStage<NormaliseOptions>({
     };
   },
 });
+
+/** `file:line` (or row / index) of a record's source, to find it in the input; no id, no text. */
+export function sourcePlace(record: ConversationRecord): string {
+  const src = record.source;
+  const file = src?.file ?? '?';
+  if (src?.line !== undefined) return `${file}:${src.line}`;
+  if (src?.row !== undefined) return `${file} row ${src.row}`;
+  if (src?.index !== undefined) return `${file}[${src.index}]`;
+  return file;
+}
 
 function report(ctx: StageContext, c: NormaliseCounts, conversations: number, turns: number, changed: number, o: NormaliseOptions): void {
   const rep = ctx.report;

@@ -8,6 +8,7 @@ import {
   createNormaliser,
   detectLanguage,
   diffSample,
+  maskLetters,
   emptyCounts,
   loadChineseConverter,
   maskSample,
@@ -352,20 +353,34 @@ describe('samples', () => {
     const json = JSON.stringify(report);
     expect(Object.keys(report.samples).sort()).toEqual(['diff.chinese', 'diff.fullwidth', 'diff.spaces']);
     for (const leak of ['13812345678', '１３８', 'zhang.san', 'example.com', '张三', '8888']) expect(json).not.toContain(leak);
-    expect(json).toContain('<digits>');
-    expect(json).toContain('<email>');
-    expect(json).toContain('@<user>');
-    const s = report.samples['diff.chinese'][0] as { before: string; after: string; record: string };
-    expect(s.record).toBe('<digits>');
-    expect(s.before).toContain('謝謝');
-    expect(s.after).toContain('谢谢');
+    const s = report.samples['diff.chinese'][0] as { before: string; after: string; at: string };
+    // the record id (a phone number here) is not in the sample: the source place is
+    expect(s.at).toBe('test');
+    // 請 … 謝謝 changed (and the full-width digits): the window runs from 請 to 謝謝, every letter and digit masked
+    expect(s.before).toBe('⟪＊＊＊＃＃＃＃＃＃＃＃＃＃＃ ＊ xxxxx.xxx@xxxxxxx.xxx @＊＊＊＊＊ ＊＊⟫');
+    expect(s.after).toBe('⟪＊＊＊########### ＊ xxxxx.xxx@xxxxxxx.xxx @＊＊＊＊＊ ＊＊⟫');
+    const space = report.samples['diff.spaces'][0] as { before: string; after: string };
+    // context is 12 characters after the change: U+3000 → space shows, the text around it does not
+    expect(space).toEqual({ at: 'test', turn: 1, steps: ['spaces'], before: '＊＊⟪\u3000⟫＊＊＊ ＊＊ #### …', after: '＊＊⟪ ⟫＊＊＊ ＊＊ #### …' });
   });
 
-  it('maskSample and diffSample mask before cutting', () => {
+  it('mask every letter: a name or address in a changed turn does not land in the report', async () => {
+    // normalise runs before the pii stages: a name next to a converted character was shown as it was
+    const named = rec('王小明-会员', [['customer', '我叫王小明，住在朝阳区幸福路，謝謝']]);
+    named.source = { file: 'in.jsonl', line: 7 };
+    const { report } = await runStage({ samples: 3 }, [named]);
+    const json = JSON.stringify(report);
+    for (const leak of ['王', '小明', '朝阳', '幸福路', '会员']) expect(json).not.toContain(leak);
+    expect(report.samples['diff.chinese'][0]).toEqual({ at: 'in.jsonl:7', turn: 0, steps: ['chinese'], before: '…＊＊，＊＊＊＊＊＊＊＊，⟪＊＊⟫', after: '…＊＊，＊＊＊＊＊＊＊＊，⟪＊＊⟫' });
+  });
+
+  it('maskSample masks whole values; maskLetters and diffSample mask every letter and digit', () => {
     expect(maskSample('电话 138-1234-5678, 一三八一二三四五六七八, www.x.cn/a')).toBe('电话 <digits>, <digits>, <url>');
     expect(maskSample('2024年 第12345单')).toBe('2024年 第<digits>单');
+    expect(maskLetters('Ａb１2 张𠀋 [PHONE_1] [订单x] 😀!')).toBe('＊x＃# ＊＊ [PHONE_1] [＊＊x] 😀!');
     const d = diffSample('我的电话是13812345678，謝謝', '我的电话是13812345678，谢谢', 3);
-    expect(d).toEqual({ before: '…s>，謝謝', after: '…s>，谢谢' });
+    expect(d).toEqual({ before: '…##，⟪＊＊⟫', after: '…##，⟪＊＊⟫' });
+    expect(diffSample('ＡＢＣ 张三', 'ABC 张三')).toEqual({ before: '⟪＊＊＊⟫ ＊＊', after: '⟪xxx⟫ ＊＊' });
   });
 });
 

@@ -24,3 +24,4 @@ export type { CommandIO, CommandDefinition, RunManifest, RunReport, ScrublinePlu
 export { detectors, type PiiSpan, type Detector, type DetectorDefinition, type DetectContext } from './detector.js';
 export { Hash52Set } from './hashset.js';
 export { getDotted } from './dotted.js';
+export { maskLetters, safeId, PLACEHOLDER_SOURCE } from './mask.js';

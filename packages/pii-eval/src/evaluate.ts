@@ -1,3 +1,4 @@
+import { safeId } from '@scrubline/core';
 import type { GoldLine, GoldSpan, PredLine, PredSpan } from './jsonl.js';
 import { isIdentifyingChar, maskContext } from './mask.js';
 
@@ -53,6 +54,7 @@ export type FindingKind = 'miss' | 'wrong-type' | 'partial' | 'false-alarm';
 
 /** One entry of the miss / false-alarm lists: location and MASKED context only. */
 export interface Finding {
+  /** The line id as core's safeId shows it (digit runs of 6+ as `#`, e-mail/URL-shaped ids masked). */
   id: string;
   kind: FindingKind;
   type: string;
@@ -160,7 +162,7 @@ export function evaluate(gold: GoldLine[], pred: PredLine[], options: EvalOption
     for (const p of preds) covered.fill(1, p.start, p.end);
     /** A list entry for span `s`: wrong-type when spans of other types overlap it, masked context only. */
     const finding = (s: GoldSpan, kind: FindingKind, others: string[], extra: Partial<Finding> = {}): Finding => ({
-      id: line.id,
+      id: safeId(line.id),
       kind: others.length ? 'wrong-type' : kind,
       type: s.type,
       ...(others.length ? { otherTypes: [...new Set(others)] } : {}),

@@ -4,6 +4,8 @@
  * thing was found or missed without ever seeing the value.
  */
 
+import { maskLetters, PLACEHOLDER_SOURCE } from '@scrubline/core';
+
 const CN_NUMERALS = '〇零一二三四五六七八九十幺两壹贰叁肆伍陆柒捌玖拾';
 
 /** True for characters that carry identifying content: letters, numbers, ideographs. */
@@ -43,11 +45,15 @@ export interface MaskRange {
 
 /**
  * One line of masked context around `[start, end)` of `text`: the focus span as
- * `⟦TYPE shape⟧`, every other protected range in the window as `⟦TYPE⟧`, and in the
- * remaining context every digit as `#` and every token that mixes letters and
- * digits (or holds an `@`) as its shape. Never returns a raw value.
+ * `⟦TYPE shape⟧`, every other protected range in the window as `⟦TYPE⟧` (the parts of
+ * one that overlaps the focus included), and in the remaining context every digit as
+ * `#` and every token that mixes letters and digits (or holds an `@`) as its shape.
+ * With `letters: true` (text nothing has labelled, like scrubbed output) every letter
+ * of the remaining context is masked too (core's maskLetters), placeholders kept.
+ * Never returns a raw value.
  */
-export function maskContext(text: string, start: number, end: number, opts: { type?: string; window?: number; protect?: MaskRange[] } = {}): string {
+export function maskContext(text: string, start: number, end: number, opts: { type?: string; window?: number; protect?: MaskRange[]; letters?: boolean } = {}): string {
+  const plain = opts.letters ? (s: string) => maskLetters(s).replace(/\n/g, '⏎') : maskPlain;
   const window = opts.window ?? 12;
   let from = Math.max(0, start - window);
   let to = Math.min(text.length, end + window);
@@ -57,7 +63,12 @@ export function maskContext(text: string, start: number, end: number, opts: { ty
   const ranges: (MaskRange & { focus?: boolean })[] = [];
   for (const r of opts.protect ?? []) {
     if (r.end <= from || r.start >= to) continue;
-    if (r.start < end && r.end > start) continue; // covered by the focus
+    if (r.start < end && r.end > start) {
+      // overlaps the focus: what lies outside it is still protected
+      if (r.start < start) ranges.push({ start: Math.max(r.start, from), end: start, type: r.type });
+      if (r.end > end) ranges.push({ start: end, end: Math.min(r.end, to), type: r.type });
+      continue;
+    }
     ranges.push({ start: Math.max(r.start, from), end: Math.min(r.end, to), type: r.type });
   }
   ranges.push({ start, end, type: opts.type, focus: true });
@@ -67,18 +78,18 @@ export function maskContext(text: string, start: number, end: number, opts: { ty
   for (const r of ranges) {
     if (r.end <= pos && !r.focus) continue;
     const s = Math.max(r.start, pos);
-    if (s > pos) out += maskPlain(text.slice(pos, s));
+    if (s > pos) out += plain(text.slice(pos, s));
     if (r.focus) out += `⟦${opts.type ? opts.type + ' ' : ''}${shapeMask(text.slice(start, end))}⟧`;
     else out += `⟦${r.type ?? 'PII'}⟧`;
     pos = Math.max(pos, r.end);
   }
-  if (pos < to) out += maskPlain(text.slice(pos, to));
+  if (pos < to) out += plain(text.slice(pos, to));
   if (to < text.length) out += '…';
   return out;
 }
 
-/** Typed placeholders (`[PHONE_1]`, `[EMAIL:3fa9…]`, `[PHONE]`), JD placeholders (`[订单x]`) and masked spans (`⟦…⟧`) stay readable. */
-const KEEP = /⟦[^⟧\n]{0,80}⟧|\[[A-Z][A-Z0-9_]{0,30}(?:_[0-9]{1,6}|:[0-9A-Za-z]{4,64})?\]|\[[^\[\]\n]{1,12}x\]/g;
+/** Typed placeholders (`[PHONE_1]`, `[EMAIL:3fa9c0de]`, `[PHONE]`), JD placeholders (`[订单x]`) and masked spans (`⟦…⟧`) stay readable. */
+const KEEP = new RegExp(`⟦[^⟧\\n]{0,80}⟧|${PLACEHOLDER_SOURCE}`, 'g');
 
 /**
  * Context outside any known span: digits → `#`, mixed alphanumeric and @-tokens → shape,

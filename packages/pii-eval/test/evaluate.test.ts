@@ -140,3 +140,31 @@ describe('masking', () => {
     expect(maskContext('打一三八一二三四五六七八或者15000001111', 0, 1, { window: 30 })).toBe('⟦＊⟧###########或者###########');
   });
 });
+
+describe('list entries never show a gold or predicted span of their line', () => {
+  it('an unlisted second gold name in the same line stays masked', () => {
+    const gold = [{ id: 'n1', text: '张伟说李娜的电话13812345678', spans: [{ type: 'PERSON', start: 0, end: 2 }, { type: 'PERSON', start: 3, end: 5 }, { type: 'PHONE', start: 8, end: 19 }] }];
+    // only the phone is missed (both names found): the names are in the context of the listed miss
+    const pred = [{ id: 'n1', spans: [{ type: 'PERSON', start: 0, end: 2 }, { type: 'PERSON', start: 3, end: 5 }] }];
+    const r = evaluate(gold, pred, { types: ['PHONE'] });
+    expect(r.misses.map((m) => m.masked)).toEqual(['⟦PERSON⟧说⟦PERSON⟧的电话⟦PHONE ###########⟧']);
+    const out = JSON.stringify(r) + formatEval(r);
+    for (const raw of ['张伟', '李娜']) expect(out).not.toContain(raw);
+  });
+
+  it('a false alarm inside a longer gold span does not show the rest of that span', () => {
+    // the predicted PHONE covers only the 88 of a gold address: the address around it was shown in clear before
+    const gold = [{ id: 'a1', text: '寄到朝阳区幸福路88号，谢谢', spans: [{ type: 'ADDRESS', start: 2, end: 11 }] }];
+    const pred = [{ id: 'a1', spans: [{ type: 'PHONE', start: 8, end: 10 }] }];
+    const r = evaluate(gold, pred);
+    expect(r.falseAlarms.map((f) => [f.kind, f.masked])).toEqual([['wrong-type', '寄到⟦ADDRESS⟧⟦PHONE ##⟧⟦ADDRESS⟧，谢谢']]);
+    const out = JSON.stringify(r) + formatEval(r);
+    for (const raw of ['朝阳', '幸福', '号，']) expect(out).not.toContain(raw);
+  });
+
+  it('shows line ids through safeId: an id that is a phone number is masked', () => {
+    const r = evaluate([{ id: '13912345678', text: 'call 13812345678', spans: [{ type: 'PHONE', start: 5, end: 16 }] }], []);
+    expect(r.misses[0].id).toBe('###########');
+    expect(JSON.stringify(r) + formatEval(r)).not.toContain('13912345678');
+  });
+});

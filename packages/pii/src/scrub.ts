@@ -1,4 +1,4 @@
-import type { Detector, PiiSpan, Role } from '@scrubline/core';
+import { maskLetters, type Detector, type PiiSpan, type Role } from '@scrubline/core';
 import { getRuleEngine, type EngineOptions } from './engine.js';
 import { applyOperators, ConversationScope, mask, type OperatorConfig, type OperatorInput } from './operators.js';
 import type { Analysis, KeptSpan, RuleEngine } from './rules.js';
@@ -88,16 +88,10 @@ export function maskedSample(value: string): string {
 /**
  * Masks a context window taken from scrubbed output for the report: placeholders (ours, `[PHONE_1]`, and
  * the export's, `[订单x]`) stay readable; digits become `#`, @-tokens `*`, and every other letter `x`
- * (Latin) or `＊` — a name or address the detectors missed must not reach the report.
+ * (Latin) or `＊` — a name or address the detectors missed must not reach the report. The one masking
+ * the residual scan's samples use too (core's maskLetters).
  */
-export function maskContext(s: string): string {
-  return s.replace(/\[[A-Z][A-Z_]{1,20}(?:_[0-9]{1,6}|:[0-9a-f]{8,64})?\]|\[[^\[\]\s]{1,12}x\]|[^\s@]{0,30}@[^\s@]{0,30}|[0-9]|\p{L}/gu, (m) => {
-    if (m.length > 1 && m[0] === '[') return m;
-    if (m.includes('@')) return '*'.repeat(m.length);
-    if (m >= '0' && m <= '9') return '#';
-    return /[A-Za-z]/.test(m) ? 'x' : '＊';
-  });
-}
+export const maskContext: (s: string) => string = maskLetters;
 
 /**
  * The turns (in scope) of consecutive conversations, flat: conversation i has ids[i] and the

@@ -1,4 +1,4 @@
-import { Ledger, type RunReport, type StageRunReport } from '@scrubline/core';
+import { Ledger, safeId, type RunReport, type StageRunReport } from '@scrubline/core';
 import { maskPlain } from '@scrubline/pii-eval';
 import { barChart, esc, fmtInt, histogram } from './svg.js';
 import type { ResidualSummary } from './residual.js';
@@ -251,7 +251,9 @@ function genericCounters(counters: Record<string, number>): string {
 // --- masking of free-form stage output -----------------------------------------
 
 /** Keys whose string values are identifiers of the run, not content: shown as they are. */
-const SAFE_KEYS = new Set(['record', 'id', 'stage', 'rule', 'ruleId', 'shape', 'type', 'kind', 'code', 'file', 'role', 'operator', 'use']);
+const SAFE_KEYS = new Set(['stage', 'rule', 'ruleId', 'shape', 'type', 'kind', 'code', 'file', 'role', 'operator', 'use']);
+/** Keys whose values are record ids: shown through safeId (an export's session id can be a phone number). */
+const ID_KEYS = new Set(['record', 'id']);
 
 /** Masks digits, mixed alphanumeric tokens, @-tokens and Chinese-numeral runs; keeps placeholders and masked spans readable. */
 export function safeText(s: string): string {
@@ -259,6 +261,7 @@ export function safeText(s: string): string {
 }
 
 function sanitize(value: unknown, key = ''): unknown {
+  if (ID_KEYS.has(key) && (typeof value === 'string' || typeof value === 'number')) return safeId(value);
   if (typeof value === 'string') return SAFE_KEYS.has(key) ? value : safeText(value);
   if (Array.isArray(value)) return value.map((v) => sanitize(v, key));
   if (value && typeof value === 'object') {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { defineStage, ScrubError, type StageContext } from '@scrubline/core';
+import { defineStage, safeId, ScrubError, type StageContext } from '@scrubline/core';
 import { maskContext, type MaskRange } from '@scrubline/pii-eval';
 import { parseAllowList, RESIDUAL_SHAPES, scanResidual, type AllowRule } from './scan.js';
 
@@ -22,10 +22,11 @@ export interface ResidualScanOptions {
 }
 
 export interface ResidualSample {
+  /** The record id as safeId shows it (an id that is a phone number or an e-mail is masked). */
   record: string;
   turn: number;
   shape: string;
-  /** Masked context: the candidate as its shape (`⟦mobile ###########⟧`), other candidates as `⟦shape⟧`, digits around it as `#`. */
+  /** Masked context: the candidate as its shape (`⟦mobile ###########⟧`), other candidates as `⟦shape⟧`, digits around it as `#`, letters as `x`/`＊` (placeholders kept). */
   masked: string;
 }
 
@@ -109,8 +110,9 @@ export const residualScan = defineStage<ResidualScanOptions>({
               summary.byShape[c.shape] = (summary.byShape[c.shape] ?? 0) + 1;
               ctx.report.count(`residual.${c.shape}`);
               protect ??= found.map((x) => ({ start: x.start, end: x.end, type: x.shape }));
-              const masked = maskContext(turn.text, c.start, c.end, { type: c.shape, window: options.context, protect });
-              const sample: ResidualSample = { record: record.id, turn: t, shape: c.shape, masked };
+              // every letter of the context is masked too: a name or address the pii stage missed must not show
+              const masked = maskContext(turn.text, c.start, c.end, { type: c.shape, window: options.context, protect, letters: true });
+              const sample: ResidualSample = { record: safeId(record.id), turn: t, shape: c.shape, masked };
               ctx.report.sample('residual', sample);
               if (summary.samples.length < options.maxSamples) summary.samples.push(sample);
             }

@@ -87,6 +87,24 @@ describe('renderHtml', () => {
     expect(h).toContain('r1');
   });
 
+  it('shows record ids in samples and messages through safeId (a session id can be a phone number)', () => {
+    const r: RunReport = structuredClone(report);
+    r.stages = [
+      {
+        id: 'custom',
+        use: 'custom',
+        counters: {},
+        samples: { seen: [{ record: '13812345678', turn: 0 }, { id: 'li.na@example.com' }, { record: 'conv-7' }] },
+        messages: [{ reason: 'odd', place: { record: '13987654321', turn: 1 } }],
+        ms: 1,
+      },
+    ];
+    const h = renderHtml(r);
+    for (const v of ['13812345678', 'li.na', 'example.com', '13987654321']) expect(h).not.toContain(v);
+    expect(h).toContain('###########');
+    expect(h).toContain('conv-7');
+  });
+
   it('safeText keeps placeholders and masked spans readable', () => {
     expect(safeText('联系[PHONE_1]或⟦mobile ###⟧，[订单x]，编号A1234567')).toBe('联系[PHONE_1]或⟦mobile ###⟧，[订单x]，编号X#######');
   });

@@ -61,4 +61,19 @@ describe('no gold value leaks into reports, lists or errors', () => {
     const out = JSON.stringify(report) + renderHtml(report) + logs.join('\n');
     expect(leakedValues(out, values)).toEqual([]);
   });
+
+  it('residual scan: a name the detectors missed and a record id that is a phone number or an e-mail never reach the JSON or HTML report', async () => {
+    const recs = [
+      { id: '13912345678', turns: [{ role: 'customer' as const, text: '我叫欧阳娜娜，电话13987654321，住在幸福里小区' }], labels: {}, source: { file: 'x.jsonl' }, meta: {} },
+      { id: 'zhang.wei@example.com', turns: [{ role: 'agent' as const, text: 'Tom Baker asked, call 13987654322 [PHONE_1]' }], labels: {}, source: { file: 'x.jsonl' }, meta: {} },
+    ];
+    const { report } = await runSteps(recs, [{ definition: residualScan }]);
+    const sum = report.stages[0].summary as ResidualSummary;
+    expect(sum.byShape).toEqual({ mobile: 2 }); // the scan did find and sample both turns
+    expect(sum.samples.map((x) => x.record)).toEqual(['###########', '*********************']);
+    expect(sum.samples[1].masked).toContain('[PHONE_1]'); // placeholders stay readable
+    const failed = await runSteps(recs, [{ definition: residualScan, options: { failOnResidual: true } }]);
+    const out = JSON.stringify(report) + renderHtml(report) + failed.error!.format() + JSON.stringify(failed.error!.toJSON());
+    for (const raw of ['欧阳', '娜娜', '幸福里', 'Tom', 'Baker', '13912345678', '13987654321', '13987654322', 'zhang', 'example.com']) expect(out).not.toContain(raw);
+  });
 });

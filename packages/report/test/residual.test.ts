@@ -113,7 +113,7 @@ describe('residual-scan stage', () => {
       ['r2', 0, 'mobile'],
       ['r2', 1, 'resident-id'],
     ]);
-    expect(sum.samples[0].masked).toBe('漏了一个：⟦mobile ###########⟧');
+    expect(sum.samples[0].masked).toBe('＊＊＊＊：⟦mobile ###########⟧');
     const json = JSON.stringify(report);
     expect(json).not.toContain('13987654321');
     expect(json).not.toContain('110101199003078515');
@@ -123,7 +123,7 @@ describe('residual-scan stage', () => {
     const { report } = await runSteps([rec('u1', '主页www.zhangsan-blog.com 电话13987654321')], [{ definition: residualScan }]);
     const sum = report.stages[0].summary as ResidualSummary;
     expect(sum.samples.map((s) => s.shape)).toEqual(['url', 'mobile']);
-    expect(sum.samples[1].masked).toBe('…⟦url⟧ 电话⟦mobile ###########⟧');
+    expect(sum.samples[1].masked).toBe('…⟦url⟧ ＊＊⟦mobile ###########⟧');
     expect(JSON.stringify(report)).not.toContain('blog');
   });
 
@@ -133,7 +133,7 @@ describe('residual-scan stage', () => {
     expect(error?.code).toBe('SCRUB_RESIDUAL_PII');
     expect(error?.stage).toBe('residual-scan');
     expect(error?.message).toBe('residual scan found 2 item(s) that still look identifying in 1 record(s): mobile 1, resident-id 1');
-    expect(error?.hint).toBe('e.g. r2#0 漏了一个：⟦mobile ###########⟧; r2#1 还有身份证⟦resident-id ##################⟧ — tighten the pii rules or add an allow rule (rules/report/residual-allow.txt)');
+    expect(error?.hint).toBe('e.g. r2#0 ＊＊＊＊：⟦mobile ###########⟧; r2#1 ＊＊＊＊＊⟦resident-id ##################⟧ — tighten the pii rules or add an allow rule (rules/report/residual-allow.txt)');
     const all = error!.format() + JSON.stringify(error!.toJSON()) + logs.join('\n');
     expect(all).not.toContain('13987654321');
     expect(all).not.toContain('110101199003078515');

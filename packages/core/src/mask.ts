@@ -1,0 +1,53 @@
+/**
+ * Masking shared by everything that prints text or ids into a report (the pii stage's
+ * sample context, the residual scan, eval-pii, the HTML page). Reports are read by
+ * auditors: no raw personal value may reach them.
+ */
+
+/**
+ * Placeholders that stay readable: scrubline's own (`[PHONE_1]`, `[EMAIL:3fa9c0de]`, `[PHONE]`, the
+ * shapes rules/pii/00-keep.yaml keeps) and the JD export's (`[订单x]`, `[姓名x]`, `[商品快照]`).
+ * Nothing with a digit outside `_n`/`:hex` and nothing but ideographs before JD's `x`, so a
+ * bracketed identifier (`[G12345678]`, `[13812345678x]`) is not taken for one.
+ */
+export const PLACEHOLDER_SOURCE = '\\[[A-Z][A-Z_]{1,20}(?:_[0-9]{1,6}|:[0-9a-f]{8,64})?\\]|\\[(?:[\\u4e00-\\u9fff]{1,6}x|商品快照)\\]';
+
+const LETTER_MASK = new RegExp(`(${PLACEHOLDER_SOURCE})|[^\\s@＠]{0,30}[@＠][^\\s@＠]{0,30}|\\p{N}|\\p{L}\\p{M}*`, 'gu');
+
+/**
+ * Masks every letter and number of `s` outside placeholders: digits (any script) → `#`, @-tokens →
+ * `*` per character, Latin letters → `x`, other letters (ideographs, any script, with their combining
+ * marks) → `＊`. Spaces, punctuation and length stay, so a reader still sees the shape of the text and
+ * where a finding sits, but a name or address the detectors missed does not show.
+ */
+export function maskLetters(s: string): string {
+  return s.replace(LETTER_MASK, (m, placeholder?: string) => {
+    if (placeholder) return m;
+    if (m.length > 1 && (m.includes('@') || m.includes('＠'))) return '*'.repeat([...m].length);
+    if (/^\p{N}$/u.test(m)) return '#';
+    return /^[A-Za-zＡ-Ｚａ-ｚ]/.test(m) ? 'x' : '＊';
+  });
+}
+
+/** Digit-like characters in ids: any number, and Chinese numerals. */
+const DIGITISH = '\\p{N}〇零一二三四五六七八九幺两';
+/** Six or more digits, possibly grouped by short separators (`138-1234-5678`). */
+const DIGIT_RUN = new RegExp(`[${DIGITISH}](?:[\\s\\-._/()+]{0,2}[${DIGITISH}]){5,}`, 'u');
+const URL_SHAPE = /[a-z][a-z0-9+.\-]{0,15}:\/\/|www\.|[A-Za-z0-9\-]\.(?:com|cn|net|org|io|me|cc|top|xyz|info|co)(?![A-Za-z0-9])/i;
+
+/**
+ * A record (or line) id as a report may show it. Ids like `conv-17`, `r2`, `0001-zh-phone.mobile`
+ * show as they are; an id with six or more digits in a run (`s-000123`, a phone number used as the
+ * session id) shows with its digits as `#`; an id holding an `@` or shaped like an e-mail or URL, or
+ * one with whitespace or over 64 characters (a mis-mapped text column), shows with every letter and
+ * digit masked too. Deterministic, so the same id masks the same way everywhere.
+ */
+export function safeId(id: unknown): string {
+  const s = String(id);
+  if (/[@＠\s]/.test(s) || URL_SHAPE.test(s) || s.length > 64) {
+    const cut = [...s];
+    return maskLetters(cut.length > 64 ? cut.slice(0, 64).join('') + '…' : s).replace(/\s/g, ' ');
+  }
+  if (DIGIT_RUN.test(s)) return s.replace(new RegExp(`[${DIGITISH}]`, 'gu'), '#');
+  return s;
+}

@@ -1,7 +1,7 @@
 import { checkRecord, ScrubError, type ConversationRecord, type Turn } from '@scrubline/core';
 import type { DocumentsMapping } from './config.js';
 import { getPath, parsePath, setDotted } from './path.js';
-import { safeValue } from './safe.js';
+import { allowedValues, describeValue } from './safe.js';
 
 export interface UnitPlace {
   file: string;
@@ -88,7 +88,7 @@ export function mapDocument(doc: unknown, m: DocumentsMapping, place: UnitPlace,
     const rawRole = c.role(t);
     const role = m.role.map[String(rawRole)] ?? m.role.default;
     if (!role) {
-      throw new ScrubError('SCRUB_ROLE_UNMAPPED', `role value ${safeValue(rawRole)} is not in documents.role.map`, {
+      throw new ScrubError('SCRUB_ROLE_UNMAPPED', `role value is not in documents.role.map: ${describeValue(rawRole)}; ${allowedValues(m.role.map)} (add the value to the map or set documents.role.default; a long value usually means documents.role.path points at the wrong field)`, {
         ...ctx(),
         field: `${m.turns}[${i}].${m.role.path}`,
         record: id,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LineSplitter, NdjsonFileWriter, ScrubError, type ConversationRecord, type Ledger, type Role, type Turn } from '@scrubline/core';
 import type { InputFileCounts } from '@scrubline/core';
 import type { RowsMapping } from './config.js';
-import { safeValue } from './safe.js';
+import { allowedValues, describeValue, headerName } from './safe.js';
 import { SessionGuard } from './session-guard.js';
 import { fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
 import { setDotted } from './path.js';
@@ -32,7 +32,7 @@ export function resolveColumns(mapping: RowsMapping, header: string[], file: str
         // a file without a header row, read as if it had one, makes its first data row the "header":
         // list the names only when the row names another mapped column (a real header with a typo)
         hint: [mapping.session, mapping.role.column, mapping.text].some((c) => header.includes(c))
-          ? `columns are: ${header.slice(0, 20).map((h) => safeValue(h).replace(/^'(.*)'$/, '$1')).join(', ')}`
+          ? `columns are: ${header.slice(0, 20).map(headerName).join(', ')}`
           : 'the first row names none of the mapped columns: if the file has no header row, set csv.header: false and csv.columns',
       });
     }
@@ -50,6 +50,9 @@ export function resolveColumns(mapping: RowsMapping, header: string[], file: str
     turnMeta: pairs(mapping.turnMeta, 'rows.turnMeta'),
   };
 }
+
+/** In the message, not a hint: quarantine entries keep the message only. */
+const ROLE_HINT = 'add the value to rows.role.map or set rows.role.default; a long value or one of many characters usually means rows.role.column names the wrong column';
 
 /** One accepted row, compact (this is also the external-sort run format). */
 type Row = [session: string, fileIdx: number, line: number, role: Role, text: string, ts: string | null, labels: (string | null)[], meta: (string | null)[], turnMeta: (string | null)[]];
@@ -128,7 +131,7 @@ export class RowGrouper {
     const rawRole = fields[c.role] ?? '';
     const role = this.out.roles[rawRole] ?? this.mapping.role.default;
     if (!role) {
-      return this.reject('SCRUB_ROLE_UNMAPPED', `role value ${safeValue(this.text(rawRole))} is not in rows.role.map`, line, this.mapping.role.column);
+      return this.reject('SCRUB_ROLE_UNMAPPED', `role value is not in rows.role.map: ${describeValue(this.text(rawRole))}; ${allowedValues(this.mapping.role.map)} (${ROLE_HINT})`, line, this.mapping.role.column);
     }
     const text = fields[c.text] ?? '';
     if (text.includes(this.out.replacement)) {
@@ -169,7 +172,7 @@ export class RowGrouper {
   }
 
   private startSession(session: string, line: number): void {
-    if (this.closed.seenRecently(session)) throw this.notContiguous(this.file, line, `session ${safeValue(this.text(session))}`);
+    if (this.closed.seenRecently(session)) throw this.notContiguous(this.file, line, `the session starting here, ${describeValue(this.text(session))},`);
     this.currentSession = session;
     this.currentLine = line;
   }

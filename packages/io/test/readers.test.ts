@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Ledger, ScrubError } from '@scrubline/core';
+import { describeValue } from '../src/safe.js';
 import { FIXTURES, JD_CSV, JD_ROWS, readAll, readError, STC3_DOCS, tmp, watchedLedger, write } from './helpers.js';
 
 describe('shape (a): row-per-message exports', () => {
@@ -331,6 +332,51 @@ describe('no personal values in errors', () => {
     expect(seen[0].code).toBe('SCRUB_ROLE_UNMAPPED');
     expect(JSON.stringify(seen)).not.toContain('13912345678');
     expect(seen[0].message).toMatch(/-character value/);
+  });
+});
+
+describe('role and session values are described, never shown', () => {
+  it('a name in a mis-mapped role column does not appear in the error; its shape, place and the map keys do', async () => {
+    const dir = tmp();
+    // role mapped onto the user_id column, which holds customer names in this export
+    write(dir, 'n.tsv', 's1\t张伟\t0\t0\t0\tnan\t你好\n');
+    const { ledger, seen } = watchedLedger();
+    await readAll({ files: 'n.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, role: { column: 'user_id', map: { '0': 'customer', '1': 'agent' } } } }, dir, ledger);
+    expect(seen).toHaveLength(1);
+    expect(JSON.stringify(seen)).not.toContain('张');
+    expect(JSON.stringify(seen)).not.toContain('伟');
+    expect(seen[0]).toMatchObject({ code: 'SCRUB_ROLE_UNMAPPED', source: expect.objectContaining({ file: 'n.tsv', line: 1 }) });
+    expect(seen[0].message).toMatch(/^role value is not in rows\.role\.map: a 2-character value \(2 CJK characters\); the map has '0', '1' \(add the value .*rows\.role\.column names the wrong column\)$/);
+    expect(seen[0].source.field).toBe('user_id');
+  });
+
+  it('a short Latin name in a documents role field is not shown either', async () => {
+    const dir = tmp();
+    write(dir, 'd.jsonl', JSON.stringify({ id: 'x1', turns: [{ sender: 'Ann', utterances: ['hi'] }] }) + '\n');
+    const { ledger, seen } = watchedLedger();
+    await readAll({ files: 'd.jsonl', documents: STC3_DOCS }, dir, ledger);
+    expect(seen[0].code).toBe('SCRUB_ROLE_UNMAPPED');
+    expect(JSON.stringify(seen)).not.toContain('Ann');
+    expect(seen[0].message).toMatch(/^role value is not in documents\.role\.map: a 3-character value \(3 Latin letters\); the map has 'customer', 'helpdesk' \(/);
+    expect(seen[0].source).toMatchObject({ file: 'd.jsonl', line: 1, field: 'turns[0].sender' });
+  });
+
+  it('a session that comes back is described, not named', async () => {
+    const dir = tmp();
+    write(dir, 's.tsv', '王芳\tu\t0\t0\t0\tnan\thi\nb2\tu\t0\t0\t0\tnan\tyo\n王芳\tu\t1\t0\t0\tnan\thello\n');
+    const err = await readError({ files: 's.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: JD_ROWS }, dir);
+    expect(err).toMatchObject({ code: 'SCRUB_SESSION_NOT_CONTIGUOUS', file: 's.tsv', line: 3 });
+    expect(err.format()).not.toMatch(/王|芳/);
+    expect(err.message).toContain('a 2-character value (2 CJK characters)');
+  });
+
+  it('describeValue gives length and character classes only', () => {
+    expect(describeValue('客服小王')).toBe('a 4-character value (4 CJK characters)');
+    expect(describeValue('Li 13812345678')).toBe('a 14-character value (11 digits, 2 Latin letters, 1 space)');
+    expect(describeValue('a@b.cn')).toBe('a 6-character value (4 Latin letters, 2 punctuation marks or symbols)');
+    expect(describeValue('😀')).toBe('a 1-character value (1 punctuation or symbol)');
+    expect(describeValue('')).toBe('an empty value');
+    expect([describeValue(undefined), describeValue(null), describeValue(3), describeValue({}), describeValue([1, 2])]).toEqual(['no value', 'null', 'a number', 'an object', 'an array of 2']);
   });
 });
 

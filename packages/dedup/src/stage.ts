@@ -80,7 +80,11 @@ export function createDedup(options: DedupOptions, shard = 0): DedupStage {
         if (d.reason === 'duplicate') dropped.duplicate++;
         else dropped.nearDuplicate++;
         ctx.report.count(d.reason);
-        ctx.report.sample(d.reason, { id: r.id, keptId: d.keptId, ...(d.similarity !== undefined ? { similarity: d.similarity } : {}) });
+        // where the dropped record came from, not its id or the kept one's: an export's ids can be phone
+        // numbers or user names and the report is read by people without access to the data
+        // (dropped.ndjson, beside the output, has both ids)
+        const src = r.source;
+        ctx.report.sample(d.reason, { at: `${src.file}:${src.line ?? src.row ?? src.index ?? '?'}`, ...(d.similarity !== undefined ? { similarity: d.similarity } : {}) });
         ctx.drop(r, d.reason, d.similarity !== undefined ? { keptId: d.keptId, similarity: d.similarity } : { keptId: d.keptId });
       }
       return out;

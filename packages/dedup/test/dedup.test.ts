@@ -235,3 +235,20 @@ describe('dedup stage', () => {
     console.log(`dedup 200k: ${Math.round(ms)} ms, index ${(summary.indexBytes / 2 ** 20).toFixed(1)} MiB (${summary.bytesPerRecord} B/record), candidates ${summary.candidatePairs}, verified ${summary.verifiedPairs}, near found ${nearFound}/${nearPlanted}`);
   });
 });
+
+describe('report samples', () => {
+  it('name where a dropped record came from, never its id or the kept one', () => {
+    const text = '我想查一下我的订单什么时候能到，已经等了很久了';
+    const a = makeRecord('13812345678', [['customer', text], ['agent', '您好，正在为您查询']]);
+    const b = makeRecord('张伟-vip', [['customer', text], ['agent', '您好，正在为您查询']]);
+    b.source = { file: 'in.jsonl', line: 2 };
+    const stage = createDedup(DEFAULTS, 0);
+    stage.fit.observe([a, b]);
+    stage.fit.load([roundTrip(stage.fit.state())]);
+    const { ctx, dropped } = makeCtx();
+    stage.apply([a, b], ctx);
+    expect(dropped.map((d) => d.reason)).toEqual(['duplicate']);
+    expect(ctx.report.samples).toEqual({ duplicate: [{ at: 'in.jsonl:2' }] });
+    expect(JSON.stringify(ctx.report)).not.toMatch(/13812345678|张伟/);
+  });
+});

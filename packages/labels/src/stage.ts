@@ -163,7 +163,7 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
         if (mapped) {
           const m = options.map[String(c.value)];
           if (m === undefined) {
-            ctx.quarantine(r, new ScrubError('SCRUB_JSON_SHAPE', `consolidated value ${c.value} is not in the value map`, { record: r.id, field: 'map', hint: `map keys: ${Object.keys(options.map).join(', ')}` }));
+            ctx.quarantine(r, new ScrubError('SCRUB_JSON_SHAPE', `consolidated value ${shownVote(c.value)} is not in the value map`, { record: r.id, field: 'map', hint: `map keys: ${Object.keys(options.map).join(', ')}` }));
             continue;
           }
           label = m;
@@ -254,4 +254,13 @@ function sortNumericKeys(o: Record<string, number>): Record<string, number> {
   });
   for (const k of keys) out[k] = o[k];
   return out;
+}
+
+/**
+ * A consolidated vote for an error message. A rating scale is small numbers, so those are shown (the
+ * person fixing the map needs them); a large one means `path` points at something that is not a
+ * vote (a phone or account number read as a number), so only its size is.
+ */
+function shownVote(v: number): string {
+  return Math.abs(v) < 1000 ? String(v) : `(a number of ${String(Math.trunc(Math.abs(v))).length} digits, not a rating: check path)`;
 }

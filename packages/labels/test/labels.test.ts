@@ -216,6 +216,22 @@ describe('consolidate-labels stage', () => {
     expect(r.quarantined).toEqual(['bad: SCRUB_JSON_SHAPE', 'odd: SCRUB_JSON_SHAPE']);
   });
 
+  it('an unmapped consolidated value is shown when it is a rating, not when it looks like a phone number', () => {
+    const recs = [
+      makeRecord('odd', [['customer', '问']], { votes: { S: [7, 7, 7] } }),
+      makeRecord('phone', [['customer', '问']], { votes: { S: ['13812345678'] } }),
+    ];
+    const stage = createConsolidateLabels(STC3, { baseDir: tmpdir() });
+    stage.fit.observe(recs);
+    stage.fit.load([roundTrip(stage.fit.state())]);
+    const { ctx } = makeCtx('consolidate-labels');
+    const messages: string[] = [];
+    stage.apply(structuredClone(recs), { ...ctx, quarantine: (_r, e) => messages.push(e.message) });
+    expect(messages[0]).toBe('consolidated value 7 is not in the value map');
+    expect(messages[1]).toMatch(/^consolidated value \(a number of 11 digits, not a rating: check path\) is not in the value map$/);
+    expect(messages.join()).not.toContain('13812345678');
+  });
+
   it('the JD use case: 3 raters on 1..5 with another path and the median', () => {
     const recs = [[5, 4, 4], [1, 2, 5], [3, 3, 3], [2, 4, 5]].map((v, i) => makeRecord(`jd${i}`, [['customer', '问']], { raters: v }));
     const r = run({ ...STC3, path: 'raters', map: {}, method: 'median', target: 'score' }, recs);

@@ -19,7 +19,7 @@ export { DEFAULT_OPTIONS, optionsSchema, type NormaliseOptions, type EmptyTurnPo
 export { detectLanguage, langStats, classify, DEFAULT_LANG_THRESHOLDS, type Lang, type LangStats, type LangThresholds } from './lang.js';
 export { loadChineseConverter, type ChineseConverter, type ChineseDirection, type ChineseVariant } from './chinese.js';
 export { parseEmoticonLexicon, readEmoticonLexicon, handleEmoticons, isPlaceholderShape, type EmoticonLexicon, type EmoticonMode } from './emoticons.js';
-export { maskSample, maskLetters, diffSample } from './mask.js';
+export { maskSample, diffSample } from './mask.js';
 export { nfc, removeZeroWidth, normaliseSpaces, halfWidth, collapseWhitespace } from './text.js';
 
 export const normalisePlugin: ScrublinePlugin = {

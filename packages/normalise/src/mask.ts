@@ -1,3 +1,5 @@
+import { maskLetters } from '@scrubline/core';
+
 /**
  * Masking for report samples. The normalise stage may run before the PII stages, so a sample can
  * hold raw personal values. `maskSample` replaces digit runs of 5 or more (with single separators,
@@ -20,40 +22,23 @@ export function maskSample(text: string): string {
     .replace(CN_DIGITS_RE, '<digits>');
 }
 
-/**
- * Letters and digits hidden for a report sample: ASCII letters → `x`, other letters (Hanzi, kana,
- * full-width …) → `＊`, ASCII digits → `#`, other digits → `＃`; spaces, punctuation, symbols and
- * emoji stay. Tag placeholders of the pii stage's form (`[PHONE_1]`: capitals, `_`, a short number)
- * stay, they name a type, not a value. Character by character, so a window cut anywhere cannot leave
- * part of a value readable (unlike `maskSample`, which must see a whole number or address).
- */
-const LETTER_OR_DIGIT_RE = /\[[A-Z][A-Z_]{0,20}_[0-9]{1,4}\]|\p{L}|\p{N}/gu;
-
-export function maskLetters(text: string): string {
-  return text.replace(LETTER_OR_DIGIT_RE, (m) => {
-    if (m[0] === '[') return m;
-    if (m >= '0' && m <= '9') return '#';
-    if ((m >= 'a' && m <= 'z') || (m >= 'A' && m <= 'Z')) return 'x';
-    return /\p{N}/u.test(m) ? '＃' : '＊';
-  });
-}
-
 /** Marks the changed part of a sample window (chosen as unlikely in chat text; not a data placeholder). */
 export const CHANGE_OPEN = '⟪';
 export const CHANGE_CLOSE = '⟫';
 
 /**
  * The changed window of `before` → `after` with a little context on each side, every letter and
- * digit masked (`maskLetters`), the changed part between ⟪ ⟫.
+ * digit masked (core's `maskLetters`, applied to each piece: it masks letter by letter, so a cut
+ * anywhere cannot leave part of a value readable), the changed part between ⟪ ⟫.
  *
  * Why letters are masked and not only digit runs / e-mails / handles / URLs: normalise runs before
  * the pii stages, and a name or an address is letters, so a window around a change can hold one in
  * clear, and auditors read the report. With letters masked a sample still shows what kind of
- * change a step made — spaces and punctuation stay as they are (U+3000 → space, `，` → `,`), width
- * shows as `＊` → `x` / `＃` → `#`, the length of the changed part shows, emoji stay — and where it
- * happened (source file and line, turn), which is enough to look the text up with access to the
- * data. A script conversion (謝 → 谢) shows only as ＊ → ＊: the characters themselves cannot be
- * shown without showing text, and that step's counters say how much it changed.
+ * change a step made — spaces and punctuation stay as they are (U+3000 → space, `！` → `!`), the
+ * length of the changed part shows, emoji stay — and where it happened (source file and line, turn), which is enough to look the text up with access to the
+ * data. A script conversion (謝 → 谢) or a width change of letters (Ａ → A) shows only as ＊ → ＊ or
+ * x → x: the characters themselves cannot be shown without showing text, and the step's counters
+ * say how much it changed.
  */
 export function diffSample(before: string, after: string, context = 12, max = 60): { before: string; after: string } {
   let p = 0;

@@ -8,7 +8,6 @@ import {
   createNormaliser,
   detectLanguage,
   diffSample,
-  maskLetters,
   emptyCounts,
   loadChineseConverter,
   maskSample,
@@ -357,8 +356,8 @@ describe('samples', () => {
     // the record id (a phone number here) is not in the sample: the source place is
     expect(s.at).toBe('test');
     // 請 … 謝謝 changed (and the full-width digits): the window runs from 請 to 謝謝, every letter and digit masked
-    expect(s.before).toBe('⟪＊＊＊＃＃＃＃＃＃＃＃＃＃＃ ＊ xxxxx.xxx@xxxxxxx.xxx @＊＊＊＊＊ ＊＊⟫');
-    expect(s.after).toBe('⟪＊＊＊########### ＊ xxxxx.xxx@xxxxxxx.xxx @＊＊＊＊＊ ＊＊⟫');
+    expect(s.before).toBe('⟪＊＊＊########### ＊ ********************* ****** ＊＊⟫');
+    expect(s.after).toBe('⟪＊＊＊########### ＊ ********************* ****** ＊＊⟫');
     const space = report.samples['diff.spaces'][0] as { before: string; after: string };
     // context is 12 characters after the change: U+3000 → space shows, the text around it does not
     expect(space).toEqual({ at: 'test', turn: 1, steps: ['spaces'], before: '＊＊⟪\u3000⟫＊＊＊ ＊＊ #### …', after: '＊＊⟪ ⟫＊＊＊ ＊＊ #### …' });
@@ -374,13 +373,16 @@ describe('samples', () => {
     expect(report.samples['diff.chinese'][0]).toEqual({ at: 'in.jsonl:7', turn: 0, steps: ['chinese'], before: '…＊＊，＊＊＊＊＊＊＊＊，⟪＊＊⟫', after: '…＊＊，＊＊＊＊＊＊＊＊，⟪＊＊⟫' });
   });
 
-  it('maskSample masks whole values; maskLetters and diffSample mask every letter and digit', () => {
+  it('maskSample masks whole values; diffSample masks every letter and digit', () => {
     expect(maskSample('电话 138-1234-5678, 一三八一二三四五六七八, www.x.cn/a')).toBe('电话 <digits>, <digits>, <url>');
     expect(maskSample('2024年 第12345单')).toBe('2024年 第<digits>单');
-    expect(maskLetters('Ａb１2 张𠀋 [PHONE_1] [订单x] 😀!')).toBe('＊x＃# ＊＊ [PHONE_1] [＊＊x] 😀!');
+    // placeholders stay; a cut through one (`…_#]` with context 12) masks what is left of it
+    expect(diffSample('Ａb１2 张𠀋 [PHONE_1] [订单x] 😀！', 'Ａb１2 张𠀋 [PHONE_1] [订单x] 😀!', 30)).toEqual({ before: 'xx## ＊＊ [PHONE_1] [订单x] 😀⟪！⟫', after: 'xx## ＊＊ [PHONE_1] [订单x] 😀⟪!⟫' });
+    expect(diffSample('[PHONE_1] [订单x] 😀！', '[PHONE_1] [订单x] 😀!', 12).before).toBe('…_#] [订单x] 😀⟪！⟫');
+    expect(diffSample('王𠀋先生', '王先生')).toEqual({ before: '＊⟪＊⟫＊＊', after: '＊⟪⟫＊＊' });
     const d = diffSample('我的电话是13812345678，謝謝', '我的电话是13812345678，谢谢', 3);
     expect(d).toEqual({ before: '…##，⟪＊＊⟫', after: '…##，⟪＊＊⟫' });
-    expect(diffSample('ＡＢＣ 张三', 'ABC 张三')).toEqual({ before: '⟪＊＊＊⟫ ＊＊', after: '⟪xxx⟫ ＊＊' });
+    expect(diffSample('ＡＢＣ 张三', 'ABC 张三')).toEqual({ before: '⟪xxx⟫ ＊＊', after: '⟪xxx⟫ ＊＊' });
   });
 });
 

@@ -9,6 +9,7 @@
 //           change in machine load hits every mode alike.
 //   --steady also runs every mode on the first ~1 MB of the file and prints the rate without the
 //           fixed start-up cost (process start, CLI and worker start-up): (wall(N MB) - wall(1 MB)) / (N - 1).
+//   --cpus A,B  the CPUs --pin and --pair use (default 0,1).
 //   --pair   also runs two independent `--threads 1` processes at once, pinned to CPU 0 and CPU 1,
 //           each on the whole file: what two cores give to two processes that share nothing.
 // Wrap it in `flock /tmp/bench.lock` on a shared machine.
@@ -28,6 +29,7 @@ const PIN = argv.includes('--pin');
 const STEADY = argv.includes('--steady');
 const PAIR = argv.includes('--pair');
 const which = opt('modes', 'all');
+const CPUS = opt('cpus', '0,1').split(',');
 const chunkBytes = opt('chunk-bytes', undefined);
 const base = join(here, 'data/pii-chat-20mb.jsonl');
 if (!existsSync(base)) execFileSync(process.execPath, [join(here, 'pii.mjs'), '--mb', '20', '--runs', '1'], { stdio: 'ignore' });
@@ -39,6 +41,11 @@ if (!existsSync(file)) {
   writeFileSync(file, Buffer.concat(parts));
 }
 if (PIN && !existsSync('/usr/bin/taskset')) throw new Error('--pin needs taskset (util-linux)');
+// wall, user and system seconds of a command: GNU time where it is installed, else bash's `time`
+// (which also counts every child the command waits for)
+const timed = existsSync('/usr/bin/time')
+  ? (argv) => ['/usr/bin/time', ['-f', '%e %U %S', ...argv]]
+  : (argv) => ['bash', ['-c', 'TIMEFORMAT="%R %U %S"; time "$@"', 'timed', ...argv]];
 const size = statSync(file).size / 1e6;
 const bin = join(here, '../packages/cli/bin/scrubline.js');
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -51,7 +58,7 @@ const all = [
 ];
 const modes = all.filter((m) => which === 'all' || m[1] === which);
 /** [label, cpus or null] per pinning variant. */
-const variants = (threads) => (PIN ? [['unpinned', null], ['pinned', threads === 1 ? '0' : '0,1']] : [['unpinned', null]]);
+const variants = (threads) => (PIN ? [['unpinned', null], ['pinned', threads === 1 ? CPUS[0] : CPUS.join(',')]] : [['unpinned', null]]);
 
 const out = `/tmp/scrubline-pii-cli-${process.pid}.ndjson`;
 let ref = null;
@@ -60,9 +67,9 @@ const key = (name, v) => `${name}|${v}`;
 for (let i = 0; i < RUNS; i++) {
   for (const [name, , threads, extra] of modes) {
     for (const [v, cpus] of variants(threads)) {
-      const cmd = ['-f', '%e %U %S', ...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, bin, 'scrub', '--in', file, '--out', out, '--quiet', ...extra];
+      const [tbin, cmd] = timed([...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, bin, 'scrub', '--in', file, '--out', out, '--quiet', ...extra]);
       const l0 = loadavg()[0];
-      const r = spawnSync('/usr/bin/time', cmd, { encoding: 'utf8' });
+      const r = spawnSync(tbin, cmd, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${name}: exit ${r.status}: ${r.stderr.slice(-500)}`);
       const [wall, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
       const h = createHash('sha256').update(readFileSync(out)).digest('hex');
@@ -87,8 +94,8 @@ const smallWalls = new Map();
 for (let i = 0; STEADY && i < RUNS; i++) {
   for (const [name, , threads, extra] of modes) {
     for (const [v, cpus] of variants(threads)) {
-      const cmd = ['-f', '%e %U %S', ...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, bin, 'scrub', '--in', small, '--out', out, '--quiet', ...extra];
-      const r = spawnSync('/usr/bin/time', cmd, { encoding: 'utf8' });
+      const [tbin, cmd] = timed([...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, bin, 'scrub', '--in', small, '--out', out, '--quiet', ...extra]);
+      const r = spawnSync(tbin, cmd, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${name} (1 MB): exit ${r.status}`);
       const wall = Number(r.stderr.trim().split('\n').pop().split(' ')[0]);
       smallWalls.set(key(name, v), [...(smallWalls.get(key(name, v)) ?? []), wall]);
@@ -100,15 +107,15 @@ const pairRuns = [];
 for (let i = 0; PAIR && i < RUNS; i++) {
   const one = (cpu) =>
     new Promise((res, rej) => {
-      const p = spawn('/usr/bin/time', ['-f', '%e %U %S', 'taskset', '-c', String(cpu), process.execPath, bin, 'scrub', '--in', file, '--out', `${out}.${cpu}`, '--quiet', '--threads', '1']);
+      const p = spawn(...timed(['taskset', '-c', String(cpu), process.execPath, bin, 'scrub', '--in', file, '--out', `${out}.${cpu}`, '--quiet', '--threads', '1']));
       let err = '';
       p.stderr.on('data', (d) => (err += d));
       p.on('close', (code) => (code === 0 ? res(err.trim().split('\n').pop().split(' ').map(Number)) : rej(new Error(`pair: exit ${code}`))));
     });
   const t0 = performance.now();
-  const [a, b] = await Promise.all([one(0), one(1)]);
+  const [a, b] = await Promise.all([one(CPUS[0]), one(CPUS[1])]);
   pairRuns.push({ wall: (performance.now() - t0) / 1000, cpu: a[1] + a[2] + b[1] + b[2], load: loadavg()[0] });
-  for (const c of [0, 1]) rmSync(`${out}.${c}`, { force: true });
+  for (const c of CPUS) rmSync(`${out}.${c}`, { force: true });
 }
 rmSync(out, { force: true });
 rmSync(small, { force: true });
@@ -131,7 +138,7 @@ for (const [name, , threads] of modes) {
 }
 for (const [v] of variants(1)) {
   const s = (a, b) => (mbps[key(a, v)] && mbps[key(b, v)] ? `${(mbps[key(a, v)] / mbps[key(b, v)]).toFixed(2)}x` : 'n/a');
-  const pinNote = v === 'pinned' ? ' (1 thread on CPU 0, 2 threads on CPUs 0,1)' : '';
+  const pinNote = v === 'pinned' ? ` (1 thread on CPU ${CPUS[0]}, 2 threads on CPUs ${CPUS.join(',')})` : '';
   console.log(`speed-up 2 vs 1 thread, ${v}${pinNote}: line-parallel ${s('line-parallel --threads 2', 'line-parallel --threads 1')}, stage workers ${s('stage workers=2', 'stage workers=1')}`);
   if (STEADY) {
     const st = (a, b) => (mbps[`steady|${key(a, v)}`] && mbps[`steady|${key(b, v)}`] ? `${(mbps[`steady|${key(a, v)}`] / mbps[`steady|${key(b, v)}`]).toFixed(2)}x` : 'n/a');
@@ -143,7 +150,7 @@ if (PAIR) {
   const c = med(pairRuns.map((r) => r.cpu));
   const solo = mbps[key('line-parallel --threads 1', PIN ? 'pinned' : 'unpinned')];
   console.log(
-    `two independent --threads 1 processes at once (CPU 0 and CPU 1, ${size.toFixed(0)} MB each): ${((2 * size) / w).toFixed(1)} MB/s together (walls ${pairRuns.map((r) => r.wall.toFixed(2)).join(', ')} s), ` +
+    `two independent --threads 1 processes at once (CPU ${CPUS[0]} and CPU ${CPUS[1]}, ${size.toFixed(0)} MB each): ${((2 * size) / w).toFixed(1)} MB/s together (walls ${pairRuns.map((r) => r.wall.toFixed(2)).join(', ')} s), ` +
       `${c.toFixed(1)} CPU-s, ${(c / w).toFixed(2)} cores busy${solo ? `; ${((2 * size) / w / solo).toFixed(2)}x one process on one core` : ''}; 1-min load ${pairRuns.map((r) => r.load.toFixed(1)).join(', ')}`,
   );
 }

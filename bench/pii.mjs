@@ -7,6 +7,7 @@
 //   --pin   re-runs this script per configuration and round (alternating), unpinned and under taskset (1 thread on
 //           CPU 0 alone, GC and helper threads included; 2 threads on CPUs 0,1), and prints both
 //           side by side with the CPUs each number used.
+//   --cpus A,B  the CPUs --pin uses (default 0,1): one thread on A, two on A,B.
 // Wrap it in `flock /tmp/bench.lock` on a shared machine.
 import { mkdirSync, existsSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -25,6 +26,7 @@ const arg = (name, dflt) => {
 const MB = arg('mb', 40);
 const RUNS = arg('runs', 3);
 const PIN = process.argv.includes('--pin');
+const PIN_CPUS = (process.argv.includes('--cpus') ? process.argv[process.argv.indexOf('--cpus') + 1] : '0,1').split(',');
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
 /** The CPUs this process may run on (taskset shows here). */
 const cpuList = () => (/Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8')) ?? [])[1] ?? '?';
@@ -92,7 +94,7 @@ if (PIN) {
   // rounds: every configuration and pinning once per round (A B C … A B C …), one measured run
   // after a warm-up in each child, so that a change in machine load hits all of them alike
   const got = {};
-  const variants = (c) => [['unpinned', null], ['pinned', Number(c.split('.')[1]) === 1 ? '0' : '0,1']];
+  const variants = (c) => [['unpinned', null], ['pinned', Number(c.split('.')[1]) === 1 ? PIN_CPUS[0] : PIN_CPUS.join(',')]];
   for (let round = 0; round < RUNS; round++) {
     for (const c of configs) {
       for (const [v, cpus] of variants(c)) {
@@ -116,7 +118,7 @@ if (PIN) {
   }
   for (const v of ['unpinned', 'pinned']) {
     const s = (m) => (got[`${m}.2.${v}`] && got[`${m}.1.${v}`] ? `${(got[`${m}.2.${v}`].mbps / got[`${m}.1.${v}`].mbps).toFixed(2)}x` : 'n/a');
-    console.log(`speed-up 2 vs 1 thread, ${v}${v === 'pinned' ? ' (1 thread on CPU 0, 2 on CPUs 0,1)' : ''}: stage ${s('stage')}, parse+apply+stringify ${s('e2e')}`);
+    console.log(`speed-up 2 vs 1 thread, ${v}${v === 'pinned' ? ` (1 thread on CPU ${PIN_CPUS[0]}, 2 on CPUs ${PIN_CPUS.join(',')})` : ''}: stage ${s('stage')}, parse+apply+stringify ${s('e2e')}`);
   }
   console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   process.exit(0);

@@ -1,4 +1,4 @@
-import { defineStage, mapStage, type ConversationRecord } from '@scrubline/core';
+import { defineStage, mapStage, safeId, type ConversationRecord } from '@scrubline/core';
 import { nerDetectorDefinition, NER_TYPES, type NerOptions, type NerType } from './detector.js';
 
 export interface NerStageOptions extends Omit<NerOptions, 'rulesDir'> {
@@ -43,7 +43,7 @@ export const nerStage = defineStage<NerStageOptions>({
             const key = `${s.type}.${s.rule}`;
             counts[key] = (counts[key] ?? 0) + 1;
             ctx.report.count(`spans.${s.type as NerType}`);
-            ctx.report.sample(s.type, { record: record.id, turn: ti, start: s.start, end: s.end, length: s.end - s.start, rule: s.rule });
+            ctx.report.sample(s.type, { record: safeId(record.id), turn: ti, start: s.start, end: s.end, length: s.end - s.start, rule: s.rule });
           }
         });
         return record;

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineStage, detectors, ScrubError, type ConversationRecord, type Detector, type Role, type StageContext } from '@scrubline/core';
+import { defineStage, detectors, safeId, ScrubError, type ConversationRecord, type Detector, type Role, type StageContext } from '@scrubline/core';
 import { defaultRulesDir, getRuleEngine } from './engine.js';
 import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_ENV, type OperatorConfig, type OperatorInput } from './operators.js';
 import { AnalyzerPool } from './pool.js';
@@ -173,7 +173,7 @@ export const piiStage = defineStage<PiiStageOptions>({
       if ((ctx.report.samples[kind]?.length ?? 0) >= ctx.report.maxSamples) return;
       const w = options.sampleContext;
       ctx.report.sample(kind, {
-        record: r.id,
+        record: safeId(r.id),
         turn: ti,
         role,
         file,

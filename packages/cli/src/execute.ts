@@ -6,6 +6,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
   Ledger,
   runPipeline,
+  safeId,
   safeMessage,
   ScrubError,
   writeAtomic,
@@ -174,7 +175,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
   ledger.sink = (entry: LedgerEntry) => {
     if (entry.kind === 'quarantined') {
       if (quarantine.path) quarantine.add(entry);
-      else io.stderr.write(`scrubline: quarantined ${entry.code} ${entry.source?.file ?? ''}${(entry.source as any)?.line ? ':' + (entry.source as any).line : ''}${entry.id ? ' record ' + entry.id : ''}: ${entry.message}\n`);
+      else io.stderr.write(`scrubline: quarantined ${entry.code} ${entry.source?.file ?? ''}${(entry.source as any)?.line ? ':' + (entry.source as any).line : ''}${entry.id ? ' record ' + safeId(entry.id) : ''}: ${entry.message}\n`);
     } else dropped.add({ ...entry, raw: undefined });
   };
 

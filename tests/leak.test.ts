@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { scrubline } from './helpers.js';
+
+const rec = (id: string, labels: Record<string, unknown>) => JSON.stringify({ id, turns: [{ role: 'customer', text: '你好' }], labels, source: { file: 'in.jsonl', line: 1 }, meta: {} }) + '\n';
+
+describe('stderr lines never carry a raw id', () => {
+  it('a filter prints each quarantined record with its id through safeId (a phone number used as the id is masked)', async () => {
+    const input = rec('13812345678', { votes: { S: 'oops' } }) + rec('conv-2', { votes: { S: 'oops' } });
+    const r = await scrubline(['consolidate-labels', '--quiet'], { input });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('quarantined SCRUB_JSON_SHAPE in.jsonl:1 record ###########: labels.votes.S not an array');
+    expect(r.stderr).toContain('record conv-2:');
+    expect(r.stderr).not.toContain('13812345678');
+  });
+});

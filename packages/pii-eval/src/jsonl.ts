@@ -1,4 +1,4 @@
-import { ScrubError } from '@scrubline/core';
+import { safeId, ScrubError } from '@scrubline/core';
 
 /** A gold span: entity type and UTF-16 offsets of the line's text, end exclusive. */
 export interface GoldSpan {
@@ -37,7 +37,7 @@ export function parseGold(content: string, file = 'gold'): GoldLine[] {
     if (!v || typeof v !== 'object' || typeof v.id !== 'string' || typeof v.text !== 'string' || !Array.isArray(v.spans)) {
       throw new ScrubError('SCRUB_JSON_SHAPE', 'a gold line needs "id" (string), "text" (string) and "spans" (array)', { file, line });
     }
-    if (seen.has(v.id)) throw new ScrubError('SCRUB_JSON_SHAPE', `duplicate id in gold (${v.id})`, { file, line, field: 'id' });
+    if (seen.has(v.id)) throw new ScrubError('SCRUB_JSON_SHAPE', `duplicate id in gold (${safeId(v.id)})`, { file, line, field: 'id' });
     seen.add(v.id);
     out.push({ id: v.id, text: v.text, spans: v.spans.map((s, i) => checkSpan(s, v.text!.length, file, line, i)) });
   });

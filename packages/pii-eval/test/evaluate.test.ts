@@ -118,6 +118,8 @@ describe('parsing', () => {
     }
     expect(() => parseGold('{"id":"a","text":"abc","spans":[{"type":"X","start":1,"end":9}]}')).toThrowError(/offsets/);
     expect(() => parseGold('{"id":"a","text":"a","spans":[]}\n{"id":"a","text":"b","spans":[]}')).toThrowError(/duplicate id/);
+    // a duplicate id is named as safeId shows it: a phone number used as the line id stays out of the message
+    expect(() => parseGold('{"id":"13812345678","text":"a","spans":[]}\n{"id":"13812345678","text":"b","spans":[]}')).toThrowError('duplicate id in gold (###########)');
     expect(parsePred('{"id":"a","spans":[{"type":"PHONE","start":0,"end":3,"score":0.5,"rule":"r"}],"text":"ignored"}')).toEqual([
       { id: 'a', spans: [{ type: 'PHONE', start: 0, end: 3, score: 0.5, rule: 'r' }] },
     ]);

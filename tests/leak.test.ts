@@ -13,3 +13,14 @@ describe('stderr lines never carry a raw id', () => {
     expect(r.stderr).not.toContain('13812345678');
   });
 });
+
+describe('label values never become report keys wholesale', () => {
+  it('a label path pointing at a phone field stops the run with a config error that names the path and the count, not a value', async () => {
+    let input = '';
+    for (let i = 0; i < 100; i++) input += JSON.stringify({ id: `c${i}`, turns: [{ role: 'customer', text: '你好' }], labels: {}, source: { file: 'in.jsonl', line: i + 1 }, meta: { phone: String(13800000000 + i * 7919) } }) + '\n';
+    const r = await scrubline(['split', '--set', 'labelPath=meta.phone', '--quiet'], { input });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("SCRUB_CONFIG_INVALID (labelPath): split: labelPath 'meta.phone' has at least 100 distinct values, more than maxLabelValues (64)");
+    expect(r.stderr).not.toMatch(/\d{6}/);
+  });
+});

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { defineStage, ScrubError, writeAtomic, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
-import { expandTrain, getPath, isTrain, labelKey, NO_LABEL, sortLabelRecord } from '@scrubline/split';
+import { defineStage, LabelValueGuard, maxLabelValuesSchema, ScrubError, writeAtomic, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
+import { expandTrain, getPath, isTrain, labelKey, labelText, NO_LABEL, sortLabelRecord } from '@scrubline/split';
 import {
   classWeights,
   copiesFor,
@@ -27,6 +27,8 @@ export interface BalanceOptions {
   labelPath: string;
   /** Where to write the class weights JSON (relative to the pipeline folder); written atomically (temp → rename). */
   weightsFile?: string;
+  /** More distinct label values than this (default 64) is a configuration error: `labelPath` points at an id or phone field. */
+  maxLabelValues?: number;
 }
 
 export const balanceStage = defineStage<BalanceOptions>({
@@ -41,6 +43,7 @@ export const balanceStage = defineStage<BalanceOptions>({
       power: { description: 'inverse-frequency exponent (1 plain, 0.5 square root)', type: 'number', exclusiveMinimum: 0, maximum: 4, default: 1 },
       labelPath: { description: 'dotted path of the class label', type: 'string', minLength: 1, default: 'labels.satisfaction' },
       weightsFile: { description: 'write class weights JSON here (atomic)', type: 'string', minLength: 1 },
+      maxLabelValues: maxLabelValuesSchema,
     },
   },
   example: { strategy: 'inverse', maxFactor: 3, power: 1, labelPath: 'labels.satisfaction', weightsFile: 'out/class-weights.json' },
@@ -60,20 +63,26 @@ export function createBalance(o: BalanceOptions, seed: string, baseDir: string):
   let plan: BalancePlan | null = null;
   let weights: ClassWeights | null = null;
   const emitted: Record<string, { in: number; out: number }> = {};
+  // class keys (masked when they look identifying) become report keys (before.<l>, after.<l>, classes, weights)
   const labelOf = (r: ConversationRecord) => labelKey(getPath(r, o.labelPath));
+  const guard = new LabelValueGuard({ stage: 'balance', field: 'labelPath', path: o.labelPath }, o.maxLabelValues);
   return {
     fit: {
       observe: (batch) => {
         for (const r of batch) {
           if (!isTrain(r)) continue;
-          const l = labelOf(r);
-          if (l === NO_LABEL) continue;
-          observeClass(local, l, drawOf(seed, r.id).u);
+          const text = labelText(getPath(r, o.labelPath));
+          if (text === NO_LABEL) continue;
+          guard.add(text);
+          observeClass(local, labelOf(r), drawOf(seed, r.id).u);
         }
+        guard.check();
       },
       state: (): BalanceState => local,
       load: async (states: BalanceState[]) => {
-        plan = planBalance(mergeBalanceStates(states), { strategy: o.strategy, maxFactor: o.maxFactor, power: o.power });
+        const merged = mergeBalanceStates(states);
+        guard.check(Object.keys(merged.classes).length, false);
+        plan = planBalance(merged, { strategy: o.strategy, maxFactor: o.maxFactor, power: o.power });
         weights = classWeights(plan);
         if (o.weightsFile) {
           const path = isAbsolute(o.weightsFile) ? o.weightsFile : resolve(baseDir, o.weightsFile);

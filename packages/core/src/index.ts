@@ -25,3 +25,4 @@ export { detectors, type PiiSpan, type Detector, type DetectorDefinition, type D
 export { Hash52Set } from './hashset.js';
 export { getDotted } from './dotted.js';
 export { maskLetters, safeId, PLACEHOLDER_SOURCE } from './mask.js';
+export { LabelValueGuard, labelReportKey, maxLabelValuesSchema, MAX_LABEL_VALUES } from './labelvalues.js';

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { defineStage, ScrubError, type ConversationRecord, type FitPass, type Stage, type ShardSpec } from '@scrubline/core';
+import { defineStage, LabelValueGuard, labelReportKey, maxLabelValuesSchema, safeId, ScrubError, type ConversationRecord, type FitPass, type Stage, type ShardSpec } from '@scrubline/core';
 import { addItem, emptyAgreementState, fleissKappa, krippendorffAlpha, mergeAgreementStates, type AgreementState, type AlphaMetric } from './agreement.js';
 import { consolidate, getPath, readVotes, type Method, type TieRule } from './consolidate.js';
 
@@ -25,6 +25,8 @@ export interface LabelsOptions {
   agreementKey?: string;
   /** Distance for Krippendorff's alpha. */
   alphaMetric: AlphaMetric;
+  /** More distinct vote values than this (default 64) is a configuration error: `path` points at an id or phone field. */
+  maxLabelValues?: number;
 }
 
 export interface LabelsSummary {
@@ -65,6 +67,7 @@ export const consolidateLabelsStage = defineStage<LabelsOptions>({
       review: { description: 'NDJSON review file for lowAgreement: review (temp file, renamed at the end)', type: 'string', minLength: 1 },
       agreementKey: { description: 'where the per-item agreement goes (default <target>Agreement)', type: 'string', minLength: 1 },
       alphaMetric: { description: 'distance for Krippendorff\'s alpha', enum: ['ordinal', 'interval', 'nominal'], default: 'ordinal' },
+      maxLabelValues: maxLabelValuesSchema,
     },
   },
   example: { path: 'votes.S', target: 'satisfaction', method: 'majority', tie: 'lower', map: { '-2': 1, '-1': 2, '0': 3, '1': 4, '2': 5 }, minVotes: 1, minAgreement: 0.4, lowAgreement: 'review', review: 'out/review.ndjson', alphaMetric: 'ordinal' },
@@ -101,17 +104,23 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
   let agreementItems = 0;
 
   const votesOf = (r: ConversationRecord) => readVotes(getPath(r.labels, options.path));
+  // vote values become report keys (before.votes, label.<v>): a path at an id or phone field is a config error
+  const guard = new LabelValueGuard({ stage: 'consolidate-labels', field: 'path', path: options.path }, options.maxLabelValues);
 
   const fit: FitPass<AgreementState> = {
     observe(batch) {
       for (const r of batch) {
         const v = votesOf(r);
-        if (typeof v !== 'string') addItem(local, v);
+        if (typeof v === 'string') continue;
+        for (const x of v) guard.add(String(x));
+        addItem(local, v);
       }
+      guard.check();
     },
     state: () => local,
     load(states) {
       global = mergeAgreementStates(states);
+      guard.check(Object.keys(global.votes).length, false);
       loaded = true;
     },
   };
@@ -187,8 +196,9 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
           drop(ctx, r, 'review', { agreement: share, file: options.review });
           continue;
         }
-        after[String(label)] = (after[String(label)] ?? 0) + 1;
-        ctx.report.count(`label.${label}`);
+        const shown = labelReportKey(String(label));
+        after[shown] = (after[shown] ?? 0) + 1;
+        ctx.report.count(`label.${shown}`);
         if (c.tie) ctx.report.count('tie-broken');
         out.push(next);
       }
@@ -199,12 +209,12 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
       if (!global) return undefined;
       const f = fleissKappa(global);
       const a = krippendorffAlpha(global, options.alphaMetric);
-      const votes = sortNumericKeys(global.votes);
+      const votes = sortNumericKeys(reportKeys(global.votes));
       let votesMapped: Record<string, number> | undefined;
       if (mapped) {
         votesMapped = {};
-        for (const [v, n] of Object.entries(votes)) {
-          const m = String(options.map[v] ?? `unmapped:${v}`);
+        for (const [v, n] of Object.entries(global.votes)) {
+          const m = labelReportKey(String(options.map[v] ?? `unmapped:${v}`));
           votesMapped[m] = (votesMapped[m] ?? 0) + n;
         }
         votesMapped = sortNumericKeys(votesMapped);
@@ -241,6 +251,16 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
   };
 }
 
+/** Counts keyed by report key: an identifying-looking value shows through safeId (counts of values that mask alike add up). */
+function reportKeys(o: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(o)) {
+    const s = labelReportKey(k);
+    out[s] = (out[s] ?? 0) + n;
+  }
+  return out;
+}
+
 function round4(x: number | null): number | null {
   return x === null ? null : Math.round(x * 10000) / 10000;
 }
@@ -262,5 +282,6 @@ function sortNumericKeys(o: Record<string, number>): Record<string, number> {
  * vote (a phone or account number read as a number), so only its size is.
  */
 function shownVote(v: number): string {
-  return Math.abs(v) < 1000 ? String(v) : `(a number of ${String(Math.trunc(Math.abs(v))).length} digits, not a rating: check path)`;
+  if (Math.abs(v) < 1000) return safeId(String(v)) === String(v) ? String(v) : `(a number with ${String(v).replace(/\D/g, '').length} digits, not a rating: check path)`;
+  return `(a number of ${String(Math.trunc(Math.abs(v))).length} digits, not a rating: check path)`;
 }

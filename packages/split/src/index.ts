@@ -1,9 +1,11 @@
-import { defineStage, ScrubError, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
+import { defineStage, LabelValueGuard, maxLabelValuesSchema, ScrubError, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
 import {
   getPath,
   groupHash,
   labelKey,
+  labelText,
   mergeSplitStates,
+  NO_LABEL,
   observeRecord,
   planSplit,
   toSplitState,
@@ -27,6 +29,8 @@ export interface SplitOptions {
   stratify: boolean;
   /** Extra text mixed into the seed, to draw a different split with the same run seed. */
   salt: string;
+  /** More distinct label values than this (default 64) is a configuration error: `labelPath` points at an id or phone field. */
+  maxLabelValues?: number;
 }
 
 export const splitStage = defineStage<SplitOptions>({
@@ -51,6 +55,7 @@ export const splitStage = defineStage<SplitOptions>({
       groupPath: { description: 'dotted path of the group key (e.g. meta.customerId); one group never spans two splits', type: 'string', minLength: 1, default: 'id' },
       stratify: { description: 'stratify by the label', type: 'boolean', default: true },
       salt: { description: 'extra seed text: another split with the same run seed', type: 'string', default: '' },
+      maxLabelValues: maxLabelValuesSchema,
     },
   },
   example: { ratios: { train: 0.8, validation: 0.1, test: 0.1 }, labelPath: 'labels.satisfaction', groupPath: 'meta.customerId', stratify: true, salt: '' },
@@ -74,14 +79,25 @@ export function createSplit(o: SplitOptions, seed: string): Stage {
   const local: GroupCounts = new Map();
   let plan: SplitPlan | null = null;
   const emitted: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+  // label values become report keys (label.<l>.<split>, plan stats): a labelPath at an id or phone field is a config error
+  const guard = new LabelValueGuard({ stage: 'split', field: 'labelPath', path: o.labelPath }, o.maxLabelValues);
   return {
     fit: {
       observe: (batch) => {
-        for (const r of batch) observeRecord(local, groupHash(groupKeyOf(r, o.groupPath).key), labelKey(getPath(r, o.labelPath)));
+        for (const r of batch) {
+          const text = labelText(getPath(r, o.labelPath));
+          if (text !== NO_LABEL) guard.add(text);
+          observeRecord(local, groupHash(groupKeyOf(r, o.groupPath).key), labelKey(getPath(r, o.labelPath)));
+        }
+        guard.check();
       },
       state: (): SplitState => toSplitState(local),
       load: (states: SplitState[]) => {
-        plan = planSplit(mergeSplitStates(states), ratios, runSeed, o.stratify);
+        const groups = mergeSplitStates(states);
+        const labels = new Set<string>();
+        for (const g of groups.values()) for (const l of g.keys()) if (l !== NO_LABEL) labels.add(l);
+        guard.check(labels.size, false);
+        plan = planSplit(groups, ratios, runSeed, o.stratify);
       },
     },
     apply: (batch, ctx) => {

@@ -131,3 +131,13 @@ export function corpus(customers: number, seed = 7): ConversationRecord[] {
   }
   return out;
 }
+
+/** What `p` rejects with (a coded ScrubError in these tests); fails when it resolves. */
+export async function rejected(p: Promise<unknown>): Promise<{ code?: string; message: string; field?: string }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as { code?: string; message: string; field?: string };
+  }
+  throw new Error('expected a rejection');
+}

@@ -1,0 +1,55 @@
+import { ScrubError } from './errors.js';
+import { safeId } from './mask.js';
+
+/** Default cap on the distinct label values a stage may turn into report keys (`maxLabelValues`). */
+export const MAX_LABEL_VALUES = 64;
+
+/** The `maxLabelValues` option as the labels, split and balance stages declare it. */
+export const maxLabelValuesSchema = {
+  description: `more distinct label values than this is a configuration error (the path points at an id, phone or text field, whose values would all become report keys); default ${MAX_LABEL_VALUES}`,
+  type: 'integer',
+  minimum: 1,
+  default: MAX_LABEL_VALUES,
+} as const;
+
+/**
+ * A label value as a report key (`label.<v>`, per-class stats): itself for a class label (`1`..`5`,
+ * `positive`, `train`), and through {@link safeId} when it looks identifying (six or more digits in
+ * a run, an e-mail or URL shape, whitespace, over 64 characters), so such a value is never a key.
+ */
+export function labelReportKey(value: string): string {
+  return safeId(value);
+}
+
+/**
+ * Counts the distinct values a label path yields. A path misconfigured to an id, phone or free-text
+ * field makes every value a report key; more than `max` distinct values stops the run with a
+ * `SCRUB_CONFIG_INVALID` error that names the option, the path and the count, never a value.
+ * Memory: at most `max` values plus one batch.
+ */
+export class LabelValueGuard {
+  private readonly seen = new Set<string>();
+  readonly max: number;
+
+  constructor(
+    private readonly where: { stage: string; field: string; path: string },
+    max: number | undefined,
+  ) {
+    this.max = max ?? MAX_LABEL_VALUES;
+  }
+
+  add(value: string): void {
+    this.seen.add(value);
+  }
+
+  /** Throws when more than `max` distinct values were seen (call after each batch, and with the merged count). */
+  check(count = this.seen.size, soFar = true): void {
+    if (count <= this.max) return;
+    const { stage, field, path } = this.where;
+    throw new ScrubError(
+      'SCRUB_CONFIG_INVALID',
+      `${stage}: ${field} '${path}' has ${soFar ? 'at least ' : ''}${count} distinct values, more than maxLabelValues (${this.max}); it must point at a class label, not an id, phone number or text field`,
+      { stage, field, hint: `check ${field}, or raise maxLabelValues if there really are that many classes` },
+    );
+  }
+}

@@ -22,6 +22,25 @@ describe('scrubline CLI', () => {
     }
   });
 
+  it('scrub --threads 2 through the real entry (workers started early) gives the bytes of one thread; a usage error still exits at once', async () => {
+    const dir = tmp();
+    const lines = readFileSync(join(ROOT, 'fixtures/pii/corpus.jsonl'), 'utf8').trim().split('\n').slice(0, 300);
+    const recs = lines.map((l, i) => JSON.stringify({ id: `c${i}`, turns: [{ role: 'customer', text: JSON.parse(l).text }], labels: {}, source: { file: 'c.jsonl', line: i + 1 }, meta: {} }));
+    write(dir, 'in.jsonl', recs.join('\n') + '\n');
+    const one = await scrubline(['scrub', '--in', join(dir, 'in.jsonl'), '--threads', '1', '--quiet']);
+    const two = await scrubline(['scrub', '--in', join(dir, 'in.jsonl'), '--threads', '2', '--chunk-bytes', '2000', '--quiet']);
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    expect(one.stdout.split('\n')).toHaveLength(301);
+    // prestarted workers nobody takes must not keep the process alive
+    const t0 = Date.now();
+    const bad = await scrubline(['scrub', '--threads', '2', '--no-such-flag']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/SCRUB_USAGE/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
   it('ingests a row-per-message export to canonical NDJSON on stdout', async () => {
     const dir = tmp();
     write(dir, 'in.yaml', JD_INPUT(join(FIX, 'jd-export.tsv')));

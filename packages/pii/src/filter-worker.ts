@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { isUtf8 } from 'node:buffer';
 import { checkRecord, safeMessage, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
 import { piiStage, type PiiStageOptions } from './stage.js';
@@ -6,7 +6,17 @@ import { NdjsonWriter } from './ndjson.js';
 import { preloadRulePacks, type RulePack } from './rules.js';
 // detectors other than `rules` register when their package is imported by the parent's plugins;
 // a worker imports what the parent asked for by module specifier
-const data = workerData as { options: PiiStageOptions; seed: string; rulesDir: string; baseDir: string; file: string; imports: string[]; packs?: RulePack[] };
+// the configuration is the first message: the worker may be started before it is known (see early-workers.ts)
+export interface FilterWorkerConfig {
+  options: PiiStageOptions;
+  seed: string;
+  rulesDir: string;
+  baseDir: string;
+  file: string;
+  imports: string[];
+  packs?: RulePack[];
+}
+const data = await new Promise<FilterWorkerConfig>((resolve) => parentPort!.once('message', (m: { config: FilterWorkerConfig }) => resolve(m.config)));
 for (const spec of data.imports) await import(spec);
 if (data.packs) preloadRulePacks(data.rulesDir, data.options.rules?.length ? data.options.rules : undefined, data.packs);
 

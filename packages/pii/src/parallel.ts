@@ -5,7 +5,7 @@ import { safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/co
 import type { PiiStageOptions } from './stage.js';
 import { loadRulePacks } from './rules.js';
 import { defaultRulesDir } from './engine.js';
-import { workerScript } from './pool.js';
+import { startFilterWorker, takePrestartedWorkers, workerScript } from './early-workers.js';
 
 export interface ParallelScrubOptions {
   threads: number;
@@ -42,11 +42,20 @@ interface Done {
   report: ReturnType<StageReport['toJSON']>;
 }
 
+/** Chunks a worker holds at most (one in work, one waiting), so it never waits for the main thread. */
+const PER_WORKER = 2;
+/** Chunks in flight per worker at most, counting finished ones waiting for an earlier chunk to be written. */
+const WINDOW_PER_WORKER = 4;
+
 /**
  * Scrubs canonical NDJSON with N worker threads that each parse, scrub and
  * serialise whole chunks of lines; chunks are written and their reports merged
  * in input order, so the output and the report are byte-identical to a
  * single-threaded run (samples keep the first N in input order, counters add).
+ * Each chunk goes to the worker with the fewest chunks in hand: on cores of
+ * unequal speed (virtual CPUs often are) a faster worker takes more chunks
+ * instead of waiting for its turn, and which worker scrubs a chunk does not
+ * change its bytes (placeholder numbering is per conversation, one per line).
  */
 export async function scrubNdjsonParallel(
   chunks: ChunkSource,
@@ -57,20 +66,24 @@ export async function scrubNdjsonParallel(
   // the packs are read once, here, and handed to every worker (no YAML parser there)
   const rulesDir = o.rulesDir || defaultRulesDir();
   const packs = loadRulePacks(rulesDir, o.options.rules?.length ? o.options.rules : undefined);
-  const workers: Worker[] = [];
+  // workers the CLI entry started early have been loading their modules meanwhile
+  const workers: Worker[] = takePrestartedWorkers(o.threads);
+  while (workers.length < o.threads) workers.push(startFilterWorker(script));
+  const config = { options: o.options, seed: o.seed, rulesDir, baseDir: o.baseDir, file: o.file, imports: o.imports ?? [], packs };
   const ready: Promise<void>[] = [];
   const pending = new Map<number, { resolve: (d: Done) => void; reject: (e: Error) => void }>();
   const summaries: Record<string, unknown>[] = [];
   let closing: ((s: Record<string, unknown>) => void)[] = [];
-  for (let i = 0; i < o.threads; i++) {
-    const w = new Worker(script, {
-      workerData: { options: o.options, seed: o.seed, rulesDir, baseDir: o.baseDir, file: o.file, imports: o.imports ?? [], packs },
-      // a larger young generation: fewer scavenges of the short-lived strings of each chunk
-      resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.SCRUBLINE_YOUNG_MB ?? 48) },
-    });
+  let failure: Error | null = null;
+  workers.forEach((w, i) => {
     ready.push(
       new Promise<void>((res, rej) => {
-        w.once('error', rej);
+        w.once('error', (e) => {
+          rej(e);
+          // a worker that dies mid-run fails its chunks (and so the run), it never hangs it
+          failure ??= ScrubError.from(e, 'SCRUB_STAGE_FAILED');
+          for (const [seq, p] of pending) if (owner.get(seq) === i) p.reject(failure);
+        });
         w.on('message', (m) => {
           if (m.ready) res();
           else if (m.warn) o.onWarning?.(m.warn);
@@ -84,13 +97,17 @@ export async function scrubNdjsonParallel(
         });
       }),
     );
-    workers.push(w);
-  }
+    w.postMessage({ config });
+  });
   const report = new StageReport();
   const stage = o.ledger.stage('pii');
   const fc = o.ledger.file(o.file);
-  const inFlight: { seq: number; promise: Promise<Done> }[] = [];
-  const maxInFlight = o.threads * 2;
+  /** Chunks sent and not yet written, in input order. */
+  const inFlight: { seq: number; worker: number; promise: Promise<Done>; settled: boolean }[] = [];
+  /** Which worker has each chunk in hand. */
+  const owner = new Map<number, number>();
+  const held = new Array<number>(workers.length).fill(0);
+  let wake: (() => void) | null = null;
   let seq = 0;
   let running = true;
   const finishOldest = async () => {
@@ -110,8 +127,8 @@ export async function scrubNdjsonParallel(
     for (const [k, v] of Object.entries(d.report.counters)) report.count(k, v);
     for (const [k, list] of Object.entries(d.report.samples)) for (const s of list) report.sample(k, s);
     for (const m of d.report.messages) report.message(m);
-    // the output buffer goes back to its worker once written (no fresh buffer per chunk there)
-    const w = workers[head.seq % workers.length];
+    // the output buffer goes back to the worker that filled it once written (no fresh buffer per chunk there)
+    const w = workers[head.worker];
     const ab = d.bytes.buffer as ArrayBuffer;
     const recycle = () => {
       if (running) w.postMessage({ recycle: ab }, [ab]);
@@ -119,17 +136,42 @@ export async function scrubNdjsonParallel(
     if (d.bytes.length) await write(d.bytes, recycle);
     else recycle();
   };
+  /** The worker with the fewest chunks in hand, if it has room for one more. */
+  const freeWorker = (): number => {
+    let best = -1;
+    for (let i = 0; i < workers.length; i++) if (held[i] < PER_WORKER && (best < 0 || held[i] < held[best])) best = i;
+    return best;
+  };
   try {
     await Promise.all(ready);
     for await (const chunk of chunks) {
+      let w = -1;
+      for (;;) {
+        // write what is done at the head, then hand the chunk to a worker with room
+        while (inFlight.length && inFlight[0].settled) await finishOldest();
+        if (failure) throw failure;
+        w = freeWorker();
+        if (w >= 0 && inFlight.length < WINDOW_PER_WORKER * workers.length) break;
+        // nothing to write and no room: the head is still being scrubbed, wait for any chunk to finish
+        await new Promise<void>((r) => (wake = r));
+      }
       const s = seq++;
-      const w = workers[s % workers.length];
       const promise = new Promise<Done>((resolve, reject) => pending.set(s, { resolve, reject }));
+      const entry = { seq: s, worker: w, promise, settled: false };
+      owner.set(s, w);
+      held[w]++;
+      const settle = () => {
+        entry.settled = true;
+        held[w]--;
+        owner.delete(s);
+        const k = wake;
+        wake = null;
+        k?.();
+      };
       // awaited in order by finishOldest; once one chunk fails, the later ones are never awaited
-      promise.catch(() => {});
-      w.postMessage({ seq: s, bytes: chunk.bytes, firstLine: chunk.firstLine }, [chunk.bytes.buffer as ArrayBuffer]);
-      inFlight.push({ seq: s, promise });
-      if (inFlight.length >= maxInFlight) await finishOldest();
+      promise.then(settle, settle);
+      workers[w].postMessage({ seq: s, bytes: chunk.bytes, firstLine: chunk.firstLine }, [chunk.bytes.buffer as ArrayBuffer]);
+      inFlight.push(entry);
     }
     while (inFlight.length) await finishOldest();
     for (const w of workers) {

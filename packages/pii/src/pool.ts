@@ -1,18 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { safeMessage, ScrubError } from '@scrubline/core';
 import type { Analysis, RuleEngine, RuleEngineOptions, RulePack } from './rules.js';
 import { scrubShare, sliceBatch, type ConvBatch, type PackedShare, type WorkerOperatorConfig } from './scrub.js';
-
-/** A compiled worker script (`worker`, `filter-worker`): next to this module (dist), or in ../dist when running from src (tests). */
-export function workerScript(name = 'worker'): string | null {
-  for (const rel of [`./${name}.js`, `../dist/${name}.js`]) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  return null;
-}
+import { workerScript } from './early-workers.js';
 
 /** Pieces per thread a pooled batch is cut into (more: better balance, more messages). */
 const PIECES_PER_THREAD = Number(process.env.SCRUBLINE_PII_PIECES ?? 4);

@@ -173,6 +173,29 @@ describe('scrub --threads over many chunks', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('workers started before the command (as the CLI entry does) are taken and give the same bytes', async () => {
+    const { prestartFilterWorkers, takePrestartedWorkers } = await import('../src/early-workers.js');
+    // not scrub, --text, or fewer than 2 threads: nothing is started
+    for (const argv of [['run', 'p.yaml', '--threads', '2'], ['scrub', '--text', '--threads', '2'], ['scrub', '--threads', '1'], ['scrub', '--threads', 'x'], ['scrub']]) {
+      prestartFilterWorkers(argv);
+      expect(takePrestartedWorkers(8)).toHaveLength(0);
+    }
+    const ref = await runWith(['--threads', '1', '--chunk-bytes', '3000']);
+    // the last --threads wins, as in parseArgs
+    prestartFilterWorkers(['scrub', '--threads', '5', '--in', 'x', '--threads=3']);
+    const early = takePrestartedWorkers(8);
+    expect(early).toHaveLength(3);
+    for (const w of early.splice(2)) await w.terminate();
+    // give two back: the run takes them (and would start fresh ones for any missing)
+    prestartFilterWorkers(['scrub', '--threads', '2']);
+    for (const w of early) await w.terminate();
+    const r = await runWith(['--threads', '2', '--chunk-bytes', '700']);
+    expect(takePrestartedWorkers(8)).toHaveLength(0);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(ref.out);
+    expect(r.report.stages[0].counters).toEqual(ref.report.stages[0].counters);
+  });
+
   it('--chunk-bytes must be a positive integer', async () => {
     const { cio, result } = io(['--threads', '2', '--chunk-bytes', '0', '--in', file]);
     expect(await scrubCommand.run(cio)).toBe(2);

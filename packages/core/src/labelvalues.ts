@@ -14,11 +14,15 @@ export const maxLabelValuesSchema = {
 
 /**
  * A label value as a report key (`label.<v>`, per-class stats): itself for a class label (`1`..`5`,
- * `positive`, `train`), and through {@link safeId} when it looks identifying (six or more digits in
- * a run, an e-mail or URL shape, whitespace, over 64 characters), so such a value is never a key.
+ * `positive`, `very good`, `train`), and through {@link safeId} when it looks identifying (six or
+ * more digits in a run, an e-mail or URL shape, over 64 characters), so such a value is never a key.
+ * Unlike an id, a label with spaces is a class name (`not satisfied`), not a masked name: a path
+ * pointing at a name field is caught by the distinct-value cap ({@link LabelValueGuard}).
  */
 export function labelReportKey(value: string): string {
-  return safeId(value);
+  if (!/\s/.test(value)) return safeId(value);
+  const joined = value.replace(/\s/g, '_');
+  return safeId(joined) === joined ? value : safeId(value);
 }
 
 /**

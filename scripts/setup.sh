@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PNPM_VERSION=12.4.2
+# unattended and offline-friendly: turbo sends no usage telemetry
+export TURBO_TELEMETRY_DISABLED=1
 # corepack fails here on a signature check; a pinned npx pnpm works everywhere
 if command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; then
   PNPM=(pnpm)

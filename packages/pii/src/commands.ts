@@ -22,6 +22,7 @@ import {
 } from '@scrubline/core';
 import { mergeSpans } from './scrub.js';
 import { FileLineChunks, lineChunks, scrubNdjsonParallel } from './parallel.js';
+import { defaultScrubThreads } from './early-workers.js';
 import { readRecords, resolveInputs } from '@scrubline/io';
 import { piiStage, type PiiStageOptions } from './stage.js';
 
@@ -172,7 +173,8 @@ Finds PII (stage 'pii') in every turn and replaces it with the configured operat
 Options:
   --threads N         line-parallel: N worker threads each decode, parse, scrub, serialise and
                       encode whole chunks of lines; output and report are byte-identical to one
-                      thread (rules detector only)
+                      thread (rules detector only; default: 2 where the machine has two cores,
+                      unless the options set the stage's own 'workers')
   --chunk-bytes N     bytes per line-parallel chunk (default 1048576; whole lines, so a longer
                       line makes a longer chunk)
   --set key=value     a stage option (e.g. --set operator=hmac --set workers=1)
@@ -239,6 +241,8 @@ export const scrubCommand: CommandDefinition = {
       return EXIT.USAGE;
     }
     let options: Record<string, unknown> = {};
+    /** The options name the stage's own `workers` (before defaults are filled in). */
+    let userWorkers = false;
     try {
       if (values.config) options = (parseYaml(await readFile(resolve(io.cwd, values.config), 'utf8')) ?? {}) as Record<string, unknown>;
       if (values.with) Object.assign(options, JSON.parse(values.with));
@@ -249,6 +253,7 @@ export const scrubCommand: CommandDefinition = {
       }
       if (values.rules) options.rules = list(values.rules);
       if (values.detectors) options.detectors = list(values.detectors);
+      userWorkers = options.workers !== undefined;
       assertOptions(piiStage.optionsSchema, options, 'scrub options');
     } catch (e) {
       io.stderr.write(ScrubError.from(e, 'SCRUB_USAGE').format() + '\n');
@@ -261,12 +266,14 @@ export const scrubCommand: CommandDefinition = {
     const out = output(io, values.out);
     let stages: unknown[] = [];
     try {
-      const threads = values.threads === undefined ? 1 : Number(values.threads);
+      // without --threads: line-parallel on two worker threads where the machine has two cores,
+      // unless the options name the stage's own `workers` (then the stage path, as asked)
+      const threads = values.threads === undefined ? (userWorkers ? 1 : defaultScrubThreads()) : Number(values.threads);
       if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ScrubError('SCRUB_USAGE', '--threads must be an integer 1..64');
       const detectorNames = (options.detectors as string[] | undefined) ?? ['rules'];
       if (values.text) {
         stages = [await scrubTextLines(io, values.in, out, options as unknown as PiiStageOptions, seed, log)];
-      } else if (values.threads !== undefined && detectorNames.every((d) => d === 'rules')) {
+      } else if ((values.threads !== undefined || threads > 1) && detectorNames.every((d) => d === 'rules')) {
         // line-parallel: workers parse, scrub and serialise; output and report identical to one thread
         // a file is read straight into chunk buffers that the workers give back; stdin is cut from its stream
         const chunkBytes = values['chunk-bytes'] === undefined ? 1 << 20 : Number(values['chunk-bytes']);
@@ -285,7 +292,7 @@ export const scrubCommand: CommandDefinition = {
         });
         stages = [{ id: 'pii', use: 'pii', ...r.report.toJSON(), summary: r.summary }];
       } else {
-        if (threads > 1) log.warn('scrub: --threads applies to the rules detector only; running on one thread');
+        if (values.threads !== undefined && threads > 1) log.warn('scrub: --threads applies to the rules detector only; running on one thread');
         const result = await runPipeline({
           steps: [{ id: 'pii', use: 'pii', definition: piiStage, options }],
           // the shared reader: strict UTF-8, canonical-record checks, quarantine through the ledger

@@ -1,6 +1,7 @@
 // Kept free of other imports: the CLI entry loads this module before anything else.
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** A compiled worker script (`worker`, `filter-worker`): next to this module (dist), or in ../dist when running from src (tests). */
@@ -20,23 +21,37 @@ export function startFilterWorker(script: string): Worker {
   });
 }
 
+/** `scrub` without `--threads`: two worker threads when the machine has two cores, else one. */
+export function defaultScrubThreads(): number {
+  return Math.min(2, availableParallelism());
+}
+
 const early: Worker[] = [];
 const dead = new WeakSet<Worker>();
 
-/** `--threads N` / `--threads=N` of an argument list (the last one wins, as in parseArgs), else 0. */
+/**
+ * The threads `scrub` will run line-parallel with, as far as the arguments tell: `--threads N` /
+ * `--threads=N` (the last one wins, as in parseArgs), else the default unless options may choose
+ * other detectors or the stage's own `workers` (then the command decides; 0 = start nothing).
+ */
 function threadsArg(argv: string[]): number {
-  let n = 0;
+  let n: number | null = null;
+  let optionsElsewhere = false;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--') break;
-    if (argv[i] === '--threads') n = Number(argv[i + 1]);
-    else if (argv[i].startsWith('--threads=')) n = Number(argv[i].slice(10));
+    const a = argv[i];
+    if (a === '--') break;
+    if (a === '--threads') n = Number(argv[i + 1]);
+    else if (a.startsWith('--threads=')) n = Number(a.slice(10));
+    else if (a === '--detectors' || a === '--config' || a === '--with' || a.startsWith('--detectors=') || a.startsWith('--config=') || a.startsWith('--with=')) optionsElsewhere = true;
+    else if (a === '--set' && /^(detectors|workers)\b/.test(argv[i + 1] ?? '')) optionsElsewhere = true;
   }
+  if (n === null) return optionsElsewhere ? 0 : defaultScrubThreads();
   return Number.isInteger(n) ? n : 0;
 }
 
 /**
- * Called by the CLI entry before it imports the rest of the CLI: for `scrub --threads N`
- * (N ≥ 2, not --text) the N workers start loading their modules while the main thread
+ * Called by the CLI entry before it imports the rest of the CLI: for `scrub` with N ≥ 2 threads
+ * (`--threads N`, or the default on a machine with two cores; not --text) the N workers start loading their modules while the main thread
  * loads the CLI (≈0.5 s of imports that otherwise run before any worker exists).
  * Workers nobody takes (a usage error, another path) do not keep the process alive.
  */

@@ -163,6 +163,17 @@ describe('scrub --threads over many chunks', () => {
     }
   });
 
+  it('without --threads: line-parallel on the default threads (two where the machine has two cores), same bytes as the stage path', async () => {
+    const { defaultScrubThreads } = await import('../src/early-workers.js');
+    const ref = await runWith(['--set', 'workers=1']);
+    const plain = await runWith([]);
+    expect(plain.code).toBe(0);
+    expect(plain.out).toBe(ref.out);
+    expect(plain.report.stages[0].counters).toEqual(ref.report.stages[0].counters);
+    expect(plain.report.stages[0].summary.mode).toBe(defaultScrubThreads() > 1 ? 'line-parallel' : undefined);
+    expect(ref.report.stages[0].summary.mode).toBeUndefined();
+  });
+
   it('invalid UTF-8 fails the run and publishes nothing', async () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, Buffer.concat([Buffer.from(recs.slice(0, 30).join('\n') + '\n'), Buffer.from([0x7b, 0xff, 0x7d, 0x0a])]));
@@ -174,12 +185,25 @@ describe('scrub --threads over many chunks', () => {
   });
 
   it('workers started before the command (as the CLI entry does) are taken and give the same bytes', async () => {
-    const { prestartFilterWorkers, takePrestartedWorkers } = await import('../src/early-workers.js');
-    // not scrub, --text, or fewer than 2 threads: nothing is started
-    for (const argv of [['run', 'p.yaml', '--threads', '2'], ['scrub', '--text', '--threads', '2'], ['scrub', '--threads', '1'], ['scrub', '--threads', 'x'], ['scrub']]) {
+    const { defaultScrubThreads, prestartFilterWorkers, takePrestartedWorkers } = await import('../src/early-workers.js');
+    // not scrub, --text, fewer than 2 threads, or options that may choose other detectors or the stage's workers: nothing is started
+    for (const argv of [
+      ['run', 'p.yaml', '--threads', '2'],
+      ['scrub', '--text', '--threads', '2'],
+      ['scrub', '--threads', '1'],
+      ['scrub', '--threads', 'x'],
+      ['scrub', '--set', 'workers=2'],
+      ['scrub', '--detectors', 'rules,ner'],
+      ['scrub', '--config', 'c.yaml'],
+    ]) {
       prestartFilterWorkers(argv);
       expect(takePrestartedWorkers(8)).toHaveLength(0);
     }
+    // plain `scrub`: the default threads, where the machine has two cores
+    prestartFilterWorkers(['scrub', '--in', 'x.jsonl']);
+    const byDefault = takePrestartedWorkers(8);
+    expect(byDefault).toHaveLength(defaultScrubThreads() > 1 ? defaultScrubThreads() : 0);
+    for (const w of byDefault) await w.terminate();
     const ref = await runWith(['--threads', '1', '--chunk-bytes', '3000']);
     // the last --threads wins, as in parseArgs
     prestartFilterWorkers(['scrub', '--threads', '5', '--in', 'x', '--threads=3']);

@@ -60,7 +60,8 @@ export function reportError(e: unknown, stderr: NodeJS.WritableStream): number {
   } else {
     const msg = e instanceof Error ? e.message : String(e);
     stderr.write(`scrubline: error SCRUB_INTERNAL: ${safeMessage(msg)}\n`);
-    if (process.env.SCRUBLINE_DEBUG && e instanceof Error) stderr.write(`${e.stack}\n`);
+    // where it failed, for a developer: the stack's frames only (its first line repeats the raw message)
+    if (process.env.SCRUBLINE_DEBUG && e instanceof Error && e.stack) stderr.write(`${e.stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n')}\n`);
   }
   return exitCodeFor(e);
 }

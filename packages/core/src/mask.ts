@@ -31,8 +31,12 @@ export function maskLetters(s: string): string {
 
 /** Digit-like characters in ids: any number, and Chinese numerals. */
 const DIGITISH = '\\p{N}〇零一二三四五六七八九幺两';
-/** Six or more digits, possibly grouped by short separators (`138-1234-5678`). */
-const DIGIT_RUN = new RegExp(`[${DIGITISH}](?:[\\s\\-._/()+]{0,2}[${DIGITISH}]){5,}`, 'u');
+/**
+ * Six or more digits, possibly grouped by short separators: any space, punctuation, symbol or
+ * invisible format character (`138-1234-5678`, full-width `１３８－１２３４－５６７８`, `138—1234—5678`,
+ * `138·1234·5678`, zero-width spaces).
+ */
+const DIGIT_RUN = new RegExp(`[${DIGITISH}](?:[\\s\\p{P}\\p{S}\\p{Cf}]{0,2}[${DIGITISH}]){5,}`, 'u');
 const URL_SHAPE = /[a-z][a-z0-9+.\-]{0,15}:\/\/|www\.|[A-Za-z0-9\-]\.(?:com|cn|net|org|io|me|cc|top|xyz|info|co)(?![A-Za-z0-9])/i;
 
 /**

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { labelReportKey, safeId } from '../src/index.js';
+
+describe('safeId digit runs', () => {
+  it('masks a phone number grouped by any dash, dot or punctuation, full-width or invisible', () => {
+    const ids = [
+      '138－1234－5678', // full-width hyphen-minus, what a Chinese IME types
+      '１３８－１２３４－５６７８',
+      '138‐1234‐5678', // U+2010
+      '138–1234–5678', // en dash
+      '138—1234—5678', // em dash
+      '138·1234·5678',
+      '138，1234，5678',
+      '138、1234、5678',
+      '138~1234~5678',
+      '138:1234:5678',
+      '138\u200b1234\u200b5678', // zero-width space
+    ];
+    for (const id of ids) {
+      const shown = safeId(id);
+      expect(shown, id).not.toMatch(/[0-9０-９]/);
+      expect([...shown].length, id).toBe([...id].length);
+    }
+  });
+
+  it('keeps ordinary ids as they are', () => {
+    for (const id of ['conv-17', 'r2', '00001-zh-person_id.18', 'sess_12345', 'a:1:2', 'v1.2.3']) expect(safeId(id)).toBe(id);
+  });
+});

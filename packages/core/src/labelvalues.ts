@@ -21,8 +21,10 @@ export const maxLabelValuesSchema = {
  */
 export function labelReportKey(value: string): string {
   if (!/\s/.test(value)) return safeId(value);
+  // joined keeps the length check; tight lets a digit run spaced around its separators (`138 - 1234 - 5678`) count as one
   const joined = value.replace(/\s/g, '_');
-  return safeId(joined) === joined ? value : safeId(value);
+  const tight = value.replace(/\s+/g, '');
+  return safeId(joined) === joined && safeId(tight) === tight ? value : safeId(value);
 }
 
 /**

@@ -11,6 +11,7 @@ describe('labelReportKey', () => {
     expect(labelReportKey('call 13812345678')).not.toContain('1381');
     expect(labelReportKey('a@b.cn')).not.toContain('a@b');
     expect(labelReportKey('see https://x.example/abc')).not.toContain('example');
+    for (const v of ['138 - 1234 - 5678', '138 / 1234 / 5678', '138 — 1234 — 5678']) expect(labelReportKey(v), v).not.toMatch(/[0-9]/);
   });
 });
 

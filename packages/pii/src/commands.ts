@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
@@ -21,7 +21,7 @@ import {
   type StageContext,
 } from '@scrubline/core';
 import { mergeSpans } from './scrub.js';
-import { FileLineChunks, lineChunks, scrubNdjsonParallel } from './parallel.js';
+import { FileLineChunks, lineChunks, scrubNdjsonParallel, type ChunkSource } from './parallel.js';
 import { defaultScrubThreads } from './early-workers.js';
 import { readRecords, resolveInputs } from '@scrubline/io';
 import { piiStage, type PiiStageOptions } from './stage.js';
@@ -271,14 +271,23 @@ export const scrubCommand: CommandDefinition = {
       const threads = values.threads === undefined ? (userWorkers ? 1 : defaultScrubThreads()) : Number(values.threads);
       if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ScrubError('SCRUB_USAGE', '--threads must be an integer 1..64');
       const detectorNames = (options.detectors as string[] | undefined) ?? ['rules'];
+      const rulesOnly = detectorNames.every((d) => d === 'rules');
+      // line-parallel reads one plain file or stdin; --in is resolved as the shared reader does (a
+      // missing file is SCRUB_INPUT_NOT_FOUND), and a pattern, a folder or a gzip file takes the stage path
+      let inPath: string | null = null;
+      if (!values.text && values.in && (values.threads !== undefined || threads > 1) && rulesOnly) {
+        const files = await resolveInputs([resolve(io.cwd, values.in)], io.cwd);
+        if (files.length === 1 && (await plainFile(files[0].path))) inPath = files[0].path;
+        else if (values.threads !== undefined && threads > 1) log.warn('scrub: --threads reads one uncompressed file or stdin; running on one thread');
+      }
       if (values.text) {
         stages = [await scrubTextLines(io, values.in, out, options as unknown as PiiStageOptions, seed, log)];
-      } else if ((values.threads !== undefined || threads > 1) && detectorNames.every((d) => d === 'rules')) {
+      } else if ((values.threads !== undefined || threads > 1) && rulesOnly && (!values.in || inPath)) {
         // line-parallel: workers parse, scrub and serialise; output and report identical to one thread
         // a file is read straight into chunk buffers that the workers give back; stdin is cut from its stream
         const chunkBytes = values['chunk-bytes'] === undefined ? 1 << 20 : Number(values['chunk-bytes']);
         if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > 1 << 30) throw new ScrubError('SCRUB_USAGE', '--chunk-bytes must be an integer 1..2^30');
-        const chunks = values.in ? new FileLineChunks(resolve(io.cwd, values.in), chunkBytes) : lineChunks(io.stdin as AsyncIterable<Buffer>, chunkBytes);
+        const chunks = notEmpty(inPath ? new FileLineChunks(inPath, chunkBytes) : lineChunks(io.stdin as AsyncIterable<Buffer>, chunkBytes), file, !inPath);
         const r = await scrubNdjsonParallel(chunks, (b, written) => out.write(b, written), {
           threads,
           options: options as unknown as PiiStageOptions,
@@ -292,7 +301,7 @@ export const scrubCommand: CommandDefinition = {
         });
         stages = [{ id: 'pii', use: 'pii', ...r.report.toJSON(), summary: r.summary }];
       } else {
-        if (values.threads !== undefined && threads > 1) log.warn('scrub: --threads applies to the rules detector only; running on one thread');
+        if (values.threads !== undefined && threads > 1 && !rulesOnly) log.warn('scrub: --threads applies to the rules detector only; running on one thread');
         const result = await runPipeline({
           steps: [{ id: 'pii', use: 'pii', definition: piiStage, options }],
           // the shared reader: strict UTF-8, canonical-record checks, quarantine through the ledger
@@ -336,6 +345,34 @@ export const scrubCommand: CommandDefinition = {
     return EXIT.OK;
   },
 };
+
+/** A regular file that does not start with the gzip magic bytes (line-parallel reads its bytes as they are). */
+async function plainFile(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    if (!(await fh.stat()).isFile()) return false;
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return !(bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The chunks of `src`; none at all is SCRUB_INPUT_EMPTY, as the shared reader says for an empty input. */
+function notEmpty(src: ChunkSource, file: string, stdin: boolean): ChunkSource {
+  return {
+    recycle: src.recycle?.bind(src),
+    async *[Symbol.asyncIterator]() {
+      let any = false;
+      for await (const c of src) {
+        any = true;
+        yield c;
+      }
+      if (!any) throw new ScrubError('SCRUB_INPUT_EMPTY', stdin ? 'input file holds no text' : 'input file is empty', { file, hint: 'remove it or set input.allowEmpty: true' });
+    },
+  };
+}
 
 async function* readCanonical(io: CommandIO, inFile: string | undefined, ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
   ledger.sink = (e) => {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
@@ -218,6 +219,38 @@ describe('scrub --threads over many chunks', () => {
     expect(r.code).toBe(0);
     expect(r.out).toBe(ref.out);
     expect(r.report.stages[0].counters).toEqual(ref.report.stages[0].counters);
+  });
+
+  it('--in is resolved as the shared reader does: a missing or empty file is an input error, a gzip file or a pattern gives the stage path bytes', async () => {
+    const run = async (argv: string[], stdin = '') => {
+      const { cio, result } = io([...argv, '--quiet'], stdin);
+      return { code: await scrubCommand.run(cio), ...result() };
+    };
+    for (const t of [[], ['--threads', '2']]) {
+      const missing = await run([...t, '--in', join(dir, 'missing.jsonl')]);
+      expect(missing.code).toBe(3);
+      expect(missing.err).toMatch(/SCRUB_INPUT_NOT_FOUND .*missing\.jsonl/);
+      writeFileSync(join(dir, 'empty.jsonl'), '');
+      const empty = await run([...t, '--in', join(dir, 'empty.jsonl')]);
+      expect(empty.code).toBe(3);
+      expect(empty.err).toMatch(/SCRUB_INPUT_EMPTY .*empty\.jsonl/);
+      const emptyStdin = await run(t);
+      expect(emptyStdin.code).toBe(3);
+      expect(emptyStdin.err).toMatch(/SCRUB_INPUT_EMPTY/);
+    }
+    const ref = await run(['--set', 'workers=1', '--in', file]);
+    expect(ref.code).toBe(0);
+    const gz = join(dir, 'in.jsonl.gz');
+    writeFileSync(gz, gzipSync(readFileSync(file)));
+    mkdirSync(join(dir, 'glob'), { recursive: true });
+    writeFileSync(join(dir, 'glob', 'a.jsonl'), readFileSync(file));
+    for (const t of [[], ['--threads', '2']]) {
+      for (const input of [gz, join(dir, 'glob', '*.jsonl')]) {
+        const r = await run([...t, '--in', input]);
+        expect(r.code).toBe(0);
+        expect(r.out).toBe(ref.out);
+      }
+    }
   });
 
   it('--chunk-bytes must be a positive integer', async () => {

@@ -29,8 +29,8 @@ export function maskLetters(s: string): string {
   });
 }
 
-/** Digit-like characters in ids: any number, and Chinese numerals. */
-const DIGITISH = '\\p{N}〇零一二三四五六七八九幺两';
+/** Digit-like characters in ids: any number, and Chinese numerals (plain and the financial 壹贰叁…). */
+const DIGITISH = '\\p{N}〇零一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖';
 /**
  * Six or more digits, possibly grouped by short separators: any space, punctuation, symbol or
  * invisible format character (`138-1234-5678`, full-width `１３８－１２３４－５６７８`, `138—1234—5678`,

@@ -23,6 +23,12 @@ describe('safeId digit runs', () => {
     }
   });
 
+  it('masks a phone number written in Chinese numerals, plain or financial', () => {
+    expect(safeId('一三八一二三四五六七八')).toBe('###########');
+    expect(safeId('壹叁捌壹贰叁肆伍陆柒捌')).toBe('###########');
+    expect(safeId('幺叁捌-壹贰叁肆-伍陆柒捌')).toBe('###-####-####');
+  });
+
   it('keeps ordinary ids as they are', () => {
     for (const id of ['conv-17', 'r2', '00001-zh-person_id.18', 'sess_12345', 'a:1:2', 'v1.2.3']) expect(safeId(id)).toBe(id);
   });

@@ -105,6 +105,12 @@ describe('renderHtml', () => {
     expect(h).toContain('conv-7');
   });
 
+  it('shows a sample\'s source place (file:line, as dedup and normalise give it) as it is', () => {
+    const r: RunReport = structuredClone(report);
+    r.stages = [{ id: 'dedup', use: 'dedup', counters: {}, samples: { exact: [{ at: 'data/jddc-2024.jsonl:1234', similarity: 1 }] }, ms: 1 }];
+    expect(renderHtml(r)).toContain('data/jddc-2024.jsonl:1234');
+  });
+
   it('safeText keeps placeholders and masked spans readable', () => {
     expect(safeText('联系[PHONE_1]或⟦mobile ###⟧，[订单x]，编号A1234567')).toBe('联系[PHONE_1]或⟦mobile ###⟧，[订单x]，编号X#######');
   });

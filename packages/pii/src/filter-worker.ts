@@ -17,8 +17,6 @@ export interface FilterWorkerConfig {
   packs?: RulePack[];
 }
 const data = await new Promise<FilterWorkerConfig>((resolve) => parentPort!.once('message', (m: { config: FilterWorkerConfig }) => resolve(m.config)));
-for (const spec of data.imports) await import(spec);
-if (data.packs) preloadRulePacks(data.rulesDir, data.options.rules?.length ? data.options.rules : undefined, data.packs);
 
 /**
  * Line-parallel scrub worker: raw NDJSON bytes (whole lines) in, scrubbed NDJSON
@@ -30,14 +28,26 @@ if (data.packs) preloadRulePacks(data.rulesDir, data.options.rules?.length ? dat
  * is serialised straight into a reusable output buffer (no chunk-sized string, no fresh
  * buffer per chunk: the main thread sends written buffers back).
  */
-const stage = await piiStage.create({ ...data.options, workers: 1 }, {
-  stageId: 'pii',
-  seed: data.seed,
-  shard: { index: 0, count: 1 },
-  baseDir: data.baseDir,
-  rulesDir: data.rulesDir,
-  log: { info() {}, warn: (m) => parentPort!.postMessage({ warn: m }) },
-});
+let stage!: Awaited<ReturnType<typeof piiStage.create>>;
+let setupFailed = false;
+try {
+  for (const spec of data.imports) await import(spec);
+  if (data.packs) preloadRulePacks(data.rulesDir, data.options.rules?.length ? data.options.rules : undefined, data.packs);
+  stage = await piiStage.create({ ...data.options, workers: 1 }, {
+    stageId: 'pii',
+    seed: data.seed,
+    shard: { index: 0, count: 1 },
+    baseDir: data.baseDir,
+    rulesDir: data.rulesDir,
+    log: { info() {}, warn: (m) => parentPort!.postMessage({ warn: m }) },
+  });
+} catch (e) {
+  // a setup error (an option the stage refuses, e.g. hmac without a key) keeps its code and
+  // context, so the run exits as the stage path would (2 for a bad option, not an internal error)
+  const x = e as { message?: string; code?: unknown; file?: unknown; field?: unknown; hint?: unknown };
+  parentPort!.postMessage({ fatal: { message: String(x?.message ?? e), code: typeof x?.code === 'string' && x.code.startsWith('SCRUB_') ? x.code : undefined, file: x?.file, field: x?.field, hint: x?.hint } });
+  setupFailed = true;
+}
 
 /** Output buffers the main thread has written and sent back. */
 const free: ArrayBuffer[] = [];
@@ -63,9 +73,12 @@ interface ChunkMsg {
 type Msg = ChunkMsg | { close: true } | { recycle: ArrayBuffer };
 // one message at a time, in order (a handler that awaits never interleaves with the next chunk)
 let chain: Promise<void> = Promise.resolve();
-parentPort!.on('message', (msg: Msg) => {
-  chain = chain.then(() => handle(msg));
-});
+if (!setupFailed) {
+  parentPort!.on('message', (msg: Msg) => {
+    chain = chain.then(() => handle(msg));
+  });
+  parentPort!.postMessage({ ready: true });
+}
 
 async function handle(msg: Msg): Promise<void> {
   if ('recycle' in msg) {
@@ -149,4 +162,3 @@ async function handle(msg: Msg): Promise<void> {
     parentPort!.postMessage({ seq: msg.seq, error: (e as Error).message, code: (e as { code?: string }).code });
   }
 }
-parentPort!.postMessage({ ready: true });

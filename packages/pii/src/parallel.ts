@@ -86,6 +86,7 @@ export async function scrubNdjsonParallel(
         });
         w.on('message', (m) => {
           if (m.ready) res();
+          else if (m.fatal) rej(new ScrubError(m.fatal.code ?? 'SCRUB_STAGE_FAILED', safeMessage(m.fatal.message), { stage: 'pii', file: m.fatal.file, field: m.fatal.field, hint: m.fatal.hint }));
           else if (m.warn) o.onWarning?.(m.warn);
           else if (m.closed) closing.shift()?.(m.summary ?? {});
           else {

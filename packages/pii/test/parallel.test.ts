@@ -253,6 +253,16 @@ describe('scrub --threads over many chunks', () => {
     }
   });
 
+  it('an option the workers refuse is a usage error (exit 2, its code and field), as on the stage path', async () => {
+    for (const t of [['--threads', '2'], ['--set', 'workers=1']]) {
+      const out = join(dir, `hmac-out-${t.join('')}.jsonl`);
+      const { cio, result } = io([...t, '--set', 'operator=hmac', '--set', 'keyEnv=SCRUBLINE_TEST_NO_SUCH_KEY', '--in', file, '--out', out, '--quiet']);
+      expect(await scrubCommand.run(cio)).toBe(2);
+      expect(result().err).toMatch(/^SCRUB_CONFIG_INVALID \(keyEnv\): the hmac operator needs a key/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
   it('--chunk-bytes must be a positive integer', async () => {
     const { cio, result } = io(['--threads', '2', '--chunk-bytes', '0', '--in', file]);
     expect(await scrubCommand.run(cio)).toBe(2);

@@ -109,7 +109,15 @@ async function handle(msg: Msg): Promise<void> {
     };
     const bytes = Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength);
     if (!isUtf8(bytes)) {
-      throw Object.assign(new Error(`invalid UTF-8 in the lines from ${msg.firstLine}`), { code: 'SCRUB_ENCODING_MISMATCH' });
+      // the error names the line with the first bad byte (a newline byte is never inside a UTF-8 sequence)
+      let at = msg.firstLine;
+      for (let s = 0; s < bytes.length; at++) {
+        const e = bytes.indexOf(10, s);
+        const end = e === -1 ? bytes.length : e;
+        if (!isUtf8(bytes.subarray(s, end))) break;
+        s = end + 1;
+      }
+      throw Object.assign(new Error(`invalid UTF-8 in the lines from ${msg.firstLine} (the first bad byte is on line ${at}) — the file is not valid UTF-8`), { code: 'SCRUB_ENCODING_MISMATCH', line: at });
     }
     const writer = new NdjsonWriter(outBuffer(bytes.length + (bytes.length >> 3)));
     let written = 0;
@@ -159,6 +167,6 @@ async function handle(msg: Msg): Promise<void> {
       output === input ? [output] : [output, input],
     );
   } catch (e) {
-    parentPort!.postMessage({ seq: msg.seq, error: (e as Error).message, code: (e as { code?: string }).code });
+    parentPort!.postMessage({ seq: msg.seq, error: (e as Error).message, code: (e as { code?: string }).code, line: (e as { line?: number }).line });
   }
 }

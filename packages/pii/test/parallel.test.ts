@@ -182,6 +182,8 @@ describe('scrub --threads over many chunks', () => {
     const { cio, result } = io(['--threads', '2', '--chunk-bytes', '2000', '--in', bad, '--out', out, '--quiet']);
     expect(await scrubCommand.run(cio)).toBe(1);
     expect(result().err).toMatch(/invalid UTF-8 in the lines from \d+/);
+    // the error names the file and the line with the bad byte (line 31: 30 good lines before it)
+    expect(result().err).toMatch(/^SCRUB_ENCODING_MISMATCH .*bad\.jsonl:31: /);
     expect(existsSync(out)).toBe(false);
   });
 

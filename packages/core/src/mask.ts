@@ -8,9 +8,11 @@
  * Placeholders that stay readable: scrubline's own (`[PHONE_1]`, `[EMAIL:3fa9c0de]`, `[PHONE]`, the
  * shapes rules/pii/00-keep.yaml keeps) and the JD export's (`[订单x]`, `[姓名x]`, `[商品快照]`).
  * Nothing with a digit outside `_n`/`:hex` and nothing but ideographs before JD's `x`, so a
- * bracketed identifier (`[G12345678]`, `[13812345678x]`) is not taken for one.
+ * bracketed identifier (`[G12345678]`, `[13812345678x]`) is not taken for one; a `:hex` part needs a
+ * letter a-f, so `[TEL:13812345678]` is not one either (a hash that happens to be all digits is
+ * masked in reports, which costs nothing but its readability).
  */
-export const PLACEHOLDER_SOURCE = '\\[[A-Z][A-Z_]{1,20}(?:_[0-9]{1,6}|:[0-9a-f]{8,64})?\\]|\\[(?:[\\u4e00-\\u9fff]{1,6}x|商品快照)\\]';
+export const PLACEHOLDER_SOURCE = '\\[[A-Z][A-Z_]{1,20}(?:_[0-9]{1,6}|:(?=[0-9]{0,63}[a-f])[0-9a-f]{8,64})?\\]|\\[(?:[\\u4e00-\\u9fff]{1,6}x|商品快照)\\]';
 
 const LETTER_MASK = new RegExp(`(${PLACEHOLDER_SOURCE})|[^\\s@＠]{0,30}[@＠][^\\s@＠]{0,30}|\\p{N}|\\p{L}\\p{M}*`, 'gu');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelReportKey, safeId } from '../src/index.js';
+import { maskLetters, safeId } from '../src/index.js';
 
 describe('safeId digit runs', () => {
   it('masks a phone number grouped by any dash, dot or punctuation, full-width or invisible', () => {
@@ -31,5 +31,13 @@ describe('safeId digit runs', () => {
 
   it('keeps ordinary ids as they are', () => {
     for (const id of ['conv-17', 'r2', '00001-zh-person_id.18', 'sess_12345', 'a:1:2', 'v1.2.3']) expect(safeId(id)).toBe(id);
+  });
+});
+
+describe('maskLetters placeholders', () => {
+  it('keeps hash placeholders but not a bracketed tag with a number after the colon', () => {
+    expect(maskLetters('[EMAIL:3fa9c0de] [PHONE_1]')).toBe('[EMAIL:3fa9c0de] [PHONE_1]');
+    expect(maskLetters('[TEL:13812345678]')).toBe('[xxx:###########]');
+    expect(maskLetters('[QQ:1234567890]')).not.toMatch(/[0-9]/);
   });
 });

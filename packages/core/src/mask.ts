@@ -39,6 +39,7 @@ const DIGITISH = '\\p{N}〇零一二三四五六七八九幺两壹贰叁肆伍�
  * `138·1234·5678`, zero-width spaces).
  */
 const DIGIT_RUN = new RegExp(`[${DIGITISH}](?:[\\s\\p{P}\\p{S}\\p{Cf}]{0,2}[${DIGITISH}]){5,}`, 'u');
+const DIGITISH_ALL = new RegExp(`[${DIGITISH}]`, 'gu');
 const URL_SHAPE = /[a-z][a-z0-9+.\-]{0,15}:\/\/|www\.|[A-Za-z0-9\-]\.(?:com|cn|net|org|io|me|cc|top|xyz|info|co)(?![A-Za-z0-9])/i;
 
 /**
@@ -54,6 +55,6 @@ export function safeId(id: unknown): string {
     const cut = [...s];
     return maskLetters(cut.length > 64 ? cut.slice(0, 64).join('') + '…' : s).replace(/\s/g, ' ');
   }
-  if (DIGIT_RUN.test(s)) return s.replace(new RegExp(`[${DIGITISH}]`, 'gu'), '#');
+  if (DIGIT_RUN.test(s)) return s.replace(DIGITISH_ALL, '#');
   return s;
 }

@@ -7,6 +7,8 @@ import { parse as parseYaml } from 'yaml';
 import {
   assertOptions,
   detectors,
+  EXIT,
+  exitCodeFor,
   Ledger,
   LineSplitter,
   runPipeline,
@@ -26,7 +28,6 @@ import { defaultScrubThreads } from './early-workers.js';
 import { readRecords, resolveInputs } from '@scrubline/io';
 import { piiStage, type PiiStageOptions } from './stage.js';
 
-const EXIT = { OK: 0, FAIL: 1, USAGE: 2, INPUT: 3, LEDGER: 6 };
 
 /** Reads NDJSON lines from --in or stdin, in batches; calls `each` with (line, lineNo). */
 async function* lineBatches(io: CommandIO, inFile: string | undefined, size = 256): AsyncGenerator<[string, number][]> {
@@ -156,7 +157,8 @@ export const detectCommand: CommandDefinition = {
       const err = ScrubError.from(e);
       io.stderr.write(err.format() + '\n');
       await out.close(false);
-      return err.code.startsWith('SCRUB_JSON') || err.code === 'SCRUB_INPUT_NOT_FOUND' ? EXIT.INPUT : EXIT.FAIL;
+      // a line that is not JSON is bad input here (3), as the input codes are
+      return err.code.startsWith('SCRUB_JSON') ? EXIT.INPUT : exitCodeFor(err);
     }
     await out.close(true);
     return EXIT.OK;
@@ -189,7 +191,8 @@ Options:
 Operators: placeholder ([PHONE_1], numbered per conversation), hmac ([PHONE:…], key from
 SCRUBLINE_PII_KEY or keyFile; never from the options), mask, redact, surrogate.
 
-Exit codes: 0 ok, 1 run failed, 2 bad options, 3 input unreadable, 6 counts did not add up.`;
+Exit codes: 0 ok, 1 run failed, 2 bad options, 3 input missing, empty or in the wrong encoding,
+6 counts did not add up, 70 internal error.`;
 
 function setPath(o: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
@@ -326,7 +329,7 @@ export const scrubCommand: CommandDefinition = {
       const err = ScrubError.from(e);
       io.stderr.write(err.format() + '\n');
       await out.close(false);
-      return err.code === 'SCRUB_CONFIG_INVALID' || err.code === 'SCRUB_USAGE' ? EXIT.USAGE : err.code.startsWith('SCRUB_INPUT') ? EXIT.INPUT : EXIT.FAIL;
+      return exitCodeFor(err);
     }
     const problems = values.text ? [] : ledger.verify();
     // counts that do not add up publish nothing

@@ -180,10 +180,16 @@ describe('scrub --threads over many chunks', () => {
     writeFileSync(bad, Buffer.concat([Buffer.from(recs.slice(0, 30).join('\n') + '\n'), Buffer.from([0x7b, 0xff, 0x7d, 0x0a])]));
     const out = join(dir, 'bad-out.jsonl');
     const { cio, result } = io(['--threads', '2', '--chunk-bytes', '2000', '--in', bad, '--out', out, '--quiet']);
-    expect(await scrubCommand.run(cio)).toBe(1);
+    // input in the wrong encoding: exit 3, as in the CLI's table
+    expect(await scrubCommand.run(cio)).toBe(3);
     expect(result().err).toMatch(/invalid UTF-8 in the lines from \d+/);
     // the error names the file and the line with the bad byte (line 31: 30 good lines before it)
     expect(result().err).toMatch(/^SCRUB_ENCODING_MISMATCH .*bad\.jsonl:31: /);
+    expect(existsSync(out)).toBe(false);
+    // the stage path exits the same way
+    const stagePath = io(['--set', 'workers=1', '--in', bad, '--out', out, '--quiet']);
+    expect(await scrubCommand.run(stagePath.cio)).toBe(3);
+    expect(stagePath.result().err).toMatch(/SCRUB_ENCODING_MISMATCH/);
     expect(existsSync(out)).toBe(false);
   });
 

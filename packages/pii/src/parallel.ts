@@ -73,7 +73,7 @@ export async function scrubNdjsonParallel(
   const ready: Promise<void>[] = [];
   const pending = new Map<number, { resolve: (d: Done) => void; reject: (e: Error) => void }>();
   const summaries: Record<string, unknown>[] = [];
-  let closing: ((s: Record<string, unknown>) => void)[] = [];
+  let closing: { resolve: (s: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
   let failure: Error | null = null;
   workers.forEach((w, i) => {
     ready.push(
@@ -84,11 +84,23 @@ export async function scrubNdjsonParallel(
           failure ??= ScrubError.from(e, 'SCRUB_STAGE_FAILED');
           for (const [seq, p] of pending) if (owner.get(seq) === i) p.reject(failure);
         });
+        w.once('exit', (code) => {
+          if (!running) return; // terminated by this function when the run ended
+          // a worker that stops without an error (or after one) fails the run; nothing waits for it
+          const e = failure ?? new ScrubError('SCRUB_STAGE_FAILED', `a scrub worker stopped (exit code ${code}) before the run ended`, { stage: 'pii' });
+          failure = e;
+          rej(e);
+          for (const [seq, p] of pending) if (owner.get(seq) === i) p.reject(e);
+          closing.shift()?.reject(e);
+          const k = wake;
+          wake = null;
+          k?.();
+        });
         w.on('message', (m) => {
           if (m.ready) res();
           else if (m.fatal) rej(new ScrubError(m.fatal.code ?? 'SCRUB_STAGE_FAILED', safeMessage(m.fatal.message), { stage: 'pii', file: m.fatal.file, field: m.fatal.field, hint: m.fatal.hint }));
           else if (m.warn) o.onWarning?.(m.warn);
-          else if (m.closed) closing.shift()?.(m.summary ?? {});
+          else if (m.closed) closing.shift()?.resolve(m.summary ?? {});
           else {
             const p = pending.get(m.seq);
             pending.delete(m.seq);
@@ -176,7 +188,7 @@ export async function scrubNdjsonParallel(
     }
     while (inFlight.length) await finishOldest();
     for (const w of workers) {
-      const p = new Promise<Record<string, unknown>>((res) => closing.push(res));
+      const p = new Promise<Record<string, unknown>>((resolve, reject) => closing.push({ resolve, reject }));
       w.postMessage({ close: true });
       summaries.push(await p);
     }

@@ -175,6 +175,28 @@ describe('scrub --threads over many chunks', () => {
     expect(ref.report.stages[0].summary.mode).toBeUndefined();
   });
 
+  it('a worker that stops without an error fails the run (exit 1, nothing published), it never hangs it', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const post = Worker.prototype.postMessage;
+    // the third chunk's worker is stopped from outside, as if it had called process.exit
+    Worker.prototype.postMessage = function (this: InstanceType<typeof Worker>, msg: unknown, ...rest: unknown[]) {
+      if ((msg as { seq?: number })?.seq === 2) {
+        void this.terminate();
+        return;
+      }
+      return (post as (...a: unknown[]) => void).call(this, msg, ...rest);
+    } as typeof post;
+    try {
+      const out = join(dir, 'stopped-out.jsonl');
+      const { cio, result } = io(['--threads', '2', '--chunk-bytes', '3000', '--in', file, '--out', out, '--quiet']);
+      expect(await scrubCommand.run(cio)).toBe(1);
+      expect(result().err).toMatch(/SCRUB_STAGE_FAILED.*worker stopped/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      Worker.prototype.postMessage = post;
+    }
+  }, 30_000);
+
   it('invalid UTF-8 fails the run and publishes nothing', async () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, Buffer.concat([Buffer.from(recs.slice(0, 30).join('\n') + '\n'), Buffer.from([0x7b, 0xff, 0x7d, 0x0a])]));

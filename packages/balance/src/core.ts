@@ -14,6 +14,8 @@ export const BUCKETS = 1 << 16;
 export interface BalanceState {
   v: 1;
   classes: Record<string, { n: number; hist: Record<string, number> }>;
+  /** The shard's distinct label values as short hashes (LabelValueGuard), for the merged count. */
+  labelValues?: string[];
 }
 
 export function emptyBalanceState(): BalanceState {

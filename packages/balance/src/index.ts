@@ -78,10 +78,10 @@ export function createBalance(o: BalanceOptions, seed: string, baseDir: string):
         }
         guard.check();
       },
-      state: (): BalanceState => local,
+      state: (): BalanceState => ({ ...local, labelValues: guard.hashes() }),
       load: async (states: BalanceState[]) => {
         const merged = mergeBalanceStates(states);
-        guard.check(Object.keys(merged.classes).length, false);
+        guard.checkMerged(states.map((st) => st.labelValues), Object.keys(merged.classes).length);
         plan = planBalance(merged, { strategy: o.strategy, maxFactor: o.maxFactor, power: o.power });
         weights = classWeights(plan);
         if (o.weightsFile) {

@@ -1,5 +1,6 @@
 import { ScrubError } from './errors.js';
 import { safeId } from './mask.js';
+import { sha256 } from './hash.js';
 
 /** Default cap on the distinct label values a stage may turn into report keys (`maxLabelValues`). */
 export const MAX_LABEL_VALUES = 64;
@@ -46,6 +47,27 @@ export class LabelValueGuard {
 
   add(value: string): void {
     this.seen.add(value);
+  }
+
+  /**
+   * The values seen, as short hashes (sorted): a shard's share of the count for its fit state, so
+   * that the merged check counts distinct raw values across shards exactly as one process does
+   * (counting merged report keys would not: values that mask alike, such as phone numbers, collapse).
+   * At most `max` + 1 entries, since `check` stops a shard beyond that.
+   */
+  hashes(): string[] {
+    return [...this.seen].map((v) => sha256(v).slice(0, 16)).sort();
+  }
+
+  /**
+   * The merged check over the shards' {@link hashes}. `fallback` is the merged key count, used when a
+   * state comes from an older run without hashes.
+   */
+  checkMerged(lists: readonly (readonly string[] | undefined)[], fallback: number): void {
+    if (lists.some((l) => l === undefined)) return this.check(fallback, false);
+    const all = new Set<string>();
+    for (const l of lists) for (const h of l!) all.add(h);
+    this.check(all.size, false);
   }
 
   /** Throws when more than `max` distinct values were seen (call after each batch, and with the merged count). */

@@ -22,6 +22,8 @@ export interface AgreementState {
   items: number;
   /** All ratings by value (the raw label distribution). */
   votes: Record<string, number>;
+  /** The shard's distinct vote values as short hashes (LabelValueGuard), for the merged count. */
+  labelValues?: string[];
   /** Per ratings-per-item n (≥ 2): items and Σ_i (Σ_j n_ij² − n_i). */
   fleiss: Record<string, { items: number; sumSq: number }>;
   /** Ratings by value over pairable items. */

@@ -117,10 +117,10 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
       }
       guard.check();
     },
-    state: () => local,
+    state: () => ({ ...local, labelValues: guard.hashes() }),
     load(states) {
       global = mergeAgreementStates(states);
-      guard.check(Object.keys(global.votes).length, false);
+      guard.checkMerged(states.map((st) => st.labelValues), Object.keys(global.votes).length);
       loaded = true;
     },
   };

@@ -68,6 +68,8 @@ export function groupHash(key: string): string {
 export interface SplitState {
   v: 1;
   groups: Record<string, Record<string, number>>;
+  /** The shard's distinct label values as short hashes (LabelValueGuard), for the merged count. */
+  labelValues?: string[];
 }
 
 /** In-memory counts: group hash → label → records (Maps: fast with millions of groups). */

@@ -91,12 +91,12 @@ export function createSplit(o: SplitOptions, seed: string): Stage {
         }
         guard.check();
       },
-      state: (): SplitState => toSplitState(local),
+      state: (): SplitState => ({ ...toSplitState(local), labelValues: guard.hashes() }),
       load: (states: SplitState[]) => {
         const groups = mergeSplitStates(states);
         const labels = new Set<string>();
         for (const g of groups.values()) for (const l of g.keys()) if (l !== NO_LABEL) labels.add(l);
-        guard.check(labels.size, false);
+        guard.checkMerged(states.map((st) => st.labelValues), labels.size);
         plan = planSplit(groups, ratios, runSeed, o.stratify);
       },
     },

@@ -34,6 +34,19 @@ describe('split: label values as report keys', () => {
     expect(e.message).not.toContain('agent-');
   });
 
+  it('one process and two shards agree on labels that mask alike (phone numbers): both stop over the cap', async () => {
+    const input = withPhones(40, 1000);
+    const max = Math.ceil(input.length / 2) + 5; // each shard is under it, the whole input is over it
+    const opts = { groupPath: 'meta.customerId', labelPath: 'meta.phone', maxLabelValues: max };
+    const one = await rejected(runSteps([{ def: splitStage, options: opts }], input, { batchSize: 500 }));
+    const two = await rejected(runSteps([{ def: splitStage, options: opts }], input, { shards: 2, batchSize: 500 }));
+    for (const e of [one, two]) {
+      expect(e.code).toBe('SCRUB_CONFIG_INVALID');
+      expect(e.message).toMatch(new RegExp(`has (at least )?${input.length} distinct values`));
+      expect(e.message).not.toMatch(/\d{6}/);
+    }
+  });
+
   it('a few identifying-looking labels under the cap are keyed by their safeId form, never by themselves', async () => {
     const input = withPhones(40, 3);
     const { out, reports } = await runSteps([{ def: splitStage, options: { groupPath: 'meta.customerId', labelPath: 'meta.phone' } }], input);

@@ -41,6 +41,26 @@ describe('scrubline CLI', () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 
+  it('scrub into a pipe that closes early (| head) fails plainly as SCRUB_OUTPUT_FAILED, exit 1, no stack', async () => {
+    const dir = tmp();
+    const lines = readFileSync(join(ROOT, 'fixtures/pii/corpus.jsonl'), 'utf8').trim().split('\n');
+    const recs: string[] = [];
+    for (let i = 0; i < 6000; i++) recs.push(JSON.stringify({ id: `c${i}`, turns: [{ role: 'customer', text: JSON.parse(lines[i % lines.length]).text }], labels: {}, source: { file: 'c.jsonl', line: i + 1 }, meta: {} }));
+    write(dir, 'in.jsonl', recs.join('\n') + '\n');
+    const { spawn } = await import('node:child_process');
+    const r = await new Promise<{ code: number | null; err: string }>((res) => {
+      const child = spawn(process.execPath, [join(ROOT, 'packages/cli/bin/scrubline.js'), 'scrub', '--in', join(dir, 'in.jsonl'), '--threads', '2', '--chunk-bytes', '20000', '--quiet']);
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b));
+      // the reader takes the first bytes and goes away, as head does
+      child.stdout.once('data', () => child.stdout.destroy());
+      child.on('close', (code) => res({ code, err }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/SCRUB_OUTPUT_FAILED.*broken pipe/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
   it('ingests a row-per-message export to canonical NDJSON on stdout', async () => {
     const dir = tmp();
     write(dir, 'in.yaml', JD_INPUT(join(FIX, 'jd-export.tsv')));

@@ -18,6 +18,7 @@ import {
   type ScrublinePlugin,
   type ShardSpec,
   EXIT,
+  errorToReport,
   exitCodeFor,
 } from '@scrubline/core';
 import { canReadTransparent, normaliseEncoding, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
@@ -28,11 +29,9 @@ export { EXIT, exitCodeFor } from '@scrubline/core';
 
 /** Prints a coded error as one line (never a bare stack trace) and returns its exit code. */
 export function reportError(e: unknown, stderr: NodeJS.WritableStream): number {
-  const cause = (e as { cause?: { code?: string } })?.cause;
-  if ((e as { code?: string })?.code === 'EPIPE' || cause?.code === 'EPIPE') {
-    // the reader of our stdout went away (e.g. `| head`): say so plainly, not as a stage failure
-    e = new ScrubError('SCRUB_OUTPUT_FAILED', 'stdout was closed before all records were written (broken pipe)', { file: '-' });
-  }
+  // the reader of our stdout went away (e.g. `| head`): said plainly, not as a stage failure
+  const piped = errorToReport(e);
+  if (piped.code === 'SCRUB_OUTPUT_FAILED') e = piped;
   if (e instanceof ScrubError) {
     stderr.write(`scrubline: error ${e.format()}\n`);
   } else {

@@ -28,3 +28,13 @@ export function exitCodeFor(e: unknown): number {
   return EXIT.RUN_FAILED;
 }
 
+/**
+ * The error to report for a failure: a write to a closed stdout (`… | head`) is said plainly as
+ * SCRUB_OUTPUT_FAILED, not as a stage or internal failure; anything else as a coded ScrubError.
+ */
+export function errorToReport(e: unknown): ScrubError {
+  const code = (e as { code?: string })?.code;
+  const cause = (e as { cause?: { code?: string } })?.cause;
+  if (code === 'EPIPE' || cause?.code === 'EPIPE') return new ScrubError('SCRUB_OUTPUT_FAILED', 'stdout was closed before all records were written (broken pipe)', { file: '-' });
+  return ScrubError.from(e);
+}

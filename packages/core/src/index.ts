@@ -26,4 +26,4 @@ export { Hash52Set } from './hashset.js';
 export { getDotted } from './dotted.js';
 export { maskLetters, safeId, PLACEHOLDER_SOURCE } from './mask.js';
 export { LabelValueGuard, labelReportKey, maxLabelValuesSchema, MAX_LABEL_VALUES } from './labelvalues.js';
-export { EXIT, exitCodeFor } from './exit.js';
+export { EXIT, errorToReport, exitCodeFor } from './exit.js';

@@ -8,6 +8,7 @@ import {
   assertOptions,
   detectors,
   EXIT,
+  errorToReport,
   exitCodeFor,
   Ledger,
   LineSplitter,
@@ -128,6 +129,9 @@ export const detectCommand: CommandDefinition = {
       options: { in: { type: 'string' }, out: { type: 'string' }, rules: { type: 'string' }, detectors: { type: 'string' }, 'rules-dir': { type: 'string' } },
       strict: true,
     });
+    // '-' is standard input / output, as usual for filters
+    if (values.in === '-') values.in = undefined;
+    if (values.out === '-') values.out = undefined;
     const names = list(values.detectors) ?? ['rules'];
     const dets: Detector[] = [];
     for (const name of names) {
@@ -154,7 +158,7 @@ export const detectCommand: CommandDefinition = {
         await out.write(s);
       }
     } catch (e) {
-      const err = ScrubError.from(e);
+      const err = errorToReport(e);
       io.stderr.write(err.format() + '\n');
       await out.close(false);
       // a line that is not JSON is bad input here (3), as the input codes are
@@ -239,6 +243,9 @@ export const scrubCommand: CommandDefinition = {
         },
         strict: true,
       }).values;
+      // '-' is standard input / output, as usual for filters
+      if (values.in === '-') values.in = undefined;
+      if (values.out === '-') values.out = undefined;
     } catch (e) {
       io.stderr.write(`SCRUB_USAGE: ${(e as Error).message}\n`);
       return EXIT.USAGE;
@@ -326,7 +333,7 @@ export const scrubCommand: CommandDefinition = {
         stages = result.stages;
       }
     } catch (e) {
-      const err = ScrubError.from(e);
+      const err = errorToReport(e);
       io.stderr.write(err.format() + '\n');
       await out.close(false);
       return exitCodeFor(err);

@@ -43,7 +43,7 @@ function threadsArg(argv: string[]): number {
     if (a === '--threads') n = Number(argv[i + 1]);
     else if (a.startsWith('--threads=')) n = Number(a.slice(10));
     else if (a === '--detectors' || a === '--config' || a === '--with' || a.startsWith('--detectors=') || a.startsWith('--config=') || a.startsWith('--with=')) optionsElsewhere = true;
-    else if (a === '--set' && /^(detectors|workers)\b/.test(argv[i + 1] ?? '')) optionsElsewhere = true;
+    else if ((a === '--set' && /^(detectors|workers)\b/.test(argv[i + 1] ?? '')) || /^--set=(detectors|workers)\b/.test(a)) optionsElsewhere = true;
   }
   if (n === null) return optionsElsewhere ? 0 : defaultScrubThreads();
   return Number.isInteger(n) ? n : 0;

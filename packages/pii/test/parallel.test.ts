@@ -197,6 +197,13 @@ describe('scrub --threads over many chunks', () => {
     }
   }, 30_000);
 
+  it("'--in -' and '--out -' are standard input and output", async () => {
+    const ref = await runWith(['--threads', '2', '--chunk-bytes', '3000'], input);
+    const { cio, result } = io(['--in', '-', '--out', '-', '--threads', '2', '--chunk-bytes', '3000', '--quiet'], input);
+    expect(await scrubCommand.run(cio)).toBe(0);
+    expect(result().out).toBe(ref.out);
+  });
+
   it('invalid UTF-8 fails the run and publishes nothing', async () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, Buffer.concat([Buffer.from(recs.slice(0, 30).join('\n') + '\n'), Buffer.from([0x7b, 0xff, 0x7d, 0x0a])]));
@@ -224,6 +231,7 @@ describe('scrub --threads over many chunks', () => {
       ['scrub', '--threads', '1'],
       ['scrub', '--threads', 'x'],
       ['scrub', '--set', 'workers=2'],
+      ['scrub', '--set=workers=2'],
       ['scrub', '--detectors', 'rules,ner'],
       ['scrub', '--config', 'c.yaml'],
     ]) {

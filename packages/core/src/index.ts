@@ -24,6 +24,6 @@ export type { CommandIO, CommandDefinition, RunManifest, RunReport, ScrublinePlu
 export { detectors, type PiiSpan, type Detector, type DetectorDefinition, type DetectContext } from './detector.js';
 export { Hash52Set } from './hashset.js';
 export { getDotted } from './dotted.js';
-export { maskLetters, safeId, PLACEHOLDER_SOURCE } from './mask.js';
+export { maskLetters, safeId, safeKey, PLACEHOLDER_SOURCE } from './mask.js';
 export { LabelValueGuard, labelReportKey, maxLabelValuesSchema, MAX_LABEL_VALUES } from './labelvalues.js';
 export { EXIT, errorToReport, exitCodeFor } from './exit.js';

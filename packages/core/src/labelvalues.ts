@@ -1,5 +1,5 @@
 import { ScrubError } from './errors.js';
-import { safeId } from './mask.js';
+import { safeKey } from './mask.js';
 import { sha256 } from './hash.js';
 
 /** Default cap on the distinct label values a stage may turn into report keys (`maxLabelValues`). */
@@ -15,17 +15,17 @@ export const maxLabelValuesSchema = {
 
 /**
  * A label value as a report key (`label.<v>`, per-class stats): itself for a class label (`1`..`5`,
- * `positive`, `very good`, `train`), and through {@link safeId} when it looks identifying (six or
+ * `positive`, `very good`, `train`), and through {@link safeKey} (safeId without its rule for ideographs) when it looks identifying (six or
  * more digits in a run, an e-mail or URL shape, over 64 characters), so such a value is never a key.
  * Unlike an id, a label with spaces is a class name (`not satisfied`), not a masked name: a path
  * pointing at a name field is caught by the distinct-value cap ({@link LabelValueGuard}).
  */
 export function labelReportKey(value: string): string {
-  if (!/\s/.test(value)) return safeId(value);
+  if (!/\s/.test(value)) return safeKey(value);
   // joined keeps the length check; tight lets a digit run spaced around its separators (`138 - 1234 - 5678`) count as one
   const joined = value.replace(/\s/g, '_');
   const tight = value.replace(/\s+/g, '');
-  return safeId(joined) === joined && safeId(tight) === tight ? value : safeId(value);
+  return safeKey(joined) === joined && safeKey(tight) === tight ? value : safeKey(value);
 }
 
 /**

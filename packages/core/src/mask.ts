@@ -50,6 +50,19 @@ const URL_SHAPE = /[a-z][a-z0-9+.\-]{0,15}:\/\/|www\.|[A-Za-z0-9\-]\.(?:com|cn|n
  * digit masked too. Deterministic, so the same id masks the same way everywhere.
  */
 export function safeId(id: unknown): string {
+  const s = safeKey(id);
+  // ids are machine-made; ideographs in one come from a mis-mapped column (a name such as 张伟)
+  return HAN.test(s) ? s.replace(HAN_ALL, '＊') : s;
+}
+
+const HAN = /\p{Script=Han}/u;
+const HAN_ALL = /\p{Script=Han}/gu;
+
+/**
+ * {@link safeId} without its rule for ideographs: for values that are class names rather than ids
+ * (label values as report keys, where 满意 is a class), masked only when they look identifying.
+ */
+export function safeKey(id: unknown): string {
   const s = String(id);
   if (/[@＠\s]/.test(s) || URL_SHAPE.test(s) || s.length > 64) {
     const cut = [...s];

@@ -41,3 +41,12 @@ describe('maskLetters placeholders', () => {
     expect(maskLetters('[QQ:1234567890]')).not.toMatch(/[0-9]/);
   });
 });
+
+describe('safeId ideographs', () => {
+  it('masks ideographs in an id (a name from a mis-mapped column), keeps machine-made ids', () => {
+    expect(safeId('张伟')).toBe('＊＊');
+    expect(safeId('张伟-vip')).toBe('＊＊-vip');
+    expect(safeId('客服小王_0001')).toBe('＊＊＊＊_0001');
+    for (const id of ['conv-17', 'stc3-12', '00001-zh-person_id.18', 'a1b2c3d4e5f6']) expect(safeId(id)).toBe(id);
+  });
+});

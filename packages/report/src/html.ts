@@ -33,7 +33,7 @@ ${badge('info', m.status === 'failed' ? `${fmtInt(t.input)} in → none publishe
   // --- manifest -------------------------------------------------------------
   body.push(`<section id="manifest"><h2>Run manifest</h2>
 <table class="kv">
-${m.status === 'failed' ? `<tr><th>status</th><td class="badtxt">failed: <code>${esc(m.error?.code ?? '')}</code> ${esc(maskMessage(m.error?.message ?? ''))}${m.error?.stage ? ` (stage <code>${esc(m.error.stage)}</code>)` : ''}</td></tr>` : ''}
+${m.status === 'failed' ? `<tr><th>status</th><td class="badtxt">failed: <code>${esc(m.error?.code ?? '')}</code> ${esc(safeText(m.error?.message ?? ''))}${m.error?.stage ? ` (stage <code>${esc(m.error.stage)}</code>)` : ''}</td></tr>` : ''}
 <tr><th>config hash</th><td><code>${esc(m.configHash)}</code></td></tr>
 <tr><th>seed</th><td><code>${esc(m.seed)}</code></td></tr>
 <tr><th>phases</th><td>${esc(m.phases?.total ?? 1)} (ran ${esc((m.phases?.run ?? []).join(', '))})</td></tr>
@@ -180,11 +180,6 @@ function renderPiiStage(s: StageRunReport): string {
 function orderBuckets(counts: Record<string, number>, known: string[]): [string, number][] {
   const keys = [...new Set([...known, ...Object.keys(counts)])].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : 1));
   return keys.map((k) => [k, counts[k] ?? 0]);
-}
-
-/** Error messages are coded and masked at the source; mask digit runs again here anyway. */
-function maskMessage(t: string): string {
-  return t.replace(/\d{5,}/g, (d) => '#'.repeat(d.length)).replace(/\S+@\S+/g, '⟦email⟧');
 }
 
 function renderResidual(s: StageRunReport): string {

@@ -111,6 +111,15 @@ describe('renderHtml', () => {
     expect(renderHtml(r)).toContain('data/jddc-2024.jsonl:1234');
   });
 
+  it('masks a failed run\'s error message like every other free-form string (a grouped phone number, an e-mail)', () => {
+    const r: RunReport = structuredClone(report);
+    r.manifest.status = 'failed';
+    r.manifest.error = { code: 'SCRUB_STAGE_FAILED', message: 'custom: bad value 138-1234-5678 from zhang.wei@example.com', stage: 'custom' };
+    const h = renderHtml(r);
+    expect(h).toContain('run failed: SCRUB_STAGE_FAILED');
+    for (const v of ['1234', '5678', 'zhang.wei', 'example.com']) expect(h).not.toContain(v);
+  });
+
   it('safeText keeps placeholders and masked spans readable', () => {
     expect(safeText('联系[PHONE_1]或⟦mobile ###⟧，[订单x]，编号A1234567')).toBe('联系[PHONE_1]或⟦mobile ###⟧，[订单x]，编号X#######');
   });

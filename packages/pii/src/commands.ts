@@ -26,7 +26,7 @@ import {
 import { mergeSpans } from './scrub.js';
 import { FileLineChunks, lineChunks, scrubNdjsonParallel, type ChunkSource } from './parallel.js';
 import { defaultScrubThreads } from './early-workers.js';
-import { readRecords, resolveInputs } from '@scrubline/io';
+import { readRecords, resolveInputs, type ResolvedInput } from '@scrubline/io';
 import { piiStage, type PiiStageOptions } from './stage.js';
 
 
@@ -272,6 +272,10 @@ export const scrubCommand: CommandDefinition = {
     const seed = String(values.seed ?? '0');
     const log = { info: () => {}, warn: (m: string) => io.stderr.write(m + '\n') };
     const ledger = new Ledger();
+    // a quarantined line is said alike on both paths (the line-parallel one quarantines through the ledger too)
+    ledger.sink = (e) => {
+      if (e.kind === 'quarantined') io.stderr.write(`${e.code} ${e.source?.file ?? '-'}:${(e.source as { line?: number })?.line ?? '?'}: ${e.message} (quarantined)\n`);
+    };
     const file = values.in ?? '-';
     const out = output(io, values.out);
     let stages: unknown[] = [];
@@ -281,18 +285,20 @@ export const scrubCommand: CommandDefinition = {
       const threads = values.threads === undefined ? (userWorkers ? 1 : defaultScrubThreads()) : Number(values.threads);
       if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new ScrubError('SCRUB_USAGE', '--threads must be an integer 1..64');
       const detectorNames = (options.detectors as string[] | undefined) ?? ['rules'];
-      const rulesOnly = detectorNames.every((d) => d === 'rules');
+      const parallel = !values.text && (values.threads !== undefined || threads > 1) && detectorNames.every((d) => d === 'rules');
       // line-parallel reads one plain file or stdin; --in is resolved as the shared reader does (a
       // missing file is SCRUB_INPUT_NOT_FOUND), and a pattern, a folder or a gzip file takes the stage path
+      // (which reads the files resolved here)
+      let files: ResolvedInput[] | undefined;
       let inPath: string | null = null;
-      if (!values.text && values.in && (values.threads !== undefined || threads > 1) && rulesOnly) {
-        const files = await resolveInputs([resolve(io.cwd, values.in)], io.cwd);
+      if (parallel && values.in) {
+        files = await resolveInputs([resolve(io.cwd, values.in)], io.cwd);
         if (files.length === 1 && (await plainFile(files[0].path))) inPath = files[0].path;
         else if (values.threads !== undefined && threads > 1) log.warn('scrub: --threads reads one uncompressed file or stdin; running on one thread');
       }
       if (values.text) {
         stages = [await scrubTextLines(io, values.in, out, options as unknown as PiiStageOptions, seed, log)];
-      } else if ((values.threads !== undefined || threads > 1) && rulesOnly && (!values.in || inPath)) {
+      } else if (parallel && (!values.in || inPath)) {
         // line-parallel: workers parse, scrub and serialise; output and report identical to one thread
         // a file is read straight into chunk buffers that the workers give back; stdin is cut from its stream
         const chunkBytes = values['chunk-bytes'] === undefined ? 1 << 20 : Number(values['chunk-bytes']);
@@ -306,16 +312,15 @@ export const scrubCommand: CommandDefinition = {
           baseDir: io.cwd,
           file,
           ledger,
-          onQuarantine: (code, message, line) => io.stderr.write(`${code} ${file}:${line}: ${message} (quarantined)\n`),
           onWarning: (m) => log.warn(m),
         });
         stages = [{ id: 'pii', use: 'pii', ...r.report.toJSON(), summary: r.summary }];
       } else {
-        if (values.threads !== undefined && threads > 1 && !rulesOnly) log.warn('scrub: --threads applies to the rules detector only; running on one thread');
+        if (values.threads !== undefined && threads > 1 && !parallel) log.warn('scrub: --threads applies to the rules detector only; running on one thread');
         const result = await runPipeline({
           steps: [{ id: 'pii', use: 'pii', definition: piiStage, options }],
           // the shared reader: strict UTF-8, canonical-record checks, quarantine through the ledger
-          source: () => readCanonical(io, values.in, ledger),
+          source: () => readCanonical(io, values.in, files, ledger),
           sink: async (batches) => {
             for await (const b of batches) {
               let s = '';
@@ -384,11 +389,9 @@ function notEmpty(src: ChunkSource, file: string, stdin: boolean): ChunkSource {
   };
 }
 
-async function* readCanonical(io: CommandIO, inFile: string | undefined, ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
-  ledger.sink = (e) => {
-    if (e.kind === 'quarantined') io.stderr.write(`${e.code} ${e.source?.file ?? '-'}:${(e.source as { line?: number })?.line ?? '?'}: ${e.message} (quarantined)\n`);
-  };
-  const files = inFile ? await resolveInputs([resolve(io.cwd, inFile)], io.cwd) : [{ path: '-', name: '-' }];
+/** The shared reader over --in (`files`, when already resolved) or stdin. */
+async function* readCanonical(io: CommandIO, inFile: string | undefined, files: ResolvedInput[] | undefined, ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
+  files ??= inFile ? await resolveInputs([resolve(io.cwd, inFile)], io.cwd) : [{ path: '-', name: '-' }];
   yield* readRecords(files, { input: { files: inFile ?? '-', format: 'ndjson', shape: 'canonical' }, ledger, tmpDir: resolve(io.cwd, '.scrubline-tmp'), stdin: io.stdin });
 }
 

@@ -18,7 +18,6 @@ export interface ParallelScrubOptions {
   /** Module specifiers the workers import first (packages that register detectors, e.g. @scrubline/ner). */
   imports?: string[];
   ledger: Ledger;
-  onQuarantine?: (code: string, message: string, line: number) => void;
   onWarning?: (m: string) => void;
 }
 
@@ -128,10 +127,7 @@ export async function scrubNdjsonParallel(
     const d = await head.promise;
     if (d.input) chunks.recycle?.(d.input);
     fc.units += d.records + d.quarantined.length;
-    for (const q of d.quarantined) {
-      o.ledger.quarantineInput(new ScrubError(q.code, q.message, { file: o.file, line: q.line }));
-      o.onQuarantine?.(q.code, q.message, q.line);
-    }
+    for (const q of d.quarantined) o.ledger.quarantineInput(new ScrubError(q.code, q.message, { file: o.file, line: q.line }));
     fc.unitsUsed += d.records;
     fc.records += d.records;
     o.ledger.inputRecords += d.records;

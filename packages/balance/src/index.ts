@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { defineStage, LabelValueGuard, maxLabelValuesSchema, ScrubError, writeAtomic, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
+import { defineStage, LabelValueGuard, labelReportKey, maxLabelValuesSchema, ScrubError, writeAtomic, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
 import { expandTrain, getPath, isTrain, labelKey, labelText, NO_LABEL, sortLabelRecord } from '@scrubline/split';
 import {
   classWeights,
@@ -74,7 +74,7 @@ export function createBalance(o: BalanceOptions, seed: string, baseDir: string):
           const text = labelText(getPath(r, o.labelPath));
           if (text === NO_LABEL) continue;
           guard.add(text);
-          observeClass(local, labelOf(r), drawOf(seed, r.id).u);
+          observeClass(local, labelReportKey(text), drawOf(seed, r.id).u);
         }
         guard.check();
       },

@@ -1,4 +1,4 @@
-import { defineStage, LabelValueGuard, maxLabelValuesSchema, ScrubError, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
+import { defineStage, LabelValueGuard, labelReportKey, maxLabelValuesSchema, ScrubError, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
 import {
   getPath,
   groupHash,
@@ -87,7 +87,7 @@ export function createSplit(o: SplitOptions, seed: string): Stage {
         for (const r of batch) {
           const text = labelText(getPath(r, o.labelPath));
           if (text !== NO_LABEL) guard.add(text);
-          observeRecord(local, groupHash(groupKeyOf(r, o.groupPath).key), labelKey(getPath(r, o.labelPath)));
+          observeRecord(local, groupHash(groupKeyOf(r, o.groupPath).key), labelReportKey(text));
         }
         guard.check();
       },

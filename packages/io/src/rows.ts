@@ -124,8 +124,10 @@ export class RowGrouper {
     const counts = this.counts;
     counts.units++;
     const session = fields[c.session] ?? '';
-    // whitespace beyond ASCII (U+00A0, U+3000 …) starts with a lead byte ≥ 0xC2 in transparent text
-    if (session.trim() === '' || (this.transparent && session.charCodeAt(0) >= 0xc2 && this.text(session).trim() === '')) {
+    // whitespace beyond ASCII (U+00A0, U+3000 …) starts with a lead byte ≥ 0xC2 in transparent text,
+    // after any ASCII whitespace: look at the first character that trim() leaves
+    const trimmed = session.trim();
+    if (trimmed === '' || (this.transparent && trimmed.charCodeAt(0) >= 0xc2 && this.text(session).trim() === '')) {
       return this.reject('SCRUB_FIELD_EMPTY', 'session id is empty', line, this.mapping.session);
     }
     const rawRole = fields[c.role] ?? '';

@@ -94,6 +94,17 @@ describe('byte-transparent ingest (no transcoding when no stage reads the text)'
     await same({ files: 'zh.csv', shape: 'rows', rows: { session: '会话', role: mapping.role, text: '内容' } }, dir);
   });
 
+  it('rejects a session id of ASCII and non-ASCII blanks alike (an ASCII blank first)', async () => {
+    const dir = tmp();
+    const rows = ['s\tr\tt', 'a\t0\t你好', ' \u3000\t0\t空白会话', ' \u00a0\t0\t空白会话', 'b\t0\t再见'];
+    write(dir, 'blank.tsv', rows.join('\n') + '\n');
+    for (const quote of [false as const, undefined]) {
+      const a = await same({ files: 'blank.tsv', format: 'tsv', csv: { quote }, shape: 'rows', rows: { session: 's', role: { column: 'r', map: { '0': 'customer' } }, text: 't' } }, dir);
+      expect(a.records).toBe(2);
+      expect(a.quarantined.map((q: any) => q.code)).toEqual(['SCRUB_FIELD_EMPTY', 'SCRUB_FIELD_EMPTY']);
+    }
+  });
+
   it('checks input.maxLineLength in characters, not bytes', async () => {
     const dir = tmp();
     const rec = (text: string) => JSON.stringify({ id: 'x', turns: [{ sender: 'customer', utterances: [text] }] });

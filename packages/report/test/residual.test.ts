@@ -127,6 +127,17 @@ describe('residual-scan stage', () => {
     expect(JSON.stringify(report)).not.toContain('blog');
   });
 
+  it('fills the report\'s samples and the summary\'s up to their own caps, whichever is larger', async () => {
+    const many = Array.from({ length: 30 }, (_, i) => rec(`m${i}`, `电话${13900000000 + i * 7919}`));
+    for (const [maxSamples, summaryN] of [[25, 25], [5, 5]]) {
+      const { report } = await runSteps(many, [{ definition: residualScan, options: { maxSamples } }]);
+      const st = report.stages[0];
+      expect((st.summary as ResidualSummary).findings).toBe(30);
+      expect((st.summary as ResidualSummary).samples.map((s) => s.record)).toEqual(many.slice(0, summaryN).map((r) => r.id));
+      expect((st.samples.residual as { record: string }[]).map((s) => s.record)).toEqual(many.slice(0, 20).map((r) => r.id));
+    }
+  });
+
   it('failOnResidual fails the run at flush with SCRUB_RESIDUAL_PII and no raw value', async () => {
     const logs: string[] = [];
     const { error } = await runSteps(records, [{ definition: residualScan, options: { failOnResidual: true } }], logs);

@@ -5,7 +5,6 @@ export { resolveInputs, readRecords, canReadTransparent, formatOf, type Resolved
 export { mapDocument, mapCanonical } from './documents.js';
 export { getPath, setDotted, parsePath } from './path.js';
 export { inputSchema, outputSchema, type InputConfig, type OutputConfig, type InputFormat, type InputShape, type RowsMapping, type DocumentsMapping, type CsvOptions, type OutputFormat } from './config.js';
-export { toTransparent, fromTransparent, deepToTransparent } from './transparent.js';
 export { OutputSet, recordsToCsv, type OutputSetOptions, type WrittenFile } from './writers.js';
 
 /** io contributes no stages; readers and writers are used by the CLI's runner. */

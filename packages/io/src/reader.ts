@@ -7,12 +7,11 @@ import { parser as jsonParser } from 'stream-json';
 import { pick } from 'stream-json/filters/pick.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { LineSplitter, safeMessage, ScrubError, type ConversationRecord, type Ledger, type ShardSpec } from '@scrubline/core';
-import type { InputConfig, InputFormat } from './config.js';
+import type { DocumentsMapping, InputConfig, InputFormat } from './config.js';
 import { decodeFile, decodeStream, newFileInfo, normaliseEncoding, type FileInfo } from './decode.js';
 import { mapCanonical, mapDocument } from './documents.js';
 import { resolveColumns, RowGrouper } from './rows.js';
 import { deepToTransparent, fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
-import type { DocumentsMapping } from './config.js';
 
 export interface ResolvedInput {
   /** Absolute path, or `-` for stdin. */
@@ -89,7 +88,6 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     out.push(o.transparent && form === 'text' ? deepToTransparent(r) : r);
   };
   let tMapping: DocumentsMapping | undefined;
-  const shape = (fmt: string) => shapeOf(fmt, o.input);
   let grouper: RowGrouper | null = null;
 
   const flushOut = function* (): Generator<ConversationRecord[]> {
@@ -108,7 +106,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
   for (let fi = 0; fi < files.length; fi++) {
     const f = files[fi];
     const fmt = formatOf(f.name, o.input.format);
-    const sh = shape(fmt);
+    const sh = shapeOf(fmt, o.input);
     const info = newFileInfo(f.name);
     o.fileInfos?.push(info);
     const counts = o.ledger.file(f.name);
@@ -300,7 +298,7 @@ export function canReadTransparent(files: ResolvedInput[], input: InputConfig): 
  * transparent.ts): JSON lines, and rows grouped as they come (sorting by session
  * or timestamp would compare UTF-8 bytes instead of UTF-16 units) with ASCII syntax.
  */
-export function transparentFormat(fmt: string, shape: string, input: InputConfig): boolean {
+function transparentFormat(fmt: string, shape: string, input: InputConfig): boolean {
   if (fmt === 'jsonl' || fmt === 'ndjson') return shape !== 'rows';
   if ((fmt === 'csv' || fmt === 'tsv') && shape === 'rows' && input.rows) {
     const ascii = (s: string | false | undefined) => s === undefined || s === false || /^[\x00-\x7f]*$/.test(s);

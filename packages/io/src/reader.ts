@@ -185,12 +185,7 @@ async function* readJsonLines(
   toRecord: (v: unknown, line: number, index: undefined) => void,
   fast: (v: unknown, line: number) => boolean,
 ): AsyncGenerator<void> {
-  const max = o.input.maxLineLength ?? 256 * 1024 * 1024;
-  // the message names the limit, not the length: over transparent text a skipped line's length is known in bytes only
-  const tooLong = (line: number) => {
-    o.ledger.file(file).units++;
-    o.ledger.quarantineInput(new ScrubError('SCRUB_LINE_TOO_LONG', `line longer than input.maxLineLength (${max} characters)`, { file, line }));
-  };
+  const { max, tooLong, splitter: newSplitter } = lineLimit(o, file, info);
   let splitter: LineSplitter | null = null;
   const onText = (l: string, n: number) => {
     if (l.length === 0 || (l.charCodeAt(0) <= 32 && l.trim() === '')) return;
@@ -222,13 +217,29 @@ async function* readJsonLines(
   };
   const onLine = (l: string, n: number) => (info.transparent ? onTransparent(l, n) : onText(l, n));
   for await (const chunk of text) {
-    // a transparent line holds up to 3 bytes per character: its exact length is checked above
-    splitter ??= new LineSplitter({ maxLineLength: info.transparent ? max * 3 : max, onTooLong: (line) => tooLong(line) });
+    splitter ??= newSplitter();
     splitter.push(chunk, onLine);
     yield;
   }
   splitter?.end(onLine);
   yield;
+}
+
+/**
+ * input.maxLineLength for the line-based readers, in characters; `tooLong` counts and quarantines a line.
+ * Over transparent text a line holds up to 3 bytes per character, so the splitter lets lines of up to
+ * 3× the limit through and the caller checks a longer one's length as text. Make the splitter at the
+ * first chunk: `info.transparent` is known once decoding has begun.
+ */
+function lineLimit(o: ReadOptions, file: string, info: FileInfo) {
+  const max = o.input.maxLineLength ?? 256 * 1024 * 1024;
+  // the message names the limit, not the length: over transparent text a skipped line's length is known in bytes only
+  const tooLong = (line: number) => {
+    o.ledger.file(file).units++;
+    o.ledger.quarantineInput(new ScrubError('SCRUB_LINE_TOO_LONG', `line longer than input.maxLineLength (${max} characters)`, { file, line }));
+  };
+  const splitter = () => new LineSplitter({ maxLineLength: info.transparent ? max * 3 : max, onTooLong: tooLong });
+  return { max, tooLong, splitter };
 }
 
 /** A JSON document holding an array of conversations (at the root or at `pick`). */
@@ -353,11 +364,7 @@ async function* readDelimited(
   const drain = () => grouper.settle();
 
   if (csv.quote === false) {
-    const max = o.input.maxLineLength ?? 256 * 1024 * 1024;
-    const tooLong = (line: number) => {
-      ledger.file(file).units++;
-      ledger.quarantineInput(new ScrubError('SCRUB_LINE_TOO_LONG', `line longer than input.maxLineLength (${max} characters)`, { file, line }));
-    };
+    const { max, tooLong, splitter: newSplitter } = lineLimit(o, file, info);
     let splitter: LineSplitter | null = null;
     const onLine = (l: string, n: number) => {
       if (l.length === 0) return;
@@ -366,7 +373,7 @@ async function* readDelimited(
       onRow(l.split(delimiter), n);
     };
     for await (const chunk of text) {
-      splitter ??= new LineSplitter({ maxLineLength: info.transparent ? max * 3 : max, onTooLong: (line) => tooLong(line) });
+      splitter ??= newSplitter();
       splitter.push(chunk, onLine);
       await drain();
       yield;

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineSplitter, NdjsonFileWriter, ScrubError, type ConversationRecord, type Ledger, type Role, type Turn } from '@scrubline/core';
+import { hash52, LineSplitter, NdjsonFileWriter, ScrubError, type ConversationRecord, type Ledger, type Role, type Turn } from '@scrubline/core';
 import type { InputFileCounts } from '@scrubline/core';
 import type { RowsMapping } from './config.js';
 import { allowedValues, describeValue, headerName } from './safe.js';
@@ -68,6 +68,8 @@ export class RowGrouper {
   private current: Row[] = [];
   private currentSession: string | null = null;
   private currentLine = 0;
+  /** hash52 of the current session, for the SessionGuard (hashed once per session). */
+  private currentHash = 0;
   /** Finished sessions, to detect one that comes back (bounded memory, see SessionGuard). */
   private readonly closed: SessionGuard;
   private readonly files: string[] = [];
@@ -174,9 +176,11 @@ export class RowGrouper {
   }
 
   private startSession(session: string, line: number): void {
-    if (this.closed.seenRecently(session)) throw this.notContiguous(this.file, line, `the session starting here, ${describeValue(this.text(session))},`);
+    const h = hash52(session);
+    if (this.closed.seenRecently(h)) throw this.notContiguous(this.file, line, `the session starting here, ${describeValue(this.text(session))},`);
     this.currentSession = session;
     this.currentLine = line;
+    this.currentHash = h;
   }
 
   /** After the last file: sessions that came back long after they ended (see SessionGuard). */
@@ -202,7 +206,7 @@ export class RowGrouper {
     if (this.current.length === 0 || this.currentSession === null) return;
     const rows = this.current;
     this.current = [];
-    this.closed.close(this.currentSession, this.fileIdx, this.currentLine);
+    this.closed.close(this.currentHash, this.fileIdx, this.currentLine);
     this.currentSession = null;
     if (this.mapping.order === 'timestamp') rows.sort((a, b) => ((a[5] ?? '') < (b[5] ?? '') ? -1 : (a[5] ?? '') > (b[5] ?? '') ? 1 : 0));
     const c = this.cols;

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Hash52Set, hash52 } from '@scrubline/core';
+import { Hash52Set } from '@scrubline/core';
 
 /** Where a session started again: for the error. */
 export interface Repeat {
@@ -32,14 +32,13 @@ export class SessionGuard {
     this.dir = join(tmpDir, `sessions-${process.pid}-${Date.now()}`);
   }
 
-  /** Whether this session finished within the recent window (it would be starting again). */
-  seenRecently(session: string): boolean {
-    return this.set.hasKey(session);
+  /** Whether the session with this `hash52` finished within the recent window (it would be starting again). */
+  seenRecently(h: number): boolean {
+    return this.set.has(h);
   }
 
-  /** Records a finished session and where it started. */
-  close(session: string, fileIdx: number, line: number): void {
-    const h = hash52(session);
+  /** Records a finished session (its `hash52`, computed once by the caller) and where it started. */
+  close(h: number, fileIdx: number, line: number): void {
     this.set.add(h);
     this.hashes[this.n] = h;
     this.places[this.n] = fileIdx * 4294967296 + line;

@@ -1,3 +1,5 @@
+import { maskDigitRuns } from './mask.js';
+
 /**
  * Errors with stable codes and context, in the manner of node-csv's CsvError.
  * The message is one human line; file / line / field say where. Messages must
@@ -120,11 +122,13 @@ function stripUndefined<T extends Record<string, unknown>>(o: T): T {
  * valid JSON`), so quoted snippets go, and digit runs, e-mails and @handles are masked.
  */
 export function safeMessage(message: string, max = 120): string {
-  return message
-    .replace(/"[^"]*"/g, '"…"')
-    .replace(/'[^']{2,}'/g, "'…'")
-    .replace(/\S+@\S+/g, '⟦email⟧')
-    .replace(/@\S+/g, '⟦handle⟧')
-    .replace(/\d{5,}/g, (d) => '#'.repeat(d.length))
-    .slice(0, max);
+  // a phone or ID written in groups (138-1234-5678, １３８ １２３４ …) is a digit run too
+  return maskDigitRuns(
+    message
+      .replace(/"[^"]*"/g, '"…"')
+      .replace(/'[^']{2,}'/g, "'…'")
+      .replace(/\S+@\S+/g, '⟦email⟧')
+      .replace(/@\S+/g, '⟦handle⟧')
+      .replace(/\d{5,}/g, (d) => '#'.repeat(d.length)),
+  ).slice(0, max);
 }

@@ -40,6 +40,12 @@ const DIGITISH = '\\p{N}〇零一二三四五六七八九幺两壹贰叁肆伍�
  */
 const DIGIT_RUN = new RegExp(`[${DIGITISH}](?:[\\s\\p{P}\\p{S}\\p{Cf}]{0,2}[${DIGITISH}]){5,}`, 'u');
 const DIGITISH_ALL = new RegExp(`[${DIGITISH}]`, 'gu');
+const DIGIT_RUNS = new RegExp(DIGIT_RUN.source, 'gu');
+
+/** Masks the digits of every run of six or more digits grouped by short separators (`138-1234-5678` → `###-####-####`). */
+export function maskDigitRuns(s: string): string {
+  return s.replace(DIGIT_RUNS, (m) => m.replace(DIGITISH_ALL, '#'));
+}
 const URL_SHAPE = /[a-z][a-z0-9+.\-]{0,15}:\/\/|www\.|[A-Za-z0-9\-]\.(?:com|cn|net|org|io|me|cc|top|xyz|info|co)(?![A-Za-z0-9])/i;
 
 /**

@@ -50,3 +50,12 @@ describe('safeId ideographs', () => {
     for (const id of ['conv-17', 'stc3-12', '00001-zh-person_id.18', 'a1b2c3d4e5f6']) expect(safeId(id)).toBe(id);
   });
 });
+
+describe('safeMessage digit runs', () => {
+  it('masks a phone or ID written in groups inside a foreign error message', async () => {
+    const { safeMessage } = await import('../src/index.js');
+    const m = safeMessage('Unexpected token at call 138-1234-5678 or １３８ １２３４ ５６７８ then 11010519491231002X');
+    expect(m).not.toMatch(/138|1234|5678|１３８|１１０|110105/);
+    expect(m).toContain('###-####-####');
+  });
+});

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Throughput of the `pii` stage (rule packs + placeholder operator) on generated Chinese chat JSONL.
 //   npx tsc -b packages/pii && pnpm bench pii [--mb 40] [--runs 3] [--pin] [--only stage.1,stage.2]
-// Prints MB/s of input JSONL bytes for: stage.apply only (records already parsed), and
-// parse → apply → stringify in memory; each with 1 thread and 2 threads (main + 1 worker),
-// with the process's CPU-seconds (all its threads: GC and helpers too) and cores busy.
+// Prints MB/s of input JSONL bytes for: stage.apply only (records already parsed; batches of 256
+// handed over as the pipeline runner does, stage.inFlight at a time), and parse → apply →
+// stringify in memory; each with 1 thread and 2 threads (main + 1 worker), with the process's
+// CPU-seconds (all its threads: GC and helpers too) and cores busy.
 //   --pin   re-runs this script per configuration and round (alternating), unpinned and under taskset (1 thread on
-//           CPU 0 alone, GC and helper threads included; 2 threads on CPUs 0,1), and prints both
-//           side by side with the CPUs each number used.
-//   --cpus A,B  the CPUs --pin uses (default 0,1): one thread on A, two on A,B.
+//           CPU A alone and on CPU B alone, GC and helper threads included; 2 threads on CPUs A,B), and prints
+//           them side by side with the CPUs each number used, the speed-up over the faster CPU alone and
+//           the share of the two CPUs' summed one-thread rates that two threads reach.
+//   --cpus A,B  the CPUs --pin uses (default 0,1).
 // Wrap it in `flock /tmp/bench.lock` on a shared machine.
 import { mkdirSync, existsSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { mulberry32, StageReport } from '../packages/core/dist/index.js';
+import { inOrder, mulberry32, StageReport } from '../packages/core/dist/index.js';
 import { piiStage, gb11643CheckChar, luhnCheckDigit } from '../packages/pii/dist/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -94,7 +96,11 @@ if (PIN) {
   // rounds: every configuration and pinning once per round (A B C … A B C …), one measured run
   // after a warm-up in each child, so that a change in machine load hits all of them alike
   const got = {};
-  const variants = (c) => [['unpinned', null], ['pinned', Number(c.split('.')[1]) === 1 ? PIN_CPUS[0] : PIN_CPUS.join(',')]];
+  // one thread: unpinned, on CPU A alone and on CPU B alone; two threads: unpinned and on A,B
+  const variants = (c) =>
+    Number(c.split('.')[1]) === 1
+      ? [['unpinned', null], ['pinned', PIN_CPUS[0]], ['pinnedB', PIN_CPUS[1]]]
+      : [['unpinned', null], ['pinned', PIN_CPUS.join(',')]];
   for (let round = 0; round < RUNS; round++) {
     for (const c of configs) {
       for (const [v, cpus] of variants(c)) {
@@ -119,6 +125,17 @@ if (PIN) {
   for (const v of ['unpinned', 'pinned']) {
     const s = (m) => (got[`${m}.2.${v}`] && got[`${m}.1.${v}`] ? `${(got[`${m}.2.${v}`].mbps / got[`${m}.1.${v}`].mbps).toFixed(2)}x` : 'n/a');
     console.log(`speed-up 2 vs 1 thread, ${v}${v === 'pinned' ? ` (1 thread on CPU ${PIN_CPUS[0]}, 2 on CPUs ${PIN_CPUS.join(',')})` : ''}: stage ${s('stage')}, parse+apply+stringify ${s('e2e')}`);
+  }
+  // the CPUs may differ in speed: two threads are compared with the faster CPU alone and with the
+  // sum of both CPUs' one-thread rates (what two threads could give at best; 100% = no loss)
+  for (const m of ['stage', 'e2e']) {
+    const a = got[`${m}.1.pinned`], b = got[`${m}.1.pinnedB`], two = got[`${m}.2.pinned`];
+    if (!a || !b || !two) continue;
+    const fast = Math.max(a.mbps, b.mbps);
+    console.log(
+      `${m}: one thread on CPU ${PIN_CPUS[0]} ${a.mbps.toFixed(1)}, on CPU ${PIN_CPUS[1]} ${b.mbps.toFixed(1)} MB/s; two threads on both ${two.mbps.toFixed(1)} MB/s = ` +
+        `${(two.mbps / fast).toFixed(2)}x the faster CPU alone, ${((100 * two.mbps) / (a.mbps + b.mbps)).toFixed(0)}% of the two CPUs' summed rates (2x on equal CPUs at 100%)`,
+    );
   }
   console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   process.exit(0);
@@ -146,21 +163,32 @@ async function stageFor(workers, mode) {
 async function run(workers, mode) {
   const stage = mode === 'plain8' ? null : await stageFor(workers, mode);
   const report = new StageReport();
+  const c = ctx(report);
   let ms = 0;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < lines.length; i += BATCH) {
-    const slice = lines.slice(i, i + BATCH);
-    const batch = slice.map((l) => JSON.parse(l));
-    if (mode === 'stage') {
+  const slices = [];
+  for (let i = 0; i < lines.length; i += BATCH) slices.push(lines.slice(i, i + BATCH));
+  if (mode === 'stage') {
+    // records parsed first, 32 batches at a time (not timed), then handed to the stage as the
+    // pipeline runner does: in order, with as many batches in flight as the stage takes (stage.inFlight)
+    for (let i = 0; i < slices.length; i += 32) {
+      const batches = slices.slice(i, i + 32).map((s) => s.map((l) => JSON.parse(l)));
       const a = performance.now();
-      await stage.apply(batch, ctx(report));
+      for await (const out of inOrder(batches, async (b) => stage.apply(b, c), stage.inFlight ?? 1)) void out;
       ms += performance.now() - a;
-    } else if (mode === 'e2e') {
-      const out = await stage.apply(batch, ctx(report));
+    }
+  } else if (mode === 'e2e') {
+    const parsed = (async function* () {
+      for (const s of slices) yield s.map((l) => JSON.parse(l));
+    })();
+    for await (const out of inOrder(parsed, async (b) => stage.apply(b, c), stage.inFlight ?? 1)) {
       let s = '';
       for (const r of out) s += JSON.stringify(r) + '\n';
-    } else {
+    }
+  } else {
+    for (const slice of slices) {
+      const batch = slice.map((l) => JSON.parse(l));
       for (const r of batch) for (const t of r.turns) for (const re of PLAIN8) t.text = t.text.replace(re, '<PII>');
       let s = '';
       for (const r of batch) s += JSON.stringify(r) + '\n';

@@ -16,6 +16,7 @@ export {
   type ShardSpec,
   type Logger,
 } from './stage.js';
+export { inOrder } from './inorder.js';
 export { runPipeline, matchesWhen, splitSegments, writeAtomic, type PlannedStep, type RunPipelineOptions, type RunPipelineResult, type StageRunReport } from './runner.js';
 export { LineSplitter, NdjsonFileWriter, readNdjsonBatches, type LineSplitterOptions } from './lines.js';
 export { sha256, stableStringify, fnv1a32, hash52, mulberry32, seededRandom } from './hash.js';

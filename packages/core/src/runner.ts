@@ -1,3 +1,4 @@
+import { inOrder } from './inorder.js';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScrubError } from './errors.js';
@@ -246,8 +247,19 @@ async function* countOutput(out: AsyncIterable<ConversationRecord[]>, ledger: Le
 }
 
 async function* chain(input: AsyncIterable<ConversationRecord[]>, stages: Active[], ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
-  // Read ahead one batch: while a stage awaits work on another thread (the pii pool), the
-  // reader parses the next batch on this one. Stages still see batches one at a time, in order.
+  // Each stage pulls batches from the one before, so a batch goes through every stage before the
+  // next is read, except where a stage takes more than one batch in flight (the pii pool): it
+  // pulls the next batch through the stages before it while its workers are on the current one.
+  let stream: AsyncIterable<ConversationRecord[]> = readAhead(input);
+  for (const a of stages) stream = stageStream(a, stream, ledger);
+  yield* stream;
+}
+
+/**
+ * Reads one batch ahead: while a stage awaits work on another thread, the reader parses the
+ * next batch on this one.
+ */
+async function* readAhead(input: AsyncIterable<ConversationRecord[]>): AsyncGenerator<ConversationRecord[]> {
   const it = input[Symbol.asyncIterator]();
   let next = it.next();
   next.catch(() => {}); // handled when awaited below; keeps Node from calling it unhandled meanwhile
@@ -257,22 +269,26 @@ async function* chain(input: AsyncIterable<ConversationRecord[]>, stages: Active
       const r = await next;
       if (r.done) {
         finished = true;
-        break;
+        return;
       }
       next = it.next();
       next.catch(() => {});
-      let b = r.value;
-      for (let i = 0; i < stages.length && b.length > 0; i++) b = await applyOne(stages[i], b, ledger, false);
-      if (b.length > 0) yield b;
+      yield r.value;
     }
   } finally {
     // stopped early (an error downstream): close the reader so its files are released
     if (!finished) await it.return?.(undefined).catch(() => {});
   }
-  for (let i = 0; i < stages.length; i++) {
-    if (!stages[i].stage.flush) continue;
-    let b = await applyOne(stages[i], [], ledger, true);
-    for (let j = i + 1; j < stages.length && b.length > 0; j++) b = await applyOne(stages[j], b, ledger, false);
+}
+
+/** One stage over a stream of batches (empty batches skip it), then its flush at the end of input. */
+async function* stageStream(a: Active, input: AsyncIterable<ConversationRecord[]>, ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
+  async function* nonEmpty() {
+    for await (const b of input) if (b.length > 0) yield b;
+  }
+  for await (const b of inOrder(nonEmpty(), (b) => applyOne(a, b, ledger, false), a.stage.inFlight ?? 1)) if (b.length > 0) yield b;
+  if (a.stage.flush) {
+    const b = await applyOne(a, [], ledger, true);
     if (b.length > 0) yield b;
   }
 }

@@ -64,6 +64,14 @@ export interface Stage {
    * not go on must be passed to `ctx.drop` or `ctx.quarantine`; the runner checks.
    */
   apply(batch: ConversationRecord[], ctx: StageContext): ConversationRecord[] | Promise<ConversationRecord[]>;
+  /**
+   * Batches the runner may hand to `apply` before the first of them is done (default 1). A stage
+   * whose work runs on worker threads says 2, so that its workers have the next batch queued
+   * while this thread finishes one; it must then finish its calls in the order they were made
+   * (its report entries in input order) and must not drop or quarantine records (the runner
+   * counts those per call).
+   */
+  inFlight?: number;
   /** Records held back until the end of input (rare). */
   flush?(ctx: StageContext): ConversationRecord[] | Promise<ConversationRecord[]>;
   /** Stage-specific summary for the run report (JSON). */

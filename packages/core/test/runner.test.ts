@@ -100,6 +100,60 @@ describe('runPipeline', () => {
     expect(ledger.verify()).toEqual([]);
   });
 
+  it('hands a stage that takes two batches in flight the next batch before the last is done, in order', async () => {
+    const events: string[] = [];
+    let open = 0;
+    let most = 0;
+    const slow = defineStage({
+      name: 'slow',
+      description: '',
+      optionsSchema: { type: 'object' },
+      create: () => ({
+        inFlight: 2,
+        apply: async (b) => {
+          const id = b[0].id;
+          events.push(`start ${id}`);
+          most = Math.max(most, ++open);
+          // finishes after a timer: the runner has brought the next batch meanwhile
+          await new Promise((r) => setTimeout(r, 5));
+          open--;
+          events.push(`end ${id}`);
+          return b.map((r) => ({ ...r, id: r.id + '+' }));
+        },
+        flush: () => [rec('z', 'flushed')],
+      }),
+    });
+    const input = [[rec('a', 'aa')], [rec('b', 'bb')], [rec('c', 'cc')]];
+    const { out, ledger } = await run(plan(upper, slow, dropShort), input);
+    expect(out.map((r) => r.id)).toEqual(['a+', 'b+', 'c+', 'z']);
+    expect(most).toBe(2);
+    expect(events.slice(0, 3)).toEqual(['start a', 'start b', 'end a']);
+    expect(ledger.stage('slow').in).toBe(3);
+    expect(ledger.stage('slow').added).toBe(1);
+    expect(ledger.verify()).toEqual([]);
+    // one batch at a time without it
+    most = 0;
+    events.length = 0;
+    const one = defineStage({ ...slow, name: 'one', create: async (o, e) => ({ ...(await slow.create(o, e)), inFlight: undefined }) });
+    await run(plan(one), input);
+    expect(most).toBe(1);
+    // a failing batch fails the run (the one after it is left to settle, not reported)
+    const failing = defineStage({
+      name: 'failing',
+      description: '',
+      optionsSchema: { type: 'object' },
+      create: () => ({
+        inFlight: 2,
+        apply: async (b) => {
+          await new Promise((r) => setTimeout(r, 2));
+          if (b[0].id === 'b') throw new Error('kaput');
+          return b;
+        },
+      }),
+    });
+    await expect(run(plan(failing), input)).rejects.toMatchObject({ code: 'SCRUB_STAGE_FAILED', stage: 'failing' });
+  });
+
   it('fails a stage that loses records without a reason', async () => {
     await expect(run(plan(loser), [[rec('a', 'xx'), rec('b', 'yy')]])).rejects.toMatchObject({ code: 'SCRUB_STAGE_LOST_RECORDS' });
   });

@@ -93,24 +93,6 @@ export function maskedSample(value: string): string {
  */
 export const maskContext: (s: string) => string = maskLetters;
 
-/**
- * The turns (in scope) of consecutive conversations, flat: conversation i has ids[i] and the
- * next counts[i] texts. Cheaper to pass to a worker thread than one object per conversation
- * (measured: about 5× less structured-clone time).
- */
-export interface ConvBatch {
-  ids: string[];
-  counts: number[];
-  texts: string[];
-}
-
-/** Conversations [from, to) of a batch; `textStart` is where conversation `from`'s texts begin. */
-export function sliceBatch(b: ConvBatch, from: number, to: number, textStart: number): ConvBatch {
-  let n = 0;
-  for (let i = from; i < to; i++) n += b.counts[i];
-  return { ids: b.ids.slice(from, to), counts: b.counts.slice(from, to), texts: b.texts.slice(textStart, textStart + n) };
-}
-
 /** A replacement made in one turn: the span (original offsets) and where its replacement sits in the output. */
 export interface RepOut {
   type: string;
@@ -125,79 +107,3 @@ export interface RepOut {
 
 /** Operator settings that travel to worker threads (the rule engine supplies canonical modes). */
 export type WorkerOperatorConfig = Omit<OperatorConfig, 'canonicalOf'>;
-
-/**
- * Rule-engine detection and operators over a share of a batch (one scope per conversation),
- * packed for cheap transfer between threads: the changed texts (null = unchanged), and per turn in `nums`:
- * [reps, kept, (start, end, outStart, outEnd, score, type, rule, op) × reps, (kind, rule) × kept]
- * where type/rule/op/kind index `strings`.
- */
-export interface PackedShare {
-  texts: (string | null)[];
-  nums: Float64Array;
-  strings: string[];
-}
-
-export function scrubShare(batch: ConvBatch, engine: RuleEngine, operators: WorkerOperatorConfig): PackedShare {
-  const strings: string[] = [];
-  const index = new Map<string, number>();
-  const sid = (x: string) => {
-    let i = index.get(x);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(x);
-      index.set(x, i);
-    }
-    return i;
-  };
-  const texts: (string | null)[] = [];
-  let nums = new Float64Array(256);
-  let p = 0;
-  const room = (k: number) => {
-    if (p + k <= nums.length) return;
-    const grown = new Float64Array(Math.max(nums.length * 2, p + k));
-    grown.set(nums.subarray(0, p));
-    nums = grown;
-  };
-  const config: OperatorConfig = { ...operators, canonicalOf: engine.canonicalOf };
-  const { ids, counts, texts: list } = batch;
-  let ti = 0;
-  for (let j = 0; j < ids.length; j++) {
-    // made on the first finding: most conversations have none
-    let scope: ConversationScope | null = null;
-    for (let t = 0; t < counts[j]; t++) {
-      const text = list[ti++];
-      const a = engine.analyze(text);
-      const kept = a.kept;
-      if (a.spans.length === 0) {
-        texts.push(null);
-        room(2 + kept.length * 2);
-        nums[p++] = 0;
-        nums[p++] = kept.length;
-      } else {
-        const r = applyOperators(text, a.spans, (scope ??= new ConversationScope(ids[j])), config);
-        texts.push(r.text === text ? null : r.text);
-        const reps = r.replacements;
-        room(2 + reps.length * 8 + kept.length * 2);
-        nums[p++] = reps.length;
-        nums[p++] = kept.length;
-        for (let i = 0; i < reps.length; i++) {
-          const x = reps[i];
-          nums[p++] = x.span.start;
-          nums[p++] = x.span.end;
-          nums[p++] = x.outStart;
-          nums[p++] = x.outEnd;
-          nums[p++] = x.span.score;
-          nums[p++] = sid(x.span.type);
-          nums[p++] = sid(x.span.rule);
-          nums[p++] = sid(x.operator);
-        }
-      }
-      for (let i = 0; i < kept.length; i++) {
-        nums[p++] = sid(kept[i].kind);
-        nums[p++] = sid(kept[i].rule);
-      }
-    }
-  }
-  return { texts, nums: nums.subarray(0, p), strings };
-}

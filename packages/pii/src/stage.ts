@@ -1,10 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { defineStage, detectors, safeId, ScrubError, type ConversationRecord, type Detector, type Role, type StageContext } from '@scrubline/core';
+import { defineStage, detectors, ScrubError, sortKeys, type ConversationRecord, type Detector, type Role, type StageContext } from '@scrubline/core';
 import { defaultRulesDir, getRuleEngine } from './engine.js';
 import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_ENV, type OperatorConfig, type OperatorInput } from './operators.js';
-import { AnalyzerPool } from './pool.js';
-import { loadRulePacks, type Analysis, type KeptSpan } from './rules.js';
-import { combine, maskContext, maskedSample, type ConvBatch, type RepOut, type WorkerOperatorConfig } from './scrub.js';
+import { AnalyzerPool, PIECES_PER_THREAD } from './pool.js';
+import { buildJob, scrubPiece } from './job.js';
+import { counterKey, emptyTotals, mergeTallies, samplesLeft, scoreBucket, Tallier, TallyKeys } from './tally.js';
+import { loadRulePacks, type Analysis } from './rules.js';
+import { combine, type WorkerOperatorConfig } from './scrub.js';
 
 export interface PiiStageOptions {
   /** Detector names from core's registry (`rules`, and `ner` once its package is loaded). */
@@ -55,11 +57,6 @@ const operatorSchema = {
   ],
 };
 
-/** Counter key: `found|TYPE|rule|role|file`, `kept|KIND|rule|role|file`, `score|TYPE|bucket`, `operator|TYPE|kind`. */
-export function counterKey(...parts: string[]): string {
-  return parts.join('|');
-}
-
 /** Splits a counter key back into its parts (the file is last and may contain '|'). */
 export function parseCounterKey(key: string): { kind: string; type?: string; rule?: string; role?: string; file?: string; bucket?: string } {
   const p = key.split('|');
@@ -69,9 +66,7 @@ export function parseCounterKey(key: string): { kind: string; type?: string; rul
   return { kind: key };
 }
 
-export function scoreBucket(score: number): string {
-  return (Math.min(10, Math.floor(score * 10 + 1e-9)) / 10).toFixed(1);
-}
+export { counterKey, scoreBucket };
 
 export const piiStage = defineStage<PiiStageOptions>({
   name: 'pii',
@@ -123,122 +118,48 @@ export const piiStage = defineStage<PiiStageOptions>({
     const threads = options.workers ?? Math.min(2, availableParallelism());
     let pool: AnalyzerPool | null = null;
     const roles = new Set(options.roles);
-    const totals = { records: 0, turns: 0, turnsChanged: 0, findings: 0, kept: 0, byType: {} as Record<string, number>, keptByKind: {} as Record<string, number> };
+    const totals = emptyTotals();
+    // this thread's counting (each worker thread has its own) and the key table to read it by
+    const tallier = new Tallier(options.sampleContext);
+    const localKeys = new TallyKeys();
 
-    const getPool = () => (pool ??= new AnalyzerPool(engine, { packs, options: engineOptions, operators: workerOps }, threads, (m) => env.log.warn(m)));
-
-    const countKeptOne = (ctx: StageContext, kind: string, rule: string, role: Role, file: string) => {
-      ctx.report.count(foundKey(kind, rule, role, file, keptCache, 'kept'));
-      totals.kept++;
-      totals.keptByKind[kind] = (totals.keptByKind[kind] ?? 0) + 1;
-    };
-    const countKept = (ctx: StageContext, kept: KeptSpan[], role: Role, file: string) => {
-      for (const kp of kept) countKeptOne(ctx, kp.kind, kp.rule, role, file);
-    };
-    // counter keys are built once per (type, rule, role, file) and (type, bucket/operator): the
-    // same strings every time, instead of three joins per finding
-    const keyCache = new Map<string, Map<string, Map<string, Map<string, string>>>>();
-    const keptCache = new Map<string, Map<string, Map<string, Map<string, string>>>>();
-    /** `found|type|rule|role|file` (or `kept|kind|…` from `cache = keptCache`), built once. */
-    const foundKey = (type: string, rule: string, role: string, file: string, cache = keyCache, kind = 'found'): string => {
-      let byRule = cache.get(type);
-      if (!byRule) cache.set(type, (byRule = new Map()));
-      let byRole = byRule.get(rule);
-      if (!byRole) byRule.set(rule, (byRole = new Map()));
-      let byFile = byRole.get(role);
-      if (!byFile) byRole.set(role, (byFile = new Map()));
-      let k = byFile.get(file);
-      if (k === undefined) byFile.set(file, (k = counterKey(kind, type, rule, role, file)));
-      return k;
-    };
-    const pairCache = new Map<string, string>();
-    const sampleKinds = new Map<string, string>();
-    const pairKey = (kind: string, type: string, x: string): string => {
-      // type and x never hold '\u0001'
-      const c = kind + '\u0001' + type + '\u0001' + x;
-      let k = pairCache.get(c);
-      if (k === undefined) pairCache.set(c, (k = counterKey(kind, type, x)));
-      return k;
-    };
-    const countRep = (ctx: StageContext, r: ConversationRecord, ti: number, original: string, out: string, rep: RepOut, file: string) => {
-      const role = r.turns[ti].role;
-      ctx.report.count(foundKey(rep.type, rep.rule, role, file));
-      ctx.report.count(pairKey('score', rep.type, scoreBucket(rep.score)));
-      ctx.report.count(pairKey('operator', rep.type, rep.op));
-      ctx.report.count('chars.replaced', rep.end - rep.start);
-      totals.findings++;
-      totals.byType[rep.type] = (totals.byType[rep.type] ?? 0) + 1;
-      let kind = sampleKinds.get(rep.type);
-      if (kind === undefined) sampleKinds.set(rep.type, (kind = `finding.${rep.type}`));
-      if ((ctx.report.samples[kind]?.length ?? 0) >= ctx.report.maxSamples) return;
-      const w = options.sampleContext;
-      ctx.report.sample(kind, {
-        record: safeId(r.id),
-        turn: ti,
-        role,
-        file,
-        type: rep.type,
-        rule: rep.rule,
-        score: rep.score,
-        masked: maskedSample(original.slice(rep.start, rep.end)),
-        context: maskContext(out.slice(Math.max(0, rep.outStart - w), rep.outEnd + w)),
-      });
-    };
+    const getPool = () => (pool ??= new AnalyzerPool(engine, { packs, options: engineOptions, operators: workerOps, sampleContext: options.sampleContext }, threads, (m) => env.log.warn(m)));
     const inScope = (t: { role: Role; text: string }) => roles.has(t.role) && !!t.text;
 
-    /** Rules only: detection and operators run per conversation on the thread pool. */
+    // the batch before this one, merged (batches are merged in the order they came, see applyPooled)
+    let previous: Promise<void> = Promise.resolve();
+    /**
+     * Rules only: detection, operators and counting run per piece of the batch on the thread
+     * pool. The runner may hand over the next batch before this one is done (`inFlight: 2`): the
+     * batch is submitted to the workers at once, and this thread helps with it and merges it only
+     * after the batch before it is merged and the runner has had a turn to submit the next, so
+     * the workers always have a batch queued while this thread cuts, merges and moves records.
+     */
     const applyPooled = async (batch: ConversationRecord[], ctx: StageContext) => {
-      const jobs: ConvBatch = { ids: new Array(batch.length), counts: new Array(batch.length), texts: [] };
-      for (let i = 0; i < batch.length; i++) {
-        const r = batch[i];
-        let c = 0;
-        for (let t = 0; t < r.turns.length; t++) {
-          if (inScope(r.turns[t])) {
-            jobs.texts.push(r.turns[t].text);
-            c++;
-          }
-        }
-        jobs.ids[i] = r.id;
-        jobs.counts[i] = c;
+      const p = getPool();
+      const { job, texts, recordOf } = buildJob(batch, inScope, p.threads > 1 ? p.threads * PIECES_PER_THREAD : 1, samplesLeft(ctx.report), ctx.report.maxSamples);
+      const ticket = p.submit(job, texts);
+      const before = previous;
+      let release!: () => void;
+      previous = new Promise<void>((r) => (release = r));
+      try {
+        await before;
+        // a macrotask turn: the runner's microtasks bring the next batch to submit meanwhile
+        if (p.threads > 1) await new Promise<void>((r) => setImmediate(r));
+        tallier.begin(job.sampleLeft, job.maxSamples);
+        const helped = p.help(ticket, (i) => scrubPiece(job, i, (k) => texts[k], engine, opConfig, tallier));
+        const local = tallier.finish();
+        const remote = await p.collect(ticket, helped);
+        const setText = (k: number, text: string) => {
+          const r = batch[recordOf[k]];
+          const ti = job.turns[k];
+          r.turns[ti] = { ...r.turns[ti], text };
+        };
+        mergeTallies([{ tally: local, keys: localKeys }, ...remote], ctx.report, totals, setText);
+        return batch;
+      } finally {
+        release();
       }
-      // each piece is counted as soon as it and all before it are done (in input order)
-      await getPool().scrubInOrder(jobs, workerOps, (share, from, to) => {
-        const { nums, strings, texts } = share;
-        let t = 0; // next text of the share
-        let p = 0; // next number of the share
-        for (let ri = from; ri < to; ri++) {
-          const r = batch[ri];
-          const file = r.source?.file ?? '-';
-          totals.records++;
-          let k = 0;
-          for (let ti = 0; ti < r.turns.length; ti++) {
-            const turn = r.turns[ti];
-            if (!inScope(turn)) continue;
-            totals.turns++;
-            k++;
-            const text = texts[t++];
-            const nReps = nums[p];
-            const nKept = nums[p + 1];
-            p += 2;
-            const out = text ?? turn.text;
-            for (let j = 0; j < nReps; j++, p += 8) {
-              const rep: RepOut = {
-                start: nums[p], end: nums[p + 1], outStart: nums[p + 2], outEnd: nums[p + 3], score: nums[p + 4],
-                type: strings[nums[p + 5]], rule: strings[nums[p + 6]], op: strings[nums[p + 7]],
-              };
-              countRep(ctx, r, ti, turn.text, out, rep, file);
-            }
-            for (let j = 0; j < nKept; j++, p += 2) countKeptOne(ctx, strings[nums[p]], strings[nums[p + 1]], turn.role, file);
-            if (text !== null) {
-              totals.turnsChanged++;
-              ctx.report.count('turns.changed');
-              r.turns[ti] = { ...turn, text };
-            }
-          }
-          ctx.report.count('turns.scanned', k);
-        }
-      });
-      return batch;
     };
 
     const reportOnly = new Set(options.reportOnly ?? ['ORG']);
@@ -247,39 +168,42 @@ export const piiStage = defineStage<PiiStageOptions>({
       const texts: string[] = [];
       for (const r of batch) for (const t of r.turns) if (inScope(t)) texts.push(t.text);
       const analyses: (Analysis | null)[] = useRules ? await getPool().analyze(texts) : [];
+      tallier.begin(samplesLeft(ctx.report), ctx.report.maxSamples);
+      tallier.piece(0);
+      const tt = tallier.totals;
       let k = 0;
       for (const r of batch) {
-        totals.records++;
+        tt.records++;
         const scope = new ConversationScope(r.id);
         const file = r.source?.file ?? '-';
         for (let ti = 0; ti < r.turns.length; ti++) {
           const turn = r.turns[ti];
           if (!inScope(turn)) continue;
-          totals.turns++;
+          tt.turns++;
           const a = useRules ? analyses[k++] : null;
           const combined = combine(turn.text, a, others, { role: turn.role });
           let spans = combined.spans;
-          const kept = combined.kept;
           if (reportOnly.size && spans.some((sp) => reportOnly.has(sp.type))) {
             // quasi-identifiers (ORG by default) are reported as kept, never replaced
-            const keep = spans.filter((sp) => reportOnly.has(sp.type));
+            for (const sp of spans) if (reportOnly.has(sp.type)) tallier.kept(`report-only:${sp.type}`, sp.rule, turn.role, file);
             spans = spans.filter((sp) => !reportOnly.has(sp.type));
-            countKept(ctx, keep.map((sp) => ({ kind: `report-only:${sp.type}`, rule: sp.rule, start: sp.start, end: sp.end })), turn.role, file);
           }
-          countKept(ctx, kept, turn.role, file);
+          for (const kp of combined.kept) tallier.kept(kp.kind, kp.rule, turn.role, file);
           if (spans.length === 0) continue;
           const res = applyOperators(turn.text, spans, scope, opConfig);
           for (const x of res.replacements) {
-            countRep(ctx, r, ti, turn.text, res.text, { type: x.span.type, rule: x.span.rule, score: x.span.score, start: x.span.start, end: x.span.end, outStart: x.outStart, outEnd: x.outEnd, op: x.operator }, file);
+            tallier.rep(r.id, ti, turn.role, file, turn.text, res.text, { type: x.span.type, rule: x.span.rule, score: x.span.score, start: x.span.start, end: x.span.end, outStart: x.outStart, outEnd: x.outEnd, op: x.operator });
           }
           if (res.text !== turn.text) {
-            totals.turnsChanged++;
-            ctx.report.count('turns.changed');
+            // counted here, applied here: the text indexes of changedText are not used on this path
+            tt.turnsChanged++;
+            tallier.count('turns.changed');
             r.turns[ti] = { ...turn, text: res.text };
           }
         }
       }
-      ctx.report.count('turns.scanned', texts.length);
+      tallier.count('turns.scanned', texts.length);
+      mergeTallies([{ tally: tallier.finish(), keys: localKeys }], ctx.report, totals, () => {});
       return batch;
     };
 
@@ -288,6 +212,8 @@ export const piiStage = defineStage<PiiStageOptions>({
 
     return {
       apply,
+      // two batches in flight when the pool has worker threads (see applyPooled)
+      inFlight: useRules && others.length === 0 && threads > 1 ? 2 : 1,
       summary: () => ({
         detectors: options.detectors,
         packs: engine.packs,
@@ -296,6 +222,9 @@ export const piiStage = defineStage<PiiStageOptions>({
         operators: Object.fromEntries(Object.entries(options.operators).map(([t, o]) => [t, toSpec(o).kind])),
         threads: pool?.threads ?? threads,
         ...totals,
+        // summed from threads in any order: sorted, so the summary is the same bytes every run
+        byType: sortKeys(totals.byType),
+        keptByKind: sortKeys(totals.keptByKind),
       }),
       close: async () => {
         await pool?.close();

@@ -1,0 +1,171 @@
+import { ROLES, type ConversationRecord, type Role } from '@scrubline/core';
+import { applyOperators, ConversationScope, type OperatorConfig } from './operators.js';
+import type { RuleEngine } from './rules.js';
+import type { Tallier } from './tally.js';
+
+const ROLE_INDEX = new Map<Role, number>(ROLES.map((r, i) => [r, i]));
+
+/**
+ * A batch's in-scope turns, flat, cut into pieces of about equal text length: what any thread
+ * needs to scrub and count a piece. Cheap to post to a worker thread (typed arrays, a few
+ * strings; the texts travel separately as one joined string, cut by `starts`).
+ * Conversation j has ids[j], files[fileOf[j]] and the next counts[j] texts; text k is turn
+ * turns[k] of its record, with role ROLES[roles[k]]. Piece i is conversations
+ * [pieces[i], pieces[i+1]) and texts [pieceText[i], pieceText[i+1]).
+ */
+export interface ScrubJob {
+  ids: string[];
+  files: string[];
+  fileOf: Int32Array;
+  counts: Int32Array;
+  turns: Int32Array;
+  roles: Uint8Array;
+  /** Where text k starts in the joined texts (length: texts + 1). */
+  starts: Int32Array;
+  pieces: Int32Array;
+  pieceText: Int32Array;
+  /** Samples the report still takes per kind (absent: maxSamples). */
+  sampleLeft: Record<string, number>;
+  maxSamples: number;
+}
+
+export interface BuiltJob {
+  job: ScrubJob;
+  /** The in-scope texts, flat (index = text index). */
+  texts: string[];
+  /** Record (batch index) of each text. */
+  recordOf: Int32Array;
+}
+
+/** Flattens a batch's in-scope turns into a job cut into at most `pieceCount` pieces. */
+export function buildJob(
+  batch: readonly ConversationRecord[],
+  inScope: (t: { role: Role; text: string }) => boolean,
+  pieceCount: number,
+  sampleLeft: Record<string, number>,
+  maxSamples: number,
+): BuiltJob {
+  let total = 0;
+  for (const r of batch) total += r.turns.length;
+  const n = batch.length;
+  const ids = new Array<string>(n);
+  const files: string[] = [];
+  const fileIndex = new Map<string, number>();
+  const fileOf = new Int32Array(n);
+  const counts = new Int32Array(n);
+  const turns = new Int32Array(total);
+  const roles = new Uint8Array(total);
+  const recordOf = new Int32Array(total);
+  const starts = new Int32Array(total + 1);
+  const texts: string[] = [];
+  let chars = 0;
+  for (let j = 0; j < n; j++) {
+    const r = batch[j];
+    ids[j] = r.id;
+    const file = r.source?.file ?? '-';
+    let f = fileIndex.get(file);
+    if (f === undefined) {
+      f = files.length;
+      files.push(file);
+      fileIndex.set(file, f);
+    }
+    fileOf[j] = f;
+    let c = 0;
+    for (let t = 0; t < r.turns.length; t++) {
+      const turn = r.turns[t];
+      if (!inScope(turn)) continue;
+      const k = texts.length;
+      texts.push(turn.text);
+      turns[k] = t;
+      roles[k] = ROLE_INDEX.get(turn.role)!;
+      recordOf[k] = j;
+      chars += turn.text.length;
+      starts[k + 1] = chars;
+      c++;
+    }
+    counts[j] = c;
+  }
+  // pieces of about equal text length
+  const target = Math.max(1, chars / Math.max(1, pieceCount));
+  const cuts: number[] = [0];
+  const textCuts: number[] = [0];
+  let k = 0;
+  let acc = 0;
+  for (let j = 0; j < n; j++) {
+    const end = k + counts[j];
+    acc += starts[end] - starts[k];
+    k = end;
+    if (acc >= target && j + 1 < n) {
+      cuts.push(j + 1);
+      textCuts.push(k);
+      acc = 0;
+    }
+  }
+  cuts.push(n);
+  textCuts.push(k);
+  const m = texts.length;
+  return {
+    job: {
+      ids,
+      files,
+      fileOf,
+      counts,
+      turns: turns.subarray(0, m),
+      roles: roles.subarray(0, m),
+      starts: starts.subarray(0, m + 1),
+      pieces: Int32Array.from(cuts),
+      pieceText: Int32Array.from(textCuts),
+      sampleLeft,
+      maxSamples,
+    },
+    texts,
+    recordOf: recordOf.subarray(0, m),
+  };
+}
+
+export const pieceCount = (job: ScrubJob): number => job.pieces.length - 1;
+
+/**
+ * Detection, operators and counting (into `tallier`) for piece `i` of a job (one scope per
+ * conversation, so a piece's result does not depend on the other pieces). `textAt(k)` gives text k.
+ */
+export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => string, engine: RuleEngine, config: OperatorConfig, tallier: Tallier): void {
+  tallier.piece(i);
+  const totals = tallier.totals;
+  let k = job.pieceText[i];
+  for (let j = job.pieces[i]; j < job.pieces[i + 1]; j++) {
+    const id = job.ids[j];
+    const file = job.files[job.fileOf[j]];
+    const c = job.counts[j];
+    totals.records++;
+    // made on the first finding: most conversations have none
+    let scope: ConversationScope | null = null;
+    for (let q = 0; q < c; q++, k++) {
+      const text = textAt(k);
+      const role = ROLES[job.roles[k]];
+      totals.turns++;
+      const a = engine.analyze(text);
+      if (a.spans.length) {
+        const turn = job.turns[k];
+        const r = applyOperators(text, a.spans, (scope ??= new ConversationScope(id)), config);
+        for (const x of r.replacements) {
+          tallier.rep(id, turn, role, file, text, r.text, {
+            type: x.span.type,
+            rule: x.span.rule,
+            score: x.span.score,
+            start: x.span.start,
+            end: x.span.end,
+            outStart: x.outStart,
+            outEnd: x.outEnd,
+            op: x.operator,
+          });
+        }
+        for (const kp of a.kept) tallier.kept(kp.kind, kp.rule, role, file);
+        if (r.text !== text) tallier.changedText(k, r.text);
+      } else {
+        for (const kp of a.kept) tallier.kept(kp.kind, kp.rule, role, file);
+      }
+    }
+    tallier.count('turns.scanned', c);
+  }
+}

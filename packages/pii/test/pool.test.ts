@@ -1,0 +1,206 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inOrder, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
+import { gb11643CheckChar, luhnCheckDigit, piiStage, type PiiStageOptions } from '../src/index.js';
+import { AnalyzerPool } from '../src/pool.js';
+import { buildJob, scrubPiece, pieceCount } from '../src/job.js';
+import { emptyTotals, mergeTallies, Tallier, TallyKeys } from '../src/tally.js';
+import { getRuleEngine } from '../src/engine.js';
+import { loadRulePacks } from '../src/rules.js';
+import type { OperatorConfig } from '../src/operators.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const rulesDir = join(root, 'rules');
+const PID = '11010519491231002' + gb11643CheckChar('11010519491231002');
+const CARD = '622202123456789' + luhnCheckDigit('622202123456789');
+
+/** Synthetic conversations: PII in several shapes, astral characters, CJK, an agent turn out of scope in some tests. */
+function records(n: number, from = 0): ConversationRecord[] {
+  const out: ConversationRecord[] = [];
+  for (let j = from; j < from + n; j++) {
+    out.push({
+      id: `q${j}`,
+      turns: [
+        { role: 'customer', text: `手机1390000${String(j % 10000).padStart(4, '0')}，身份证${PID} 😀𠮷` },
+        { role: 'agent', text: j % 3 ? '好的，请稍等' : `邮箱u${j}@example.com，卡号${CARD}` },
+        { role: 'customer', text: `还是打1390000${String(j % 10000).padStart(4, '0')}吧，订单编号:[订单x] ${'长'.repeat(j % 50)}` },
+        { role: 'bot', text: '' },
+      ],
+      labels: {},
+      source: { file: j % 4 ? 'a.jsonl' : 'b|c.jsonl', line: j + 1 },
+      meta: {},
+    });
+  }
+  return out;
+}
+
+const packs = loadRulePacks(rulesDir);
+const engine = getRuleEngine({ rulePacks: packs });
+const ops = { operator: 'placeholder' as const, operators: {}, seed: '0' };
+const config: OperatorConfig = { ...ops, canonicalOf: engine.canonicalOf };
+const inScope = (t: { role: string; text: string }) => !!t.text;
+
+beforeAll(() => {
+  // the pool's workers run the compiled worker script
+  execFileSync('npx', ['tsc', '-b', 'packages/pii'], { cwd: root, stdio: 'inherit' });
+  expect(existsSync(join(root, 'packages/pii/dist/worker.js'))).toBe(true);
+}, 120_000);
+
+/** One batch through a pool: submit, help (slowly when asked, so that the worker takes pieces), collect, merge. */
+async function throughPool(pool: AnalyzerPool, tallier: Tallier, keys: TallyKeys, batch: ConversationRecord[], report: StageReport, totals = emptyTotals(), slowMs = 0) {
+  const { job, texts, recordOf } = buildJob(batch, inScope, pool.threads * 6, {}, report.maxSamples);
+  const ticket = pool.submit(job, texts);
+  tallier.begin(job.sampleLeft, job.maxSamples);
+  const helped = pool.help(ticket, (i) => {
+    const until = performance.now() + slowMs;
+    while (performance.now() < until);
+    scrubPiece(job, i, (k) => texts[k], engine, config, tallier);
+  });
+  const local = tallier.finish();
+  const remote = await pool.collect(ticket, helped);
+  mergeTallies([{ tally: local, keys }, ...remote], report, totals, (k, text) => {
+    const r = batch[recordOf[k]];
+    r.turns[job.turns[k]] = { ...r.turns[job.turns[k]], text };
+  });
+  return { helped, pieces: pieceCount(job), totals };
+}
+
+describe('the pii worker pool', () => {
+  it('scans every piece once, on whichever thread takes it, with the result of one thread', async () => {
+    const one = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 1);
+    const two = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
+    try {
+      await two.whenReady();
+      const r1 = new StageReport(5);
+      const r2 = new StageReport(5);
+      const t1 = emptyTotals();
+      const t2 = emptyTotals();
+      const [tal1, tal2] = [new Tallier(16), new Tallier(16)];
+      const [k1, k2] = [new TallyKeys(), new TallyKeys()];
+      const b1 = records(400);
+      const b2 = structuredClone(b1);
+      let helped = 0;
+      let pieces = 0;
+      for (let i = 0; i < 400; i += 100) {
+        await throughPool(one, tal1, k1, b1.slice(i, i + 100), r1, t1);
+        // this thread dawdles over its pieces: the worker takes some
+        const x = await throughPool(two, tal2, k2, b2.slice(i, i + 100), r2, t2, 2);
+        helped += x.helped;
+        pieces += x.pieces;
+      }
+      expect(two.workerPieces).toBeGreaterThan(0);
+      expect(helped + two.workerPieces).toBe(pieces);
+      expect(JSON.stringify(b2)).toBe(JSON.stringify(b1));
+      expect(JSON.stringify(r2.toJSON())).toBe(JSON.stringify(r1.toJSON()));
+      expect(t2).toEqual(t1);
+      expect(t1.records).toBe(400);
+      expect(b1[0].turns[0].text).toBe('手机[PHONE_1]，身份证[PERSON_ID_1] 😀𠮷');
+      // samples are the first ones in input order whatever thread found them
+      expect((r1.samples['finding.PHONE'] as { record: string }[]).map((s) => s.record)).toEqual(['q0', 'q0', 'q1', 'q1', 'q2']);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('a worker that dies fails the batch with a stage error instead of hanging it', async () => {
+    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
+    try {
+      await pool.whenReady();
+      const batch = records(50);
+      const { job, texts } = buildJob(batch, inScope, 12, {}, 20);
+      const tallier = new Tallier(16);
+      tallier.begin({}, 20);
+      await (pool as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0].terminate();
+      const attempt = async () => {
+        const ticket = pool.submit(job, texts);
+        return pool.collect(ticket, 0);
+      };
+      await expect(attempt()).rejects.toMatchObject({ code: 'SCRUB_STAGE_FAILED' });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('tallies', () => {
+  it('send each counter key once, as a number, and keep increments of zero', () => {
+    const t = new Tallier(16);
+    const keys = new TallyKeys();
+    const report = new StageReport();
+    const totals = emptyTotals();
+    t.begin({}, 20);
+    t.piece(0);
+    t.count('turns.scanned', 0);
+    t.kept('placeholder:JD', 'jd.placeholder', 'customer', 'a.jsonl');
+    const a = t.finish();
+    expect(a.newKeys).toEqual(['turns.scanned', 'kept|placeholder:JD|jd.placeholder|customer|a.jsonl']);
+    t.begin({}, 20);
+    t.piece(1);
+    t.kept('placeholder:JD', 'jd.placeholder', 'customer', 'a.jsonl');
+    t.count('turns.scanned', 3);
+    const b = t.finish();
+    expect(b.newKeys).toEqual([]);
+    expect(b.keyBase).toBe(2);
+    mergeTallies([{ tally: a, keys }], report, totals, () => {});
+    mergeTallies([{ tally: b, keys }], report, totals, () => {});
+    expect(report.toJSON().counters).toEqual({ 'kept|placeholder:JD|jd.placeholder|customer|a.jsonl': 2, 'turns.scanned': 3 });
+    expect(totals.kept).toBe(2);
+    // a tally merged out of turn is refused, not misread
+    t.begin({}, 20);
+    t.count('new.key');
+    const c = t.finish();
+    t.begin({}, 20);
+    t.count('another.key');
+    const d = t.finish();
+    expect(() => mergeTallies([{ tally: d, keys }], report, totals, () => {})).toThrow(/out of step/);
+    void c;
+  });
+});
+
+describe('the pii stage with two batches in flight', () => {
+  const env = { stageId: 'pii', seed: '7', shard: { index: 0, count: 1 }, baseDir: root, rulesDir, log: { info() {}, warn() {} } };
+  const ctx = (report: StageReport): StageContext => ({
+    stageId: 'pii',
+    seed: '7',
+    shard: { index: 0, count: 1 },
+    report,
+    log: env.log,
+    drop: () => {
+      throw new Error('pii never drops');
+    },
+    quarantine: () => {
+      throw new Error('pii never quarantines');
+    },
+  });
+  async function run(workers: number, recs: ConversationRecord[]) {
+    const opts = { detectors: ['rules'], rules: [], disable: [], disableRules: [], operator: 'placeholder', operators: {}, keyEnv: 'SCRUBLINE_PII_KEY', roles: ['customer', 'agent', 'bot', 'system'], sampleContext: 16, reportOnly: ['ORG'], workers } as PiiStageOptions;
+    const stage = await piiStage.create(opts, env);
+    const report = new StageReport();
+    const out: ConversationRecord[] = [];
+    const batches: ConversationRecord[][] = [];
+    for (let i = 0; i < recs.length; i += 64) batches.push(recs.slice(i, i + 64));
+    try {
+      // as the runner hands them over: the next batch before the one before is done
+      for await (const b of inOrder(batches, async (b) => stage.apply(b, ctx(report)), stage.inFlight ?? 1)) out.push(...b);
+      return { stage, out, report, summary: stage.summary!() as Record<string, unknown> };
+    } finally {
+      await stage.close?.();
+    }
+  }
+
+  it('takes two batches with worker threads, one without, and gives the same bytes either way', async () => {
+    const recs = records(1500);
+    const one = await run(1, structuredClone(recs));
+    const two = await run(2, structuredClone(recs));
+    expect(one.stage.inFlight).toBe(1);
+    expect(two.stage.inFlight).toBe(2);
+    expect(JSON.stringify(two.out)).toBe(JSON.stringify(one.out));
+    expect(JSON.stringify(two.report.toJSON())).toBe(JSON.stringify(one.report.toJSON()));
+    expect(JSON.stringify({ ...two.summary, threads: 0 })).toBe(JSON.stringify({ ...one.summary, threads: 0 }));
+    expect(two.out.map((r) => r.id)).toEqual(recs.map((r) => r.id));
+  });
+});

@@ -85,7 +85,7 @@ export function buildJob(
     }
     counts[j] = c;
   }
-  // pieces of about equal text length
+  // pieces of about equal text length (the last may be shorter)
   const target = Math.max(1, chars / Math.max(1, pieceCount));
   const cuts: number[] = [0];
   const textCuts: number[] = [0];

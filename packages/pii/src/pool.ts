@@ -37,11 +37,14 @@ export interface WorkerData {
 /** A request to a worker (on its channel, announced by SEQ). */
 export type PoolRequest = { kind: 'analyze'; items: string[] } | { kind: 'job'; job: ScrubJob; joined: string; slot: number } | { kind: 'stop' };
 
-/** A job handed to the pool: the workers it went to and which of their requests it is. */
+/** A job handed to the pool: the workers it went to, which of their requests it is, and how this thread scans a piece of it. */
 export interface JobTicket {
   job: ScrubJob;
   slot: number;
   workers: { w: number; seq: number }[];
+  local: (i: number) => void;
+  /** Pieces scanned on this thread (in `help`, or ahead while the job before waited for a worker). */
+  helped: number;
 }
 
 /** A worker's answer to a job: how many pieces it scanned, and what it counted. */
@@ -67,11 +70,14 @@ export class AnalyzerPool {
   private readonly seq: number[] = [];
   private readonly taken: number[] = [];
   private jobs = 0;
-  private outstanding = 0;
+  /** Submitted, not yet collected, in the order submitted. */
+  private readonly open: JobTicket[] = [];
   private readonly ctl: Int32Array;
   private failure: Error | null = null;
   /** Pieces the workers have scanned so far (for tests and benchmarks; not in any report: it depends on timing). */
   workerPieces = 0;
+  /** Milliseconds this thread has waited for workers' answers (for benchmarks, like workerPieces). */
+  waitedMs = 0;
   readonly threads: number;
 
   constructor(
@@ -130,16 +136,20 @@ export class AnalyzerPool {
   }
 
   /** Waits for worker w's answer to its request `want` and returns it (answers are taken in the order asked). */
-  private async answer<R>(w: number, want = this.seq[w]): Promise<R> {
+  private async answer<R>(w: number, want = this.seq[w], ahead?: JobTicket): Promise<R> {
     if (want !== this.taken[w] + 1) throw new ScrubError('SCRUB_STAGE_FAILED', `pii worker pool: answer ${want} asked for after ${this.taken[w]}`);
     const at = CTL.base(w) + CTL.DONE;
+    const t0 = performance.now();
     for (;;) {
       if (this.failure) throw this.failure;
       const done = Atomics.load(this.ctl, at);
       if (done >= want) break;
+      // rather than wait for the worker's last piece, scan a piece of the job after this one
+      if (ahead && this.helpOne(ahead)) continue;
       // blocks this thread a moment at a time (the answer is usually there within one piece), then lets events in
       if (Atomics.wait(this.ctl, at, done, WAIT_SLICE_MS) === 'timed-out') await new Promise<void>((r) => setImmediate(r));
     }
+    this.waitedMs += performance.now() - t0;
     const got = receiveMessageOnPort(this.ports[w]);
     if (!got) throw new ScrubError('SCRUB_STAGE_FAILED', 'pii worker answered without a message');
     this.taken[w] = want;
@@ -174,15 +184,16 @@ export class AnalyzerPool {
   /**
    * Hands `job` to the ready workers (a batch does not wait for a worker still starting): they
    * queue it behind the jobs they have, and each takes pieces from the job's shared counter
-   * once it gets to it. Every piece is taken by exactly one thread: a worker, or this one in
-   * `help`. Answers are collected with `collect`, in the order the jobs were submitted.
+   * once it gets to it. Every piece is scanned exactly once: by a worker, or on this thread by
+   * `local` (in `help`, or while `collect` waits on the job before). Jobs are collected in the
+   * order submitted.
    */
-  submit(job: ScrubJob, texts: readonly string[]): JobTicket {
+  submit(job: ScrubJob, texts: readonly string[], local: (i: number) => void): JobTicket {
     if (this.failure) throw this.failure;
-    if (this.outstanding >= SLOTS) throw new ScrubError('SCRUB_STAGE_FAILED', `pii worker pool: more than ${SLOTS} batches outstanding`);
+    if (this.open.length >= SLOTS) throw new ScrubError('SCRUB_STAGE_FAILED', `pii worker pool: more than ${SLOTS} batches outstanding`);
     const slot = this.jobs++ % SLOTS;
-    this.outstanding++;
-    const ticket: JobTicket = { job, slot, workers: [] };
+    const ticket: JobTicket = { job, slot, workers: [], local, helped: 0 };
+    this.open.push(ticket);
     const ready = pieceCount(job) < 2 ? [] : this.ready();
     Atomics.store(this.ctl, slot, 0);
     if (ready.length === 0) return ticket;
@@ -194,31 +205,33 @@ export class AnalyzerPool {
     return ticket;
   }
 
-  /** Scans, on this thread, the pieces of a submitted job that no worker has taken; returns how many. */
-  help(ticket: JobTicket, local: (i: number) => void): number {
-    const pieces = pieceCount(ticket.job);
-    let n = 0;
-    for (;;) {
-      const i = Atomics.add(this.ctl, ticket.slot, 1);
-      if (i >= pieces) break;
-      local(i);
-      n++;
-    }
-    return n;
+  /** Scans the next piece of `ticket` no thread has taken yet; false when none is left. */
+  private helpOne(ticket: JobTicket): boolean {
+    const i = Atomics.add(this.ctl, ticket.slot, 1);
+    if (i >= pieceCount(ticket.job)) return false;
+    ticket.local(i);
+    ticket.helped++;
+    return true;
+  }
+
+  /** Scans on this thread the pieces of a submitted job that no thread has taken yet. */
+  help(ticket: JobTicket): void {
+    while (this.helpOne(ticket));
   }
 
   /**
-   * The workers' tallies of a job, with the key tables to read them by, once every piece is
-   * done; `helped` is the number of pieces this thread scanned. Which thread scans a piece does
-   * not change what is counted, so the output does not depend on the number of threads or on
-   * timing.
+   * The workers' tallies of a job (the first one still open), with the key tables to read them
+   * by, once every piece is done. While a worker finishes its last piece, this thread scans
+   * pieces of the next open job. Which thread scans a piece does not change what is counted,
+   * so the output does not depend on the number of threads or on timing.
    */
-  async collect(ticket: JobTicket, helped: number): Promise<{ tally: PiiTally; keys: TallyKeys }[]> {
+  async collect(ticket: JobTicket): Promise<{ tally: PiiTally; keys: TallyKeys }[]> {
+    if (this.open[0] !== ticket) throw new ScrubError('SCRUB_STAGE_FAILED', 'pii worker pool: jobs collected out of order');
     try {
       const out: { tally: PiiTally; keys: TallyKeys }[] = [];
-      let done = helped;
+      let done = ticket.helped;
       for (const { w, seq } of ticket.workers) {
-        const r = await this.answer<JobReply>(w, seq);
+        const r = await this.answer<JobReply>(w, seq, this.open[1]);
         done += r.pieces;
         this.workerPieces += r.pieces;
         out.push({ tally: r.tally, keys: this.keys[w] });
@@ -227,7 +240,7 @@ export class AnalyzerPool {
       if (done !== pieces) throw new ScrubError('SCRUB_STAGE_FAILED', `pii worker pool: ${done} of ${pieces} pieces scanned`);
       return out;
     } finally {
-      this.outstanding--;
+      this.open.shift();
     }
   }
 

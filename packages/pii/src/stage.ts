@@ -119,7 +119,10 @@ export const piiStage = defineStage<PiiStageOptions>({
     let pool: AnalyzerPool | null = null;
     const roles = new Set(options.roles);
     const totals = emptyTotals();
-    // this thread's counting (each worker thread has its own) and the key table to read it by
+    // this thread's counting (each worker thread has its own), one per batch in flight, each
+    // with the key table to read its tallies by
+    const counters: { tallier: Tallier; keys: TallyKeys }[] = [];
+    const takeCounter = () => counters.pop() ?? { tallier: new Tallier(options.sampleContext), keys: new TallyKeys() };
     const tallier = new Tallier(options.sampleContext);
     const localKeys = new TallyKeys();
 
@@ -138,7 +141,9 @@ export const piiStage = defineStage<PiiStageOptions>({
     const applyPooled = async (batch: ConversationRecord[], ctx: StageContext) => {
       const p = getPool();
       const { job, texts, recordOf } = buildJob(batch, inScope, p.threads > 1 ? p.threads * PIECES_PER_THREAD : 1, samplesLeft(ctx.report), ctx.report.maxSamples);
-      const ticket = p.submit(job, texts);
+      const counter = takeCounter();
+      counter.tallier.begin(job.sampleLeft, job.maxSamples);
+      const ticket = p.submit(job, texts, (i) => scrubPiece(job, i, (k) => texts[k], engine, opConfig, counter.tallier));
       const before = previous;
       let release!: () => void;
       previous = new Promise<void>((r) => (release = r));
@@ -146,16 +151,17 @@ export const piiStage = defineStage<PiiStageOptions>({
         await before;
         // a macrotask turn: the runner's microtasks bring the next batch to submit meanwhile
         if (p.threads > 1) await new Promise<void>((r) => setImmediate(r));
-        tallier.begin(job.sampleLeft, job.maxSamples);
-        const helped = p.help(ticket, (i) => scrubPiece(job, i, (k) => texts[k], engine, opConfig, tallier));
-        const local = tallier.finish();
-        const remote = await p.collect(ticket, helped);
+        p.help(ticket);
+        // every piece of this batch is taken: what this thread counted of it is complete
+        const local = counter.tallier.finish();
+        const remote = await p.collect(ticket);
         const setText = (k: number, text: string) => {
           const r = batch[recordOf[k]];
           const ti = job.turns[k];
           r.turns[ti] = { ...r.turns[ti], text };
         };
-        mergeTallies([{ tally: local, keys: localKeys }, ...remote], ctx.report, totals, setText);
+        mergeTallies([{ tally: local, keys: counter.keys }, ...remote], ctx.report, totals, setText);
+        counters.push(counter);
         return batch;
       } finally {
         release();
@@ -226,6 +232,8 @@ export const piiStage = defineStage<PiiStageOptions>({
         byType: sortKeys(totals.byType),
         keptByKind: sortKeys(totals.keptByKind),
       }),
+      /** The pool's timing counters (benchmarks), or null before it starts. */
+      poolStats: () => (pool ? { workerPieces: pool.workerPieces, waitedMs: pool.waitedMs } : null),
       close: async () => {
         await pool?.close();
         pool = null;

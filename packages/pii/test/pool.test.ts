@@ -52,15 +52,16 @@ beforeAll(() => {
 /** One batch through a pool: submit, help (slowly when asked, so that the worker takes pieces), collect, merge. */
 async function throughPool(pool: AnalyzerPool, tallier: Tallier, keys: TallyKeys, batch: ConversationRecord[], report: StageReport, totals = emptyTotals(), slowMs = 0) {
   const { job, texts, recordOf } = buildJob(batch, inScope, pool.threads * 6, {}, report.maxSamples);
-  const ticket = pool.submit(job, texts);
   tallier.begin(job.sampleLeft, job.maxSamples);
-  const helped = pool.help(ticket, (i) => {
+  const ticket = pool.submit(job, texts, (i) => {
     const until = performance.now() + slowMs;
     while (performance.now() < until);
     scrubPiece(job, i, (k) => texts[k], engine, config, tallier);
   });
+  pool.help(ticket);
+  const helped = ticket.helped;
   const local = tallier.finish();
-  const remote = await pool.collect(ticket, helped);
+  const remote = await pool.collect(ticket);
   mergeTallies([{ tally: local, keys }, ...remote], report, totals, (k, text) => {
     const r = batch[recordOf[k]];
     r.turns[job.turns[k]] = { ...r.turns[job.turns[k]], text };
@@ -106,6 +107,67 @@ describe('the pii worker pool', () => {
     }
   });
 
+  it('with two jobs open, pieces of the second scanned while the first waits count with the second', async () => {
+    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
+    try {
+      await pool.whenReady();
+      const b1 = records(300);
+      const b2 = structuredClone(b1);
+      // reference: one thread
+      const r1 = new StageReport();
+      const t1 = emptyTotals();
+      const one = { tallier: new Tallier(16), keys: new TallyKeys() };
+      for (let i = 0; i < 300; i += 100) {
+        const { job, texts, recordOf } = buildJob(b1.slice(i, i + 100), inScope, 1, {}, 20);
+        one.tallier.begin({}, 20);
+        for (let p = 0; p < pieceCount(job); p++) scrubPiece(job, p, (k) => texts[k], engine, config, one.tallier);
+        mergeTallies([{ tally: one.tallier.finish(), keys: one.keys }], r1, t1, (k, text) => {
+          const r = b1[i + recordOf[k]];
+          r.turns[job.turns[k]] = { ...r.turns[job.turns[k]], text };
+        });
+      }
+      // two threads, three jobs submitted at once; this thread is slow on the first so that the worker takes pieces
+      const r2 = new StageReport();
+      const t2 = emptyTotals();
+      const counters = [0, 1, 2].map(() => ({ tallier: new Tallier(16), keys: new TallyKeys() }));
+      const jobs = [0, 1, 2].map((n) => {
+        const batch = b2.slice(n * 100, n * 100 + 100);
+        const built = buildJob(batch, inScope, 12, {}, 20);
+        counters[n].tallier.begin({}, 20);
+        const ticket = pool.submit(built.job, built.texts, (i) => {
+          const until = performance.now() + (n === 0 ? 3 : 0);
+          while (performance.now() < until);
+          scrubPiece(built.job, i, (k) => built.texts[k], engine, config, counters[n].tallier);
+        });
+        return { batch, built, ticket };
+      });
+      let scanned = 0;
+      for (const [n, { batch, built, ticket }] of jobs.entries()) {
+        pool.help(ticket);
+        const local = counters[n].tallier.finish();
+        const remote = await pool.collect(ticket);
+        scanned += ticket.helped;
+        mergeTallies([{ tally: local, keys: counters[n].keys }, ...remote], r2, t2, (k, text) => {
+          const r = batch[built.recordOf[k]];
+          r.turns[built.job.turns[k]] = { ...r.turns[built.job.turns[k]], text };
+        });
+      }
+      expect(scanned + pool.workerPieces).toBe(jobs.reduce((a, j) => a + pieceCount(j.built.job), 0));
+      expect(pool.workerPieces).toBeGreaterThan(0);
+      expect(JSON.stringify(b2)).toBe(JSON.stringify(b1));
+      expect(JSON.stringify(r2.toJSON())).toBe(JSON.stringify(r1.toJSON()));
+      expect(t2).toEqual(t1);
+      // collected out of order: refused
+      const x = buildJob(records(10), inScope, 4, {}, 20);
+      const first = pool.submit(x.job, x.texts, () => {});
+      const second = pool.submit(x.job, x.texts, () => {});
+      await expect(pool.collect(second)).rejects.toThrow(/out of order/);
+      void first;
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a worker that dies fails the batch with a stage error instead of hanging it', async () => {
     const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
     try {
@@ -116,8 +178,8 @@ describe('the pii worker pool', () => {
       tallier.begin({}, 20);
       await (pool as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0].terminate();
       const attempt = async () => {
-        const ticket = pool.submit(job, texts);
-        return pool.collect(ticket, 0);
+        const ticket = pool.submit(job, texts, () => {});
+        return pool.collect(ticket);
       };
       await expect(attempt()).rejects.toMatchObject({ code: 'SCRUB_STAGE_FAILED' });
     } finally {

@@ -1,4 +1,4 @@
-import { maskDigitRuns } from './mask.js';
+import { maskDigitRuns, safeId } from './mask.js';
 
 /**
  * Errors with stable codes and context, in the manner of node-csv's CsvError.
@@ -82,6 +82,7 @@ export class ScrubError extends Error implements ErrorContext {
     return `${this.code}${where ? ' ' + where : ''}: ${this.message}${this.hint ? ` — ${this.hint}` : ''}`;
   }
 
+  /** For logs and reports: the record id masked as report samples mask it (an id can be a phone number). */
   toJSON(): Record<string, unknown> {
     return stripUndefined({
       code: this.code,
@@ -89,7 +90,7 @@ export class ScrubError extends Error implements ErrorContext {
       file: this.file,
       line: this.line,
       field: this.field,
-      record: this.record,
+      record: this.record === undefined ? undefined : safeId(this.record),
       stage: this.stage,
       hint: this.hint,
     });

@@ -77,6 +77,12 @@ export class Tallier {
 
   /** Starts a tally; `sampleLeft` says how many samples per kind the report still takes. */
   begin(sampleLeft: Record<string, number>, maxSamples: number): void {
+    // a tally left unfinished (its batch failed) must not leak counts into this one
+    for (const id of this.touched) {
+      this.acc[id] = 0;
+      this.seen[id] = 0;
+    }
+    this.touched = [];
     this.sampleLeftAtStart = sampleLeft;
     this.maxSamples = maxSamples;
     this.totals = emptyTotals();

@@ -168,6 +168,23 @@ describe('the pii worker pool', () => {
     }
   });
 
+  it('a piece that fails on the worker fails the batch with a stage error naming no data', async () => {
+    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
+    try {
+      await pool.whenReady();
+      const { job, texts } = buildJob(records(20), inScope, 8, {}, 20);
+      // a job the worker cannot read (no text offsets): its first piece throws there
+      const broken = { ...job, starts: undefined } as unknown as typeof job;
+      const ticket = pool.submit(broken, texts, () => {});
+      const err = await pool.collect(ticket).catch((e: unknown) => e as { code: string; message: string });
+      expect(err).toMatchObject({ code: 'SCRUB_STAGE_FAILED' });
+      expect(err.message).toMatch(/pii worker failed/);
+      for (const t of texts) expect(err.message).not.toContain(t);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a worker that dies fails the batch with a stage error instead of hanging it', async () => {
     const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
     try {
@@ -220,6 +237,15 @@ describe('tallies', () => {
     const d = t.finish();
     expect(() => mergeTallies([{ tally: d, keys }], report, totals, () => {})).toThrow(/out of step/);
     void c;
+    // a tally left unfinished (its batch failed) does not leak into the next
+    const u = new Tallier(16);
+    u.begin({}, 20);
+    u.count('lost', 5);
+    u.begin({}, 20);
+    u.count('kept', 1);
+    const v = u.finish();
+    expect(Array.from(v.counts)).toEqual([1, 1]);
+    expect(v.newKeys).toEqual(['lost', 'kept']);
   });
 });
 

@@ -71,6 +71,8 @@ interface Active {
   report: StageReport;
   ctx: StageContext;
   ms: number;
+  /** When this stage's last call ended (calls in flight overlap: their time is counted once). */
+  lastEnd?: number;
   /** True once this process applied the stage (its own summary is meaningful). */
   ran?: boolean;
   /** Summary from an earlier phase of a sharded run (this process did not run the stage). */
@@ -248,8 +250,10 @@ async function* countOutput(out: AsyncIterable<ConversationRecord[]>, ledger: Le
 
 async function* chain(input: AsyncIterable<ConversationRecord[]>, stages: Active[], ledger: Ledger): AsyncGenerator<ConversationRecord[]> {
   // Each stage pulls batches from the one before, so a batch goes through every stage before the
-  // next is read, except where a stage takes more than one batch in flight (the pii pool): it
-  // pulls the next batch through the stages before it while its workers are on the current one.
+  // next goes into the first (the reader parses one batch ahead), except where a stage takes more
+  // than one batch in flight (the pii pool): it pulls the next batch through the stages before it
+  // while its workers are on the current one. The order of the stages' calls, and so of their drop
+  // and quarantine entries, depends on those declarations only, never on timing.
   let stream: AsyncIterable<ConversationRecord[]> = readAhead(input);
   for (const a of stages) stream = stageStream(a, stream, ledger);
   yield* stream;
@@ -286,7 +290,11 @@ async function* stageStream(a: Active, input: AsyncIterable<ConversationRecord[]
   async function* nonEmpty() {
     for await (const b of input) if (b.length > 0) yield b;
   }
-  for await (const b of inOrder(nonEmpty(), (b) => applyOne(a, b, ledger, false), a.stage.inFlight ?? 1)) if (b.length > 0) yield b;
+  const depth = a.stage.inFlight ?? 1;
+  if (!Number.isInteger(depth) || depth < 1 || depth > 16) {
+    throw new ScrubError('SCRUB_STAGE_FAILED', `stage ${a.step.id} declares inFlight ${String(depth)}: it must be a whole number from 1 to 16`, { stage: a.step.id });
+  }
+  for await (const b of inOrder(nonEmpty(), (b) => applyOne(a, b, ledger, false), depth)) if (b.length > 0) yield b;
   if (a.stage.flush) {
     const b = await applyOne(a, [], ledger, true);
     if (b.length > 0) yield b;
@@ -351,7 +359,10 @@ async function applyAll(a: Active, batch: ConversationRecord[], ledger: Ledger, 
   } catch (e) {
     throw ScrubError.from(e, 'SCRUB_STAGE_FAILED', { stage: a.step.id });
   }
-  a.ms += performance.now() - t0;
+  const t1 = performance.now();
+  // with batches in flight the calls overlap (and end in order): count each moment once
+  a.ms += t1 - Math.max(t0, a.lastEnd ?? 0);
+  a.lastEnd = t1;
   if (!Array.isArray(out)) throw new ScrubError('SCRUB_STAGE_FAILED', `stage ${a.step.id} returned no array`, { stage: a.step.id });
   const removed = sumValues(counts.dropped) + sumValues(counts.quarantined) - before;
   const added = out.length - (n - removed);

@@ -154,6 +154,13 @@ describe('runPipeline', () => {
     await expect(run(plan(failing), input)).rejects.toMatchObject({ code: 'SCRUB_STAGE_FAILED', stage: 'failing' });
   });
 
+  it('refuses a stage that declares an impossible number of batches in flight', async () => {
+    for (const inFlight of [0, 1.5, Number.NaN, Infinity]) {
+      const odd = defineStage({ name: 'odd', description: '', optionsSchema: {}, create: () => ({ inFlight, apply: (b) => b }) });
+      await expect(run(plan(odd), [[rec('a', 'xx')]])).rejects.toMatchObject({ code: 'SCRUB_STAGE_FAILED', stage: 'odd' });
+    }
+  });
+
   it('fails a stage that loses records without a reason', async () => {
     await expect(run(plan(loser), [[rec('a', 'xx'), rec('b', 'yy')]])).rejects.toMatchObject({ code: 'SCRUB_STAGE_LOST_RECORDS' });
   });

@@ -37,7 +37,7 @@ export interface BuiltJob {
   recordOf: Int32Array;
 }
 
-/** Flattens a batch's in-scope turns into a job cut into at most `pieceCount` pieces. */
+/** Flattens a batch's in-scope turns into a job cut into about `pieceCount` pieces. */
 export function buildJob(
   batch: readonly ConversationRecord[],
   inScope: (t: { role: Role; text: string }) => boolean,

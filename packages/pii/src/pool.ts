@@ -45,6 +45,8 @@ export interface JobTicket {
   local: (i: number) => void;
   /** Pieces scanned on this thread (in `help`, or ahead while the job before waited for a worker). */
   helped: number;
+  /** A piece of this job failed while scanned ahead: reported by this job's own help, not by the job before. */
+  failed?: unknown;
 }
 
 /** A worker's answer to a job: how many pieces it scanned, and what it counted. */
@@ -145,7 +147,13 @@ export class AnalyzerPool {
       const done = Atomics.load(this.ctl, at);
       if (done >= want) break;
       // rather than wait for the worker's last piece, scan a piece of the job after this one
-      if (ahead && this.helpOne(ahead)) continue;
+      if (ahead && ahead.failed === undefined) {
+        try {
+          if (this.helpOne(ahead)) continue;
+        } catch (e) {
+          ahead.failed = e;
+        }
+      }
       // blocks this thread a moment at a time (the answer is usually there within one piece), then lets events in
       if (Atomics.wait(this.ctl, at, done, WAIT_SLICE_MS) === 'timed-out') await new Promise<void>((r) => setImmediate(r));
     }
@@ -216,6 +224,7 @@ export class AnalyzerPool {
 
   /** Scans on this thread the pieces of a submitted job that no thread has taken yet. */
   help(ticket: JobTicket): void {
+    if (ticket.failed !== undefined) throw ticket.failed;
     while (this.helpOne(ticket));
   }
 
@@ -247,6 +256,8 @@ export class AnalyzerPool {
   async close(): Promise<void> {
     const ws = this.workers;
     this.workers = [];
+    // a batch still waiting on a worker fails instead of waiting for ever
+    this.failure ??= new ScrubError('SCRUB_STAGE_FAILED', 'pii worker pool closed while a batch was in flight');
     ws.forEach((_, w) => {
       try {
         this.post(w, { kind: 'stop' });

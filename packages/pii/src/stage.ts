@@ -218,8 +218,10 @@ export const piiStage = defineStage<PiiStageOptions>({
 
     return {
       apply,
-      // two batches in flight when the pool has worker threads (see applyPooled)
-      inFlight: useRules && others.length === 0 && threads > 1 ? 2 : 1,
+      // two batches in flight on the pooled path (see applyPooled), whatever the number of threads: the
+      // runner's order of calls, and so the order of other stages' drop and quarantine entries, must not
+      // depend on how many cores the machine has
+      inFlight: useRules && others.length === 0 ? 2 : 1,
       summary: () => ({
         detectors: options.detectors,
         packs: engine.packs,

@@ -175,8 +175,18 @@ export class RowGrouper {
     this.closeCurrent();
   }
 
+  /**
+   * The session id as text for the cross-file check: a transparent file's non-ASCII id decoded, so that
+   * one id hashes alike in a UTF-8 file (transparent) and a GBK file (decoded) of the same run.
+   */
+  private sessionKey(session: string): string {
+    if (!this.transparent) return session;
+    for (let i = 0; i < session.length; i++) if (session.charCodeAt(i) >= 0x80) return fromTransparent(session);
+    return session;
+  }
+
   private startSession(session: string, line: number): void {
-    const h = hash52(session);
+    const h = hash52(this.sessionKey(session));
     if (this.closed.seenRecently(h)) throw this.notContiguous(this.file, line, `the session starting here, ${describeValue(this.text(session))},`);
     this.currentSession = session;
     this.currentLine = line;

@@ -159,3 +159,21 @@ describe('byte-transparent ingest (no transcoding when no stage reads the text)'
     }
   });
 });
+
+describe('sessions across files of different encodings (encoding: auto)', () => {
+  it('finds a non-ASCII session id that continues from a UTF-8 file into a GBK file, on both paths', async () => {
+    const dir = tmp();
+    // 会话 in GBK: BB E1 BB B0
+    write(dir, 'a.tsv', '会话\tu\t0\t0\t0\tnan\t你好\n');
+    write(dir, 'b.tsv', Buffer.concat([Buffer.from([0xbb, 0xe1, 0xbb, 0xb0]), Buffer.from('\tu\t1\t0\t0\tnan\tok\n')]));
+    const input: InputConfig = { files: '*.tsv', format: 'tsv', encoding: 'auto', csv: JD_CSV, shape: 'rows', rows: JD_ROWS };
+    for (const transparent of [false, true]) {
+      const err = await ingest(input, dir, transparent).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, `transparent ${transparent}`).toMatchObject({ code: 'SCRUB_SESSION_NOT_CONTIGUOUS', file: 'b.tsv', line: 1 });
+    }
+  });
+});
+

@@ -94,3 +94,16 @@ export function checkRecord(value: unknown): string | null {
   if (typeof r.meta !== 'object' || r.meta === null) return 'meta must be an object';
   return null;
 }
+
+/**
+ * `file:line` (or `file row N`, `file[index]`) of a record's source, to find it in the input: no id, no
+ * text (report samples name places this way; an export's ids can be phone numbers or names).
+ */
+export function sourcePlace(record: { source?: RecordSource }): string {
+  const src = record.source;
+  const file = src?.file ?? '?';
+  if (src?.line !== undefined) return `${file}:${src.line}`;
+  if (src?.row !== undefined) return `${file} row ${src.row}`;
+  if (src?.index !== undefined) return `${file}[${src.index}]`;
+  return file;
+}

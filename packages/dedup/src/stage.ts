@@ -1,4 +1,4 @@
-import { defineStage, ScrubError, type ConversationRecord, type FitPass, type Stage } from '@scrubline/core';
+import { defineStage, ScrubError, sourcePlace, type ConversationRecord, type FitPass, type Stage } from '@scrubline/core';
 import { DedupCollector, decide, bytesPerRecord, type Decision, type DedupParams, type DedupState, type DedupStats } from './index-state.js';
 import { lshThreshold } from './minhash.js';
 
@@ -83,8 +83,7 @@ export function createDedup(options: DedupOptions, shard = 0): DedupStage {
         // where the dropped record came from, not its id or the kept one's: an export's ids can be phone
         // numbers or user names and the report is read by people without access to the data
         // (dropped.ndjson, beside the output, has both ids)
-        const src = r.source;
-        ctx.report.sample(d.reason, { at: `${src.file}:${src.line ?? src.row ?? src.index ?? '?'}`, ...(d.similarity !== undefined ? { similarity: d.similarity } : {}) });
+        ctx.report.sample(d.reason, { at: sourcePlace(r), ...(d.similarity !== undefined ? { similarity: d.similarity } : {}) });
         ctx.drop(r, d.reason, d.similarity !== undefined ? { keptId: d.keptId, similarity: d.similarity } : { keptId: d.keptId });
       }
       return out;

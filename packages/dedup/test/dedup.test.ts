@@ -251,4 +251,17 @@ describe('report samples', () => {
     expect(ctx.report.samples).toEqual({ duplicate: [{ at: 'in.jsonl:2' }] });
     expect(JSON.stringify(ctx.report)).not.toMatch(/13812345678|张伟/);
   });
+
+  it('name a CSV row as the normalise stage does (file row N), not as a line', () => {
+    const text = '请问发票什么时候能开好，我这边报销要用';
+    const a = makeRecord('r1', [['customer', text]]);
+    const b = makeRecord('r2', [['customer', text]]);
+    b.source = { file: 'export.csv', row: 7 };
+    const stage = createDedup(DEFAULTS, 0);
+    stage.fit.observe([a, b]);
+    stage.fit.load([roundTrip(stage.fit.state())]);
+    const { ctx } = makeCtx();
+    stage.apply([a, b], ctx);
+    expect(ctx.report.samples).toEqual({ duplicate: [{ at: 'export.csv row 7' }] });
+  });
 });

@@ -1,4 +1,4 @@
-import { defineStage, type ConversationRecord, type StageContext } from '@scrubline/core';
+import { defineStage, sourcePlace, type ConversationRecord, type StageContext } from '@scrubline/core';
 import { diffSample } from './mask.js';
 import { createNormaliser, emptyCounts, STEPS, type NormaliseCounts } from './normaliser.js';
 import { optionsSchema, type NormaliseOptions } from './options.js';
@@ -78,15 +78,8 @@ export const normaliseStage = defineStage<NormaliseOptions>({
   },
 });
 
-/** `file:line` (or row / index) of a record's source, to find it in the input; no id, no text. */
-export function sourcePlace(record: ConversationRecord): string {
-  const src = record.source;
-  const file = src?.file ?? '?';
-  if (src?.line !== undefined) return `${file}:${src.line}`;
-  if (src?.row !== undefined) return `${file} row ${src.row}`;
-  if (src?.index !== undefined) return `${file}[${src.index}]`;
-  return file;
-}
+// where a sample's record came from (core's sourcePlace, shared with dedup; re-exported for callers of this package)
+export { sourcePlace };
 
 function report(ctx: StageContext, c: NormaliseCounts, conversations: number, turns: number, changed: number, o: NormaliseOptions): void {
   const rep = ctx.report;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inOrder, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
 import { gb11643CheckChar, luhnCheckDigit, piiStage, type PiiStageOptions } from '../src/index.js';
-import { AnalyzerPool } from '../src/pool.js';
+import { AnalyzerPool, analyzeOrNull } from '../src/pool.js';
 import { buildJob, scrubPiece, pieceCount } from '../src/job.js';
 import { emptyTotals, mergeTallies, Tallier, TallyKeys } from '../src/tally.js';
 import { getRuleEngine } from '../src/engine.js';
@@ -210,6 +210,21 @@ describe('the pii worker pool', () => {
     const ticket = pool.submit(job, texts, () => {});
     await pool.close();
     await expect(pool.collect(ticket)).rejects.toMatchObject({ code: 'SCRUB_STAGE_FAILED' });
+  });
+
+  it('analyses texts on the worker too (the path with other detectors), in input order', async () => {
+    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
+    try {
+      await pool.whenReady();
+      const texts = records(300).flatMap((r) => r.turns.map((t) => t.text));
+      const got = await pool.analyze(texts);
+      expect(got).toHaveLength(texts.length);
+      expect(JSON.stringify(got)).toBe(JSON.stringify(texts.map((t) => analyzeOrNull(engine, t))));
+      // and again, with the worker's answers taken in turn
+      expect(JSON.stringify(await pool.analyze(texts.slice(0, 50)))).toBe(JSON.stringify(texts.slice(0, 50).map((t) => analyzeOrNull(engine, t))));
+    } finally {
+      await pool.close();
+    }
   });
 
   it('a worker that dies fails the batch with a stage error instead of hanging it', async () => {

@@ -247,7 +247,12 @@ if (ONLY) {
     const mid = rs.find((r) => r.mbps === m);
     const x = { config: c, cpus: cpuList(), mbps: m, runs: rs.map((r) => r.mbps), cpuS: mid.cpuS, cores: mid.cpuS / mid.wallS, load: loadavg().map((y) => y.toFixed(2)).join(' ') };
     if (process.argv.includes('--json')) console.log('RESULT ' + JSON.stringify(x));
-    else console.log(`${c} CPUs ${x.cpus}: ${m.toFixed(1)} MB/s (runs ${x.runs.map((y) => y.toFixed(1)).join(', ')}), ${x.cpuS.toFixed(2)} CPU-s, ${x.cores.toFixed(2)} cores busy`);
+    else {
+      // the pool's counters over all runs of this configuration (warm-up included)
+      const ps = stages.get(c)?.poolStats?.();
+      const pool = ps && ps.workerPieces ? `; pool: ${ps.workerPieces} pieces scanned on the worker, this thread blocked ${ps.blockedMs.toFixed(0)} ms` : '';
+      console.log(`${c} CPUs ${x.cpus}: ${m.toFixed(1)} MB/s (runs ${x.runs.map((y) => y.toFixed(1)).join(', ')}), ${x.cpuS.toFixed(2)} CPU-s, ${x.cores.toFixed(2)} cores busy${pool}`);
+    }
   }
   for (const st of stages.values()) await st.close();
   process.exit(0);

@@ -78,8 +78,8 @@ export class AnalyzerPool {
   private failure: Error | null = null;
   /** Pieces the workers have scanned so far (for tests and benchmarks; not in any report: it depends on timing). */
   workerPieces = 0;
-  /** Milliseconds this thread has waited for workers' answers (for benchmarks, like workerPieces). */
-  waitedMs = 0;
+  /** Milliseconds this thread has spent blocked on workers' answers (for benchmarks, like workerPieces). */
+  blockedMs = 0;
   readonly threads: number;
 
   constructor(
@@ -141,7 +141,6 @@ export class AnalyzerPool {
   private async answer<R>(w: number, want = this.seq[w], ahead?: JobTicket): Promise<R> {
     if (want !== this.taken[w] + 1) throw new ScrubError('SCRUB_STAGE_FAILED', `pii worker pool: answer ${want} asked for after ${this.taken[w]}`);
     const at = CTL.base(w) + CTL.DONE;
-    const t0 = performance.now();
     for (;;) {
       if (this.failure) throw this.failure;
       const done = Atomics.load(this.ctl, at);
@@ -155,9 +154,11 @@ export class AnalyzerPool {
         }
       }
       // blocks this thread a moment at a time (the answer is usually there within one piece), then lets events in
-      if (Atomics.wait(this.ctl, at, done, WAIT_SLICE_MS) === 'timed-out') await new Promise<void>((r) => setImmediate(r));
+      const t0 = performance.now();
+      const woke = Atomics.wait(this.ctl, at, done, WAIT_SLICE_MS);
+      this.blockedMs += performance.now() - t0;
+      if (woke === 'timed-out') await new Promise<void>((r) => setImmediate(r));
     }
-    this.waitedMs += performance.now() - t0;
     const got = receiveMessageOnPort(this.ports[w]);
     if (!got) throw new ScrubError('SCRUB_STAGE_FAILED', 'pii worker answered without a message');
     this.taken[w] = want;

@@ -235,7 +235,7 @@ export const piiStage = defineStage<PiiStageOptions>({
         keptByKind: sortKeys(totals.keptByKind),
       }),
       /** The pool's timing counters (benchmarks), or null before it starts. */
-      poolStats: () => (pool ? { workerPieces: pool.workerPieces, waitedMs: pool.waitedMs } : null),
+      poolStats: () => (pool ? { workerPieces: pool.workerPieces, blockedMs: pool.blockedMs } : null),
       close: async () => {
         await pool?.close();
         pool = null;

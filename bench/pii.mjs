@@ -10,6 +10,9 @@
 //           them side by side with the CPUs each number used, the speed-up over the faster CPU alone and
 //           the share of the two CPUs' summed one-thread rates that two threads reach.
 //   --cpus A,B  the CPUs --pin uses (default 0,1).
+//   --chunk N   stage mode: batches parsed before each timed window (default 32); --no-gc: without the
+//               full GC that promotes them first. Fewer held records run faster on one thread (records in
+//               a pipeline are young: --chunk 4 --no-gc is closest), more give two threads longer windows.
 // Wrap it in `flock /tmp/bench.lock` on a shared machine.
 import { mkdirSync, existsSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
@@ -36,6 +39,9 @@ const MB = arg('mb', 40);
 const RUNS = arg('runs', 3);
 const PIN = process.argv.includes('--pin');
 const PIN_CPUS = (process.argv.includes('--cpus') ? process.argv[process.argv.indexOf('--cpus') + 1] : '0,1').split(',');
+// stage mode: batches parsed per timed window (--chunk) and promoted by a full GC first (--no-gc: not)
+const CHUNK = arg('chunk', 32);
+const PROMOTE = !process.argv.includes('--no-gc');
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
 /** The CPUs this process may run on (taskset shows here). */
 const cpuList = () => (/Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8')) ?? [])[1] ?? '?';
@@ -111,7 +117,7 @@ if (PIN) {
   for (let round = 0; round < RUNS; round++) {
     for (const c of configs) {
       for (const [v, cpus] of variants(c)) {
-        const cmd = [...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, ...process.execArgv, self, '--mb', String(MB), '--runs', '1', '--only', c, '--json'];
+        const cmd = [...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, ...process.execArgv, self, '--mb', String(MB), '--runs', '1', '--only', c, '--json', '--chunk', String(CHUNK), ...(PROMOTE ? [] : ['--no-gc'])];
         const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
         const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
         if (r.status !== 0 || !line) throw new Error(`${c} ${v}: exit ${r.status}: ${r.stderr.slice(-400)}`);
@@ -184,9 +190,9 @@ async function run(workers, mode) {
     // (neither timed: otherwise every scavenge during the stage copies the 8,192 parsed records the
     // benchmark holds, a cost of holding them, not of the stage); then handed to the stage as the
     // pipeline runner does: in order, with as many batches in flight as the stage takes (stage.inFlight)
-    for (let i = 0; i < slices.length; i += 32) {
-      const batches = slices.slice(i, i + 32).map((s) => s.map((l) => JSON.parse(l)));
-      globalThis.gc?.();
+    for (let i = 0; i < slices.length; i += CHUNK) {
+      const batches = slices.slice(i, i + CHUNK).map((s) => s.map((l) => JSON.parse(l)));
+      if (PROMOTE) globalThis.gc?.();
       const a = performance.now();
       for await (const out of inOrder(batches, async (b) => stage.apply(b, c), stage.inFlight ?? 1)) void out;
       ms += performance.now() - a;

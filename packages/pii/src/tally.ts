@@ -6,8 +6,15 @@ export function counterKey(...parts: string[]): string {
   return parts.join('|');
 }
 
+const BUCKETS = Array.from({ length: 11 }, (_, b) => (b / 10).toFixed(1));
+
+/** The score's histogram bucket index, 0–10 (0.0, 0.1, … 1.0). */
+function bucketIndex(score: number): number {
+  return Math.max(0, Math.min(10, Math.floor(score * 10 + 1e-9)));
+}
+
 export function scoreBucket(score: number): string {
-  return (Math.min(10, Math.floor(score * 10 + 1e-9)) / 10).toFixed(1);
+  return BUCKETS[bucketIndex(score)];
 }
 
 /** The stage's running totals (its summary). */
@@ -57,7 +64,10 @@ export class Tallier {
   private sentKeys = 0;
   private readonly keyCache: KeyCache = new Map();
   private readonly keptCache: KeyCache = new Map();
-  private readonly pairCache = new Map<string, number>();
+  /** Per type: counter ids of `score|TYPE|bucket` by bucket index (-1: not made yet). */
+  private readonly scoreIds = new Map<string, Int32Array>();
+  /** Per type and operator kind: the counter id of `operator|TYPE|kind`. */
+  private readonly operatorIds = new Map<string, Map<string, number>>();
   private readonly sampleKinds = new Map<string, string>();
   // counter increments of the tally being filled: dense by key id, and the ids touched
   private acc = new Float64Array(64);
@@ -142,12 +152,22 @@ export class Tallier {
     return k;
   }
 
-  private pairId(kind: string, type: string, x: string): number {
-    // type and x never hold '\u0001'
-    const c = kind + '\u0001' + type + '\u0001' + x;
-    let k = this.pairCache.get(c);
-    if (k === undefined) this.pairCache.set(c, (k = this.id(counterKey(kind, type, x))));
-    return k;
+  // built once per type and bucket / operator (two findings per text on average: no string is made per finding)
+  private scoreId(type: string, score: number): number {
+    let ids = this.scoreIds.get(type);
+    if (!ids) this.scoreIds.set(type, (ids = new Int32Array(11).fill(-1)));
+    const b = bucketIndex(score);
+    let id = ids[b];
+    if (id < 0) ids[b] = id = this.id(counterKey('score', type, BUCKETS[b]));
+    return id;
+  }
+
+  private operatorId(type: string, op: string): number {
+    let ids = this.operatorIds.get(type);
+    if (!ids) this.operatorIds.set(type, (ids = new Map()));
+    let id = ids.get(op);
+    if (id === undefined) ids.set(op, (id = this.id(counterKey('operator', type, op))));
+    return id;
   }
 
   /** A span left in the text (a placeholder already there, a report-only type). */
@@ -168,8 +188,8 @@ export class Tallier {
   /** A replacement made in turn `turn` of record `id`; `original` and `out` are the turn's text before and after. */
   rep(id: string, turn: number, role: Role, file: string, original: string, out: string, rep: RepOut): void {
     this.countId(this.foundId(rep.type, rep.rule, role, file, this.keyCache, 'found'));
-    this.countId(this.pairId('score', rep.type, scoreBucket(rep.score)));
-    this.countId(this.pairId('operator', rep.type, rep.op));
+    this.countId(this.scoreId(rep.type, rep.score));
+    this.countId(this.operatorId(rep.type, rep.op));
     this.count('chars.replaced', rep.end - rep.start);
     this.totals.findings++;
     this.totals.byType[rep.type] = (this.totals.byType[rep.type] ?? 0) + 1;

@@ -1,4 +1,3 @@
-import { inOrder } from './inorder.js';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScrubError } from './errors.js';
@@ -7,6 +6,7 @@ import { NdjsonFileWriter, readNdjsonBatches } from './lines.js';
 import type { ConversationRecord } from './record.js';
 import { StageReport } from './report.js';
 import { getDotted } from './dotted.js';
+import { inOrder } from './inorder.js';
 import type { Logger, ShardSpec, Stage, StageContext, StageDefinition, StageEnv } from './stage.js';
 
 export interface PlannedStep {

@@ -1,7 +1,7 @@
 import { maskLetters, type Detector, type PiiSpan, type Role } from '@scrubline/core';
 import { getRuleEngine, type EngineOptions } from './engine.js';
 import { applyOperators, ConversationScope, mask, type OperatorConfig, type OperatorInput } from './operators.js';
-import type { Analysis, KeptSpan, RuleEngine } from './rules.js';
+import type { Analysis, KeptSpan } from './rules.js';
 
 /**
  * Merges spans from several detectors: overlapping spans become their union,

@@ -123,8 +123,6 @@ export const piiStage = defineStage<PiiStageOptions>({
     // with the key table to read its tallies by
     const counters: { tallier: Tallier; keys: TallyKeys }[] = [];
     const takeCounter = () => counters.pop() ?? { tallier: new Tallier(options.sampleContext), keys: new TallyKeys() };
-    const tallier = new Tallier(options.sampleContext);
-    const localKeys = new TallyKeys();
 
     const getPool = () => (pool ??= new AnalyzerPool(engine, { packs, options: engineOptions, operators: workerOps, sampleContext: options.sampleContext }, threads, (m) => env.log.warn(m)));
     const inScope = (t: { role: Role; text: string }) => roles.has(t.role) && !!t.text;
@@ -174,6 +172,8 @@ export const piiStage = defineStage<PiiStageOptions>({
       const texts: string[] = [];
       for (const r of batch) for (const t of r.turns) if (inScope(t)) texts.push(t.text);
       const analyses: (Analysis | null)[] = useRules ? await getPool().analyze(texts) : [];
+      const counter = takeCounter();
+      const tallier = counter.tallier;
       tallier.begin(samplesLeft(ctx.report), ctx.report.maxSamples);
       tallier.piece(0);
       const tt = tallier.totals;
@@ -209,7 +209,8 @@ export const piiStage = defineStage<PiiStageOptions>({
         }
       }
       tallier.count('turns.scanned', texts.length);
-      mergeTallies([{ tally: tallier.finish(), keys: localKeys }], ctx.report, totals, () => {});
+      mergeTallies([{ tally: tallier.finish(), keys: counter.keys }], ctx.report, totals, () => {});
+      counters.push(counter);
       return batch;
     };
 

@@ -1,4 +1,4 @@
-import { safeId, type Role, type StageReport } from '@scrubline/core';
+import { safeId, ScrubError, type Role, type StageReport } from '@scrubline/core';
 import { maskContext, maskedSample, type RepOut } from './scrub.js';
 
 /** Counter key: `found|TYPE|rule|role|file`, `kept|KIND|rule|role|file`, `score|TYPE|bucket`, `operator|TYPE|kind`. */
@@ -269,7 +269,7 @@ export class TallyKeys {
 
   /** Adds `t` to the report and the totals (samples excepted: see mergeTallies); `onChanged(textIndex, text)` applies each changed text. */
   merge(t: PiiTally, report: StageReport, totals: PiiTotals, onChanged: (textIndex: number, text: string) => void): void {
-    if (t.keyBase !== this.keys.length) throw new Error(`pii tally keys out of step: ${t.keyBase} after ${this.keys.length}`);
+    if (t.keyBase !== this.keys.length) throw new ScrubError('SCRUB_INTERNAL', `pii tally keys out of step: ${t.keyBase} after ${this.keys.length}`);
     for (const k of t.newKeys) this.keys.push(k);
     const c = t.counts;
     for (let i = 0; i < c.length; i += 2) report.count(this.keys[c[i]], c[i + 1]);

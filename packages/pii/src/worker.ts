@@ -44,7 +44,9 @@ for (;;) {
   Atomics.wait(ctl, base + CTL.SEQ, answered);
   if (Atomics.load(ctl, base + CTL.SEQ) === answered) continue;
   const got = receiveMessageOnPort(port);
-  if (!got) continue;
+  // the pool posts before it raises SEQ: a request without a message is a broken pool; fail (the
+  // pool's error handler fails the batch) rather than spin
+  if (!got) throw new Error('pii worker: a request was announced without a message');
   const req = got.message as PoolRequest;
   if (req.kind === 'stop') break;
   try {

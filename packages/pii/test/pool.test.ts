@@ -43,6 +43,19 @@ const ops = { operator: 'placeholder' as const, operators: {}, seed: '0' };
 const config: OperatorConfig = { ...ops, canonicalOf: engine.canonicalOf };
 const inScope = (t: { role: string; text: string }) => !!t.text;
 
+const newPool = (threads: number) => new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, threads);
+
+/** A two-thread pool whose worker has loaded, closed after `fn`. */
+async function withReadyPool(fn: (pool: AnalyzerPool) => Promise<void>): Promise<void> {
+  const pool = newPool(2);
+  try {
+    await pool.whenReady();
+    await fn(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
 beforeAll(() => {
   // the pool's workers run the compiled worker script
   execFileSync('npx', ['tsc', '-b', 'packages/pii'], { cwd: root, stdio: 'inherit' });
@@ -71,8 +84,8 @@ async function throughPool(pool: AnalyzerPool, tallier: Tallier, keys: TallyKeys
 
 describe('the pii worker pool', () => {
   it('scans every piece once, on whichever thread takes it, with the result of one thread', async () => {
-    const one = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 1);
-    const two = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
+    const one = newPool(1);
+    const two = newPool(2);
     try {
       await two.whenReady();
       const r1 = new StageReport(5);
@@ -108,9 +121,7 @@ describe('the pii worker pool', () => {
   });
 
   it('with two jobs open, pieces of the second scanned while the first waits count with the second', async () => {
-    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
-    try {
-      await pool.whenReady();
+    await withReadyPool(async (pool) => {
       const b1 = records(300);
       const b2 = structuredClone(b1);
       // reference: one thread
@@ -163,15 +174,11 @@ describe('the pii worker pool', () => {
       const second = pool.submit(x.job, x.texts, () => {});
       await expect(pool.collect(second)).rejects.toThrow(/out of order/);
       void first;
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('a piece that fails on the worker fails the batch with a stage error naming no data', async () => {
-    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
-    try {
-      await pool.whenReady();
+    await withReadyPool(async (pool) => {
       const { job, texts } = buildJob(records(20), inScope, 8, {}, 20);
       // a job the worker cannot read (no text offsets): its first piece throws there
       const broken = { ...job, starts: undefined } as unknown as typeof job;
@@ -180,15 +187,11 @@ describe('the pii worker pool', () => {
       expect(err).toMatchObject({ code: 'SCRUB_STAGE_FAILED' });
       expect(err.message).toMatch(/pii worker failed/);
       for (const t of texts) expect(err.message).not.toContain(t);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('a piece that fails while scanned ahead fails its own batch, not the one being collected', async () => {
-    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
-    try {
-      await pool.whenReady();
+    await withReadyPool(async (pool) => {
       const a = buildJob(records(200), inScope, 16, {}, 20);
       const b = buildJob(records(200, 200), inScope, 16, {}, 20);
       const first = pool.submit(a.job, a.texts, () => {});
@@ -198,13 +201,11 @@ describe('the pii worker pool', () => {
       // the first batch is left to the worker: while this thread waits for it, it scans ahead into the second
       await expect(pool.collect(first)).resolves.toHaveLength(1);
       expect(() => pool.help(second)).toThrow(/second batch/);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('a batch still waiting when the pool closes fails instead of waiting for ever', async () => {
-    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
+    const pool = newPool(2);
     await pool.whenReady();
     const { job, texts } = buildJob(records(400), inScope, 16, {}, 20);
     const ticket = pool.submit(job, texts, () => {});
@@ -213,24 +214,18 @@ describe('the pii worker pool', () => {
   });
 
   it('analyses texts on the worker too (the path with other detectors), in input order', async () => {
-    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
-    try {
-      await pool.whenReady();
+    await withReadyPool(async (pool) => {
       const texts = records(300).flatMap((r) => r.turns.map((t) => t.text));
       const got = await pool.analyze(texts);
       expect(got).toHaveLength(texts.length);
       expect(JSON.stringify(got)).toBe(JSON.stringify(texts.map((t) => analyzeOrNull(engine, t))));
       // and again, with the worker's answers taken in turn
       expect(JSON.stringify(await pool.analyze(texts.slice(0, 50)))).toBe(JSON.stringify(texts.slice(0, 50).map((t) => analyzeOrNull(engine, t))));
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('a worker that dies fails the batch with a stage error instead of hanging it', async () => {
-    const pool = new AnalyzerPool(engine, { packs, options: {}, operators: ops, sampleContext: 16 }, 2);
-    try {
-      await pool.whenReady();
+    await withReadyPool(async (pool) => {
       const batch = records(50);
       const { job, texts } = buildJob(batch, inScope, 12, {}, 20);
       const tallier = new Tallier(16);
@@ -241,9 +236,7 @@ describe('the pii worker pool', () => {
         return pool.collect(ticket);
       };
       await expect(attempt()).rejects.toMatchObject({ code: 'SCRUB_STAGE_FAILED' });
-    } finally {
-      await pool.close();
-    }
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { defineStage, LabelValueGuard, labelReportKey, maxLabelValuesSchema, ScrubError, writeAtomic, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
-import { expandTrain, getPath, isTrain, labelKey, labelText, NO_LABEL, sortLabelRecord } from '@scrubline/split';
+import { defineStage, LabelReportKeys, LabelValueGuard, maxLabelValuesSchema, ScrubError, writeAtomic, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
+import { expandTrain, getPath, isTrain, labelKey, NO_LABEL, sortLabelRecord } from '@scrubline/split';
 import {
   classWeights,
   copiesFor,
@@ -63,18 +63,20 @@ export function createBalance(o: BalanceOptions, seed: string, baseDir: string):
   let plan: BalancePlan | null = null;
   let weights: ClassWeights | null = null;
   const emitted: Record<string, { in: number; out: number }> = {};
-  // class keys (masked when they look identifying) become report keys (before.<l>, after.<l>, classes, weights)
+  // the classes are the raw label values (plan, copies, weights file); in the report (before.<l>,
+  // after.<l>, classes, weights, emitted) they show masked where they look identifying
   const labelOf = (r: ConversationRecord) => labelKey(getPath(r, o.labelPath));
+  const shown = new LabelReportKeys();
   const guard = new LabelValueGuard({ stage: 'balance', field: 'labelPath', path: o.labelPath }, o.maxLabelValues);
   return {
     fit: {
       observe: (batch) => {
         for (const r of batch) {
           if (!isTrain(r)) continue;
-          const text = labelText(getPath(r, o.labelPath));
-          if (text === NO_LABEL) continue;
-          guard.add(text);
-          observeClass(local, labelReportKey(text), drawOf(seed, r.id).u);
+          const label = labelOf(r);
+          if (label === NO_LABEL) continue;
+          guard.add(label);
+          observeClass(local, label, drawOf(seed, r.id).u);
         }
         guard.check();
       },
@@ -109,8 +111,9 @@ export function createBalance(o: BalanceOptions, seed: string, baseDir: string):
         const e = (emitted[l] ??= { in: 0, out: 0 });
         e.in++;
         e.out += 1 + k;
-        ctx.report.count(`before.${l}`);
-        ctx.report.count(`after.${l}`, 1 + k);
+        const key = shown.key(l);
+        ctx.report.count(`before.${key}`);
+        ctx.report.count(`after.${key}`, 1 + k);
         if (k > 0) ctx.report.count('copies', k);
         return Array.from({ length: k }, (_, i) => oversampledCopy(r, i + 1));
       });
@@ -123,17 +126,56 @@ export function createBalance(o: BalanceOptions, seed: string, baseDir: string):
         maxFactor: o.maxFactor ?? null,
         power: o.power,
         /** Whole train split (from the merged fit states; the same in every shard). */
-        classes: p
-          ? sortLabelRecord(Object.fromEntries(Object.entries(p.classes).map(([l, c]) => [l, { before: c.before, target: c.target, factor: round3(c.factor) }])))
-          : null,
-        weights: weights ? (weights as ClassWeights).weights : null,
-        weightsBeforeOversampling: weights ? (weights as ClassWeights).weightsBeforeOversampling : null,
+        classes: p ? reportClasses(p, shown) : null,
+        weights: weights && p ? reportWeights((weights as ClassWeights).weights, p, 'target', shown) : null,
+        weightsBeforeOversampling: weights && p ? reportWeights((weights as ClassWeights).weightsBeforeOversampling, p, 'before', shown) : null,
         weightsFile: o.weightsFile ?? null,
         /** What this shard read and wrote per class. */
-        emitted: sortLabelRecord(emitted),
+        emitted: reportEmitted(emitted, shown),
       };
     },
   };
+}
+
+/** The plan's classes by report key; classes that show alike are added up (factor = target / before). */
+function reportClasses(p: BalancePlan, shown: LabelReportKeys): Record<string, { before: number; target: number; factor: number }> {
+  const out: Record<string, { before: number; target: number; factor: number }> = {};
+  const n: Record<string, number> = {};
+  for (const [l, c] of Object.entries(p.classes)) {
+    const k = shown.key(l);
+    const e = (out[k] ??= { before: 0, target: 0, factor: 0 });
+    e.before += c.before;
+    e.target += c.target;
+    e.factor = (n[k] = (n[k] ?? 0) + 1) === 1 ? round3(c.factor) : round3(e.target / e.before);
+  }
+  return sortLabelRecord(out);
+}
+
+/** Weights by report key; classes that show alike get their mean weighted by their counts (`by`). */
+function reportWeights(w: Record<string, number>, p: BalancePlan, by: 'before' | 'target', shown: LabelReportKeys): Record<string, number> {
+  const sum: Record<string, number> = {};
+  const count: Record<string, number> = {};
+  const only: Record<string, number | null> = {};
+  for (const [l, x] of Object.entries(w)) {
+    const k = shown.key(l);
+    const c = p.classes[l][by];
+    sum[k] = (sum[k] ?? 0) + x * c;
+    count[k] = (count[k] ?? 0) + c;
+    only[k] = k in only ? null : x;
+  }
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(sum)) out[k] = only[k] ?? Math.round((sum[k] / count[k]) * 1e6) / 1e6;
+  return sortLabelRecord(out);
+}
+
+function reportEmitted(emitted: Record<string, { in: number; out: number }>, shown: LabelReportKeys): Record<string, { in: number; out: number }> {
+  const out: Record<string, { in: number; out: number }> = {};
+  for (const [l, e] of Object.entries(emitted)) {
+    const r = (out[shown.key(l)] ??= { in: 0, out: 0 });
+    r.in += e.in;
+    r.out += e.out;
+  }
+  return sortLabelRecord(out);
 }
 
 function round3(x: number): number {

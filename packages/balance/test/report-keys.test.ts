@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitStage } from '@scrubline/split';
 import type { ConversationRecord } from '@scrubline/core';
@@ -41,4 +44,30 @@ describe('balance: class labels as report keys', () => {
     expect(Object.keys(summary.classes)).toEqual(['###########', 'vip']);
     for (const k of Object.keys(bal.counters).filter((k) => k.startsWith('before.') || k.startsWith('after.'))) expect(k).toMatch(/^(before|after)\.(###########|vip)$/);
   });
+
+  it('labels that show alike in the report stay separate classes: the plan, the copies and the weights file use the values', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'balance-keys-'));
+    try {
+      // category codes of six digits: shown as ###### in the report, three classes of different sizes in the data
+      const code = (i: number) => (i % 10 < 7 ? '100001' : i % 10 < 9 ? '100002' : '100003');
+      const input = corpus(300).map((r, i) => ({ ...r, meta: { ...r.meta, category: code(i) } }));
+      const { out, reports } = await runSteps([split, { def: balanceStage, options: { labelPath: 'meta.category', weightsFile: 'w.json' } }], input, { baseDir: dir });
+      const doc = JSON.parse(await readFile(join(dir, 'w.json'), 'utf8'));
+      expect(doc.labels).toEqual(['100001', '100002', '100003']);
+      expect(doc.weightsBeforeOversampling['100003']).toBeGreaterThan(doc.weightsBeforeOversampling['100001']);
+      // the rare classes were oversampled towards the large one
+      const trainOut = out.filter((r) => r.meta.split === 'train');
+      const per = (c: string) => trainOut.filter((r) => (r.meta as { category: string }).category === c).length;
+      expect(per('100003') / per('100001')).toBeGreaterThan(0.25);
+      // the report shows one key for the three, with their sums
+      const bal = reports.find((r) => r.id === 'balance')!;
+      const summary = bal.summary as any;
+      expect(Object.keys(summary.classes)).toEqual(['######']);
+      expect(summary.classes['######'].before).toBe(doc.counts.before['100001'] + doc.counts.before['100002'] + doc.counts.before['100003']);
+      expect(JSON.stringify(bal)).not.toMatch(/10000[123]/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
+

@@ -26,5 +26,5 @@ export { detectors, type PiiSpan, type Detector, type DetectorDefinition, type D
 export { Hash52Set } from './hashset.js';
 export { getDotted } from './dotted.js';
 export { maskLetters, safeId, safeKey, PLACEHOLDER_SOURCE } from './mask.js';
-export { LabelValueGuard, labelReportKey, maxLabelValuesSchema, MAX_LABEL_VALUES } from './labelvalues.js';
+export { LabelValueGuard, LabelReportKeys, labelReportKey, maxLabelValuesSchema, MAX_LABEL_VALUES } from './labelvalues.js';
 export { EXIT, errorToReport, exitCodeFor } from './exit.js';

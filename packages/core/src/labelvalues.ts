@@ -29,6 +29,31 @@ export function labelReportKey(value: string): string {
 }
 
 /**
+ * Label values shown as report keys ({@link labelReportKey}, computed once per value: a run has few).
+ * The values themselves stay the classes (strata, plans, weights files); only what goes into a report
+ * is shown this way, and classes that show alike are added up there.
+ */
+export class LabelReportKeys {
+  private readonly shown = new Map<string, string>();
+
+  key(value: string): string {
+    let k = this.shown.get(value);
+    if (k === undefined) this.shown.set(value, (k = labelReportKey(value)));
+    return k;
+  }
+
+  /** `counts` keyed by report key, summed where values show alike. */
+  counts(counts: Record<string, number>): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [v, n] of Object.entries(counts)) {
+      const k = this.key(v);
+      out[k] = (out[k] ?? 0) + n;
+    }
+    return out;
+  }
+}
+
+/**
  * Counts the distinct values a label path yields. A path misconfigured to an id, phone or free-text
  * field makes every value a report key; more than `max` distinct values stops the run with a
  * `SCRUB_CONFIG_INVALID` error that names the option, the path and the count, never a value.

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { defineStage, LabelValueGuard, labelReportKey, maxLabelValuesSchema, safeId, ScrubError, type ConversationRecord, type FitPass, type Stage, type ShardSpec } from '@scrubline/core';
+import { defineStage, LabelReportKeys, LabelValueGuard, maxLabelValuesSchema, safeId, ScrubError, type ConversationRecord, type FitPass, type Stage, type ShardSpec } from '@scrubline/core';
 import { addItem, emptyAgreementState, fleissKappa, krippendorffAlpha, mergeAgreementStates, type AgreementState, type AlphaMetric } from './agreement.js';
 import { consolidate, getPath, readVotes, type Method, type TieRule } from './consolidate.js';
 
@@ -98,6 +98,8 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
   const local = emptyAgreementState();
   let global: AgreementState | null = null;
   const after: Record<string, number> = {};
+  // label and vote values as report keys (masked where they look identifying), computed once per value
+  const shown = new LabelReportKeys();
   const dropped: Record<string, number> = {};
   const itemAgreement: Record<string, number> = {};
   let agreementSum = 0;
@@ -196,9 +198,9 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
           drop(ctx, r, 'review', { agreement: share, file: options.review });
           continue;
         }
-        const shown = labelReportKey(String(label));
-        after[shown] = (after[shown] ?? 0) + 1;
-        ctx.report.count(`label.${shown}`);
+        const key = shown.key(String(label));
+        after[key] = (after[key] ?? 0) + 1;
+        ctx.report.count(`label.${key}`);
         if (c.tie) ctx.report.count('tie-broken');
         out.push(next);
       }
@@ -209,12 +211,12 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
       if (!global) return undefined;
       const f = fleissKappa(global);
       const a = krippendorffAlpha(global, options.alphaMetric);
-      const votes = sortNumericKeys(reportKeys(global.votes));
+      const votes = sortNumericKeys(shown.counts(global.votes));
       let votesMapped: Record<string, number> | undefined;
       if (mapped) {
         votesMapped = {};
         for (const [v, n] of Object.entries(global.votes)) {
-          const m = labelReportKey(String(options.map[v] ?? `unmapped:${v}`));
+          const m = shown.key(String(options.map[v] ?? `unmapped:${v}`));
           votesMapped[m] = (votesMapped[m] ?? 0) + n;
         }
         votesMapped = sortNumericKeys(votesMapped);
@@ -252,15 +254,6 @@ export function createConsolidateLabels(options: LabelsOptions, where: { baseDir
 }
 
 /** Counts keyed by report key: an identifying-looking value shows through safeId (counts of values that mask alike add up). */
-function reportKeys(o: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, n] of Object.entries(o)) {
-    const s = labelReportKey(k);
-    out[s] = (out[s] ?? 0) + n;
-  }
-  return out;
-}
-
 function round4(x: number | null): number | null {
   return x === null ? null : Math.round(x * 10000) / 10000;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hash52, labelReportKey, stableStringify, type ConversationRecord } from '@scrubline/core';
+import { hash52, stableStringify, type ConversationRecord } from '@scrubline/core';
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
@@ -16,21 +16,16 @@ export const NO_LABEL = '(none)';
 /** Value at a dotted path (`labels.satisfaction`, `meta.customerId`, `id`); core's helper. */
 export { getDotted as getPath } from '@scrubline/core';
 
-/** A label value as text: strings and numbers as they are, objects as stable JSON, missing as `(none)`. */
-export function labelText(value: unknown): string {
+/**
+ * The stratum (class) key of a label value: strings and numbers as text, objects as stable JSON, missing
+ * as `(none)`. The raw value: classes that would look alike when masked stay apart; reports show keys
+ * through core's `LabelReportKeys`.
+ */
+export function labelKey(value: unknown): string {
   if (value === undefined || value === null || value === '') return NO_LABEL;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return stableStringify(value);
-}
-
-/**
- * The stratum (class) key of a label value, used in fit states and as a report key: {@link labelText},
- * through core's safeId when it looks identifying (a phone number, e-mail, text with spaces), so a
- * label path pointing at such a field never puts a raw value in a report. Class labels are unchanged.
- */
-export function labelKey(value: unknown): string {
-  return labelReportKey(labelText(value));
 }
 
 /** Sorts label keys numerically when both are numbers, else by code unit. */

@@ -1,17 +1,18 @@
-import { defineStage, LabelValueGuard, labelReportKey, maxLabelValuesSchema, ScrubError, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
+import { defineStage, LabelReportKeys, LabelValueGuard, maxLabelValuesSchema, ScrubError, type ConversationRecord, type ScrublinePlugin, type Stage } from '@scrubline/core';
 import {
   getPath,
   groupHash,
   labelKey,
-  labelText,
   mergeSplitStates,
   NO_LABEL,
   observeRecord,
   planSplit,
+  sortLabelRecord,
   toSplitState,
   type GroupCounts,
   type SplitName,
   type SplitPlan,
+  type SplitPlanStats,
   type SplitRatios,
   type SplitState,
 } from './core.js';
@@ -79,15 +80,17 @@ export function createSplit(o: SplitOptions, seed: string): Stage {
   const local: GroupCounts = new Map();
   let plan: SplitPlan | null = null;
   const emitted: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
-  // label values become report keys (label.<l>.<split>, plan stats): a labelPath at an id or phone field is a config error
+  // label values become report keys (label.<l>.<split>, plan stats), shown masked where they look
+  // identifying; a labelPath at an id or phone field is a config error
+  const shown = new LabelReportKeys();
   const guard = new LabelValueGuard({ stage: 'split', field: 'labelPath', path: o.labelPath }, o.maxLabelValues);
   return {
     fit: {
       observe: (batch) => {
         for (const r of batch) {
-          const text = labelText(getPath(r, o.labelPath));
-          if (text !== NO_LABEL) guard.add(text);
-          observeRecord(local, groupHash(groupKeyOf(r, o.groupPath).key), labelReportKey(text));
+          const label = labelKey(getPath(r, o.labelPath));
+          if (label !== NO_LABEL) guard.add(label);
+          observeRecord(local, groupHash(groupKeyOf(r, o.groupPath).key), label);
         }
         guard.check();
       },
@@ -114,7 +117,7 @@ export function createSplit(o: SplitOptions, seed: string): Stage {
         r.meta = { ...r.meta, split: s };
         emitted[s]++;
         ctx.report.count(`split.${s}`);
-        ctx.report.count(`label.${labelKey(getPath(r, o.labelPath))}.${s}`);
+        ctx.report.count(`label.${shown.key(labelKey(getPath(r, o.labelPath)))}.${s}`);
         out.push(r);
       }
       return out;
@@ -124,12 +127,19 @@ export function createSplit(o: SplitOptions, seed: string): Stage {
       labelPath: o.labelPath,
       groupPath: o.groupPath,
       stratify: o.stratify,
-      /** Whole-corpus plan (identical in every shard). */
-      plan: plan ? (plan as SplitPlan).stats : null,
+      /** Whole-corpus plan (identical in every shard), labels as report keys. */
+      plan: plan ? reportStats((plan as SplitPlan).stats, shown) : null,
       /** Records this shard wrote per split. */
       emitted,
     }),
   };
+}
+
+/** The plan's statistics with labels as report keys (classes that show alike added up). */
+function reportStats(stats: SplitPlanStats, shown: LabelReportKeys): SplitPlanStats {
+  const splits = {} as SplitPlanStats['splits'];
+  for (const [s, st] of Object.entries(stats.splits) as [SplitName, SplitPlanStats['splits'][SplitName]][]) splits[s] = { ...st, labels: sortLabelRecord(shown.counts(st.labels)) };
+  return { ...stats, splits, labels: sortLabelRecord(shown.counts(stats.labels)) };
 }
 
 export const splitPlugin: ScrublinePlugin = { name: 'split', stages: [splitStage] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationRecord } from '@scrubline/core';
-import { splitStage } from '../src/index.js';
+import { createSplit, splitStage } from '../src/index.js';
 import { corpus, rejected, runSteps } from './run.js';
 
 // Label values become report keys (label.<l>.<split>, the plan's per-label stats). A labelPath misconfigured to
@@ -59,4 +59,22 @@ describe('split: label values as report keys', () => {
     expect(labelCounters.length).toBeGreaterThan(0);
     for (const k of labelCounters) expect(k).toMatch(/^label\.###########\.(train|validation|test)$/);
   });
+
+  it('labels that show alike in the report stay separate strata: the fit state and the plan use the values', async () => {
+    const code = (i: number) => (i % 10 < 8 ? '100001' : '100002');
+    const input = corpus(400).map((r, i) => ({ ...r, meta: { ...r.meta, category: code(i) } }));
+    const stage = createSplit({ ratios: { train: 0.8, validation: 0.1, test: 0.1 }, labelPath: 'meta.category', groupPath: 'id', stratify: true, salt: '' }, '1');
+    await stage.fit!.observe(input);
+    const state = (await stage.fit!.state()) as { groups: Record<string, Record<string, number>> };
+    const labels = new Set(Object.values(state.groups).flatMap((g) => Object.keys(g)));
+    expect([...labels].sort()).toEqual(['100001', '100002']);
+    const { reports } = await runSteps([{ def: splitStage, options: { groupPath: 'id', labelPath: 'meta.category' } }], input);
+    const sp = reports.find((r) => r.id === 'split')!;
+    const plan = (sp.summary as any).plan;
+    expect(plan.labels).toEqual({ '######': input.length });
+    // stratified by the values: the rare class reaches every split
+    for (const s of ['train', 'validation', 'test']) expect(sp.counters[`label.######.${s}`]).toBeGreaterThan(0);
+    expect(JSON.stringify(sp)).not.toMatch(/10000[12]/);
+  });
 });
+

@@ -1,4 +1,4 @@
-import { hash52 } from '@scrubline/core';
+import { hash52, maskDigitRuns } from '@scrubline/core';
 
 /**
  * Bounded heavy-hitter counter for agent utterances (SpaceSaving-style, with
@@ -164,7 +164,8 @@ export function utteranceKey(normalised: string): string {
  * Masks what could identify someone in a message shown in a report: URLs (a
  * link may carry an order or user id), runs of 5 or more digits (ASCII or
  * full-width, possibly split by spaces or dashes), e-mail addresses and
- * @handles. Canned messages are agent boilerplate, but a hotline or account
+ * @handles, and core's `maskDigitRuns` for runs of six or more written with
+ * other separators or in Chinese numerals. Canned messages are agent boilerplate, but a hotline or account
  * number may still sit in one. Names are not masked here: the summary lists
  * only messages seen in many conversations (see `listable` in stage.ts).
  */
@@ -174,6 +175,8 @@ export function maskForReport(text: string, maxChars = 120): string {
     .replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '<email>')
     .replace(/[@＠][\p{L}\p{N}_-]+/gu, '@<handle>')
     .replace(/[0-9０-９](?:[\s-]?[0-9０-９]){4,}/g, (m) => '#'.repeat(Math.min(m.replace(/[\s-]/g, '').length, 20)));
+  // and core's rule for longer runs in other separators or numerals (138－1234－5678, 一三八…)
+  t = maskDigitRuns(t);
   if (t.length > maxChars) t = t.slice(0, maxChars) + '…';
   return t;
 }

@@ -229,6 +229,12 @@ describe('bot-filter stage', () => {
     expect(maskForReport('热线 400-123-4567 或 a.b@example.com 联系 @小王')).toBe('热线 ########## 或 <email> 联系 @<handle>');
     expect(maskForReport('编号１２３４５')).toBe('编号#####');
     expect(maskForReport('1234 短')).toBe('1234 短');
+    // separators and numerals the local rule does not know: core's digit-run rule masks them
+    for (const v of ['138－1234－5678', '138·1234·5678', '138—1234—5678', '一三八一二三四五六七八']) {
+      const m = maskForReport(`请拨 ${v} 联系`);
+      expect(m).not.toContain(v);
+      expect(m).toMatch(/#{3}/);
+    }
   });
 
   it('reports frequent messages masked', async () => {

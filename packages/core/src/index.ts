@@ -25,6 +25,6 @@ export type { CommandIO, CommandDefinition, RunManifest, RunReport, ScrublinePlu
 export { detectors, type PiiSpan, type Detector, type DetectorDefinition, type DetectContext } from './detector.js';
 export { Hash52Set } from './hashset.js';
 export { getDotted } from './dotted.js';
-export { maskLetters, safeId, safeKey, PLACEHOLDER_SOURCE } from './mask.js';
+export { maskDigitRuns, maskLetters, safeId, safeKey, PLACEHOLDER_SOURCE } from './mask.js';
 export { LabelValueGuard, LabelReportKeys, labelReportKey, maxLabelValuesSchema, MAX_LABEL_VALUES } from './labelvalues.js';
 export { EXIT, errorToReport, exitCodeFor } from './exit.js';

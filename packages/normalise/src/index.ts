@@ -1,7 +1,7 @@
 import type { ScrublinePlugin } from '@scrubline/core';
 import { normaliseStage } from './stage.js';
 
-export { normaliseStage, sourcePlace } from './stage.js';
+export { normaliseStage } from './stage.js';
 export {
   createNormaliser,
   normaliseText,
@@ -19,7 +19,7 @@ export { DEFAULT_OPTIONS, optionsSchema, type NormaliseOptions, type EmptyTurnPo
 export { detectLanguage, langStats, classify, DEFAULT_LANG_THRESHOLDS, type Lang, type LangStats, type LangThresholds } from './lang.js';
 export { loadChineseConverter, type ChineseConverter, type ChineseDirection, type ChineseVariant } from './chinese.js';
 export { parseEmoticonLexicon, readEmoticonLexicon, handleEmoticons, isPlaceholderShape, type EmoticonLexicon, type EmoticonMode } from './emoticons.js';
-export { maskSample, diffSample } from './mask.js';
+export { diffSample } from './mask.js';
 export { nfc, removeZeroWidth, normaliseSpaces, halfWidth, collapseWhitespace } from './text.js';
 
 export const normalisePlugin: ScrublinePlugin = {

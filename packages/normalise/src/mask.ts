@@ -2,29 +2,13 @@ import { maskLetters } from '@scrubline/core';
 
 /**
  * Masking for report samples. The normalise stage may run before the PII stages, so a sample can
- * hold raw personal values. `maskSample` replaces digit runs of 5 or more (with single separators,
- * full-width and Chinese numerals too), e-mail addresses, @handles and URLs in whole texts; the
- * stage's diff samples use `maskLetters` (below), which hides every letter and digit.
+ * hold raw personal values: diff samples (`diffSample`, below) hide every letter and digit with
+ * core's `maskLetters`.
  */
-const URL_RE = /(?:https?:\/\/|www\.)[^\s，。！？]+/gi;
-// Local part: ASCII and full-width ASCII (a `[^\s@]+` local part backtracks quadratically over Chinese text).
-const EMAIL_RE = /[A-Za-z0-9._%+\-Ａ-Ｚａ-ｚ０-９．＿－]+[@＠][A-Za-z0-9\-Ａ-Ｚａ-ｚ０-９－]+(?:[.．][A-Za-z0-9\-Ａ-Ｚａ-ｚ０-９－]+)*[.．][A-Za-zＡ-Ｚａ-ｚ]{2,}/g;
-const HANDLE_RE = /[@＠][^\s@＠,，:：;；。!！?？)）\]】]+/g;
-const DIGITS_RE = /[0-9０-９](?:[\s\-－.．]?[0-9０-９]){4,}/g;
-const CN_DIGITS_RE = /[〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖幺两](?:[\s\-－]?[〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖幺两]){4,}/g;
-
-export function maskSample(text: string): string {
-  return text
-    .replace(URL_RE, '<url>')
-    .replace(EMAIL_RE, '<email>')
-    .replace(HANDLE_RE, '@<user>')
-    .replace(DIGITS_RE, '<digits>')
-    .replace(CN_DIGITS_RE, '<digits>');
-}
 
 /** Marks the changed part of a sample window (chosen as unlikely in chat text; not a data placeholder). */
-export const CHANGE_OPEN = '⟪';
-export const CHANGE_CLOSE = '⟫';
+const CHANGE_OPEN = '⟪';
+const CHANGE_CLOSE = '⟫';
 
 /**
  * The changed window of `before` → `after` with a little context on each side, every letter and

@@ -78,9 +78,6 @@ export const normaliseStage = defineStage<NormaliseOptions>({
   },
 });
 
-// where a sample's record came from (core's sourcePlace, shared with dedup; re-exported for callers of this package)
-export { sourcePlace };
-
 function report(ctx: StageContext, c: NormaliseCounts, conversations: number, turns: number, changed: number, o: NormaliseOptions): void {
   const rep = ctx.report;
   rep.count('conversations', conversations);

@@ -25,6 +25,11 @@ export class StageReport {
     this.counters[key] = (this.counters[key] ?? 0) + n;
   }
 
+  /** Whether `sample(kind, …)` would still keep a sample (so a caller can skip building one). */
+  wants(kind: string): boolean {
+    return (this.samples[kind]?.length ?? 0) < this.maxSamples;
+  }
+
   /** Keeps the first `maxSamples` per kind: deterministic for a given input order. */
   sample(kind: string, value: unknown): void {
     const list = (this.samples[kind] ??= []);

@@ -44,7 +44,7 @@ export const nerStage = defineStage<NerStageOptions>({
             counts[key] = (counts[key] ?? 0) + 1;
             ctx.report.count(`spans.${s.type as NerType}`);
             // safeId and the sample object only while the report keeps samples of this type
-            if ((ctx.report.samples[s.type]?.length ?? 0) < ctx.report.maxSamples) ctx.report.sample(s.type, { record: safeId(record.id), turn: ti, start: s.start, end: s.end, length: s.end - s.start, rule: s.rule });
+            if (ctx.report.wants(s.type)) ctx.report.sample(s.type, { record: safeId(record.id), turn: ti, start: s.start, end: s.end, length: s.end - s.start, rule: s.rule });
           }
         });
         return record;

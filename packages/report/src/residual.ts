@@ -110,7 +110,7 @@ export const residualScan = defineStage<ResidualScanOptions>({
               summary.byShape[c.shape] = (summary.byShape[c.shape] ?? 0) + 1;
               ctx.report.count(`residual.${c.shape}`);
               // both sample lists full: no masking for a sample that would be thrown away (a surrogate run finds every fake value)
-              if ((ctx.report.samples.residual?.length ?? 0) >= ctx.report.maxSamples && summary.samples.length >= options.maxSamples) continue;
+              if (!ctx.report.wants('residual') && summary.samples.length >= options.maxSamples) continue;
               protect ??= found.map((x) => ({ start: x.start, end: x.end, type: x.shape }));
               // every letter of the context is masked too: a name or address the pii stage missed must not show
               const masked = maskContext(turn.text, c.start, c.end, { type: c.shape, window: options.context, protect, letters: true });

@@ -18,7 +18,8 @@ import {
   type ScrublinePlugin,
   type ShardSpec,
   EXIT,
-  errorToReport,
+  brokenPipe,
+  isBrokenPipe,
   exitCodeFor,
 } from '@scrubline/core';
 import { canReadTransparent, normaliseEncoding, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
@@ -30,8 +31,7 @@ export { EXIT, exitCodeFor } from '@scrubline/core';
 /** Prints a coded error as one line (never a bare stack trace) and returns its exit code. */
 export function reportError(e: unknown, stderr: NodeJS.WritableStream): number {
   // the reader of our stdout went away (e.g. `| head`): said plainly, not as a stage failure
-  const piped = errorToReport(e);
-  if (piped.code === 'SCRUB_OUTPUT_FAILED') e = piped;
+  if (isBrokenPipe(e)) e = brokenPipe();
   if (e instanceof ScrubError) {
     stderr.write(`scrubline: error ${e.format()}\n`);
   } else {

@@ -33,8 +33,15 @@ export function exitCodeFor(e: unknown): number {
  * SCRUB_OUTPUT_FAILED, not as a stage or internal failure; anything else as a coded ScrubError.
  */
 export function errorToReport(e: unknown): ScrubError {
-  const code = (e as { code?: string })?.code;
-  const cause = (e as { cause?: { code?: string } })?.cause;
-  if (code === 'EPIPE' || cause?.code === 'EPIPE') return new ScrubError('SCRUB_OUTPUT_FAILED', 'stdout was closed before all records were written (broken pipe)', { file: '-' });
-  return ScrubError.from(e);
+  return isBrokenPipe(e) ? brokenPipe() : ScrubError.from(e);
+}
+
+/** A write to a closed pipe (EPIPE), itself or as the cause of a wrapped error. */
+export function isBrokenPipe(e: unknown): boolean {
+  return (e as { code?: string })?.code === 'EPIPE' || (e as { cause?: { code?: string } })?.cause?.code === 'EPIPE';
+}
+
+/** The reader of our stdout went away (`… | head`). */
+export function brokenPipe(): ScrubError {
+  return new ScrubError('SCRUB_OUTPUT_FAILED', 'stdout was closed before all records were written (broken pipe)', { file: '-' });
 }

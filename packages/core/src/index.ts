@@ -27,4 +27,4 @@ export { Hash52Set } from './hashset.js';
 export { getDotted } from './dotted.js';
 export { maskDigitRuns, maskLetters, safeId, safeKey, PLACEHOLDER_SOURCE } from './mask.js';
 export { LabelValueGuard, LabelReportKeys, labelReportKey, maxLabelValuesSchema, MAX_LABEL_VALUES } from './labelvalues.js';
-export { EXIT, errorToReport, exitCodeFor } from './exit.js';
+export { EXIT, brokenPipe, errorToReport, exitCodeFor, isBrokenPipe } from './exit.js';

@@ -120,6 +120,13 @@ describe('renderHtml', () => {
     for (const v of ['1234', '5678', 'zhang.wei', 'example.com']) expect(h).not.toContain(v);
   });
 
+  it("shows the pii stage's rule packs and detectors by name (00-keep is a pack name, not a value)", () => {
+    const pii = report.stages.find((s) => s.use === 'pii')!;
+    expect((pii.summary as { packs: string[] }).packs).toContain('00-keep');
+    expect(html).toContain('&quot;00-keep&quot;');
+    expect(html).not.toContain('##-xxxx');
+  });
+
   it('safeText keeps placeholders and masked spans readable', () => {
     expect(safeText('联系[PHONE_1]或⟦mobile ###⟧，[订单x]，编号A1234567')).toBe('联系[PHONE_1]或⟦mobile ###⟧，[订单x]，编号X#######');
   });

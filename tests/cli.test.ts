@@ -228,6 +228,26 @@ describe('--fail-on-residual', () => {
     expect(report.manifest.outputs).toEqual([]);
     expect(report.stages.find((s: any) => s.use === 'residual-scan').counters).toBeDefined();
   });
+
+  it('refuses surrogates for structured types in front of a failing residual scan before reading data; surrogate names pass', async () => {
+    const dir = tmp();
+    write(dir, 'x.tsv', readFileSync(join(FIX, 'jd-export.tsv'), 'utf8'));
+    const steps = (ops: string) => `steps:\n  - use: pii\n    with:\n${ops}  - use: residual-scan\n    with:\n      failOnResidual: true\n`;
+    write(dir, 'phone.yaml', JD_INPUT('x.tsv') + steps('      operators: { PHONE: surrogate }\n') + 'output:\n  path: out/phone.ndjson\n');
+    const r = await scrubline(['run', join(dir, 'phone.yaml'), '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/SCRUB_CONFIG_INVALID/);
+    expect(r.stderr).toMatch(/steps\[0\]\.with\.operators\.PHONE/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    // the same through the flag, with surrogate as the default operator
+    write(dir, 'all.yaml', JD_INPUT('x.tsv') + 'steps:\n  - use: pii\n    with:\n      operator: surrogate\n' + 'output:\n  path: out/all.ndjson\n');
+    const all = await scrubline(['run', join(dir, 'all.yaml'), '--quiet', '--fail-on-residual']);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toMatch(/steps\[0\]\.with\.operator\b/);
+    expect((await scrubline(['run', join(dir, 'all.yaml'), '--quiet'])).code).toBe(0);
+    write(dir, 'names.yaml', JD_INPUT('x.tsv') + steps('      operators: { PERSON: surrogate }\n') + 'output:\n  path: out/names.ndjson\n');
+    expect((await scrubline(['run', join(dir, 'names.yaml'), '--quiet'])).code).toBe(0);
+  });
 });
 
 describe('strict mode and report merging', () => {

@@ -223,6 +223,33 @@ function args<const O extends NonNullable<ParseArgsConfig['options']>>(argv: str
   }
 }
 
+/** Types whose surrogates (realistic fakes) the residual scan's shapes cannot tell from real values; names (NER types) it does not look for. */
+const SHAPED_TYPES_OK_FOR_SURROGATES = new Set(['PERSON', 'ORG', 'ADDRESS']);
+
+/**
+ * A pii step that puts realistic surrogates for phone numbers, IDs, cards … in front of a residual scan
+ * with failOnResidual would fail every run (the scan is independent and cannot tell a fake number from a
+ * missed one), so such a pipeline is refused before any data is read, naming the step and the types.
+ */
+function refuseSurrogatesUnderFailingScan(steps: { id: string; use: string; options: unknown }[]): void {
+  const kindOf = (o: unknown): unknown => (typeof o === 'string' ? o : o && typeof o === 'object' ? (o as { kind?: unknown }).kind : undefined);
+  steps.forEach((step, i) => {
+    if (step.use !== 'pii') return;
+    const opts = (step.options ?? {}) as { operator?: unknown; operators?: Record<string, unknown> };
+    const perType = Object.entries(opts.operators ?? {});
+    const shaped = perType.filter(([t, o]) => kindOf(o) === 'surrogate' && !SHAPED_TYPES_OK_FOR_SURROGATES.has(t)).map(([t]) => t);
+    const byDefault = kindOf(opts.operator) === 'surrogate';
+    if (!byDefault && shaped.length === 0) return;
+    const failing = steps.slice(i + 1).find((s) => s.use === 'residual-scan' && (s.options as { failOnResidual?: unknown } | undefined)?.failOnResidual === true);
+    if (!failing) return;
+    const what = byDefault ? 'operator: surrogate (every type without its own operator)' : `surrogate for ${shaped.join(', ')}`;
+    throw new ScrubError('SCRUB_CONFIG_INVALID', `step ${step.id} uses ${what}, and step ${failing.id} fails the run on residual PII: realistic fakes look like real values to the residual scan, so every run would fail`, {
+      field: byDefault ? `steps[${i}].with.operator` : `steps[${i}].with.operators.${shaped[0]}`,
+      hint: 'use placeholder, hmac, mask or redact for structured types (surrogates suit PERSON, ORG, ADDRESS), or turn failOnResidual off',
+    });
+  });
+}
+
 async function runCommand(argv: string[], io: CommandIO, registry: StageRegistry, plugins: ScrublinePlugin[]): Promise<number> {
   const { values, positionals } = args(argv, {
     shard: { type: 'string' },
@@ -249,6 +276,7 @@ async function runCommand(argv: string[], io: CommandIO, registry: StageRegistry
       pipeline.steps.push({ id: 'residual-scan', use: 'residual-scan', definition: def, options });
     } else for (const s of scans) (s.options as Record<string, unknown>).failOnResidual = true;
   }
+  refuseSurrogatesUnderFailingScan(pipeline.steps);
   const shard = shardFrom(values.shard, io.env);
   const phase = values.phase === undefined || values.phase === 'all' ? 'all' : Number(values.phase);
   if (phase !== 'all' && !Number.isInteger(phase)) throw new ScrubError('SCRUB_USAGE', '--phase must be a number or all');

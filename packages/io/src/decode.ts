@@ -184,7 +184,7 @@ async function* decodeSource(
     try {
       yield* emit(decoder!.decode(chunk, { stream: true }));
     } catch (e) {
-      throw mismatch(path, encoding, chunk, info.newlines, e);
+      throw encodingMismatch(path, encoding, chunk, info.newlines, e);
     }
   };
 
@@ -215,7 +215,7 @@ async function* decodeSource(
     try {
       yield* emit(decoder.decode());
     } catch (e) {
-      throw mismatch(path, encoding, Buffer.alloc(0), info.newlines, e);
+      throw encodingMismatch(path, encoding, Buffer.alloc(0), info.newlines, e);
     }
   } catch (e) {
     if (e instanceof ScrubError) throw e;
@@ -356,7 +356,8 @@ function sniff(buf: Buffer, path: string, onWarning?: (m: string) => void): Enco
   }
 }
 
-function mismatch(path: string, enc: Encoding, chunk: Buffer, linesBefore: number, cause: unknown): ScrubError {
+/** The error for bytes that are not valid in `enc`: names the line of the first bad byte and, for UTF-8 that looks like GBK, says so. */
+export function encodingMismatch(path: string, enc: Encoding, chunk: Buffer, linesBefore: number, cause?: unknown): ScrubError {
   const at = enc === 'utf-8' ? firstInvalidUtf8(chunk) : chunk.length;
   const line = linesBefore + 1 + countNewlines(chunk, at);
   let hint = 'check the declared input.encoding';

@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -310,7 +310,8 @@ export const scrubCommand: CommandDefinition = {
           seed,
           rulesDir: io.rulesDir,
           baseDir: io.cwd,
-          file,
+          // the file as the stage path names it (relative to the working folder), so reports agree across modes
+          file: files?.[0]?.name ?? file,
           ledger,
           onWarning: (m) => log.warn(m),
         });
@@ -419,7 +420,8 @@ async function scrubTextLines(io: CommandIO, inFile: string | undefined, out: Ou
       throw e;
     },
   };
-  const file = inFile ?? '-';
+  // named as the shared reader names a file (relative to the working folder), like the other modes
+  const file = inFile ? relative(io.cwd, resolve(io.cwd, inFile)) || inFile : '-';
   try {
     for await (const batch of lineBatches(io, inFile)) {
       const objs: Record<string, unknown>[] = [];

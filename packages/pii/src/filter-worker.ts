@@ -2,6 +2,8 @@ import { parentPort } from 'node:worker_threads';
 import { isUtf8 } from 'node:buffer';
 import { checkRecord, safeMessage, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
 import { piiStage, type PiiStageOptions } from './stage.js';
+// the decoder module alone: a worker does not load the readers (csv-parse, stream-json …) it never uses
+import { encodingMismatch } from '@scrubline/io/decode';
 import { NdjsonWriter } from './ndjson.js';
 import { preloadRulePacks, type RulePack } from './rules.js';
 // detectors other than `rules` register when their package is imported by the parent's plugins;
@@ -108,17 +110,8 @@ async function handle(msg: Msg): Promise<void> {
       },
     };
     const bytes = Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength);
-    if (!isUtf8(bytes)) {
-      // the error names the line with the first bad byte (a newline byte is never inside a UTF-8 sequence)
-      let at = msg.firstLine;
-      for (let s = 0; s < bytes.length; at++) {
-        const e = bytes.indexOf(10, s);
-        const end = e === -1 ? bytes.length : e;
-        if (!isUtf8(bytes.subarray(s, end))) break;
-        s = end + 1;
-      }
-      throw Object.assign(new Error(`invalid UTF-8 in the lines from ${msg.firstLine} (the first bad byte is on line ${at}) — the file is not valid UTF-8`), { code: 'SCRUB_ENCODING_MISMATCH', line: at });
-    }
+    // the same error (line of the first bad byte, GBK hint) as the shared reader gives on the stage path
+    if (!isUtf8(bytes)) throw encodingMismatch(data.file, 'utf-8', bytes, msg.firstLine - 1);
     const writer = new NdjsonWriter(outBuffer(bytes.length + (bytes.length >> 3)));
     let written = 0;
     // records go through the stage in small batches, so most of a chunk's garbage dies young
@@ -167,6 +160,6 @@ async function handle(msg: Msg): Promise<void> {
       output === input ? [output] : [output, input],
     );
   } catch (e) {
-    parentPort!.postMessage({ seq: msg.seq, error: (e as Error).message, code: (e as { code?: string }).code, line: (e as { line?: number }).line });
+    parentPort!.postMessage({ seq: msg.seq, error: (e as Error).message, code: (e as { code?: string }).code, line: (e as { line?: number }).line, hint: (e as { hint?: string }).hint });
   }
 }

@@ -103,7 +103,7 @@ export async function scrubNdjsonParallel(
           else {
             const p = pending.get(m.seq);
             pending.delete(m.seq);
-            if (m.error) p?.reject(new ScrubError(m.code ?? 'SCRUB_STAGE_FAILED', safeMessage(m.error), m.line ? { stage: 'pii', file: o.file, line: m.line } : { stage: 'pii' }));
+            if (m.error) p?.reject(new ScrubError(m.code ?? 'SCRUB_STAGE_FAILED', safeMessage(m.error), m.line ? { stage: 'pii', file: o.file, line: m.line, hint: m.hint } : { stage: 'pii' }));
             else p?.resolve(m as Done);
           }
         });

@@ -1,4 +1,4 @@
-import { safeId, ScrubError, type Role, type StageReport } from '@scrubline/core';
+import { PLACEHOLDER_SOURCE, safeId, ScrubError, type Role, type StageReport } from '@scrubline/core';
 import { maskContext, maskedSample, type RepOut } from './scrub.js';
 
 /** Counter key: `found|TYPE|rule|role|file`, `kept|KIND|rule|role|file`, `score|TYPE|bucket`, `operator|TYPE|kind`. */
@@ -211,7 +211,7 @@ export class Tallier {
         rule: rep.rule,
         score: rep.score,
         masked: maskedSample(original.slice(rep.start, rep.end)),
-        context: maskContext(out.slice(Math.max(0, rep.outStart - w), rep.outEnd + w)),
+        context: maskContext(windowOf(out, Math.max(0, rep.outStart - w), rep.outEnd + w)),
       },
     ]);
   }
@@ -308,4 +308,21 @@ export function mergeTallies(
   }
   if (tallies.length > 1) samples.sort((a, b) => a[0] - b[0]); // stable: input order within a piece
   for (const [, kind, s] of samples) report.sample(kind, s);
+}
+
+const PLACEHOLDERS = new RegExp(PLACEHOLDER_SOURCE, 'g');
+
+/**
+ * `s.slice(a, b)` widened so that it cuts no placeholder in two: a cut `[PHONE_` would be masked
+ * letter by letter (`[xxxxx_`), an auditor reads `[PHONE_2]`.
+ */
+export function windowOf(s: string, a: number, b: number): string {
+  // placeholders are at most ~90 characters (an hmac token), so one that reaches into the window starts after a - 96
+  PLACEHOLDERS.lastIndex = Math.max(0, a - 96);
+  for (let m = PLACEHOLDERS.exec(s); m !== null && m.index < b; m = PLACEHOLDERS.exec(s)) {
+    const end = m.index + m[0].length;
+    if (m.index < a && end > a) a = m.index;
+    if (end > b) b = end;
+  }
+  return s.slice(a, b);
 }

@@ -1,5 +1,5 @@
 export { ScrubError, safeMessage, ERROR_CODES, type ErrorCode, type ErrorContext } from './errors.js';
-export { ROLES, recordJsonSchema, checkRecord, sourcePlace, type Role, type Turn, type ConversationRecord, type RecordSource } from './record.js';
+export { ROLES, recordJsonSchema, checkRecord, recordProblem, sourcePlace, type Role, type Turn, type ConversationRecord, type RecordSource, type RecordProblem } from './record.js';
 export { StageReport, sortKeys, type ReportMessage } from './report.js';
 export { Ledger, type LedgerEntry, type LedgerJSON, type StageCounts, type InputFileCounts, type LedgerSink } from './ledger.js';
 export {

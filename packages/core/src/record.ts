@@ -1,3 +1,5 @@
+import { safeId } from './mask.js';
+
 /** The canonical conversation record: one conversation per record, NDJSON between stages. */
 export type Role = 'customer' | 'agent' | 'bot' | 'system';
 export const ROLES: readonly Role[] = ['customer', 'agent', 'bot', 'system'];
@@ -75,24 +77,90 @@ export const recordJsonSchema = {
   },
 } as const;
 
-/** Fast structural check used on NDJSON input; returns a reason or null. */
-export function checkRecord(value: unknown): string | null {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not an object';
+/** Where a record breaks the schema: `field` is a JSON path (`turns[2].ts`, `source.line`, `meta`), '' for the whole value. */
+export interface RecordProblem {
+  field: string;
+  /** One line naming the field and what it must be; never the value (a mis-mapped field can hold a phone number or a name). */
+  message: string;
+}
+
+const RECORD_KEYS = new Set(Object.keys(recordJsonSchema.properties));
+const TURN_KEYS = new Set(Object.keys(recordJsonSchema.properties.turns.items.properties));
+const SOURCE_KEYS = new Set(Object.keys(recordJsonSchema.properties.source.properties));
+const SOURCE_INTS = [
+  ['line', 1],
+  ['lastLine', 1],
+  ['row', 1],
+  ['index', 0],
+] as const;
+
+/**
+ * The structural check every reader of canonical NDJSON runs (pipeline input with `shape: canonical`, every
+ * CLI filter's stdin, the pii stage's parallel filter workers): exactly {@link recordJsonSchema}, written out
+ * by hand because it runs on every record (a test holds it to the schema through ajv). Lenient in one way
+ * only: a missing `labels` or `meta` becomes `{}` and a missing `source` `{ file: '-' }` (filled in on
+ * `value`), so what goes on always matches the schema. Unknown properties (top level, turn, source) and
+ * wrong types are problems; the first one found is returned, null when the record is fine. Keys of unknown
+ * properties show through {@link safeId} (a key can be a phone number too); values never show.
+ */
+export function recordProblem(value: unknown): RecordProblem | null {
+  if (!isObject(value)) return { field: '', message: 'not an object' };
   const r = value as Record<string, unknown>;
-  if (typeof r.id !== 'string' || r.id === '') return 'id must be a non-empty string';
-  if (!Array.isArray(r.turns)) return 'turns must be an array';
+  const unknownTop = unknownKeys(r, RECORD_KEYS, '');
+  if (unknownTop) return unknownTop;
+  if (typeof r.id !== 'string' || r.id === '') return { field: 'id', message: 'id must be a non-empty string' };
+  if (!Array.isArray(r.turns)) return { field: 'turns', message: 'turns must be an array' };
   for (let i = 0; i < r.turns.length; i++) {
     const t = r.turns[i] as Record<string, unknown>;
-    if (t === null || typeof t !== 'object') return `turns[${i}] must be an object`;
-    if (!ROLES.includes(t.role as Role)) return `turns[${i}].role must be one of ${ROLES.join(', ')}`;
-    if (typeof t.text !== 'string') return `turns[${i}].text must be a string`;
+    const at = `turns[${i}]`;
+    if (!isObject(t)) return { field: at, message: `${at} must be an object` };
+    const unknownTurn = unknownKeys(t, TURN_KEYS, at);
+    if (unknownTurn) return unknownTurn;
+    if (!ROLES.includes(t.role as Role)) return { field: `${at}.role`, message: `${at}.role must be one of ${ROLES.join(', ')}` };
+    if (typeof t.text !== 'string') return { field: `${at}.text`, message: `${at}.text must be a string` };
+    if (t.ts !== undefined && typeof t.ts !== 'string') return { field: `${at}.ts`, message: `${at}.ts must be a string` };
+    if (t.labels !== undefined && !isObject(t.labels)) return { field: `${at}.labels`, message: `${at}.labels must be an object` };
+    if (t.meta !== undefined && !isObject(t.meta)) return { field: `${at}.meta`, message: `${at}.meta must be an object` };
   }
   if (r.labels === undefined) r.labels = {};
   if (r.meta === undefined) r.meta = {};
   if (r.source === undefined) r.source = { file: '-' };
-  if (typeof r.labels !== 'object' || r.labels === null) return 'labels must be an object';
-  if (typeof r.meta !== 'object' || r.meta === null) return 'meta must be an object';
+  if (!isObject(r.labels)) return { field: 'labels', message: 'labels must be an object' };
+  if (!isObject(r.meta)) return { field: 'meta', message: 'meta must be an object' };
+  if (!isObject(r.source)) return { field: 'source', message: 'source must be an object' };
+  const src = r.source as Record<string, unknown>;
+  const unknownSource = unknownKeys(src, SOURCE_KEYS, 'source');
+  if (unknownSource) return unknownSource;
+  if (typeof src.file !== 'string') return { field: 'source.file', message: 'source.file must be a string' };
+  for (const [k, min] of SOURCE_INTS) {
+    const v = src[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min)) {
+      return { field: `source.${k}`, message: `source.${k} must be an integer ≥ ${min}` };
+    }
+  }
   return null;
+}
+
+/** {@link recordProblem} as the reason alone (its message names the field), or null. */
+export function checkRecord(value: unknown): string | null {
+  return recordProblem(value)?.message ?? null;
+}
+
+/** A JSON object: not null, not an array (JSON Schema's `type: object`). */
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function unknownKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>, at: string): RecordProblem | null {
+  let extra: string[] | undefined;
+  for (const k of Object.keys(o)) if (!allowed.has(k)) (extra ??= []).push(k);
+  if (!extra) return null;
+  const shown = extra.slice(0, 3).map((k) => `'${safeId(k)}'`).join(', ') + (extra.length > 3 ? ` and ${extra.length - 3} more` : '');
+  const where = at || 'the record';
+  return {
+    field: at ? `${at}.${safeId(extra[0])}` : safeId(extra[0]),
+    message: `${where} has ${extra.length === 1 ? 'an unknown property' : `${extra.length} unknown properties`} ${shown} (allowed: ${[...allowed].join(', ')})`,
+  };
 }
 
 /**

@@ -39,19 +39,46 @@ export function parseGold(content: string, file = 'gold'): GoldLine[] {
     }
     if (seen.has(v.id)) throw new ScrubError('SCRUB_JSON_SHAPE', `duplicate id in gold (${safeId(v.id)})`, { file, line, field: 'id' });
     seen.add(v.id);
-    out.push({ id: v.id, text: v.text, spans: v.spans.map((s, i) => checkSpan(s, v.text!.length, file, line, i)) });
+    const spans = v.spans.map((s, i) => checkSpan(s, v.text!.length, file, line, i));
+    checkDisjoint(spans, file, line);
+    out.push({ id: v.id, text: v.text, spans });
   });
   return out;
 }
 
-/** Parses prediction JSONL (`{"id","spans"}`; a `text` field is allowed and ignored). */
+/**
+ * Gold spans of a line must not repeat or overlap (a character has one label): the error names
+ * the file, the line and the two spans by index (`spans[i]`), never their text. Sort and sweep:
+ * when no span overlaps the one before it in start order, none overlap at all.
+ */
+function checkDisjoint(spans: GoldSpan[], file: string, line: number): void {
+  const order = spans.map((_, i) => i).sort((a, b) => spans[a].start - spans[b].start || spans[a].end - spans[b].end || a - b);
+  for (let k = 1; k < order.length; k++) {
+    const a = spans[order[k - 1]];
+    const b = spans[order[k]];
+    if (b.start >= a.end) continue;
+    const [i, j] = [order[k - 1], order[k]].sort((x, y) => x - y);
+    const same = a.start === b.start && a.end === b.end;
+    const what = same && a.type === b.type ? `repeats spans[${i}]` : same ? `has the offsets of spans[${i}] with another type` : `overlaps spans[${i}]`;
+    throw new ScrubError('SCRUB_JSON_SHAPE', `gold span spans[${j}] ${what}: gold spans must not repeat or overlap`, { file, line, field: `spans[${j}]` });
+  }
+}
+
+/**
+ * Parses prediction JSONL (`{"id","spans"}`; a `text` field is allowed and ignored). An id may
+ * appear once (as in gold): a repeated id is an error, not merged, since two runs written into
+ * one file would otherwise be scored as one. Predicted spans may overlap.
+ */
 export function parsePred(content: string, file = 'pred'): PredLine[] {
   const out: PredLine[] = [];
+  const seen = new Set<string>();
   forEachJsonLine(content, file, (value, line) => {
     const v = value as Partial<PredLine>;
     if (!v || typeof v !== 'object' || typeof v.id !== 'string' || !Array.isArray(v.spans)) {
       throw new ScrubError('SCRUB_JSON_SHAPE', 'a prediction line needs "id" (string) and "spans" (array)', { file, line });
     }
+    if (seen.has(v.id)) throw new ScrubError('SCRUB_JSON_SHAPE', `duplicate id in predictions (${safeId(v.id)})`, { file, line, field: 'id' });
+    seen.add(v.id);
     out.push({
       id: v.id,
       spans: v.spans.map((s, i) => {

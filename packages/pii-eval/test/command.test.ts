@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { detectors } from '@scrubline/core';
 import { evalPiiCommand, piiEvalPlugin } from '@scrubline/pii-eval';
@@ -65,7 +65,8 @@ describe('scrubline eval-pii', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^type\s+gold\s+pred\s+exact P/);
     expect(r.stdout).toMatch(/\nPHONE\s+1\s+1\s+100\.0\s+100\.0\s+100\.0/);
-    expect(r.stdout).toMatch(/\nQQ\s+1\s+0\s+100\.0\s+0\.0\s+0\.0/);
+    // nothing was predicted for QQ: its precision is n/a, not 100
+    expect(r.stdout).toMatch(/\nQQ\s+1\s+0\s+n\/a\s+0\.0\s+0\.0\s+n\/a\s+0\.0\s+0\.0/);
     expect(r.stdout).not.toMatch(/\nEMAIL/);
     expect(r.stdout).toContain('⟦QQ ########⟧');
     expect(r.stdout).not.toContain('87654321');
@@ -76,7 +77,8 @@ describe('scrubline eval-pii', () => {
     expect((await run(['--gold', 'gold.jsonl', '--pred', 'pred.jsonl', '--types', 'PHONE', '--min-recall', '0.995', '--max-leak', '0.1%'], dir)).code).toBe(0);
     const leak = await run(['--gold', 'gold.jsonl', '--pred', 'pred.jsonl', '--max-leak', '0.1%'], dir);
     expect(leak.code).toBe(1);
-    expect(leak.stderr).toMatch(/leak 30\.769 % > 0\.100 %/);
+    // 8 of 26 = 30.769…: a leak is rounded up, never shown smaller than it is
+    expect(leak.stderr).toMatch(/leak 30\.770 % > 0\.100 %/);
   });
 
   it('reports usage and input errors with codes and exit 2, without values', async () => {
@@ -91,7 +93,9 @@ describe('scrubline eval-pii', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/SCRUB_JSON_PARSE bad\.jsonl:2/);
     expect(bad.stderr).not.toContain('13900001111');
-    expect((await run(['--gold', 'gold.jsonl', '--bogus'], dir)).code).toBe(2);
+    const bogus = await run(['--gold', 'gold.jsonl', '--bogus'], dir);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/^SCRUB_USAGE: unknown option --bogus/);
     expect((await run(['--gold', 'gold.jsonl', '--pred', 'pred.jsonl', '--min-recall', 'lots'], dir)).code).toBe(2);
   });
 
@@ -114,4 +118,101 @@ describe('scrubline eval-pii', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/SCRUB_USAGE: no detector named 'no-such'/);
   });
+
+  it('rejects repeated or overlapping gold spans, naming file, line and spans[i] but no text', async () => {
+    // the same PHONE span twice, predicted once, showed exact precision 200.0 before
+    writeFileSync(join(dir, 'twice.jsonl'), JSON.stringify({ id: 'a', text: '电话13812345678', spans: [{ type: 'PHONE', start: 2, end: 13 }, { type: 'PHONE', start: 2, end: 13 }] }) + '\n');
+    const twice = await run(['--gold', 'twice.jsonl', '--pred', 'pred.jsonl'], dir);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/^SCRUB_JSON_SHAPE twice\.jsonl:1 \(spans\[1\]\): gold span spans\[1\] repeats spans\[0\]/);
+    expect(twice.stdout).not.toMatch(/200\.0/);
+    writeFileSync(
+      join(dir, 'overlap.jsonl'),
+      '{"id":"z","text":"x","spans":[]}\n' + JSON.stringify({ id: 'a', text: 'call 13812345678 now', spans: [{ type: 'PHONE', start: 10, end: 16 }, { type: 'QQ', start: 5, end: 13 }] }) + '\n',
+    );
+    const over = await run(['--gold', 'overlap.jsonl', '--pred', 'pred.jsonl'], dir);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toMatch(/^SCRUB_JSON_SHAPE overlap\.jsonl:2 \(spans\[1\]\): gold span spans\[1\] overlaps spans\[0\]/);
+    expect(over.stderr).not.toMatch(/1381|5678|call/);
+  });
+
+  it('rejects repeated ids in --pred instead of merging them', async () => {
+    writeFileSync(join(dir, 'pred-twice.jsonl'), '{"id":"a","spans":[]}\n{"id":"b","spans":[]}\n{"id":"a","spans":[{"type":"PHONE","start":2,"end":13}]}\n');
+    const r = await run(['--gold', 'gold.jsonl', '--pred', 'pred-twice.jsonl'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^SCRUB_JSON_SHAPE pred-twice\.jsonl:3 \(id\): duplicate id in predictions/);
+  });
+
+  it('an unknown --types is a usage error naming the known types; nothing passes vacuously', async () => {
+    const lower = await run(['--gold', 'gold.jsonl', '--pred', 'pred.jsonl', '--types', 'phone', '--min-recall', '0.9'], dir);
+    expect(lower.code).toBe(2);
+    expect(lower.stderr).toMatch(/SCRUB_USAGE \(--types\): .*\(phone\); types are upper case: PHONE — known types: PERSON_ID, PHONE, /);
+    expect(lower.stdout).toBe('');
+    const typo = await run(['--gold', 'gold.jsonl', '--pred', 'pred.jsonl', '--types', 'PHONE,EMIAL'], dir);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/\(EMIAL\) — known types: .*EMAIL/);
+    // a type only the files know is accepted
+    writeFileSync(join(dir, 'custom.jsonl'), JSON.stringify({ id: 'a', text: 'ticket AB-1234', spans: [{ type: 'TICKET', start: 7, end: 14 }] }) + '\n');
+    expect((await run(['--gold', 'custom.jsonl', '--pred', 'pred.jsonl', '--types', 'TICKET'], dir)).code).toBe(0);
+    // a known type with no gold span: a threshold over nothing fails with a clear message
+    const none = await run(['--gold', 'gold.jsonl', '--pred', 'pred.jsonl', '--types', 'PASSPORT', '--min-recall', '0.9'], dir);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/threshold not met: no gold spans of the --types to check/);
+    writeFileSync(join(dir, 'empty.jsonl'), '');
+    for (const t of [['--min-recall', '0.5'], ['--min-precision', '0.5'], ['--max-leak', '1%']]) {
+      const empty = await run(['--gold', 'empty.jsonl', '--pred', 'pred.jsonl', ...t], dir);
+      expect(empty.code).toBe(1);
+      expect(empty.stderr).toMatch(/threshold not met: no gold spans to check/);
+    }
+    // without a threshold an empty gold file is just reported
+    expect((await run(['--gold', 'empty.jsonl', '--pred', 'pred.jsonl'], dir)).code).toBe(0);
+  });
+
+  it('precision is n/a (JSON null) where nothing was predicted; --min-precision then fails', async () => {
+    const j = JSON.parse((await run(['--gold', 'gold.jsonl', '--pred', 'pred.jsonl', '--json'], dir)).stdout);
+    const qq = j.types.find((t: any) => t.type === 'QQ');
+    expect(qq.exact).toEqual({ gold: 1, pred: 0, matchedGold: 0, matchedPred: 0, precision: null, recall: 0, f2: 0 });
+    // IP: a false alarm only, there is no IP gold: recall n/a, precision 0
+    expect(j.types.find((t: any) => t.type === 'IP').overlap).toEqual({ gold: 0, pred: 1, matchedGold: 0, matchedPred: 0, precision: 0, recall: null, f2: 0 });
+    const r = await run(['--gold', 'gold.jsonl', '--pred', 'pred.jsonl', '--types', 'QQ', '--min-precision', '0.5'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/precision n\/a \(nothing was predicted\)/);
+  });
+
+  it('lists boundary mismatches (a prediction that swallows context) in the table and JSON, masked', async () => {
+    writeFileSync(join(dir, 'long-gold.jsonl'), JSON.stringify({ id: 'x', text: 'call me: 0086-138-12345678 ok', spans: [{ type: 'PHONE', start: 9, end: 26 }] }) + '\n');
+    writeFileSync(join(dir, 'long-pred.jsonl'), JSON.stringify({ id: 'x', spans: [{ type: 'PHONE', start: 5, end: 26 }] }) + '\n');
+    const t = await run(['--gold', 'long-gold.jsonl', '--pred', 'long-pred.jsonl'], dir);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toContain('boundary mismatches: found by overlap, not exactly (1):\n  x  PHONE  boundary (gold [9,26) predicted [5,26): 4 before)  call ⟦PHONE⟧⟦PHONE ####-###-########⟧ ok');
+    expect(t.stdout).toMatch(/misses \(0\)\nfalse alarms \(0\)/);
+    const j = JSON.parse((await run(['--gold', 'long-gold.jsonl', '--pred', 'long-pred.jsonl', '--json'], dir)).stdout);
+    expect(j.boundariesTotal).toBe(1);
+    expect(j.boundaries[0]).toMatchObject({ id: 'x', kind: 'boundary', type: 'PHONE', start: 9, end: 26, predStart: 5, predEnd: 26, preds: 1 });
+    expect(t.stdout + JSON.stringify(j)).not.toMatch(/0086|12345678/);
+  });
+
+  it('a closed stdout (EPIPE) is SCRUB_OUTPUT_FAILED, not an unhandled error', async () => {
+    const stdout = new Writable({
+      write(_chunk, _enc, cb) {
+        cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }));
+      },
+    });
+    const err = sink();
+    const code = await evalPiiCommand.run({ argv: ['--gold', 'gold.jsonl', '--pred', 'pred.jsonl'], stdin: new PassThrough(), stdout, stderr: err.s, cwd: dir, env: {}, rulesDir: join(dir, 'rules') });
+    // the stream's 'error' event comes a tick later; an unhandled one fails the test run
+    await new Promise((r) => setTimeout(r, 20));
+    expect(code).toBe(2);
+    expect(err.text()).toMatch(/^SCRUB_OUTPUT_FAILED -: stdout was closed/);
+  });
+
+  it('never echoes a positional argument or a value-like option on a usage error', async () => {
+    for (const argv of [['13812345678'], ['--gold', 'gold.jsonl', '--13812345678'], ['--gold', 'gold.jsonl', '--x13812345678=1']]) {
+      const r = await run(argv, dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^SCRUB_USAGE: /);
+      expect(r.stderr).not.toContain('13812345678');
+    }
+  });
 });
+

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, fBeta, parseGold, parsePred, maskContext, shapeMask, formatEval } from '@scrubline/pii-eval';
+import { evaluate, fBeta, matchCounts, parseGold, parsePred, pctDown, pctUp, maskContext, shapeMask, formatEval, type GoldSpan } from '@scrubline/pii-eval';
 
 // Hand-made gold and predictions whose right numbers are worked out in the comments.
 const GOLD = [
@@ -89,7 +89,7 @@ describe('evaluate', () => {
     expect(x.missingPredLines).toBe(4);
     expect(x.unknownPredLines).toBe(1);
     expect(x.overall.overlap.recall).toBe(0);
-    expect(x.overall.overlap.precision).toBe(1); // nothing predicted
+    expect(x.overall.overlap.precision).toBeNull(); // nothing predicted: n/a, not 100 %
     const y = evaluate(GOLD, [{ id: 'L1', spans: [{ type: 'PHONE', start: 5, end: 99 }] }]);
     expect(y.outOfRangePredSpans).toBe(1);
     expect(formatEval(y)).toContain('1 predicted span(s) end past their gold text');
@@ -170,3 +170,154 @@ describe('list entries never show a gold or predicted span of their line', () =>
     expect(JSON.stringify(r) + formatEval(r)).not.toContain('13912345678');
   });
 });
+
+describe('matched predictions are counted on their own', () => {
+  it('the same gold span twice, predicted once, keeps precision at 100 % (was 200 %)', () => {
+    // parseGold rejects such a file; evaluate() still counts each side once
+    const gold = [{ id: 'a', text: 'call 13812345678', spans: [{ type: 'PHONE', start: 5, end: 16 }, { type: 'PHONE', start: 5, end: 16 }] }];
+    const r = evaluate(gold, [{ id: 'a', spans: [{ type: 'PHONE', start: 5, end: 16 }] }]);
+    expect(r.overall.exact).toEqual({ gold: 2, pred: 1, matchedGold: 2, matchedPred: 1, precision: 1, recall: 1, f2: 1 });
+    expect(r.overall.overlap).toEqual(r.overall.exact);
+    expect(formatEval(r)).not.toMatch(/200\.0|111\.1/);
+  });
+
+  it('a prediction repeated twice matches one gold span: both are right, recall and precision 100 %', () => {
+    const gold = [{ id: 'a', text: 'call 13812345678', spans: [{ type: 'PHONE', start: 5, end: 16 }] }];
+    const p = { type: 'PHONE', start: 5, end: 16 };
+    expect(evaluate(gold, [{ id: 'a', spans: [p, { ...p }] }]).overall.exact).toMatchObject({ gold: 1, pred: 2, matchedGold: 1, matchedPred: 2, precision: 1, recall: 1 });
+  });
+});
+
+describe('n/a where there is nothing to divide by', () => {
+  it('precision n/a without predictions, recall n/a without gold, F2 n/a only without both', () => {
+    expect(matchCounts(3, 0, 0, 0)).toEqual({ gold: 3, pred: 0, matchedGold: 0, matchedPred: 0, precision: null, recall: 0, f2: 0 });
+    expect(matchCounts(0, 2, 0, 0)).toEqual({ gold: 0, pred: 2, matchedGold: 0, matchedPred: 0, precision: 0, recall: null, f2: 0 });
+    expect(matchCounts(0, 0, 0, 0)).toMatchObject({ precision: null, recall: null, f2: null });
+    expect(matchCounts(4, 2, 2, 2).f2).toBeCloseTo(fBeta(1, 0.5), 12);
+  });
+
+  it('the table shows n/a, never 100.0, for a type nothing was predicted for', () => {
+    const r = evaluate([{ id: 'a', text: 'QQ 12345678', spans: [{ type: 'QQ', start: 3, end: 11 }] }], [{ id: 'a', spans: [] }]);
+    expect(formatEval(r)).toMatch(/\nQQ\s+1\s+0\s+n\/a\s+0\.0\s+0\.0\s+n\/a\s+0\.0\s+0\.0\s+100\.00\n/);
+    const empty = evaluate([], []);
+    expect(empty.overall.overlap).toMatchObject({ precision: null, recall: null, f2: null });
+    expect(formatEval(empty)).toMatch(/\noverall\s+0\s+0\s+n\/a\s+n\/a\s+n\/a\s+n\/a\s+n\/a\s+n\/a\s+0\.00\n/);
+  });
+});
+
+describe('numbers are never shown better than they are', () => {
+  it('floors precision and recall, rounds the leak up, from the counts', () => {
+    expect(pctDown(2546, 2547)).toBe('99.9');
+    expect(pctDown(2547, 2547)).toBe('100.0');
+    expect(pctDown(57, 100)).toBe('57.0'); // not 56.9 (0.57 * 1000 is 569.999…)
+    expect(pctDown(1, 3, 2)).toBe('33.33');
+    expect(pctDown(0, 0)).toBe('n/a');
+    expect(pctUp(1, 100000)).toBe('0.01'); // a leak never shows as 0.00
+    expect(pctUp(0, 100000)).toBe('0.00');
+    expect(pctUp(8, 26, 3)).toBe('30.770');
+  });
+
+  it('the overall row of 2546 of 2547 found is 99.9, not 100.0', () => {
+    const n = 2547;
+    const text = 'ip 1.1.1.1 '.repeat(n);
+    const spans = Array.from({ length: n }, (_, i) => ({ type: 'IP', start: i * 11 + 3, end: i * 11 + 10 }));
+    const r = evaluate([{ id: 'a', text, spans }], [{ id: 'a', spans: spans.slice(1) }]);
+    const table = formatEval(r);
+    expect(table).toMatch(/\noverall\s+2547\s+2546\s+100\.0\s+99\.9\s+99\.9\s+100\.0\s+99\.9\s+99\.9\s+0\.04\n/);
+    expect(table).not.toMatch(/\noverall.*\s100\.0\s+100\.0/);
+  });
+});
+
+describe('boundary mismatches', () => {
+  const text = 'call me: 0086-138-12345678 ok';
+  const gold = [{ id: 'b', text, spans: [{ type: 'PHONE', start: 9, end: 26 }] }];
+  const one = (spans: GoldSpan[]) => evaluate(gold, [{ id: 'b', spans }]);
+
+  it('lists a prediction that swallows a context word (found by overlap, nothing leaks, not exact)', () => {
+    const r = one([{ type: 'PHONE', start: 5, end: 26 }]);
+    expect(r.missesTotal).toBe(0);
+    expect(r.falseAlarmsTotal).toBe(0);
+    expect(r.boundariesTotal).toBe(1);
+    expect(r.boundaries).toEqual([{ id: 'b', kind: 'boundary', type: 'PHONE', start: 9, end: 26, predStart: 5, predEnd: 26, preds: 1, masked: 'call ⟦PHONE⟧⟦PHONE ####-###-########⟧ ok' }]);
+    expect(formatEval(r)).toContain('  b  PHONE  boundary (gold [9,26) predicted [5,26): 4 before)  call ⟦PHONE⟧⟦PHONE ####-###-########⟧ ok');
+  });
+
+  it('lists too short, shifted and split predictions; an exact one is not listed', () => {
+    expect(one([{ type: 'PHONE', start: 9, end: 21 }]).boundaries[0]).toMatchObject({ predStart: 9, predEnd: 21, preds: 1, leakedChars: 5 });
+    expect(formatEval(one([{ type: 'PHONE', start: 10, end: 28 }]))).toContain('boundary (gold [9,26) predicted [10,28): 1 short at start, 2 after)');
+    expect(formatEval(one([{ type: 'PHONE', start: 9, end: 17 }, { type: 'PHONE', start: 18, end: 26 }]))).toContain('boundary (gold [9,26) predicted [9,26): split in 2)');
+    expect(one([{ type: 'PHONE', start: 9, end: 26 }]).boundariesTotal).toBe(0);
+    // another type's prediction is a wrong type (a miss), not a boundary mismatch
+    expect(one([{ type: 'QQ', start: 5, end: 26 }]).boundariesTotal).toBe(0);
+  });
+
+  it('counts exactly the gap between overlap and exact matches', () => {
+    const r = evaluate(GOLD, PRED);
+    expect(r.boundariesTotal).toBe(r.overall.overlap.matchedGold - r.overall.exact.matchedGold);
+    expect(r.boundaries.map((b) => [b.id, b.type])).toEqual([['L2', 'EMAIL']]);
+  });
+});
+
+describe('parsing rejects what cannot be scored', () => {
+  it('gold spans that repeat or overlap: file, line and spans[i], no text', () => {
+    const line = (spans: GoldSpan[]) => JSON.stringify({ id: 'a', text: 'phone 13812345678 ok', spans });
+    const err = (content: string) => {
+      try {
+        parseGold(content, 'g.jsonl');
+      } catch (e: any) {
+        return { code: e.code, line: e.line, field: e.field, text: e.format() };
+      }
+      return null;
+    };
+    const P = { type: 'PHONE', start: 6, end: 17 };
+    expect(err(line([P, P]))).toEqual({ code: 'SCRUB_JSON_SHAPE', line: 1, field: 'spans[1]', text: 'SCRUB_JSON_SHAPE g.jsonl:1 (spans[1]): gold span spans[1] repeats spans[0]: gold spans must not repeat or overlap' });
+    expect(err('\n' + line([{ type: 'X', start: 0, end: 2 }, { type: 'QQ', start: 6, end: 17 }, P]))?.text).toBe(
+      'SCRUB_JSON_SHAPE g.jsonl:2 (spans[2]): gold span spans[2] has the offsets of spans[1] with another type: gold spans must not repeat or overlap',
+    );
+    expect(err(line([{ type: 'PHONE', start: 8, end: 17 }, { type: 'X', start: 0, end: 2 }, { type: 'QQ', start: 6, end: 12 }]))?.text).toBe(
+      'SCRUB_JSON_SHAPE g.jsonl:1 (spans[2]): gold span spans[2] overlaps spans[0]: gold spans must not repeat or overlap',
+    );
+    // touching spans are fine
+    expect(err(line([{ type: 'PHONE', start: 6, end: 10 }, { type: 'QQ', start: 10, end: 17 }]))).toBeNull();
+  });
+
+  it('repeated prediction ids: an error in parsePred and in evaluate, not a silent merge', () => {
+    expect(() => parsePred('{"id":"a","spans":[]}\n{"id":"13812345678","spans":[]}\n{"id":"13812345678","spans":[]}', 'p.jsonl')).toThrowError(
+      'duplicate id in predictions (###########)',
+    );
+    try {
+      parsePred('{"id":"a","spans":[]}\n{"id":"a","spans":[]}', 'p.jsonl');
+    } catch (e: any) {
+      expect([e.code, e.line, e.field]).toEqual(['SCRUB_JSON_SHAPE', 2, 'id']);
+    }
+    expect(() => evaluate(GOLD, [{ id: 'L1', spans: [] }, { id: 'L1', spans: [] }])).toThrowError(/prediction id repeated \(L1\)/);
+  });
+});
+
+describe('matching cost', () => {
+  it('grows as n log n in the spans of one line, not n² (counted reads of span offsets, not time)', () => {
+    // every read of a span's start is counted: the old matching scanned all predictions for every gold span
+    let reads = 0;
+    const span = (type: string, start: number, end: number) => ({
+      type,
+      get start() {
+        reads++;
+        return start;
+      },
+      end,
+    });
+    const n = 3000;
+    const text = '1.1.1.1 '.repeat(n);
+    // even: exact IP; odd: a PHONE at the gold's offsets (a wrong type: miss and false alarm)
+    const gold = [{ id: 'a', text, spans: Array.from({ length: n }, (_, i) => span('IP', i * 8, i * 8 + 7)) }];
+    const pred = [{ id: 'a', spans: Array.from({ length: n }, (_, i) => span(i % 2 ? 'PHONE' : 'IP', i * 8, i * 8 + 7)) }];
+    const r = evaluate(gold, pred);
+    expect(r.overall.exact).toMatchObject({ gold: n, pred: n, matchedGold: n / 2, matchedPred: n / 2 });
+    expect(r.missesTotal).toBe(n / 2);
+    expect(r.falseAlarmsTotal).toBe(n / 2);
+    expect(r.misses[0]).toMatchObject({ kind: 'wrong-type', otherTypes: ['PHONE'] });
+    // n² would be 9,000,000 reads; n log2 n is about 35,000
+    expect(reads).toBeLessThan(20 * n * Math.log2(n));
+  });
+});
+

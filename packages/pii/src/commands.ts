@@ -93,10 +93,45 @@ function parseIdText(line: string, lineNo: number, file: string): { obj: Record<
     throw new ScrubError('SCRUB_JSON_PARSE', 'line is not JSON', { file, line: lineNo }, { cause: e });
   }
   const o = obj as Record<string, unknown>;
-  if (!o || typeof o !== 'object' || typeof o.text !== 'string') {
+  if (!o || typeof o !== 'object' || Array.isArray(o) || typeof o.text !== 'string') {
     throw new ScrubError('SCRUB_JSON_SHAPE', 'line must be an object {"id": "...", "text": "..."}', { file, line: lineNo, field: 'text' });
   }
-  return { obj: o, id: o.id === undefined ? String(lineNo) : String(o.id), text: o.text };
+  return { obj: o, id: lineId(o.id, lineNo, file), text: o.text };
+}
+
+/**
+ * A line's id: a non-empty string, or an integer (JSON number, safe range) taken as its decimal
+ * string (42 → "42"). Missing, null, empty, fractional, boolean, object or array ids are errors
+ * naming the line and field `id`, never the value: an id made up (the line number) could collide
+ * with a real one, and String() of an object is "[object Object]" for every line.
+ */
+function lineId(id: unknown, lineNo: number, file: string): string {
+  if (typeof id === 'string' && id.length > 0) return id;
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id);
+  const what = id === undefined ? 'is missing' : id === '' ? 'is empty' : typeof id === 'number' ? 'is a number that is not an integer' : `is ${id === null ? 'null' : Array.isArray(id) ? 'an array' : typeof id === 'object' ? 'an object' : `a ${typeof id}`}`;
+  throw new ScrubError('SCRUB_JSON_SHAPE', `"id" ${what}: it must be a non-empty string (or an integer)`, { file, line: lineNo, field: 'id' });
+}
+
+const OPTION_NAME = /^--?[A-Za-z][\w-]*$/;
+
+/**
+ * A node:util parseArgs error as SCRUB_USAGE: it names the option only when the offending word
+ * is a plain option name, never a value or a positional argument (either may be anything).
+ */
+function usageError(e: unknown, command: string, positionalHint: string): ScrubError {
+  const code = (e as { code?: string })?.code;
+  const msg = (e as { message?: string })?.message ?? '';
+  const m = /'(?:-[A-Za-z], )?(-{1,2}[^\s',]*)/.exec(msg);
+  // a long digit run (a phone number typed as an option) is not shown either
+  const name = m && OPTION_NAME.test(m[1]) && !/[0-9]{5}/.test(m[1]) ? m[1] : undefined;
+  const hint = `see scrubline ${command} --help`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new ScrubError('SCRUB_USAGE', name ? `unknown option ${name}` : 'unknown option (not shown: not an option name)', { hint });
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new ScrubError('SCRUB_USAGE', `${command} takes no positional arguments`, { hint: positionalHint });
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const what = name ? `option ${name}` : 'an option';
+    return new ScrubError('SCRUB_USAGE', /does not take an argument/.test(msg) ? `${what} takes no value` : `${what} needs a value`, { hint });
+  }
+  return new ScrubError('SCRUB_USAGE', 'the command line is invalid', { hint });
 }
 
 function list(s: string | undefined): string[] | undefined {
@@ -107,6 +142,8 @@ const DETECT_HELP = `scrubline detect [--in FILE] [--rules PACK,...] [--detector
 
 Reads NDJSON lines {"id": "...", "text": "..."} on stdin (or --in) and writes one line per input:
   {"id": "...", "spans": [{"type": "PHONE", "start": 3, "end": 14, "score": 0.97, "rule": "phone.cn.mobile"}]}
+"id" is a non-empty string, or an integer written out as its decimal string (42 → "42"); a missing,
+null, empty or other id is an input error naming the line.
 Offsets are UTF-16 code units of the input text, end exclusive. Spans of several detectors
 are merged (overlaps become their union). Detectors come from the registry: 'rules' (this
 package) and 'ner' when its package is loaded.
@@ -124,11 +161,18 @@ export const detectCommand: CommandDefinition = {
   summary: 'find PII spans in {"id","text"} lines (the evaluation contract)',
   help: DETECT_HELP,
   async run(io) {
-    const { values } = parseArgs({
-      args: io.argv,
-      options: { in: { type: 'string' }, out: { type: 'string' }, rules: { type: 'string' }, detectors: { type: 'string' }, 'rules-dir': { type: 'string' } },
-      strict: true,
-    });
+    let values;
+    try {
+      values = parseArgs({
+        args: io.argv,
+        options: { in: { type: 'string' }, out: { type: 'string' }, rules: { type: 'string' }, detectors: { type: 'string' }, 'rules-dir': { type: 'string' } },
+        strict: true,
+      }).values;
+    } catch (e) {
+      // a bad command line is a usage error (2) naming the option, not an internal one
+      io.stderr.write(usageError(e, 'detect', 'read a file with --in FILE').format() + '\n');
+      return EXIT.USAGE;
+    }
     // '-' is standard input / output, as usual for filters
     if (values.in === '-') values.in = undefined;
     if (values.out === '-') values.out = undefined;
@@ -174,7 +218,8 @@ const SCRUB_HELP = `scrubline scrub [--text] [--in FILE] [--out FILE] [--set key
 Finds PII (stage 'pii') in every turn and replaces it with the configured operators.
   default   canonical NDJSON records in, scrubbed records out (findings in --report)
   --text    lines {"id": "...", "text": "..."} in, the same lines with the text scrubbed out
-            (each line is its own conversation for placeholder numbering)
+            (each line is its own conversation for placeholder numbering; "id" is a non-empty
+            string or an integer, as for detect)
 
 Options:
   --threads N         line-parallel: N worker threads each decode, parse, scrub, serialise and

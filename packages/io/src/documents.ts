@@ -1,4 +1,4 @@
-import { checkRecord, ScrubError, type ConversationRecord, type Turn } from '@scrubline/core';
+import { recordProblem, ScrubError, type ConversationRecord, type Turn } from '@scrubline/core';
 import type { DocumentsMapping } from './config.js';
 import { getPath, parsePath, setDotted } from './path.js';
 import { allowedValues, describeValue } from './safe.js';
@@ -133,8 +133,8 @@ function allStrings(a: unknown[]): a is string[] {
 
 /** Accepts an already canonical record (NDJSON between stages). */
 export function mapCanonical(value: unknown, place: UnitPlace): ConversationRecord {
-  const problem = checkRecord(value);
-  if (problem) throw new ScrubError('SCRUB_RECORD_INVALID', `not a canonical record: ${problem}`, { file: place.file, line: place.line });
+  const problem = recordProblem(value);
+  if (problem) throw new ScrubError('SCRUB_RECORD_INVALID', `not a canonical record: ${problem.message}`, { file: place.file, line: place.line, ...(problem.field ? { field: problem.field } : {}) });
   const r = value as ConversationRecord;
   if (!r.source || typeof r.source.file !== 'string') r.source = { file: place.file, line: place.line };
   return r;

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { isUtf8 } from 'node:buffer';
-import { checkRecord, safeMessage, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
+import { recordProblem, safeMessage, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
 import { piiStage, type PiiStageOptions } from './stage.js';
 // the decoder module alone: a worker does not load the readers (csv-parse, stream-json …) it never uses
 import { encodingMismatch } from '@scrubline/io/decode';
@@ -94,7 +94,7 @@ async function handle(msg: Msg): Promise<void> {
   }
   try {
     const report = new StageReport();
-    const quarantined: { code: string; message: string; line: number }[] = [];
+    const quarantined: { code: string; message: string; line: number; field?: string }[] = [];
     let records: ConversationRecord[] = [];
     const ctx: StageContext = {
       stageId: 'pii',
@@ -141,9 +141,9 @@ async function handle(msg: Msg): Promise<void> {
         quarantined.push({ code: 'SCRUB_JSON_PARSE', message: `invalid JSON (${safeMessage((e as Error).message.replace(/ in JSON at.*$/, ''), 60)})`, line: n });
         continue;
       }
-      const why = checkRecord(value);
+      const why = recordProblem(value);
       if (why) {
-        quarantined.push({ code: 'SCRUB_RECORD_INVALID', message: `not a canonical record: ${why}`, line: n });
+        quarantined.push({ code: 'SCRUB_RECORD_INVALID', message: `not a canonical record: ${why.message}`, line: n, ...(why.field ? { field: why.field } : {}) });
         continue;
       }
       records.push(value as ConversationRecord);

@@ -37,7 +37,7 @@ interface Done {
   /** The chunk's input buffer, spent, back for reuse. */
   input?: ArrayBuffer;
   records: number;
-  quarantined: { code: string; message: string; line: number }[];
+  quarantined: { code: string; message: string; line: number; field?: string }[];
   report: ReturnType<StageReport['toJSON']>;
 }
 
@@ -127,7 +127,7 @@ export async function scrubNdjsonParallel(
     const d = await head.promise;
     if (d.input) chunks.recycle?.(d.input);
     fc.units += d.records + d.quarantined.length;
-    for (const q of d.quarantined) o.ledger.quarantineInput(new ScrubError(q.code, q.message, { file: o.file, line: q.line }));
+    for (const q of d.quarantined) o.ledger.quarantineInput(new ScrubError(q.code, q.message, { file: o.file, line: q.line, ...(q.field ? { field: q.field } : {}) }));
     fc.unitsUsed += d.records;
     fc.records += d.records;
     o.ledger.inputRecords += d.records;

@@ -246,7 +246,7 @@ function genericCounters(counters: Record<string, number>): string {
 // --- masking of free-form stage output -----------------------------------------
 
 /** Keys whose string values are identifiers of the run, not content: shown as they are (`at`: a sample's source `file:line`, dedup and normalise). */
-const SAFE_KEYS = new Set(['stage', 'rule', 'ruleId', 'shape', 'type', 'kind', 'code', 'file', 'at', 'role', 'operator', 'use', 'packs', 'pack', 'detectors']);
+const SAFE_KEYS = new Set(['stage', 'rule', 'ruleId', 'shape', 'type', 'kind', 'code', 'file', 'at', 'role', 'operator', 'use', 'packs', 'pack', 'detectors', 'field']);
 /** Keys whose values are record ids: shown through safeId (an export's session id can be a phone number). */
 const ID_KEYS = new Set(['record', 'id']);
 

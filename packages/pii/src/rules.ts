@@ -52,7 +52,7 @@ export interface RuleSpec {
   /** Also keep values that start with a lexicon entry (brand accounts: @小米手机 after 小米). */
   allowPrefix?: boolean;
   /** How the value is canonicalised for validation, allow-lists and operator consistency. */
-  canonical?: 'digits' | 'alnum' | 'lower' | 'raw' | 'handle';
+  canonical?: 'digits' | 'alnum' | 'lower' | 'raw' | 'handle' | 'phone-cn' | 'phone-nanp' | 'phone-uk';
   /** Cue words: the rule runs only when one of them occurs somewhere in the text (cheap prefilter). */
   trigger?: string[];
   /** Trailing characters trimmed off a match (URLs: `.,;:!?)'"]`). */
@@ -413,6 +413,13 @@ function wordsRegex(words: string[]): RegExp {
   return new RegExp(alts.join('|'));
 }
 
+/**
+ * The canonical form of a value under a rule's mode. The phone modes drop the country code so
+ * that one number written with and without it is one value: `phone-cn` strips +86 / 0086 / 86
+ * (a landline written after the country code gets its trunk 0 back: +86 10 62345678 ≡
+ * 010-62345678; a mobile becomes its 11 digits), `phone-nanp` the 1 of an 11-digit number,
+ * `phone-uk` turns +44 / 0044 into the trunk 0 and drops a written "(0)".
+ */
 export function canonicalValue(value: string, mode: RuleSpec['canonical']): string {
   switch (mode) {
     case 'digits':
@@ -423,8 +430,33 @@ export function canonicalValue(value: string, mode: RuleSpec['canonical']): stri
       return value.toLowerCase();
     case 'handle':
       return value.replace(/^@/, '');
-    default:
+    case 'phone-cn': {
+      let d = value.replace(/[^0-9]/g, '');
+      if (d.startsWith('0086')) d = d.slice(4);
+      // 86 and at least 9 digits (a bare mainland number starts with 1 or 0, never with 86)
+      else if (d.startsWith('86') && d.length >= 11) d = d.slice(2);
+      else return d;
+      return d.startsWith('0') || /^1[3-9][0-9]{9}$/.test(d) ? d : '0' + d;
+    }
+    case 'phone-nanp': {
+      const d = value.replace(/[^0-9]/g, '');
+      return d.length === 11 && d[0] === '1' ? d.slice(1) : d;
+    }
+    case 'phone-uk': {
+      const d = value.replace(/[(（]0[)）]/g, '').replace(/[^0-9]/g, '');
+      if (d.startsWith('0044')) return '0' + d.slice(4);
+      return d.startsWith('44') ? '0' + d.slice(2) : d;
+    }
+    case 'raw':
+    case undefined:
       return value;
+    default: {
+      // every mode of RuleSpec['canonical'] has its case (a new one without it does not compile);
+      // a mode outside the type (a YAML typo) reads the value as is, as it always did
+      const unknown: never = mode;
+      void unknown;
+      return value;
+    }
   }
 }
 

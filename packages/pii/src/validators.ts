@@ -190,6 +190,15 @@ export function gb11714CheckChar(first8: string): string {
   return r === 10 ? 'X' : r === 11 ? '0' : String(r);
 }
 
+/**
+ * True for a 9-character GB 11714 organisation code (8 digits or upper-case letters, then its
+ * check character), the characters 9–17 of a unified social credit code.
+ */
+export function isValidOrgCode(code9: string): boolean {
+  const s = code9.toUpperCase();
+  return /^[0-9A-Z]{8}[0-9X]$/.test(s) && gb11714CheckChar(s.slice(0, 8)) === s[8];
+}
+
 // ---------------------------------------------------------------------------
 // Hong Kong ID, Taiwan ID, UPU S10
 // ---------------------------------------------------------------------------
@@ -227,6 +236,18 @@ export function isValidTaiwanId(id: string): boolean {
   let sum = 0;
   for (let i = 0; i < 11; i++) sum += digits[i] * weights[i];
   return sum % 10 === 0;
+}
+
+/** Last digit of a Taiwan national ID from its letter, gender digit and next 7 digits (`A12345678` → the 10th character). */
+export function taiwanIdCheckDigit(first9: string): string {
+  const s = first9.toUpperCase();
+  if (!/^[A-Z][12][0-9]{7}$/.test(s)) throw new RangeError('taiwanIdCheckDigit needs a letter, 1 or 2, and 7 digits');
+  const n = TW_LETTERS.indexOf(s[0]) + 10;
+  const weights = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1];
+  const digits = [Math.floor(n / 10), n % 10, ...s.slice(1).split('').map(Number)];
+  let sum = 0;
+  for (let i = 0; i < 10; i++) sum += digits[i] * weights[i];
+  return String((10 - (sum % 10)) % 10);
 }
 
 /** UPU S10 check digit for the 8 serial digits of `EA12345678?CN`. */

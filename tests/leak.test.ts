@@ -14,6 +14,20 @@ describe('stderr lines never carry a raw id', () => {
   });
 });
 
+describe('usage errors name an option, never what was typed as one', () => {
+  it('run and a filter: an unknown option is named; a phone number typed as an option or value is not shown', async () => {
+    const bogus = await scrubline(['run', '--bogus', 'p.yaml']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/SCRUB_USAGE: unknown option --bogus — see scrubline run --help/);
+    for (const argv of [['run', '--x13812345678', 'p.yaml'], ['normalise', '--13812345678'], ['run', '--seed']]) {
+      const r = await scrubline(argv);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/SCRUB_USAGE: /);
+      expect(r.stderr).not.toContain('13812345678');
+    }
+  });
+});
+
 describe('label values never become report keys wholesale', () => {
   it('a label path pointing at a phone field stops the run with a config error that names the path and the count, not a value', async () => {
     let input = '';

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { assertOptions, recordJsonSchema, ScrubError, StageRegistry, type CommandDefinition, type CommandIO, type ScrublinePlugin, type ShardSpec } from '@scrubline/core';
+import { assertOptions, parseArgsUsageError, recordJsonSchema, ScrubError, StageRegistry, type CommandDefinition, type CommandIO, type ScrublinePlugin, type ShardSpec } from '@scrubline/core';
 import { inputSchema, setDotted, type InputConfig } from '@scrubline/io';
 import { execute, EXIT, reportError } from './execute.js';
 import { loadPipeline, pipelineSchema } from './pipeline.js';
@@ -215,11 +215,12 @@ export function shardFrom(flag: string | undefined, env: NodeJS.ProcessEnv): Sha
   return { index, count };
 }
 
-function args<const O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+function args<const O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true } as { args: string[]; options: O; allowPositionals: true; strict: true });
   } catch (e) {
-    throw new ScrubError('SCRUB_USAGE', (e as Error).message.split('\n')[0], { hint: 'see --help' });
+    // names the option, never a value (parseArgs quotes whatever was typed)
+    throw parseArgsUsageError(e, command);
   }
 }
 
@@ -251,7 +252,7 @@ function refuseSurrogatesUnderFailingScan(steps: { id: string; use: string; opti
 }
 
 async function runCommand(argv: string[], io: CommandIO, registry: StageRegistry, plugins: ScrublinePlugin[]): Promise<number> {
-  const { values, positionals } = args(argv, {
+  const { values, positionals } = args('run', argv, {
     shard: { type: 'string' },
     phase: { type: 'string' },
     'work-dir': { type: 'string' },
@@ -302,7 +303,7 @@ async function runCommand(argv: string[], io: CommandIO, registry: StageRegistry
 }
 
 async function planCommand(argv: string[], io: CommandIO, registry: StageRegistry): Promise<number> {
-  const { positionals } = args(argv, { 'rules-dir': { type: 'string' } });
+  const { positionals } = args('plan', argv, { 'rules-dir': { type: 'string' } });
   if (positionals.length !== 1) throw new ScrubError('SCRUB_USAGE', 'plan needs one pipeline file');
   const pipeline = await loadPipeline(resolve(io.cwd, positionals[0]), registry);
   const lines = [`pipeline ${positionals[0]} (config sha256 ${pipeline.configHash.slice(0, 12)})`];
@@ -335,7 +336,7 @@ async function readInputSection(file: string): Promise<InputConfig> {
 }
 
 async function ingestCommand(argv: string[], io: CommandIO, plugins: ScrublinePlugin[]): Promise<number> {
-  const { values, positionals } = args(argv, {
+  const { values, positionals } = args('ingest', argv, {
     out: { type: 'string', short: 'o' },
     quarantine: { type: 'string' },
     shard: { type: 'string' },
@@ -374,7 +375,7 @@ async function ingestCommand(argv: string[], io: CommandIO, plugins: ScrublinePl
 /** Any stage as a Unix filter: canonical NDJSON on stdin (or --in) → NDJSON on stdout (or --out). */
 async function filterCommand(name: string, argv: string[], io: CommandIO, registry: StageRegistry, plugins: ScrublinePlugin[]): Promise<number> {
   const def = registry.get(name)!;
-  const { values } = args(argv, {
+  const { values } = args(name, argv, {
     with: { type: 'string' },
     set: { type: 'string', multiple: true },
     config: { type: 'string' },

@@ -133,3 +133,26 @@ export function safeMessage(message: string, max = 120): string {
       .replace(/\d{5,}/g, (d) => '#'.repeat(d.length)),
   ).slice(0, max);
 }
+
+const OPTION_NAME = /^--?[A-Za-z][\w-]*$/;
+
+/**
+ * A node:util parseArgs error as a usage error (SCRUB_USAGE): it names the option only when the
+ * offending word is a plain option name, never a value or a positional argument (which may be
+ * anything, a phone number typed in the wrong place included), nor a name holding a long digit run.
+ */
+export function parseArgsUsageError(e: unknown, command: string, positionalHint?: string): ScrubError {
+  const code = (e as { code?: string })?.code;
+  const msg = (e as { message?: string })?.message ?? '';
+  const m = /'(?:-[A-Za-z], )?(-{1,2}[^\s',]*)/.exec(msg);
+  const name = m && OPTION_NAME.test(m[1]) && !/[0-9]{5}/.test(m[1]) ? m[1] : undefined;
+  const hint = `see scrubline ${command} --help`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new ScrubError('SCRUB_USAGE', name ? `unknown option ${name}` : 'unknown option (not shown: not an option name)', { hint });
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new ScrubError('SCRUB_USAGE', `${command} takes no positional arguments`, { hint: positionalHint ?? hint });
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const what = name ? `option ${name}` : 'an option';
+    return new ScrubError('SCRUB_USAGE', /does not take an argument/.test(msg) ? `${what} takes no value` : `${what} needs a value`, { hint });
+  }
+  return new ScrubError('SCRUB_USAGE', 'the command line is invalid', { hint });
+}
+

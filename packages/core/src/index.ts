@@ -1,4 +1,4 @@
-export { ScrubError, safeMessage, ERROR_CODES, type ErrorCode, type ErrorContext } from './errors.js';
+export { ScrubError, parseArgsUsageError, safeMessage, ERROR_CODES, type ErrorCode, type ErrorContext } from './errors.js';
 export { ROLES, recordJsonSchema, checkRecord, recordProblem, sourcePlace, type Role, type Turn, type ConversationRecord, type RecordSource, type RecordProblem } from './record.js';
 export { StageReport, sortKeys, type ReportMessage } from './report.js';
 export { Ledger, type LedgerEntry, type LedgerJSON, type StageCounts, type InputFileCounts, type LedgerSink } from './ledger.js';

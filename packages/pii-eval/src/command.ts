@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { errorToReport, ScrubError, type CommandDefinition, type CommandIO } from '@scrubline/core';
+import { errorToReport, parseArgsUsageError, ScrubError, type CommandDefinition, type CommandIO } from '@scrubline/core';
 // Importing the pii package registers its `rules` detector in core's registry.
 import '@scrubline/pii';
 import { detectAll } from './detect.js';
@@ -69,27 +69,6 @@ async function readInput(path: string, io: CommandIO, what: string): Promise<str
   }
 }
 
-const OPTION_NAME = /^--?[A-Za-z][\w-]*$/;
-
-/**
- * A node:util parseArgs error as a usage error: it names the option only when the offending
- * word is a plain option name (never a value or a positional argument, which may be anything).
- */
-export function usageError(e: unknown, command: string, positionalHint?: string): ScrubError {
-  const code = (e as { code?: string })?.code;
-  const msg = (e as { message?: string })?.message ?? '';
-  const m = /'(?:-[A-Za-z], )?(-{1,2}[^\s',]*)/.exec(msg);
-  // a long digit run (a phone number typed as an option) is not shown either
-  const name = m && OPTION_NAME.test(m[1]) && !/[0-9]{5}/.test(m[1]) ? m[1] : undefined;
-  const hint = `see scrubline ${command} --help`;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new ScrubError('SCRUB_USAGE', name ? `unknown option ${name}` : 'unknown option (not shown: not an option name)', { hint });
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new ScrubError('SCRUB_USAGE', `${command} takes no positional arguments`, { hint: positionalHint ?? hint });
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const what = name ? `option ${name}` : 'an option';
-    return new ScrubError('SCRUB_USAGE', /does not take an argument/.test(msg) ? `${what} takes no value` : `${what} needs a value`, { hint });
-  }
-  return new ScrubError('SCRUB_USAGE', 'the command line is invalid', { hint });
-}
 
 /** Writes `s` and waits until it is handed on; a closed stdout (`| head`) rejects (EPIPE) instead of crashing the process. */
 function writeOut(stream: NodeJS.WritableStream, s: string): Promise<void> {
@@ -149,7 +128,7 @@ export async function runEvalPii(io: CommandIO): Promise<number> {
       allowPositionals: false,
     }).values;
   } catch (e) {
-    io.stderr.write(`${usageError(e, 'eval-pii', 'name the files with --gold FILE and --pred FILE').format()}\n${HELP}\n`);
+    io.stderr.write(`${parseArgsUsageError(e, 'eval-pii', 'name the files with --gold FILE and --pred FILE').format()}\n${HELP}\n`);
     return 2;
   }
   if (args.help) {

@@ -12,6 +12,7 @@ import {
   exitCodeFor,
   Ledger,
   LineSplitter,
+  parseArgsUsageError,
   runPipeline,
   ScrubError,
   StageReport,
@@ -112,27 +113,6 @@ function lineId(id: unknown, lineNo: number, file: string): string {
   throw new ScrubError('SCRUB_JSON_SHAPE', `"id" ${what}: it must be a non-empty string (or an integer)`, { file, line: lineNo, field: 'id' });
 }
 
-const OPTION_NAME = /^--?[A-Za-z][\w-]*$/;
-
-/**
- * A node:util parseArgs error as SCRUB_USAGE: it names the option only when the offending word
- * is a plain option name, never a value or a positional argument (either may be anything).
- */
-function usageError(e: unknown, command: string, positionalHint: string): ScrubError {
-  const code = (e as { code?: string })?.code;
-  const msg = (e as { message?: string })?.message ?? '';
-  const m = /'(?:-[A-Za-z], )?(-{1,2}[^\s',]*)/.exec(msg);
-  // a long digit run (a phone number typed as an option) is not shown either
-  const name = m && OPTION_NAME.test(m[1]) && !/[0-9]{5}/.test(m[1]) ? m[1] : undefined;
-  const hint = `see scrubline ${command} --help`;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new ScrubError('SCRUB_USAGE', name ? `unknown option ${name}` : 'unknown option (not shown: not an option name)', { hint });
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new ScrubError('SCRUB_USAGE', `${command} takes no positional arguments`, { hint: positionalHint });
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const what = name ? `option ${name}` : 'an option';
-    return new ScrubError('SCRUB_USAGE', /does not take an argument/.test(msg) ? `${what} takes no value` : `${what} needs a value`, { hint });
-  }
-  return new ScrubError('SCRUB_USAGE', 'the command line is invalid', { hint });
-}
 
 function list(s: string | undefined): string[] | undefined {
   return s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
@@ -170,7 +150,7 @@ export const detectCommand: CommandDefinition = {
       }).values;
     } catch (e) {
       // a bad command line is a usage error (2) naming the option, not an internal one
-      io.stderr.write(usageError(e, 'detect', 'read a file with --in FILE').format() + '\n');
+      io.stderr.write(parseArgsUsageError(e, 'detect', 'read a file with --in FILE').format() + '\n');
       return EXIT.USAGE;
     }
     // '-' is standard input / output, as usual for filters

@@ -367,7 +367,8 @@ export const scrubCommand: CommandDefinition = {
       const err = errorToReport(e);
       io.stderr.write(err.format() + '\n');
       await out.close(false);
-      return exitCodeFor(err);
+      // --text has no quarantine: a bad line is an input error, as in detect (exit 3)
+      return values.text && err.code.startsWith('SCRUB_JSON') ? EXIT.INPUT : exitCodeFor(err);
     }
     const problems = values.text ? [] : ledger.verify();
     // counts that do not add up publish nothing

@@ -40,7 +40,8 @@ describe('detect: line ids', () => {
     // the line keeps its own id; only the text changes
     expect(JSON.parse(ok.result().out)).toEqual({ id: 7, text: '手机[PHONE_1]' });
     const bad = io(['--text', '--quiet', '--set', 'workers=1'], '{"id":{"a":1},"text":"手机13812345678"}\n');
-    expect(await scrubCommand.run(bad.cio)).not.toBe(0);
+    // an input error, exit 3, as in detect
+    expect(await scrubCommand.run(bad.cio)).toBe(3);
     expect(bad.result().err).toMatch(/^SCRUB_JSON_SHAPE -:1 \(id\): "id" is an object/);
     expect(bad.result().out).toBe('');
   });

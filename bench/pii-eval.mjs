@@ -36,7 +36,8 @@ const ms = performance.now() - t0;
 const chars = gold.reduce((n, g) => n + g.text.length, 0);
 const r = evaluate(gold, pred, { types, maxList: 100000 });
 
-const pct = (x, d = 2) => (100 * x).toFixed(d).padStart(d + 4);
+// precision / recall are null (n/a) where there is nothing to divide by
+const pct = (x, d = 2) => (x === null || x === undefined ? 'n/a' : (100 * x).toFixed(d)).padStart(d + 4);
 const tagOf = (id) => id.split('-').slice(2).join('-');
 function printTable(r) {
   console.log('type           gold  pred | exact  P       R      F2 | overlap P       R      F2 | leak %');

@@ -21,6 +21,10 @@ export interface WordWindow {
 }
 
 /** One rule of a YAML pack. */
+/** How a found value is normalised before allow-lists, validators and operators read it (placeholder numbering, hmac, surrogates). */
+export const CANONICAL_MODES = ['digits', 'alnum', 'lower', 'raw', 'handle', 'phone-cn', 'phone-nanp', 'phone-uk'] as const;
+export type CanonicalMode = (typeof CANONICAL_MODES)[number];
+
 export interface RuleSpec {
   id: string;
   /** Entity type, or for `action: keep` the kind of kept text (PLACEHOLDER, SERVICE_NUMBER, BRAND_HANDLE). */
@@ -52,7 +56,7 @@ export interface RuleSpec {
   /** Also keep values that start with a lexicon entry (brand accounts: @小米手机 after 小米). */
   allowPrefix?: boolean;
   /** How the value is canonicalised for validation, allow-lists and operator consistency. */
-  canonical?: 'digits' | 'alnum' | 'lower' | 'raw' | 'handle' | 'phone-cn' | 'phone-nanp' | 'phone-uk';
+  canonical?: CanonicalMode;
   /** Cue words: the rule runs only when one of them occurs somewhere in the text (cheap prefilter). */
   trigger?: string[];
   /** Trailing characters trimmed off a match (URLs: `.,;:!?)'"]`). */
@@ -562,6 +566,9 @@ export class RuleEngine {
       re = new RegExp(spec.pattern, spec.group ? 'gd' : 'g');
     } catch (e) {
       throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: invalid pattern`, where, { cause: e });
+    }
+    if (spec.canonical !== undefined && !(CANONICAL_MODES as readonly string[]).includes(spec.canonical)) {
+      throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: unknown canonical mode ${String(spec.canonical)}`, { ...where, hint: CANONICAL_MODES.join(', ') });
     }
     let validator: ((v: string) => boolean) | undefined;
     if (spec.validator) {

@@ -65,5 +65,7 @@ describe('pattern safety', () => {
   it('a pack with an unsafe pattern is refused with a coded error', () => {
     expect(() => new RuleEngine([{ pack: 'bad', rules: [{ id: 'x', type: 'PHONE', pattern: '[0-9]+' }] }])).toThrow(/unbounded/);
     expect(() => new RuleEngine([{ pack: 'bad', rules: [{ id: 'x', type: 'PHONE', pattern: '[0-9]{3}', validator: 'nope' }] }])).toThrow(/unknown validator/);
+    // a misspelt canonical mode would silently give each spelling of a value its own placeholder
+    expect(() => new RuleEngine([{ pack: 'bad', rules: [{ id: 'x', type: 'PHONE', pattern: '[0-9]{3}', canonical: 'phone-xx' as never }] }])).toThrow(/unknown canonical mode phone-xx/);
   });
 });

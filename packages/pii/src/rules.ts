@@ -55,6 +55,11 @@ export interface RuleSpec {
   allowFile?: string;
   /** Also keep values that start with a lexicon entry (brand accounts: @小米手机 after 小米). */
   allowPrefix?: boolean;
+  /**
+   * With allowPrefix: what must follow the lexicon entry (a regex for the whole rest), so that
+   * @中国电信福建公司 is kept and @华为张工 (a private handle that starts with a brand) is not.
+   */
+  allowPrefixRest?: string;
   /** How the value is canonicalised for validation, allow-lists and operator consistency. */
   canonical?: CanonicalMode;
   /** Cue words: the rule runs only when one of them occurs somewhere in the text (cheap prefilter). */
@@ -146,6 +151,7 @@ interface CompiledRule {
   allow: RegExp[] | undefined;
   allowSet: Set<string> | undefined;
   allowPrefixes: string[] | undefined;
+  allowPrefixRest: RegExp | undefined;
   extend: RegExp | undefined;
   threshold: number;
   base: number;
@@ -597,6 +603,7 @@ export class RuleEngine {
       allow: undefined,
       allowSet: undefined,
       allowPrefixes: undefined,
+      allowPrefixRest: undefined,
       extend: undefined,
       threshold,
       base: spec.base ?? (keep ? 1 : 0.5),
@@ -623,6 +630,12 @@ export class RuleEngine {
     if (spec.allowFile) {
       c.allowSet = new Set(pack.lexicons?.[spec.allowFile] ?? []);
       if (spec.allowPrefix) c.allowPrefixes = [...c.allowSet].filter((w) => w.length >= 2);
+    }
+    if (spec.allowPrefixRest !== undefined) {
+      if (!c.allowPrefixes) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: allowPrefixRest needs allowFile and allowPrefix`, where);
+      const unsafeRest = checkPatternSafety(spec.allowPrefixRest);
+      if (unsafeRest) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: allowPrefixRest: ${unsafeRest}`, where);
+      c.allowPrefixRest = new RegExp(`^(?:${spec.allowPrefixRest})$`);
     }
     c.needsValue = !!(c.allow || c.allowSet || c.allowPrefixes || c.validator);
     return c;
@@ -711,7 +724,7 @@ export class RuleEngine {
       if (
         (r.allow && r.allow.some((a) => a.test(value))) ||
         (r.allowSet && r.allowSet.has(value)) ||
-        (r.allowPrefixes && r.allowPrefixes.some((w) => value.startsWith(w)))
+        (r.allowPrefixes && r.allowPrefixes.some((w) => value.startsWith(w) && (!r.allowPrefixRest || r.allowPrefixRest.test(value.slice(w.length)))))
       ) {
         kept.push({ kind: 'ALLOWED_' + r.type, rule: r.id, start, end });
         continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detect, getRuleEngine, gb11643CheckChar, luhnCheckDigit, luhnValid, isValidLegacyResidentId } from '../src/index.js';
+import { detect, scrubText, getRuleEngine, gb11643CheckChar, luhnCheckDigit, luhnValid, isValidLegacyResidentId } from '../src/index.js';
 
 // The recognizer defects a review found in session 5 (all inputs synthetic; check digits valid), one block
 // per finding, with the rule-data fix each needed. fixtures/pii/review.jsonl holds the same cases with
@@ -91,7 +91,9 @@ describe('B misses', () => {
   it('private @handles that start with a brand are redacted; official accounts stay kept', () => {
     for (const h of ['@华为张工', '@苹果妹妹', '@美团骑手老王', '@京东快递小哥张三']) expect(found(`${h} 麻烦看下`)).toEqual([['HANDLE', h]]);
     const e = getRuleEngine();
-    for (const h of ['@中国联通客服', '@华为官方旗舰店', '@小米手机']) {
+    // a name that only ends like an official account is redacted too (allowPrefixRest: a brand must come first)
+    expect(found('@张三客服 在吗')).toEqual([['HANDLE', '@张三客服']]);
+    for (const h of ['@中国联通客服', '@华为官方旗舰店', '@小米手机', '@中国电信福建公司', '@小米客服', '@NikeSupport']) {
       const a = e.analyze(`${h} 请处理`);
       expect(a.spans, h).toEqual([]);
       expect(a.kept.map((k) => k.kind), h).toEqual(['ALLOWED_HANDLE']);
@@ -154,3 +156,11 @@ describe('C false alarms', () => {
     expect(found('我是1990年1月1日出生的')).toEqual([['DOB', '1990年1月1日']]);
   });
 });
+
+describe('the shipped phone rules canonicalise by country (phone-cn, phone-nanp, phone-uk)', () => {
+  it('every spelling of one number gets one placeholder, with or without its country code', () => {
+    const t = '手机13912345678，１３９１２３４５６７８，一三九一二三四五六七八，139.1234.5678，86-13912345678，+86 13912345678，(+86)139 1234 5678, 0086 13912345678; 座机010-62345678 或 +86 10 62345678; US (415) 867-5309 or +1 415 867 5309; UK 020 7946 0018 or +44 20 7946 0018';
+    expect(scrubText(t).text).toBe('手机[PHONE_1]，[PHONE_1]，[PHONE_1]，[PHONE_1]，[PHONE_1]，[PHONE_1]，[PHONE_1], [PHONE_1]; 座机[PHONE_2] 或 [PHONE_2]; US [PHONE_3] or [PHONE_3]; UK [PHONE_4] or [PHONE_4]');
+  });
+});
+

@@ -182,6 +182,7 @@ function looksIpv6(s: string): boolean {
 /**
  * Parses `<shape> <regex>` lines (comments with #); the regex must match the whole candidate.
  * `<shape> file:<path>` reads a lexicon (one literal per line, # comments) through `readLexicon`;
+ * `<shape> prefix:<path> [rest]` matches a lexicon word followed by `rest` (a regex; anything when absent);
  * for the `handle` shape each literal is matched with its leading `@`.
  */
 export function parseAllowList(content: string, file = 'allow-list', readLexicon?: (path: string) => string): AllowRule[] {
@@ -198,7 +199,10 @@ export function parseAllowList(content: string, file = 'allow-list', readLexicon
     const lex = /^(file|prefix):/.exec(source);
     if (lex) {
       if (!readLexicon) throw new Error(`${file}:${i + 1}: lexicon files are not available here`);
-      const path = source.slice(lex[0].length).trim();
+      // prefix:<lexicon> <rest>: what must follow the word (the pii stage's allowPrefixRest)
+      const [path, ...restParts] = source.slice(lex[0].length).trim().split(/\s+/);
+      const rest = restParts.join(' ');
+      if (rest && lex[1] !== 'prefix') throw new Error(`${file}:${i + 1}: only prefix: takes a rest pattern`);
       let text: string;
       try {
         text = readLexicon(path);
@@ -208,7 +212,7 @@ export function parseAllowList(content: string, file = 'allow-list', readLexicon
       let words = text.split('\n').map((w) => w.trim()).filter((w) => w && !w.startsWith('#'));
       if (lex[1] === 'prefix') words = words.filter((w) => w.length >= 2);
       if (!words.length) continue;
-      source = (m[1] === 'handle' ? '@' : '') + `(?:${words.map(escapeRegExp).join('|')})` + (lex[1] === 'prefix' ? '.*' : '');
+      source = (m[1] === 'handle' ? '@' : '') + `(?:${words.map(escapeRegExp).join('|')})` + (lex[1] === 'prefix' ? (rest ? `(?:${rest})` : '.*') : '');
     }
     try {
       out.push({ shape: m[1], re: new RegExp(`^(?:${source})$`, 'u') });

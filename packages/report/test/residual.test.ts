@@ -57,12 +57,17 @@ describe('scanResidual', () => {
     // prefix: keeps what starts with a brand (as the pii stage's allowPrefix does); one-character words are ignored
     const pre = parseAllowList('handle prefix:brands.txt', 'a.txt', () => '中国联通\n京\n');
     expect(shapes('找@中国联通广东 和@中国联通 和@京城小王 和@小王中国联通 ', { allow: pre }).map((x) => x[1])).toEqual(['@京城小王', '@小王中国联通']);
+    // prefix:<lexicon> <rest>: the brand must be followed by the rest (the pii stage's allowPrefixRest)
+    const rest = parseAllowList('handle prefix:brands.txt (?:[\\u4e00-\\u9fff]{2})?(?:客服|公司)', 'a.txt', () => '华为\n中国电信\n');
+    expect(shapes('找@华为客服 和@中国电信福建公司 和@华为张工 和@中国电信 ', { allow: rest }).map((x) => x[1])).toEqual(['@华为张工', '@中国电信']);
+    expect(() => parseAllowList('handle file:brands.txt 客服', 'a.txt', () => '华为\n')).toThrowError(/only prefix:/);
   });
 
   it('keeps the accounts the pii stage keeps with the shipped allow-list, and still reports private handles', () => {
     const path = new URL('../../../rules/report/residual-allow.txt', import.meta.url);
     const allow = parseAllowList(readFileSync(path, 'utf8'), 'residual-allow.txt', (p) => readFileSync(new URL(p, path), 'utf8'));
-    expect(shapes('@中国移动广东 @京东客服 @DellCare @AcmeHelp @张小明 @xiaoming88 ', { allow }).map((x) => x[1])).toEqual(['@张小明', '@xiaoming88']);
+    // @AcmeHelp: not a known brand, so the pii stage redacts it, and a leaked one is reported
+    expect(shapes('@中国移动广东 @京东客服 @DellCare @AcmeHelp @张小明 @xiaoming88 @华为张工 @张三客服 ', { allow }).map((x) => x[1])).toEqual(['@AcmeHelp', '@张小明', '@xiaoming88', '@华为张工', '@张三客服']);
   });
 
   it('respects minDigits and shapes', () => {

@@ -162,5 +162,7 @@ describe('the shipped phone rules canonicalise by country (phone-cn, phone-nanp,
     const t = '手机13912345678，１３９１２３４５６７８，一三九一二三四五六七八，139.1234.5678，86-13912345678，+86 13912345678，(+86)139 1234 5678, 0086 13912345678; 座机010-62345678 或 +86 10 62345678; US (415) 867-5309 or +1 415 867 5309; UK 020 7946 0018 or +44 20 7946 0018';
     expect(scrubText(t).text).toBe('手机[PHONE_1]，[PHONE_1]，[PHONE_1]，[PHONE_1]，[PHONE_1]，[PHONE_1]，[PHONE_1], [PHONE_1]; 座机[PHONE_2] 或 [PHONE_2]; US [PHONE_3] or [PHONE_3]; UK [PHONE_4] or [PHONE_4]');
   });
+  it('a Hong Kong ID with or without the brackets around its check character is one value (canonical alnum)', () => {
+    expect(scrubText('香港身份证A123456(3)，也就是A1234563').text).toBe('香港身份证[PERMIT_1]，也就是[PERMIT_1]');
+  });
 });
-

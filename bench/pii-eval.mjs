@@ -94,11 +94,13 @@ if (!process.argv.includes('--no-heldout') && !arg('--gold')) {
   }
 }
 
-// --- challenge set: other phrasings, written after the rules were tuned on corpus.jsonl ------------
-const challengePath = join(root, 'fixtures/pii/challenge.jsonl');
-if (!arg('--gold') && existsSync(challengePath)) {
-  const cg = parseGold(readFileSync(challengePath, 'utf8'), challengePath);
-  console.log(`\n# challenge set fixtures/pii/challenge.jsonl: ${cg.length} turns (phrasings the main corpus does not use)`);
+// --- challenge set: other phrasings, written after the rules were tuned on corpus.jsonl; review set: the
+// cases a review found in session 5 (the rules were tuned on it, so it is a regression check) ---------
+for (const [name, what] of [['challenge', 'phrasings the main corpus does not use'], ['review', 'review findings of session 5; tuned on, not out of sample']]) {
+  const setPath = join(root, `fixtures/pii/${name}.jsonl`);
+  if (arg('--gold') || !existsSync(setPath)) continue;
+  const cg = parseGold(readFileSync(setPath, 'utf8'), setPath);
+  console.log(`\n# ${name} set fixtures/pii/${name}.jsonl: ${cg.length} turns (${what})`);
   printTable(evaluate(cg, await detectAll(cg, detectOptions), { types, maxList: 100000 }));
 }
 

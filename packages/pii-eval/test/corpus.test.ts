@@ -10,9 +10,11 @@ const lines = parseGold(readFileSync(path, 'utf8'), 'corpus.jsonl');
 const challenge = parseGold(readFileSync(fileURLToPath(new URL('../../../fixtures/pii/challenge.jsonl', import.meta.url)), 'utf8'), 'challenge.jsonl');
 // the review set (session 5): one case group per recognizer defect a review found, and its hard negatives
 const review = parseGold(readFileSync(fileURLToPath(new URL('../../../fixtures/pii/review.jsonl', import.meta.url)), 'utf8'), 'review.jsonl');
+// the second review (session 5): 436 turns a reviewer wrote out of sample (94.5 % recall then), tuned on since
+const review2 = parseGold(readFileSync(fileURLToPath(new URL('../../../fixtures/pii/review2.jsonl', import.meta.url)), 'utf8'), 'review2.jsonl');
 const tag = (id: string) => id.split('-').slice(2).join('-');
 // separators inside a value: spaces, dashes, dots (6217.0012.3456.7890.122, 510104.19771103.100X)
-const digitsOf = (v: string) => v.normalize('NFKC').replace(/[\s\-.]/g, '');
+const digitsOf = (v: string) => v.normalize('NFKC').replace(/[^0-9A-Za-z]/g, '');
 
 describe('fixtures/pii/corpus.jsonl', () => {
   it('has at least 2,000 Chinese and English turns with well-formed, non-overlapping spans', () => {
@@ -53,7 +55,7 @@ describe('fixtures/pii/corpus.jsonl', () => {
 
   it('carries valid check digits wherever the format has one (corpus, challenge and review set)', () => {
     let checked = 0;
-    for (const l of [...lines, ...challenge, ...review]) {
+    for (const l of [...lines, ...challenge, ...review, ...review2]) {
       for (const s of l.spans) {
         const v = digitsOf(l.text.slice(s.start, s.end));
         if (s.type === 'PERSON_ID') {
@@ -132,7 +134,7 @@ describe('recognizer targets on the committed fixture sets', () => {
     const pred = gold.map((g) => ({ id: g.id, spans: detect(g.text) }));
     return evaluate(gold, pred, { types: [...STRUCTURED_TYPES] }).overall;
   };
-  for (const [name, gold] of [['corpus.jsonl', lines], ['review.jsonl', review]] as const) {
+  for (const [name, gold] of [['corpus.jsonl', lines], ['review.jsonl', review], ['review2.jsonl', review2]] as const) {
     it(`${name}: recall >= 99.5 %, precision >= 98 %, leak <= 0.1 %`, () => {
       const o = score(gold);
       expect(o.overlap.recall).not.toBeNull();

@@ -177,7 +177,7 @@ const NEED_COLON = 16;
 const NEED_DOT = 32;
 const NEED_DASH = 64;
 const NEED_PLUS = 128;
-/** A digit, one space / dot / dash, a digit. */
+/** A digit, one joiner (space, dot, dash, comma, 、, ·, an emoji), a digit. */
 const NEED_DIGITSEP = 256;
 const NEED_BITS: Record<Need, number> = {
   digit: NEED_DIGIT, at: NEED_AT, alpha: NEED_ALPHA, bracket: NEED_BRACKET, colon: NEED_COLON, dot: NEED_DOT, dash: NEED_DASH, plus: NEED_PLUS,
@@ -206,18 +206,21 @@ function features(s: string, out: Features): void {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       bits |= NEED_DIGIT;
-      if (sep === 1 && run > 0) {
-        const p = s.charCodeAt(i - 1);
-        if (p === 32 || p === 46 || p === 45) bits |= NEED_DIGITSEP;
-      }
+      // one joiner between digits (a space, dot, dash, comma, 、 or ·, or an emoji): a grouped number
+      if (sep === 1 && run > 0) bits |= NEED_DIGITSEP;
       run = sep <= 1 ? run + 1 : 1;
       sep = 0;
       if (run > maxRun) maxRun = run;
       if (++alnum > maxAlnum) maxAlnum = alnum;
       continue;
     }
-    if (c === 32 || c === 46 || c === 45 || c === 44 || c === 0xff0c) {
-      // space . - , ， join digit runs (138，1234，5678); only space . - count as digit separators
+    if (c >= 0xd800 && c <= 0xdbff) {
+      // the first half of an astral character (an emoji): its second half counts as one joiner
+      alnum = 0;
+      continue;
+    }
+    if (c === 32 || c === 46 || c === 45 || c === 44 || c === 0xff0c || c === 0x3001 || c === 0xb7 || c === 0x30fb || (c >= 0xdc00 && c <= 0xdfff)) {
+      // space . - , ， 、 · ・ and an emoji join digit runs (138，1234，5678; 176🌸0682🌸9629) for the prefilters
       sep++;
       alnum = 0;
       if (c === 46) bits |= NEED_DOT;

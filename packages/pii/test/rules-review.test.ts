@@ -166,3 +166,23 @@ describe('the shipped phone rules canonicalise by country (phone-cn, phone-nanp,
     expect(scrubText('香港身份证A123456(3)，也就是A1234563').text).toBe('香港身份证[PERMIT_1]，也就是[PERMIT_1]');
   });
 });
+
+describe('second review (session 5): numbers split by other separators, lists, toll-free numbers, group mentions', () => {
+  it('no digit of a phone, ID, card or QQ number is left in clear when split by ，、· or emoji, or typed digit by digit', () => {
+    for (const t of ['身份证号是450103，19690521，2952', '卡号6222，0220，7017，3268', '信用卡 6 2 2 5 8 8 4 1 6 1 8 6 0 3 1 0', '号码 173 6225·6142', '电话189、1308、6203', '电话176🌸0682🌸9629', 'qq 1 9 2 8 3 7 4 6 8']) {
+      expect(digitsInClear(t), t.replace(/[0-9]/g, '#')).toBe('');
+    }
+  });
+  it('the second order number of a list, one before 这单, +852 phones, EMS numbers', () => {
+    expect(found('两个订单3928937656564706473和3928888690234040979合并发货').map((x) => x[0])).toEqual(['ORDER_ID', 'ORDER_ID']);
+    expect(found('3847519601745687883 这单什么时候发')).toEqual([['ORDER_ID', '3847519601745687883']]);
+    expect(found('香港电话+852 9662 0957')).toEqual([['PHONE', '+852 9662 0957']]);
+    expect(found('EMS 1121060241145')).toEqual([['TRACKING_NO', '1121060241145']]);
+  });
+  it('toll-free and freephone numbers, @144Hz and group mentions are not personal; a bare 1855… is still a mainland mobile', () => {
+    for (const t of ['Call 1-800-275-2273 for Apple support', '(888) 280-4331 toll free', 'UK freephone 0800 123 4567', '显示器3840×2160 @144Hz', '@全体成员 今晚8点直播', '@所有人 明天放假', '@淘宝小二 介入一下']) {
+      expect(found(t), t).toEqual([]);
+    }
+    expect(found('电话18559483075')).toEqual([['PHONE', '18559483075']]);
+  });
+});

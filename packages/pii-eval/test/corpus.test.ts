@@ -12,9 +12,13 @@ const challenge = parseGold(readFileSync(fileURLToPath(new URL('../../../fixture
 const review = parseGold(readFileSync(fileURLToPath(new URL('../../../fixtures/pii/review.jsonl', import.meta.url)), 'utf8'), 'review.jsonl');
 // the second review (session 5): 436 turns a reviewer wrote out of sample (94.5 % recall then), tuned on since
 const review2 = parseGold(readFileSync(fileURLToPath(new URL('../../../fixtures/pii/review2.jsonl', import.meta.url)), 'utf8'), 'review2.jsonl');
+// the third review (session 5), out of sample when written; a measurement set (numbers split over two turns are
+// beyond a per-turn detector), so only its gold is checked here, its scores are printed by bench/pii-eval.mjs
+const review3 = parseGold(readFileSync(fileURLToPath(new URL('../../../fixtures/pii/review3.jsonl', import.meta.url)), 'utf8'), 'review3.jsonl');
 const tag = (id: string) => id.split('-').slice(2).join('-');
 // separators inside a value: spaces, dashes, dots (6217.0012.3456.7890.122, 510104.19771103.100X)
-const digitsOf = (v: string) => v.normalize('NFKC').replace(/[^0-9A-Za-z]/g, '');
+const CN_NUMERALS: Record<string, string> = { 零: '0', 〇: '0', 一: '1', 幺: '1', 壹: '1', 二: '2', 两: '2', 贰: '2', 三: '3', 叁: '3', 四: '4', 肆: '4', 五: '5', 伍: '5', 六: '6', 陆: '6', 七: '7', 柒: '7', 八: '8', 捌: '8', 九: '9', 玖: '9' };
+const digitsOf = (v: string) => v.normalize('NFKC').replace(/[零〇一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/g, (c) => CN_NUMERALS[c]).replace(/[^0-9A-Za-z]/g, '');
 
 describe('fixtures/pii/corpus.jsonl', () => {
   it('has at least 2,000 Chinese and English turns with well-formed, non-overlapping spans', () => {
@@ -55,7 +59,8 @@ describe('fixtures/pii/corpus.jsonl', () => {
 
   it('carries valid check digits wherever the format has one (corpus, challenge and review set)', () => {
     let checked = 0;
-    for (const l of [...lines, ...challenge, ...review, ...review2]) {
+    // review3's halves of numbers split over two turns and letters typed for digits carry no whole check digit
+    for (const l of [...lines, ...challenge, ...review, ...review2, ...review3.filter((x) => !/split|two\.turns|leet/.test(x.id))]) {
       for (const s of l.spans) {
         const v = digitsOf(l.text.slice(s.start, s.end));
         if (s.type === 'PERSON_ID') {

@@ -272,10 +272,9 @@ export function isValidS10(id: string): boolean {
 
 /** Mainland mobile: 11 digits `1[3-9]` + 9, optionally after 86 / 0086. */
 export function isValidCnMobile(num: string): boolean {
-  let d = num;
-  if (d.length === 13 && d.startsWith('86')) d = d.slice(2);
-  else if (d.length === 15 && d.startsWith('0086')) d = d.slice(4);
-  return /^1[3-9][0-9]{9}$/.test(d);
+  // country codes start with 0 or 8, a mobile with 1, so the parts cannot be mistaken for each other; up to
+  // five digits after the number are the extension of a platform's privacy number (18830566568转2146)
+  return /^(?:0086|86)?1[3-9][0-9]{9}[0-9]{0,5}$/.test(num);
 }
 
 /**
@@ -283,7 +282,7 @@ export function isValidCnMobile(num: string): boolean {
  * at least 2 digits (ordinary), or the 6-character new-energy shapes.
  */
 export function isValidPlate(plate: string): boolean {
-  const tail = plate.replace(/[·. ]/g, '').slice(2).toUpperCase();
+  const tail = plate.replace(/[·. -]/g, '').slice(2).toUpperCase();
   if (tail.length === 5) return (tail.match(/[0-9]/g)?.length ?? 0) >= 2;
   if (tail.length === 6) return /^[DABCEFGHJK][A-HJ-NP-Z0-9][0-9]{4}$/.test(tail) || /^[0-9]{5}[DABCEFGHJK]$/.test(tail);
   return false;

@@ -186,3 +186,31 @@ describe('second review (session 5): numbers split by other separators, lists, t
     expect(found('电话18559483075')).toEqual([['PHONE', '18559483075']]);
   });
 });
+
+describe('third review (session 5): clear rule gaps', () => {
+  it('finds what a cue word introduces', () => {
+    const cases: [string, string, string][] = [
+      ['我是90年3月12日生的，身份证上也是这个', 'DOB', '90年3月12日'],
+      ['车牌号豫C-52087，白色大众', 'PLATE', '豫C-52087'],
+      ['顺丰单号sf4348549701790，帮我拦截一下', 'TRACKING_NO', 'sf4348549701790'],
+      ['tracking ID TBA588362406856.', 'TRACKING_NO', 'TBA588362406856'],
+      ['没有微信，加我q7710982086', 'QQ', '7710982086'],
+      ['I need to update my passport number, the new one is E36840901', 'PASSPORT', 'E36840901'],
+      ['you can reach me on WeChat, ID bdd1_5fwz', 'WECHAT', 'bdd1_5fwz'],
+      ['Customer: reach me on 3037616560', 'PHONE', '3037616560'],
+      ['Ship it to 1420 Maple Ave, Apt 3B, Denver CO 80461 please', 'POSTCODE', '80461'],
+      ['邮箱 _xiaoyu.li_@sohu.com', 'EMAIL', '_xiaoyu.li_@sohu.com'],
+      ['骑手打我这个号：18830566568转2146', 'PHONE', '18830566568转2146'],
+      ['邮政单号 CP 837878915 CN', 'TRACKING_NO', 'CP 837878915 CN'],
+    ];
+    for (const [t, type, v] of cases) expect(found(t), t.replace(/[0-9]/g, '#')).toContainEqual([type, v]);
+    expect(found('订单号分别是391141411180、348498390482、255823109915').map((x) => x[1])).toEqual(['391141411180', '348498390482', '255823109915']);
+  });
+  it('does not take the visible end of a masked e-mail, a gift-card code or a production date', () => {
+    for (const t of ['验证邮件已发送至 l***g@163.com', 'We sent a code to j*****z@gmail.com', '礼品卡卡密 H180-7138-4380 已经被用了？', '生产日期2024-05-01，保质期12个月', '保单生效日期2023年05月20日']) {
+      expect(found(t), t).toEqual([]);
+    }
+    // a WeChat id that is a phone number, after VX/vx, is still a phone number
+    expect(found('VX13812345678').map((x) => x[0])).toEqual(['PHONE']);
+  });
+});

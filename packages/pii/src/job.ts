@@ -1,6 +1,7 @@
-import { ROLES, type ConversationRecord, type Role } from '@scrubline/core';
+import { ROLES, type ConversationRecord, type PiiSpan, type Role } from '@scrubline/core';
 import { applyOperators, ConversationScope, type OperatorConfig } from './operators.js';
-import type { RuleEngine } from './rules.js';
+import type { Analysis, RuleEngine } from './rules.js';
+import { splitSpans } from './split.js';
 import type { Tallier } from './tally.js';
 
 const ROLE_INDEX = new Map<Role, number>(ROLES.map((r, i) => [r, i]));
@@ -140,16 +141,19 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
     totals.records++;
     // made on the first finding: most conversations have none
     let scope: ConversationScope | null = null;
-    for (let q = 0; q < c; q++, k++) {
-      const text = textAt(k);
-      const role = ROLES[job.roles[k]];
-      totals.turns++;
-      const a = engine.analyze(text);
-      if (a.spans.length) {
-        const turn = job.turns[k];
-        const r = applyOperators(text, a.spans, (scope ??= new ConversationScope(id)), config);
+    // a turn's operators run once the next turn is analysed: an identifier split over the two
+    // (one speaker, consecutive turns) marks both (split.ts)
+    let pText = '';
+    let pSpans: PiiSpan[] = [];
+    let pKept: Analysis['kept'] = [];
+    let pRole: Role = 'customer';
+    let pK = -1;
+    const finish = () => {
+      if (pSpans.length) {
+        const turn = job.turns[pK];
+        const r = applyOperators(pText, pSpans, (scope ??= new ConversationScope(id)), config);
         for (const x of r.replacements) {
-          tallier.rep(id, turn, role, file, text, r.text, {
+          tallier.rep(id, turn, pRole, file, pText, r.text, {
             type: x.span.type,
             rule: x.span.rule,
             score: x.span.score,
@@ -160,12 +164,31 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
             op: x.operator,
           });
         }
-        for (const kp of a.kept) tallier.kept(kp.kind, kp.rule, role, file);
-        if (r.text !== text) tallier.changedText(k, r.text);
-      } else {
-        for (const kp of a.kept) tallier.kept(kp.kind, kp.rule, role, file);
+        if (r.text !== pText) tallier.changedText(pK, r.text);
       }
+      for (const kp of pKept) tallier.kept(kp.kind, kp.rule, pRole, file);
+    };
+    for (let q = 0; q < c; q++, k++) {
+      const text = textAt(k);
+      const role = ROLES[job.roles[k]];
+      totals.turns++;
+      const a = engine.analyze(text);
+      let spans = a.spans;
+      if (q > 0 && role === pRole) {
+        const split = splitSpans(pText, text, pSpans, spans, engine);
+        if (split) {
+          pSpans = [...pSpans, split[0]];
+          spans = [split[1], ...spans];
+        }
+      }
+      if (q > 0) finish();
+      pText = text;
+      pSpans = spans;
+      pKept = a.kept;
+      pRole = role;
+      pK = k;
     }
+    if (c > 0) finish();
     tallier.count('turns.scanned', c);
   }
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { defineStage, detectors, ScrubError, sortKeys, type ConversationRecord, type Detector, type Role, type StageContext } from '@scrubline/core';
+import { defineStage, detectors, ScrubError, sortKeys, type ConversationRecord, type Detector, type PiiSpan, type Role, type StageContext } from '@scrubline/core';
 import { defaultRulesDir, getRuleEngine } from './engine.js';
+import { splitSpans } from './split.js';
 import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_ENV, type OperatorConfig, type OperatorInput } from './operators.js';
 import { AnalyzerPool, PIECES_PER_THREAD } from './pool.js';
 import { buildJob, scrubPiece } from './job.js';
@@ -182,6 +183,23 @@ export const piiStage = defineStage<PiiStageOptions>({
         tt.records++;
         const scope = new ConversationScope(r.id);
         const file = r.source?.file ?? '-';
+        // a turn's operators run once the next in-scope turn is analysed (an identifier split over two
+        // turns of one speaker marks both: split.ts), as on the pooled path
+        let p: { ti: number; spans: PiiSpan[] } | null = null;
+        const finish = (ti: number, spans: PiiSpan[]) => {
+          if (spans.length === 0) return;
+          const turn = r.turns[ti];
+          const res = applyOperators(turn.text, spans, scope, opConfig);
+          for (const x of res.replacements) {
+            tallier.rep(r.id, ti, turn.role, file, turn.text, res.text, { type: x.span.type, rule: x.span.rule, score: x.span.score, start: x.span.start, end: x.span.end, outStart: x.outStart, outEnd: x.outEnd, op: x.operator });
+          }
+          if (res.text !== turn.text) {
+            // counted here, applied here: the text indexes of changedText are not used on this path
+            tt.turnsChanged++;
+            tallier.count('turns.changed');
+            r.turns[ti] = { ...turn, text: res.text };
+          }
+        };
         for (let ti = 0; ti < r.turns.length; ti++) {
           const turn = r.turns[ti];
           if (!inScope(turn)) continue;
@@ -195,18 +213,17 @@ export const piiStage = defineStage<PiiStageOptions>({
             spans = spans.filter((sp) => !reportOnly.has(sp.type));
           }
           for (const kp of combined.kept) tallier.kept(kp.kind, kp.rule, turn.role, file);
-          if (spans.length === 0) continue;
-          const res = applyOperators(turn.text, spans, scope, opConfig);
-          for (const x of res.replacements) {
-            tallier.rep(r.id, ti, turn.role, file, turn.text, res.text, { type: x.span.type, rule: x.span.rule, score: x.span.score, start: x.span.start, end: x.span.end, outStart: x.outStart, outEnd: x.outEnd, op: x.operator });
+          if (p && useRules && r.turns[p.ti].role === turn.role) {
+            const split = splitSpans(r.turns[p.ti].text, turn.text, p.spans, spans, engine);
+            if (split) {
+              p.spans = [...p.spans, split[0]];
+              spans = [split[1], ...spans];
+            }
           }
-          if (res.text !== turn.text) {
-            // counted here, applied here: the text indexes of changedText are not used on this path
-            tt.turnsChanged++;
-            tallier.count('turns.changed');
-            r.turns[ti] = { ...turn, text: res.text };
-          }
+          if (p) finish(p.ti, p.spans);
+          p = { ti, spans };
         }
+        if (p) finish(p.ti, p.spans);
       }
       tallier.count('turns.scanned', texts.length);
       mergeTallies([{ tally: tallier.finish(), keys: counter.keys }], ctx.report, totals, () => {});

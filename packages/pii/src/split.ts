@@ -1,0 +1,94 @@
+import type { PiiSpan } from '@scrubline/core';
+import type { RuleEngine } from './rules.js';
+
+/**
+ * Identifiers split over two consecutive turns of one speaker: a chat user who hits enter too soon
+ * sends `我留的号码是138` and then `1234 5678`. Each turn alone holds too few digits for any rule,
+ * so the pair is checked once more as one text: the end of the first turn (its last digits, with
+ * the words before them for cue words) joined to the digits that open the second. A finding that
+ * crosses the junction marks both parts, each in its own turn.
+ */
+
+/** Closing punctuation allowed after the first part's digits. */
+const CLOSERS = new Set([...' \t\r\n，。,.!！?？~～…']);
+/** Characters without a digit allowed before the second part's digits (后面是, 后面四位, 接上). */
+const HEAD_LEAD = 8;
+/** Characters of the first turn kept before its digits, for cue words (号码是, 卡号前面是 …). */
+const CUE_WINDOW = 16;
+/** Fewer digits on either side is a count or a reply, not half of an identifier. */
+const MIN_PART_DIGITS = 3;
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isJoin = (c: number): boolean => c === 32 || c === 45;
+
+/** [start, end) of the digits that end `s` (single spaces or dashes between them), then closers only; null if none. Scans backwards: linear. */
+function tailDigits(s: string): [number, number] | null {
+  let end = s.length;
+  while (end > 0 && CLOSERS.has(s[end - 1])) end--;
+  if (end === 0 || !isDigit(s.charCodeAt(end - 1))) return null;
+  let start = end - 1;
+  for (;;) {
+    if (start > 0 && isDigit(s.charCodeAt(start - 1))) start--;
+    else if (start > 1 && isJoin(s.charCodeAt(start - 1)) && isDigit(s.charCodeAt(start - 2))) start -= 2;
+    else break;
+  }
+  return [start, end];
+}
+
+/** [start, end) of the digits that open `s` after at most HEAD_LEAD other characters; null if none. */
+function headDigits(s: string): [number, number] | null {
+  let start = 0;
+  while (start < s.length && start <= HEAD_LEAD && !isDigit(s.charCodeAt(start))) start++;
+  if (start >= s.length || !isDigit(s.charCodeAt(start))) return null;
+  let end = start + 1;
+  for (;;) {
+    if (end < s.length && isDigit(s.charCodeAt(end))) end++;
+    else if (end + 1 < s.length && isJoin(s.charCodeAt(end)) && isDigit(s.charCodeAt(end + 1))) end += 2;
+    else break;
+  }
+  return [start, end];
+}
+
+const digitCount = (s: string): number => {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+};
+
+const covered = (spans: readonly PiiSpan[], start: number, end: number): boolean => spans.some((s) => s.start < end && s.end > start);
+
+/**
+ * The spans (one per turn) of an identifier split between `first` and `second`, or null. Parts
+ * already covered by a finding of their own turn are left alone.
+ */
+export function splitSpans(first: string, second: string, firstSpans: readonly PiiSpan[], secondSpans: readonly PiiSpan[], engine: RuleEngine): [PiiSpan, PiiSpan] | null {
+  const t = tailDigits(first);
+  if (!t) return null;
+  const h = headDigits(second);
+  if (!h) return null;
+  const [tailStart, tailEnd] = t;
+  const [headStart, headEnd] = h;
+  const tail = first.slice(tailStart, tailEnd);
+  const head = second.slice(headStart, headEnd);
+  if (digitCount(tail) < MIN_PART_DIGITS || digitCount(head) < MIN_PART_DIGITS) return null;
+  if (covered(firstSpans, tailStart, tailEnd) || covered(secondSpans, headStart, headEnd)) return null;
+  const cue = first.slice(Math.max(0, tailStart - CUE_WINDOW), tailStart);
+  const joined = cue + tail + head;
+  const junction = cue.length + tail.length;
+  for (const s of engine.analyze(joined).spans) {
+    // the finding must take the first part whole and reach into the second
+    if (s.start <= cue.length && s.end > junction) {
+      const rule = `${s.rule}.split-turns`;
+      // in the first turn from where the finding starts (a +86 before the digits included); in the second,
+      // all of its opening digits, even where the finding stops short of them: no fragment stays in clear
+      return [
+        { type: s.type, start: tailStart - cue.length + s.start, end: tailEnd, score: s.score, rule },
+        { type: s.type, start: headStart, end: headEnd, score: s.score, rule },
+      ];
+    }
+  }
+  return null;
+}

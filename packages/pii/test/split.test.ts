@@ -1,0 +1,60 @@
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
+import { getRuleEngine, luhnCheckDigit, piiStage, type PiiStageOptions } from '../src/index.js';
+import { splitSpans } from '../src/split.js';
+
+// Identifiers split over two consecutive turns of one speaker ("我留的号码是138" / "1234 5678").
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const env = { stageId: 'pii', seed: '7', shard: { index: 0, count: 1 }, baseDir: root, rulesDir: join(root, 'rules'), log: { info() {}, warn() {} } };
+const engine = getRuleEngine();
+const card = (body: string) => body + luhnCheckDigit(body);
+
+async function scrub(turns: [string, string][], extra: Partial<PiiStageOptions> = {}): Promise<string[]> {
+  const opts = { detectors: ['rules'], rules: [], disable: [], disableRules: [], operator: 'placeholder', operators: {}, keyEnv: 'SCRUBLINE_PII_KEY', roles: ['customer', 'agent', 'bot', 'system'], sampleContext: 16, workers: 1, ...extra } as unknown as PiiStageOptions;
+  const stage = await piiStage.create(opts, env);
+  const report = new StageReport();
+  const ctx = { stageId: 'pii', seed: '7', shard: env.shard, report, log: env.log, drop() {}, quarantine() {} } as unknown as StageContext;
+  const rec: ConversationRecord = { id: 'c1', turns: turns.map(([role, text]) => ({ role: role as 'customer', text })), labels: {}, source: { file: 'a.jsonl', line: 1 }, meta: {} };
+  try {
+    const [out] = await stage.apply([rec], ctx);
+    return out.turns.map((t) => t.text);
+  } finally {
+    await stage.close?.();
+  }
+}
+
+describe('identifiers split over two turns', () => {
+  const c = card('622202123456789');
+  const conversation: [string, string][] = [
+    ['customer', '我留的号码是138'],
+    ['customer', '1234 5678，刚才没打完'],
+    ['agent', '好的'],
+    ['customer', `卡号前面是${c.slice(0, 10)}`],
+    ['customer', `后面是${c.slice(10)}`],
+    ['customer', '买3件'],
+    ['customer', '5个'],
+    ['customer', '电话138'],
+    ['agent', '00138000好的'],
+  ];
+  const expected = ['我留的号码是[PHONE_1]', '[PHONE_2]，刚才没打完', '好的', '卡号前面是[BANK_CARD_1]', '后面是[BANK_CARD_2]', '买3件', '5个', '电话138', '00138000好的'];
+
+  it('marks both parts, on one thread and with a worker; counts and another speaker are left alone', async () => {
+    expect(await scrub(conversation)).toEqual(expected);
+    expect(await scrub(conversation, { workers: 2 })).toEqual(expected);
+  });
+
+  it('the same with the NER detector (the combined path)', async () => {
+    await import('@scrubline/ner');
+    expect(await scrub(conversation, { detectors: ['rules', 'ner'], workers: 1 })).toEqual(expected);
+  });
+
+  it('splitSpans: a part its own turn already covers, or fewer than three digits, is no split', () => {
+    expect(splitSpans('号码是138', '12345678', [], [], engine)?.map((s) => s.type)).toEqual(['PHONE', 'PHONE']);
+    expect(splitSpans('号码是138', '12345678', [{ type: 'X', start: 3, end: 6, score: 1, rule: 'x' }], [], engine)).toBeNull();
+    expect(splitSpans('号码是13', '812345678', [], [], engine)).toBeNull();
+    // linear on long digit runs (scanned from the ends, no regex backtracking)
+    expect(splitSpans('1 '.repeat(100_000) + '138', '1234 5678', [], [], engine)).not.toBeUndefined();
+  });
+});

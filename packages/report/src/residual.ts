@@ -231,8 +231,11 @@ function parseAllowListOrThrow(content: string, file: string, readLexicon: (path
  *   the position in it, never from the export's content; numbers there are positions. A path that
  *   itself holds a name is the user's to see (`addFields: [source.file]`).
  * - `turns.role`: one of four fixed words.
+ * - `turns.ts`: the time the reader copies from the export's time column (ISO 8601 or epoch seconds, as the
+ *   record schema says): digit runs by nature, so every export with times would fail; a text column mapped
+ *   there by mistake is a mapping error the scan cannot tell from a time (`addFields: [turns.ts]` scans it).
  */
-export const NOT_SCANNED: readonly string[] = ['id', 'source', 'turns.role'];
+export const NOT_SCANNED: readonly string[] = ['id', 'source', 'turns.role', 'turns.ts'];
 
 /**
  * A meta or labels string equal to the record's own id, or to an id it was derived from (the part
@@ -284,7 +287,9 @@ function walk(record: ConversationRecord, visit: Visit): void {
     const keys = Object.keys(o);
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i];
-      const f = field ? `${field}.${safeKey(k)}` : safeKey(k);
+      // keys under meta and labels are data (a contact list keyed by name): shown through safeId, which masks ideographs too
+      const shown = keysAreData ? safeId(k) : safeKey(k);
+      const f = field ? `${field}.${shown}` : shown;
       const n = norm ? `${norm}.${k}` : k;
       stack.push([o[k], f, n, turn, keysAreData]);
       if (keysAreData) stack.push([undefined, f, n, turn, true, k]);

@@ -30,7 +30,8 @@ const summaryOf = (r: Awaited<ReturnType<typeof runSteps>>) => r.report.stages[0
 
 describe('residual-scan over meta, labels and turn fields', () => {
   it('finds values in meta, labels, ts, turn meta and labels (strings, integers, keys) with their field paths, masked', async () => {
-    const res = await runSteps([leaky()], [{ definition: residualScan, options: { maxSamples: 50 } }]);
+    // ts is left out by default (a machine time): addFields scans it here
+    const res = await runSteps([leaky()], [{ definition: residualScan, options: { maxSamples: 50, addFields: ['turns.ts'] } }]);
     expect(res.error).toBeUndefined();
     expect(res.output).toEqual([leaky()]);
     const sum = summaryOf(res);
@@ -82,13 +83,18 @@ describe('residual-scan over meta, labels and turn fields', () => {
       meta: { contact: '13888889999' },
     };
     const plain = summaryOf(await runSteps([r], [{ definition: residualScan }]));
-    expect(plain.byField).toEqual({ 'turns.ts': 1, 'turns.meta.sku': 1, 'meta.contact': 1 });
-    const added = summaryOf(await runSteps([r], [{ definition: residualScan, options: { addFields: ['id', 'source.file'] } }]));
+    expect(plain.byField).toEqual({ 'turns.meta.sku': 1, 'meta.contact': 1 });
+    const added = summaryOf(await runSteps([r], [{ definition: residualScan, options: { addFields: ['id', 'source.file', 'turns.ts'] } }]));
     expect(added.byField).toEqual({ id: 1, 'turns.ts': 1, 'turns.meta.sku': 1, 'source.file': 1, 'meta.contact': 1 });
     expect(JSON.stringify(added)).not.toMatch(/13812345678|zhang\.wei/);
-    const skipped = summaryOf(await runSteps([r], [{ definition: residualScan, options: { skipFields: ['turns[*].ts', 'turns.meta.sku', 'meta'] } }]));
+    const skipped = summaryOf(await runSteps([r], [{ definition: residualScan, options: { addFields: ['turns.ts'], skipFields: ['turns[*].ts', 'turns.meta.sku', 'meta'] } }]));
     expect(skipped.findings).toBe(0);
     expect(skipped.notScanned.skipped).toBe(3);
+    // ISO 8601 and epoch times in ts pass by default; a contact list keyed by names shows the names masked
+    const timed: ConversationRecord = { id: 'r2', turns: [{ role: 'customer', text: 'hi', ts: '2019-03-01T10:22:33+08:00' }, { role: 'customer', text: 'ok', ts: '1551406953123' }], labels: {}, source: { file: 'a' }, meta: { contacts: { 李娜: '13812345678' } } };
+    const t = summaryOf(await runSteps([timed], [{ definition: residualScan }]));
+    expect(t.byField).toEqual({ 'meta.contacts.＊＊': 1 });
+    expect(JSON.stringify(t)).not.toContain('李娜');
     const addSource = summaryOf(await runSteps([r], [{ definition: residualScan, options: { addFields: ['source'] } }]));
     expect(addSource.byField).toMatchObject({ 'source.file': 1, 'source.line': 1 });
   });
@@ -154,7 +160,8 @@ describe('residual-scan and the record check through the CLI', () => {
     const dir = await mkdtemp(join(tmpdir(), 'residual-fields-'));
     dirs.push(dir);
     const h = io(dir, ndjson([reviewerValid]));
-    const code = await main(['residual-scan', '--set', 'failOnResidual=true', '--report', 'r.json'], { plugins, io: h.io });
+    // ts is scanned only when asked (addFields): it holds a machine time by default
+    const code = await main(['residual-scan', '--set', 'failOnResidual=true', '--with', '{"addFields":["turns.ts"]}', '--report', 'r.json'], { plugins, io: h.io });
     expect(code, h.err()).toBe(4);
     expect(h.err()).toMatch(/SCRUB_RESIDUAL_PII/);
     expect(h.err()).toMatch(/rv turns\[0\]\.ts ⟦mobile ###########⟧/);

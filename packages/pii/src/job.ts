@@ -141,19 +141,15 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
     totals.records++;
     // made on the first finding: most conversations have none
     let scope: ConversationScope | null = null;
-    // a turn's operators run once the next turn is analysed: an identifier split over the two
-    // (one speaker, consecutive turns) marks both (split.ts)
-    let pText = '';
-    let pSpans: PiiSpan[] = [];
-    let pKept: Analysis['kept'] = [];
-    let pRole: Role = 'customer';
-    let pK = -1;
-    const finish = () => {
-      if (pSpans.length) {
-        const turn = job.turns[pK];
-        const r = applyOperators(pText, pSpans, (scope ??= new ConversationScope(id)), config);
+    // a turn's operators run once the two turns after it are analysed: an identifier split over two turns
+    // of one speaker (consecutive, or with one turn of another speaker between) marks both (split.ts)
+    type Pending = { text: string; spans: PiiSpan[]; kept: Analysis['kept']; role: Role; k: number };
+    const finish = (p: Pending) => {
+      if (p.spans.length) {
+        const turn = job.turns[p.k];
+        const r = applyOperators(p.text, p.spans, (scope ??= new ConversationScope(id)), config);
         for (const x of r.replacements) {
-          tallier.rep(id, turn, pRole, file, pText, r.text, {
+          tallier.rep(id, turn, p.role, file, p.text, r.text, {
             type: x.span.type,
             rule: x.span.rule,
             score: x.span.score,
@@ -164,31 +160,32 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
             op: x.operator,
           });
         }
-        if (r.text !== pText) tallier.changedText(pK, r.text);
+        if (r.text !== p.text) tallier.changedText(p.k, r.text);
       }
-      for (const kp of pKept) tallier.kept(kp.kind, kp.rule, pRole, file);
+      for (const kp of p.kept) tallier.kept(kp.kind, kp.rule, p.role, file);
     };
+    let p1: Pending | null = null;
+    let p2: Pending | null = null;
     for (let q = 0; q < c; q++, k++) {
       const text = textAt(k);
       const role = ROLES[job.roles[k]];
       totals.turns++;
       const a = engine.analyze(text);
-      let spans = a.spans;
-      if (q > 0 && role === pRole) {
-        const split = splitSpans(pText, text, pSpans, spans, engine);
+      const cur: Pending = { text, spans: a.spans, kept: a.kept, role, k };
+      const partner = p1 && p1.role === role ? p1 : p1 && p2 && p2.role === role ? p2 : null;
+      if (partner) {
+        const split = splitSpans(partner.text, text, partner.spans, cur.spans, engine);
         if (split) {
-          pSpans = [...pSpans, split[0]];
-          spans = [split[1], ...spans];
+          partner.spans = [...partner.spans, split[0]];
+          cur.spans = [split[1], ...cur.spans];
         }
       }
-      if (q > 0) finish();
-      pText = text;
-      pSpans = spans;
-      pKept = a.kept;
-      pRole = role;
-      pK = k;
+      if (p2) finish(p2);
+      p2 = p1;
+      p1 = cur;
     }
-    if (c > 0) finish();
+    if (p2) finish(p2);
+    if (p1) finish(p1);
     tallier.count('turns.scanned', c);
   }
 }

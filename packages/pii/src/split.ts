@@ -46,6 +46,8 @@ function headDigits(s: string): [number, number] | null {
     else if (end + 1 < s.length && isJoin(s.charCodeAt(end)) && isDigit(s.charCodeAt(end + 1))) end += 2;
     else break;
   }
+  // a resident ID's check character X closes its digits
+  if (end < s.length && (s[end] === 'X' || s[end] === 'x') && !/[A-Za-z0-9]/.test(s[end + 1] ?? '')) end++;
   return [start, end];
 }
 
@@ -82,11 +84,14 @@ export function splitSpans(first: string, second: string, firstSpans: readonly P
     // the finding must take the first part whole and reach into the second
     if (s.start <= cue.length && s.end > junction) {
       const rule = `${s.rule}.split-turns`;
-      // in the first turn from where the finding starts (a +86 before the digits included); in the second,
-      // all of its opening digits, even where the finding stops short of them: no fragment stays in clear
+      // in the first turn from where the finding starts (a +86 before the digits included)
+      // the second part ends where the finding ends, at the end of that digit group: a count after the
+      // number (1234 5678 2 个包裹) stays, no digit of the identifier does
+      let end = Math.min(headEnd, headStart + (s.end - junction));
+      while (end < headEnd && isDigit(second.charCodeAt(end))) end++;
       return [
         { type: s.type, start: tailStart - cue.length + s.start, end: tailEnd, score: s.score, rule },
-        { type: s.type, start: headStart, end: headEnd, score: s.score, rule },
+        { type: s.type, start: headStart, end, score: s.score, rule },
       ];
     }
   }

@@ -183,9 +183,11 @@ export const piiStage = defineStage<PiiStageOptions>({
         tt.records++;
         const scope = new ConversationScope(r.id);
         const file = r.source?.file ?? '-';
-        // a turn's operators run once the next in-scope turn is analysed (an identifier split over two
-        // turns of one speaker marks both: split.ts), as on the pooled path
-        let p: { ti: number; spans: PiiSpan[] } | null = null;
+        // a turn's operators run once the two in-scope turns after it are analysed (an identifier split over
+        // two turns of one speaker, consecutive or with one turn of another between, marks both: split.ts),
+        // as on the pooled path
+        let p1: { ti: number; spans: PiiSpan[] } | null = null;
+        let p2: { ti: number; spans: PiiSpan[] } | null = null;
         const finish = (ti: number, spans: PiiSpan[]) => {
           if (spans.length === 0) return;
           const turn = r.turns[ti];
@@ -213,17 +215,20 @@ export const piiStage = defineStage<PiiStageOptions>({
             spans = spans.filter((sp) => !reportOnly.has(sp.type));
           }
           for (const kp of combined.kept) tallier.kept(kp.kind, kp.rule, turn.role, file);
-          if (p && useRules && r.turns[p.ti].role === turn.role) {
-            const split = splitSpans(r.turns[p.ti].text, turn.text, p.spans, spans, engine);
+          const partner = p1 && r.turns[p1.ti].role === turn.role ? p1 : p1 && p2 && r.turns[p2.ti].role === turn.role ? p2 : null;
+          if (partner && useRules) {
+            const split = splitSpans(r.turns[partner.ti].text, turn.text, partner.spans, spans, engine);
             if (split) {
-              p.spans = [...p.spans, split[0]];
+              partner.spans = [...partner.spans, split[0]];
               spans = [split[1], ...spans];
             }
           }
-          if (p) finish(p.ti, p.spans);
-          p = { ti, spans };
+          if (p2) finish(p2.ti, p2.spans);
+          p2 = p1;
+          p1 = { ti, spans };
         }
-        if (p) finish(p.ti, p.spans);
+        if (p2) finish(p2.ti, p2.spans);
+        if (p1) finish(p1.ti, p1.spans);
       }
       tallier.count('turns.scanned', texts.length);
       mergeTallies([{ tally: tallier.finish(), keys: counter.keys }], ctx.report, totals, () => {});

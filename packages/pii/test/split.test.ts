@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
-import { getRuleEngine, luhnCheckDigit, piiStage, type PiiStageOptions } from '../src/index.js';
+import { gb11643CheckChar, getRuleEngine, luhnCheckDigit, piiStage, type PiiStageOptions } from '../src/index.js';
 import { splitSpans } from '../src/split.js';
 
 // Identifiers split over two consecutive turns of one speaker ("我留的号码是138" / "1234 5678").
@@ -48,6 +48,27 @@ describe('identifiers split over two turns', () => {
   it('the same with the NER detector (the combined path)', async () => {
     await import('@scrubline/ner');
     expect(await scrub(conversation, { detectors: ['rules', 'ner'], workers: 1 })).toEqual(expected);
+  });
+
+  it('one turn of another speaker between the halves, whatever the roles option; an ID ending in X; a count after the number stays', async () => {
+    const id17 = '11010519900307005';
+    const id = id17 + gb11643CheckChar(id17);
+    expect(id.endsWith('X')).toBe(true);
+    const turns: [string, string][] = [
+      ['customer', '号码是138'],
+      ['bot', '请继续输入'],
+      ['customer', '12345678'],
+      ['customer', `身份证号码是${id.slice(0, 8)}`],
+      ['customer', id.slice(8)],
+      ['customer', '我的电话是139'],
+      ['customer', '1234 5678 2 个包裹都没到'],
+    ];
+    const want = ['号码是[PHONE_1]', '请继续输入', '[PHONE_2]', '身份证号码是[PERSON_ID_1]', '[PERSON_ID_2]', '我的电话是[PHONE_3]', '[PHONE_2] 2 个包裹都没到'];
+    // (the two second halves are the same digits, so they share a number)
+    expect(await scrub(turns)).toEqual(want);
+    expect(await scrub(turns, { workers: 2 })).toEqual(want);
+    expect(await scrub(turns, { roles: ['customer', 'agent'] } as Partial<PiiStageOptions>)).toEqual(want);
+    expect(await scrub(turns, { detectors: ['rules', 'ner'] })).toEqual(want);
   });
 
   it('splitSpans: a part its own turn already covers, or fewer than three digits, is no split', () => {

@@ -402,6 +402,9 @@ function subject(type: string, value: string, canon: string, rule: string, mode:
 
 /** The digits of a phone's national number that identify it: a mainland landline's area code aside. */
 function phoneIdentifying(mode: PhoneMode, national: string): string {
+  // a Hong Kong / Macau / Taiwan number's country code and first digit say where, not who
+  const hk = mode === 'phone-cn' ? /^(?:00)?(?:85[23]|886)[0-9]/.exec(national) : null;
+  if (hk) return national.slice(hk[0].length);
   if (mode === 'phone-cn' && national[0] === '0') return national.slice(national[1] === '1' || national[1] === '2' ? 3 : 4);
   return national;
 }
@@ -415,14 +418,20 @@ function identifying(type: string, s: string): string {
 /** A fake national number of the same kind and length as `national`. */
 function phoneNumber(mode: PhoneMode, national: string, r: Rnd): string {
   if (mode === 'phone-cn') {
-    if (/^1[3-9][0-9]{9}$/.test(national)) return '1' + int(r, 3, 9) + digits(r, 9);
+    // Hong Kong, Macau, Taiwan (+852 / +853 / +886, or 00…): the country code and the number's first digit
+    // (mobile or fixed line) kept, the rest new
+    const hk = /^((?:00)?(?:85[23]|886)[0-9])[0-9]{7,9}$/.exec(national);
+    if (hk) return hk[1] + digits(r, national.length - hk[1].length);
+    // a mobile, and the digits of its extension (a platform's privacy number: 18830566568转2146)
+    const mobile = /^1[3-9][0-9]{9}([0-9]{0,5})$/.exec(national);
+    if (mobile) return '1' + int(r, 3, 9) + digits(r, 9) + digits(r, mobile[1].length);
     if (national[0] === '0' && national.length >= 8) {
       const area = national[1] === '1' || national[1] === '2' ? pick(r, AREA2) : pick(r, AREA3);
       return '0' + area + int(r, 2, 8) + digits(r, national.length - area.length - 2);
     }
-  } else if (mode === 'phone-nanp' && /^[2-9][0-9]{9}$/.test(national)) {
-    // no N11 or 9x area code, no N11 exchange
-    return `${int(r, 2, 9)}${int(r, 0, 8)}${int(r, 0, 9)}${int(r, 2, 9)}${int(r, 0, 8)}${int(r, 0, 9)}${digits(r, 4)}`;
+  } else if (mode === 'phone-nanp' && /^[2-9][0-9]{9}[0-9]{0,5}$/.test(national)) {
+    // no N11 or 9x area code, no N11 exchange; an extension's digits after the ten
+    return `${int(r, 2, 9)}${int(r, 0, 8)}${int(r, 0, 9)}${int(r, 2, 9)}${int(r, 0, 8)}${int(r, 0, 9)}${digits(r, 4)}${digits(r, national.length - 10)}`;
   } else if (mode === 'phone-uk' && /^0[127][0-9]{8,9}$/.test(national)) {
     const head = national[1] === '2' ? '020' : '0' + national[1];
     return head + digits(r, national.length - head.length);

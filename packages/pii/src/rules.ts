@@ -449,11 +449,13 @@ export function canonicalValue(value: string, mode: RuleSpec['canonical']): stri
       // 86 and at least 9 digits (a bare mainland number starts with 1 or 0, never with 86)
       else if (d.startsWith('86') && d.length >= 11) d = d.slice(2);
       else return d;
-      return d.startsWith('0') || /^1[3-9][0-9]{9}$/.test(d) ? d : '0' + d;
+      // a mobile (its extension digits may follow: 18830566568转2146) keeps no trunk 0; a landline gets it back
+      return d.startsWith('0') || /^1[3-9][0-9]{9}/.test(d) ? d : '0' + d;
     }
     case 'phone-nanp': {
       const d = value.replace(/[^0-9]/g, '');
-      return d.length === 11 && d[0] === '1' ? d.slice(1) : d;
+      // area codes start with 2-9, so a leading 1 is the country code (an extension may follow the ten digits)
+      return d.length >= 11 && d[0] === '1' ? d.slice(1) : d;
     }
     case 'phone-uk': {
       const d = value.replace(/[(（]0[)）]/g, '').replace(/[^0-9]/g, '');

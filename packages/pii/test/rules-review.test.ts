@@ -214,3 +214,18 @@ describe('third review (session 5): clear rule gaps', () => {
     expect(found('VX13812345678').map((x) => x[0])).toEqual(['PHONE']);
   });
 });
+
+describe('phone extensions and Hong Kong numbers in canonical values and surrogates (review of the day)', () => {
+  const t = '电话+86 18830566568转2146，也就是18830566568转2146; call +1 415-555-0123 x204 or 415-555-0123 x204';
+  it('one number with and without its country code, an extension after it, gets one placeholder', () => {
+    expect(scrubText(t).text).toBe('电话[PHONE_1]，也就是[PHONE_1]; call [PHONE_2] or [PHONE_2]');
+  });
+  it('surrogates keep the country code and the kind of number, extension included', () => {
+    const out = scrubText(t, { operator: 'surrogate' }).text;
+    expect(out).toMatch(/^电话\+86 1[3-9][0-9]{9}转[0-9]{4}，也就是1[3-9][0-9]{9}转[0-9]{4}; call \+1 [2-9][0-9]{2}-[0-9]{3}-[0-9]{4} x[0-9]{3} or [2-9][0-9]{2}-[0-9]{3}-[0-9]{4} x[0-9]{3}$/);
+    expect(out).not.toContain('18830566568');
+    const hk = scrubText('香港电话+852 2345 6789，台湾+886 912 345 678', { operator: 'surrogate' }).text;
+    expect(hk).toMatch(/^香港电话\+852 2[0-9]{3} [0-9]{4}，台湾\+886 9[0-9]{2} [0-9]{3} [0-9]{3}$/);
+    expect(hk).not.toContain('2345 6789');
+  });
+});

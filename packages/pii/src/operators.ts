@@ -418,7 +418,7 @@ function identifying(type: string, s: string): string {
 /** A fake national number of the same kind and length as `national`. */
 function phoneNumber(mode: PhoneMode, national: string, r: Rnd): string {
   if (mode === 'phone-cn') {
-    // Hong Kong, Macau, Taiwan (+852 / +853 / +886, or 00…): the country code and the number's first digit
+    // Hong Kong, Macau, Taiwan (+852 / +853 / +886; phone-cn drops the 00 of 00852): the country code and the number's first digit
     // (mobile or fixed line) kept, the rest new
     const hk = /^((?:00)?(?:85[23]|886)[0-9])[0-9]{7,9}$/.exec(national);
     if (hk) return hk[1] + digits(r, national.length - hk[1].length);

@@ -445,6 +445,9 @@ export function canonicalValue(value: string, mode: RuleSpec['canonical']): stri
       return value.replace(/^@/, '');
     case 'phone-cn': {
       let d = value.replace(/[^0-9]/g, '');
+      // Hong Kong, Macau, Taiwan: 00852 … is +852 …
+      if (/^00(?:85[23]|886)/.test(d)) return d.slice(2);
+      if (/^(?:85[23]|886)/.test(d)) return d;
       if (d.startsWith('0086')) d = d.slice(4);
       // 86 and at least 9 digits (a bare mainland number starts with 1 or 0, never with 86)
       else if (d.startsWith('86') && d.length >= 11) d = d.slice(2);

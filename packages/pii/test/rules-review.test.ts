@@ -227,5 +227,9 @@ describe('phone extensions and Hong Kong numbers in canonical values and surroga
     const hk = scrubText('香港电话+852 2345 6789，台湾+886 912 345 678', { operator: 'surrogate' }).text;
     expect(hk).toMatch(/^香港电话\+852 2[0-9]{3} [0-9]{4}，台湾\+886 9[0-9]{2} [0-9]{3} [0-9]{3}$/);
     expect(hk).not.toContain('2345 6789');
+    // +852 … and 00852 … are one number: one placeholder, one surrogate
+    expect(scrubText('+852 2345 6789，或00852 2345 6789').text).toBe('[PHONE_1]，或[PHONE_1]');
+    const both = scrubText('+852 2345 6789，或00852 2345 6789', { operator: 'surrogate' }).text.match(/2[0-9]{3} [0-9]{4}/g)!;
+    expect(both[0]).toBe(both[1]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { scrubline } from './helpers.js';
+import { join } from 'node:path';
+import { ROOT, scrubline } from './helpers.js';
 
 const rec = (id: string, labels: Record<string, unknown>) => JSON.stringify({ id, turns: [{ role: 'customer', text: '你好' }], labels, source: { file: 'in.jsonl', line: 1 }, meta: {} }) + '\n';
 
@@ -19,12 +20,16 @@ describe('usage errors name an option, never what was typed as one', () => {
     const bogus = await scrubline(['run', '--bogus', 'p.yaml']);
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toMatch(/SCRUB_USAGE: unknown option --bogus — see scrubline run --help/);
-    for (const argv of [['run', '--x13812345678', 'p.yaml'], ['normalise', '--13812345678'], ['run', '--seed']]) {
+    for (const argv of [['run', '--x13812345678', 'p.yaml'], ['normalise', '--13812345678'], ['run', '--seed'], ['scrub', '13812345678']]) {
       const r = await scrubline(argv);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/SCRUB_USAGE: /);
       expect(r.stderr).not.toContain('13812345678');
     }
+    const shard = await scrubline(['run', join(ROOT, 'pipelines/fixtures-demo.yaml'), '--shard', '13812345678']);
+    expect(shard.code).toBe(2);
+    expect(shard.stderr).toMatch(/SCRUB_SHARD_INVALID: --shard must look like i\/N/);
+    expect(shard.stderr).not.toContain('13812345678');
   });
 });
 

@@ -199,7 +199,7 @@ export function shardFrom(flag: string | undefined, env: NodeJS.ProcessEnv): Sha
   let count: number;
   if (flag) {
     const m = /^(\d+)\/(\d+)$/.exec(flag);
-    if (!m) throw new ScrubError('SCRUB_SHARD_INVALID', `--shard must look like i/N (got '${flag}')`, { hint: '0-based index: --shard 0/4 … --shard 3/4' });
+    if (!m) throw new ScrubError('SCRUB_SHARD_INVALID', '--shard must look like i/N', { hint: '0-based index: --shard 0/4 … --shard 3/4' });
     index = Number(m[1]);
     count = Number(m[2]);
   } else if (env.JOB_COMPLETION_INDEX !== undefined && env.WORLD_SIZE !== undefined) {
@@ -408,7 +408,7 @@ async function filterCommand(name: string, argv: string[], io: CommandIO, regist
   }
   for (const kv of values.set ?? []) {
     const eq = kv.indexOf('=');
-    if (eq < 1) throw new ScrubError('SCRUB_USAGE', `--set needs key=value (got '${kv}')`);
+    if (eq < 1) throw new ScrubError('SCRUB_USAGE', '--set needs key=value');
     setDotted(options, kv.slice(0, eq), parseValue(kv.slice(eq + 1)));
   }
   assertOptions(def.optionsSchema, options, `${def.command ?? def.name} options`);

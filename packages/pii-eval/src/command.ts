@@ -102,7 +102,8 @@ function checkTypes(types: string[], known: string[]): void {
   throw new ScrubError(
     'SCRUB_USAGE',
     `--types names ${unknown.length === 1 ? 'a type' : `${unknown.length} types`} not in the gold or prediction files nor known${shown.length ? ` (${shown.join(', ')})` : ''}${upper.length ? `; types are upper case: ${upper.map((t) => t.toUpperCase()).join(', ')}` : ''}`,
-    { field: '--types', hint: `known types: ${known.join(', ')}` },
+    // the files' own types are shown only when they look like type names (a malformed span type may hold a value)
+    { field: '--types', hint: `known types: ${known.filter((t) => /^[A-Za-z][\w-]{0,40}$/.test(t)).join(', ')}` },
   );
 }
 

@@ -285,11 +285,13 @@ describe('parsing rejects what cannot be scored', () => {
     expect(() => parsePred('{"id":"a","spans":[]}\n{"id":"13812345678","spans":[]}\n{"id":"13812345678","spans":[]}', 'p.jsonl')).toThrowError(
       'duplicate id in predictions (###########)',
     );
+    let thrown: any;
     try {
       parsePred('{"id":"a","spans":[]}\n{"id":"a","spans":[]}', 'p.jsonl');
-    } catch (e: any) {
-      expect([e.code, e.line, e.field]).toEqual(['SCRUB_JSON_SHAPE', 2, 'id']);
+    } catch (e) {
+      thrown = e;
     }
+    expect([thrown?.code, thrown?.line, thrown?.field]).toEqual(['SCRUB_JSON_SHAPE', 2, 'id']);
     expect(() => evaluate(GOLD, [{ id: 'L1', spans: [] }, { id: 'L1', spans: [] }])).toThrowError(/prediction id repeated \(L1\)/);
   });
 });

@@ -272,7 +272,8 @@ export const scrubCommand: CommandDefinition = {
       if (values.in === '-') values.in = undefined;
       if (values.out === '-') values.out = undefined;
     } catch (e) {
-      io.stderr.write(`SCRUB_USAGE: ${(e as Error).message}\n`);
+      // names the option, never what was typed (parseArgs quotes it)
+      io.stderr.write(parseArgsUsageError(e, 'scrub').format() + '\n');
       return EXIT.USAGE;
     }
     let options: Record<string, unknown> = {};

@@ -397,7 +397,11 @@ function firstInvalidUtf8(buf: Buffer): number {
     else if (b >= 0xf0 && b <= 0xf4) need = 3;
     else return i;
     if (i + need >= buf.length) return buf.length; // incomplete tail: not an error yet
-    for (let k = 1; k <= need; k++) if ((buf[i + k] & 0xc0) !== 0x80) return i;
+    // the second byte's range also rules out overlong forms, surrogates and code points past U+10FFFF (as isUtf8 does)
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    if (need > 0 && (buf[i + 1] < lo || buf[i + 1] > hi)) return i;
+    for (let k = 2; k <= need; k++) if ((buf[i + k] & 0xc0) !== 0x80) return i;
     i += need + 1;
   }
   return buf.length;

@@ -19,3 +19,13 @@ describe('mapCanonical', () => {
     expect(e.format()).not.toContain('13844445555');
   });
 });
+
+describe('encodingMismatch', () => {
+  it('names the line of an overlong form or a surrogate, which a lead-and-continuation check alone passes', async () => {
+    const { encodingMismatch } = await import('../src/decode.js');
+    for (const bad of [[0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80]]) {
+      const buf = Buffer.concat([Buffer.from('{"a":1}\n{"b":2}\n'), Buffer.from(bad), Buffer.from('\n{"c":3}\n')]);
+      expect(encodingMismatch('x.jsonl', 'utf-8', buf, 0).line).toBe(3);
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { assertOptions, parseArgsUsageError, recordJsonSchema, ScrubError, StageRegistry, type CommandDefinition, type CommandIO, type ScrublinePlugin, type ShardSpec } from '@scrubline/core';
+import { NER_TYPES } from '@scrubline/ner';
 import { inputSchema, setDotted, type InputConfig } from '@scrubline/io';
 import { execute, EXIT, reportError } from './execute.js';
 import { loadPipeline, pipelineSchema } from './pipeline.js';
@@ -225,7 +226,7 @@ function args<const O extends NonNullable<ParseArgsConfig['options']>>(command: 
 }
 
 /** Types whose surrogates (realistic fakes) the residual scan's shapes cannot tell from real values; names (NER types) it does not look for. */
-const SHAPED_TYPES_OK_FOR_SURROGATES = new Set(['PERSON', 'ORG', 'ADDRESS']);
+const SHAPED_TYPES_OK_FOR_SURROGATES: ReadonlySet<string> = new Set(NER_TYPES);
 
 /**
  * A pii step that puts realistic surrogates for phone numbers, IDs, cards … in front of a residual scan

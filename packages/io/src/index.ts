@@ -1,6 +1,6 @@
 import type { ScrublinePlugin } from '@scrubline/core';
 
-export { decodeFile, decodeStream, encodingMismatch, normaliseEncoding, newFileInfo, ENCODINGS, type Encoding, type FileInfo, type DecodeOptions } from './decode.js';
+export { decodeFile, decodeStream, normaliseEncoding, newFileInfo, ENCODINGS, type Encoding, type FileInfo, type DecodeOptions } from './decode.js';
 export { resolveInputs, readRecords, canReadTransparent, formatOf, type ResolvedInput, type ReadOptions } from './reader.js';
 export { mapDocument, mapCanonical } from './documents.js';
 export { getPath, setDotted, parsePath } from './path.js';

@@ -1,7 +1,7 @@
-import { ROLES, type ConversationRecord, type PiiSpan, type Role } from '@scrubline/core';
+import { ROLES, type ConversationRecord, type Role } from '@scrubline/core';
 import { applyOperators, ConversationScope, type OperatorConfig } from './operators.js';
 import type { Analysis, RuleEngine } from './rules.js';
-import { splitSpans } from './split.js';
+import { TurnPairer, type PendingTurn } from './split.js';
 import type { Tallier } from './tally.js';
 
 const ROLE_INDEX = new Map<Role, number>(ROLES.map((r, i) => [r, i]));
@@ -141,10 +141,9 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
     totals.records++;
     // made on the first finding: most conversations have none
     let scope: ConversationScope | null = null;
-    // a turn's operators run once the two turns after it are analysed: an identifier split over two turns
-    // of one speaker (consecutive, or with one turn of another speaker between) marks both (split.ts)
-    type Pending = { text: string; spans: PiiSpan[]; kept: Analysis['kept']; role: Role; k: number };
-    const finish = (p: Pending) => {
+    // a turn's operators run once the two turns after it are analysed (an identifier split over two turns
+    // of one speaker marks both: split.ts)
+    const pairer = new TurnPairer<PendingTurn & { kept: Analysis['kept']; k: number }>(engine, (p) => {
       if (p.spans.length) {
         const turn = job.turns[p.k];
         const r = applyOperators(p.text, p.spans, (scope ??= new ConversationScope(id)), config);
@@ -163,29 +162,14 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
         if (r.text !== p.text) tallier.changedText(p.k, r.text);
       }
       for (const kp of p.kept) tallier.kept(kp.kind, kp.rule, p.role, file);
-    };
-    let p1: Pending | null = null;
-    let p2: Pending | null = null;
+    });
     for (let q = 0; q < c; q++, k++) {
       const text = textAt(k);
-      const role = ROLES[job.roles[k]];
       totals.turns++;
       const a = engine.analyze(text);
-      const cur: Pending = { text, spans: a.spans, kept: a.kept, role, k };
-      const partner = p1 && p1.role === role ? p1 : p1 && p2 && p2.role === role ? p2 : null;
-      if (partner) {
-        const split = splitSpans(partner.text, text, partner.spans, cur.spans, engine);
-        if (split) {
-          partner.spans = [...partner.spans, split[0]];
-          cur.spans = [split[1], ...cur.spans];
-        }
-      }
-      if (p2) finish(p2);
-      p2 = p1;
-      p1 = cur;
+      pairer.push({ text, role: ROLES[job.roles[k]], spans: a.spans, kept: a.kept, k });
     }
-    if (p2) finish(p2);
-    if (p1) finish(p1);
+    pairer.end();
     tallier.count('turns.scanned', c);
   }
 }

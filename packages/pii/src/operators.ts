@@ -363,7 +363,6 @@ function groupLike(original: string, fresh: string): string {
 /** What a surrogate replaces: the value (normalised), its canonical form, and for a phone its national number. */
 interface Subject {
   type: string;
-  rule: string;
   value: string;
   canon: string;
   /** A phone: the mode its national number is read in. */
@@ -388,16 +387,16 @@ function phoneModeOf(mode: RuleSpec['canonical'], value: string): PhoneMode {
 function surrogateSubject(value: string, s: PiiSpan, config: OperatorConfig): Subject {
   const norm = normalize(value, 1).text;
   const mode = modeOf(s.type, s.rule, config.canonicalOf);
-  return subject(s.type, norm, canonicalValue(norm, mode).trim(), s.rule, mode);
+  return subject(s.type, norm, canonicalValue(norm, mode).trim(), mode);
 }
 
-function subject(type: string, value: string, canon: string, rule: string, mode: RuleSpec['canonical']): Subject {
+function subject(type: string, value: string, canon: string, mode: RuleSpec['canonical']): Subject {
   if (type === 'PHONE') {
     const phone = phoneModeOf(mode, value);
     const national = canonicalValue(value, phone);
-    if (national.length >= 4) return { type, rule, value, canon, phone, national, key: national };
+    if (national.length >= 4) return { type, value, canon, phone, national, key: national };
   }
-  return { type, rule, value, canon, phone: null, national: canon, key: surrogateKey(value) };
+  return { type, value, canon, phone: null, national: canon, key: surrogateKey(value) };
 }
 
 /** The digits of a phone's national number that identify it: a mainland landline's area code aside. */
@@ -602,16 +601,16 @@ function drawSurrogate(subj: Subject, r: Rnd, taken?: (key: string) => boolean):
 /**
  * A surrogate for one value (`value` normalised, `canon` its canonical form): format-valid by the
  * validator that recognises the original, never equal to it and sharing no run of 4 of its
- * identifying digits. `rule` and `mode` are the finding's rule and canonical mode (phones: the
- * country code is kept as written); `taken` rejects keys the conversation already uses.
+ * identifying digits. `mode` is the finding's canonical mode (phones: the country code is kept as
+ * written); `taken` rejects keys the conversation already uses.
  */
 export function makeSurrogate(
   type: string,
   value: string,
   canon: string,
   r: Rnd,
-  opts: { rule?: string; mode?: RuleSpec['canonical']; taken?: (key: string) => boolean } = {},
+  opts: { mode?: RuleSpec['canonical']; taken?: (key: string) => boolean } = {},
 ): string {
-  const subj = subject(type, value, canon, opts.rule ?? '', opts.mode ?? DEFAULT_CANONICAL[type] ?? 'raw');
+  const subj = subject(type, value, canon, opts.mode ?? DEFAULT_CANONICAL[type] ?? 'raw');
   return render(subj, drawSurrogate(subj, r, opts.taken));
 }

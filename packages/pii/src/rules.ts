@@ -135,7 +135,6 @@ export interface RuleEngineOptions {
  * profile).
  */
 interface CompiledRule {
-  spec: RuleSpec;
   id: string;
   type: string;
   group: string | undefined;
@@ -595,7 +594,6 @@ export class RuleEngine {
       needs |= NEED_BITS[n];
     }
     const c: CompiledRule = {
-      spec,
       id: spec.id,
       type: spec.type,
       group: spec.group,

@@ -1,4 +1,4 @@
-import type { PiiSpan } from '@scrubline/core';
+import type { PiiSpan, Role } from '@scrubline/core';
 import type { RuleEngine } from './rules.js';
 
 /**
@@ -53,10 +53,7 @@ function headDigits(s: string): [number, number] | null {
 
 const digitCount = (s: string): number => {
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) n++;
-  }
+  for (let i = 0; i < s.length; i++) if (isDigit(s.charCodeAt(i))) n++;
   return n;
 };
 
@@ -97,3 +94,49 @@ export function splitSpans(first: string, second: string, firstSpans: readonly P
   }
   return null;
 }
+
+/** A turn waiting for its operators: its text, speaker and spans (a split finding may still be added). */
+export interface PendingTurn {
+  text: string;
+  role: Role;
+  spans: PiiSpan[];
+}
+
+/**
+ * The turns of one conversation, in order, each handed to `finish` (its operators) once the two turns
+ * after it are seen: a turn pairs with the last turn of its speaker, consecutive or with one turn of
+ * another speaker between, and an identifier split over the two adds a span to each. One per
+ * conversation; `engine` null (no rule detector) pairs nothing.
+ */
+export class TurnPairer<T extends PendingTurn> {
+  private p1: T | null = null;
+  private p2: T | null = null;
+
+  constructor(
+    private readonly engine: RuleEngine | null,
+    private readonly finish: (turn: T) => void,
+  ) {}
+
+  push(cur: T): void {
+    const { p1, p2 } = this;
+    const partner = p1 && p1.role === cur.role ? p1 : p1 && p2 && p2.role === cur.role ? p2 : null;
+    if (partner && this.engine) {
+      const split = splitSpans(partner.text, cur.text, partner.spans, cur.spans, this.engine);
+      if (split) {
+        partner.spans = [...partner.spans, split[0]];
+        cur.spans = [split[1], ...cur.spans];
+      }
+    }
+    if (p2) this.finish(p2);
+    this.p2 = p1;
+    this.p1 = cur;
+  }
+
+  /** Finishes the turns still waiting (call once, after the conversation's last turn). */
+  end(): void {
+    if (this.p2) this.finish(this.p2);
+    if (this.p1) this.finish(this.p1);
+    this.p1 = this.p2 = null;
+  }
+}
+

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { defineStage, detectors, ScrubError, sortKeys, type ConversationRecord, type Detector, type PiiSpan, type Role, type StageContext } from '@scrubline/core';
+import { defineStage, detectors, ScrubError, sortKeys, type ConversationRecord, type Detector, type Role, type StageContext } from '@scrubline/core';
 import { defaultRulesDir, getRuleEngine } from './engine.js';
-import { splitSpans } from './split.js';
+import { TurnPairer, type PendingTurn } from './split.js';
 import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_ENV, type OperatorConfig, type OperatorInput } from './operators.js';
 import { AnalyzerPool, PIECES_PER_THREAD } from './pool.js';
 import { buildJob, scrubPiece } from './job.js';
@@ -184,11 +184,8 @@ export const piiStage = defineStage<PiiStageOptions>({
         const scope = new ConversationScope(r.id);
         const file = r.source?.file ?? '-';
         // a turn's operators run once the two in-scope turns after it are analysed (an identifier split over
-        // two turns of one speaker, consecutive or with one turn of another between, marks both: split.ts),
-        // as on the pooled path
-        let p1: { ti: number; spans: PiiSpan[] } | null = null;
-        let p2: { ti: number; spans: PiiSpan[] } | null = null;
-        const finish = (ti: number, spans: PiiSpan[]) => {
+        // two turns of one speaker marks both: split.ts), as on the pooled path
+        const pairer = new TurnPairer<PendingTurn & { ti: number }>(useRules ? engine : null, ({ ti, spans }) => {
           if (spans.length === 0) return;
           const turn = r.turns[ti];
           const res = applyOperators(turn.text, spans, scope, opConfig);
@@ -201,7 +198,7 @@ export const piiStage = defineStage<PiiStageOptions>({
             tallier.count('turns.changed');
             r.turns[ti] = { ...turn, text: res.text };
           }
-        };
+        });
         for (let ti = 0; ti < r.turns.length; ti++) {
           const turn = r.turns[ti];
           if (!inScope(turn)) continue;
@@ -215,20 +212,9 @@ export const piiStage = defineStage<PiiStageOptions>({
             spans = spans.filter((sp) => !reportOnly.has(sp.type));
           }
           for (const kp of combined.kept) tallier.kept(kp.kind, kp.rule, turn.role, file);
-          const partner = p1 && r.turns[p1.ti].role === turn.role ? p1 : p1 && p2 && r.turns[p2.ti].role === turn.role ? p2 : null;
-          if (partner && useRules) {
-            const split = splitSpans(r.turns[partner.ti].text, turn.text, partner.spans, spans, engine);
-            if (split) {
-              partner.spans = [...partner.spans, split[0]];
-              spans = [split[1], ...spans];
-            }
-          }
-          if (p2) finish(p2.ti, p2.spans);
-          p2 = p1;
-          p1 = { ti, spans };
+          pairer.push({ ti, text: turn.text, role: turn.role, spans });
         }
-        if (p2) finish(p2.ti, p2.spans);
-        if (p1) finish(p1.ti, p1.spans);
+        pairer.end();
       }
       tallier.count('turns.scanned', texts.length);
       mergeTallies([{ tally: tallier.finish(), keys: counter.keys }], ctx.report, totals, () => {});

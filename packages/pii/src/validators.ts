@@ -229,13 +229,7 @@ const TW_LETTERS = 'ABCDEFGHJKLMNPQRSTUVXYWZIO';
 /** Taiwan national ID: letter + [12] + 8 digits, weighted check. */
 export function isValidTaiwanId(id: string): boolean {
   const s = id.toUpperCase();
-  if (!/^[A-Z][12][0-9]{8}$/.test(s)) return false;
-  const n = TW_LETTERS.indexOf(s[0]) + 10;
-  const weights = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1];
-  const digits = [Math.floor(n / 10), n % 10, ...s.slice(1).split('').map(Number)];
-  let sum = 0;
-  for (let i = 0; i < 11; i++) sum += digits[i] * weights[i];
-  return sum % 10 === 0;
+  return /^[A-Z][12][0-9]{8}$/.test(s) && taiwanIdCheckDigit(s.slice(0, 9)) === s[9];
 }
 
 /** Last digit of a Taiwan national ID from its letter, gender digit and next 7 digits (`A12345678` → the 10th character). */

@@ -188,8 +188,8 @@ describe('one phone number, every spelling: one placeholder, one hmac token, one
 // ---------------------------------------------------------------------------
 
 /** 300 surrogates of one value, each with its own seed. */
-function many(type: string, value: string, canon: string, mode?: RuleSpec['canonical'], rule?: string): string[] {
-  return Array.from({ length: 300 }, (_, i) => makeSurrogate(type, value, canon, seededRandom('review', String(i)), { mode, rule }));
+function many(type: string, value: string, canon: string, mode?: RuleSpec['canonical']): string[] {
+  return Array.from({ length: 300 }, (_, i) => makeSurrogate(type, value, canon, seededRandom('review', String(i)), { mode }));
 }
 
 function expectNoRun(s: string, identifying: string) {
@@ -228,26 +228,26 @@ describe('surrogates are valid by the validator that recognises the original', (
     }
   });
   it('UPU S10: service and country letters kept, right check digit', () => {
-    for (const s of many('TRACKING_NO', S10, S10, 'alnum', 'tracking.s10')) {
+    for (const s of many('TRACKING_NO', S10, S10, 'alnum')) {
       expect(isValidS10(s)).toBe(true);
       expect(s).toMatch(/^RR[0-9]{9}CN$/);
       expectNoRun(s, S10.replace(/[^0-9]/g, ''));
     }
   });
   it('HKID: valid check character, letters and brackets as written', () => {
-    for (const s of many('PERMIT', HKID, HKID, 'raw', 'permit.hkid')) {
+    for (const s of many('PERMIT', HKID, HKID, 'raw')) {
       expect(isValidHkid(s)).toBe(true);
       expect(s).toMatch(/^A[0-9]{6}\([0-9A]\)$/);
       expectNoRun(s, '1234563');
     }
-    for (const s of many('PERMIT', HKID2, HKID2, 'raw', 'permit.hkid')) {
+    for (const s of many('PERMIT', HKID2, HKID2, 'raw')) {
       expect(isValidHkid(s)).toBe(true);
       expect(s).toMatch(/^XY[0-9]{6}[0-9A]$/);
     }
   });
   it('Taiwan ID: valid check digit, letter and sex digit kept', () => {
     for (const [v, head] of [[TWID, 'A1'], [TWID_F, 'F2']]) {
-      for (const s of many('PERMIT', v, v, 'alnum', 'permit.twid')) {
+      for (const s of many('PERMIT', v, v, 'alnum')) {
         expect(isValidTaiwanId(s)).toBe(true);
         expect(s.slice(0, 2)).toBe(head);
         expectNoRun(s, v.slice(1));
@@ -270,7 +270,7 @@ describe('surrogates are valid by the validator that recognises the original', (
         const first17 = region + date + '123';
         const v = first17 + gb11643CheckChar(first17);
         expect(isValidResidencePermit(v)).toBe(true);
-        for (const s of many('PERSON_ID', v, v, 'digits', 'person_id.cn.18')) {
+        for (const s of many('PERSON_ID', v, v, 'digits')) {
           expect(s).not.toBe('[PERSON_ID]');
           expect(isValidResidencePermit(s)).toBe(true);
           expect(s.slice(0, 6)).toBe(region);

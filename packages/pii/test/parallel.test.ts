@@ -6,34 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationRecord } from '@scrubline/core';
-import { gb11643CheckChar, luhnCheckDigit, scrubCommand } from '../src/index.js';
-import { memoryIO } from './helpers.js';
+import { scrubCommand } from '../src/index.js';
+import { chatRecords, memoryIO } from './helpers.js';
 import { FileLineChunks, lineChunks } from '../src/parallel.js';
 import { countNewlines, NdjsonWriter } from '../src/ndjson.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const rulesDir = join(root, 'rules');
-const PID = '11010519491231002' + gb11643CheckChar('11010519491231002');
-const CARD = '622202123456789' + luhnCheckDigit('622202123456789');
-
 /** Synthetic conversations: PII in several shapes, astral characters, CJK. */
-function records(n: number): ConversationRecord[] {
-  const out: ConversationRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    out.push({
-      id: `p${i}`,
-      turns: [
-        { role: 'customer', text: `手机1390000${String(i % 10000).padStart(4, '0')}，身份证${PID} 😀𠮷` },
-        { role: 'agent', text: i % 3 ? '好的，请稍等' : `邮箱u${i}@example.com，卡号${CARD}` },
-        { role: 'customer', text: `还是打1390000${String(i % 10000).padStart(4, '0')}吧，订单编号:[订单x] ${'长'.repeat(i % 50)}` },
-      ],
-      labels: {},
-      source: { file: 'par.jsonl', line: i + 1 },
-      meta: {},
-    });
-  }
-  return out;
-}
+const records = (n: number): ConversationRecord[] => chatRecords(n, { idPrefix: 'p', file: () => 'par.jsonl' });
 
 function io(argv: string[], input = '') {
   return memoryIO(argv, input, root, rulesDir);

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inOrder, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
-import { gb11643CheckChar, luhnCheckDigit, piiStage, type PiiStageOptions } from '../src/index.js';
+import { piiStage, type PiiStageOptions } from '../src/index.js';
+import { chatRecords } from './helpers.js';
 import { AnalyzerPool, analyzeOrNull } from '../src/pool.js';
 import { buildJob, scrubPiece, pieceCount } from '../src/job.js';
 import { emptyTotals, mergeTallies, Tallier, TallyKeys } from '../src/tally.js';
@@ -14,28 +15,8 @@ import type { OperatorConfig } from '../src/operators.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const rulesDir = join(root, 'rules');
-const PID = '11010519491231002' + gb11643CheckChar('11010519491231002');
-const CARD = '622202123456789' + luhnCheckDigit('622202123456789');
-
 /** Synthetic conversations: PII in several shapes, astral characters, CJK, an agent turn out of scope in some tests. */
-function records(n: number, from = 0): ConversationRecord[] {
-  const out: ConversationRecord[] = [];
-  for (let j = from; j < from + n; j++) {
-    out.push({
-      id: `q${j}`,
-      turns: [
-        { role: 'customer', text: `手机1390000${String(j % 10000).padStart(4, '0')}，身份证${PID} 😀𠮷` },
-        { role: 'agent', text: j % 3 ? '好的，请稍等' : `邮箱u${j}@example.com，卡号${CARD}` },
-        { role: 'customer', text: `还是打1390000${String(j % 10000).padStart(4, '0')}吧，订单编号:[订单x] ${'长'.repeat(j % 50)}` },
-        { role: 'bot', text: '' },
-      ],
-      labels: {},
-      source: { file: j % 4 ? 'a.jsonl' : 'b|c.jsonl', line: j + 1 },
-      meta: {},
-    });
-  }
-  return out;
-}
+const records = (n: number, from = 0): ConversationRecord[] => chatRecords(n, { idPrefix: 'q', from, emptyBotTurn: true, file: (j) => (j % 4 ? 'a.jsonl' : 'b|c.jsonl') });
 
 const packs = loadRulePacks(rulesDir);
 const engine = getRuleEngine({ rulePacks: packs });

@@ -19,7 +19,7 @@ export interface ResidualScanOptions {
   maxSamples: number;
   /** Characters of masked context either side of a sample. */
   context: number;
-  /** Field paths scanned beyond the default (`id`, `source.file`): see {@link NOT_SCANNED}. */
+  /** Field paths scanned although left out by default (`id`, `source.file`, `turns.ts`): see {@link NOT_SCANNED}. */
   addFields: string[];
   /** Field paths not scanned (`turns.ts`, `meta.sku`); a path covers what lies under it. */
   skipFields: string[];
@@ -87,7 +87,7 @@ export const residualScan = defineStage<ResidualScanOptions>({
       maxSamples: { type: 'integer', minimum: 0, maximum: 1000, default: 20 },
       context: { type: 'integer', minimum: 0, maximum: 80, default: 12 },
       addFields: {
-        description: 'field paths scanned beyond the default, which leaves out the record id, source (file, line …) and turn roles: e.g. id, source.file',
+        description: 'field paths scanned beyond the default, which leaves out the record id, source (file, line …), turn roles and turn times (ts): e.g. id, source.file, turns.ts',
         type: 'array',
         items: { type: 'string', minLength: 1 },
         default: [],
@@ -235,7 +235,7 @@ function parseAllowListOrThrow(content: string, file: string, readLexicon: (path
  *   record schema says): digit runs by nature, so every export with times would fail; a text column mapped
  *   there by mistake is a mapping error the scan cannot tell from a time (`addFields: [turns.ts]` scans it).
  */
-export const NOT_SCANNED: readonly string[] = ['id', 'source', 'turns.role', 'turns.ts'];
+const NOT_SCANNED: readonly string[] = ['id', 'source', 'turns.role', 'turns.ts'];
 
 /**
  * A meta or labels string equal to the record's own id, or to an id it was derived from (the part
@@ -243,7 +243,8 @@ export const NOT_SCANNED: readonly string[] = ['id', 'source', 'turns.role', 'tu
  * is a copy of the id: it tells nothing the (unscanned) id does not, so it is treated as the id is.
  */
 function isIdCopy(id: string, value: string, norm: string): boolean {
-  if (norm === 'turns.text' || norm === 'turns.ts') return false;
+  // turn text is never a copy of the id (the caller has ruled it out); a time is not either
+  if (norm === 'turns.ts') return false;
   return value === id || (value !== '' && id.startsWith(value + '#'));
 }
 

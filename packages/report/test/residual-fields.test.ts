@@ -4,13 +4,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConversationRecord } from '@scrubline/core';
 import { main } from '@scrubline/cli';
 import { ioPlugin } from '@scrubline/io';
 import { reportPlugin, residualScan, type ResidualSummary } from '@scrubline/report';
 import { repoRoot, runSteps } from './helpers.js';
+import { memoryIO } from '../../pii/test/helpers.js';
 
 const RAW = ['13888889999', '13899990000', '13877778888', '13844445555', '13866667777', '13855556666', '13833334444', 'zhang.wei', 'example.net', 'li.na'];
 
@@ -123,16 +123,10 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
+/** The pii package's in-memory CommandIO, in the shape these tests read. */
 function io(cwd: string, input = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const stdin = new PassThrough();
-  stdin.end(input);
-  return { io: { stdin, stdout, stderr, cwd, rulesDir: join(repoRoot, 'rules') }, out: () => out, err: () => err };
+  const m = memoryIO([], input, cwd, join(repoRoot, 'rules'));
+  return { io: m.cio, out: () => m.result().out, err: () => m.result().err };
 }
 
 const plugins = [ioPlugin, reportPlugin];

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JD_INPUT, ROOT, scrubline, tmp, write } from './helpers.js';
@@ -269,5 +270,86 @@ describe('strict mode and report merging', () => {
     const r = await scrubline(['merge-reports', join(dir, 'a/report.json'), join(dir, 'b/report.json'), '--out', join(dir, 'm.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/different pipeline configurations/);
+  });
+});
+
+describe('run --threads: phase 0 on slices of the input files', () => {
+  // the demo export in three files, one malformed document in the second, and a conversation of
+  // the first repeated in the third (dedup keeps the first across slices)
+  const setup = () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'in'));
+    const docs = JSON.parse(gunzipSync(readFileSync(join(ROOT, 'fixtures/demo/helpdesk-export.json.gz'))).toString('utf8')) as Record<string, unknown>[];
+    const k = Math.floor(docs.length / 3);
+    write(dir, 'in/a.json', JSON.stringify(docs.slice(0, k)));
+    write(dir, 'in/b.json', JSON.stringify([...docs.slice(k, 2 * k), { id: 'broken', turns: 'not a list' }]));
+    write(dir, 'in/c.json', JSON.stringify([...docs.slice(2 * k), { ...docs[1], id: 'copy-of-1' }]));
+    const yaml = readFileSync(join(ROOT, 'pipelines/fixtures-demo.yaml'), 'utf8')
+      .replace('files: ../fixtures/demo/helpdesk-export.json.gz', 'files: in/*.json')
+      .replaceAll('../out/demo/', 'out/');
+    write(dir, 'p.yaml', yaml);
+    return dir;
+  };
+  const comparable = (report: any) => {
+    const r = JSON.parse(JSON.stringify(report));
+    delete r.manifest.startedAt;
+    delete r.manifest.finishedAt;
+    delete r.manifest.timings;
+    for (const s of r.stages) {
+      delete s.ms;
+      if (s.summary && typeof s.summary === 'object') {
+        delete s.summary.threads; // what ran it: the step's own threads, or one per slice
+        for (const k of Object.keys(s.summary)) if (/Ms$/.test(k)) delete s.summary[k]; // load times
+      }
+    }
+    return r;
+  };
+
+  it('publishes the same bytes as one thread: records, drops, quarantine, class weights, and the same report', async () => {
+    const one = setup();
+    const three = setup();
+    const a = await scrubline(['run', join(one, 'p.yaml'), '--quiet', '--threads', '1']);
+    const b = await scrubline(['run', join(three, 'p.yaml'), '--quiet', '--threads', '3']);
+    expect(a.stderr).toBe('');
+    expect(b.stderr).toBe('');
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const files = readdirSync(join(one, 'out')).sort();
+    expect(readdirSync(join(three, 'out')).sort()).toEqual(files);
+    for (const f of files.filter((f) => !/^(manifest|report)\./.test(f))) {
+      expect(readFileSync(join(three, 'out', f)).equals(readFileSync(join(one, 'out', f))), f).toBe(true);
+    }
+    const ra = JSON.parse(readFileSync(join(one, 'out/report.json'), 'utf8'));
+    const rb = JSON.parse(readFileSync(join(three, 'out/report.json'), 'utf8'));
+    expect(ra.manifest.timings.phases[0].slices).toBe(1);
+    expect(rb.manifest.timings.phases[0].slices).toBe(3);
+    expect(comparable(rb)).toEqual(comparable(ra));
+    // the work it checks is there: a quarantined document from the second file, a duplicate from the third
+    expect(readFileSync(join(three, 'out/quarantine.ndjson'), 'utf8')).toMatch(/in\/b\.json/);
+    expect(readFileSync(join(three, 'out/dropped.ndjson'), 'utf8')).toMatch(/copy-of-1/);
+    expect(rb.manifest.inputs.map((i: { path: string }) => i.path)).toEqual(['in/a.json', 'in/b.json', 'in/c.json']);
+  });
+
+  it('a slice that fails fails the run with its own coded error (file named, no stack), and publishes nothing', async () => {
+    const dir = setup();
+    const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', '3', '--strict']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/^scrubline: error SCRUB_\w+ .*in\/b\.json/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'out/train.ndjson'))).toBe(false);
+  });
+
+  it('reads rows, stdin and single files on one thread, and refuses a bad --threads', async () => {
+    const dir = tmp();
+    const rows = readFileSync(join(FIX, 'jd-export.tsv'), 'utf8').trim().split('\n');
+    const cut = rows.findIndex((l, i) => i >= 100 && l.split('\t')[0] !== rows[i - 1].split('\t')[0]);
+    write(dir, 'a.tsv', rows.slice(0, cut).join('\n') + '\n');
+    write(dir, 'b.tsv', rows.slice(cut).join('\n') + '\n');
+    write(dir, 'p.yaml', JD_INPUT('"*.tsv"') + 'steps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n');
+    const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', '2']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8')).timings.phases[0].slices).toBe(1);
+    const bad = await scrubline(['run', join(dir, 'p.yaml'), '--threads', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--threads must be auto or a whole number/);
   });
 });

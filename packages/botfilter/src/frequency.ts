@@ -102,6 +102,36 @@ export class FrequencyCounter {
   }
 
   /**
+   * The state one counter would have made over consecutive slices of the input, from the
+   * slices' states in input order (`run --threads`); null unless every count is exact
+   * (no slice pruned, and one counter would not have pruned either: at most `capacity`
+   * utterances in all). An utterance keeps the display text it was first seen with.
+   */
+  static concat(states: FrequencyState[], capacity: number): FrequencyState | null {
+    if (states.some((st) => st.floorSessions !== 0 || st.floorTurns !== 0 || st.capacity !== capacity)) return null;
+    const slots = new Map<string, FrequencyState['entries'][number]>();
+    for (const st of states) {
+      for (const [k, sessions, , turns, , text] of st.entries) {
+        const e = slots.get(k);
+        if (e) {
+          e[1] += sessions;
+          e[3] += turns;
+        } else slots.set(k, [k, sessions, 0, turns, 0, text]);
+      }
+    }
+    if (slots.size > capacity) return null;
+    return {
+      v: 1,
+      capacity,
+      sessionsTotal: states.reduce((n, st) => n + st.sessionsTotal, 0),
+      turnsTotal: states.reduce((n, st) => n + st.turnsTotal, 0),
+      floorSessions: 0,
+      floorTurns: 0,
+      entries: [...slots.keys()].sort().map((k) => slots.get(k)!),
+    };
+  }
+
+  /**
    * Merges shard summaries (Agarwal et al., mergeable summaries): a key missing
    * from a shard's table may have had up to that shard's floor there, so that
    * floor is added to its count and its error. Exact when no shard pruned.

@@ -130,6 +130,7 @@ export function frequencyFit(f: FrequencyOptions): FitPass<FrequencyState> & { m
       frequent = new Set();
       for (const [key, s] of merged.entries()) if (isFrequent(s, merged.sessionsTotal, f)) frequent.add(key);
     },
+    concat: (states) => FrequencyCounter.concat(states, f.capacity),
     merged: () => merged,
     frequentKeys: () => frequent,
   };

@@ -270,3 +270,44 @@ describe('bot-filter stage', () => {
     expect(botFilterStage.name).toBe('bot-filter');
   });
 });
+
+describe('FrequencyCounter.concat (states of consecutive slices, run --threads)', () => {
+  const session = (texts: string[]) => {
+    const m = new Map<string, [number, string]>();
+    for (const t of texts) {
+      const e = m.get(t);
+      if (e) e[0]++;
+      else m.set(t, [1, `${t} (first seen)`]);
+    }
+    return m;
+  };
+  const sessions = Array.from({ length: 30 }, (_, i) => [`hello`, `s${i % 4}`, ...(i % 3 ? ['bye', 'bye'] : [])]);
+
+  it('is the state one counter makes when nothing was pruned', () => {
+    const one = new FrequencyCounter(100);
+    sessions.forEach((s) => one.addSession(session(s)));
+    const parts = [sessions.slice(0, 7), sessions.slice(7, 8), sessions.slice(8)].map((part) => {
+      const c = new FrequencyCounter(100);
+      part.forEach((s) => c.addSession(session(s)));
+      return c.toState();
+    });
+    expect(FrequencyCounter.concat(parts, 100)).toEqual(one.toState());
+  });
+
+  it('says null when a slice pruned, or when one counter would have', () => {
+    const many = Array.from({ length: 40 }, (_, i) => [`u${i}`]);
+    const pruned = new FrequencyCounter(5);
+    many.forEach((s) => pruned.addSession(session(s)));
+    expect(pruned.toState().floorSessions).toBeGreaterThan(0);
+    const small = new FrequencyCounter(5);
+    small.addSession(session(['a']));
+    expect(FrequencyCounter.concat([small.toState(), pruned.toState()], 5)).toBeNull();
+    // each slice within capacity, together over it: one counter would have pruned
+    const a = new FrequencyCounter(5);
+    const b = new FrequencyCounter(5);
+    ['a', 'b', 'c', 'd'].forEach((t) => a.addSession(session([t])));
+    ['e', 'f', 'g'].forEach((t) => b.addSession(session([t])));
+    expect(a.toState().floorSessions + b.toState().floorSessions).toBe(0);
+    expect(FrequencyCounter.concat([a.toState(), b.toState()], 5)).toBeNull();
+  });
+});

@@ -1,7 +1,9 @@
 import { createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
   Ledger,
@@ -13,6 +15,8 @@ import {
   type CommandIO,
   type ConversationRecord,
   type LedgerEntry,
+  type LocalSlices,
+  type SliceResult,
   type PlannedStep,
   type RunReport,
   type ScrublinePlugin,
@@ -22,9 +26,10 @@ import {
   isBrokenPipe,
   exitCodeFor,
 } from '@scrubline/core';
-import { canReadTransparent, normaliseEncoding, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
+import { canReadInSlices, canReadTransparent, normaliseEncoding, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
+import type { SliceJob, SliceMessage } from './slice-worker.js';
 
 export { EXIT, exitCodeFor } from '@scrubline/core';
 
@@ -62,10 +67,19 @@ export interface ExecuteOptions {
   force?: boolean;
   /** For filters: quarantine and drop entries go to stderr when no file is set. */
   filterMode?: boolean;
+  /**
+   * Threads for phase 0 (`run --threads`): consecutive slices of the input files, each read and
+   * run through the stages before the first global stage by a worker thread. `auto`: the
+   * machine's cores when the input is at least AUTO_SLICE_BYTES. The output is the same either way.
+   */
+  threads?: number | 'auto';
 }
 
+/** Input size from which `--threads auto` runs phase 0 on slices (below it, starting workers costs more than it gains). */
+export const AUTO_SLICE_BYTES = 64 << 20;
+
 /** NDJSON side file (quarantine, dropped), written under a temp name and renamed on success. */
-class SideFile {
+export class SideFile {
   private stream: WriteStream | null = null;
   private tmp = '';
   count = 0;
@@ -91,8 +105,12 @@ class SideFile {
    * sharded run (kept in the work folder): they come first, so the published file is complete.
    */
   async commit(earlier: string[] = []): Promise<void> {
-    if (!this.path || !this.stream) return;
+    if (!this.path) return;
     const parts = earlier.filter((p) => existsSync(p));
+    if (!this.stream) {
+      if (parts.length === 0) return;
+      await this.close(); // an empty part of this phase, so the earlier parts are published
+    }
     if (parts.length) {
       const joined = `${this.tmp}.joined`;
       const out = createWriteStream(joined);
@@ -147,6 +165,8 @@ export async function execute(o: ExecuteOptions): Promise<number> {
   ledger.strict = o.strict;
   const warnings: string[] = [];
   let ownWorkDir: string | null = null;
+  /** Ends slice workers still running (the run failed, or phase 0 ran here after all). */
+  let stopSlices = async () => {};
   let progress: Progress | null = null;
   const fileInfos: FileInfo[] = [];
 
@@ -177,6 +197,60 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     const workDir = o.workDir ? resolve(io.cwd, o.workDir) : (ownWorkDir = await mkdtemp(join(tmpdir(), 'scrubline-')));
     progress.start();
     const p = progress;
+    const sliceFiles = await sliceInputs(o, files, transparent, totalBytes);
+    const sliceInfos: FileInfo[][] = [];
+    const sliceWarnings: string[][] = [];
+    const shown = new Set<string>();
+    const sliceSide = (i: number, f: SideFile) => (f.path ? join(workDir, 'side', 'slices', `slice-${i}-of-${sliceFiles.length}`, basename(f.path)) : undefined);
+    // the slices start now, so their start-up (modules, stages) overlaps this thread's own
+    const sliceRuns =
+      sliceFiles.length > 1
+        ? sliceFiles.map((files, i) =>
+            startSliceWorker(
+              {
+                steps: o.steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) })),
+                input: o.input,
+                files,
+                seed: o.seed,
+                strict: o.strict,
+                baseDir: o.baseDir,
+                rulesDir: io.rulesDir,
+                tmpDir: join(workDir, 'slices', String(i)),
+                spillPath: join(workDir, 'spill', 'phase-1', `slice-${i}-of-${sliceFiles.length}.ndjson`),
+                quarantinePath: sliceSide(i, quarantine),
+                droppedPath: sliceSide(i, dropped),
+              },
+              {
+                progress: (bytes, records) => (p.addBytes(bytes), p.addRecords(records)),
+                // shown at once; into the report in slice order when phase 0 is over (below)
+                warning: (m) => {
+                  if (!shown.has(m) && !warnings.includes(m)) p.line(`scrubline: warning ${m}`);
+                  shown.add(m);
+                  (sliceWarnings[i] ??= []).push(m);
+                },
+                fileInfos: (infos) => (sliceInfos[i] = infos),
+              },
+            ),
+          )
+        : [];
+    stopSlices = () => Promise.all(sliceRuns.map((r) => r.stop())).then(() => {});
+    const slices: LocalSlices | undefined = sliceRuns.length
+      ? {
+          count: sliceRuns.length,
+          startedAt: sliceRuns[0].startedAt,
+          run: async (i) => {
+            const r = await sliceRuns[i].result;
+            if (!r) throw new ScrubError('SCRUB_INTERNAL', `slice ${i} found the pipeline cannot run on slices`);
+            if (i === 0) {
+              // the slices' warnings (their readers', and their stages' at creation, which this thread
+              // gave already) join the report in input order, where one thread would have given them
+              await Promise.allSettled(sliceRuns.map((x) => x.result));
+              for (const list of sliceWarnings) for (const m of list ?? []) if (!warnings.includes(m)) warnings.push(m);
+            }
+            return r;
+          },
+        }
+      : undefined;
     const result = await runPipeline({
       steps: o.steps,
       source: () =>
@@ -204,7 +278,11 @@ export async function execute(o: ExecuteOptions): Promise<number> {
       log: { info: (m) => p.line(m), warn: (m) => (warnings.push(m), p.line(`scrubline: warning ${m}`)) },
       workDir,
       phase: o.phase,
+      slices,
     });
+    // phase 0 ran on slices: their files, and their drop and quarantine entries first, in input order
+    const sliceParts = (f: SideFile) => (result.slices > 1 ? [...Array(result.slices).keys()].map((i) => sliceSide(i, f)!).filter(Boolean) : []);
+    if (result.slices > 1) for (const infos of sliceInfos) fileInfos.push(...(infos ?? []));
 
     if (!result.final) {
       await quarantine.close();
@@ -225,12 +303,13 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     const written = await outputs.close();
     await quarantine.close();
     await dropped.close();
-    const report = buildReport(result.stages, result.phases, result.phasesRun, written);
+    const phaseTimes = result.phasesRun.map((phase, i) => ({ phase, ms: result.phaseMs[i], slices: phase === 0 ? result.slices : 1 }));
+    const report = buildReport(result.stages, result.phases, result.phasesRun, written, undefined, phaseTimes);
     if (manifestPath) await writeAtomic(manifestPath, JSON.stringify(report.manifest, null, 2) + '\n');
     if (reportPath) await writeAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
     if (htmlPath) await writeHtml(report);
     await outputs.commit();
-    const earlier = (f: SideFile) => (o.phase === 'all' || !f.path ? [] : [...Array(o.phase).keys()].map((k) => join(sideDir(k), basename(f.path!))));
+    const earlier = (f: SideFile) => (o.phase === 'all' || !f.path ? sliceParts(f) : [...Array(o.phase).keys()].map((k) => join(sideDir(k), basename(f.path!))));
     await quarantine.commit(earlier(quarantine));
     await dropped.commit(earlier(dropped));
     if (marker) await writeAtomic(marker, JSON.stringify({ phase: o.phase, shard, configHash: o.configHash, outputs: report.manifest.outputs }) + '\n');
@@ -259,10 +338,18 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     }
     return reportError(e, io.stderr);
   } finally {
+    await stopSlices();
     if (ownWorkDir) await rm(ownWorkDir, { recursive: true, force: true });
   }
 
-  function buildReport(stages: RunReport['stages'], phases: number, phasesRun: number[], written: WrittenFile[], error?: ScrubError): RunReport {
+  function buildReport(
+    stages: RunReport['stages'],
+    phases: number,
+    phasesRun: number[],
+    written: WrittenFile[],
+    error?: ScrubError,
+    phaseTimes?: { phase: number; ms: number; slices: number }[],
+  ): RunReport {
     const t = ledger.totals();
     const rel = (p: string) => (p === '-' ? '-' : relative(o.baseDir, p) || p);
     return {
@@ -280,7 +367,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
         inputs: fileInfos.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256, encoding: f.encoding, gzip: f.gzip })),
         outputs: written.map((w: WrittenFile) => ({ path: rel(w.path), bytes: w.bytes, sha256: w.sha256, records: w.records })),
         counts: { input: t.input, inputQuarantined: t.inputQuarantined, added: t.added, dropped: t.dropped, quarantined: t.quarantined, output: t.output },
-        timings: { totalMs: Date.now() - t0, stages: stages.map((s) => ({ id: s.id, ms: s.ms })) },
+        timings: { totalMs: Date.now() - t0, ...(phaseTimes ? { phases: phaseTimes } : {}), stages: stages.map((s) => ({ id: s.id, ms: s.ms })) },
       },
       ledger: ledger.toJSON(),
       stages,
@@ -300,4 +387,89 @@ async function* countRead(source: AsyncIterable<ConversationRecord[]>, add: (n: 
     add(b.length);
     yield b;
   }
+}
+
+/**
+ * The input files in consecutive slices for phase 0 (`run --threads`), balanced by bytes; one
+ * slice (no worker) when the run cannot be sliced or would not gain: a shard of a cluster run or
+ * a single phase, stdin, rows (sessions are checked across files), transparent copying, one file.
+ */
+async function sliceInputs(o: ExecuteOptions, files: ResolvedInputLike[], transparent: boolean, totalBytes: number): Promise<ResolvedInputLike[][]> {
+  const one = [files];
+  if (o.phase !== 'all' || o.shard.count !== 1 || transparent || files.length < 2 || !canReadInSlices(files, o.input)) return one;
+  const threads = o.threads === undefined || o.threads === 'auto' ? (totalBytes >= AUTO_SLICE_BYTES ? availableParallelism() : 1) : o.threads;
+  const count = Math.min(threads, files.length);
+  if (count < 2) return one;
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f.path).catch(() => ({ size: 0 }))).size));
+  // cut k at the file boundary nearest to k/count of the bytes, every slice keeping at least one file
+  const prefix = [0];
+  for (const n of sizes) prefix.push(prefix[prefix.length - 1] + n);
+  const total = prefix[files.length];
+  const cuts = [0];
+  for (let k = 1; k < count; k++) {
+    const target = (total * k) / count;
+    let best = cuts[k - 1] + 1;
+    for (let j = best; j <= files.length - (count - k); j++) if (Math.abs(prefix[j] - target) < Math.abs(prefix[best] - target)) best = j;
+    cuts.push(best);
+  }
+  cuts.push(files.length);
+  return cuts.slice(1).map((end, k) => files.slice(cuts[k], end));
+}
+
+type ResolvedInputLike = Awaited<ReturnType<typeof import('@scrubline/io').resolveInputs>>[number];
+
+function sliceWorkerScript(): string {
+  for (const rel of ['./slice-worker.js', '../dist/slice-worker.js']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new ScrubError('SCRUB_INTERNAL', 'slice-worker.js is missing: build @scrubline/cli first');
+}
+
+/**
+ * Starts one slice of phase 0 in a worker thread. `result`: its result, null when the pipeline
+ * cannot run on slices, or a rejection with the slice's own coded error; `stop` ends the worker.
+ */
+function startSliceWorker(
+  job: SliceJob,
+  on: { progress: (bytes: number, records: number) => void; warning: (m: string) => void; fileInfos: (infos: FileInfo[]) => void },
+): { result: Promise<SliceResult | null>; startedAt: number; stop: () => Promise<void> } {
+  const startedAt = performance.now();
+  const worker = new Worker(sliceWorkerScript(), { workerData: job });
+  let settled = false;
+  const result = new Promise<SliceResult | null>((resolvePromise, reject) => {
+    worker.on('message', (m: SliceMessage) => {
+      if (m.type === 'progress') on.progress(m.bytes, m.records);
+      else if (m.type === 'warning') on.warning(m.message);
+      else if (m.type === 'skipped') {
+        settled = true;
+        resolvePromise(null);
+      } else if (m.type === 'done') {
+        settled = true;
+        on.fileInfos(m.fileInfos);
+        resolvePromise(m.result);
+      } else if (m.type === 'error') {
+        settled = true;
+        const { code, message, ...context } = m.error as { code: string; message: string };
+        reject(new ScrubError(code as never, message, context));
+      }
+    });
+    worker.on('error', (e) => {
+      if (!settled) reject(ScrubError.from(e, 'SCRUB_INTERNAL'));
+      settled = true;
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new ScrubError('SCRUB_INTERNAL', `a slice worker stopped (exit code ${code}) before it finished`));
+      settled = true;
+    });
+  });
+  result.catch(() => {}); // awaited by the runner, or never when the run fails before phase 0
+  return {
+    result,
+    startedAt,
+    stop: async () => {
+      settled = true;
+      await worker.terminate();
+    },
+  };
 }

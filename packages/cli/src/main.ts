@@ -39,6 +39,12 @@ Options:
   --seed S             override the pipeline seed
   --strict             stop at the first malformed input instead of quarantining
   --fail-on-residual   fail (exit 4, publish nothing) when the residual scan finds PII
+  --threads N|auto     run phase 0 (reading and the steps before the first global
+                       step) on N consecutive slices of the input files at once,
+                       one worker thread each; the output is the same bytes.
+                       auto (default): the machine's cores when the input is 64 MB
+                       or more. Not for stdin, rows input, or a pipeline without
+                       a global step (there the pii step's own workers help)
   --rules-dir DIR      rules folder (default: the repository's rules/)
   --quiet              no progress output
 
@@ -262,10 +268,15 @@ async function runCommand(argv: string[], io: CommandIO, registry: StageRegistry
     'fail-on-residual': { type: 'boolean' },
     force: { type: 'boolean' },
     'rules-dir': { type: 'string' },
+    threads: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return help(io, RUN_HELP);
+  const threads = values.threads === undefined || values.threads === 'auto' ? 'auto' : Number(values.threads);
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new ScrubError('SCRUB_USAGE', '--threads must be auto or a whole number from 1 to 256');
+  }
   if (positionals.length !== 1) throw new ScrubError('SCRUB_USAGE', 'run needs exactly one pipeline file', { hint: 'scrubline run pipeline.yaml' });
   const pipeline = await loadPipeline(resolve(io.cwd, positionals[0]), registry);
   if (values['fail-on-residual']) {
@@ -300,6 +311,7 @@ async function runCommand(argv: string[], io: CommandIO, registry: StageRegistry
     quiet: values.quiet ?? false,
     io,
     plugins,
+    threads,
   });
 }
 

@@ -17,7 +17,7 @@ export {
   type Logger,
 } from './stage.js';
 export { inOrder } from './inorder.js';
-export { runPipeline, matchesWhen, splitSegments, writeAtomic, type PlannedStep, type RunPipelineOptions, type RunPipelineResult, type StageRunReport } from './runner.js';
+export { runPipeline, runSlice, matchesWhen, splitSegments, writeAtomic, type LocalSlices, type PlannedStep, type RunPipelineOptions, type RunPipelineResult, type RunSliceOptions, type SliceResult, type StageRunReport } from './runner.js';
 export { LineSplitter, NdjsonFileWriter, readNdjsonBatches, type LineSplitterOptions } from './lines.js';
 export { sha256, stableStringify, fnv1a32, hash52, mulberry32, seededRandom } from './hash.js';
 export { checkOptions, assertOptions, closest, type OptionProblem } from './options.js';

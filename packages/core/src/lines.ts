@@ -115,28 +115,40 @@ export class NdjsonFileWriter {
 }
 
 /** Reads a spill file written by NdjsonFileWriter back as batches. */
-export async function* readNdjsonBatches(path: string, batchSize = 256): AsyncGenerator<ConversationRecord[]> {
-  const splitter = new LineSplitter();
+export async function* readNdjsonBatches(paths: string | string[], batchSize = 256): AsyncGenerator<ConversationRecord[]> {
+  // several files read as one stream: batches run on across files, as from one file with their lines
   let batch: ConversationRecord[] = [];
-  const lines: [string, number][] = [];
-  const take = (l: string, n: number) => {
-    if (l.length > 0) lines.push([l, n]);
-  };
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    splitter.push(chunk as string, take);
-    for (const [l, n] of lines.splice(0)) {
+  for (const path of typeof paths === 'string' ? [paths] : paths) {
+    const splitter = new LineSplitter();
+    const lines: [string, number][] = [];
+    const take = (l: string, n: number) => {
+      if (l.length > 0) lines.push([l, n]);
+    };
+    const parse = (l: string, n: number) => {
       try {
         batch.push(JSON.parse(l));
       } catch (e) {
         throw new ScrubError('SCRUB_JSON_PARSE', 'spill file line is not JSON', { file: path, line: n }, { cause: e });
       }
+    };
+    for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+      splitter.push(chunk as string, take);
+      for (const [l, n] of lines.splice(0)) {
+        parse(l, n);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+    }
+    splitter.end(take);
+    for (const [l, n] of lines.splice(0)) {
+      parse(l, n);
       if (batch.length >= batchSize) {
         yield batch;
         batch = [];
       }
     }
   }
-  splitter.end(take);
-  for (const [l] of lines.splice(0)) batch.push(JSON.parse(l));
   if (batch.length) yield batch;
 }

@@ -39,7 +39,11 @@ export interface RunManifest {
   inputs: { path: string; bytes: number; sha256: string; encoding?: string; gzip?: boolean }[];
   outputs: { path: string; bytes: number; sha256: string; records: number }[];
   counts: { input: number; inputQuarantined: number; added: number; dropped: number; quarantined: number; output: number };
-  timings: { totalMs: number; stages: { id: string; ms: number }[] };
+  /**
+   * `phases`: wall-clock time of each phase run, and the slices (threads) phase 0 ran on;
+   * `stages`: time in each stage, summed over the slices that ran it.
+   */
+  timings: { totalMs: number; phases?: { phase: number; ms: number; slices: number }[]; stages: { id: string; ms: number }[] };
 }
 
 /** The machine-readable run report: manifest, ledger and every stage's report. */

@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ScrubError } from './errors.js';
 import { Ledger, type LedgerJSON } from './ledger.js';
 import { NdjsonFileWriter, readNdjsonBatches } from './lines.js';
@@ -55,6 +55,29 @@ export interface RunPipelineOptions {
   phase?: number | 'all';
   /** Called with the number of records leaving the pipeline (for progress). */
   onOutput?: (n: number) => void;
+  /**
+   * Runs phase 0 on consecutive slices of the input at once (worker threads, see
+   * `runSlice`) instead of on this thread, when the run is one shard in one process,
+   * has a global stage and every stage before it is `sliceable`; otherwise unused.
+   */
+  slices?: LocalSlices;
+}
+
+/** Phase 0 over `count` consecutive slices of the input, each run by `runSlice` (in a worker thread). */
+export interface LocalSlices {
+  count: number;
+  /** The result of slice `index` (the slices may have started before the runner asks). */
+  run(index: number): Promise<SliceResult>;
+  /** When the first slice started (`performance.now()`), for phase 0's time; default: when the runner asks. */
+  startedAt?: number;
+}
+
+/** What a slice hands back: its counts, its stages' reports, the first global stage's fit state, its spill file. */
+export interface SliceResult {
+  ledger: LedgerJSON;
+  reports: StageRunReport[];
+  state: unknown;
+  spill: string;
 }
 
 export interface RunPipelineResult {
@@ -63,6 +86,10 @@ export interface RunPipelineResult {
   phases: number;
   phasesRun: number[];
   stages: StageRunReport[];
+  /** Wall-clock milliseconds of each phase run, in order. */
+  phaseMs: number[];
+  /** Slices phase 0 ran on (1: on this thread). */
+  slices: number;
 }
 
 interface Active {
@@ -77,6 +104,8 @@ interface Active {
   ran?: boolean;
   /** Summary from an earlier phase of a sharded run (this process did not run the stage). */
   carried?: unknown;
+  /** Summaries of the slices that ran the stage, when they could not be merged into one. */
+  sliceSummaries?: unknown[];
 }
 
 /** Number of phases: one, plus one per global (fit) stage, known only after creation. */
@@ -119,13 +148,26 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
   const spillPath = (p: number) => join(o.workDir, 'spill', `phase-${p}`, `${tag}.ndjson`);
   const statePath = (stageId: string, s: number) => join(o.workDir, 'state', safe(stageId), `shard-${s}-of-${shard.count}.json`);
   const carryPath = (p: number) => join(o.workDir, 'carry', `phase-${p}`, `${tag}.json`);
+  const slices =
+    o.slices && o.slices.count > 1 && phase === 'all' && shard.count === 1 && phases > 1 && segments[0].rest.every((x) => x.a.step.definition.sliceable === true)
+      ? o.slices
+      : null;
+  /** Phase 1's input when phase 0 ran on slices: their spills, in input order. */
+  let sliceSpills: string[] | null = null;
+  const phaseMs: number[] = [];
 
   try {
     for (const p of toRun) {
       const seg = segments[p];
+      const started = performance.now();
+      if (p === 0 && slices) {
+        sliceSpills = await runSlices(slices, segments[0].rest.map((x) => x.a), segments[1].global!.a, ledger);
+        phaseMs.push(Math.round(performance.now() - Math.min(started, slices.startedAt ?? started)));
+        continue;
+      }
       // Carry the ledger and stage reports of earlier phases of this shard when they ran in another process.
       if (phase !== 'all' && p > 0) await restoreCarry(carryPath(p - 1), ledger, actives);
-      if (seg.global) {
+      if (seg.global && !(p === 1 && sliceSpills)) {
         const g = seg.global.a;
         let states: unknown[];
         if (phase === 'all') states = [JSON.parse(JSON.stringify(await g.stage.fit!.state()))];
@@ -133,7 +175,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
         await g.stage.fit!.load(states);
       }
       const chainStages = [...(seg.global ? [seg.global.a] : []), ...seg.rest.map((x) => x.a)];
-      const input = p === 0 ? o.source() : readNdjsonBatches(spillPath(p));
+      const input = p === 0 ? o.source() : readNdjsonBatches(p === 1 && sliceSpills ? sliceSpills : spillPath(p));
       const out = chain(input, chainStages, ledger);
       if (p === phases - 1) {
         await o.sink(countOutput(out, ledger, o.onOutput));
@@ -155,6 +197,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
         }
       }
       if (p > 0 && phase === 'all') await rm(spillPath(p), { force: true });
+      if (p === 1 && sliceSpills) for (const f of sliceSpills) await rm(f, { force: true });
+      phaseMs.push(Math.round(performance.now() - started));
     }
   } catch (e) {
     // Keep what the stages saw, so a failed run can still explain itself (e.g. residual findings).
@@ -169,11 +213,114 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
     phases,
     phasesRun: toRun,
     stages: actives.map(reportOf),
+    phaseMs,
+    slices: slices ? slices.count : 1,
   };
+}
+
+/**
+ * Phase 0 on slices: each slice reads its part of the input, runs the stages before the
+ * first global stage on its own instances, observes the global stage and spills; here
+ * the slices' counts, reports and fit states become what one pass would have made
+ * (slices are consecutive and merged in input order, so samples, drops and the spill
+ * read back come in the same order as from one thread).
+ */
+async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledger: Ledger): Promise<string[]> {
+  // every slice runs to its end or failure before the run fails (none left writing its spill)
+  const settled = await Promise.allSettled([...Array(slices.count).keys()].map((i) => slices.run(i)));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const results = settled.map((r) => (r as PromiseFulfilledResult<SliceResult>).value);
+  const paths = results.map((r) => r.spill);
+  const merged = Ledger.merge(results.map((r) => r.ledger));
+  ledger.inputRecords = merged.inputRecords;
+  Object.assign(ledger.inputQuarantined, merged.inputQuarantined);
+  for (const [k, v] of merged.files) ledger.files.set(k, v);
+  for (const a of prefix) ledger.stages.set(a.step.id, merged.stage(a.step.id));
+  for (const a of prefix) {
+    const parts = results.map((r) => r.reports.find((x) => x.id === a.step.id));
+    if (parts.some((x) => !x)) throw new ScrubError('SCRUB_INTERNAL', `a slice did not report stage ${a.step.id}`, { stage: a.step.id });
+    for (const part of parts as StageRunReport[]) {
+      for (const [k, v] of Object.entries(part.counters)) a.report.count(k, v);
+      for (const [k, list] of Object.entries(part.samples)) for (const s of list) a.report.sample(k, s);
+      for (const m of part.messages) a.report.message(m as never);
+      a.ms += part.ms;
+    }
+    const summaries = (parts as StageRunReport[]).map((x) => x.summary);
+    const def = a.step.definition;
+    if (def.mergeSummaries) a.carried = def.mergeSummaries(summaries);
+    else if (summaries.every((x) => JSON.stringify(x) === JSON.stringify(summaries[0]))) a.carried = summaries[0];
+    else a.sliceSummaries = summaries;
+  }
+  const fit = g.stage.fit!;
+  const one = fit.concat?.(results.map((r) => r.state)) ?? null;
+  if (one !== null) {
+    await fit.load([JSON.parse(JSON.stringify(one))]);
+  } else {
+    // no exact way to join the slices' states: observe their output again, in order, on this instance
+    for await (const b of readNdjsonBatches(paths)) await fit.observe(g.step.when ? b.filter((r) => matchesWhen(r, g.step.when!)) : b);
+    await fit.load([JSON.parse(JSON.stringify(await fit.state()))]);
+  }
+  return paths;
+}
+
+export interface RunSliceOptions {
+  steps: PlannedStep[];
+  /** This slice's input as batches. */
+  source: () => AsyncIterable<ConversationRecord[]>;
+  ledger: Ledger;
+  seed: string;
+  baseDir: string;
+  rulesDir: string;
+  log: Logger;
+  /** Where this slice's records go for phase 1 (NDJSON). */
+  spillPath: string;
+}
+
+/**
+ * Runs phase 0 of a one-shard run on one slice of the input (in a worker thread of
+ * `run --threads`): the stages before the first global stage, one thread each (their
+ * env says `threads: 1`), the global stage's fit pass, and the spill. Returns null,
+ * having read nothing, when the pipeline cannot run on slices (no global stage, or a
+ * stage before it that is not `sliceable`): `runPipeline` then runs phase 0 itself.
+ */
+export async function runSlice(o: RunSliceOptions): Promise<SliceResult | null> {
+  const shard = { index: 0, count: 1 };
+  const prefix: Active[] = [];
+  let g: Active | null = null;
+  try {
+    for (const step of o.steps) {
+      const a = await createActive(step, o, shard, o.ledger, 1);
+      if (a.stage.fit) {
+        g = a;
+        break;
+      }
+      prefix.push(a);
+      if (step.definition.sliceable !== true) return null;
+    }
+    if (!g) return null;
+    await mkdir(dirname(o.spillPath), { recursive: true });
+    const spill = new NdjsonFileWriter(o.spillPath);
+    const fit = g.stage.fit!;
+    try {
+      for await (const b of chain(o.source(), prefix, o.ledger)) {
+        await fit.observe(g.step.when ? b.filter((r) => matchesWhen(r, g!.step.when!)) : b);
+        await spill.write(b);
+      }
+    } finally {
+      await spill.close();
+    }
+    return { ledger: o.ledger.toJSON(), reports: prefix.map(reportOf), state: await fit.state(), spill: o.spillPath };
+  } catch (e) {
+    throw ScrubError.from(e, 'SCRUB_STAGE_FAILED');
+  } finally {
+    for (const a of [...prefix, ...(g ? [g] : [])]) await a.stage.close?.();
+  }
 }
 
 function reportOf(a: Active): StageRunReport {
   const r = a.report.toJSON();
+  if (a.sliceSummaries) return { id: a.step.id, use: a.step.use, ...r, shardSummaries: a.sliceSummaries, ms: Math.round(a.ms) };
   const summary = a.ran || a.carried === undefined ? a.stage.summary?.() : a.carried;
   return { id: a.step.id, use: a.step.use, ...r, summary, ms: Math.round(a.ms) };
 }
@@ -218,8 +365,14 @@ async function readStates(stageId: string, count: number, statePath: (id: string
   return states;
 }
 
-async function createActive(step: PlannedStep, o: RunPipelineOptions, shard: ShardSpec, ledger: Ledger): Promise<Active> {
-  const env: StageEnv = { stageId: step.id, seed: o.seed, shard, baseDir: o.baseDir, rulesDir: o.rulesDir, log: o.log };
+async function createActive(
+  step: PlannedStep,
+  o: Pick<RunPipelineOptions, 'seed' | 'baseDir' | 'rulesDir' | 'log'>,
+  shard: ShardSpec,
+  ledger: Ledger,
+  threads?: number,
+): Promise<Active> {
+  const env: StageEnv = { stageId: step.id, seed: o.seed, shard, baseDir: o.baseDir, rulesDir: o.rulesDir, log: o.log, ...(threads ? { threads } : {}) };
   let stage: Stage;
   try {
     stage = await step.definition.create(step.options, env);

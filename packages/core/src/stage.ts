@@ -29,6 +29,12 @@ export interface StageEnv {
   /** The repository's or the user's `rules/` folder. */
   rulesDir: string;
   log: Logger;
+  /**
+   * Threads the stage may keep busy (its own worker pool included): 1 inside a slice of a
+   * parallel run (`run --threads`), where the slices already use the machine's cores;
+   * absent: as many as the machine has.
+   */
+  threads?: number;
 }
 
 /** What `apply` gets with each batch. */
@@ -54,6 +60,13 @@ export interface FitPass<S = unknown> {
   observe(batch: readonly ConversationRecord[]): void | Promise<void>;
   state(): S | Promise<S>;
   load(states: S[]): void | Promise<void>;
+  /**
+   * The state one pass over the whole input would have made, from the states of
+   * consecutive slices of it (in input order; each slice observed by its own
+   * instance, see `run --threads`); null when that cannot be told exactly, and the
+   * runner then observes the slices' output again on one instance. Absent: the same.
+   */
+  concat?(states: S[]): S | null;
 }
 
 export interface Stage {
@@ -90,6 +103,18 @@ export interface StageDefinition<O = any> {
   /** Example options for help texts. */
   example?: O;
   create(options: O, env: StageEnv): Stage | Promise<Stage>;
+  /**
+   * True when the stage treats each record on its own (it keeps no state across
+   * records but counts): the runner may then run it, with the input reader, on
+   * consecutive slices of the input in worker threads, one instance per slice,
+   * and the output is the same bytes (`run --threads`).
+   */
+  sliceable?: boolean;
+  /**
+   * The summary one instance would have given, from the slices' summaries in input
+   * order. Absent: equal summaries count as one; differing ones are listed.
+   */
+  mergeSummaries?(summaries: unknown[]): unknown;
 }
 
 /** Identity helper that keeps option types. */

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineStage, filterStage, Ledger, runPipeline, ScrubError, type ConversationRecord, type PlannedStep } from '@scrubline/core';
+import { defineStage, filterStage, Ledger, runPipeline, runSlice, ScrubError, type ConversationRecord, type LocalSlices, type PlannedStep } from '@scrubline/core';
 
 const rec = (id: string, text: string, label = 1): ConversationRecord => ({ id, turns: [{ role: 'customer', text }], labels: { y: label }, source: { file: 'mem' }, meta: {} });
 const log = { info() {}, warn() {} };
@@ -244,5 +244,159 @@ describe('step when', () => {
     expect(ledger.stage('double')).toMatchObject({ in: 5, out: 7, added: 2 });
     expect(ledger.stage('drop-short')).toMatchObject({ in: 7, out: 6, dropped: { 'too-short': 1 } });
     expect(ledger.verify()).toEqual([]);
+  });
+});
+
+describe('phase 0 on slices', () => {
+  /** Record-local: upper-cases, drops 'BAD', counts and samples; its summary adds up over slices. */
+  const tagger = defineStage({
+    name: 'tagger',
+    description: '',
+    optionsSchema: { type: 'object' },
+    sliceable: true,
+    mergeSummaries: (list) => ({ seen: (list as { seen: number }[]).reduce((n, s) => n + s.seen, 0) }),
+    create: () => {
+      let seen = 0;
+      return {
+        apply: (b, ctx) => {
+          const out: ConversationRecord[] = [];
+          for (const r of b) {
+            seen++;
+            ctx.report.count('seen');
+            ctx.report.sample('ids', r.id);
+            const text = r.turns[0].text.toUpperCase();
+            if (text === 'BAD') ctx.drop(r, 'bad');
+            else out.push({ ...r, turns: [{ ...r.turns[0], text }] });
+          }
+          return out;
+        },
+        summary: () => ({ seen }),
+      };
+    },
+  });
+  /** Global, order-dependent: keeps the first record of each text in input order. */
+  const firstSeen = (concat: boolean) =>
+    defineStage({
+      name: 'first-seen',
+      description: '',
+      optionsSchema: { type: 'object' },
+      create: () => {
+        const seen: [string, string][] = [];
+        const keep = new Map<string, string>();
+        return {
+          fit: {
+            observe: (b) => {
+              for (const r of b) seen.push([r.turns[0].text, r.id]);
+            },
+            state: () => [...seen],
+            load: (states: [string, string][][]) => {
+              for (const s of states) for (const [t, id] of s) if (!keep.has(t)) keep.set(t, id);
+            },
+            ...(concat ? { concat: (states: [string, string][][]) => states.flat() } : {}),
+          },
+          apply: (b, ctx) =>
+            b.filter((r) => {
+              if (keep.get(r.turns[0].text) === r.id) return true;
+              ctx.drop(r, 'duplicate');
+              return false;
+            }),
+        };
+      },
+    });
+  const input = [
+    [rec('a', 'same'), rec('b', 'x'), rec('c', 'bad')],
+    [rec('d', 'y'), rec('e', 'same')],
+    [rec('f', 'x'), rec('g', 'z')],
+  ];
+  /** Slices run here, one after the other, through runSlice as a worker thread would. */
+  const inProcess = (steps: PlannedStep[], parts: ConversationRecord[][][], calls: number[]): LocalSlices => {
+    const dir = tmp();
+    return {
+      count: parts.length,
+      run: async (i) => {
+        calls.push(i);
+        const ledger = new Ledger();
+        const r = await runSlice({
+          steps,
+          source: async function* () {
+            for (const b of parts[i]) {
+              ledger.inputRecords += b.length;
+              yield structuredClone(b);
+            }
+          },
+          ledger,
+          seed: '1',
+          baseDir: '.',
+          rulesDir: '.',
+          log,
+          spillPath: join(dir, `slice-${i}.ndjson`),
+        });
+        if (!r) throw new Error('not sliceable');
+        return r;
+      },
+    };
+  };
+
+  for (const concat of [true, false]) {
+    it(`gives the same records, counts and reports as one thread (${concat ? 'fit states joined' : 'fit pass replayed'})`, async () => {
+      const steps = plan(tagger, firstSeen(concat), double);
+      const one = await run(steps, input);
+      const calls: number[] = [];
+      const sliced = await run(steps, input, { slices: inProcess(steps, [[input[0]], [input[1], input[2]]], calls) });
+      expect(calls).toEqual([0, 1]);
+      expect(sliced.result.slices).toBe(2);
+      expect(one.result.slices).toBe(1);
+      expect(sliced.out).toEqual(one.out);
+      expect(one.out.map((r) => r.id)).toEqual(['a', 'a#2', 'b', 'b#2', 'd', 'd#2', 'g', 'g#2']);
+      expect(sliced.ledger.toJSON()).toEqual(one.ledger.toJSON());
+      expect(sliced.ledger.verify()).toEqual([]);
+      const strip = (s: { ms: number }[]) => s.map(({ ms: _ms, ...rest }) => rest);
+      expect(strip(sliced.result.stages)).toEqual(strip(one.result.stages));
+      expect(sliced.result.stages[0].summary).toEqual({ seen: 7 });
+    });
+  }
+
+  it('runs phase 0 itself when a stage before the global one is not sliceable, or there is no global stage', async () => {
+    for (const steps of [plan(upper, firstSeen(true)), plan(tagger, double)]) {
+      const calls: number[] = [];
+      const { out, result } = await run(steps, input, { slices: inProcess(steps, [[input[0]], [input[1], input[2]]], calls) });
+      expect(calls).toEqual([]);
+      expect(result.slices).toBe(1);
+      expect(out.length).toBeGreaterThan(0);
+    }
+    // and a slice asked anyway says so (null) without reading its input
+    const ledger = new Ledger();
+    let read = false;
+    const r = await runSlice({
+      steps: plan(upper, firstSeen(true)),
+      source: async function* () {
+        read = true;
+        yield [];
+      },
+      ledger,
+      seed: '1',
+      baseDir: '.',
+      rulesDir: '.',
+      log,
+      spillPath: join(tmp(), 's.ndjson'),
+    });
+    expect(r).toBeNull();
+    expect(read).toBe(false);
+  });
+
+  it('fails the run with the error of a failing slice, after every slice has ended', async () => {
+    const steps = plan(tagger, firstSeen(true));
+    const ended: number[] = [];
+    const slices: LocalSlices = {
+      count: 2,
+      run: async (i) => {
+        await new Promise((r) => setTimeout(r, i === 0 ? 1 : 20));
+        ended.push(i);
+        if (i === 0) throw new ScrubError('SCRUB_JSON_PARSE', 'line is not JSON', { file: 'b.jsonl', line: 3 });
+        return inProcess(steps, [[], input], []).run(1);
+      },
+    };
+    await expect(run(steps, input, { slices })).rejects.toMatchObject({ code: 'SCRUB_JSON_PARSE', file: 'b.jsonl', line: 3 });
+    expect(ended).toEqual([0, 1]);
   });
 });

@@ -83,6 +83,30 @@ function fromB64U32(s: string): Uint32Array {
 
 if (endianness() !== 'LE') throw new Error('@scrubline/dedup states are little-endian; this machine is big-endian');
 
+/**
+ * The state one collector would have made over consecutive slices of a shard's input, from
+ * the slices' states in input order (`run --threads`): records keep their order, so the
+ * first of a duplicate pair is the same one.
+ */
+export function concatDedupStates(states: DedupState[]): DedupState {
+  const first = states[0];
+  for (const s of states) {
+    if (s.numPerm !== first.numPerm || s.bands !== first.bands || s.shingle !== first.shingle || s.shard !== first.shard) {
+      throw new ScrubError('SCRUB_SHARD_INVALID', 'dedup states of slices were made with other parameters', { hint: 'run every slice with the same options' });
+    }
+  }
+  const join = (field: 'exact' | 'hasSig' | 'bandKeys' | 'sigs') => Buffer.concat(states.map((s) => Buffer.from(s[field], 'base64'))).toString('base64');
+  return {
+    ...first,
+    n: states.reduce((n, s) => n + s.n, 0),
+    ids: states.flatMap((s) => s.ids),
+    exact: join('exact'),
+    hasSig: join('hasSig'),
+    bandKeys: join('bandKeys'),
+    sigs: join('sigs'),
+  };
+}
+
 /** The fit side: collects keys and signatures of the records of one shard. */
 export class DedupCollector {
   n = 0;

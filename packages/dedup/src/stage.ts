@@ -1,5 +1,5 @@
 import { defineStage, ScrubError, sourcePlace, type ConversationRecord, type FitPass, type Stage } from '@scrubline/core';
-import { DedupCollector, decide, bytesPerRecord, type Decision, type DedupParams, type DedupState, type DedupStats } from './index-state.js';
+import { concatDedupStates, DedupCollector, decide, bytesPerRecord, type Decision, type DedupParams, type DedupState, type DedupStats } from './index-state.js';
 import { lshThreshold } from './minhash.js';
 
 /** Options of the `dedup` stage (see README): exact, near, threshold, numPerm, bands, shingle, roles, maxCandidates. */
@@ -57,6 +57,7 @@ export function createDedup(options: DedupOptions, shard = 0): DedupStage {
         stats = res.stats;
         collector = null; // the signatures of this shard now live in the states; free ours
       },
+      concat: (states) => concatDedupStates(states),
   };
   return {
     fit,

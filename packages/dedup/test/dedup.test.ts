@@ -3,6 +3,8 @@ import { hash52, mulberry32, type ConversationRecord } from '@scrubline/core';
 import { makeCtx, makeRecord, roundTrip } from '../../../fixtures/shaping/context.js';
 import {
   bytesPerRecord,
+  concatDedupStates,
+  DedupCollector,
   comparisonTexts,
   createDedup,
   exactText,
@@ -263,5 +265,41 @@ describe('report samples', () => {
     const { ctx } = makeCtx();
     stage.apply([a, b], ctx);
     expect(ctx.report.samples).toEqual({ duplicate: [{ at: 'export.csv row 7' }] });
+  });
+});
+
+describe('states of consecutive slices (run --threads)', () => {
+  it('joined, they are the state one collector makes over the whole input, so the same records go', () => {
+    const rand = mulberry32(7);
+    const base = randomText(rand, 80);
+    // exact copies (every 6th) and near copies (edited) of one conversation, spread over the slices
+    const records = Array.from({ length: 30 }, (_, i) => rec(`r${i}`, i % 6 === 0 ? base : i % 7 === 3 ? edit(rand, base, 2) : randomText(rand, 60), '好的'));
+    const p = { ...DEFAULTS };
+    const one = new DedupCollector(p, 0);
+    for (const r of records) one.add(r);
+    const parts = [records.slice(0, 11), records.slice(11, 12), records.slice(12)].map((part) => {
+      const c = new DedupCollector(p, 0);
+      for (const r of part) c.add(r);
+      return roundTrip(c.state());
+    });
+    const joined = concatDedupStates(parts);
+    expect(joined).toEqual(roundTrip(one.state()));
+    // and through the stage: one instance loads the joined state and drops what a single pass drops
+    const whole = createDedup(p);
+    whole.fit.observe(records);
+    whole.fit.load([roundTrip(whole.fit.state() as never)]);
+    const sliced = createDedup(p);
+    sliced.fit.load([sliced.fit.concat!(parts)!]);
+    const a = makeCtx();
+    const b = makeCtx();
+    expect(sliced.apply(records, b.ctx)).toEqual(whole.apply(records, a.ctx));
+    expect(b.ctx.report.counters).toEqual(a.ctx.report.counters);
+    expect(Object.keys(a.ctx.report.counters).length).toBeGreaterThan(0);
+  });
+
+  it('refuses states made with other parameters', () => {
+    const a = new DedupCollector({ ...DEFAULTS }, 0).state();
+    const b = new DedupCollector({ ...DEFAULTS, numPerm: 64 }, 0).state();
+    expect(() => concatDedupStates([a, b])).toThrow(/other parameters/);
   });
 });

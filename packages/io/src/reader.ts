@@ -285,6 +285,15 @@ async function* readJsonArray(
   yield;
 }
 
+/**
+ * Whether the files can be read in consecutive slices, each by its own reader (`run --threads`),
+ * with the same records and errors as one reader: not rows (a session met again in a later
+ * file is an error only one reader can see) and not stdin.
+ */
+export function canReadInSlices(files: ResolvedInput[], input: InputConfig): boolean {
+  return files.every((f) => f.path !== '-' && shapeOf(formatOf(f.name, input.format), input) !== 'rows');
+}
+
 function shapeOf(fmt: string, input: InputConfig): string {
   return input.shape ?? (fmt === 'ndjson' ? 'canonical' : fmt === 'csv' || fmt === 'tsv' ? 'rows' : 'documents');
 }

@@ -13,6 +13,13 @@ export interface NerStageOptions extends Omit<NerOptions, 'rulesDir'> {
  */
 export const nerStage = defineStage<NerStageOptions>({
   name: 'ner',
+  // each record on its own; the counts per rule add up over slices
+  sliceable: true,
+  mergeSummaries: (list) => {
+    const byRule: Record<string, number> = {};
+    for (const s of list as { byRule: Record<string, number> }[]) for (const [k, n] of Object.entries(s.byRule)) byRule[k] = (byRule[k] ?? 0) + n;
+    return { byRule: Object.fromEntries(Object.entries(byRule).sort()) };
+  },
   description: 'Tag person names, addresses and organisations into turn meta (text unchanged; the pii stage anonymises).',
   optionsSchema: {
     type: 'object',

@@ -23,6 +23,8 @@ export const normaliseStage = defineStage<NormaliseOptions>({
   name: 'normalise',
   description: 'Normalise text: traditional → simplified (OpenCC phrases), width and spaces, emoticons and emoji, empty turns, language routing.',
   optionsSchema,
+  // each record on its own; the summary describes the configuration, the same in every slice
+  sliceable: true,
   example: { chinese: 't2s', chineseVariant: 't', emoticons: 'map', emptyTurns: 'marker', emptyMarker: '[图片]' } as NormaliseOptions,
   create: async (options, env) => {
     const normaliser = await createNormaliser(options, { rulesDir: env.rulesDir, baseDir: env.baseDir });

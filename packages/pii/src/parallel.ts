@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { countNewlines } from './ndjson.js';
 import { safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/core';
-import type { PiiStageOptions } from './stage.js';
+import { sumPiiSummaries, type PiiStageOptions } from './stage.js';
 import { loadRulePacks } from './rules.js';
 import { defaultRulesDir } from './engine.js';
 import { startFilterWorker, takePrestartedWorkers, workerScript } from './early-workers.js';
@@ -334,18 +334,5 @@ export class FileLineChunks implements ChunkSource {
 
 /** Adds the numeric fields of the workers' stage summaries (counts per type and totals). */
 function sumSummaries(list: Record<string, unknown>[], threads: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const s of list) {
-    for (const [k, v] of Object.entries(s)) {
-      if (k === 'rules') out[k] ??= v; // the same rule set in every worker
-      else if (typeof v === 'number') out[k] = ((out[k] as number) ?? 0) + v;
-      else if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number')) {
-        const o = ((out[k] as Record<string, number>) ??= {});
-        for (const [kk, vv] of Object.entries(v as Record<string, number>)) o[kk] = (o[kk] ?? 0) + vv;
-      } else if (!(k in out)) out[k] = v;
-    }
-  }
-  out.threads = threads;
-  out.mode = 'line-parallel';
-  return out;
+  return { ...sumPiiSummaries(list), threads, mode: 'line-parallel' };
 }

@@ -69,6 +69,26 @@ export function parseCounterKey(key: string): { kind: string; type?: string; rul
 
 export { counterKey, scoreBucket };
 
+/**
+ * One summary from those of several instances of the stage (worker threads, slices of the
+ * input): counts per type and totals add up, threads too; the rest is the same in each.
+ */
+export function sumPiiSummaries(list: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of list) {
+    for (const [k, v] of Object.entries(s)) {
+      if (k === 'rules') out[k] ??= v; // the same rule set in every instance
+      else if (typeof v === 'number') out[k] = ((out[k] as number) ?? 0) + v;
+      else if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number')) {
+        const o = ((out[k] as Record<string, number>) ??= {});
+        for (const [kk, vv] of Object.entries(v as Record<string, number>)) o[kk] = (o[kk] ?? 0) + vv;
+      } else if (!(k in out)) out[k] = v;
+    }
+  }
+  for (const k of ['byType', 'keptByKind']) if (out[k] && typeof out[k] === 'object') out[k] = sortKeys(out[k] as Record<string, number>);
+  return out;
+}
+
 export const piiStage = defineStage<PiiStageOptions>({
   name: 'pii',
   command: 'scrub',
@@ -93,6 +113,9 @@ export const piiStage = defineStage<PiiStageOptions>({
       reportOnly: { type: 'array', items: { type: 'string' }, default: ['ORG'], description: 'types detected and counted (as kept: report-only) but not anonymised' },
     },
   },
+  // each record on its own (placeholder numbers, surrogates and split identifiers are per conversation)
+  sliceable: true,
+  mergeSummaries: (list) => sumPiiSummaries(list as Record<string, unknown>[]),
   example: { detectors: ['rules'], rules: [], disable: [], disableRules: [], operator: 'placeholder', operators: { EMAIL: 'hmac' }, keyEnv: DEFAULT_KEY_ENV, roles: ['customer', 'agent', 'bot', 'system'], sampleContext: 16, reportOnly: ['ORG'] },
   async create(options, env) {
     const rulesDir = env.rulesDir || defaultRulesDir();
@@ -116,7 +139,8 @@ export const piiStage = defineStage<PiiStageOptions>({
     const key = kinds.includes('hmac') ? resolveHmacKey({ keyEnv: options.keyEnv, keyFile: options.keyFile, baseDir: env.baseDir }) : undefined;
     const workerOps: WorkerOperatorConfig = { operator: options.operator, operators: options.operators, key, seed: env.seed };
     const opConfig: OperatorConfig = { ...workerOps, canonicalOf: engine.canonicalOf };
-    const threads = options.workers ?? Math.min(2, availableParallelism());
+    // inside a slice of a parallel run (env.threads 1) the slices already keep the cores busy
+    const threads = Math.min(options.workers ?? Math.min(2, availableParallelism()), env.threads ?? Infinity);
     let pool: AnalyzerPool | null = null;
     const roles = new Set(options.roles);
     const totals = emptyTotals();

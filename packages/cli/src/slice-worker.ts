@@ -1,0 +1,121 @@
+/**
+ * A worker thread of `run --threads`: runs phase 0 of the pipeline on one slice of the input
+ * files (read, the stages before the first global stage, that stage's fit pass, the spill)
+ * and hands back its counts, reports and fit state (core `runSlice`). Its drop and quarantine
+ * entries go to part files that the main thread publishes first, in slice order.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Ledger, runSlice, ScrubError, StageRegistry, type ConversationRecord, type LedgerEntry, type PlannedStep } from '@scrubline/core';
+import { readRecords, type FileInfo, type InputConfig, type ResolvedInput } from '@scrubline/io';
+import { plugins } from './plugins.js';
+import { SideFile } from './execute.js';
+
+export interface SliceStep {
+  id: string;
+  use: string;
+  options: unknown;
+  when?: Record<string, unknown>;
+}
+
+export interface SliceJob {
+  steps: SliceStep[];
+  input: InputConfig;
+  files: ResolvedInput[];
+  seed: string;
+  strict: boolean;
+  baseDir: string;
+  rulesDir: string;
+  tmpDir: string;
+  spillPath: string;
+  /** Part files for this slice's quarantine and drop entries (absent: not kept). */
+  quarantinePath?: string;
+  droppedPath?: string;
+}
+
+export type SliceMessage =
+  | { type: 'progress'; bytes: number; records: number }
+  | { type: 'warning'; message: string }
+  | { type: 'done'; result: NonNullable<Awaited<ReturnType<typeof runSlice>>>; fileInfos: FileInfo[] }
+  /** The pipeline cannot run on slices (see `runSlice`); nothing was read. */
+  | { type: 'skipped' }
+  | { type: 'error'; error: Record<string, unknown> };
+
+const post = (m: SliceMessage) => parentPort!.postMessage(m);
+
+async function run(job: SliceJob): Promise<void> {
+  const registry = new StageRegistry();
+  for (const p of plugins) for (const s of p.stages ?? []) registry.register(s);
+  const steps: PlannedStep[] = job.steps.map((s) => {
+    const definition = registry.get(s.use);
+    if (!definition) throw new ScrubError('SCRUB_INTERNAL', `stage '${s.use}' is not installed in the slice worker`);
+    return { id: s.id, use: s.use, definition, options: s.options, ...(s.when ? { when: s.when } : {}) };
+  });
+  const quarantine = new SideFile(job.quarantinePath);
+  const dropped = new SideFile(job.droppedPath);
+  const ledger = new Ledger();
+  ledger.strict = job.strict;
+  ledger.sink = (entry: LedgerEntry) => {
+    if (entry.kind === 'quarantined') quarantine.add(entry);
+    else dropped.add({ ...entry, raw: undefined });
+  };
+  const fileInfos: FileInfo[] = [];
+  // progress in slices of about 1 MB, so the main thread is not flooded with messages
+  let bytes = 0;
+  let records = 0;
+  const flushProgress = () => {
+    if (bytes || records) post({ type: 'progress', bytes, records });
+    bytes = records = 0;
+  };
+  async function* counted(source: AsyncIterable<ConversationRecord[]>): AsyncGenerator<ConversationRecord[]> {
+    for await (const b of source) {
+      records += b.length;
+      if (bytes >= 1 << 20) flushProgress();
+      yield b;
+    }
+  }
+  const log = { info: () => {}, warn: (message: string) => post({ type: 'warning', message }) };
+  try {
+    const result = await runSlice({
+      steps,
+      source: () =>
+        counted(
+          readRecords(job.files, {
+            input: job.input,
+            ledger,
+            tmpDir: job.tmpDir,
+            fileInfos,
+            onBytes: (n) => (bytes += n),
+            onWarning: (message) => post({ type: 'warning', message }),
+          }),
+        ),
+      ledger,
+      seed: job.seed,
+      baseDir: job.baseDir,
+      rulesDir: job.rulesDir,
+      log,
+      spillPath: job.spillPath,
+    });
+    if (result === null) {
+      post({ type: 'skipped' });
+      return;
+    }
+    flushProgress();
+    await quarantine.close();
+    await dropped.close();
+    await quarantine.commit();
+    await dropped.commit();
+    post({ type: 'done', result, fileInfos });
+  } catch (e) {
+    await quarantine.abort().catch(() => {});
+    await dropped.abort().catch(() => {});
+    throw e;
+  }
+}
+
+run(workerData as SliceJob).catch((e: unknown) => {
+  const err = ScrubError.from(e);
+  // the error's own fields (code, message, file, line, field, record, stage, hint), to be rebuilt as
+  // a ScrubError on the main thread, which masks what it prints as for any other error
+  const { stages: _stages, ...fields } = Object.fromEntries(Object.entries(err));
+  post({ type: 'error', error: { ...fields, code: err.code, message: err.message } });
+});

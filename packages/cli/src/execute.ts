@@ -238,6 +238,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
       ? {
           count: sliceRuns.length,
           startedAt: sliceRuns[0].startedAt,
+          stop: stopSlices,
           run: async (i) => {
             const r = await sliceRuns[i].result;
             if (!r) throw new ScrubError('SCRUB_INTERNAL', `slice ${i} found the pipeline cannot run on slices`);
@@ -467,8 +468,8 @@ function startSliceWorker(
   return {
     result,
     startedAt,
+    // a worker still running then rejects ('stopped before it finished'); one that ended stays as it was
     stop: async () => {
-      settled = true;
       await worker.terminate();
     },
   };

@@ -70,6 +70,8 @@ export interface LocalSlices {
   run(index: number): Promise<SliceResult>;
   /** When the first slice started (`performance.now()`), for phase 0's time; default: when the runner asks. */
   startedAt?: number;
+  /** Ends the slices still running (one failed); their results then reject. */
+  stop?(): Promise<void>;
 }
 
 /** What a slice hands back: its counts, its stages' reports, the first global stage's fit state, its spill file. */
@@ -226,11 +228,17 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
  * read back come in the same order as from one thread).
  */
 async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledger: Ledger): Promise<string[]> {
-  // every slice runs to its end or failure before the run fails (none left writing its spill)
-  const settled = await Promise.allSettled([...Array(slices.count).keys()].map((i) => slices.run(i)));
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  const results = settled.map((r) => (r as PromiseFulfilledResult<SliceResult>).value);
+  const runs = [...Array(slices.count).keys()].map((i) => slices.run(i));
+  let results: SliceResult[];
+  try {
+    results = await Promise.all(runs);
+  } catch (e) {
+    // the first failure fails the run: the other slices are stopped, and every one has ended (none
+    // left writing its spill) before its error goes up
+    await slices.stop?.();
+    await Promise.allSettled(runs);
+    throw e;
+  }
   const paths = results.map((r) => r.spill);
   const merged = Ledger.merge(results.map((r) => r.ledger));
   ledger.inputRecords = merged.inputRecords;

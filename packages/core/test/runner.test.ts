@@ -384,19 +384,29 @@ describe('phase 0 on slices', () => {
     expect(read).toBe(false);
   });
 
-  it('fails the run with the error of a failing slice, after every slice has ended', async () => {
+  it('fails the run with the error of a failing slice, having stopped the others and waited for them', async () => {
     const steps = plan(tagger, firstSeen(true));
-    const ended: number[] = [];
+    const events: string[] = [];
+    let stopSlow: () => void = () => {};
     const slices: LocalSlices = {
       count: 2,
       run: async (i) => {
-        await new Promise((r) => setTimeout(r, i === 0 ? 1 : 20));
-        ended.push(i);
-        if (i === 0) throw new ScrubError('SCRUB_JSON_PARSE', 'line is not JSON', { file: 'b.jsonl', line: 3 });
-        return inProcess(steps, [[], input], []).run(1);
+        if (i === 0) {
+          await new Promise((r) => setTimeout(r, 1));
+          events.push('0 failed');
+          throw new ScrubError('SCRUB_JSON_PARSE', 'line is not JSON', { file: 'b.jsonl', line: 3 });
+        }
+        // a long slice: ends only when stopped
+        await new Promise<void>((r) => (stopSlow = r));
+        events.push('1 ended');
+        throw new ScrubError('SCRUB_INTERNAL', 'stopped');
+      },
+      stop: async () => {
+        events.push('stop');
+        stopSlow();
       },
     };
     await expect(run(steps, input, { slices })).rejects.toMatchObject({ code: 'SCRUB_JSON_PARSE', file: 'b.jsonl', line: 3 });
-    expect(ended).toEqual([0, 1]);
+    expect(events).toEqual(['0 failed', 'stop', '1 ended']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detect, scrubText, getRuleEngine, gb11643CheckChar, luhnCheckDigit, luhnValid, isValidLegacyResidentId } from '../src/index.js';
+import { detect, scrubText, getRuleEngine, gb11643CheckChar, luhnCheckDigit, luhnValid, isValidLegacyResidentId, usccCheckChar } from '../src/index.js';
 
 // The recognizer defects a review found in session 5 (all inputs synthetic; check digits valid), one block
 // per finding, with the rule-data fix each needed. fixtures/pii/review.jsonl holds the same cases with
@@ -231,5 +231,43 @@ describe('phone extensions and Hong Kong numbers in canonical values and surroga
     expect(scrubText('+852 2345 6789，或00852 2345 6789').text).toBe('[PHONE_1]，或[PHONE_1]');
     const both = scrubText('+852 2345 6789，或00852 2345 6789', { operator: 'surrogate' }).text.match(/2[0-9]{3} [0-9]{4}/g)!;
     expect(both[0]).toBe(both[1]);
+  });
+});
+
+describe('review 3 leftovers (session 6): said, grouped and yearless values, postcodes after an address', () => {
+  it('an e-mail address said instead of typed, after a mail word only', () => {
+    expect(found('我邮箱 liming2020 at 163 dot com')).toEqual([['EMAIL', 'liming2020 at 163 dot com']]);
+    expect(found('email: zhang_san艾特qq点com')).toEqual([['EMAIL', 'zhang_san艾特qq点com']]);
+    expect(found('邮件发 wang.li (at) sina (dot) com (dot) cn 就行')).toEqual([['EMAIL', 'wang.li (at) sina (dot) com (dot) cn']]);
+    // a shop named the same way is no address of a person
+    expect(found('you can order at jd dot com')).toEqual([]);
+    expect(found('lookup at example dot com later')).toEqual([]);
+  });
+  it('a USCC typed in groups, with its cue and a valid check character only', () => {
+    const first17 = '91500103622R35640';
+    const code = first17 + usccCheckChar(first17);
+    const grouped = `${code.slice(0, 6)} ${code.slice(6, 12)} ${code.slice(12)}`;
+    expect(found(`营业执照号 ${grouped}`)).toEqual([['USCC', grouped]]);
+    const dashed = code.replace(/(.{4})(?=.)/g, '$1-');
+    expect(found(`统一社会信用代码：${dashed}`)).toEqual([['USCC', dashed]]);
+    const wrong = grouped.slice(0, -1) + (grouped.endsWith('0') ? '1' : '0');
+    expect(found(`营业执照号 ${wrong}`)).toEqual([]);
+    expect(found(`编号 ${grouped}`)).toEqual([]);
+  });
+  it('an old Taiwan compatriot permit with its issue letter', () => {
+    expect(found('台胞证4566327992B')).toEqual([['PERMIT', '4566327992B']]);
+    expect(found('台胞证号码：4566327992(B)')).toEqual([['PERMIT', '4566327992(B)']]);
+  });
+  it('a birthday without a year right after its word, an English date of birth given as the answer', () => {
+    expect(found('生日：3/12，会员礼什么时候发')).toEqual([['DOB', '3/12']]);
+    expect(found('birthday 12/3 please')).toEqual([['DOB', '12/3']]);
+    expect(found('3/12发货，生日礼物到了吗')).toEqual([]);
+    expect(found('生日礼物 3/12 发货')).toEqual([]);
+    expect(found('Agent: for age verification please give your date of birth. Customer: March 3, 1985')).toEqual([['DOB', 'March 3, 1985']]);
+  });
+  it('six digits after an address are its postcode; after a number word they are not', () => {
+    expect(found('寄到上海市徐汇区，200030')).toEqual([['POSTCODE', '200030']]);
+    expect(found('中山路100号301室，200030')).toEqual([['POSTCODE', '200030']]);
+    for (const t of ['工号 200030', '会员号，123456', '订单在徐汇区，200030', '营业执照号 915001', '价格是区间，100000到200000']) expect(found(t), t).toEqual([]);
   });
 });

@@ -304,7 +304,14 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     const written = await outputs.close();
     await quarantine.close();
     await dropped.close();
-    const phaseTimes = result.phasesRun.map((phase, i) => ({ phase, ms: result.phaseMs[i], slices: phase === 0 ? result.slices : 1 }));
+    // phase 0 on slices: also how long the slowest slice took to start (modules, stages) before reading
+    const startup = result.slices > 1 ? Math.max(...sliceRuns.map((r) => r.startupMs() ?? 0)) : undefined;
+    const phaseTimes = result.phasesRun.map((phase, i) => ({
+      phase,
+      ms: result.phaseMs[i],
+      slices: phase === 0 ? result.slices : 1,
+      ...(phase === 0 && startup !== undefined ? { startupMs: startup } : {}),
+    }));
     const report = buildReport(result.stages, result.phases, result.phasesRun, written, undefined, phaseTimes);
     if (manifestPath) await writeAtomic(manifestPath, JSON.stringify(report.manifest, null, 2) + '\n');
     if (reportPath) await writeAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
@@ -349,7 +356,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     phasesRun: number[],
     written: WrittenFile[],
     error?: ScrubError,
-    phaseTimes?: { phase: number; ms: number; slices: number }[],
+    phaseTimes?: { phase: number; ms: number; slices: number; startupMs?: number }[],
   ): RunReport {
     const t = ledger.totals();
     const rel = (p: string) => (p === '-' ? '-' : relative(o.baseDir, p) || p);
@@ -434,14 +441,17 @@ function sliceWorkerScript(): string {
 function startSliceWorker(
   job: SliceJob,
   on: { progress: (bytes: number, records: number) => void; warning: (m: string) => void; fileInfos: (infos: FileInfo[]) => void },
-): { result: Promise<SliceResult | null>; startedAt: number; stop: () => Promise<void> } {
+): { result: Promise<SliceResult | null>; startedAt: number; startupMs: () => number | undefined; stop: () => Promise<void> } {
   const startedAt = performance.now();
+  const spawnedAt = Date.now();
+  let readyAt: number | undefined;
   const worker = new Worker(sliceWorkerScript(), { workerData: job });
   let settled = false;
   const result = new Promise<SliceResult | null>((resolvePromise, reject) => {
     worker.on('message', (m: SliceMessage) => {
       if (m.type === 'progress') on.progress(m.bytes, m.records);
       else if (m.type === 'warning') on.warning(m.message);
+      else if (m.type === 'ready') readyAt = m.at;
       else if (m.type === 'skipped') {
         settled = true;
         resolvePromise(null);
@@ -468,6 +478,7 @@ function startSliceWorker(
   return {
     result,
     startedAt,
+    startupMs: () => (readyAt === undefined ? undefined : readyAt - spawnedAt),
     // a worker still running then rejects ('stopped before it finished'); one that ended stays as it was
     stop: async () => {
       await worker.terminate();

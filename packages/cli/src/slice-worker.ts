@@ -35,6 +35,8 @@ export interface SliceJob {
 export type SliceMessage =
   | { type: 'progress'; bytes: number; records: number }
   | { type: 'warning'; message: string }
+  /** Stages created, reading starts (`Date.now()`). */
+  | { type: 'ready'; at: number }
   | { type: 'done'; result: NonNullable<Awaited<ReturnType<typeof runSlice>>>; fileInfos: FileInfo[] }
   /** The pipeline cannot run on slices (see `runSlice`); nothing was read. */
   | { type: 'skipped' }
@@ -94,6 +96,7 @@ async function run(job: SliceJob): Promise<void> {
       rulesDir: job.rulesDir,
       log,
       spillPath: job.spillPath,
+      onReady: () => post({ type: 'ready', at: Date.now() }),
     });
     if (result === null) {
       post({ type: 'skipped' });

@@ -283,6 +283,8 @@ export interface RunSliceOptions {
   log: Logger;
   /** Where this slice's records go for phase 1 (NDJSON). */
   spillPath: string;
+  /** Called once the stages are created, before the first record is read (start-up timing). */
+  onReady?: () => void;
 }
 
 /**
@@ -307,6 +309,7 @@ export async function runSlice(o: RunSliceOptions): Promise<SliceResult | null> 
       if (step.definition.sliceable !== true) return null;
     }
     if (!g) return null;
+    o.onReady?.();
     await mkdir(dirname(o.spillPath), { recursive: true });
     const spill = new NdjsonFileWriter(o.spillPath);
     const fit = g.stage.fit!;

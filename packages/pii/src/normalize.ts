@@ -248,3 +248,42 @@ export function toOriginal(n: Normalized, start: number, end: number): [number, 
   if (!n.start || !n.end) return [start, end];
   return [n.start[start], n.end[end - 1]];
 }
+
+/** A digit next to a letter typed for one (l, I for 1; O, o for 0): the cheap test before the run scan. */
+const LEET_NEAR_DIGIT = /[0-9][lIOo]|[lIOo][0-9]/;
+/** Runs of digits and such letters, single spaces or dashes between, not inside a word. */
+const LEET_RUN_G = /(?<![A-Za-z0-9])[0-9lIOo](?:[ -]?[0-9lIOo]){10,13}(?![A-Za-z0-9])/g;
+
+/**
+ * Mainland mobile numbers typed with letters for digits (l39O23llO65, l8l O6l6 l282: a broken
+ * keypad, or an evasion) read as digits: a run of digits and l/I/O/o that becomes 1[3-9] and nine
+ * digits, with at least half of it real digits. Only those runs change, letter for digit, so the
+ * text keeps its length and every offset (O2O 1234567 and model names stay as they are).
+ */
+export function readLettersAsDigits(s: string): string {
+  if (!LEET_NEAR_DIGIT.test(s)) return s;
+  LEET_RUN_G.lastIndex = 0;
+  let out: string | null = null;
+  let m: RegExpExecArray | null;
+  while ((m = LEET_RUN_G.exec(s)) !== null) {
+    const run = m[0];
+    let digits = 0;
+    let letters = 0;
+    let mapped = '';
+    for (const c of run) {
+      if (c >= '0' && c <= '9') {
+        digits++;
+        mapped += c;
+      } else if (c === 'l' || c === 'I') {
+        letters++;
+        mapped += '1';
+      } else if (c === 'O' || c === 'o') {
+        letters++;
+        mapped += '0';
+      } else mapped += c;
+    }
+    if (letters === 0 || digits < letters || !/^1[3-9][0-9]{9}$/.test(mapped.replace(/[ -]/g, ''))) continue;
+    out = (out ?? s).slice(0, m.index) + mapped + (out ?? s).slice(m.index + run.length);
+  }
+  return out ?? s;
+}

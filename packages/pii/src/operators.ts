@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ScrubError, seededRandom, type PiiSpan } from '@scrubline/core';
-import { normalize } from './normalize.js';
+import { normalize, readLettersAsDigits } from './normalize.js';
 import { canonicalValue, type RuleSpec } from './rules.js';
 import {
   gb11643CheckChar,
@@ -141,7 +141,8 @@ export function surrogateKey(s: string): string {
 
 /** Canonical form of a found value: normalised, then per the rule's mode (digits only for numbers …). */
 export function canonicalOf(value: string, type: string, rule: string, modes?: Map<string, RuleSpec['canonical']>): string {
-  return canonicalValue(normalize(value, 1).text, modeOf(type, rule, modes)).trim();
+  // as the recognizers read it: a mobile typed with letters for digits is that mobile
+  return canonicalValue(readLettersAsDigits(normalize(value, 1).text), modeOf(type, rule, modes)).trim();
 }
 
 function modeOf(type: string, rule: string, modes?: Map<string, RuleSpec['canonical']>): RuleSpec['canonical'] {
@@ -385,7 +386,7 @@ function phoneModeOf(mode: RuleSpec['canonical'], value: string): PhoneMode {
 }
 
 function surrogateSubject(value: string, s: PiiSpan, config: OperatorConfig): Subject {
-  const norm = normalize(value, 1).text;
+  const norm = readLettersAsDigits(normalize(value, 1).text);
   const mode = modeOf(s.type, s.rule, config.canonicalOf);
   return subject(s.type, norm, canonicalValue(norm, mode).trim(), mode);
 }

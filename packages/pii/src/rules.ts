@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { ScrubError, type PiiSpan } from '@scrubline/core';
-import { normalizeOrNull } from './normalize.js';
+import { normalizeOrNull, readLettersAsDigits } from './normalize.js';
 import { VALIDATORS } from './validators.js';
 import { enableRegexpFallback } from './safety.js';
 
@@ -651,8 +651,14 @@ export class RuleEngine {
   analyze(text: string): Analysis {
     if (text.length === 0) return EMPTY;
     const n = normalizeOrNull(text, this.minNumeralRun);
-    const s = n ? n.text : text;
+    let s = n ? n.text : text;
     features(s, FEAT);
+    // letters typed for digits in a mobile number (only where digits and letters both occur): same
+    // length, so the offsets stay as they are
+    if ((FEAT.bits & (NEED_DIGIT | NEED_ALPHA)) === (NEED_DIGIT | NEED_ALPHA)) {
+      const read = readLettersAsDigits(s);
+      if (read !== s) features((s = read), FEAT);
+    }
     const have = FEAT.bits;
     const maxRun = FEAT.maxRun;
     const maxAlnum = FEAT.maxAlnum;

@@ -271,3 +271,19 @@ describe('review 3 leftovers (session 6): said, grouped and yearless values, pos
     for (const t of ['工号 200030', '会员号，123456', '订单在徐汇区，200030', '营业执照号 915001', '价格是区间，100000到200000']) expect(found(t), t).toEqual([]);
   });
 });
+
+describe('letters typed for digits in a mobile number (session 6)', () => {
+  it('l/I for 1 and O/o for 0 in a run that becomes a mobile number: found and replaced whole', () => {
+    expect(found('客户：手机l39O23llO65，字母是我手机键盘坏了打出来的')).toEqual([['PHONE', 'l39O23llO65']]);
+    expect(found('号码是 l8l O6l6 l282')).toEqual([['PHONE', 'l8l O6l6 l282']]);
+    expect(scrubText('手机l39O23llO65').text).toBe('手机[PHONE_1]');
+    // one number, typed with letters and with digits: one placeholder
+    expect(scrubText('l39O23llO65，也就是13902311065').text).toBe('[PHONE_1]，也就是[PHONE_1]');
+  });
+  it('leaves words, model names and other numbers alone', () => {
+    for (const t of ['O2O 1234567 合作', '型号 lO0l 2345', 'hello 1OOO 2000 3000', 'Iphone 13 Pro', 'lOl lol 123', 'OOOO OOOO OOO'])
+      expect(found(t).filter(([type]) => type === 'PHONE'), t).toEqual([]);
+    // more letters than digits is a word, not a number
+    expect(found('lIlIlIlI139')).toEqual([]);
+  });
+});

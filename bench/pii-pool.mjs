@@ -4,7 +4,7 @@
 // from the shared counter (two jobs open, as the stage keeps them). No cutting, merging or writing back,
 // no samples: what the mechanism itself gives on two CPUs, the ceiling for the `pii` step's pool.
 // Per round: one thread on CPU A alone, on CPU B alone, two threads on A,B (each its own process).
-// Usage: pnpm bench pii-pool [--mb 20] [--rounds 3] [--cpus 0,1] [--batch 256] [--pieces 8]   (file from `pnpm bench pii`; flock /tmp/bench.lock)
+// Usage: pnpm bench pii-pool [--mb 20] [--rounds 3] [--cpus 0,1] [--batch 256] [--pieces 8] [--child --threads 1 [--rules DIR]]   (file from `pnpm bench pii`; flock /tmp/bench.lock)
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,8 @@ if (argv.includes('--child')) {
   const { Tallier } = await import('../packages/pii/dist/tally.js');
   const { getRuleEngine } = await import('../packages/pii/dist/engine.js');
   const { loadRulePacks } = await import('../packages/pii/dist/rules.js');
-  const packs = loadRulePacks(join(root, 'rules'));
+  // --rules DIR: another rules folder (A/B of rule data on the same build)
+  const packs = loadRulePacks(opt('rules', join(root, 'rules')));
   const engine = getRuleEngine({ rulePacks: packs });
   const ops = { operator: 'placeholder', operators: {}, seed: '0' };
   const config = { ...ops, canonicalOf: engine.canonicalOf };

@@ -338,16 +338,43 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     expect(existsSync(join(dir, 'out/train.ndjson'))).toBe(false);
   });
 
-  it('reads rows, stdin and single files on one thread, and refuses a bad --threads', async () => {
-    const dir = tmp();
+  it('slices row exports too: the same records, and a session met again in a later slice fails as on one thread', async () => {
     const rows = readFileSync(join(FIX, 'jd-export.tsv'), 'utf8').trim().split('\n');
     const cut = rows.findIndex((l, i) => i >= 100 && l.split('\t')[0] !== rows[i - 1].split('\t')[0]);
-    write(dir, 'a.tsv', rows.slice(0, cut).join('\n') + '\n');
-    write(dir, 'b.tsv', rows.slice(cut).join('\n') + '\n');
-    write(dir, 'p.yaml', JD_INPUT('"*.tsv"') + 'steps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n');
-    const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', '2']);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8')).timings.phases[0].slices).toBe(1);
+    const setup = (second: string[]) => {
+      const dir = tmp();
+      write(dir, 'a.tsv', rows.slice(0, cut).join('\n') + '\n');
+      write(dir, 'b.tsv', second.join('\n') + '\n');
+      write(dir, 'p.yaml', JD_INPUT('"*.tsv"') + 'steps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n');
+      return dir;
+    };
+    const outs: Buffer[] = [];
+    for (const threads of ['1', '2']) {
+      const dir = setup(rows.slice(cut));
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', threads]);
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(readFileSync(join(dir, 'out/manifest.json'), 'utf8')).timings.phases[0].slices).toBe(Number(threads));
+      outs.push(readFileSync(join(dir, 'out/records.ndjson')));
+    }
+    expect(outs[1].equals(outs[0])).toBe(true);
+    // the first session of a.tsv again at the end of b.tsv: the slice of a.tsv ended it, the slice of b.tsv meets it
+    const first = rows[0].split('\t')[0];
+    const again = rows.filter((l) => l.split('\t')[0] === first);
+    const errors: string[] = [];
+    for (const threads of ['1', '2']) {
+      const dir = setup([...rows.slice(cut), ...again]);
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', threads]);
+      expect(r.code).toBe(3);
+      expect(existsSync(join(dir, 'out/records.ndjson'))).toBe(false);
+      errors.push(r.stderr.replace(/, .*?,( appears)/, '$1'));
+    }
+    expect(errors[1]).toMatch(/SCRUB_SESSION_NOT_CONTIGUOUS b\.tsv:\d+/);
+    expect(errors[1]).toBe(errors[0]);
+  });
+
+  it('refuses a bad --threads', async () => {
+    const dir = tmp();
+    write(dir, 'p.yaml', JD_INPUT('"*.tsv"') + 'output:\n  path: out/records.ndjson\n');
     const bad = await scrubline(['run', join(dir, 'p.yaml'), '--threads', '0']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--threads must be auto or a whole number/);

@@ -26,7 +26,7 @@ import {
   isBrokenPipe,
   exitCodeFor,
 } from '@scrubline/core';
-import { canReadInSlices, canReadTransparent, normaliseEncoding, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
+import { canReadInSlices, canReadTransparent, normaliseEncoding, sessionRepeatAcrossSlices, type SessionRuns, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
 import type { SliceJob, SliceMessage } from './slice-worker.js';
@@ -199,6 +199,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     const p = progress;
     const sliceFiles = await sliceInputs(o, files, transparent, totalBytes);
     const sliceInfos: FileInfo[][] = [];
+    const sliceSessions: SessionRuns[] = [];
     const sliceWarnings: string[][] = [];
     const shown = new Set<string>();
     const sliceSide = (i: number, f: SideFile) => (f.path ? join(workDir, 'side', 'slices', `slice-${i}-of-${sliceFiles.length}`, basename(f.path)) : undefined);
@@ -211,6 +212,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
                 steps: o.steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) })),
                 input: o.input,
                 files,
+                fileIndexBase: sliceFiles.slice(0, i).reduce((n, f) => n + f.length, 0),
                 seed: o.seed,
                 strict: o.strict,
                 baseDir: o.baseDir,
@@ -229,6 +231,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
                   (sliceWarnings[i] ??= []).push(m);
                 },
                 fileInfos: (infos) => (sliceInfos[i] = infos),
+                sessions: (runs) => sliceSessions.push(runs),
               },
             ),
           )
@@ -247,6 +250,11 @@ export async function execute(o: ExecuteOptions): Promise<number> {
               // gave already) join the report in input order, where one thread would have given them
               await Promise.allSettled(sliceRuns.map((x) => x.result));
               for (const list of sliceWarnings) for (const m of list ?? []) if (!warnings.includes(m)) warnings.push(m);
+              // a row export's session that one slice finished and a later one met again: the error one reader raises
+              if (sliceSessions.length) {
+                const repeat = sessionRepeatAcrossSlices(files, sliceSessions.splice(0), o.input);
+                if (repeat) throw repeat;
+              }
             }
             return r;
           },
@@ -400,11 +408,11 @@ async function* countRead(source: AsyncIterable<ConversationRecord[]>, add: (n: 
 /**
  * The input files in consecutive slices for phase 0 (`run --threads`), balanced by bytes; one
  * slice (no worker) when the run cannot be sliced or would not gain: a shard of a cluster run or
- * a single phase, stdin, rows (sessions are checked across files), transparent copying, one file.
+ * a single phase, stdin, transparent copying, one file.
  */
 async function sliceInputs(o: ExecuteOptions, files: ResolvedInputLike[], transparent: boolean, totalBytes: number): Promise<ResolvedInputLike[][]> {
   const one = [files];
-  if (o.phase !== 'all' || o.shard.count !== 1 || transparent || files.length < 2 || !canReadInSlices(files, o.input)) return one;
+  if (o.phase !== 'all' || o.shard.count !== 1 || transparent || files.length < 2 || !canReadInSlices(files)) return one;
   const threads = o.threads === undefined || o.threads === 'auto' ? (totalBytes >= AUTO_SLICE_BYTES ? availableParallelism() : 1) : o.threads;
   const count = Math.min(threads, files.length);
   if (count < 2) return one;
@@ -440,7 +448,12 @@ function sliceWorkerScript(): string {
  */
 function startSliceWorker(
   job: SliceJob,
-  on: { progress: (bytes: number, records: number) => void; warning: (m: string) => void; fileInfos: (infos: FileInfo[]) => void },
+  on: {
+    progress: (bytes: number, records: number) => void;
+    warning: (m: string) => void;
+    fileInfos: (infos: FileInfo[]) => void;
+    sessions: (runs: SessionRuns) => void;
+  },
 ): { result: Promise<SliceResult | null>; startedAt: number; startupMs: () => number | undefined; stop: () => Promise<void> } {
   const startedAt = performance.now();
   const spawnedAt = Date.now();
@@ -458,6 +471,7 @@ function startSliceWorker(
       } else if (m.type === 'done') {
         settled = true;
         on.fileInfos(m.fileInfos);
+        if (m.sessions) on.sessions(m.sessions);
         resolvePromise(m.result);
       } else if (m.type === 'error') {
         settled = true;

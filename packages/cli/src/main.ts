@@ -43,8 +43,8 @@ Options:
                        step) on N consecutive slices of the input files at once,
                        one worker thread each; the output is the same bytes.
                        auto (default): the machine's cores when the input is 64 MB
-                       or more. Not for stdin, rows input, or a pipeline without
-                       a global step (there the pii step's own workers help)
+                       or more. Not for stdin, one file, or a pipeline without a
+                       global step (there the pii step's own workers help)
   --rules-dir DIR      rules folder (default: the repository's rules/)
   --quiet              no progress output
 

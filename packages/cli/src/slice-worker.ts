@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Ledger, runSlice, ScrubError, StageRegistry, type ConversationRecord, type LedgerEntry, type PlannedStep } from '@scrubline/core';
-import { readRecords, type FileInfo, type InputConfig, type ResolvedInput } from '@scrubline/io';
+import { readRecords, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { plugins } from './plugins.js';
 import { SideFile } from './execute.js';
 
@@ -21,6 +21,8 @@ export interface SliceJob {
   steps: SliceStep[];
   input: InputConfig;
   files: ResolvedInput[];
+  /** Index of this slice's first file in the whole input. */
+  fileIndexBase: number;
   seed: string;
   strict: boolean;
   baseDir: string;
@@ -37,7 +39,7 @@ export type SliceMessage =
   | { type: 'warning'; message: string }
   /** Stages created, reading starts (`Date.now()`). */
   | { type: 'ready'; at: number }
-  | { type: 'done'; result: NonNullable<Awaited<ReturnType<typeof runSlice>>>; fileInfos: FileInfo[] }
+  | { type: 'done'; result: NonNullable<Awaited<ReturnType<typeof runSlice>>>; fileInfos: FileInfo[]; sessions: SessionRuns | null }
   /** The pipeline cannot run on slices (see `runSlice`); nothing was read. */
   | { type: 'skipped' }
   | { type: 'error'; error: Record<string, unknown> };
@@ -61,6 +63,7 @@ async function run(job: SliceJob): Promise<void> {
     else dropped.add({ ...entry, raw: undefined });
   };
   const fileInfos: FileInfo[] = [];
+  let sessions: SessionRuns | null = null;
   // progress in slices of about 1 MB, so the main thread is not flooded with messages
   let bytes = 0;
   let records = 0;
@@ -86,6 +89,7 @@ async function run(job: SliceJob): Promise<void> {
             ledger,
             tmpDir: job.tmpDir,
             fileInfos,
+            slice: { fileIndexBase: job.fileIndexBase, sessions: (runs) => (sessions = runs) },
             onBytes: (n) => (bytes += n),
             onWarning: (message) => post({ type: 'warning', message }),
           }),
@@ -107,7 +111,7 @@ async function run(job: SliceJob): Promise<void> {
     await dropped.close();
     await quarantine.commit();
     await dropped.commit();
-    post({ type: 'done', result, fileInfos });
+    post({ type: 'done', result, fileInfos, sessions });
   } catch (e) {
     await quarantine.abort().catch(() => {});
     await dropped.abort().catch(() => {});

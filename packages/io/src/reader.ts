@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import fg from 'fast-glob';
@@ -10,7 +10,8 @@ import { LineSplitter, safeMessage, ScrubError, type ConversationRecord, type Le
 import type { DocumentsMapping, InputConfig, InputFormat } from './config.js';
 import { decodeFile, decodeStream, newFileInfo, normaliseEncoding, type FileInfo } from './decode.js';
 import { mapCanonical, mapDocument } from './documents.js';
-import { resolveColumns, RowGrouper } from './rows.js';
+import { resolveColumns, RowGrouper, sessionNotContiguous, type SessionRuns } from './rows.js';
+import { SessionGuard } from './session-guard.js';
 import { deepToTransparent, fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
 
 export interface ResolvedInput {
@@ -72,6 +73,12 @@ export interface ReadOptions {
    * way (ingest without stages): UTF-8 JSONL is then never transcoded.
    */
   transparent?: boolean;
+  /**
+   * One slice of a sliced read (`run --threads`): the files' index in the whole input (for the
+   * places of row sessions), and where the finished sessions of row exports go, for the check
+   * across slices (`sessionRepeatAcrossSlices`).
+   */
+  slice?: { fileIndexBase: number; sessions: (runs: SessionRuns) => void };
 }
 
 /**
@@ -123,7 +130,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
       if (!o.input.rows) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs a rows mapping', { field: 'input.rows' });
       if (fmt !== 'csv' && fmt !== 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs csv or tsv input', { field: 'input.shape', file: f.name });
       grouper ??= new RowGrouper(o.input.rows, o.ledger, emit, o.tmpDir);
-      for await (const _ of readDelimited(text, fmt, f.name, fi, o, grouper, info)) yield* flushOut();
+      for await (const _ of readDelimited(text, fmt, f.name, fi + (o.slice?.fileIndexBase ?? 0), o, grouper, info)) yield* flushOut();
       await grouper.endFile();
       yield* flushOut();
       continue;
@@ -167,7 +174,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
       })) yield* flushOut();
     }
   }
-  grouper?.finish();
+  grouper?.finish(o.slice?.sessions);
   if (batch.length) yield batch;
 }
 
@@ -287,11 +294,26 @@ async function* readJsonArray(
 
 /**
  * Whether the files can be read in consecutive slices, each by its own reader (`run --threads`),
- * with the same records and errors as one reader: not rows (a session met again in a later
- * file is an error only one reader can see) and not stdin.
+ * with the same records as one reader: not stdin. Row exports too: each slice hands on its
+ * finished sessions, and `sessionRepeatAcrossSlices` finds one met again in a later slice.
  */
-export function canReadInSlices(files: ResolvedInput[], input: InputConfig): boolean {
-  return files.every((f) => f.path !== '-' && shapeOf(formatOf(f.name, input.format), input) !== 'rows');
+export function canReadInSlices(files: ResolvedInput[]): boolean {
+  return files.every((f) => f.path !== '-');
+}
+
+/**
+ * A session of a row export that one slice finished and a later slice met again: the error one
+ * reader would have raised (where it came back: the earliest such place), or null. `files`: the
+ * whole input, in order; `runs`: every slice's finished sessions (SessionRuns), whose folders are
+ * removed here.
+ */
+export function sessionRepeatAcrossSlices(files: ResolvedInput[], runs: SessionRuns[], input: InputConfig): ScrubError | null {
+  try {
+    const repeat = SessionGuard.firstRepeat(runs.flatMap((r) => r.runs));
+    return repeat ? sessionNotContiguous(files[repeat.fileIdx]?.name ?? '-', repeat.line, 'the session starting here', input.rows!) : null;
+  } finally {
+    for (const r of runs) rmSync(r.dir, { recursive: true, force: true });
+  }
 }
 
 function shapeOf(fmt: string, input: InputConfig): string {

@@ -55,6 +55,23 @@ export function resolveColumns(mapping: RowsMapping, header: string[], file: str
 const ROLE_HINT = 'add the value to rows.role.map or set rows.role.default; a long value or one of many characters usually means rows.role.column names the wrong column';
 
 /** One accepted row, compact (this is also the external-sort run format). */
+/** The finished sessions of one slice of a sliced read, as sorted runs on disk (see SessionGuard.finishKeep). */
+export interface SessionRuns {
+  runs: string[];
+  /** Folder of the runs, for the caller to remove. */
+  dir: string;
+}
+
+/** A session met again after other sessions, or in another file: the error, where it came back. */
+export function sessionNotContiguous(file: string, line: number, what: string, mapping: RowsMapping): ScrubError {
+  return new ScrubError('SCRUB_SESSION_NOT_CONTIGUOUS', `${what} appears again after other sessions or in another file`, {
+    file,
+    line,
+    field: mapping.session,
+    hint: mapping.grouping === 'sort' ? 'sessions must not span files' : "this export's rows are not grouped by session: set rows.grouping: sort (sessions must not span files)",
+  });
+}
+
 type Row = [session: string, fileIdx: number, line: number, role: Role, text: string, ts: string | null, labels: (string | null)[], meta: (string | null)[], turnMeta: (string | null)[]];
 
 /**
@@ -193,19 +210,23 @@ export class RowGrouper {
     this.currentHash = h;
   }
 
-  /** After the last file: sessions that came back long after they ended (see SessionGuard). */
-  finish(): void {
+  /**
+   * After the last file: sessions that came back long after they ended (see SessionGuard). With
+   * `keep` (a slice of a sliced read), the sessions' runs go to it for the check across slices.
+   */
+  finish(keep?: (runs: SessionRuns) => void): void {
+    if (keep) {
+      const { repeat, runs, dir } = this.closed.finishKeep();
+      if (repeat) throw this.notContiguous(this.files[repeat.fileIdx] ?? this.file, repeat.line, 'the session starting here');
+      keep({ runs, dir });
+      return;
+    }
     const repeat = this.closed.finish();
     if (repeat) throw this.notContiguous(this.files[repeat.fileIdx] ?? this.file, repeat.line, 'the session starting here');
   }
 
   private notContiguous(file: string, line: number, what: string): ScrubError {
-    return new ScrubError('SCRUB_SESSION_NOT_CONTIGUOUS', `${what} appears again after other sessions or in another file`, {
-      file,
-      line,
-      field: this.mapping.session,
-      hint: this.sorter ? 'sessions must not span files' : "this export's rows are not grouped by session: set rows.grouping: sort (sessions must not span files)",
-    });
+    return sessionNotContiguous(file, line, what, this.mapping);
   }
 
   private reject(code: string, message: string, line: number, field: string): void {

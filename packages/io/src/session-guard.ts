@@ -50,10 +50,21 @@ export class SessionGuard {
     try {
       if (this.runs.length === 0) return null;
       if (this.n > 0) this.spill();
-      return this.merge();
+      return SessionGuard.firstRepeat(this.runs);
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * As `finish`, but every session goes to the runs, which stay on disk and are returned: one
+   * slice of a sliced read (`run --threads`) hands them on, so that `firstRepeat` over the runs
+   * of every slice finds a session that ends in one slice and comes back in another. The caller
+   * removes `dir`.
+   */
+  finishKeep(): { repeat: Repeat | null; runs: string[]; dir: string } {
+    if (this.n > 0) this.spill();
+    return { repeat: this.runs.length ? SessionGuard.firstRepeat(this.runs) : null, runs: [...this.runs], dir: this.dir };
   }
 
   private spill(): void {
@@ -76,8 +87,9 @@ export class SessionGuard {
     this.set = new Hash52Set(this.window);
   }
 
-  private merge(): Repeat | null {
-    const readers = this.runs.map((p) => new RunReader(p));
+  /** The earliest second appearance of a hash in runs of (hash, place) sorted by hash (places global). */
+  static firstRepeat(runs: string[]): Repeat | null {
+    const readers = runs.map((p) => new RunReader(p));
     // a binary heap of readers by (hash, place)
     const heap = readers.filter((r) => r.next());
     const less = (a: RunReader, b: RunReader) => a.hash < b.hash || (a.hash === b.hash && a.place < b.place);

@@ -503,7 +503,10 @@ function surrogateFor(subj: Subject, r: Rnd, attempt: number): string {
     case 'EMAIL':
       return `user.${letters(r, 6)}@example.com`;
     case 'IP':
-      return value.includes(':') ? `2001:db8::${hex(r, 4)}` : `10.${int(r, 0, 255)}.${int(r, 0, 255)}.${int(r, 1, 254)}`;
+      // documentation ranges: 2001:db8::/32, and 3fff::/20 (RFC 9637) on every other attempt, for an
+      // original that itself starts 2001: or 2001:db8 (the shared digits would veto every draw)
+      if (!value.includes(':')) return `10.${int(r, 0, 255)}.${int(r, 0, 255)}.${int(r, 1, 254)}`;
+      return attempt % 2 === 0 ? `2001:db8::${hex(r, 4)}` : `3fff:${hex(r, 3)}::${hex(r, 4)}`;
     case 'URL':
       return `https://example.com/${letters(r, 8)}`;
     case 'USCC': {

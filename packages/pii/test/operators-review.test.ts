@@ -438,3 +438,13 @@ describe('distinct values get distinct surrogates within a conversation', () => 
     expect(isValidCnMobile(a.slice(2))).toBe(true);
   });
 });
+
+describe('IPv6 surrogates (session 6)', () => {
+  it('an address in 2001:db8::/32 gets one from 3fff::/20 instead of [IP]; others stay in 2001:db8::/32', () => {
+    for (const v of ['2001:db8::1', '2001:0db8:85a3:0000:0000:8a2e:0370:7334']) {
+      const out = scrubText(`服务器地址 ${v} 连不上`, { operator: 'surrogate', seed: 's' }).text;
+      expect(out).toMatch(/^服务器地址 3fff:[0-9a-f]{3}::[0-9a-f]{4} 连不上$/);
+    }
+    expect(scrubText('IP:fe80::1', { operator: 'surrogate', seed: 's' }).text).toMatch(/^IP:2001:db8::[0-9a-f]{4}$/);
+  });
+});

@@ -366,10 +366,68 @@ describe('run --threads: phase 0 on slices of the input files', () => {
       const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', threads]);
       expect(r.code).toBe(3);
       expect(existsSync(join(dir, 'out/records.ndjson'))).toBe(false);
-      errors.push(r.stderr.replace(/, .*?,( appears)/, '$1'));
+      errors.push(r.stderr);
     }
-    expect(errors[1]).toMatch(/SCRUB_SESSION_NOT_CONTIGUOUS b\.tsv:\d+/);
+    expect(errors[1]).toMatch(/SCRUB_SESSION_NOT_CONTIGUOUS b\.tsv:\d+ \(session_id\): the session starting here, a 32-character value/);
     expect(errors[1]).toBe(errors[0]);
+    // the second slice fails on a repeat of its own (s3) after meeting a session of the first (s1)
+    // again: the earlier place in the input is the one reported, as by one reader
+    const s1 = rows[0].split('\t')[0];
+    const s3 = rows[cut].split('\t')[0];
+    const mine = rows.slice(cut).filter((l) => l.split('\t')[0] === s3);
+    const other = rows.slice(cut).find((l) => l.split('\t')[0] !== s3)!;
+    const b = [rows.find((l) => l.startsWith(s1))!, ...mine, other, ...mine];
+    const twice: string[] = [];
+    for (const threads of ['1', '2']) {
+      const r = await scrubline(['run', join(setup(b), 'p.yaml'), '--quiet', '--threads', threads]);
+      expect(r.code).toBe(3);
+      twice.push(r.stderr);
+    }
+    expect(twice[0]).toMatch(/b\.tsv:1 /);
+    expect(twice[1]).toBe(twice[0]);
+  });
+
+  it('the earliest failure in the input wins, whichever slice fails first in time', async () => {
+    const dir = tmp();
+    const line = (id: string) => JSON.stringify({ id, turns: [{ role: 'customer', text: `你好 ${id}` }], labels: {}, source: { file: 'x', line: 1 }, meta: {} });
+    // a's bad line is its last (slice 0 fails late), b's its first (slice 1 fails at once)
+    write(dir, 'a.ndjson', Array.from({ length: 3000 }, (_, i) => line(`a${i}`)).join('\n') + '\n{not json\n');
+    write(dir, 'b.ndjson', '{not json either\n' + Array.from({ length: 10 }, (_, i) => line(`b${i}`)).join('\n') + '\n');
+    write(dir, 'p.yaml', 'version: 1\ninput:\n  files: "*.ndjson"\n  format: ndjson\nsteps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n');
+    const errs: string[] = [];
+    for (const threads of ['1', '2']) {
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict', '--threads', threads]);
+      expect(r.code).not.toBe(0);
+      errs.push(r.stderr);
+    }
+    expect(errs[0]).toMatch(/a\.ndjson:3001/);
+    expect(errs[1]).toBe(errs[0]);
+  });
+
+  it('side files of one name in two folders, normalise samples over their cap, and no slice scratch left in --work-dir', async () => {
+    const dirs = [setup(), setup()];
+    for (const dir of dirs) {
+      const yaml = readFileSync(join(dir, 'p.yaml'), 'utf8')
+        .replace('  - use: normalise\n', '  - use: normalise\n    with: { samples: 2 }\n')
+        .replace('output:\n', 'output:\n  quarantine: out/q/entries.ndjson\n  dropped: out/d/entries.ndjson\n');
+      write(dir, 'p.yaml', yaml);
+    }
+    const a = await scrubline(['run', join(dirs[0], 'p.yaml'), '--quiet', '--threads', '1']);
+    const b = await scrubline(['run', join(dirs[1], 'p.yaml'), '--quiet', '--threads', '3', '--work-dir', join(dirs[1], 'work')]);
+    expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
+    for (const f of ['q/entries.ndjson', 'd/entries.ndjson', 'train.ndjson']) {
+      expect(readFileSync(join(dirs[1], 'out', f)).equals(readFileSync(join(dirs[0], 'out', f))), f).toBe(true);
+    }
+    const ra = JSON.parse(readFileSync(join(dirs[0], 'out/report.json'), 'utf8'));
+    const rb = JSON.parse(readFileSync(join(dirs[1], 'out/report.json'), 'utf8'));
+    expect(rb.manifest.timings.phases[0].slices).toBe(3);
+    const norm = (r: any) => r.stages.find((s: any) => s.id === 'normalise').samples;
+    expect(Object.values(norm(ra)).every((l: any) => l.length <= 2)).toBe(true);
+    expect(norm(rb)).toEqual(norm(ra));
+    expect(comparable(rb)).toEqual(comparable(ra));
+    // nothing of the slices' (part files, spills, session runs) is left in the work folder
+    const left = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? left(join(d, e.name)) : [join(d, e.name)])) : []);
+    expect(left(join(dirs[1], 'work'))).toEqual([]);
   });
 
   it('refuses a bad --threads', async () => {

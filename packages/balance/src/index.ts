@@ -47,6 +47,7 @@ export const balanceStage = defineStage<BalanceOptions>({
     },
   },
   example: { strategy: 'inverse', maxFactor: 3, power: 1, labelPath: 'labels.satisfaction', weightsFile: 'out/class-weights.json' },
+  global: () => true,
   create: (o, env) => createBalance(o, env.seed, env.baseDir),
 });
 

@@ -112,6 +112,8 @@ export const botFilterStage = defineStage<BotFilterOptions>({
     },
   },
   example: { rules: [], disable: [], action: 'tag', relabel: false, dropEmpty: true, top: 20, topMinSessions: TOP_MIN_SESSIONS, frequency: { enabled: true, roles: ['agent'], minSessions: 10, minShare: 0, minTurns: 0, minChars: 4, capacity: 50000 } },
+  // global when its frequency fit pass runs (the default)
+  global: (options) => options.frequency?.enabled !== false,
   create: (options, env) => createBotFilter(options, { rulesDir: env.rulesDir, baseDir: env.baseDir }),
 });
 

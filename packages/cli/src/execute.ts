@@ -1,9 +1,7 @@
 import { createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
   Ledger,
@@ -15,8 +13,6 @@ import {
   type CommandIO,
   type ConversationRecord,
   type LedgerEntry,
-  type LocalSlices,
-  type SliceResult,
   type PlannedStep,
   type RunReport,
   type ScrublinePlugin,
@@ -26,10 +22,11 @@ import {
   isBrokenPipe,
   exitCodeFor,
 } from '@scrubline/core';
-import { canReadInSlices, canReadTransparent, normaliseEncoding, sessionRepeatAcrossSlices, type SessionRuns, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
+import { canReadTransparent, normaliseEncoding, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
-import type { SliceJob, SliceMessage } from './slice-worker.js';
+import { LocalSliceRun, sliceInputs } from './slices.js';
+export { AUTO_SLICE_BYTES } from './slices.js';
 
 export { EXIT, exitCodeFor } from '@scrubline/core';
 
@@ -75,8 +72,6 @@ export interface ExecuteOptions {
   threads?: number | 'auto';
 }
 
-/** Input size from which `--threads auto` runs phase 0 on slices (below it, starting workers costs more than it gains). */
-export const AUTO_SLICE_BYTES = 64 << 20;
 
 /** NDJSON side file (quarantine, dropped), written under a temp name and renamed on success. */
 export class SideFile {
@@ -198,68 +193,39 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     progress.start();
     const p = progress;
     const sliceFiles = await sliceInputs(o, files, transparent, totalBytes);
-    const sliceInfos: FileInfo[][] = [];
-    const sliceSessions: SessionRuns[] = [];
-    const sliceWarnings: string[][] = [];
     const shown = new Set<string>();
-    const sliceSide = (i: number, f: SideFile) => (f.path ? join(workDir, 'side', 'slices', `slice-${i}-of-${sliceFiles.length}`, basename(f.path)) : undefined);
-    // the slices start now, so their start-up (modules, stages) overlaps this thread's own
-    const sliceRuns =
+    // each side file's slice parts in a folder of their own (the quarantine and drop files may share a name)
+    const sidePart = (i: number, kind: 'quarantine' | 'dropped') =>
+      (kind === 'quarantine' ? quarantine : dropped).path ? join(workDir, 'side', 'slices', kind, `slice-${i}-of-${sliceFiles.length}.ndjson`) : undefined;
+    const slices =
       sliceFiles.length > 1
-        ? sliceFiles.map((files, i) =>
-            startSliceWorker(
-              {
-                steps: o.steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) })),
-                input: o.input,
-                files,
-                fileIndexBase: sliceFiles.slice(0, i).reduce((n, f) => n + f.length, 0),
-                seed: o.seed,
-                strict: o.strict,
-                baseDir: o.baseDir,
-                rulesDir: io.rulesDir,
-                tmpDir: join(workDir, 'slices', String(i)),
-                spillPath: join(workDir, 'spill', 'phase-1', `slice-${i}-of-${sliceFiles.length}.ndjson`),
-                quarantinePath: sliceSide(i, quarantine),
-                droppedPath: sliceSide(i, dropped),
-              },
-              {
-                progress: (bytes, records) => (p.addBytes(bytes), p.addRecords(records)),
-                // shown at once; into the report in slice order when phase 0 is over (below)
-                warning: (m) => {
-                  if (!shown.has(m) && !warnings.includes(m)) p.line(`scrubline: warning ${m}`);
-                  shown.add(m);
-                  (sliceWarnings[i] ??= []).push(m);
-                },
-                fileInfos: (infos) => (sliceInfos[i] = infos),
-                sessions: (runs) => sliceSessions.push(runs),
-              },
-            ),
-          )
-        : [];
-    stopSlices = () => Promise.all(sliceRuns.map((r) => r.stop())).then(() => {});
-    const slices: LocalSlices | undefined = sliceRuns.length
-      ? {
-          count: sliceRuns.length,
-          startedAt: sliceRuns[0].startedAt,
-          stop: stopSlices,
-          run: async (i) => {
-            const r = await sliceRuns[i].result;
-            if (!r) throw new ScrubError('SCRUB_INTERNAL', `slice ${i} found the pipeline cannot run on slices`);
-            if (i === 0) {
-              // the slices' warnings (their readers', and their stages' at creation, which this thread
-              // gave already) join the report in input order, where one thread would have given them
-              await Promise.allSettled(sliceRuns.map((x) => x.result));
-              for (const list of sliceWarnings) for (const m of list ?? []) if (!warnings.includes(m)) warnings.push(m);
-              // a row export's session that one slice finished and a later one met again: the error one reader raises
-              if (sliceSessions.length) {
-                const repeat = sessionRepeatAcrossSlices(files, sliceSessions.splice(0), o.input);
-                if (repeat) throw repeat;
-              }
-            }
-            return r;
-          },
-        }
-      : undefined;
+        ? new LocalSliceRun({
+            files,
+            slices: sliceFiles,
+            steps: o.steps,
+            input: o.input,
+            seed: o.seed,
+            strict: o.strict,
+            baseDir: o.baseDir,
+            rulesDir: io.rulesDir,
+            workDir,
+            sidePart,
+            fileInfos,
+            warnings,
+            progress: (bytes, records) => (p.addBytes(bytes), p.addRecords(records)),
+            show: (m) => {
+              if (!shown.has(m) && !warnings.includes(m)) p.line(`scrubline: warning ${m}`);
+              shown.add(m);
+            },
+          })
+        : undefined;
+    if (slices) {
+      stopSlices = async () => {
+        await slices.stop();
+        // the slices' scratch (part files, sorted session runs) can hold personal data: gone with the run
+        for (const d of slices.scratch) await rm(d, { recursive: true, force: true });
+      };
+    }
     const result = await runPipeline({
       steps: o.steps,
       source: () =>
@@ -289,9 +255,9 @@ export async function execute(o: ExecuteOptions): Promise<number> {
       phase: o.phase,
       slices,
     });
-    // phase 0 ran on slices: their files, and their drop and quarantine entries first, in input order
-    const sliceParts = (f: SideFile) => (result.slices > 1 ? [...Array(result.slices).keys()].map((i) => sliceSide(i, f)!).filter(Boolean) : []);
-    if (result.slices > 1) for (const infos of sliceInfos) fileInfos.push(...(infos ?? []));
+    // phase 0 ran on slices: their drop and quarantine entries come first, in input order
+    const sliceParts = (f: SideFile) =>
+      result.slices > 1 ? [...Array(result.slices).keys()].map((i) => sidePart(i, f === quarantine ? 'quarantine' : 'dropped')!).filter(Boolean) : [];
 
     if (!result.final) {
       await quarantine.close();
@@ -313,7 +279,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     await quarantine.close();
     await dropped.close();
     // phase 0 on slices: also how long the slowest slice took to start (modules, stages) before reading
-    const startup = result.slices > 1 ? Math.max(...sliceRuns.map((r) => r.startupMs() ?? 0)) : undefined;
+    const startup = result.slices > 1 ? slices?.startupMs() : undefined;
     const phaseTimes = result.phasesRun.map((phase, i) => ({
       phase,
       ms: result.phaseMs[i],
@@ -403,99 +369,4 @@ async function* countRead(source: AsyncIterable<ConversationRecord[]>, add: (n: 
     add(b.length);
     yield b;
   }
-}
-
-/**
- * The input files in consecutive slices for phase 0 (`run --threads`), balanced by bytes; one
- * slice (no worker) when the run cannot be sliced or would not gain: a shard of a cluster run or
- * a single phase, stdin, transparent copying, one file.
- */
-async function sliceInputs(o: ExecuteOptions, files: ResolvedInputLike[], transparent: boolean, totalBytes: number): Promise<ResolvedInputLike[][]> {
-  const one = [files];
-  if (o.phase !== 'all' || o.shard.count !== 1 || transparent || files.length < 2 || !canReadInSlices(files)) return one;
-  const threads = o.threads === undefined || o.threads === 'auto' ? (totalBytes >= AUTO_SLICE_BYTES ? availableParallelism() : 1) : o.threads;
-  const count = Math.min(threads, files.length);
-  if (count < 2) return one;
-  const sizes = await Promise.all(files.map(async (f) => (await stat(f.path).catch(() => ({ size: 0 }))).size));
-  // cut k at the file boundary nearest to k/count of the bytes, every slice keeping at least one file
-  const prefix = [0];
-  for (const n of sizes) prefix.push(prefix[prefix.length - 1] + n);
-  const total = prefix[files.length];
-  const cuts = [0];
-  for (let k = 1; k < count; k++) {
-    const target = (total * k) / count;
-    let best = cuts[k - 1] + 1;
-    for (let j = best; j <= files.length - (count - k); j++) if (Math.abs(prefix[j] - target) < Math.abs(prefix[best] - target)) best = j;
-    cuts.push(best);
-  }
-  cuts.push(files.length);
-  return cuts.slice(1).map((end, k) => files.slice(cuts[k], end));
-}
-
-type ResolvedInputLike = Awaited<ReturnType<typeof import('@scrubline/io').resolveInputs>>[number];
-
-function sliceWorkerScript(): string {
-  for (const rel of ['./slice-worker.js', '../dist/slice-worker.js']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  throw new ScrubError('SCRUB_INTERNAL', 'slice-worker.js is missing: build @scrubline/cli first');
-}
-
-/**
- * Starts one slice of phase 0 in a worker thread. `result`: its result, null when the pipeline
- * cannot run on slices, or a rejection with the slice's own coded error; `stop` ends the worker.
- */
-function startSliceWorker(
-  job: SliceJob,
-  on: {
-    progress: (bytes: number, records: number) => void;
-    warning: (m: string) => void;
-    fileInfos: (infos: FileInfo[]) => void;
-    sessions: (runs: SessionRuns) => void;
-  },
-): { result: Promise<SliceResult | null>; startedAt: number; startupMs: () => number | undefined; stop: () => Promise<void> } {
-  const startedAt = performance.now();
-  const spawnedAt = Date.now();
-  let readyAt: number | undefined;
-  const worker = new Worker(sliceWorkerScript(), { workerData: job });
-  let settled = false;
-  const result = new Promise<SliceResult | null>((resolvePromise, reject) => {
-    worker.on('message', (m: SliceMessage) => {
-      if (m.type === 'progress') on.progress(m.bytes, m.records);
-      else if (m.type === 'warning') on.warning(m.message);
-      else if (m.type === 'ready') readyAt = m.at;
-      else if (m.type === 'skipped') {
-        settled = true;
-        resolvePromise(null);
-      } else if (m.type === 'done') {
-        settled = true;
-        on.fileInfos(m.fileInfos);
-        if (m.sessions) on.sessions(m.sessions);
-        resolvePromise(m.result);
-      } else if (m.type === 'error') {
-        settled = true;
-        const { code, message, ...context } = m.error as { code: string; message: string };
-        reject(new ScrubError(code as never, message, context));
-      }
-    });
-    worker.on('error', (e) => {
-      if (!settled) reject(ScrubError.from(e, 'SCRUB_INTERNAL'));
-      settled = true;
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new ScrubError('SCRUB_INTERNAL', `a slice worker stopped (exit code ${code}) before it finished`));
-      settled = true;
-    });
-  });
-  result.catch(() => {}); // awaited by the runner, or never when the run fails before phase 0
-  return {
-    result,
-    startedAt,
-    startupMs: () => (readyAt === undefined ? undefined : readyAt - spawnedAt),
-    // a worker still running then rejects ('stopped before it finished'); one that ended stays as it was
-    stop: async () => {
-      await worker.terminate();
-    },
-  };
 }

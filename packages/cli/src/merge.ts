@@ -16,7 +16,7 @@ export function mergeReports(reports: RunReport[]): RunReport {
   const ids = sorted[0].stages.map((s) => s.id);
   const stages = ids.map((id) => {
     const parts = sorted.map((r) => r.stages.find((s) => s.id === id)!).filter(Boolean);
-    const merged = StageReport.merge(parts.map((p) => ({ counters: p.counters, samples: p.samples, messages: p.messages as never[] })));
+    const merged = StageReport.merge(parts.map((p) => ({ counters: p.counters, samples: p.samples, messages: p.messages as never[], sampleLimits: p.sampleLimits })));
     return {
       id,
       use: parts[0].use,

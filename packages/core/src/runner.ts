@@ -28,6 +28,8 @@ export interface StageRunReport {
   counters: Record<string, number>;
   samples: Record<string, unknown[]>;
   messages: unknown[];
+  /** Kinds the stage keeps fewer samples of (see StageReport.sample). */
+  sampleLimits?: Record<string, number>;
   summary?: unknown;
   /** Merged reports of a sharded run: each shard's summary (then `summary` is absent). */
   shardSummaries?: unknown[];
@@ -66,12 +68,17 @@ export interface RunPipelineOptions {
 /** Phase 0 over `count` consecutive slices of the input, each run by `runSlice` (in a worker thread). */
 export interface LocalSlices {
   count: number;
-  /** The result of slice `index` (the slices may have started before the runner asks). */
-  run(index: number): Promise<SliceResult>;
+  /** Starts the slices (once; later calls do nothing). The runner calls it as soon as it knows they run. */
+  start(): void;
+  /**
+   * Every slice's result, in input order; rejects with the error one thread would have met first
+   * (the earliest failing slice's, or an error only the slices together can see).
+   */
+  runAll(): Promise<SliceResult[]>;
+  /** Ends slices started for nothing (the pipeline turned out not to run on slices). */
+  stop(): Promise<void>;
   /** When the first slice started (`performance.now()`), for phase 0's time; default: when the runner asks. */
   startedAt?: number;
-  /** Ends the slices still running (one failed); their results then reject. */
-  stop?(): Promise<void>;
 }
 
 /** What a slice hands back: its counts, its stages' reports, the first global stage's fit state, its spill file. */
@@ -133,6 +140,17 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
   const shard = o.shard ?? { index: 0, count: 1 };
   const ledger = o.ledger;
   const actives: Active[] = [];
+  let startedEarly = false;
+  const sliceable = o.slices && o.slices.count > 1 && (o.phase ?? 'all') === 'all' && shard.count === 1 ? o.slices : null;
+  if (sliceable) {
+    // the slices start before this thread makes its own stages when the first step that is not
+    // sliceable says, before it is made, that it is global (its start-up then overlaps ours)
+    const lead = o.steps.findIndex((s) => s.definition.sliceable !== true);
+    if (lead >= 0 && o.steps[lead].definition.global?.(o.steps[lead].options) === true) {
+      sliceable.start();
+      startedEarly = true;
+    }
+  }
   for (const step of o.steps) actives.push(await createActive(step, o, shard, ledger));
   const segments = splitSegments(actives.map((a) => ({ a, fit: a.stage.fit })));
   const phases = segments.length;
@@ -150,10 +168,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
   const spillPath = (p: number) => join(o.workDir, 'spill', `phase-${p}`, `${tag}.ndjson`);
   const statePath = (stageId: string, s: number) => join(o.workDir, 'state', safe(stageId), `shard-${s}-of-${shard.count}.json`);
   const carryPath = (p: number) => join(o.workDir, 'carry', `phase-${p}`, `${tag}.json`);
-  const slices =
-    o.slices && o.slices.count > 1 && phase === 'all' && shard.count === 1 && phases > 1 && segments[0].rest.every((x) => x.a.step.definition.sliceable === true)
-      ? o.slices
-      : null;
+  const slices = sliceable && phases > 1 && segments[0].rest.every((x) => x.a.step.definition.sliceable === true) ? sliceable : null;
+  if (startedEarly && !slices) await sliceable!.stop();
   /** Phase 1's input when phase 0 ran on slices: their spills, in input order. */
   let sliceSpills: string[] | null = null;
   const phaseMs: number[] = [];
@@ -228,17 +244,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
  * read back come in the same order as from one thread).
  */
 async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledger: Ledger): Promise<string[]> {
-  const runs = [...Array(slices.count).keys()].map((i) => slices.run(i));
-  let results: SliceResult[];
-  try {
-    results = await Promise.all(runs);
-  } catch (e) {
-    // the first failure fails the run: the other slices are stopped, and every one has ended (none
-    // left writing its spill) before its error goes up
-    await slices.stop?.();
-    await Promise.allSettled(runs);
-    throw e;
-  }
+  slices.start();
+  const results = await slices.runAll();
+  if (results.length !== slices.count) throw new ScrubError('SCRUB_INTERNAL', `${results.length} slice result(s) for ${slices.count} slices`);
   const paths = results.map((r) => r.spill);
   const merged = Ledger.merge(results.map((r) => r.ledger));
   ledger.inputRecords = merged.inputRecords;
@@ -250,7 +258,7 @@ async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledge
     if (parts.some((x) => !x)) throw new ScrubError('SCRUB_INTERNAL', `a slice did not report stage ${a.step.id}`, { stage: a.step.id });
     for (const part of parts as StageRunReport[]) {
       for (const [k, v] of Object.entries(part.counters)) a.report.count(k, v);
-      for (const [k, list] of Object.entries(part.samples)) for (const s of list) a.report.sample(k, s);
+      for (const [k, list] of Object.entries(part.samples)) for (const s of list) a.report.sample(k, s, part.sampleLimits?.[k]);
       for (const m of part.messages) a.report.message(m as never);
       a.ms += part.ms;
     }
@@ -353,7 +361,7 @@ async function restoreCarry(path: string, ledger: Ledger, actives: Active[]): Pr
     const a = actives.find((x) => x.step.id === r.id);
     if (!a) continue;
     for (const [k, v] of Object.entries(r.counters)) a.report.count(k, v);
-    for (const [k, list] of Object.entries(r.samples)) for (const s of list) a.report.sample(k, s);
+    for (const [k, list] of Object.entries(r.samples)) for (const s of list) a.report.sample(k, s, r.sampleLimits?.[k]);
     a.ms += r.ms;
     if (r.summary !== undefined) a.carried = r.summary;
   }

@@ -111,6 +111,11 @@ export interface StageDefinition<O = any> {
    */
   sliceable?: boolean;
   /**
+   * Whether the stage made with these options has a fit pass (is global), told before it is made;
+   * absent: known only once made. Lets `run --threads` start its slices early.
+   */
+  global?(options: O): boolean;
+  /**
    * The summary one instance would have given, from the slices' summaries in input
    * order. Absent: equal summaries count as one; differing ones are listed.
    */

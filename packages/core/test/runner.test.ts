@@ -309,30 +309,37 @@ describe('phase 0 on slices', () => {
     [rec('f', 'x'), rec('g', 'z')],
   ];
   /** Slices run here, one after the other, through runSlice as a worker thread would. */
-  const inProcess = (steps: PlannedStep[], parts: ConversationRecord[][][], calls: number[]): LocalSlices => {
+  const inProcess = (steps: PlannedStep[], parts: ConversationRecord[][][], calls: string[]): LocalSlices => {
     const dir = tmp();
+    const one = async (i: number) => {
+      const ledger = new Ledger();
+      const r = await runSlice({
+        steps,
+        source: async function* () {
+          for (const b of parts[i]) {
+            ledger.inputRecords += b.length;
+            yield structuredClone(b);
+          }
+        },
+        ledger,
+        seed: '1',
+        baseDir: '.',
+        rulesDir: '.',
+        log,
+        spillPath: join(dir, `slice-${i}.ndjson`),
+      });
+      if (!r) throw new Error('not sliceable');
+      return r;
+    };
     return {
       count: parts.length,
-      run: async (i) => {
-        calls.push(i);
-        const ledger = new Ledger();
-        const r = await runSlice({
-          steps,
-          source: async function* () {
-            for (const b of parts[i]) {
-              ledger.inputRecords += b.length;
-              yield structuredClone(b);
-            }
-          },
-          ledger,
-          seed: '1',
-          baseDir: '.',
-          rulesDir: '.',
-          log,
-          spillPath: join(dir, `slice-${i}.ndjson`),
-        });
-        if (!r) throw new Error('not sliceable');
-        return r;
+      start: () => void calls.push('start'),
+      stop: async () => void calls.push('stop'),
+      runAll: async () => {
+        calls.push('runAll');
+        const out = [];
+        for (let i = 0; i < parts.length; i++) out.push(await one(i));
+        return out;
       },
     };
   };
@@ -341,9 +348,9 @@ describe('phase 0 on slices', () => {
     it(`gives the same records, counts and reports as one thread (${concat ? 'fit states joined' : 'fit pass replayed'})`, async () => {
       const steps = plan(tagger, firstSeen(concat), double);
       const one = await run(steps, input);
-      const calls: number[] = [];
+      const calls: string[] = [];
       const sliced = await run(steps, input, { slices: inProcess(steps, [[input[0]], [input[1], input[2]]], calls) });
-      expect(calls).toEqual([0, 1]);
+      expect(calls).toEqual(['start', 'runAll']);
       expect(sliced.result.slices).toBe(2);
       expect(one.result.slices).toBe(1);
       expect(sliced.out).toEqual(one.out);
@@ -358,12 +365,19 @@ describe('phase 0 on slices', () => {
 
   it('runs phase 0 itself when a stage before the global one is not sliceable, or there is no global stage', async () => {
     for (const steps of [plan(upper, firstSeen(true)), plan(tagger, double)]) {
-      const calls: number[] = [];
+      const calls: string[] = [];
       const { out, result } = await run(steps, input, { slices: inProcess(steps, [[input[0]], [input[1], input[2]]], calls) });
       expect(calls).toEqual([]);
       expect(result.slices).toBe(1);
       expect(out.length).toBeGreaterThan(0);
     }
+    // started early on a step that said it is global, then not sliced after all: stopped
+    const liar = defineStage({ ...firstSeen(true), name: 'liar', global: () => true, create: () => ({ apply: (b) => b }) });
+    const calls: string[] = [];
+    const steps = plan(tagger, liar);
+    const { result } = await run(steps, input, { slices: inProcess(steps, [[input[0]], [input[1], input[2]]], calls) });
+    expect(calls).toEqual(['start', 'stop']);
+    expect(result.slices).toBe(1);
     // and a slice asked anyway says so (null) without reading its input
     const ledger = new Ledger();
     let read = false;
@@ -384,29 +398,19 @@ describe('phase 0 on slices', () => {
     expect(read).toBe(false);
   });
 
-  it('fails the run with the error of a failing slice, having stopped the others and waited for them', async () => {
-    const steps = plan(tagger, firstSeen(true));
+  it('starts the slices before making its own stages when the global step says so, and fails with their error', async () => {
     const events: string[] = [];
-    let stopSlow: () => void = () => {};
+    const global = defineStage({ ...firstSeen(true), name: 'early', global: () => true, create: async (o, e) => (events.push('created early'), firstSeen(true).create(o, e)) });
+    const steps = plan(tagger, global);
     const slices: LocalSlices = {
       count: 2,
-      run: async (i) => {
-        if (i === 0) {
-          await new Promise((r) => setTimeout(r, 1));
-          events.push('0 failed');
-          throw new ScrubError('SCRUB_JSON_PARSE', 'line is not JSON', { file: 'b.jsonl', line: 3 });
-        }
-        // a long slice: ends only when stopped
-        await new Promise<void>((r) => (stopSlow = r));
-        events.push('1 ended');
-        throw new ScrubError('SCRUB_INTERNAL', 'stopped');
-      },
-      stop: async () => {
-        events.push('stop');
-        stopSlow();
+      start: () => void events.push('start'),
+      stop: async () => void events.push('stop'),
+      runAll: async () => {
+        throw new ScrubError('SCRUB_JSON_PARSE', 'line is not JSON', { file: 'b.jsonl', line: 3 });
       },
     };
     await expect(run(steps, input, { slices })).rejects.toMatchObject({ code: 'SCRUB_JSON_PARSE', file: 'b.jsonl', line: 3 });
-    expect(events).toEqual(['0 failed', 'stop', '1 ended']);
+    expect(events.slice(0, 2)).toEqual(['start', 'created early']);
   });
 });

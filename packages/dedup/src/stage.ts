@@ -28,6 +28,7 @@ export const dedupStage = defineStage<DedupOptions>({
     },
   },
   example: { exact: true, near: true, threshold: 0.8, numPerm: 128, bands: 16, shingle: 5, maxCandidates: 100 },
+  global: () => true,
   create: (options, env) => createDedup(options, env.shard.index) as Stage,
 });
 

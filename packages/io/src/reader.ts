@@ -6,11 +6,12 @@ import { parse as csvParse } from 'csv-parse';
 import { parser as jsonParser } from 'stream-json';
 import { pick } from 'stream-json/filters/pick.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
-import { LineSplitter, safeMessage, ScrubError, type ConversationRecord, type Ledger, type ShardSpec } from '@scrubline/core';
+import { Ledger, LineSplitter, safeMessage, ScrubError, type ConversationRecord, type ShardSpec } from '@scrubline/core';
 import type { DocumentsMapping, InputConfig, InputFormat } from './config.js';
 import { decodeFile, decodeStream, newFileInfo, normaliseEncoding, type FileInfo } from './decode.js';
 import { mapCanonical, mapDocument } from './documents.js';
-import { resolveColumns, RowGrouper, sessionNotContiguous, type SessionRuns } from './rows.js';
+import { resolveColumns, RowGrouper, sessionNotContiguous, type RowColumns, type SessionRuns } from './rows.js';
+import { describeValue } from './safe.js';
 import { SessionGuard } from './session-guard.js';
 import { deepToTransparent, fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
 
@@ -110,71 +111,77 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     out.length = 0;
   };
 
-  for (let fi = 0; fi < files.length; fi++) {
-    const f = files[fi];
-    const fmt = formatOf(f.name, o.input.format);
-    const sh = shapeOf(fmt, o.input);
-    const info = newFileInfo(f.name);
-    o.fileInfos?.push(info);
-    const counts = o.ledger.file(f.name);
-    const decodeOpts = {
-      encoding: o.input.encoding,
-      onBytes: o.onBytes,
-      onWarning: o.onWarning,
-      allowEmpty: o.input.allowEmpty,
-      transparent: o.transparent === true && transparentFormat(fmt, sh, o.input),
-    };
-    const text = f.path === '-' ? decodeStream(o.stdin ?? process.stdin, decodeOpts, info) : decodeFile(f.path, decodeOpts, info);
+  try {
+    for (let fi = 0; fi < files.length; fi++) {
+      const f = files[fi];
+      const fmt = formatOf(f.name, o.input.format);
+      const sh = shapeOf(fmt, o.input);
+      const info = newFileInfo(f.name);
+      o.fileInfos?.push(info);
+      const counts = o.ledger.file(f.name);
+      const decodeOpts = {
+        encoding: o.input.encoding,
+        onBytes: o.onBytes,
+        onWarning: o.onWarning,
+        allowEmpty: o.input.allowEmpty,
+        transparent: o.transparent === true && transparentFormat(fmt, sh, o.input),
+      };
+      const text = f.path === '-' ? decodeStream(o.stdin ?? process.stdin, decodeOpts, info) : decodeFile(f.path, decodeOpts, info);
 
-    if (sh === 'rows') {
-      if (!o.input.rows) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs a rows mapping', { field: 'input.rows' });
-      if (fmt !== 'csv' && fmt !== 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs csv or tsv input', { field: 'input.shape', file: f.name });
-      grouper ??= new RowGrouper(o.input.rows, o.ledger, emit, o.tmpDir);
-      for await (const _ of readDelimited(text, fmt, f.name, fi + (o.slice?.fileIndexBase ?? 0), o, grouper, info)) yield* flushOut();
-      await grouper.endFile();
-      yield* flushOut();
-      continue;
-    }
-    if (fmt === 'csv' || fmt === 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', `shape ${sh} cannot read ${fmt} input`, { field: 'input.shape', file: f.name });
-    if (sh === 'documents' && !o.input.documents) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape documents needs a documents mapping', { field: 'input.documents' });
-    let tName: string | undefined;
-    const mapUnit = (value: unknown, line: number | undefined, index: number | undefined, form: 'text' | 'transparent'): ConversationRecord => {
-      if (form === 'transparent') {
-        const file = (tName ??= toTransparent(f.name));
-        if (sh === 'canonical') return mapCanonical(value, { file, line });
-        return mapDocument(value, (tMapping ??= deepToTransparent(o.input.documents!)), { file, line, index }, TRANSPARENT_FFFD);
+      if (sh === 'rows') {
+        if (!o.input.rows) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs a rows mapping', { field: 'input.rows' });
+        if (fmt !== 'csv' && fmt !== 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs csv or tsv input', { field: 'input.shape', file: f.name });
+        grouper ??= new RowGrouper(o.input.rows, o.ledger, emit, o.tmpDir);
+        for await (const _ of readDelimited(text, fmt, f.name, fi + (o.slice?.fileIndexBase ?? 0), o, grouper, info)) yield* flushOut();
+        await grouper.endFile();
+        yield* flushOut();
+        continue;
       }
-      return sh === 'canonical' ? mapCanonical(value, { file: f.name, line }) : mapDocument(value, o.input.documents!, { file: f.name, line, index });
-    };
-    const unit = (record: () => ConversationRecord, line: number | undefined, form: 'text' | 'transparent') => {
-      counts.units++;
-      try {
-        const r = record();
-        counts.unitsUsed++;
-        counts.records++;
-        emit(r, form);
-      } catch (e) {
-        o.ledger.quarantineInput(ScrubError.from(e, 'SCRUB_JSON_SHAPE', { file: f.name, line }));
-      }
-    };
-    const toRecord = (value: unknown, line: number | undefined, index: number | undefined) => unit(() => mapUnit(value, line, index, 'text'), line, 'text');
-    if (fmt === 'json') {
-      for await (const _ of readJsonArray(text, f.name, o.input.json?.pick, info, toRecord)) yield* flushOut();
-    } else {
-      for await (const _ of readJsonLines(text, f.name, o, info, toRecord, (v, line) => {
-        // fast path over transparent text; any problem is re-done on the decoded line, so
-        // errors and quarantine entries read exactly as without it
-        try {
-          const r = mapUnit(v, line, undefined, 'transparent');
-          unit(() => r, line, 'transparent');
-          return true;
-        } catch {
-          return false;
+      if (fmt === 'csv' || fmt === 'tsv') throw new ScrubError('SCRUB_CONFIG_INVALID', `shape ${sh} cannot read ${fmt} input`, { field: 'input.shape', file: f.name });
+      if (sh === 'documents' && !o.input.documents) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape documents needs a documents mapping', { field: 'input.documents' });
+      let tName: string | undefined;
+      const mapUnit = (value: unknown, line: number | undefined, index: number | undefined, form: 'text' | 'transparent'): ConversationRecord => {
+        if (form === 'transparent') {
+          const file = (tName ??= toTransparent(f.name));
+          if (sh === 'canonical') return mapCanonical(value, { file, line });
+          return mapDocument(value, (tMapping ??= deepToTransparent(o.input.documents!)), { file, line, index }, TRANSPARENT_FFFD);
         }
-      })) yield* flushOut();
+        return sh === 'canonical' ? mapCanonical(value, { file: f.name, line }) : mapDocument(value, o.input.documents!, { file: f.name, line, index });
+      };
+      const unit = (record: () => ConversationRecord, line: number | undefined, form: 'text' | 'transparent') => {
+        counts.units++;
+        try {
+          const r = record();
+          counts.unitsUsed++;
+          counts.records++;
+          emit(r, form);
+        } catch (e) {
+          o.ledger.quarantineInput(ScrubError.from(e, 'SCRUB_JSON_SHAPE', { file: f.name, line }));
+        }
+      };
+      const toRecord = (value: unknown, line: number | undefined, index: number | undefined) => unit(() => mapUnit(value, line, index, 'text'), line, 'text');
+      if (fmt === 'json') {
+        for await (const _ of readJsonArray(text, f.name, o.input.json?.pick, info, toRecord)) yield* flushOut();
+      } else {
+        for await (const _ of readJsonLines(text, f.name, o, info, toRecord, (v, line) => {
+          // fast path over transparent text; any problem is re-done on the decoded line, so
+          // errors and quarantine entries read exactly as without it
+          try {
+            const r = mapUnit(v, line, undefined, 'transparent');
+            unit(() => r, line, 'transparent');
+            return true;
+          } catch {
+            return false;
+          }
+        })) yield* flushOut();
+      }
     }
+    grouper?.finish(o.slice?.sessions);
+  } catch (e) {
+    // a slice that fails hands on the sessions it finished, for the check across slices
+    if (o.slice && grouper) o.slice.sessions(grouper.keepSessions());
+    throw e;
   }
-  grouper?.finish(o.slice?.sessions);
   if (batch.length) yield batch;
 }
 
@@ -305,15 +312,45 @@ export function canReadInSlices(files: ResolvedInput[]): boolean {
  * A session of a row export that one slice finished and a later slice met again: the error one
  * reader would have raised (where it came back: the earliest such place), or null. `files`: the
  * whole input, in order; `runs`: every slice's finished sessions (SessionRuns), whose folders are
- * removed here.
+ * removed here. The session cell is read again from its file to be described, as one reader does.
  */
-export function sessionRepeatAcrossSlices(files: ResolvedInput[], runs: SessionRuns[], input: InputConfig): ScrubError | null {
+export async function sessionRepeatAcrossSlices(files: ResolvedInput[], runs: SessionRuns[], input: InputConfig, tmpDir: string): Promise<ScrubError | null> {
+  let repeat;
   try {
-    const repeat = SessionGuard.firstRepeat(runs.flatMap((r) => r.runs));
-    return repeat ? sessionNotContiguous(files[repeat.fileIdx]?.name ?? '-', repeat.line, 'the session starting here', input.rows!) : null;
+    repeat = SessionGuard.firstRepeat(runs.flatMap((r) => r.runs));
   } finally {
     for (const r of runs) rmSync(r.dir, { recursive: true, force: true });
   }
+  if (!repeat) return null;
+  const f = files[repeat.fileIdx];
+  const cell = f ? await sessionCellAt(f, repeat.line, input, tmpDir) : null;
+  return sessionNotContiguous(f?.name ?? '-', repeat.line, cell === null ? 'the session starting here' : `the session starting here, ${describeValue(cell)},`, input.rows!);
+}
+
+const FOUND = Symbol('found');
+
+/** The session cell of the row at `line` of a row export (null if it cannot be read again). */
+async function sessionCellAt(f: ResolvedInput, line: number, input: InputConfig, tmpDir: string): Promise<string | null> {
+  const info = newFileInfo(f.name);
+  const text = decodeFile(f.path, { encoding: input.encoding, allowEmpty: input.allowEmpty }, info);
+  let col = -1;
+  let cell: string | null = null;
+  // the reader's own row handling, with a probe in place of the grouper
+  const probe = {
+    startFile: (_file: string, _idx: number, cols: RowColumns) => (col = cols.session),
+    push: (fields: string[], at: number) => {
+      if (at !== line) return;
+      cell = fields[col] ?? null;
+      throw FOUND;
+    },
+    settle: async () => {},
+  } as unknown as RowGrouper;
+  try {
+    for await (const _ of readDelimited(text, formatOf(f.name, input.format) as 'csv' | 'tsv', f.name, 0, { input, ledger: new Ledger(), tmpDir }, probe, info));
+  } catch (e) {
+    if (e !== FOUND) return null;
+  }
+  return cell;
 }
 
 function shapeOf(fmt: string, input: InputConfig): string {

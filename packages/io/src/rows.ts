@@ -225,6 +225,11 @@ export class RowGrouper {
     if (repeat) throw this.notContiguous(this.files[repeat.fileIdx] ?? this.file, repeat.line, 'the session starting here');
   }
 
+  /** The sessions finished so far, for the check across slices when this slice failed. */
+  keepSessions(): SessionRuns {
+    return this.closed.keepRuns();
+  }
+
   private notContiguous(file: string, line: number, what: string): ScrubError {
     return sessionNotContiguous(file, line, what, this.mapping);
   }

@@ -67,6 +67,12 @@ export class SessionGuard {
     return { repeat: this.runs.length ? SessionGuard.firstRepeat(this.runs) : null, runs: [...this.runs], dir: this.dir };
   }
 
+  /** The sessions finished so far as runs on disk, unchecked (a slice that failed hands them on). */
+  keepRuns(): { runs: string[]; dir: string } {
+    if (this.n > 0) this.spill();
+    return { runs: [...this.runs], dir: this.dir };
+  }
+
   private spill(): void {
     const n = this.n;
     const order = new Uint32Array(n);

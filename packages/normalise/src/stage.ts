@@ -53,8 +53,8 @@ export const normaliseStage = defineStage<NormaliseOptions>({
           if (track) {
             for (const c of r.changes) {
               for (const step of new Set(c.steps)) {
-                if ((rep.samples[`diff.${step}`]?.length ?? 0) >= o.samples) continue;
-                rep.sample(`diff.${step}`, { at: sourcePlace(record), turn: c.turn, steps: c.steps, ...diffSample(c.before, c.after) });
+                if (!rep.wants(`diff.${step}`, o.samples)) continue;
+                rep.sample(`diff.${step}`, { at: sourcePlace(record), turn: c.turn, steps: c.steps, ...diffSample(c.before, c.after) }, o.samples);
               }
             }
           }

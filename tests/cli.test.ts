@@ -430,6 +430,28 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     expect(left(join(dirs[1], 'work'))).toEqual([]);
   });
 
+  it('a slice failing after meeting a session again reports the repeat, as one reader, with the same inputs in its report', async () => {
+    const runs: { stderr: string; inputs: string[]; left: string[] }[] = [];
+    for (const threads of ['1', '2']) {
+      const dir = tmp();
+      write(dir, 'a.csv', 'sid,who,text\nS1,c,hello\nS2,c,two\n');
+      // S2 comes back (line 2, still open when line 3's unmapped role stops the strict run)
+      write(dir, 'b.csv', 'sid,who,text\nS2,c,again\nS3,x,bad role\nS4,c,ok\n');
+      write(dir, 'c.csv', 'sid,who,text\nS7,c,never read by one reader\n');
+      write(dir, 'p.yaml', 'version: 1\ninput:\n  files: "*.csv"\n  format: csv\n  shape: rows\n  rows:\n    session: sid\n    role:\n      column: who\n      map: { c: customer, a: agent }\n    text: text\nsteps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n');
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict', '--threads', threads, '--work-dir', join(dir, 'w')]);
+      expect(r.code).toBe(3);
+      const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
+      const files = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)])) : []);
+      runs.push({ stderr: r.stderr, inputs: report.manifest.inputs.map((i: { path: string }) => i.path), left: files(join(dir, 'w')).filter((f) => /slice/.test(f)) });
+    }
+    expect(runs[0].stderr).toMatch(/SCRUB_SESSION_NOT_CONTIGUOUS b\.csv:2 /);
+    expect(runs[1].stderr).toBe(runs[0].stderr);
+    expect(runs[0].inputs).toEqual(['a.csv', 'b.csv']);
+    expect(runs[1].inputs).toEqual(runs[0].inputs);
+    expect(runs[1].left).toEqual([]);
+  });
+
   it('refuses a bad --threads', async () => {
     const dir = tmp();
     write(dir, 'p.yaml', JD_INPUT('"*.tsv"') + 'output:\n  path: out/records.ndjson\n');

@@ -43,11 +43,13 @@ export type SliceMessage =
   /** The pipeline cannot run on slices (see `runSlice`); nothing was read. */
   | { type: 'skipped' }
   /** The slice's coded error, and a row export's sessions as far as it read (for the check across slices). */
-  | { type: 'error'; error: Record<string, unknown>; sessions: SessionRuns | null };
+  | { type: 'error'; error: Record<string, unknown>; sessions: SessionRuns | null; fileInfos: FileInfo[] };
 
 const post = (m: SliceMessage) => parentPort!.postMessage(m);
 /** A row export's finished sessions, handed on by the reader at its end (or where it failed). */
 let sessions: SessionRuns | null = null;
+/** The files this slice opened (bytes, sha256, encoding), also when it failed. */
+const fileInfos: FileInfo[] = [];
 
 async function run(job: SliceJob): Promise<void> {
   const registry = new StageRegistry();
@@ -65,7 +67,6 @@ async function run(job: SliceJob): Promise<void> {
     if (entry.kind === 'quarantined') quarantine.add(entry);
     else dropped.add({ ...entry, raw: undefined });
   };
-  const fileInfos: FileInfo[] = [];
   // progress in slices of about 1 MB, so the main thread is not flooded with messages
   let bytes = 0;
   let records = 0;
@@ -126,5 +127,5 @@ run(workerData as SliceJob).catch((e: unknown) => {
   // the error's own fields (code, message, file, line, field, record, stage, hint), to be rebuilt as
   // a ScrubError on the main thread, which masks what it prints as for any other error
   const { stages: _stages, ...fields } = Object.fromEntries(Object.entries(err));
-  post({ type: 'error', error: { ...fields, code: err.code, message: err.message }, sessions });
+  post({ type: 'error', error: { ...fields, code: err.code, message: err.message }, sessions, fileInfos });
 });

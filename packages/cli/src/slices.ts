@@ -84,9 +84,14 @@ export class LocalSliceRun implements LocalSlices {
     this.count = o.slices.length;
   }
 
-  /** The folders the slices write besides their spills, removed when the run ends. */
+  /** What the slices write (part files, session runs, spills), removed when the run ends. */
   get scratch(): string[] {
-    return [join(this.o.workDir, 'slices'), join(this.o.workDir, 'side', 'slices')];
+    const spills = this.o.slices.map((_, i) => this.spillPath(i));
+    return [join(this.o.workDir, 'slices'), join(this.o.workDir, 'side', 'slices'), ...spills];
+  }
+
+  private spillPath(i: number): string {
+    return join(this.o.workDir, 'spill', 'phase-1', `slice-${i}-of-${this.o.slices.length}.ndjson`);
   }
 
   start(): void {
@@ -107,7 +112,7 @@ export class LocalSliceRun implements LocalSlices {
           baseDir: o.baseDir,
           rulesDir: o.rulesDir,
           tmpDir: join(o.workDir, 'slices', String(i)),
-          spillPath: join(o.workDir, 'spill', 'phase-1', `slice-${i}-of-${o.slices.length}.ndjson`),
+          spillPath: this.spillPath(i),
           quarantinePath: o.sidePart(i, 'quarantine'),
           droppedPath: o.sidePart(i, 'dropped'),
         };
@@ -151,17 +156,22 @@ export class LocalSliceRun implements LocalSlices {
       ),
     );
     const k = settled.findIndex((s) => s.status === 'rejected');
-    const done = k < 0 ? runs.length : k;
-    for (let i = 0; i < done; i++) {
-      this.o.fileInfos.push(...runs[i].fileInfos);
-      for (const m of runs[i].warnings) if (!this.o.warnings.includes(m)) this.o.warnings.push(m);
-    }
     let error: unknown = k < 0 ? null : (settled[k] as PromiseRejectedResult).reason;
-    // sessions finished in the slices up to the failing one (its own as far as it came)
-    const sessions = runs.slice(0, done + 1).flatMap((r) => (r.sessions ? [r.sessions] : []));
+    // sessions met in the slices up to the failing one (its own as far as it came)
+    const last = k < 0 ? runs.length - 1 : k;
+    const sessions = runs.slice(0, last + 1).flatMap((r) => (r.sessions ? [r.sessions] : []));
     if (sessions.length) {
       const repeat = await sessionRepeatAcrossSlices(this.o.files, sessions, this.o.input, this.o.workDir);
       if (repeat && (error === null || this.before(repeat, error))) error = repeat;
+    }
+    // the files read and the warnings given, in input order, as far as one reader would have come
+    const stopAt = error instanceof ScrubError && error.file !== undefined ? this.o.files.findIndex((f) => f.name === (error as ScrubError).file) : -1;
+    for (let i = 0; i <= last; i++) {
+      for (const info of runs[i].fileInfos) {
+        if (stopAt >= 0 && this.o.files.findIndex((f) => f.name === info.path) > stopAt) continue;
+        this.o.fileInfos.push(info);
+      }
+      for (const m of runs[i].warnings) if (!this.o.warnings.includes(m)) this.o.warnings.push(m);
     }
     if (error !== null) throw error;
     return settled.map((s, i) => {
@@ -239,6 +249,7 @@ function startSliceWorker(job: SliceJob, progress: (bytes: number, records: numb
       } else if (m.type === 'error') {
         settled = true;
         slice.sessions = m.sessions;
+        slice.fileInfos = m.fileInfos;
         const { code, message, ...context } = m.error as { code: string; message: string };
         reject(new ScrubError(code as never, message, context));
       }

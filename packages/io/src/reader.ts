@@ -111,6 +111,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     out.length = 0;
   };
 
+  let handed = false;
   try {
     for (let fi = 0; fi < files.length; fi++) {
       const f = files[fi];
@@ -176,11 +177,12 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
         })) yield* flushOut();
       }
     }
-    grouper?.finish(o.slice?.sessions);
-  } catch (e) {
-    // a slice that fails hands on the sessions it finished, for the check across slices
-    if (o.slice && grouper) o.slice.sessions(grouper.keepSessions());
-    throw e;
+    const slice = o.slice;
+    grouper?.finish(slice ? (runs) => ((handed = true), slice.sessions(runs)) : undefined);
+  } finally {
+    // a slice that fails, or whose reader is closed by a failing stage, hands on the sessions it
+    // met so far (the open one too), for the check across slices
+    if (!handed && o.slice && grouper) o.slice.sessions(grouper.keepSessions());
   }
   if (batch.length) yield batch;
 }

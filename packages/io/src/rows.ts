@@ -225,8 +225,15 @@ export class RowGrouper {
     if (repeat) throw this.notContiguous(this.files[repeat.fileIdx] ?? this.file, repeat.line, 'the session starting here');
   }
 
-  /** The sessions finished so far, for the check across slices when this slice failed. */
+  /**
+   * The sessions met so far, for the check across slices when this slice failed: the finished ones
+   * and the open one (its start passed this reader's check, so one reader would have checked it too).
+   */
   keepSessions(): SessionRuns {
+    if (this.currentSession !== null) {
+      this.closed.close(this.currentHash, this.fileIdx, this.currentLine);
+      this.currentSession = null;
+    }
     return this.closed.keepRuns();
   }
 

@@ -53,12 +53,29 @@ const CN_DIGIT: Record<string, string> = { 〇: '0', 零: '0', 一: '1', 幺: '1
  */
 export function foldForScan(text: string): string {
   let folded = FOLDABLE.test(text) ? text.replace(FOLDABLE_G, foldChar) : text;
+  // letters typed for digits (l39O23llO65, l8l O6l6 l282): l/I → 1, O/o → 0 in runs that are mostly digits
+  if (LEET_NEAR.test(folded)) folded = folded.replace(LEET_RUN_G, foldLeetRun);
   // Chinese numerals only inside runs (一三八一二三四…), not in ordinary words (一下, 两个)
   if (CN_RUN.test(folded)) folded = folded.replace(CN_RUN_G, (run) => run.replace(/./g, (ch) => CN_DIGIT[ch] ?? ch));
   return folded.includes('[') ? folded.replace(PLACEHOLDER, (m) => '\u0001'.repeat(m.length)) : folded;
 }
 
 const FOLDABLE = /[\uff01-\uff5e\u3000\u2460-\u2468\u24ea]/;
+const LEET_NEAR = /[0-9][lIOo]|[lIOo][0-9]/;
+/** Runs of digits and l/I/O/o (single spaces or dashes between) of 7 to 23 characters, not inside a word. */
+const LEET_RUN_G = /(?<![A-Za-z0-9])[0-9lIOo](?:[ -]?[0-9lIOo]){6,22}(?![A-Za-z0-9])/g;
+
+function foldLeetRun(run: string): string {
+  let digits = 0;
+  let letters = 0;
+  for (let i = 0; i < run.length; i++) {
+    const c = run.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c !== 32 && c !== 45) letters++;
+  }
+  // at least half digits and four of them: a number typed with letters, not a word
+  return letters > 0 && digits >= letters && digits >= 4 ? run.replace(/[lI]/g, '1').replace(/[Oo]/g, '0') : run;
+}
 const CN_RUN = /[〇零一幺二两三四五六七八九0-9]{4,}/;
 const CN_RUN_G = new RegExp(CN_RUN.source, 'g');
 const FOLDABLE_G = new RegExp(FOLDABLE.source, 'g');

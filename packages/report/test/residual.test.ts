@@ -181,3 +181,17 @@ describe('residual-scan stage', () => {
     expect(r2.error?.code).toBe('SCRUB_CONFIG_INVALID');
   });
 });
+
+describe('letters typed for digits (session 6)', () => {
+  it('a mobile typed with l/O for 1/0 left in the output is found, offsets on the original text', () => {
+    for (const t of ['手机l39O23llO65，记一下', '号码是 l8l O6l6 l282']) {
+      const found = scanResidual(t).filter((c) => !c.allowed);
+      expect(found.map((c) => c.shape), t).toContain('mobile');
+      const m = found.find((c) => c.shape === 'mobile')!;
+      expect(/^[0-9lIOo -]+$/.test(t.slice(m.start, m.end)), t).toBe(true);
+    }
+  });
+  it('words and short codes stay as they are', () => {
+    for (const t of ['Hello Oslo lol', 'O2O 合作', 'lOl 123', 'model lO0l']) expect(scanResidual(t).filter((c) => !c.allowed), t).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -27,7 +27,8 @@ export async function sliceInputs(
   const one = [files];
   if (o.phase !== 'all' || o.shard.count !== 1 || transparent || files.length < 2 || !canReadInSlices(files)) return one;
   if (o.plugins.some((p) => !builtIn.includes(p))) return one;
-  const threads = o.threads === undefined || o.threads === 'auto' ? (totalBytes >= AUTO_SLICE_BYTES ? availableParallelism() : 1) : o.threads;
+  // auto: a slice per core, at most one per 256 MB of memory (a worker holds its modules, stages and batches)
+  const threads = o.threads === undefined || o.threads === 'auto' ? (totalBytes >= AUTO_SLICE_BYTES ? Math.min(availableParallelism(), Math.max(1, Math.floor(totalmem() / (256 << 20)))) : 1) : o.threads;
   const count = Math.min(threads, files.length);
   if (count < 2) return one;
   const sizes = await Promise.all(files.map(async (f) => (await stat(f.path).catch(() => ({ size: 0 }))).size));

@@ -160,6 +160,31 @@ describe('scrubline CLI', () => {
   });
 });
 
+describe('scrub --report / --html', () => {
+  it('writes the run report with the input and output digests, and an HTML page, neither holding a gold value', async () => {
+    const dir = tmp();
+    const gold = readFileSync(join(ROOT, 'fixtures/pii/corpus.jsonl'), 'utf8').trim().split('\n').slice(0, 200).map((l) => JSON.parse(l));
+    const recs = gold.map((g, i) => JSON.stringify({ id: `c${i}`, turns: [{ role: 'customer', text: g.text }], labels: {}, source: { file: 'c.jsonl', line: i + 1 }, meta: {} }));
+    write(dir, 'in.jsonl', recs.join('\n') + '\n');
+    const r = await scrubline(['scrub', '--in', 'in.jsonl', '--out', 'out.jsonl', '--report', 'r.json', '--html', 'r.html', '--quiet'], { cwd: dir });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+    const sha = (f: string) => createHash('sha256').update(readFileSync(join(dir, f))).digest('hex');
+    expect(report.manifest.inputs).toEqual([{ path: 'in.jsonl', bytes: readFileSync(join(dir, 'in.jsonl')).length, sha256: sha('in.jsonl') }]);
+    expect(report.manifest.outputs).toEqual([{ path: 'out.jsonl', bytes: readFileSync(join(dir, 'out.jsonl')).length, sha256: sha('out.jsonl'), records: 200 }]);
+    expect(report.manifest.counts).toMatchObject({ input: 200, output: 200 });
+    expect(report.manifest.config.command).toBe('scrub');
+    const html = readFileSync(join(dir, 'r.html'), 'utf8');
+    expect(html).toMatch(/<html/);
+    const values = gold.flatMap((g) => g.spans.map((s: { start: number; end: number }) => g.text.slice(s.start, s.end))).filter((v: string) => v.length >= 6);
+    expect(values.length).toBeGreaterThan(50);
+    for (const v of values) {
+      expect(html.includes(v), 'html holds a gold value').toBe(false);
+      expect(JSON.stringify(report).includes(v), 'report holds a gold value').toBe(false);
+    }
+  });
+});
+
 describe('sharded phases', () => {
   it('a pipeline with global stages gives the same records over 2 shards (phase by phase) as in one run, and reruns skip finished shards', async () => {
     const dir = tmp();

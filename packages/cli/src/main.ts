@@ -115,6 +115,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     cwd: options.io?.cwd ?? process.cwd(),
     env: options.io?.env ?? process.env,
     rulesDir: options.io?.rulesDir ?? defaultRulesDir(),
+    version: VERSION,
+    renderHtml: plugins.find((p) => p.renderHtml)?.renderHtml,
   };
   const registry = buildRegistry(plugins);
   const commands = new Map<string, CommandDefinition>();

@@ -12,6 +12,10 @@ export interface CommandIO {
   env: NodeJS.ProcessEnv;
   /** The rules folder the CLI resolved (repository `rules/` unless --rules-dir). */
   rulesDir: string;
+  /** The scrubline version, for manifests (the CLI sets it). */
+  version?: string;
+  /** Renders a run report as a self-contained HTML page, when an installed package can (the CLI sets it). */
+  renderHtml?: (report: RunReport) => string;
 }
 
 export interface CommandDefinition {
@@ -36,8 +40,9 @@ export interface RunManifest {
   seed: string;
   shard: { index: number; count: number };
   phases: { total: number; run: number[] };
-  inputs: { path: string; bytes: number; sha256: string; encoding?: string; gzip?: boolean }[];
-  outputs: { path: string; bytes: number; sha256: string; records: number }[];
+  /** bytes and sha256 are absent only for standard input and output of a filter (`scrub` in a pipe). */
+  inputs: { path: string; bytes?: number; sha256?: string; encoding?: string; gzip?: boolean }[];
+  outputs: { path: string; bytes?: number; sha256?: string; records: number }[];
   counts: { input: number; inputQuarantined: number; added: number; dropped: number; quarantined: number; output: number };
   /**
    * `phases`: wall-clock time of each phase run, and the slices (threads) phase 0 ran on, with

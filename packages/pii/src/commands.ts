@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { once } from 'node:events';
@@ -15,8 +16,11 @@ import {
   parseArgsUsageError,
   runPipeline,
   ScrubError,
+  sha256,
+  stableStringify,
   StageReport,
   writeAtomic,
+  type RunReport,
   type CommandDefinition,
   type CommandIO,
   type ConversationRecord,
@@ -213,7 +217,10 @@ Options:
   --config FILE       stage options as YAML
   --rules PACK,...    rule packs (shortcut for the 'rules' option)
   --detectors A,B     detector names (shortcut for 'detectors'; default rules)
-  --report FILE       write counts, samples (masked) and the stage summary as JSON
+  --report FILE       write the run report as JSON: manifest (input and output with bytes and
+                      sha256, options, seed, counts), ledger, counts, masked samples, summary
+  --html FILE         the same report as a self-contained HTML page (the auditor's page of
+                      'scrubline run'); standard input and output are not hashed
   --seed S            seed for surrogates (default 0)
   --quiet             no summary line on stderr
 
@@ -260,6 +267,7 @@ export const scrubCommand: CommandDefinition = {
           rules: { type: 'string' },
           detectors: { type: 'string' },
           report: { type: 'string' },
+          html: { type: 'string' },
           seed: { type: 'string' },
           threads: { type: 'string' },
           'chunk-bytes': { type: 'string' },
@@ -296,7 +304,13 @@ export const scrubCommand: CommandDefinition = {
       return EXIT.USAGE;
     }
     const seed = String(values.seed ?? '0');
-    const log = { info: () => {}, warn: (m: string) => io.stderr.write(m + '\n') };
+    if (values.html && !io.renderHtml) {
+      io.stderr.write(new ScrubError('SCRUB_USAGE', '--html needs the report package, which is not installed').format() + '\n');
+      return EXIT.USAGE;
+    }
+    const t0 = Date.now();
+    const warnings: string[] = [];
+    const log = { info: () => {}, warn: (m: string) => (warnings.push(m), io.stderr.write(m + '\n')) };
     const ledger = new Ledger();
     // a quarantined line is said alike on both paths (the line-parallel one quarantines through the ledger too)
     ledger.sink = (e) => {
@@ -374,7 +388,24 @@ export const scrubCommand: CommandDefinition = {
     const problems = values.text ? [] : ledger.verify();
     // counts that do not add up publish nothing
     await out.close(problems.length === 0);
-    if (values.report) await writeAtomic(resolve(io.cwd, values.report), JSON.stringify({ input: file, ledger: values.text ? undefined : ledger.toJSON(), stages }, null, 2) + '\n');
+    if (values.report || values.html) {
+      // the run report as `scrubline run` writes it (manifest, ledger, stages, warnings), so the same
+      // auditor's page renders it; `input` stays for readers of earlier reports
+      const report = await scrubReport({
+        io,
+        startedAt: t0,
+        options,
+        seed,
+        input: values.in ? resolve(io.cwd, values.in) : null,
+        output: values.out && problems.length === 0 ? resolve(io.cwd, values.out) : null,
+        ledger: values.text ? null : ledger,
+        stages: stages as RunReport['stages'],
+        warnings,
+        text: values.text === true,
+      });
+      if (values.report) await writeAtomic(resolve(io.cwd, values.report), JSON.stringify({ ...report, input: file }, null, 2) + '\n');
+      if (values.html) await writeAtomic(resolve(io.cwd, values.html), io.renderHtml!(report));
+    }
     if (!values.quiet) {
       const st = stages[0] as { summary?: { findings?: number; byType?: Record<string, number>; records?: number; kept?: number } } | undefined;
       const sum = st?.summary;
@@ -467,4 +498,57 @@ async function scrubTextLines(io: CommandIO, inFile: string | undefined, out: Ou
     await stage.close?.();
   }
   return { id: 'pii', use: 'pii', ...report.toJSON(), summary: stage.summary?.() };
+}
+
+/** bytes and sha256 of a file, read again after the run (the line-parallel path reads raw chunks unhashed). */
+async function digest(path: string): Promise<{ bytes: number; sha256: string }> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    h.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { bytes, sha256: h.digest('hex') };
+}
+
+/** The `scrub` run as a run report: manifest (inputs and output with sha256, options, seed, counts), ledger, stages. */
+async function scrubReport(o: {
+  io: CommandIO;
+  startedAt: number;
+  options: Record<string, unknown>;
+  seed: string;
+  input: string | null;
+  output: string | null;
+  ledger: Ledger | null;
+  stages: RunReport['stages'];
+  warnings: string[];
+  text: boolean;
+}): Promise<RunReport> {
+  const rel = (p: string) => relative(o.io.cwd, p) || p;
+  const summary = (o.stages[0]?.summary ?? {}) as { records?: number };
+  const t = o.ledger?.totals();
+  const records = t ? t.output : (summary.records ?? 0);
+  const config = { command: o.text ? 'scrub --text' : 'scrub', options: o.options };
+  return {
+    manifest: {
+      tool: { name: 'scrubline', version: o.io.version ?? '0.0.0' },
+      status: 'ok',
+      startedAt: new Date(o.startedAt).toISOString(),
+      finishedAt: new Date().toISOString(),
+      configHash: sha256(stableStringify(config)),
+      config,
+      seed: o.seed,
+      shard: { index: 0, count: 1 },
+      phases: { total: 1, run: [0] },
+      inputs: [o.input ? { path: rel(o.input), ...(await digest(o.input)) } : { path: '-' }],
+      outputs: [o.output ? { path: rel(o.output), ...(await digest(o.output)), records } : { path: '-', records }],
+      counts: t
+        ? { input: t.input, inputQuarantined: t.inputQuarantined, added: t.added, dropped: t.dropped, quarantined: t.quarantined, output: t.output }
+        : { input: records, inputQuarantined: 0, added: 0, dropped: 0, quarantined: 0, output: records },
+      timings: { totalMs: Date.now() - o.startedAt, stages: o.stages.map((s) => ({ id: s.id, ms: s.ms ?? 0 })) },
+    },
+    ledger: o.ledger ? o.ledger.toJSON() : (undefined as never),
+    stages: o.stages,
+    warnings: o.warnings,
+  };
 }

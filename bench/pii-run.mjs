@@ -154,3 +154,23 @@ modes.forEach(([label], i) => {
   console.log(`  ${label.padEnd(26)} ${p0.toFixed(1).padStart(6)} MB/s  ${(p0 / best).toFixed(2)}× the faster one thread, ${((100 * p0) / sum).toFixed(0)} % of ${PIN ? 'the summed one-thread rates' : 'twice one thread'}${after}; whole run ${whole.toFixed(1)} MB/s (${(whole / rate(med(results[0].total))).toFixed(2)}×)`);
 });
 console.log(`load average after ${load()}`);
+
+// The host's speed can move between rounds: the same mode's medians then come from different rounds.
+// Ratios within a round (runs minutes apart) are the steadier measure: each mode against the faster
+// one-thread run of its own round, and against the pair of processes of its own round.
+const oneIdx = modes.map((m, i) => (m[3] === '1' && m[2]?.endsWith('p-1.yaml') ? i : -1)).filter((i) => i >= 0);
+const pairIdx = modes.findIndex((m) => m[3] === 'pair');
+const lowMed = (a) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)];
+console.log('\nper round (phase 0 wall; x = the faster one-thread run of the same round / this mode):');
+modes.forEach(([label], i) => {
+  if (oneIdx.includes(i)) return;
+  const per = [];
+  for (let r = 0; r < RUNS; r++) {
+    const one = Math.min(...oneIdx.map((j) => results[j].phase0[r]));
+    const x = one / results[i].phase0[r];
+    const xw = one / results[i].warm[r];
+    const ofPair = pairIdx >= 0 && pairIdx !== i ? ` = ${((100 * results[pairIdx].phase0[r]) / results[i].warm[r]).toFixed(0)} % of the pair` : '';
+    per.push({ x, xw, text: `${x.toFixed(2)}×${xw !== x ? ` (${xw.toFixed(2)}× after start-up${ofPair})` : ofPair}` });
+  }
+  console.log(`  ${label.padEnd(26)} ${per.map((p) => p.text).join('; ')}; lower median ${lowMed(per.map((p) => p.x)).toFixed(2)}×${per[0].xw !== per[0].x ? `, after start-up ${lowMed(per.map((p) => p.xw)).toFixed(2)}×` : ''}`);
+});

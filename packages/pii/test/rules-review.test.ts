@@ -287,3 +287,11 @@ describe('letters typed for digits in a mobile number (session 6)', () => {
     expect(found('lIlIlIlI139')).toEqual([]);
   });
 });
+
+describe('a QQ number typed 3-3-3 and a last digit or two (session 6)', () => {
+  it('takes the last group after its cue; a count after it stays', () => {
+    expect(found('扣扣 663 077 356 2')).toEqual([['QQ', '663 077 356 2']]);
+    expect(found('QQ号 663-077-356-21')).toEqual([['QQ', '663-077-356-21']]);
+    expect(found('QQ 663 077 356 2个号都行')).toEqual([['QQ', '663 077 356']]);
+  });
+});

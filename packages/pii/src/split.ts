@@ -95,6 +95,50 @@ export function splitSpans(first: string, second: string, firstSpans: readonly P
   return null;
 }
 
+/**
+ * The same over three turns of one speaker (`号码是138` / `1234` / `5678`): the middle turn is one
+ * group of digits and nothing else; a finding that takes the first part whole and reaches into the
+ * third marks all three.
+ */
+export function splitSpans3(
+  first: string,
+  middle: string,
+  last: string,
+  spans: readonly [readonly PiiSpan[], readonly PiiSpan[], readonly PiiSpan[]],
+  engine: RuleEngine,
+): [PiiSpan, PiiSpan, PiiSpan] | null {
+  const m = headDigits(middle);
+  if (!m || m[0] !== 0) return null;
+  let rest = m[1];
+  while (rest < middle.length && CLOSERS.has(middle[rest])) rest++;
+  if (rest !== middle.length) return null;
+  const t = tailDigits(first);
+  const h = headDigits(last);
+  if (!t || !h) return null;
+  const tail = first.slice(t[0], t[1]);
+  const mid = middle.slice(0, m[1]);
+  const head = last.slice(h[0], h[1]);
+  if (digitCount(tail) < MIN_PART_DIGITS || digitCount(mid) < MIN_PART_DIGITS || digitCount(head) < MIN_PART_DIGITS) return null;
+  if (covered(spans[0], t[0], t[1]) || covered(spans[1], 0, m[1]) || covered(spans[2], h[0], h[1])) return null;
+  const cue = first.slice(Math.max(0, t[0] - CUE_WINDOW), t[0]);
+  const joined = cue + tail + mid + head;
+  const j1 = cue.length + tail.length;
+  const j2 = j1 + mid.length;
+  for (const s of engine.analyze(joined).spans) {
+    if (s.start <= cue.length && s.end > j2) {
+      const rule = `${s.rule}.split-turns`;
+      let end = Math.min(h[1], h[0] + (s.end - j2));
+      while (end < h[1] && isDigit(last.charCodeAt(end))) end++;
+      return [
+        { type: s.type, start: t[0] - cue.length + s.start, end: t[1], score: s.score, rule },
+        { type: s.type, start: 0, end: m[1], score: s.score, rule },
+        { type: s.type, start: h[0], end, score: s.score, rule },
+      ];
+    }
+  }
+  return null;
+}
+
 /** A turn waiting for its operators: its text, speaker and spans (a split finding may still be added). */
 export interface PendingTurn {
   text: string;
@@ -121,10 +165,19 @@ export class TurnPairer<T extends PendingTurn> {
     const { p1, p2 } = this;
     const partner = p1 && p1.role === cur.role ? p1 : p1 && p2 && p2.role === cur.role ? p2 : null;
     if (partner && this.engine) {
-      const split = splitSpans(partner.text, cur.text, partner.spans, cur.spans, this.engine);
-      if (split) {
-        partner.spans = [...partner.spans, split[0]];
-        cur.spans = [split[1], ...cur.spans];
+      // three turns of one speaker, the middle one digits only (138 / 1234 / 5678), first: the
+      // identifier over all three is longer than one the last two alone would make
+      const three = p1 && p2 && p1.role === cur.role && p2.role === cur.role ? splitSpans3(p2.text, p1.text, cur.text, [p2.spans, p1.spans, cur.spans], this.engine) : null;
+      if (three) {
+        p2!.spans = [...p2!.spans, three[0]];
+        p1!.spans = [three[1], ...p1!.spans];
+        cur.spans = [three[2], ...cur.spans];
+      } else {
+        const split = splitSpans(partner.text, cur.text, partner.spans, cur.spans, this.engine);
+        if (split) {
+          partner.spans = [...partner.spans, split[0]];
+          cur.spans = [split[1], ...cur.spans];
+        }
       }
     }
     if (p2) this.finish(p2);

@@ -79,3 +79,38 @@ describe('identifiers split over two turns', () => {
     expect(splitSpans('1 '.repeat(100_000) + '138', '1234 5678', [], [], engine)).not.toBeUndefined();
   });
 });
+
+describe('identifiers split over three turns (session 6)', () => {
+  const c = card('622202123456789012');
+  const id = '11010519491231002' + gb11643CheckChar('11010519491231002');
+  it('the middle turn all digits: each part replaced, on the pooled and the combined path', async () => {
+    const turns: [string, string][] = [
+      ['customer', '我留的号码是138'],
+      ['customer', '1234'],
+      ['customer', '5678'],
+      ['customer', `卡号${c.slice(0, 4)}`],
+      ['customer', `${c.slice(4, 8)} ${c.slice(8, 12)}`],
+      ['customer', `${c.slice(12, 16)} ${c.slice(16)}，谢谢`],
+      ['customer', `身份证号${id.slice(0, 6)}`],
+      ['customer', id.slice(6, 14)],
+      ['customer', id.slice(14)],
+    ];
+    await import('@scrubline/ner');
+    const runs = [await scrub(turns, { workers: 1 }), await scrub(turns, { workers: 2 }), await scrub(turns, { detectors: ['rules', 'ner'], workers: 1 })];
+    for (const out of runs) {
+      expect(out.join('|')).not.toMatch(/[0-9]{3}/);
+      expect(out[5]).toMatch(/，谢谢$/);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+    // the rule id says how it was found
+    const [a, b, d] = turns.slice(0, 3).map(([, t]) => t);
+    const { splitSpans3 } = await import('../src/split.js');
+    expect(splitSpans3(a, b, d, [[], [], []], engine)?.map((s) => s.rule)).toEqual(['phone.cn.mobile.split-turns', 'phone.cn.mobile.split-turns', 'phone.cn.mobile.split-turns']);
+  });
+  it('counts and prices over three turns, a middle turn with words, or another speaker between stay as they are', async () => {
+    expect(await scrub([['customer', '买了3'], ['customer', '100'], ['customer', '200块']])).toEqual(['买了3', '100', '200块']);
+    expect(await scrub([['customer', '号码是138'], ['customer', '1234 还有'], ['customer', '5678']])).toEqual(['号码是138', '1234 还有', '5678']);
+    expect(await scrub([['customer', '号码是138'], ['agent', '1234'], ['customer', '5678']])).toEqual(['号码是138', '1234', '5678']);
+  });
+});

@@ -26,7 +26,6 @@ import { canReadTransparent, normaliseEncoding, OutputSet, readRecords, resolveI
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
 import { LocalSliceRun, sliceInputs } from './slices.js';
-export { AUTO_SLICE_BYTES } from './slices.js';
 
 export { EXIT, exitCodeFor } from '@scrubline/core';
 
@@ -71,7 +70,6 @@ export interface ExecuteOptions {
    */
   threads?: number | 'auto';
 }
-
 
 /** NDJSON side file (quarantine, dropped), written under a temp name and renamed on success. */
 export class SideFile {

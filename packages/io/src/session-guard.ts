@@ -63,8 +63,8 @@ export class SessionGuard {
    * removes `dir`.
    */
   finishKeep(): { repeat: Repeat | null; runs: string[]; dir: string } {
-    if (this.n > 0) this.spill();
-    return { repeat: this.runs.length ? SessionGuard.firstRepeat(this.runs) : null, runs: [...this.runs], dir: this.dir };
+    const kept = this.keepRuns();
+    return { ...kept, repeat: kept.runs.length ? SessionGuard.firstRepeat(kept.runs) : null };
   }
 
   /** The sessions finished so far as runs on disk, unchecked (a slice that failed hands them on). */

@@ -64,35 +64,7 @@ const covered = (spans: readonly PiiSpan[], start: number, end: number): boolean
  * already covered by a finding of their own turn are left alone.
  */
 export function splitSpans(first: string, second: string, firstSpans: readonly PiiSpan[], secondSpans: readonly PiiSpan[], engine: RuleEngine): [PiiSpan, PiiSpan] | null {
-  const t = tailDigits(first);
-  if (!t) return null;
-  const h = headDigits(second);
-  if (!h) return null;
-  const [tailStart, tailEnd] = t;
-  const [headStart, headEnd] = h;
-  const tail = first.slice(tailStart, tailEnd);
-  const head = second.slice(headStart, headEnd);
-  if (digitCount(tail) < MIN_PART_DIGITS || digitCount(head) < MIN_PART_DIGITS) return null;
-  if (covered(firstSpans, tailStart, tailEnd) || covered(secondSpans, headStart, headEnd)) return null;
-  const cue = first.slice(Math.max(0, tailStart - CUE_WINDOW), tailStart);
-  const joined = cue + tail + head;
-  const junction = cue.length + tail.length;
-  for (const s of engine.analyze(joined).spans) {
-    // the finding must take the first part whole and reach into the second
-    if (s.start <= cue.length && s.end > junction) {
-      const rule = `${s.rule}.split-turns`;
-      // in the first turn from where the finding starts (a +86 before the digits included)
-      // the second part ends where the finding ends, at the end of that digit group: a count after the
-      // number (1234 5678 2 个包裹) stays, no digit of the identifier does
-      let end = Math.min(headEnd, headStart + (s.end - junction));
-      while (end < headEnd && isDigit(second.charCodeAt(end))) end++;
-      return [
-        { type: s.type, start: tailStart - cue.length + s.start, end: tailEnd, score: s.score, rule },
-        { type: s.type, start: headStart, end, score: s.score, rule },
-      ];
-    }
-  }
-  return null;
+  return splitOver([first, second], [firstSpans, secondSpans], engine) as [PiiSpan, PiiSpan] | null;
 }
 
 /**
@@ -107,33 +79,56 @@ export function splitSpans3(
   spans: readonly [readonly PiiSpan[], readonly PiiSpan[], readonly PiiSpan[]],
   engine: RuleEngine,
 ): [PiiSpan, PiiSpan, PiiSpan] | null {
-  const m = headDigits(middle);
-  if (!m || m[0] !== 0) return null;
-  let rest = m[1];
-  while (rest < middle.length && CLOSERS.has(middle[rest])) rest++;
-  if (rest !== middle.length) return null;
+  return splitOver([first, middle, last], spans, engine) as [PiiSpan, PiiSpan, PiiSpan] | null;
+}
+
+/**
+ * An identifier over consecutive turns: the digits that end the first, every middle turn whole (one
+ * digit group and closers, nothing else), the digits that open the last. One span per turn, or null.
+ */
+function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine): PiiSpan[] | null {
+  const n = texts.length;
+  const first = texts[0];
+  const last = texts[n - 1];
   const t = tailDigits(first);
+  if (!t) return null;
   const h = headDigits(last);
-  if (!t || !h) return null;
-  const tail = first.slice(t[0], t[1]);
-  const mid = middle.slice(0, m[1]);
-  const head = last.slice(h[0], h[1]);
-  if (digitCount(tail) < MIN_PART_DIGITS || digitCount(mid) < MIN_PART_DIGITS || digitCount(head) < MIN_PART_DIGITS) return null;
-  if (covered(spans[0], t[0], t[1]) || covered(spans[1], 0, m[1]) || covered(spans[2], h[0], h[1])) return null;
-  const cue = first.slice(Math.max(0, t[0] - CUE_WINDOW), t[0]);
-  const joined = cue + tail + mid + head;
-  const j1 = cue.length + tail.length;
-  const j2 = j1 + mid.length;
+  if (!h) return null;
+  const parts: [number, number][] = [t];
+  for (let i = 1; i < n - 1; i++) {
+    const m = headDigits(texts[i]);
+    if (!m || m[0] !== 0) return null;
+    let rest = m[1];
+    while (rest < texts[i].length && CLOSERS.has(texts[i][rest])) rest++;
+    if (rest !== texts[i].length) return null;
+    parts.push(m);
+  }
+  parts.push(h);
+  const pieces = parts.map(([a, b], i) => texts[i].slice(a, b));
+  if (pieces.some((p) => digitCount(p) < MIN_PART_DIGITS)) return null;
+  if (parts.some(([a, b], i) => covered(spans[i], a, b))) return null;
+  const [tailStart, tailEnd] = t;
+  const [headStart, headEnd] = h;
+  const cue = first.slice(Math.max(0, tailStart - CUE_WINDOW), tailStart);
+  const joined = cue + pieces.join('');
+  /** Where the last part starts in `joined`. */
+  const junction = joined.length - pieces[n - 1].length;
   for (const s of engine.analyze(joined).spans) {
-    if (s.start <= cue.length && s.end > j2) {
+    // the finding must take the first part whole and reach into the last
+    if (s.start <= cue.length && s.end > junction) {
       const rule = `${s.rule}.split-turns`;
-      let end = Math.min(h[1], h[0] + (s.end - j2));
-      while (end < h[1] && isDigit(last.charCodeAt(end))) end++;
-      return [
-        { type: s.type, start: t[0] - cue.length + s.start, end: t[1], score: s.score, rule },
-        { type: s.type, start: 0, end: m[1], score: s.score, rule },
-        { type: s.type, start: h[0], end, score: s.score, rule },
-      ];
+      // in the first turn from where the finding starts (a +86 before the digits included)
+      // the last part ends where the finding ends, at the end of that digit group: a count after the
+      // number (1234 5678 2 个包裹) stays, no digit of the identifier does
+      let end = Math.min(headEnd, headStart + (s.end - junction));
+      while (end < headEnd && isDigit(last.charCodeAt(end))) end++;
+      return parts.map(([a, b], i) => ({
+        type: s.type,
+        start: i === 0 ? tailStart - cue.length + s.start : a,
+        end: i === 0 ? tailEnd : i === n - 1 ? end : b,
+        score: s.score,
+        rule,
+      }));
     }
   }
   return null;

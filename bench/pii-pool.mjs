@@ -4,7 +4,7 @@
 // from the shared counter (two jobs open, as the stage keeps them). No cutting, merging or writing back,
 // no samples: what the mechanism itself gives on two CPUs, the ceiling for the `pii` step's pool.
 // Per round: one thread on CPU A alone, on CPU B alone, two threads on A,B (each its own process).
-// Usage: pnpm bench pii-pool [--mb 20] [--rounds 3] [--cpus 0,1] [--batch 256] [--pieces 8] [--child --threads 1 [--rules DIR]]   (file from `pnpm bench pii`; flock /tmp/bench.lock)
+// Usage: pnpm bench pii-pool [--mb 20] [--rounds 3] [--cpus 0,1] [--batch 256] [--pieces 8] [--child --threads 1 [--rules DIR] [--dist DIR]]   (file from `pnpm bench pii`; flock /tmp/bench.lock)
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,11 +22,13 @@ if (!existsSync(file)) {
 
 if (argv.includes('--child')) {
   const threads = Number(opt('threads', 1));
-  const { AnalyzerPool } = await import('../packages/pii/dist/pool.js');
-  const { buildJob, scrubPiece } = await import('../packages/pii/dist/job.js');
-  const { Tallier } = await import('../packages/pii/dist/tally.js');
-  const { getRuleEngine } = await import('../packages/pii/dist/engine.js');
-  const { loadRulePacks } = await import('../packages/pii/dist/rules.js');
+  // --dist DIR: another build of @scrubline/pii (a copy of its dist/ inside packages/pii, for A/B of code on the same data)
+  const dist = new URL(`${opt('dist', 'dist').replace(/\/?$/, '/')}`, new URL('../packages/pii/', import.meta.url));
+  const { AnalyzerPool } = await import(new URL('pool.js', dist).href);
+  const { buildJob, scrubPiece } = await import(new URL('job.js', dist).href);
+  const { Tallier } = await import(new URL('tally.js', dist).href);
+  const { getRuleEngine } = await import(new URL('engine.js', dist).href);
+  const { loadRulePacks } = await import(new URL('rules.js', dist).href);
   // --rules DIR: another rules folder (A/B of rule data on the same build)
   const packs = loadRulePacks(opt('rules', join(root, 'rules')));
   const engine = getRuleEngine({ rulePacks: packs });

@@ -477,6 +477,31 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     expect(runs[1].left).toEqual([]);
   });
 
+  it('a step left to the slices fails as on one thread: an unknown rule pack, a missing key, also with a later step broken too', async () => {
+    const rec = (id: string) => JSON.stringify({ id, turns: [{ role: 'customer', text: '我的手机是13812345678' }], labels: {}, source: { file: 'x', line: 1 }, meta: {} });
+    const cases = [
+      ['  - use: pii\n    with: { rules: [no-such-pack] }\n  - use: dedup\n', /SCRUB_CONFIG_INVALID .*unknown PII rule pack "no-such-pack"/],
+      ['  - use: pii\n    with: { operator: hmac, keyEnv: SCRUBLINE_TEST_NO_SUCH_KEY }\n  - use: dedup\n', /SCRUB_CONFIG_INVALID .*SCRUBLINE_TEST_NO_SUCH_KEY/],
+      // the global step's options are bad too: one thread meets the pii step's error first
+      ['  - use: pii\n    with: { rules: [no-such-pack] }\n  - use: bot-filter\n    with: { rules: [no-such-file.yaml] }\n', /unknown PII rule pack "no-such-pack"/],
+    ] as const;
+    for (const [steps, expected] of cases) {
+      const errors: string[] = [];
+      for (const threads of ['1', '2']) {
+        const dir = tmp();
+        write(dir, 'a.ndjson', rec('a') + '\n');
+        write(dir, 'b.ndjson', rec('b') + '\n');
+        write(dir, 'p.yaml', `version: 1\nseed: 1\ninput:\n  files: "*.ndjson"\n  format: ndjson\nsteps:\n${steps}output:\n  path: out/records.ndjson\n`);
+        const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', threads]);
+        expect(r.code).toBe(2);
+        expect(existsSync(join(dir, 'out/records.ndjson'))).toBe(false);
+        errors.push(r.stderr);
+      }
+      expect(errors[0]).toMatch(expected);
+      expect(errors[1]).toBe(errors[0]);
+    }
+  });
+
   it('refuses a bad --threads', async () => {
     const dir = tmp();
     write(dir, 'p.yaml', JD_INPUT('"*.tsv"') + 'output:\n  path: out/records.ndjson\n');

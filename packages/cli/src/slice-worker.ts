@@ -32,7 +32,12 @@ export interface SliceJob {
   /** Part files for this slice's quarantine and drop entries (absent: not kept). */
   quarantinePath?: string;
   droppedPath?: string;
+  /** Steps' preloads the main thread gave before this slice started (more come as `preload` messages). */
+  preloaded?: [string, unknown][];
 }
+
+/** What the main thread sends a slice worker after it started: a step's preload (`LocalSlices.provide`). */
+export type SliceInbound = { type: 'preload'; stepId: string; data: unknown };
 
 export type SliceMessage =
   | { type: 'progress'; bytes: number; records: number }
@@ -46,12 +51,27 @@ export type SliceMessage =
   | { type: 'error'; error: Record<string, unknown>; sessions: SessionRuns | null; fileInfos: FileInfo[] };
 
 const post = (m: SliceMessage) => parentPort!.postMessage(m);
+
+/** Steps' preloads from the main thread, and the steps waiting for theirs. */
+const provided = new Map<string, unknown>();
+const waiting = new Map<string, (data: unknown) => void>();
+const onMessage = (m: SliceInbound) => {
+  if (m.type !== 'preload') return;
+  provided.set(m.stepId, m.data);
+  waiting.get(m.stepId)?.(m.data);
+  waiting.delete(m.stepId);
+};
+parentPort!.on('message', onMessage);
+const preloaded = (stepId: string): Promise<unknown> =>
+  provided.has(stepId) ? Promise.resolve(provided.get(stepId)) : new Promise((resolve) => waiting.set(stepId, resolve));
+
 /** A row export's finished sessions, handed on by the reader at its end (or where it failed). */
 let sessions: SessionRuns | null = null;
 /** The files this slice opened (bytes, sha256, encoding), also when it failed. */
 const fileInfos: FileInfo[] = [];
 
 async function run(job: SliceJob): Promise<void> {
+  for (const [id, data] of job.preloaded ?? []) if (!provided.has(id)) provided.set(id, data);
   const registry = new StageRegistry();
   for (const p of plugins) for (const s of p.stages ?? []) registry.register(s);
   const steps: PlannedStep[] = job.steps.map((s) => {
@@ -104,6 +124,7 @@ async function run(job: SliceJob): Promise<void> {
       log,
       spillPath: job.spillPath,
       onReady: () => post({ type: 'ready', at: Date.now() }),
+      preloaded,
     });
     if (result === null) {
       post({ type: 'skipped' });
@@ -122,10 +143,13 @@ async function run(job: SliceJob): Promise<void> {
   }
 }
 
-run(workerData as SliceJob).catch((e: unknown) => {
-  const err = ScrubError.from(e);
-  // the error's own fields (code, message, file, line, field, record, stage, hint), to be rebuilt as
-  // a ScrubError on the main thread, which masks what it prints as for any other error
-  const { stages: _stages, ...fields } = Object.fromEntries(Object.entries(err));
-  post({ type: 'error', error: { ...fields, code: err.code, message: err.message }, sessions, fileInfos });
-});
+run(workerData as SliceJob)
+  .catch((e: unknown) => {
+    const err = ScrubError.from(e);
+    // the error's own fields (code, message, file, line, field, record, stage, hint), to be rebuilt as
+    // a ScrubError on the main thread, which masks what it prints as for any other error
+    const { stages: _stages, ...fields } = Object.fromEntries(Object.entries(err));
+    post({ type: 'error', error: { ...fields, code: err.code, message: err.message }, sessions, fileInfos });
+  })
+  // the listener would keep this thread alive after its work
+  .finally(() => parentPort!.off('message', onMessage));

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { ScrubError, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
 import { canReadInSlices, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { plugins as builtIn } from './plugins.js';
-import type { SliceJob, SliceMessage } from './slice-worker.js';
+import type { SliceInbound, SliceJob, SliceMessage } from './slice-worker.js';
 
 /** Input size from which `--threads auto` runs phase 0 on slices (below it, starting workers costs more than it gains). */
 export const AUTO_SLICE_BYTES = 64 << 20;
@@ -80,6 +80,8 @@ export class LocalSliceRun implements LocalSlices {
   private runs: StartedSlice[] = [];
   private startError: unknown = null;
   private started = false;
+  /** What the runner provided for steps' preloads, handed to slices started later. */
+  private provided: [string, unknown][] = [];
 
   constructor(private readonly o: SliceRunOptions) {
     this.count = o.slices.length;
@@ -116,6 +118,7 @@ export class LocalSliceRun implements LocalSlices {
           spillPath: this.spillPath(i),
           quarantinePath: o.sidePart(i, 'quarantine'),
           droppedPath: o.sidePart(i, 'dropped'),
+          preloaded: [...this.provided],
         };
         base += files.length;
         this.runs.push(startSliceWorker(job, o.progress, o.show));
@@ -125,8 +128,21 @@ export class LocalSliceRun implements LocalSlices {
     }
   }
 
+  provide(stepId: string, data: unknown): void {
+    this.provided.push([stepId, data]);
+    for (const r of this.runs) r.post({ type: 'preload', stepId, data });
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.runs.map((r) => r.stop()));
+  }
+
+  /** Settles once every slice made its stages (or ended before): the earliest slice's error in making them, if any. */
+  async ready(): Promise<void> {
+    if (this.startError) throw ScrubError.from(this.startError, 'SCRUB_INTERNAL');
+    const settled = await Promise.allSettled(this.runs.map((r) => r.ready));
+    const k = settled.findIndex((s) => s.status === 'rejected');
+    if (k >= 0) throw (settled[k] as PromiseRejectedResult).reason;
   }
 
   /** How long the slowest slice took to start (modules, stages) before it read anything. */
@@ -209,11 +225,15 @@ function sliceWorkerScript(): string {
 interface StartedSlice {
   /** The slice's result, null when the pipeline cannot run on slices, or its coded error. */
   result: Promise<SliceResult | null>;
+  /** Settles when the slice's stages are made (or it ended before): its error if it failed before. */
+  ready: Promise<void>;
   fileInfos: FileInfo[];
   warnings: string[];
   sessions: SessionRuns | null;
   /** From the worker's spawn to its stages being made (`Date.now()` on both sides). */
   startupMs?: number;
+  /** Sends the worker a message (a step's preload). */
+  post: (m: SliceInbound) => void;
   stop: () => Promise<void>;
 }
 
@@ -224,6 +244,7 @@ function startSliceWorker(job: SliceJob, progress: (bytes: number, records: numb
   let settled = false;
   const slice: StartedSlice = {
     result: null as never,
+    ready: null as never,
     fileInfos: [],
     warnings: [],
     sessions: null,
@@ -231,11 +252,17 @@ function startSliceWorker(job: SliceJob, progress: (bytes: number, records: numb
     stop: async () => {
       await worker.terminate();
     },
+    post: (m) => worker.postMessage(m),
   };
+  let made: () => void = () => {};
+  slice.ready = new Promise<void>((res) => (made = res));
   slice.result = new Promise<SliceResult | null>((resolvePromise, reject) => {
     worker.on('message', (m: SliceMessage) => {
       if (m.type === 'progress') progress(m.bytes, m.records);
-      else if (m.type === 'ready') slice.startupMs = m.at - spawnedAt;
+      else if (m.type === 'ready') {
+        slice.startupMs = m.at - spawnedAt;
+        made();
+      }
       else if (m.type === 'warning') {
         show(m.message);
         slice.warnings.push(m.message);
@@ -264,6 +291,9 @@ function startSliceWorker(job: SliceJob, progress: (bytes: number, records: numb
       settled = true;
     });
   });
+  // ended before its stages were made (skipped, or an error in making them): ready settles as the result did
+  slice.ready = Promise.race([slice.ready, slice.result.then(() => undefined)]);
   slice.result.catch(() => {}); // awaited by runAll, or never when the run fails before phase 0
+  slice.ready.catch(() => {});
   return slice;
 }

@@ -1,10 +1,19 @@
-import AjvModule, { type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject } from 'ajv';
 import { ScrubError } from './errors.js';
 import type { JsonSchema } from './stage.js';
 
-// ajv is CommonJS; its default export lands on .default under NodeNext.
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
-const ajv = new (Ajv as any)({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
+// ajv is loaded on first use (≈40 ms): a slice worker whose stages check no options never loads it
+let ajv: { compile(schema: object): any } | null = null;
+function getAjv(): { compile(schema: object): any } {
+  if (!ajv) {
+    // ajv is CommonJS; its default export lands on .default
+    const mod = createRequire(import.meta.url)('ajv') as { default?: new (o: object) => any };
+    const Ajv = mod.default ?? (mod as unknown as new (o: object) => any);
+    ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
+  }
+  return ajv!;
+}
 const cache = new WeakMap<object, any>();
 
 export interface OptionProblem {
@@ -21,7 +30,7 @@ export interface OptionProblem {
 export function checkOptions(schema: JsonSchema, value: unknown, basePath: string): OptionProblem[] {
   let validate = cache.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = getAjv().compile(schema);
     cache.set(schema, validate);
   }
   if (validate(value)) return [];

@@ -77,8 +77,20 @@ export interface LocalSlices {
   runAll(): Promise<SliceResult[]>;
   /** Ends slices started for nothing (the pipeline turned out not to run on slices). */
   stop(): Promise<void>;
+  /**
+   * Settles once every started slice has made its stages (or ended before): rejects with the
+   * earliest slice's error in making them. When given, the runner leaves the stages before the
+   * first global one to the slices (it does not make them itself).
+   */
+  ready?(): Promise<void>;
   /** When the first slice started (`performance.now()`), for phase 0's time; default: when the runner asks. */
   startedAt?: number;
+  /**
+   * Hands the slices what step `stepId`'s `preload` gave (undefined: nothing; the slices then make
+   * the stage from its files). The runner gives one for every step with a `preload` up to the first
+   * global step, before or after `start`; a slice waits for it before making that step.
+   */
+  provide?(stepId: string, data: unknown): void;
 }
 
 /** What a slice hands back: its counts, its stages' reports, the first global stage's fit state, its spill file. */
@@ -141,17 +153,56 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
   const ledger = o.ledger;
   const actives: Active[] = [];
   let startedEarly = false;
+  /** Steps [0, onSlicesOnly) are made by the slices alone (phase 0 surely runs there). */
+  let onSlicesOnly = 0;
+  /** With slices started early: the first global step (the slices make the steps up to it). */
+  let lead = -1;
   const sliceable = o.slices && o.slices.count > 1 && (o.phase ?? 'all') === 'all' && shard.count === 1 ? o.slices : null;
   if (sliceable) {
     // the slices start before this thread makes its own stages when the first step that is not
     // sliceable says, before it is made, that it is global (its start-up then overlaps ours)
-    const lead = o.steps.findIndex((s) => s.definition.sliceable !== true);
-    if (lead >= 0 && o.steps[lead].definition.global?.(o.steps[lead].options) === true) {
+    const first = o.steps.findIndex((s) => s.definition.sliceable !== true);
+    if (first >= 0 && o.steps[first].definition.global?.(o.steps[first].options) === true) {
+      lead = first;
       sliceable.start();
       startedEarly = true;
+      // the steps before it run in the slices only: this thread does not make them (rule packs,
+      // lexicons and segmenters loaded for nothing took CPU from the slices' start-up); whether
+      // one of them fails to be made, the slices tell once their stages are made
+      if (sliceable.ready) onSlicesOnly = lead;
     }
   }
-  for (const step of o.steps) actives.push(await createActive(step, o, shard, ledger));
+  /** What each step's `preload` gave (the slices get it too), by step id. */
+  const preloads = new Map<string, unknown>();
+  const preloadOf = async (step: PlannedStep): Promise<unknown> => {
+    if (!step.definition.preload) return undefined;
+    if (!preloads.has(step.id)) {
+      try {
+        preloads.set(step.id, await step.definition.preload(step.options, envFor(step, o, shard)));
+      } catch (e) {
+        throw ScrubError.from(e, 'SCRUB_CONFIG_INVALID', { stage: step.id });
+      }
+    }
+    return preloads.get(step.id);
+  };
+  for (const [i, step] of o.steps.entries()) {
+    if (i < onSlicesOnly) {
+      // made by the slices only: they get its preload (an error in it is theirs to give, as they make it)
+      if (step.definition.preload) sliceable!.provide?.(step.id, await preloadOf(step).catch(() => undefined));
+      actives.push(await createActive(step, o, shard, ledger, { onSlicesOnly: true }));
+      continue;
+    }
+    try {
+      const preloaded = await preloadOf(step);
+      if (i <= lead && step.definition.preload) sliceable!.provide?.(step.id, preloaded);
+      actives.push(await createActive(step, o, shard, ledger, { preloaded }));
+    } catch (e) {
+      // one thread would have met an earlier step's error first
+      if (onSlicesOnly) await sliceable!.ready!();
+      throw e;
+    }
+  }
+  if (onSlicesOnly) await sliceable!.ready!();
   const segments = splitSegments(actives.map((a) => ({ a, fit: a.stage.fit })));
   const phases = segments.length;
   const phase = o.phase ?? 'all';
@@ -169,7 +220,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
   const statePath = (stageId: string, s: number) => join(o.workDir, 'state', safe(stageId), `shard-${s}-of-${shard.count}.json`);
   const carryPath = (p: number) => join(o.workDir, 'carry', `phase-${p}`, `${tag}.json`);
   const slices = sliceable && phases > 1 && segments[0].rest.every((x) => x.a.step.definition.sliceable === true) ? sliceable : null;
-  if (startedEarly && !slices) await sliceable!.stop();
+  if (startedEarly && !slices) {
+    await sliceable!.stop();
+    // the lead step said it was global and is not (phase 0 runs here after all): make the steps left to the slices
+    for (let i = 0; i < onSlicesOnly; i++) Object.assign(actives[i], await createActive(o.steps[i], o, shard, ledger, { preloaded: await preloadOf(o.steps[i]) }));
+  }
   /** Phase 1's input when phase 0 ran on slices: their spills, in input order. */
   let sliceSpills: string[] | null = null;
   const phaseMs: number[] = [];
@@ -179,6 +234,12 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
       const seg = segments[p];
       const started = performance.now();
       if (p === 0 && slices) {
+        if (!startedEarly) {
+          // started now: the steps they make get what this thread's preloads gave
+          for (const a of [...segments[0].rest.map((x) => x.a), segments[1].global!.a]) {
+            if (a.step.definition.preload) slices.provide?.(a.step.id, preloads.get(a.step.id));
+          }
+        }
         sliceSpills = await runSlices(slices, segments[0].rest.map((x) => x.a), segments[1].global!.a, ledger);
         phaseMs.push(Math.round(performance.now() - Math.min(started, slices.startedAt ?? started)));
         continue;
@@ -293,6 +354,8 @@ export interface RunSliceOptions {
   spillPath: string;
   /** Called once the stages are created, before the first record is read (start-up timing). */
   onReady?: () => void;
+  /** What the main thread's `preload` of step `stepId` gave (see `LocalSlices.provide`); absent: the stages load their own. */
+  preloaded?: (stepId: string) => Promise<unknown>;
 }
 
 /**
@@ -308,7 +371,8 @@ export async function runSlice(o: RunSliceOptions): Promise<SliceResult | null> 
   let g: Active | null = null;
   try {
     for (const step of o.steps) {
-      const a = await createActive(step, o, shard, o.ledger, 1);
+      const preloaded = step.definition.preload && o.preloaded ? await o.preloaded(step.id) : undefined;
+      const a = await createActive(step, o, shard, o.ledger, { threads: 1, preloaded });
       if (a.stage.fit) {
         g = a;
         break;
@@ -389,12 +453,13 @@ async function createActive(
   o: Pick<RunPipelineOptions, 'seed' | 'baseDir' | 'rulesDir' | 'log'>,
   shard: ShardSpec,
   ledger: Ledger,
-  threads?: number,
+  how: { threads?: number; onSlicesOnly?: boolean; preloaded?: unknown } = {},
 ): Promise<Active> {
-  const env: StageEnv = { stageId: step.id, seed: o.seed, shard, baseDir: o.baseDir, rulesDir: o.rulesDir, log: o.log, ...(threads ? { threads } : {}) };
+  const env = envFor(step, o, shard, how.threads);
+  if (how.preloaded !== undefined) env.preloaded = how.preloaded;
   let stage: Stage;
   try {
-    stage = await step.definition.create(step.options, env);
+    stage = how.onSlicesOnly ? slicesOnlyStage(step.id) : await step.definition.create(step.options, env);
   } catch (e) {
     throw ScrubError.from(e, 'SCRUB_CONFIG_INVALID', { stage: step.id });
   }
@@ -410,6 +475,19 @@ async function createActive(
     quarantine: (record, error) => ledger.quarantine(step.id, record, ScrubError.from(error, 'SCRUB_STAGE_FAILED', { stage: step.id, record: record.id })),
   };
   return { step, stage, report, ctx, ms: 0 };
+}
+
+function envFor(step: PlannedStep, o: Pick<RunPipelineOptions, 'seed' | 'baseDir' | 'rulesDir' | 'log'>, shard: ShardSpec, threads?: number): StageEnv {
+  return { stageId: step.id, seed: o.seed, shard, baseDir: o.baseDir, rulesDir: o.rulesDir, log: o.log, ...(threads ? { threads } : {}) };
+}
+
+/** Stands for a stage that only the slices make and run: its report and summary come from them. */
+function slicesOnlyStage(id: string): Stage {
+  return {
+    apply() {
+      throw new ScrubError('SCRUB_INTERNAL', `stage ${id} runs in the slices only`, { stage: id });
+    },
+  };
 }
 
 async function* countOutput(out: AsyncIterable<ConversationRecord[]>, ledger: Ledger, onOutput?: (n: number) => void) {

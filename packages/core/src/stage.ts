@@ -35,6 +35,8 @@ export interface StageEnv {
    * absent: as many as the machine has.
    */
   threads?: number;
+  /** What the definition's `preload` gave for these options (made once, on the main thread); absent: none. */
+  preloaded?: unknown;
 }
 
 /** What `apply` gets with each batch. */
@@ -120,6 +122,13 @@ export interface StageDefinition<O = any> {
    * order. Absent: equal summaries count as one; differing ones are listed.
    */
   mergeSummaries?(summaries: unknown[]): unknown;
+  /**
+   * What `create` would read from disk first (rule packs, word lists), as plain data: made once on
+   * the main thread and handed, with `env.preloaded`, to `create` there and in every slice of
+   * `run --threads` (so each worker does not parse the files again). It must throw what `create`
+   * would throw for the same options.
+   */
+  preload?(options: O, env: StageEnv): unknown | Promise<unknown>;
 }
 
 /** Identity helper that keeps option types. */

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineStage, filterStage, Ledger, runPipeline, runSlice, ScrubError, type ConversationRecord, type LocalSlices, type PlannedStep } from '@scrubline/core';
+import { defineStage, filterStage, Ledger, runPipeline, runSlice, ScrubError, type ConversationRecord, type LocalSlices, type PlannedStep, type SliceResult } from '@scrubline/core';
 
 const rec = (id: string, text: string, label = 1): ConversationRecord => ({ id, turns: [{ role: 'customer', text }], labels: { y: label }, source: { file: 'mem' }, meta: {} });
 const log = { info() {}, warn() {} };
@@ -308,26 +308,31 @@ describe('phase 0 on slices', () => {
     [rec('d', 'y'), rec('e', 'same')],
     [rec('f', 'x'), rec('g', 'z')],
   ];
+  /** Slice `i` of `parts` through runSlice, as a worker thread runs it. */
+  const sliceOf = (steps: PlannedStep[], parts: ConversationRecord[][][], i: number, dir: string, more: Partial<Parameters<typeof runSlice>[0]> = {}) => {
+    const ledger = new Ledger();
+    return runSlice({
+      steps,
+      source: async function* () {
+        for (const b of parts[i]) {
+          ledger.inputRecords += b.length;
+          yield structuredClone(b);
+        }
+      },
+      ledger,
+      seed: '1',
+      baseDir: '.',
+      rulesDir: '.',
+      log,
+      spillPath: join(dir, `slice-${i}.ndjson`),
+      ...more,
+    });
+  };
   /** Slices run here, one after the other, through runSlice as a worker thread would. */
   const inProcess = (steps: PlannedStep[], parts: ConversationRecord[][][], calls: string[]): LocalSlices => {
     const dir = tmp();
     const one = async (i: number) => {
-      const ledger = new Ledger();
-      const r = await runSlice({
-        steps,
-        source: async function* () {
-          for (const b of parts[i]) {
-            ledger.inputRecords += b.length;
-            yield structuredClone(b);
-          }
-        },
-        ledger,
-        seed: '1',
-        baseDir: '.',
-        rulesDir: '.',
-        log,
-        spillPath: join(dir, `slice-${i}.ndjson`),
-      });
+      const r = await sliceOf(steps, parts, i, dir);
       if (!r) throw new Error('not sliceable');
       return r;
     };
@@ -396,6 +401,87 @@ describe('phase 0 on slices', () => {
     });
     expect(r).toBeNull();
     expect(read).toBe(false);
+  });
+
+  /** Slices that run at once, here, each through runSlice, and say when their stages are made (`ready`) and take preloads (`provide`). */
+  const eager = (steps: PlannedStep[], parts: ConversationRecord[][][]): LocalSlices => {
+    const dir = tmp();
+    const provided = new Map<string, unknown>();
+    const waiting: [string, (d: unknown) => void][] = [];
+    const results: Promise<SliceResult | null>[] = [];
+    const made: Promise<unknown>[] = [];
+    return {
+      count: parts.length,
+      start() {
+        if (results.length) return;
+        for (let i = 0; i < parts.length; i++) {
+          let onReady = () => {};
+          const ready = new Promise<void>((res) => (onReady = res));
+          const result = sliceOf(steps, parts, i, dir, {
+            onReady,
+            preloaded: (id) => (provided.has(id) ? Promise.resolve(provided.get(id)) : new Promise((res) => waiting.push([id, res]))),
+          });
+          result.catch(() => {});
+          results.push(result);
+          made.push(Promise.race([ready, result]));
+        }
+      },
+      provide(id, data) {
+        provided.set(id, data);
+        for (const [w, res] of waiting) if (w === id) res(data);
+      },
+      async ready() {
+        const settled = await Promise.allSettled(made);
+        const k = settled.findIndex((x) => x.status === 'rejected');
+        if (k >= 0) throw (settled[k] as PromiseRejectedResult).reason;
+      },
+      runAll: async () => (await Promise.all(results)) as SliceResult[],
+      stop: async () => {},
+    };
+  };
+
+  it('leaves the steps before the global one to slices that say when they are ready, handing them what preload gave once', async () => {
+    const events: string[] = [];
+    /** tagger, with a preload (the word it tags with) and a record of where it is made */
+    const loading = defineStage({
+      ...tagger,
+      name: 'loading',
+      preload: (o: { fail?: string }) => {
+        events.push('preload');
+        if (o.fail === 'preload') throw new ScrubError('SCRUB_CONFIG_INVALID', 'no such rule pack', { field: 'rules' });
+        return { word: 'tagged' };
+      },
+      create: (o: { fail?: string }, env) => {
+        events.push(`create ${env.threads === 1 ? 'in a slice' : 'here'} with ${JSON.stringify(env.preloaded)}`);
+        if (o.fail) throw new ScrubError('SCRUB_CONFIG_INVALID', 'no such rule pack', { field: 'rules' });
+        return tagger.create({}, env);
+      },
+    });
+    const global = defineStage({ ...firstSeen(true), name: 'early', global: () => true });
+    const steps = plan(loading, global, double);
+    const one = await run(steps, input);
+    expect(events).toEqual(['preload', 'create here with {"word":"tagged"}']);
+    events.length = 0;
+    const sliced = await run(steps, input, { slices: eager(steps, [[input[0]], [input[1], input[2]]]) });
+    // made in each slice only, with the one preload made here
+    expect(events).toEqual(['preload', 'create in a slice with {"word":"tagged"}', 'create in a slice with {"word":"tagged"}']);
+    expect(sliced.out).toEqual(one.out);
+    expect(sliced.ledger.toJSON()).toEqual(one.ledger.toJSON());
+    const strip = (x: { ms: number }[]) => x.map(({ ms: _ms, ...rest }) => rest);
+    expect(strip(sliced.result.stages)).toEqual(strip(one.result.stages));
+
+    // a step the slices make fails as on one thread, also when a later step fails too (one thread meets the earlier first)
+    const broken = defineStage({ ...global, name: 'broken', create: () => { throw new ScrubError('SCRUB_CONFIG_INVALID', 'bad threshold', { field: 'threshold' }); } });
+    for (const fail of ['create', 'preload']) {
+      for (const later of [global, broken]) {
+        const failing = plan(loading, later, double);
+        failing[0].options = { fail };
+        const alone = await run(failing, input).then(() => null, (e: unknown) => e as ScrubError);
+        const split = await run(failing, input, { slices: eager(failing, [[input[0]], [input[1], input[2]]]) }).then(() => null, (e: unknown) => e as ScrubError);
+        expect(alone).toMatchObject({ code: 'SCRUB_CONFIG_INVALID', stage: 'loading', message: 'no such rule pack' });
+        expect(split).toMatchObject({ code: alone!.code, stage: alone!.stage, message: alone!.message, field: alone!.field });
+      }
+    }
   });
 
   it('starts the slices before making its own stages when the global step says so, and fails with their error', async () => {

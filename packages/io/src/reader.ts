@@ -1,11 +1,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
-import fg from 'fast-glob';
-import { parse as csvParse } from 'csv-parse';
-import { parser as jsonParser } from 'stream-json';
-import { pick } from 'stream-json/filters/pick.js';
-import { streamArray } from 'stream-json/streamers/stream-array.js';
+import { createRequire } from 'node:module';
+import type FastGlob from 'fast-glob';
 import { Ledger, LineSplitter, safeMessage, ScrubError, type ConversationRecord, type ShardSpec } from '@scrubline/core';
 import type { DocumentsMapping, InputConfig, InputFormat } from './config.js';
 import { decodeFile, decodeStream, newFileInfo, normaliseEncoding, type FileInfo } from './decode.js';
@@ -13,6 +10,13 @@ import { mapCanonical, mapDocument } from './documents.js';
 import { resolveColumns, RowGrouper, sessionNotContiguous, type RowColumns, type SessionRuns } from './rows.js';
 import { describeValue } from './safe.js';
 import { SessionGuard } from './session-guard.js';
+
+// loaded on first use (≈ 60 ms together): a slice worker of `run --threads` globs nothing, and
+// NDJSON or delimited input without quotes needs neither parser
+const requireHere = createRequire(import.meta.url);
+let fgModule: typeof FastGlob | null = null;
+const fg = (): typeof FastGlob => (fgModule ??= requireHere('fast-glob') as typeof FastGlob);
+const csvParse = (...a: Parameters<typeof import('csv-parse').parse>) => (requireHere('csv-parse') as typeof import('csv-parse')).parse(...a);
 import { deepToTransparent, fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
 
 export interface ResolvedInput {
@@ -32,10 +36,10 @@ export async function resolveInputs(files: string | string[], baseDir: string, s
   if (patterns.length === 1 && patterns[0] === '-') return shard.index === 0 ? [{ path: '-', name: '-' }] : [];
   const all = new Set<string>();
   for (const p of patterns) {
-    const matches = fg.isDynamicPattern(p)
-      ? await fg(p, { cwd: baseDir, absolute: true, onlyFiles: true, dot: false })
+    const matches = fg().isDynamicPattern(p)
+      ? await fg()(p, { cwd: baseDir, absolute: true, onlyFiles: true, dot: false })
       : [isAbsolute(p) ? p : resolve(baseDir, p)];
-    if (matches.length === 1 && !fg.isDynamicPattern(p) && !existsSync(matches[0])) {
+    if (matches.length === 1 && !fg().isDynamicPattern(p) && !existsSync(matches[0])) {
       throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'input file does not exist', { file: p, field: 'input.files', hint: `paths resolve against ${baseDir}` });
     }
     if (matches.length === 0) {
@@ -266,6 +270,9 @@ async function* readJsonArray(
   info: FileInfo,
   toRecord: (v: unknown, line: number | undefined, index: number) => void,
 ): AsyncGenerator<void> {
+  const { parser: jsonParser } = requireHere('stream-json') as typeof import('stream-json');
+  const { pick } = requireHere('stream-json/filters/pick.js') as typeof import('stream-json/filters/pick.js');
+  const { streamArray } = requireHere('stream-json/streamers/stream-array.js') as typeof import('stream-json/streamers/stream-array.js');
   const parts: any[] = [jsonParser()];
   if (pickPath) parts.push(pick({ filter: pickPath }));
   parts.push(streamArray());

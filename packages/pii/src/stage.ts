@@ -6,7 +6,7 @@ import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_
 import { AnalyzerPool, PIECES_PER_THREAD } from './pool.js';
 import { buildJob, scrubPiece } from './job.js';
 import { counterKey, emptyTotals, mergeTallies, samplesLeft, scoreBucket, Tallier, TallyKeys } from './tally.js';
-import { loadRulePacks, type Analysis } from './rules.js';
+import { loadRulePacks, type Analysis, type RulePack } from './rules.js';
 import { combine, type WorkerOperatorConfig } from './scrub.js';
 
 export interface PiiStageOptions {
@@ -117,11 +117,13 @@ export const piiStage = defineStage<PiiStageOptions>({
   sliceable: true,
   mergeSummaries: (list) => sumPiiSummaries(list as Record<string, unknown>[]),
   example: { detectors: ['rules'], rules: [], disable: [], disableRules: [], operator: 'placeholder', operators: { EMAIL: 'hmac' }, keyEnv: DEFAULT_KEY_ENV, roles: ['customer', 'agent', 'bot', 'system'], sampleContext: 16, reportOnly: ['ORG'] },
+  // the rule packs (YAML parsed once on the main thread: each slice worker saves ≈ 0.15–0.2 s of start-up)
+  preload: (options, env) => loadRulePacks(env.rulesDir || defaultRulesDir(), options.rules.length ? options.rules : undefined),
   async create(options, env) {
     const rulesDir = env.rulesDir || defaultRulesDir();
     const useRules = options.detectors.includes('rules');
     const engineOptions = { thresholds: options.thresholds, disable: options.disable, disableRules: options.disableRules };
-    const packs = loadRulePacks(rulesDir, options.rules.length ? options.rules : undefined);
+    const packs = (env.preloaded as RulePack[] | undefined) ?? loadRulePacks(rulesDir, options.rules.length ? options.rules : undefined);
     const engine = getRuleEngine({ ...engineOptions, rulePacks: packs });
     const others: Detector[] = [];
     for (const name of options.detectors) {

@@ -17,6 +17,8 @@ const HEAD_LEAD = 8;
 const CUE_WINDOW = 16;
 /** Fewer digits on either side is a count or a reply, not half of an identifier. */
 const MIN_PART_DIGITS = 3;
+/** The most turns one identifier is looked for over (a 19-digit card typed four or five digits a turn). */
+const MAX_CHAIN = 5;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isJoin = (c: number): boolean => c === 32 || c === 45;
@@ -57,7 +59,19 @@ const digitCount = (s: string): number => {
   return n;
 };
 
-const covered = (spans: readonly PiiSpan[], start: number, end: number): boolean => spans.some((s) => s.start < end && s.end > start);
+const SPLIT_SUFFIX = '.split-turns';
+/** Which spans a chain may take again: those of an earlier split inside it (16 digits of a 19-digit card over five turns). */
+type Retake = (span: PiiSpan) => boolean;
+const never: Retake = () => false;
+/** Whether a span that may not be taken again covers part of [start, end). */
+const covered = (spans: readonly PiiSpan[], start: number, end: number, retake: Retake): boolean => spans.some((s) => s.start < end && s.end > start && !retake(s));
+/** The turn's spans with `part` in (a span it takes again goes); the part goes first, or last for the chain's first turn. */
+function withPart(spans: readonly PiiSpan[], part: PiiSpan, last: boolean, retake: Retake): PiiSpan[] {
+  const rest = spans.filter((s) => !(s.start < part.end && s.end > part.start && retake(s)));
+  return last ? [...rest, part] : [part, ...rest];
+}
+/** Words a middle turn may open with before its digits: carrying on, never a new cue (然后是1234; not 身份证1101…). */
+const MIDDLE_LEAD = /^[然后接着面边再还有继续下来是为的:： ]{0,6}$/;
 
 /**
  * The spans (one per turn) of an identifier split between `first` and `second`, or null. Parts
@@ -68,25 +82,19 @@ export function splitSpans(first: string, second: string, firstSpans: readonly P
 }
 
 /**
- * The same over three turns of one speaker (`号码是138` / `1234` / `5678`): the middle turn is one
- * group of digits and nothing else; a finding that takes the first part whole and reaches into the
- * third marks all three.
+ * The same over three to five turns of one speaker (`号码是138` / `1234` / `5678`; a card typed four
+ * digits a turn): every middle turn is one group of digits, maybe after a few words (然后是1234),
+ * and nothing else; a finding that takes the first part whole and reaches into the last marks them all.
  */
-export function splitSpans3(
-  first: string,
-  middle: string,
-  last: string,
-  spans: readonly [readonly PiiSpan[], readonly PiiSpan[], readonly PiiSpan[]],
-  engine: RuleEngine,
-): [PiiSpan, PiiSpan, PiiSpan] | null {
-  return splitOver([first, middle, last], spans, engine) as [PiiSpan, PiiSpan, PiiSpan] | null;
+export function splitChain(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never): PiiSpan[] | null {
+  return texts.length >= 3 && texts.length <= MAX_CHAIN ? splitOver(texts, spans, engine, retake) : null;
 }
 
 /**
  * An identifier over consecutive turns: the digits that end the first, every middle turn whole (one
  * digit group and closers, nothing else), the digits that open the last. One span per turn, or null.
  */
-function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine): PiiSpan[] | null {
+function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never): PiiSpan[] | null {
   const n = texts.length;
   const first = texts[0];
   const last = texts[n - 1];
@@ -96,8 +104,9 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   if (!h) return null;
   const parts: [number, number][] = [t];
   for (let i = 1; i < n - 1; i++) {
+    // a middle turn: a few words at most, one digit group, closers (1234 / 然后是1234，)
     const m = headDigits(texts[i]);
-    if (!m || m[0] !== 0) return null;
+    if (!m || !MIDDLE_LEAD.test(texts[i].slice(0, m[0]))) return null;
     let rest = m[1];
     while (rest < texts[i].length && CLOSERS.has(texts[i][rest])) rest++;
     if (rest !== texts[i].length) return null;
@@ -106,7 +115,7 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   parts.push(h);
   const pieces = parts.map(([a, b], i) => texts[i].slice(a, b));
   if (pieces.some((p) => digitCount(p) < MIN_PART_DIGITS)) return null;
-  if (parts.some(([a, b], i) => covered(spans[i], a, b))) return null;
+  if (parts.some(([a, b], i) => covered(spans[i], a, b, retake))) return null;
   const [tailStart, tailEnd] = t;
   const [headStart, headEnd] = h;
   const cue = first.slice(Math.max(0, tailStart - CUE_WINDOW), tailStart);
@@ -116,7 +125,7 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   for (const s of engine.analyze(joined).spans) {
     // the finding must take the first part whole and reach into the last
     if (s.start <= cue.length && s.end > junction) {
-      const rule = `${s.rule}.split-turns`;
+      const rule = s.rule + SPLIT_SUFFIX;
       // in the first turn from where the finding starts (a +86 before the digits included)
       // the last part ends where the finding ends, at the end of that digit group: a count after the
       // number (1234 5678 2 个包裹) stays, no digit of the identifier does
@@ -142,14 +151,19 @@ export interface PendingTurn {
 }
 
 /**
- * The turns of one conversation, in order, each handed to `finish` (its operators) once the two turns
- * after it are seen: a turn pairs with the last turn of its speaker, consecutive or with one turn of
- * another speaker between, and an identifier split over the two adds a span to each. One per
- * conversation; `engine` null (no rule detector) pairs nothing.
+ * The turns of one conversation, in order, each handed to `finish` (its operators) once it can no
+ * longer be part of a split identifier: a turn pairs with the last turn of its speaker, consecutive
+ * or with one turn of another speaker between, or chains with the up to four turns of its speaker
+ * right before it (the middle ones digits); an identifier split over them adds a span to each.
+ * One per conversation; `engine` null (no rule detector) pairs nothing.
  */
 export class TurnPairer<T extends PendingTurn> {
-  private p1: T | null = null;
-  private p2: T | null = null;
+  /** The last turns, oldest first, not finished yet (at most MAX_CHAIN - 1), and their places in the conversation. */
+  private readonly waiting: T[] = [];
+  private readonly places: number[] = [];
+  private next = 0;
+  /** Where the chain of each split span begins (a later chain that begins there or before may take it again). */
+  private readonly chainStart = new WeakMap<PiiSpan, number>();
 
   constructor(
     private readonly engine: RuleEngine | null,
@@ -157,34 +171,58 @@ export class TurnPairer<T extends PendingTurn> {
   ) {}
 
   push(cur: T): void {
-    const { p1, p2 } = this;
-    const partner = p1 && p1.role === cur.role ? p1 : p1 && p2 && p2.role === cur.role ? p2 : null;
-    if (partner && this.engine) {
-      // three turns of one speaker, the middle one digits only (138 / 1234 / 5678), first: the
-      // identifier over all three is longer than one the last two alone would make
-      const three = p1 && p2 && p1.role === cur.role && p2.role === cur.role ? splitSpans3(p2.text, p1.text, cur.text, [p2.spans, p1.spans, cur.spans], this.engine) : null;
-      if (three) {
-        p2!.spans = [...p2!.spans, three[0]];
-        p1!.spans = [three[1], ...p1!.spans];
-        cur.spans = [three[2], ...cur.spans];
-      } else {
-        const split = splitSpans(partner.text, cur.text, partner.spans, cur.spans, this.engine);
+    const w = this.waiting;
+    // only a turn that opens with digits (after a few words) can end a split identifier
+    if (this.engine && w.length && headDigits(cur.text) !== null) {
+      // the longest chain of this speaker's turns first: an identifier over all of them is longer
+      // than one the last two alone would make (a card over four turns, not a landline over two)
+      let run = 0;
+      while (run < w.length && w[w.length - 1 - run].role === cur.role) run++;
+      let found = false;
+      for (let k = Math.min(run, MAX_CHAIN - 1); k >= 2 && !found; k--) {
+        const chain = [...w.slice(w.length - k), cur];
+        const start = this.places[w.length - k];
+        const retake: Retake = (span) => (this.chainStart.get(span) ?? -1) >= start;
+        const parts = splitChain(
+          chain.map((t) => t.text),
+          chain.map((t) => t.spans),
+          this.engine,
+          retake,
+        );
+        if (!parts) continue;
+        found = true;
+        for (const part of parts) this.chainStart.set(part, start);
+        chain.forEach((t, i) => (t.spans = withPart(t.spans, parts[i], i === 0, retake)));
+      }
+      if (!found) {
+        const p1 = w[w.length - 1];
+        const p2 = w.length > 1 ? w[w.length - 2] : null;
+        const partner = p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
+        const split = partner ? splitSpans(partner.text, cur.text, partner.spans, cur.spans, this.engine) : null;
         if (split) {
-          partner.spans = [...partner.spans, split[0]];
+          const start = this.places[w.indexOf(partner!)];
+          for (const part of split) this.chainStart.set(part, start);
+          partner!.spans = [...partner!.spans, split[0]];
           cur.spans = [split[1], ...cur.spans];
         }
       }
     }
-    if (p2) this.finish(p2);
-    this.p2 = p1;
-    this.p1 = cur;
+    w.push(cur);
+    this.places.push(this.next++);
+    // what a later turn can still reach: the last two turns (a pair), the current speaker's last turns (a chain)
+    let run = 0;
+    while (run < w.length && w[w.length - 1 - run].role === cur.role) run++;
+    const keep = Math.min(MAX_CHAIN - 1, Math.max(2, run));
+    while (w.length > keep) {
+      this.places.shift();
+      this.finish(w.shift()!);
+    }
   }
 
   /** Finishes the turns still waiting (call once, after the conversation's last turn). */
   end(): void {
-    if (this.p2) this.finish(this.p2);
-    if (this.p1) this.finish(this.p1);
-    this.p1 = this.p2 = null;
+    for (const t of this.waiting) this.finish(t);
+    this.waiting.length = 0;
+    this.places.length = 0;
   }
 }
-

@@ -105,8 +105,8 @@ describe('identifiers split over three turns (session 6)', () => {
     expect(runs[2]).toEqual(runs[0]);
     // the rule id says how it was found
     const [a, b, d] = turns.slice(0, 3).map(([, t]) => t);
-    const { splitSpans3 } = await import('../src/split.js');
-    expect(splitSpans3(a, b, d, [[], [], []], engine)?.map((s) => s.rule)).toEqual(['phone.cn.mobile.split-turns', 'phone.cn.mobile.split-turns', 'phone.cn.mobile.split-turns']);
+    const { splitChain } = await import('../src/split.js');
+    expect(splitChain([a, b, d], [[], [], []], engine)?.map((s) => s.rule)).toEqual(['phone.cn.mobile.split-turns', 'phone.cn.mobile.split-turns', 'phone.cn.mobile.split-turns']);
   });
   it('counts and prices over three turns, a middle turn with words, or another speaker between stay as they are', async () => {
     expect(await scrub([['customer', '买了3'], ['customer', '100'], ['customer', '200块']])).toEqual(['买了3', '100', '200块']);
@@ -114,3 +114,59 @@ describe('identifiers split over three turns (session 6)', () => {
     expect(await scrub([['customer', '号码是138'], ['agent', '1234'], ['customer', '5678']])).toEqual(['号码是138', '1234', '5678']);
   });
 });
+
+describe('identifiers split over four and five turns (session 7), and a middle part after a few words', () => {
+  const c16 = card('622202123456789');
+  const c19 = card('621700123456789012');
+  const id = '11010519491231002' + gb11643CheckChar('11010519491231002');
+  const turns: [string, string][] = [
+    ['customer', `卡号${c16.slice(0, 4)}`],
+    ['customer', c16.slice(4, 8)],
+    ['customer', c16.slice(8, 12)],
+    ['customer', `${c16.slice(12)}。`],
+    ['agent', '收到'],
+    ['customer', `银行卡${c19.slice(0, 4)}`],
+    ['customer', c19.slice(4, 8)],
+    ['customer', c19.slice(8, 12)],
+    ['customer', c19.slice(12, 16)],
+    ['customer', `${c19.slice(16)} 就这些`],
+    ['customer', '我的手机138'],
+    ['customer', '然后是1234'],
+    ['customer', '5678'],
+    ['customer', `身份证${id.slice(0, 6)}`],
+    ['customer', `接着${id.slice(6, 10)}`],
+    ['customer', id.slice(10, 14)],
+    ['customer', id.slice(14)],
+  ];
+  it('each part replaced, the same on the pooled and the combined path', async () => {
+    await import('@scrubline/ner');
+    const runs = [await scrub(turns, { workers: 1 }), await scrub(turns, { workers: 2 }), await scrub(turns, { detectors: ['rules', 'ner'], workers: 1 })];
+    for (const out of runs) {
+      expect(out.join('|')).not.toMatch(/[0-9]{3}/);
+      expect(out.slice(0, 4)).toEqual(['卡号[BANK_CARD_1]', '[BANK_CARD_2]', '[BANK_CARD_3]', '[BANK_CARD_4]。']);
+      expect(out[9]).toMatch(/^\[BANK_CARD_\d+\] 就这些$/);
+      expect(out[11]).toMatch(/^然后是\[PHONE_\d+\]$/);
+      // 5678 + 110105 + 1949 + 1231 happens to be a valid USCC: a chain that begins inside an earlier split does not take its part
+      expect(out[12]).toMatch(/^\[PHONE_\d+\]$/);
+      expect(out[14]).toMatch(/^接着\[PERSON_ID_\d+\]$/);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+  });
+  it('a chain that begins inside an earlier split does not take its parts (its labels stay)', async () => {
+    // 6222 0212 3456 7894 is a valid card: after 我的手机138 / 6222 / 0212 (a mobile) the phone keeps its parts
+    const c = card('622202123456789');
+    const out = await scrub([['customer', '我的手机138'], ['customer', c.slice(0, 4)], ['customer', c.slice(4, 8)], ['customer', c.slice(8, 12)], ['customer', c.slice(12)]]);
+    expect(out.slice(0, 3)).toEqual(['我的手机[PHONE_1]', '[PHONE_2]', '[PHONE_3]']);
+  });
+  it('counts and prices over four or five turns stay as they are', async () => {
+    const counts: [string, string][] = [['customer', '一共买了3'], ['customer', '100'], ['customer', '200'], ['customer', '300'], ['customer', '400块']];
+    expect(await scrub(counts)).toEqual(counts.map(([, t]) => t));
+    const prices: [string, string][] = [['customer', '价格是199'], ['customer', '然后是299'], ['customer', '再加399元']];
+    expect(await scrub(prices)).toEqual(prices.map(([, t]) => t));
+    // a middle turn that opens with other words than carrying on (还要, a new cue) ends the chain
+    const other: [string, string][] = [['customer', '号码是138'], ['customer', '还要1234'], ['customer', '5678']];
+    expect(await scrub(other)).toEqual(other.map(([, t]) => t));
+  });
+});
+

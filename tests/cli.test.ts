@@ -412,6 +412,36 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     expect(twice[1]).toBe(twice[0]);
   });
 
+  it('a session that comes back after the reader window fails where it comes back, described, on 1 and 2 threads and for any window', async () => {
+    const row = (sid: string, i: number) => `${sid}\tu1\t${i % 2}\t0\t0\tnan\t第${i}句话`;
+    const sess = (k: number) => `sess-${String(k).padStart(2, '0')}-0123456789abcdef`;
+    const rowsOf = (ks: number[]) => ks.flatMap((k) => [row(sess(k), 0), row(sess(k), 1)]);
+    const a = rowsOf([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // b.tsv: sess-03 again at line 21 (long after the window), sess-19 again at 23 (at once)
+    const b = [...rowsOf([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]), row(sess(3), 2), row(sess(3), 3), row(sess(19), 4)];
+    const broken = 'only\ttwo';
+    const cases: [string, string[], RegExp][] = [
+      ['late repeat first', b, /b\.tsv:21 \(session_id\): the session starting here, a 24-character value/],
+      ['a bad row after it', [...b, broken], /b\.tsv:21 /],
+      ['a bad row before it', [...b.slice(0, 4), broken, ...b.slice(4)], /SCRUB_CSV_FIELD_COUNT b\.tsv:5:/],
+    ];
+    for (const [name, bRows, expected] of cases) {
+      const errors: string[] = [];
+      for (const [threads, window] of [['1', 2], ['2', 2], ['1', 1 << 18], ['2', 1 << 18]] as const) {
+        const dir = tmp();
+        write(dir, 'a.tsv', a.join('\n') + '\n');
+        write(dir, 'b.tsv', bRows.join('\n') + '\n');
+        write(dir, 'p.yaml', JD_INPUT('"*.tsv"').replace('    session: session_id\n', `    session: session_id\n    sessionWindow: ${window}\n`) + 'steps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n  report: out/report.json\n');
+        const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict', '--threads', threads]);
+        expect(r.code, name).not.toBe(0);
+        expect(existsSync(join(dir, 'out/records.ndjson'))).toBe(false);
+        errors.push(r.stderr);
+      }
+      expect(errors[0], name).toMatch(expected);
+      for (const e of errors.slice(1)) expect(e, name).toBe(errors[0]);
+    }
+  });
+
   it('the earliest failure in the input wins, whichever slice fails first in time', async () => {
     const dir = tmp();
     const line = (id: string) => JSON.stringify({ id, turns: [{ role: 'customer', text: `你好 ${id}` }], labels: {}, source: { file: 'x', line: 1 }, meta: {} });

@@ -22,7 +22,7 @@ import {
   isBrokenPipe,
   exitCodeFor,
 } from '@scrubline/core';
-import { canReadTransparent, normaliseEncoding, OutputSet, readRecords, resolveInputs, type FileInfo, type InputConfig, type OutputConfig, type WrittenFile } from '@scrubline/io';
+import { canReadTransparent, comesBefore, normaliseEncoding, OutputSet, readRecords, resolveInputs, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputConfig, type SessionRuns, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
 import { LocalSliceRun, sliceInputs } from './slices.js';
@@ -224,35 +224,62 @@ export async function execute(o: ExecuteOptions): Promise<number> {
         for (const d of slices.scratch) await rm(d, { recursive: true, force: true });
       };
     }
-    const result = await runPipeline({
-      steps: o.steps,
-      source: () =>
-        countRead(readRecords(files, {
-          input: o.input,
-          ledger,
-          tmpDir: workDir,
-          stdin: io.stdin,
-          fileInfos,
-          transparent,
-          onBytes: (n) => p.addBytes(n),
-          onWarning: (m) => {
-            warnings.push(m);
-            p.line(`scrubline: warning ${m}`);
-          },
-        }), (n) => p.addRecords(n)),
-      sink: async (batches: AsyncIterable<ConversationRecord[]>) => {
-        for await (const b of batches) await outputs.write(b);
-      },
-      ledger,
-      seed: o.seed,
-      shard,
-      baseDir: o.baseDir,
-      rulesDir: io.rulesDir,
-      log: { info: (m) => p.line(m), warn: (m) => (warnings.push(m), p.line(`scrubline: warning ${m}`)) },
-      workDir,
-      phase: o.phase,
-      slices,
-    });
+    /** The row sessions this thread's reader met (phase 0 ran here), for the check below. */
+    let readerSessions: SessionRuns | null = null;
+    /**
+     * A row session that came back after the reader's recent window: the run's error when it comes
+     * earlier in the input than `e` (null: the run went through), described, as the slices give it.
+     */
+    const sessionFirst = async (e: unknown, stages?: unknown): Promise<unknown> => {
+      const runs = readerSessions;
+      readerSessions = null;
+      if (!runs) return e;
+      const repeat = await sessionRepeatAcrossSlices(files, [runs], o.input, workDir);
+      if (!repeat || (e !== null && !comesBefore(files, repeat, e))) return e;
+      // one reader stops there: the files after it were not read
+      const at = files.findIndex((f) => f.name === repeat.file);
+      for (let i = fileInfos.length - 1; i >= 0; i--) if (files.findIndex((f) => f.name === fileInfos[i].path) > at) fileInfos.splice(i, 1);
+      (repeat as { stages?: unknown }).stages = (e as { stages?: unknown } | null)?.stages ?? stages;
+      return repeat;
+    };
+    let result: Awaited<ReturnType<typeof runPipeline>>;
+    try {
+      result = await runPipeline({
+        steps: o.steps,
+        source: () =>
+          countRead(readRecords(files, {
+            input: o.input,
+            ledger,
+            tmpDir: workDir,
+            stdin: io.stdin,
+            fileInfos,
+            transparent,
+            // this reader's sessions come back here, weighed against a stage's error too (as across slices)
+            slice: { fileIndexBase: 0, sessions: (runs) => (readerSessions = runs) },
+            onBytes: (n) => p.addBytes(n),
+            onWarning: (m) => {
+              warnings.push(m);
+              p.line(`scrubline: warning ${m}`);
+            },
+          }), (n) => p.addRecords(n)),
+        sink: async (batches: AsyncIterable<ConversationRecord[]>) => {
+          for await (const b of batches) await outputs.write(b);
+        },
+        ledger,
+        seed: o.seed,
+        shard,
+        baseDir: o.baseDir,
+        rulesDir: io.rulesDir,
+        log: { info: (m) => p.line(m), warn: (m) => (warnings.push(m), p.line(`scrubline: warning ${m}`)) },
+        workDir,
+        phase: o.phase,
+        slices,
+      });
+    } catch (e) {
+      throw await sessionFirst(e);
+    }
+    const late = await sessionFirst(null, result.stages);
+    if (late) throw late;
     // phase 0 ran on slices: their drop and quarantine entries come first, in input order
     const sliceParts = (f: SideFile) =>
       result.slices > 1 ? [...Array(result.slices).keys()].map((i) => sidePart(i, f === quarantine ? 'quarantine' : 'dropped')!).filter(Boolean) : [];

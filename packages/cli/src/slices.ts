@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ScrubError, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
-import { canReadInSlices, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
+import { canReadInSlices, comesBefore, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { plugins as builtIn } from './plugins.js';
 import type { SliceInbound, SliceJob, SliceMessage } from './slice-worker.js';
 
@@ -179,7 +179,7 @@ export class LocalSliceRun implements LocalSlices {
     const sessions = runs.slice(0, last + 1).flatMap((r) => (r.sessions ? [r.sessions] : []));
     if (sessions.length) {
       const repeat = await sessionRepeatAcrossSlices(this.o.files, sessions, this.o.input, this.o.workDir);
-      if (repeat && (error === null || this.before(repeat, error))) error = repeat;
+      if (repeat && (error === null || comesBefore(this.o.files, repeat, error))) error = repeat;
     }
     // the files read and the warnings given, in input order, as far as one reader would have come
     const stopAt = error instanceof ScrubError && error.file !== undefined ? this.o.files.findIndex((f) => f.name === (error as ScrubError).file) : -1;
@@ -196,21 +196,6 @@ export class LocalSliceRun implements LocalSlices {
       if (!r) throw new ScrubError('SCRUB_INTERNAL', `slice ${i} found the pipeline cannot run on slices`);
       return r;
     });
-  }
-
-  /** Whether error `a` (with a file and line) comes before `b` in the input; `b` without a place comes last. */
-  private before(a: ScrubError, b: unknown): boolean {
-    const place = (e: unknown): [number, number] | null => {
-      const f = (e as ScrubError).file;
-      const line = (e as ScrubError).line;
-      const idx = f === undefined ? -1 : this.o.files.findIndex((x) => x.name === f);
-      return idx < 0 || line === undefined ? null : [idx, line];
-    };
-    const pa = place(a);
-    const pb = place(b);
-    if (!pb) return true;
-    if (!pa) return false;
-    return pa[0] < pb[0] || (pa[0] === pb[0] && pa[1] < pb[1]);
   }
 }
 

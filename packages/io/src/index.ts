@@ -1,7 +1,7 @@
 import type { ScrublinePlugin } from '@scrubline/core';
 
 export { decodeFile, decodeStream, normaliseEncoding, newFileInfo, ENCODINGS, type Encoding, type FileInfo, type DecodeOptions } from './decode.js';
-export { resolveInputs, readRecords, canReadTransparent, canReadInSlices, sessionRepeatAcrossSlices, formatOf, type ResolvedInput, type ReadOptions } from './reader.js';
+export { resolveInputs, readRecords, canReadTransparent, canReadInSlices, sessionRepeatAcrossSlices, comesBefore, formatOf, type ResolvedInput, type ReadOptions } from './reader.js';
 export type { SessionRuns } from './rows.js';
 export { mapDocument, mapCanonical } from './documents.js';
 export { getPath, setDotted, parsePath } from './path.js';

@@ -79,9 +79,10 @@ export interface ReadOptions {
    */
   transparent?: boolean;
   /**
-   * One slice of a sliced read (`run --threads`): the files' index in the whole input (for the
-   * places of row sessions), and where the finished sessions of row exports go, for the check
-   * across slices (`sessionRepeatAcrossSlices`).
+   * The caller checks row sessions that come back (`sessionRepeatAcrossSlices`): one slice of a
+   * sliced read (`run --threads`), or a whole run that also weighs its stages' errors against such a
+   * repeat. The files' index in the whole input (for the places of sessions), and where the sessions
+   * met go (at the end, or as far as the reader came). Without it the reader checks them itself.
    */
   slice?: { fileIndexBase: number; sessions: (runs: SessionRuns) => void };
 }
@@ -116,6 +117,18 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
   };
 
   let handed = false;
+  let checked = false;
+  /**
+   * A session of a row export that came back after the reader's recent window, earlier in the input
+   * than `before` (an error; null: anywhere), described as when met at once. The error one reader
+   * gives thus does not depend on the window: the earliest place wins.
+   */
+  const comeBack = async (before: unknown): Promise<ScrubError | null> => {
+    if (!grouper || o.slice || checked) return null;
+    checked = true;
+    const repeat = await sessionRepeatAcrossSlices(files, [grouper.keepSessions()], o.input, o.tmpDir);
+    return repeat && (before === null || comesBefore(files, repeat, before)) ? repeat : null;
+  };
   try {
     for (let fi = 0; fi < files.length; fi++) {
       const f = files[fi];
@@ -181,12 +194,17 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
         })) yield* flushOut();
       }
     }
-    const slice = o.slice;
-    grouper?.finish(slice ? (runs) => ((handed = true), slice.sessions(runs)) : undefined);
+    const late = await comeBack(null);
+    if (late) throw late;
+  } catch (e) {
+    throw (await comeBack(e)) ?? e;
   } finally {
-    // a slice that fails, or whose reader is closed by a failing stage, hands on the sessions it
-    // met so far (the open one too), for the check across slices
-    if (!handed && o.slice && grouper) o.slice.sessions(grouper.keepSessions());
+    // the caller's check: at the end, or as far as the reader came when it failed or a failing stage
+    // closed it (the open session too)
+    if (!handed && o.slice && grouper) {
+      handed = true;
+      o.slice.sessions(grouper.keepSessions());
+    }
   }
   if (batch.length) yield batch;
 }
@@ -337,6 +355,24 @@ export async function sessionRepeatAcrossSlices(files: ResolvedInput[], runs: Se
 }
 
 const FOUND = Symbol('found');
+
+/**
+ * Whether error `a` (with a file and line) comes before `b` in the input `files`; `b` without a
+ * place comes last (one reader meets a repeated session before an error that names no place).
+ */
+export function comesBefore(files: ResolvedInput[], a: ScrubError, b: unknown): boolean {
+  const place = (e: unknown): [number, number] | null => {
+    const f = (e as ScrubError).file;
+    const line = (e as ScrubError).line;
+    const idx = f === undefined ? -1 : files.findIndex((x) => x.name === f);
+    return idx < 0 || line === undefined ? null : [idx, line];
+  };
+  const pa = place(a);
+  const pb = place(b);
+  if (!pb) return true;
+  if (!pa) return false;
+  return pa[0] < pb[0] || (pa[0] === pb[0] && pa[1] < pb[1]);
+}
 
 /** The session cell of the row at `line` of a row export (null if it cannot be read again). */
 async function sessionCellAt(f: ResolvedInput, line: number, input: InputConfig, tmpDir: string): Promise<string | null> {

@@ -55,7 +55,7 @@ export function resolveColumns(mapping: RowsMapping, header: string[], file: str
 const ROLE_HINT = 'add the value to rows.role.map or set rows.role.default; a long value or one of many characters usually means rows.role.column names the wrong column';
 
 /** One accepted row, compact (this is also the external-sort run format). */
-/** The finished sessions of one slice of a sliced read, as sorted runs on disk (see SessionGuard.finishKeep). */
+/** The sessions a reader met (of the whole input, or of one slice of a sliced read), as sorted runs on disk (see SessionGuard.keepRuns). */
 export interface SessionRuns {
   runs: string[];
   /** Folder of the runs, for the caller to remove. */
@@ -211,23 +211,10 @@ export class RowGrouper {
   }
 
   /**
-   * After the last file: sessions that came back long after they ended (see SessionGuard). With
-   * `keep` (a slice of a sliced read), the sessions' runs go to it for the check across slices.
-   */
-  finish(keep?: (runs: SessionRuns) => void): void {
-    if (keep) {
-      const { repeat, runs, dir } = this.closed.finishKeep();
-      if (repeat) throw this.notContiguous(this.files[repeat.fileIdx] ?? this.file, repeat.line, 'the session starting here');
-      keep({ runs, dir });
-      return;
-    }
-    const repeat = this.closed.finish();
-    if (repeat) throw this.notContiguous(this.files[repeat.fileIdx] ?? this.file, repeat.line, 'the session starting here');
-  }
-
-  /**
-   * The sessions met so far, for the check across slices when this slice failed: the finished ones
-   * and the open one (its start passed this reader's check, so one reader would have checked it too).
+   * The sessions met so far, as sorted runs on disk, unchecked: the finished ones and the open one
+   * (its start passed this reader's check). A session that came back after the recent window is found
+   * by merging them (`sessionRepeatAcrossSlices`), also across the slices of a sliced read, and is
+   * reported where it came back, as one reader would at once had its window been large enough.
    */
   keepSessions(): SessionRuns {
     if (this.currentSession !== null) {

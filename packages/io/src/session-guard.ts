@@ -45,29 +45,11 @@ export class SessionGuard {
     if (++this.n === this.window) this.spill();
   }
 
-  /** The earliest repeat (by place of its second appearance) among sessions that left the window, or null. */
-  finish(): Repeat | null {
-    try {
-      if (this.runs.length === 0) return null;
-      if (this.n > 0) this.spill();
-      return SessionGuard.firstRepeat(this.runs);
-    } finally {
-      rmSync(this.dir, { recursive: true, force: true });
-    }
-  }
-
   /**
-   * As `finish`, but every session goes to the runs, which stay on disk and are returned: one
-   * slice of a sliced read (`run --threads`) hands them on, so that `firstRepeat` over the runs
-   * of every slice finds a session that ends in one slice and comes back in another. The caller
-   * removes `dir`.
+   * The sessions finished so far as runs on disk, unchecked: `firstRepeat` over them (and over the
+   * runs of the other slices of a sliced read) finds a session that came back after the window. The
+   * caller removes `dir`.
    */
-  finishKeep(): { repeat: Repeat | null; runs: string[]; dir: string } {
-    const kept = this.keepRuns();
-    return { ...kept, repeat: kept.runs.length ? SessionGuard.firstRepeat(kept.runs) : null };
-  }
-
-  /** The sessions finished so far as runs on disk, unchecked (a slice that failed hands them on). */
   keepRuns(): { runs: string[]; dir: string } {
     if (this.n > 0) this.spill();
     return { runs: [...this.runs], dir: this.dir };

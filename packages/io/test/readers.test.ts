@@ -49,14 +49,22 @@ describe('shape (a): row-per-message exports', () => {
     const { records, ledger } = await readAll({ files: 'ok.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, sessionWindow: 4 } }, dir);
     expect(records).toHaveLength(50);
     expect(ledger.verify()).toEqual([]);
-    // s003 comes back at line 101, long after the window has moved on; s049 comes back at 103 within it
+    // s003 comes back at line 101, long after a window of 4 has moved on; s049 comes back at 102 within it:
+    // whatever the window, the earlier place is the error, and it describes the value as when met at once
     write(dir, 'back.tsv', [...lines, row('s003', 2), row('s049', 3)].join('\n') + '\n');
+    const messages: string[] = [];
     for (const sessionWindow of [4, 1 << 18]) {
       const err = await readError({ files: 'back.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, sessionWindow } }, dir);
       expect(err.code).toBe('SCRUB_SESSION_NOT_CONTIGUOUS');
-      expect(err.line).toBe(sessionWindow === 4 ? 102 : 101);
+      expect(err.line).toBe(101);
       expect(err.file).toBe('back.tsv');
+      expect(err.message).toMatch(/^the session starting here, a 4-character value/);
+      messages.push(err.message);
     }
+    expect(messages[1]).toBe(messages[0]);
+    // and at the end of the input when nothing else fails: the same error
+    write(dir, 'late.tsv', [...lines, row('s003', 2)].join('\n') + '\n');
+    expect((await readError({ files: 'late.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, sessionWindow: 4 } }, dir)).message).toBe(messages[0]);
     // across files too (sessions never span files)
     write(dir, 'a.tsv', lines.slice(0, 20).join('\n') + '\n');
     write(dir, 'b.tsv', [...lines.slice(20), row('s001', 9)].join('\n') + '\n');

@@ -431,10 +431,17 @@ describe('run --threads: phase 0 on slices of the input files', () => {
         const dir = tmp();
         write(dir, 'a.tsv', a.join('\n') + '\n');
         write(dir, 'b.tsv', bRows.join('\n') + '\n');
-        write(dir, 'p.yaml', JD_INPUT('"*.tsv"').replace('    session: session_id\n', `    session: session_id\n    sessionWindow: ${window}\n`) + 'steps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n  report: out/report.json\n');
+        write(
+          dir,
+          'p.yaml',
+          JD_INPUT('"*.tsv"').replace('    session: session_id\n', `    session: session_id\n    sessionWindow: ${window}\n`) +
+            'steps:\n  - use: pii\n  - use: dedup\n  - use: balance\n    with: { weightsFile: out/class-weights.json }\noutput:\n  path: out/records.ndjson\n  report: out/report.json\n',
+        );
         const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict', '--threads', threads]);
         expect(r.code, name).not.toBe(0);
         expect(existsSync(join(dir, 'out/records.ndjson'))).toBe(false);
+        // found when phase 0 ends: no later phase ran (balance would have written its weights)
+        expect(existsSync(join(dir, 'out/class-weights.json')), `${name}, ${threads} thread(s), window ${window}`).toBe(false);
         errors.push(r.stderr);
       }
       expect(errors[0], name).toMatch(expected);
@@ -451,9 +458,13 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     write(dir, 'p.yaml', 'version: 1\ninput:\n  files: "*.ndjson"\n  format: ndjson\nsteps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n');
     const errs: string[] = [];
     for (const threads of ['1', '2']) {
-      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict', '--threads', threads]);
+      const work = join(dir, `w${threads}`);
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict', '--threads', threads, '--work-dir', work]);
       expect(r.code).not.toBe(0);
       errs.push(r.stderr);
+      // nothing of the failed run is left in the work folder (spills hold records)
+      const left = existsSync(work) ? readdirSync(work, { recursive: true }).filter((f) => String(f).endsWith('.ndjson')) : [];
+      expect(left).toEqual([]);
     }
     expect(errs[0]).toMatch(/a\.ndjson:3001/);
     expect(errs[1]).toBe(errs[0]);

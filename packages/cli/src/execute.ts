@@ -227,20 +227,24 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     /** The row sessions this thread's reader met (phase 0 ran here), for the check below. */
     let readerSessions: SessionRuns | null = null;
     /**
-     * A row session that came back after the reader's recent window: the run's error when it comes
-     * earlier in the input than `e` (null: the run went through), described, as the slices give it.
+     * The run failed on this thread's reader. A stage's error that closed the reader early gives way
+     * to a row session that came back after the reader's window earlier in the input (described, as
+     * the slices give it); the files listed are those read up to the error's place, as on slices.
      */
-    const sessionFirst = async (e: unknown, stages?: unknown): Promise<unknown> => {
+    const sessionFirst = async (e: unknown): Promise<unknown> => {
       const runs = readerSessions;
       readerSessions = null;
-      if (!runs) return e;
-      const repeat = await sessionRepeatAcrossSlices(files, [runs], o.input, workDir);
-      if (!repeat || (e !== null && !comesBefore(files, repeat, e))) return e;
-      // one reader stops there: the files after it were not read
-      const at = files.findIndex((f) => f.name === repeat.file);
-      for (let i = fileInfos.length - 1; i >= 0; i--) if (files.findIndex((f) => f.name === fileInfos[i].path) > at) fileInfos.splice(i, 1);
-      (repeat as { stages?: unknown }).stages = (e as { stages?: unknown } | null)?.stages ?? stages;
-      return repeat;
+      let error = e;
+      const repeat = runs ? await sessionRepeatAcrossSlices(files, [runs], o.input, workDir) : null;
+      if (repeat && comesBefore(files, repeat, e)) {
+        (repeat as { stages?: unknown }).stages = (e as { stages?: unknown }).stages;
+        error = repeat;
+      }
+      // a reader that read ahead into the next file did not get there, for one reading in order
+      const file = (error as ScrubError).file;
+      const at = file === undefined ? -1 : files.findIndex((f) => f.name === file);
+      if (at >= 0) for (let i = fileInfos.length - 1; i >= 0; i--) if (files.findIndex((f) => f.name === fileInfos[i].path) > at) fileInfos.splice(i, 1);
+      return error;
     };
     let result: Awaited<ReturnType<typeof runPipeline>>;
     try {
@@ -254,8 +258,8 @@ export async function execute(o: ExecuteOptions): Promise<number> {
             stdin: io.stdin,
             fileInfos,
             transparent,
-            // this reader's sessions come back here, weighed against a stage's error too (as across slices)
-            slice: { fileIndexBase: 0, sessions: (runs) => (readerSessions = runs) },
+            // the reader checks its row sessions at the end; closed early by a failing stage, it leaves them here
+            sessionsLeft: (runs) => (readerSessions = runs),
             onBytes: (n) => p.addBytes(n),
             onWarning: (m) => {
               warnings.push(m);
@@ -278,8 +282,6 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     } catch (e) {
       throw await sessionFirst(e);
     }
-    const late = await sessionFirst(null, result.stages);
-    if (late) throw late;
     // phase 0 ran on slices: their drop and quarantine entries come first, in input order
     const sliceParts = (f: SideFile) =>
       result.slices > 1 ? [...Array(result.slices).keys()].map((i) => sidePart(i, f === quarantine ? 'quarantine' : 'dropped')!).filter(Boolean) : [];

@@ -153,7 +153,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
   const ledger = o.ledger;
   const actives: Active[] = [];
   let startedEarly = false;
-  /** Steps [0, onSlicesOnly) are made by the slices alone (phase 0 surely runs there). */
+  /** Steps [0, onSlicesOnly) are made by the slices alone (unless the lead step turns out not to be global). */
   let onSlicesOnly = 0;
   /** With slices started early: the first global step (the slices make the steps up to it). */
   let lead = -1;
@@ -192,11 +192,17 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
       actives.push(await createActive(step, o, shard, ledger, { onSlicesOnly: true }));
       continue;
     }
+    let provided = false;
     try {
       const preloaded = await preloadOf(step);
-      if (i <= lead && step.definition.preload) sliceable!.provide?.(step.id, preloaded);
+      if (i <= lead && step.definition.preload) {
+        sliceable!.provide?.(step.id, preloaded);
+        provided = true;
+      }
       actives.push(await createActive(step, o, shard, ledger, { preloaded }));
     } catch (e) {
+      // the slices wait for every preload up to the lead step: its own failed, they make it themselves
+      if (i <= lead && step.definition.preload && !provided) sliceable!.provide?.(step.id, undefined);
       // one thread would have met an earlier step's error first
       if (onSlicesOnly) await sliceable!.ready!();
       throw e;
@@ -283,6 +289,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
     // Keep what the stages saw, so a failed run can still explain itself (e.g. residual findings).
     const err = ScrubError.from(e, 'SCRUB_STAGE_FAILED');
     (err as ScrubError & { stages?: StageRunReport[] }).stages = actives.map(reportOf);
+    // a run of all phases in one go resumes nothing: its spills (records, maybe not yet scrubbed) go
+    if (phase === 'all') for (let p = 1; p < phases; p++) await rm(spillPath(p), { force: true }).catch(() => {});
     throw err;
   } finally {
     for (const a of actives) await a.stage.close?.();

@@ -484,6 +484,19 @@ describe('phase 0 on slices', () => {
     }
   });
 
+  it('a global lead step whose preload fails: the slices make it themselves (no wait for a preload that never comes)', async () => {
+    const fail = () => {
+      throw new ScrubError('SCRUB_CONFIG_INVALID', 'no such word list', { field: 'words' });
+    };
+    const lead = defineStage({ ...firstSeen(true), name: 'lead', global: () => true, preload: fail, create: fail });
+    const steps = plan(tagger, lead);
+    const alone = await run(steps, input).then(() => null, (e: unknown) => e as ScrubError);
+    const timeout = new Promise((res) => setTimeout(() => res('still waiting after 5 s'), 5000));
+    const split = await Promise.race([run(steps, input, { slices: eager(steps, [[input[0]], [input[1], input[2]]]) }).then(() => null, (e: unknown) => e as ScrubError), timeout]);
+    expect(alone).toMatchObject({ code: 'SCRUB_CONFIG_INVALID', stage: 'lead', message: 'no such word list' });
+    expect(split).toMatchObject({ code: alone!.code, stage: alone!.stage, message: alone!.message });
+  });
+
   it('starts the slices before making its own stages when the global step says so, and fails with their error', async () => {
     const events: string[] = [];
     const global = defineStage({ ...firstSeen(true), name: 'early', global: () => true, create: async (o, e) => (events.push('created early'), firstSeen(true).create(o, e)) });

@@ -10,6 +10,7 @@ import { mapCanonical, mapDocument } from './documents.js';
 import { resolveColumns, RowGrouper, sessionNotContiguous, type RowColumns, type SessionRuns } from './rows.js';
 import { describeValue } from './safe.js';
 import { SessionGuard } from './session-guard.js';
+import { deepToTransparent, fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
 
 // loaded on first use (≈ 60 ms together): a slice worker of `run --threads` globs nothing, and
 // NDJSON or delimited input without quotes needs neither parser
@@ -17,7 +18,6 @@ const requireHere = createRequire(import.meta.url);
 let fgModule: typeof FastGlob | null = null;
 const fg = (): typeof FastGlob => (fgModule ??= requireHere('fast-glob') as typeof FastGlob);
 const csvParse = (...a: Parameters<typeof import('csv-parse').parse>) => (requireHere('csv-parse') as typeof import('csv-parse')).parse(...a);
-import { deepToTransparent, fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
 
 export interface ResolvedInput {
   /** Absolute path, or `-` for stdin. */
@@ -79,12 +79,17 @@ export interface ReadOptions {
    */
   transparent?: boolean;
   /**
-   * The caller checks row sessions that come back (`sessionRepeatAcrossSlices`): one slice of a
-   * sliced read (`run --threads`), or a whole run that also weighs its stages' errors against such a
-   * repeat. The files' index in the whole input (for the places of sessions), and where the sessions
-   * met go (at the end, or as far as the reader came). Without it the reader checks them itself.
+   * One slice of a sliced read (`run --threads`): the files' index in the whole input (for the places
+   * of row sessions), and where the sessions met go, unchecked (at the end, or as far as the reader
+   * came), for the check across slices (`sessionRepeatAcrossSlices`).
    */
   slice?: { fileIndexBase: number; sessions: (runs: SessionRuns) => void };
+  /**
+   * One reader (no `slice`) checks row sessions itself, at the end of the input or against its own
+   * errors; when a failing stage closes it before, the sessions met so far go here, for the caller to
+   * weigh a session that came back against that stage's error (as the slices' check does).
+   */
+  sessionsLeft?: (runs: SessionRuns) => void;
 }
 
 /**
@@ -116,7 +121,6 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     out.length = 0;
   };
 
-  let handed = false;
   let checked = false;
   /**
    * A session of a row export that came back after the reader's recent window, earlier in the input
@@ -199,11 +203,12 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
   } catch (e) {
     throw (await comeBack(e)) ?? e;
   } finally {
-    // the caller's check: at the end, or as far as the reader came when it failed or a failing stage
-    // closed it (the open session too)
-    if (!handed && o.slice && grouper) {
-      handed = true;
-      o.slice.sessions(grouper.keepSessions());
+    // the caller's check: a slice's sessions (at the end, or as far as it came, the open one too), or
+    // one reader's when a failing stage closed it before its own check
+    if (grouper && !checked) {
+      checked = true;
+      if (o.slice) o.slice.sessions(grouper.keepSessions());
+      else if (o.sessionsLeft) o.sessionsLeft(grouper.keepSessions());
     }
   }
   if (batch.length) yield batch;
@@ -376,6 +381,8 @@ export function comesBefore(files: ResolvedInput[], a: ScrubError, b: unknown): 
 
 /** The session cell of the row at `line` of a row export (null if it cannot be read again). */
 async function sessionCellAt(f: ResolvedInput, line: number, input: InputConfig, tmpDir: string): Promise<string | null> {
+  // standard input cannot be read again (and a file named '-' is another file)
+  if (f.path === '-') return null;
   const info = newFileInfo(f.name);
   const text = decodeFile(f.path, { encoding: input.encoding, allowEmpty: input.allowEmpty }, info);
   let col = -1;

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hash52Set } from '@scrubline/core';
 
@@ -11,10 +11,11 @@ export interface Repeat {
 /**
  * Detects a session id that comes back after other sessions, in bounded memory.
  * The last `window` finished sessions sit in an exact hash set and a repeat among
- * them is reported at once; older ones are spilled to disk as runs of (hash, place)
- * sorted by hash, and `finish()` merges the runs to find repeats among them. A run
- * publishes nothing before its input has ended, so the late check is as safe as an
- * early one, and memory stays flat however many sessions a file holds.
+ * them is reported at once; every finished session is also spilled to disk in runs of
+ * (hash, place) sorted by hash, which `firstRepeat` merges (`keepRuns`) to find the
+ * earliest repeat, wherever it is. A run publishes nothing before its input has ended, so
+ * the late check is as safe as an early one, and memory stays flat however many sessions
+ * a file holds.
  */
 export class SessionGuard {
   private set: Hash52Set;

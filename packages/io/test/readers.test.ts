@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Ledger, ScrubError } from '@scrubline/core';
 import { describeValue } from '../src/safe.js';
+import { readRecords, resolveInputs } from '../src/index.js';
 import { FIXTURES, JD_CSV, JD_ROWS, readAll, readError, STC3_DOCS, tmp, watchedLedger, write } from './helpers.js';
 
 describe('shape (a): row-per-message exports', () => {
@@ -65,6 +67,26 @@ describe('shape (a): row-per-message exports', () => {
     // and at the end of the input when nothing else fails: the same error
     write(dir, 'late.tsv', [...lines, row('s003', 2)].join('\n') + '\n');
     expect((await readError({ files: 'late.tsv', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, sessionWindow: 4 } }, dir)).message).toBe(messages[0]);
+    // from standard input the cell cannot be read again: the late repeat is named by place, and a file
+    // that happens to be called '-' is not read for it
+    const cwd = process.cwd();
+    const here = tmp();
+    write(here, '-', [...lines, row('13812345678', 2)].join('\n') + '\n');
+    process.chdir(here);
+    try {
+      const stdin = Readable.from([Buffer.from([...lines, row('s003', 2)].join('\n') + '\n')]);
+      const files = await resolveInputs('-', here);
+      let err: any = null;
+      try {
+        for await (const _ of readRecords(files, { input: { files: '-', format: 'tsv', csv: JD_CSV, shape: 'rows', rows: { ...JD_ROWS, sessionWindow: 4 } }, ledger: new Ledger(), tmpDir: tmp(), stdin }));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'SCRUB_SESSION_NOT_CONTIGUOUS', file: '-', line: 101 });
+      expect(err.message).toMatch(/^the session starting here appears again/);
+    } finally {
+      process.chdir(cwd);
+    }
     // across files too (sessions never span files)
     write(dir, 'a.tsv', lines.slice(0, 20).join('\n') + '\n');
     write(dir, 'b.tsv', [...lines.slice(20), row('s001', 9)].join('\n') + '\n');

@@ -70,8 +70,15 @@ function withPart(spans: readonly PiiSpan[], part: PiiSpan, last: boolean, retak
   const rest = spans.filter((s) => !(s.start < part.end && s.end > part.start && retake(s)));
   return last ? [...rest, part] : [part, ...rest];
 }
-/** Words a middle turn may open with before its digits: carrying on, never a new cue (然后是1234; not 身份证1101…). */
-const MIDDLE_LEAD = /^[然后接着面边再还有继续下来是为的:： ]{0,6}$/;
+/**
+ * Words a later turn of a chain (three or more turns) may open with before its digits: carrying on
+ * the number (然后是1234, 接着1949), never a new cue (身份证1101…) nor a list of amounts (还有2000, 再3000).
+ */
+const CARRY_ON = /^(?:然后|接着|后面|后边|接下来|下面|最后|后)?(?:几位|四位|的是|是|为)?[:： ]?$/;
+/** Right after a part's digits: a unit or currency (3000元, 12件, 20%): an amount or a count, not part of an identifier. */
+const UNITS = new Set([...'元块角毛件个只次天台套箱斤米岁折倍份条张本瓶袋包盒%％']);
+/** Right before the first part's digits: a currency sign. */
+const CURRENCY = new Set([...'¥￥$']);
 
 /**
  * The spans (one per turn) of an identifier split between `first` and `second`, or null. Parts
@@ -92,7 +99,8 @@ export function splitChain(texts: readonly string[], spans: readonly (readonly P
 
 /**
  * An identifier over consecutive turns: the digits that end the first, every middle turn whole (one
- * digit group and closers, nothing else), the digits that open the last. One span per turn, or null.
+ * digit group and closers, after words that carry on), the digits that open the last. One span per
+ * turn, or null.
  */
 function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never): PiiSpan[] | null {
   const n = texts.length;
@@ -101,12 +109,13 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   const t = tailDigits(first);
   if (!t) return null;
   const h = headDigits(last);
-  if (!h) return null;
+  if (!h || UNITS.has(last[h[1]] ?? '') || CURRENCY.has(first[t[0] - 1] ?? '')) return null;
+  if (n > 2 && !CARRY_ON.test(last.slice(0, h[0]))) return null;
   const parts: [number, number][] = [t];
   for (let i = 1; i < n - 1; i++) {
-    // a middle turn: a few words at most, one digit group, closers (1234 / 然后是1234，)
+    // a middle turn: words that carry on at most, one digit group, closers (1234 / 然后是1234，)
     const m = headDigits(texts[i]);
-    if (!m || !MIDDLE_LEAD.test(texts[i].slice(0, m[0]))) return null;
+    if (!m || !CARRY_ON.test(texts[i].slice(0, m[0]))) return null;
     let rest = m[1];
     while (rest < texts[i].length && CLOSERS.has(texts[i][rest])) rest++;
     if (rest !== texts[i].length) return null;

@@ -167,6 +167,18 @@ describe('identifiers split over four and five turns (session 7), and a middle p
     // a middle turn that opens with other words than carrying on (还要, a new cue) ends the chain
     const other: [string, string][] = [['customer', '号码是138'], ['customer', '还要1234'], ['customer', '5678']];
     expect(await scrub(other)).toEqual(other.map(([, t]) => t));
+    // amounts listed over turns that happen to join into a mobile (review of session 7): list words, a unit
+    // after the last part, a currency sign before the first
+    for (const list of [
+      ['一共158', '还有2000', '还有3000元'],
+      ['第一笔158', '然后是2000', '再3000'],
+      ['一共158', '2000', '3000元'],
+      ['付了¥158', '2000', '3000'],
+    ]) {
+      expect(await scrub(list.map((t) => ['customer', t] as [string, string]))).toEqual(list);
+    }
+    // while the words that carry a number on still do
+    expect(await scrub([['customer', '号码138'], ['customer', '1234'], ['customer', '后四位5678']])).toEqual(['号码[PHONE_1]', '[PHONE_2]', '后四位[PHONE_3]']);
   });
 });
 

@@ -171,8 +171,8 @@ export class TurnPairer<T extends PendingTurn> {
   private readonly waiting: T[] = [];
   private readonly places: number[] = [];
   private next = 0;
-  /** Where the chain of each split span begins (a later chain that begins there or before may take it again). */
-  private readonly chainStart = new WeakMap<PiiSpan, number>();
+  /** Where the chain of each split span begins (a later chain that begins there or before may take it again); made on the first split. */
+  private chainStart: WeakMap<PiiSpan, number> | null = null;
 
   constructor(
     private readonly engine: RuleEngine | null,
@@ -181,17 +181,18 @@ export class TurnPairer<T extends PendingTurn> {
 
   push(cur: T): void {
     const w = this.waiting;
+    /** This speaker's turns at the end of those waiting. */
+    let run = 0;
+    while (run < w.length && w[w.length - 1 - run].role === cur.role) run++;
     // only a turn that opens with digits (after a few words) can end a split identifier
     if (this.engine && w.length && headDigits(cur.text) !== null) {
       // the longest chain of this speaker's turns first: an identifier over all of them is longer
       // than one the last two alone would make (a card over four turns, not a landline over two)
-      let run = 0;
-      while (run < w.length && w[w.length - 1 - run].role === cur.role) run++;
       let found = false;
       for (let k = Math.min(run, MAX_CHAIN - 1); k >= 2 && !found; k--) {
         const chain = [...w.slice(w.length - k), cur];
         const start = this.places[w.length - k];
-        const retake: Retake = (span) => (this.chainStart.get(span) ?? -1) >= start;
+        const retake: Retake = (span) => (this.chainStart?.get(span) ?? -1) >= start;
         const parts = splitChain(
           chain.map((t) => t.text),
           chain.map((t) => t.spans),
@@ -200,6 +201,7 @@ export class TurnPairer<T extends PendingTurn> {
         );
         if (!parts) continue;
         found = true;
+        this.chainStart ??= new WeakMap();
         for (const part of parts) this.chainStart.set(part, start);
         chain.forEach((t, i) => (t.spans = withPart(t.spans, parts[i], i === 0, retake)));
       }
@@ -210,6 +212,7 @@ export class TurnPairer<T extends PendingTurn> {
         const split = partner ? splitSpans(partner.text, cur.text, partner.spans, cur.spans, this.engine) : null;
         if (split) {
           const start = this.places[w.indexOf(partner!)];
+          this.chainStart ??= new WeakMap();
           for (const part of split) this.chainStart.set(part, start);
           partner!.spans = [...partner!.spans, split[0]];
           cur.spans = [split[1], ...cur.spans];
@@ -219,9 +222,7 @@ export class TurnPairer<T extends PendingTurn> {
     w.push(cur);
     this.places.push(this.next++);
     // what a later turn can still reach: the last two turns (a pair), the current speaker's last turns (a chain)
-    let run = 0;
-    while (run < w.length && w[w.length - 1 - run].role === cur.role) run++;
-    const keep = Math.min(MAX_CHAIN - 1, Math.max(2, run));
+    const keep = Math.min(MAX_CHAIN - 1, Math.max(2, run + 1));
     while (w.length > keep) {
       this.places.shift();
       this.finish(w.shift()!);

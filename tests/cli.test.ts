@@ -449,6 +449,30 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     }
   });
 
+  it('a late session repeat found by the reader at its end still wins over a stage that failed on a batch read before it (second review)', async () => {
+    // 512 sessions, two full batches: the stage fails on the last batch (a second label value) while the
+    // reader, a batch ahead, finds sess-0003 again at b.tsv:312
+    const line = (k: number, label: string) => `sess-${String(k).padStart(4, '0')}-0123456789abcdef\t0\t第${k}句话\ttrain\t${label}`;
+    const errors: string[] = [];
+    for (const threads of ['1', '2']) {
+      const dir = tmp();
+      write(dir, 'a.tsv', Array.from({ length: 200 }, (_, k) => line(k, 'x')).join('\n') + '\n');
+      write(dir, 'b.tsv', [...Array.from({ length: 311 }, (_, k) => line(200 + k, 'x')), line(3, 'y')].join('\n') + '\n');
+      write(
+        dir,
+        'p.yaml',
+        'version: 1\ninput:\n  files: "*.tsv"\n  format: tsv\n  csv:\n    header: false\n    quote: false\n    columns: [session_id, who, content, split, lab]\n' +
+          '  shape: rows\n  rows:\n    session: session_id\n    sessionWindow: 16\n    role:\n      column: who\n      map: { "0": customer, "1": agent }\n    text: content\n    meta: { split: split }\n    labels: { c: lab }\n' +
+          'steps:\n  - use: balance\n    with: { labelPath: labels.c, maxLabelValues: 1, weightsFile: out/w.json }\noutput:\n  path: out/records.ndjson\n  report: out/report.json\n',
+      );
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', threads]);
+      expect(r.code).toBe(3);
+      errors.push(r.stderr);
+    }
+    expect(errors[0]).toMatch(/SCRUB_SESSION_NOT_CONTIGUOUS b\.tsv:312 /);
+    expect(errors[1]).toBe(errors[0]);
+  });
+
   it('the earliest failure in the input wins, whichever slice fails first in time', async () => {
     const dir = tmp();
     const line = (id: string) => JSON.stringify({ id, turns: [{ role: 'customer', text: `你好 ${id}` }], labels: {}, source: { file: 'x', line: 1 }, meta: {} });

@@ -224,8 +224,9 @@ export async function execute(o: ExecuteOptions): Promise<number> {
         for (const d of slices.scratch) await rm(d, { recursive: true, force: true });
       };
     }
-    /** The row sessions this thread's reader met (phase 0 ran here), for the check below. */
+    /** The row sessions this thread's reader left when a stage closed it early, or the repeat its own check found. */
     let readerSessions: SessionRuns | null = null;
+    let readerRepeat: ScrubError | null = null;
     /**
      * The run failed on this thread's reader. A stage's error that closed the reader early gives way
      * to a row session that came back after the reader's window earlier in the input (described, as
@@ -235,10 +236,12 @@ export async function execute(o: ExecuteOptions): Promise<number> {
       const runs = readerSessions;
       readerSessions = null;
       let error = e;
-      const repeat = runs ? await sessionRepeatAcrossSlices(files, [runs], o.input, workDir) : null;
-      if (repeat && comesBefore(files, repeat, e)) {
-        (repeat as { stages?: unknown }).stages = (e as { stages?: unknown }).stages;
-        error = repeat;
+      // the reader's own finding may have been lost to a stage that failed on a batch read before it
+      for (const repeat of [readerRepeat, runs ? await sessionRepeatAcrossSlices(files, [runs], o.input, workDir) : null]) {
+        if (repeat && repeat !== error && comesBefore(files, repeat, error)) {
+          (repeat as { stages?: unknown }).stages = (e as { stages?: unknown }).stages;
+          error = repeat;
+        }
       }
       // a reader that read ahead into the next file did not get there, for one reading in order
       const file = (error as ScrubError).file;
@@ -260,6 +263,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
             transparent,
             // the reader checks its row sessions at the end; closed early by a failing stage, it leaves them here
             sessionsLeft: (runs) => (readerSessions = runs),
+            sessionRepeat: (repeat) => (readerRepeat = repeat),
             onBytes: (n) => p.addBytes(n),
             onWarning: (m) => {
               warnings.push(m);

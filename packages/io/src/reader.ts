@@ -90,6 +90,11 @@ export interface ReadOptions {
    * weigh a session that came back against that stage's error (as the slices' check does).
    */
   sessionsLeft?: (runs: SessionRuns) => void;
+  /**
+   * The repeat one reader's own check found, before it is thrown: a caller that reads ahead may
+   * never see the throw (its stage failed on an earlier batch meanwhile) and weighs it itself.
+   */
+  sessionRepeat?: (repeat: ScrubError) => void;
 }
 
 /**
@@ -131,7 +136,9 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     if (!grouper || o.slice || checked) return null;
     checked = true;
     const repeat = await sessionRepeatAcrossSlices(files, [grouper.keepSessions()], o.input, o.tmpDir);
-    return repeat && (before === null || comesBefore(files, repeat, before)) ? repeat : null;
+    if (!repeat || (before !== null && !comesBefore(files, repeat, before))) return null;
+    o.sessionRepeat?.(repeat);
+    return repeat;
   };
   try {
     for (let fi = 0; fi < files.length; fi++) {

@@ -71,14 +71,16 @@ function withPart(spans: readonly PiiSpan[], part: PiiSpan, last: boolean, retak
   return last ? [...rest, part] : [part, ...rest];
 }
 /**
- * Words a later turn of a chain (three or more turns) may open with before its digits: carrying on
- * the number (然后是1234, 接着1949), never a new cue (身份证1101…) nor a list of amounts (还有2000, 再3000).
+ * Words a middle turn of a chain (three or more turns) may open with before its digits: carrying the
+ * number on (然后是1234, 接着1949, 后四位是, 尾号), never a new cue (身份证1101…) nor a list of amounts (还有2000).
  */
-const CARRY_ON = /^(?:然后|接着|后面|后边|接下来|下面|最后|后)?(?:几位|四位|的是|是|为)?[:： ]?$/;
-/** Right after a part's digits: a unit or currency (3000元, 12件, 20%): an amount or a count, not part of an identifier. */
-const UNITS = new Set([...'元块角毛件个只次天台套箱斤米岁折倍份条张本瓶袋包盒%％']);
-/** Right before the first part's digits: a currency sign. */
-const CURRENCY = new Set([...'¥￥$']);
+const CARRY_ON = /^[，,、 ]?(?:然后|接着|后面|后边|接下来|下面|最后|后|尾号)?(?:[0-9一二三四五六七八九几]位)?(?:的是|是|为)?[:：，, ]?$/;
+/** Words before the last part of a chain that list amounts (还有3000, 再3000, 一共…): no split. */
+const LISTING = /还有|再|另外|加上|以及|一共|总共|合计|共计|价|金额|费|元|块|[¥￥$]|RMB|rmb/;
+/** A unit or currency right after the last part of a chain (3000元, 3000 元, 20%): an amount, not part of an identifier. */
+const UNIT_AFTER = /^ ?[元块角毛%％]/;
+/** A currency right before the first part of a chain (¥158, ¥ 158, RMB158). */
+const CURRENCY_BEFORE = /(?:[¥￥$]|RMB|rmb) ?$/;
 
 /**
  * The spans (one per turn) of an identifier split between `first` and `second`, or null. Parts
@@ -109,8 +111,10 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   const t = tailDigits(first);
   if (!t) return null;
   const h = headDigits(last);
-  if (!h || UNITS.has(last[h[1]] ?? '') || CURRENCY.has(first[t[0] - 1] ?? '')) return null;
-  if (n > 2 && !CARRY_ON.test(last.slice(0, h[0]))) return null;
+  if (!h) return null;
+  // listed amounts that happen to join into an identifier (一共158 / 还有2000 / 还有3000元): over three or more turns
+  // a list is likelier than a number typed in parts, unless the words say it carries on
+  if (n > 2 && (LISTING.test(last.slice(0, h[0])) || UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0])))) return null;
   const parts: [number, number][] = [t];
   for (let i = 1; i < n - 1; i++) {
     // a middle turn: words that carry on at most, one digit group, closers (1234 / 然后是1234，)

@@ -173,12 +173,26 @@ describe('identifiers split over four and five turns (session 7), and a middle p
       ['一共158', '还有2000', '还有3000元'],
       ['第一笔158', '然后是2000', '再3000'],
       ['一共158', '2000', '3000元'],
+      ['一共158', '2000', '3000 元'],
       ['付了¥158', '2000', '3000'],
+      ['付了¥ 158', '2000', '3000'],
+      ['RMB158', '2000', '3000'],
     ]) {
       expect(await scrub(list.map((t) => ['customer', t] as [string, string]))).toEqual(list);
     }
-    // while the words that carry a number on still do
-    expect(await scrub([['customer', '号码138'], ['customer', '1234'], ['customer', '后四位5678']])).toEqual(['号码[PHONE_1]', '[PHONE_2]', '后四位[PHONE_3]']);
+    // while the words that carry a number on still do, and a word glued after the number (a name, 本人, 包邮)
+    // does not stop a split (second review of session 7)
+    const carried: [string[], string[]][] = [
+      [['号码138', '1234', '后四位5678'], ['号码[PHONE_1]', '[PHONE_2]', '后四位[PHONE_3]']],
+      [['号码是138', '1234', '最后四位是5678'], ['号码是[PHONE_1]', '[PHONE_2]', '最后四位是[PHONE_3]']],
+      [['号码138', '1234', '尾号5678'], ['号码[PHONE_1]', '[PHONE_2]', '尾号[PHONE_3]']],
+      [['号码是138', '1234', '，5678'], ['号码是[PHONE_1]', '[PHONE_2]', '，[PHONE_3]']],
+      [['号码138', '1234', '5678张先生'], ['号码[PHONE_1]', '[PHONE_2]', '[PHONE_3]张先生']],
+      [['号码是138', '12345678张先生'], ['号码是[PHONE_1]', '[PHONE_2]张先生']],
+      [['号码是138', '12345678本人的'], ['号码是[PHONE_1]', '[PHONE_2]本人的']],
+      [['号码是138', '12345678包邮吗'], ['号码是[PHONE_1]', '[PHONE_2]包邮吗']],
+    ];
+    for (const [turns, want] of carried) expect(await scrub(turns.map((t) => ['customer', t] as [string, string]))).toEqual(want);
   });
 });
 

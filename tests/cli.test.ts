@@ -479,19 +479,27 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     // a's bad line is its last (slice 0 fails late), b's its first (slice 1 fails at once)
     write(dir, 'a.ndjson', Array.from({ length: 3000 }, (_, i) => line(`a${i}`)).join('\n') + '\n{not json\n');
     write(dir, 'b.ndjson', '{not json either\n' + Array.from({ length: 10 }, (_, i) => line(`b${i}`)).join('\n') + '\n');
-    write(dir, 'p.yaml', 'version: 1\ninput:\n  files: "*.ndjson"\n  format: ndjson\nsteps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n');
+    write(dir, 'p.yaml', 'version: 1\ninput:\n  files: "*.ndjson"\n  format: ndjson\nsteps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n  report: out/report.json\n');
     const errs: string[] = [];
+    const counts: unknown[] = [];
     for (const threads of ['1', '2']) {
       const work = join(dir, `w${threads}`);
       const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict', '--threads', threads, '--work-dir', work]);
       expect(r.code).not.toBe(0);
       errs.push(r.stderr);
+      // the failed run's report counts what was read up to the failure, on slices too (was: nothing)
+      const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
+      expect(report.manifest.status).toBe('failed');
+      counts.push({ input: report.manifest.counts.input, files: report.ledger.input.files, inputs: report.manifest.inputs.map((f: { path: string }) => f.path) });
       // nothing of the failed run is left in the work folder (spills hold records)
       const left = existsSync(work) ? readdirSync(work, { recursive: true }).filter((f) => String(f).endsWith('.ndjson')) : [];
       expect(left).toEqual([]);
     }
     expect(errs[0]).toMatch(/a\.ndjson:3001/);
     expect(errs[1]).toBe(errs[0]);
+    expect(counts[0]).toMatchObject({ inputs: ['a.ndjson'], files: [{ path: 'a.ndjson', records: 3000 }] });
+    expect((counts[0] as { input: number }).input).toBeGreaterThan(0);
+    expect(counts[1]).toEqual(counts[0]);
   });
 
   it('side files of one name in two folders, normalise samples over their cap, and no slice scratch left in --work-dir', async () => {

@@ -5,7 +5,7 @@
  * entries go to part files that the main thread publishes first, in slice order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Ledger, runSlice, ScrubError, StageRegistry, type ConversationRecord, type LedgerEntry, type PlannedStep } from '@scrubline/core';
+import { Ledger, runSlice, ScrubError, StageRegistry, type ConversationRecord, type LedgerEntry, type LedgerJSON, type PlannedStep } from '@scrubline/core';
 import { readRecords, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { plugins } from './plugins.js';
 import { SideFile } from './execute.js';
@@ -48,7 +48,7 @@ export type SliceMessage =
   /** The pipeline cannot run on slices (see `runSlice`); nothing was read. */
   | { type: 'skipped' }
   /** The slice's coded error, and a row export's sessions as far as it read (for the check across slices). */
-  | { type: 'error'; error: Record<string, unknown>; sessions: SessionRuns | null; fileInfos: FileInfo[] };
+  | { type: 'error'; error: Record<string, unknown>; sessions: SessionRuns | null; fileInfos: FileInfo[]; ledger: LedgerJSON | null };
 
 const post = (m: SliceMessage) => parentPort!.postMessage(m);
 
@@ -69,6 +69,8 @@ const preloaded = (stepId: string): Promise<unknown> =>
 let sessions: SessionRuns | null = null;
 /** The files this slice opened (bytes, sha256, encoding), also when it failed. */
 const fileInfos: FileInfo[] = [];
+/** What this slice read and did so far, for the failed run's report. */
+let sliceLedger: Ledger | null = null;
 
 async function run(job: SliceJob): Promise<void> {
   for (const [id, data] of job.preloaded ?? []) if (!provided.has(id)) provided.set(id, data);
@@ -81,7 +83,7 @@ async function run(job: SliceJob): Promise<void> {
   });
   const quarantine = new SideFile(job.quarantinePath);
   const dropped = new SideFile(job.droppedPath);
-  const ledger = new Ledger();
+  const ledger = (sliceLedger = new Ledger());
   ledger.strict = job.strict;
   ledger.sink = (entry: LedgerEntry) => {
     if (entry.kind === 'quarantined') quarantine.add(entry);
@@ -149,7 +151,7 @@ run(workerData as SliceJob)
     // the error's own fields (code, message, file, line, field, record, stage, hint), to be rebuilt as
     // a ScrubError on the main thread, which masks what it prints as for any other error
     const { stages: _stages, ...fields } = Object.fromEntries(Object.entries(err));
-    post({ type: 'error', error: { ...fields, code: err.code, message: err.message }, sessions, fileInfos });
+    post({ type: 'error', error: { ...fields, code: err.code, message: err.message }, sessions, fileInfos, ledger: sliceLedger?.toJSON() ?? null });
   })
   // the listener would keep this thread alive after its work
   .finally(() => parentPort!.off('message', onMessage));

@@ -4,7 +4,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ScrubError, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
+import { ScrubError, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
 import { canReadInSlices, comesBefore, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { plugins as builtIn } from './plugins.js';
 import type { SliceInbound, SliceJob, SliceMessage } from './slice-worker.js';
@@ -190,7 +190,12 @@ export class LocalSliceRun implements LocalSlices {
       }
       for (const m of runs[i].warnings) if (!this.o.warnings.includes(m)) this.o.warnings.push(m);
     }
-    if (error !== null) throw error;
+    if (error !== null) {
+      // what the slices up to the failure read and did, for the failed run's counts (`LocalSlices.runAll`)
+      const ledgers = runs.slice(0, last + 1).map((r, i) => (settled[i].status === 'fulfilled' ? (settled[i] as PromiseFulfilledResult<SliceResult | null>).value?.ledger : r.ledger));
+      if (error instanceof ScrubError) (error as ScrubError & { sliceLedgers?: LedgerJSON[] }).sliceLedgers = ledgers.filter((l): l is LedgerJSON => !!l);
+      throw error;
+    }
     return settled.map((s, i) => {
       const r = (s as PromiseFulfilledResult<SliceResult | null>).value;
       if (!r) throw new ScrubError('SCRUB_INTERNAL', `slice ${i} found the pipeline cannot run on slices`);
@@ -219,6 +224,8 @@ interface StartedSlice {
   startupMs?: number;
   /** Sends the worker a message (a step's preload). */
   post: (m: SliceInbound) => void;
+  /** A failed slice's counts as far as it came. */
+  ledger?: LedgerJSON | null;
   stop: () => Promise<void>;
 }
 
@@ -263,6 +270,7 @@ function startSliceWorker(job: SliceJob, progress: (bytes: number, records: numb
         settled = true;
         slice.sessions = m.sessions;
         slice.fileInfos = m.fileInfos;
+        slice.ledger = m.ledger;
         const { code, message, ...context } = m.error as { code: string; message: string };
         reject(new ScrubError(code as never, message, context));
       }

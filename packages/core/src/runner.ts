@@ -72,7 +72,8 @@ export interface LocalSlices {
   start(): void;
   /**
    * Every slice's result, in input order; rejects with the error one thread would have met first
-   * (the earliest failing slice's, or an error only the slices together can see).
+   * (the earliest failing slice's, or an error only the slices together can see). That error may
+   * carry `sliceLedgers`: the counts of the slices up to the failure, for the failed run's report.
    */
   runAll(): Promise<SliceResult[]>;
   /** Ends slices started for nothing (the pipeline turned out not to run on slices). */
@@ -314,14 +315,25 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
  */
 async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledger: Ledger): Promise<string[]> {
   slices.start();
-  const results = await slices.runAll();
+  /** The slices' counts as this run's (as far as they came, when one failed). */
+  const addUp = (parts: LedgerJSON[]) => {
+    const merged = Ledger.merge(parts);
+    ledger.inputRecords = merged.inputRecords;
+    Object.assign(ledger.inputQuarantined, merged.inputQuarantined);
+    for (const [k, v] of merged.files) ledger.files.set(k, v);
+    for (const a of prefix) ledger.stages.set(a.step.id, merged.stage(a.step.id));
+  };
+  let results: SliceResult[];
+  try {
+    results = await slices.runAll();
+  } catch (e) {
+    const parts = (e as { sliceLedgers?: LedgerJSON[] }).sliceLedgers;
+    if (parts?.length) addUp(parts);
+    throw e;
+  }
   if (results.length !== slices.count) throw new ScrubError('SCRUB_INTERNAL', `${results.length} slice result(s) for ${slices.count} slices`);
   const paths = results.map((r) => r.spill);
-  const merged = Ledger.merge(results.map((r) => r.ledger));
-  ledger.inputRecords = merged.inputRecords;
-  Object.assign(ledger.inputQuarantined, merged.inputQuarantined);
-  for (const [k, v] of merged.files) ledger.files.set(k, v);
-  for (const a of prefix) ledger.stages.set(a.step.id, merged.stage(a.step.id));
+  addUp(results.map((r) => r.ledger));
   for (const a of prefix) {
     const parts = results.map((r) => r.reports.find((x) => x.id === a.step.id));
     if (parts.some((x) => !x)) throw new ScrubError('SCRUB_INTERNAL', `a slice did not report stage ${a.step.id}`, { stage: a.step.id });

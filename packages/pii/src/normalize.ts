@@ -125,12 +125,18 @@ export function normalize(text: string, minNumeralRun = 5): Normalized {
 /** As `normalize`, but null when nothing changes (no allocation on the common path). */
 export function normalizeOrNull(text: string, minNumeralRun = 5): Normalized | null {
   let flags = 0;
+  /** Chinese numerals and ASCII digits in the text: fewer than `minNumeralRun` make no run (一下, 一共 …). */
+  let numeralish = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0xa0) flags |= TABLE[c];
+    if (c >= 0xa0) {
+      const t = TABLE[c];
+      flags |= t;
+      numeralish += t >> 1;
+    } else if (c >= 48 && c <= 57) numeralish++;
   }
   const work = (flags & 1) !== 0;
-  const numerals = (flags & 2) !== 0 && hasNumeralRun(text, minNumeralRun);
+  const numerals = (flags & 2) !== 0 && numeralish >= minNumeralRun && hasNumeralRun(text, minNumeralRun);
   if (!work && !numerals) return null;
   // pass 1: character mapping; unchanged stretches are copied in bulk
   let out = '';

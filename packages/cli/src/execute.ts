@@ -25,7 +25,7 @@ import {
 import { canReadTransparent, comesBefore, normaliseEncoding, OutputSet, readRecords, resolveInputs, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputConfig, type SessionRuns, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
-import { LocalSliceRun, sliceInputs } from './slices.js';
+import { LocalSliceRun, readUpTo, sliceInputs } from './slices.js';
 
 export { EXIT, exitCodeFor } from '@scrubline/core';
 
@@ -244,9 +244,8 @@ export async function execute(o: ExecuteOptions): Promise<number> {
         }
       }
       // a reader that read ahead into the next file did not get there, for one reading in order
-      const file = (error as ScrubError).file;
-      const at = file === undefined ? -1 : files.findIndex((f) => f.name === file);
-      if (at >= 0) for (let i = fileInfos.length - 1; i >= 0; i--) if (files.findIndex((f) => f.name === fileInfos[i].path) > at) fileInfos.splice(i, 1);
+      const read = readUpTo(files, error);
+      for (let i = fileInfos.length - 1; i >= 0; i--) if (!read(fileInfos[i].path)) fileInfos.splice(i, 1);
       return error;
     };
     let result: Awaited<ReturnType<typeof runPipeline>>;

@@ -182,12 +182,9 @@ export class LocalSliceRun implements LocalSlices {
       if (repeat && (error === null || comesBefore(this.o.files, repeat, error))) error = repeat;
     }
     // the files read and the warnings given, in input order, as far as one reader would have come
-    const stopAt = error instanceof ScrubError && error.file !== undefined ? this.o.files.findIndex((f) => f.name === (error as ScrubError).file) : -1;
+    const read = readUpTo(this.o.files, error);
     for (let i = 0; i <= last; i++) {
-      for (const info of runs[i].fileInfos) {
-        if (stopAt >= 0 && this.o.files.findIndex((f) => f.name === info.path) > stopAt) continue;
-        this.o.fileInfos.push(info);
-      }
+      for (const info of runs[i].fileInfos) if (read(info.path)) this.o.fileInfos.push(info);
       for (const m of runs[i].warnings) if (!this.o.warnings.includes(m)) this.o.warnings.push(m);
     }
     if (error !== null) {
@@ -202,6 +199,16 @@ export class LocalSliceRun implements LocalSlices {
       return r;
     });
   }
+}
+
+/**
+ * Whether one reader, stopped by `error`, had read the file at `path`: it stops in the error's file
+ * (an error without a file, or none: it read them all).
+ */
+export function readUpTo(files: ResolvedInput[], error: unknown): (path: string) => boolean {
+  const file = (error as { file?: string } | null)?.file;
+  const at = file === undefined ? -1 : files.findIndex((f) => f.name === file);
+  return (path) => at < 0 || files.findIndex((f) => f.name === path) <= at;
 }
 
 function sliceWorkerScript(): string {
@@ -254,8 +261,7 @@ function startSliceWorker(job: SliceJob, progress: (bytes: number, records: numb
       else if (m.type === 'ready') {
         slice.startupMs = m.at - spawnedAt;
         made();
-      }
-      else if (m.type === 'warning') {
+      } else if (m.type === 'warning') {
         show(m.message);
         slice.warnings.push(m.message);
       } else if (m.type === 'skipped') {

@@ -124,31 +124,26 @@ export async function* readNdjsonBatches(paths: string | string[], batchSize = 2
     const take = (l: string, n: number) => {
       if (l.length > 0) lines.push([l, n]);
     };
-    const parse = (l: string, n: number) => {
-      try {
-        batch.push(JSON.parse(l));
-      } catch (e) {
-        throw new ScrubError('SCRUB_JSON_PARSE', 'spill file line is not JSON', { file: path, line: n }, { cause: e });
-      }
-    };
-    for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-      splitter.push(chunk as string, take);
+    /** The lines split so far into the batch, each full batch handed out. */
+    const parsed = function* (): Generator<ConversationRecord[]> {
       for (const [l, n] of lines.splice(0)) {
-        parse(l, n);
+        try {
+          batch.push(JSON.parse(l));
+        } catch (e) {
+          throw new ScrubError('SCRUB_JSON_PARSE', 'spill file line is not JSON', { file: path, line: n }, { cause: e });
+        }
         if (batch.length >= batchSize) {
           yield batch;
           batch = [];
         }
       }
+    };
+    for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+      splitter.push(chunk as string, take);
+      yield* parsed();
     }
     splitter.end(take);
-    for (const [l, n] of lines.splice(0)) {
-      parse(l, n);
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
-      }
-    }
+    yield* parsed();
   }
   if (batch.length) yield batch;
 }

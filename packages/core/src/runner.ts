@@ -153,10 +153,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
   const shard = o.shard ?? { index: 0, count: 1 };
   const ledger = o.ledger;
   const actives: Active[] = [];
-  let startedEarly = false;
   /** Steps [0, onSlicesOnly) are made by the slices alone (unless the lead step turns out not to be global). */
   let onSlicesOnly = 0;
-  /** With slices started early: the first global step (the slices make the steps up to it). */
+  /** With slices started early (before this thread makes its stages): the first global step; -1: not started early. */
   let lead = -1;
   const sliceable = o.slices && o.slices.count > 1 && (o.phase ?? 'all') === 'all' && shard.count === 1 ? o.slices : null;
   if (sliceable) {
@@ -166,7 +165,6 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
     if (first >= 0 && o.steps[first].definition.global?.(o.steps[first].options) === true) {
       lead = first;
       sliceable.start();
-      startedEarly = true;
       // the steps before it run in the slices only: this thread does not make them (rule packs,
       // lexicons and segmenters loaded for nothing took CPU from the slices' start-up); whether
       // one of them fails to be made, the slices tell once their stages are made
@@ -227,7 +225,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
   const statePath = (stageId: string, s: number) => join(o.workDir, 'state', safe(stageId), `shard-${s}-of-${shard.count}.json`);
   const carryPath = (p: number) => join(o.workDir, 'carry', `phase-${p}`, `${tag}.json`);
   const slices = sliceable && phases > 1 && segments[0].rest.every((x) => x.a.step.definition.sliceable === true) ? sliceable : null;
-  if (startedEarly && !slices) {
+  if (lead >= 0 && !slices) {
     await sliceable!.stop();
     // the lead step said it was global and is not (phase 0 runs here after all): make the steps left to the slices
     for (let i = 0; i < onSlicesOnly; i++) Object.assign(actives[i], await createActive(o.steps[i], o, shard, ledger, { preloaded: await preloadOf(o.steps[i]) }));
@@ -241,7 +239,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
       const seg = segments[p];
       const started = performance.now();
       if (p === 0 && slices) {
-        if (!startedEarly) {
+        if (lead < 0) {
           // started now: the steps they make get what this thread's preloads gave
           for (const a of [...segments[0].rest.map((x) => x.a), segments[1].global!.a]) {
             if (a.step.definition.preload) slices.provide?.(a.step.id, preloads.get(a.step.id));

@@ -135,6 +135,8 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
   const comeBack = async (before: unknown): Promise<ScrubError | null> => {
     if (!grouper || o.slice || checked) return null;
     checked = true;
+    // every session still in the window: a repeat was found at once, nothing to merge
+    if (!grouper.sessionsLeftWindow) return null;
     const repeat = await sessionRepeatAcrossSlices(files, [grouper.keepSessions()], o.input, o.tmpDir);
     if (!repeat || (before !== null && !comesBefore(files, repeat, before))) return null;
     o.sessionRepeat?.(repeat);
@@ -215,7 +217,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     if (grouper && !checked) {
       checked = true;
       if (o.slice) o.slice.sessions(grouper.keepSessions());
-      else if (o.sessionsLeft) o.sessionsLeft(grouper.keepSessions());
+      else if (o.sessionsLeft && grouper.sessionsLeftWindow) o.sessionsLeft(grouper.keepSessions());
     }
   }
   if (batch.length) yield batch;

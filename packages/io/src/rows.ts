@@ -54,7 +54,6 @@ export function resolveColumns(mapping: RowsMapping, header: string[], file: str
 /** In the message, not a hint: quarantine entries keep the message only. */
 const ROLE_HINT = 'add the value to rows.role.map or set rows.role.default; a long value or one of many characters usually means rows.role.column names the wrong column';
 
-/** One accepted row, compact (this is also the external-sort run format). */
 /** The sessions a reader met (of the whole input, or of one slice of a sliced read), as sorted runs on disk (see SessionGuard.keepRuns). */
 export interface SessionRuns {
   runs: string[];
@@ -72,6 +71,7 @@ export function sessionNotContiguous(file: string, line: number, what: string, m
   });
 }
 
+/** One accepted row, compact (this is also the external-sort run format). */
 type Row = [session: string, fileIdx: number, line: number, role: Role, text: string, ts: string | null, labels: (string | null)[], meta: (string | null)[], turnMeta: (string | null)[]];
 
 /**
@@ -208,6 +208,11 @@ export class RowGrouper {
     this.currentSession = session;
     this.currentLine = line;
     this.currentHash = h;
+  }
+
+  /** Whether a session left the recent window: only then can one that came back have gone unnoticed. */
+  get sessionsLeftWindow(): boolean {
+    return this.closed.spilled;
   }
 
   /**

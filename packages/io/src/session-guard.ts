@@ -33,6 +33,11 @@ export class SessionGuard {
     this.dir = join(tmpDir, `sessions-${process.pid}-${Date.now()}`);
   }
 
+  /** Whether a session ever left the window (without that, every repeat was found at once). */
+  get spilled(): boolean {
+    return this.runs.length > 0;
+  }
+
   /** Whether the session with this `hash52` finished within the recent window (it would be starting again). */
   seenRecently(h: number): boolean {
     return this.set.has(h);

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineStage, detectors, ScrubError, sortKeys, type ConversationRecord, type Detector, type Role, type StageContext } from '@scrubline/core';
+import { defineStage, detectors, ScrubError, sortKeys, type ConversationRecord, type Detector, type Role, type StageContext, type StageEnv } from '@scrubline/core';
 import { defaultRulesDir, getRuleEngine } from './engine.js';
 import { TurnPairer, type PendingTurn } from './split.js';
 import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_ENV, type OperatorConfig, type OperatorInput } from './operators.js';
@@ -89,6 +89,11 @@ export function sumPiiSummaries(list: Record<string, unknown>[]): Record<string,
   return out;
 }
 
+/** The rule packs the options name (all by default), from the pipeline's rules folder. */
+function rulePacksFor(options: PiiStageOptions, env: StageEnv): RulePack[] {
+  return loadRulePacks(env.rulesDir || defaultRulesDir(), options.rules.length ? options.rules : undefined);
+}
+
 export const piiStage = defineStage<PiiStageOptions>({
   name: 'pii',
   command: 'scrub',
@@ -118,12 +123,12 @@ export const piiStage = defineStage<PiiStageOptions>({
   mergeSummaries: (list) => sumPiiSummaries(list as Record<string, unknown>[]),
   example: { detectors: ['rules'], rules: [], disable: [], disableRules: [], operator: 'placeholder', operators: { EMAIL: 'hmac' }, keyEnv: DEFAULT_KEY_ENV, roles: ['customer', 'agent', 'bot', 'system'], sampleContext: 16, reportOnly: ['ORG'] },
   // the rule packs (YAML parsed once on the main thread: each slice worker saves ≈ 0.15–0.2 s of start-up)
-  preload: (options, env) => loadRulePacks(env.rulesDir || defaultRulesDir(), options.rules.length ? options.rules : undefined),
+  preload: (options, env) => rulePacksFor(options, env),
   async create(options, env) {
     const rulesDir = env.rulesDir || defaultRulesDir();
     const useRules = options.detectors.includes('rules');
     const engineOptions = { thresholds: options.thresholds, disable: options.disable, disableRules: options.disableRules };
-    const packs = (env.preloaded as RulePack[] | undefined) ?? loadRulePacks(rulesDir, options.rules.length ? options.rules : undefined);
+    const packs = (env.preloaded as RulePack[] | undefined) ?? rulePacksFor(options, env);
     const engine = getRuleEngine({ ...engineOptions, rulePacks: packs });
     const others: Detector[] = [];
     for (const name of options.detectors) {

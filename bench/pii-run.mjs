@@ -8,8 +8,10 @@
 //   slices          --threads 2: two worker threads, each reading and scrubbing its own files
 //   pair (--pair)   two independent one-thread processes at once, pinned to the two CPUs, each on
 //                   half the files: what the two cores give two processes that share nothing
+//   against (--against DIR)  slices with the build of another checkout (e.g. a `git worktree` of an
+//                   earlier commit, built), alternating with this one's
 // Output files are checked identical across modes.
-// Usage: pnpm bench pii-run [--mb 100] [--files 4] [--runs 3] [--pin] [--cpus 0,1] [--steps pii,bot-filter]
+// Usage: pnpm bench pii-run [--mb 100] [--files 4] [--runs 3] [--pin] [--cpus 0,1] [--steps pii,bot-filter] [--pair] [--against DIR]
 // Wrap it in `flock /tmp/bench.lock` on a shared machine.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,6 +30,7 @@ const PIN = argv.includes('--pin');
 const CPUS = opt('cpus', '0,1').split(',');
 const STEPS = opt('steps', 'pii,bot-filter').split(',');
 const PAIR = argv.includes('--pair');
+const AGAINST = opt('against', null);
 if (PIN && !existsSync('/usr/bin/taskset')) throw new Error('--pin needs taskset (util-linux)');
 
 // input: the pii benchmark's synthetic chat, repeated to MB and cut into FILES files at line ends
@@ -88,6 +91,7 @@ const modes = [
   ...(PIN ? CPUS.map((c) => [`one thread (CPU ${c})`, ['taskset', '-c', c], pipeline(1), '1']) : [['one thread', [], pipeline(1), '1']]),
   ["step's pool (workers 2)", PIN ? ['taskset', '-c', CPUS.join(',')] : [], pipeline(2), '1'],
   ['slices (--threads 2)', PIN ? ['taskset', '-c', CPUS.join(',')] : [], pipeline(1), '2'],
+  ...(AGAINST ? [[`slices, ${AGAINST.split('/').filter(Boolean).pop()}`, PIN ? ['taskset', '-c', CPUS.join(',')] : [], pipeline(1), '2', join(AGAINST, 'packages/cli/bin/scrubline.js')]] : []),
   ...(PAIR ? [['pair of processes', null, null, 'pair']] : []),
 ];
 /** Runs a command to its end: its exit code. */
@@ -101,7 +105,7 @@ console.log(`pii-run bench: ${size.toFixed(0)} MB in ${FILES} files, steps ${STE
 
 const results = modes.map(() => ({ phase0: [], total: [], warm: [], hash: null }));
 for (let r = 0; r < RUNS; r++) {
-  for (const [i, [label, prefix, p, threads]] of modes.entries()) {
+  for (const [i, [label, prefix, p, threads, otherBin]] of modes.entries()) {
     if (threads === 'pair') {
       // both halves at once; phase 0 of the pair = the later of the two, the whole run likewise
       const t0 = process.hrtime.bigint();
@@ -117,22 +121,24 @@ for (let r = 0; r < RUNS; r++) {
     }
     const workers = p.endsWith('p-2.yaml') ? 2 : 1;
     rmSync(join(out, `o-${workers}`), { recursive: true, force: true });
-    const cmd = [...prefix, process.execPath, bin, 'run', p, '--quiet', '--threads', threads];
+    const cmd = [...prefix, process.execPath, otherBin ?? bin, 'run', p, '--quiet', '--threads', threads];
     const t0 = process.hrtime.bigint();
     const res = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
     const wall = Number(process.hrtime.bigint() - t0) / 1e6;
     if (res.status !== 0) throw new Error(`${label}: exit ${res.status}\n${res.stderr}`);
     const manifest = JSON.parse(readFileSync(join(out, `o-${workers}/manifest.json`), 'utf8'));
     const ph = manifest.timings.phases.find((x) => x.phase === 0);
-    if (threads === '2' && ph.slices !== 2) throw new Error(`slices mode ran phase 0 on ${ph.slices} slice(s)`);
+    // units of input (up to 8 per thread since the pool; one per thread before), on 2 threads
+    if (threads === '2' && (ph.slices < 2 || (ph.threads ?? ph.slices) !== 2)) throw new Error(`slices mode ran phase 0 on ${ph.slices} unit(s), ${ph.threads ?? ph.slices} thread(s)`);
     const hash = createHash('sha256').update(readFileSync(join(out, `o-${workers}/records.ndjson`))).digest('hex');
     const m = results[i];
     if (m.hash && m.hash !== hash) throw new Error(`${label}: output differs between runs`);
     m.hash = hash;
     m.phase0.push(ph.ms);
     m.total.push(wall);
-    // slices: phase 0 counts from the workers' start; without their start-up (modules, stages) it
-    // compares with the other modes, whose stages were made before phase 0
+    // slices: phase 0 counts from the workers' start; without the slowest thread's start-up (modules,
+    // stages) it compares with the other modes, whose stages were made before phase 0 (since the
+    // pool, this thread works while the worker starts: the wall time is then the number to read)
     m.warm.push(ph.ms - (ph.startupMs ?? 0));
     const warm = ph.startupMs !== undefined ? ` (${((ph.ms - ph.startupMs) / 1000).toFixed(2)} s after ${(ph.startupMs / 1000).toFixed(2)} s start-up)` : '';
     console.log(`  round ${r + 1} ${label.padEnd(26)} phase 0 ${(ph.ms / 1000).toFixed(2)} s${warm} = ${(size / (ph.ms / 1000)).toFixed(1)} MB/s; whole run ${(wall / 1000).toFixed(2)} s`);

@@ -330,28 +330,31 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     return r;
   };
 
-  it('publishes the same bytes as one thread: records, drops, quarantine, class weights, and the same report', async () => {
+  it('publishes the same bytes as one thread, on as many threads as units or fewer: records, drops, quarantine, class weights, and the same report', async () => {
     const one = setup();
-    const three = setup();
     const a = await scrubline(['run', join(one, 'p.yaml'), '--quiet', '--threads', '1']);
-    const b = await scrubline(['run', join(three, 'p.yaml'), '--quiet', '--threads', '3']);
-    expect(a.stderr).toBe('');
-    expect(b.stderr).toBe('');
-    expect([a.code, b.code]).toEqual([0, 0]);
-    const files = readdirSync(join(one, 'out')).sort();
-    expect(readdirSync(join(three, 'out')).sort()).toEqual(files);
-    for (const f of files.filter((f) => !/^(manifest|report)\./.test(f))) {
-      expect(readFileSync(join(three, 'out', f)).equals(readFileSync(join(one, 'out', f))), f).toBe(true);
+    // three files, three units: on three threads a unit each; on two, the thread done first takes the third
+    for (const threads of [3, 2]) {
+      const three = setup();
+      const b = await scrubline(['run', join(three, 'p.yaml'), '--quiet', '--threads', String(threads)]);
+      expect(a.stderr).toBe('');
+      expect(b.stderr).toBe('');
+      expect([a.code, b.code]).toEqual([0, 0]);
+      const files = readdirSync(join(one, 'out')).sort();
+      expect(readdirSync(join(three, 'out')).sort()).toEqual(files);
+      for (const f of files.filter((f) => !/^(manifest|report)\./.test(f))) {
+        expect(readFileSync(join(three, 'out', f)).equals(readFileSync(join(one, 'out', f))), f).toBe(true);
+      }
+      const ra = JSON.parse(readFileSync(join(one, 'out/report.json'), 'utf8'));
+      const rb = JSON.parse(readFileSync(join(three, 'out/report.json'), 'utf8'));
+      expect(ra.manifest.timings.phases[0].slices).toBe(1);
+      expect(rb.manifest.timings.phases[0]).toMatchObject({ slices: 3, threads });
+      expect(comparable(rb)).toEqual(comparable(ra));
+      // the work it checks is there: a quarantined document from the second file, a duplicate from the third
+      expect(readFileSync(join(three, 'out/quarantine.ndjson'), 'utf8')).toMatch(/in\/b\.json/);
+      expect(readFileSync(join(three, 'out/dropped.ndjson'), 'utf8')).toMatch(/copy-of-1/);
+      expect(rb.manifest.inputs.map((i: { path: string }) => i.path)).toEqual(['in/a.json', 'in/b.json', 'in/c.json']);
     }
-    const ra = JSON.parse(readFileSync(join(one, 'out/report.json'), 'utf8'));
-    const rb = JSON.parse(readFileSync(join(three, 'out/report.json'), 'utf8'));
-    expect(ra.manifest.timings.phases[0].slices).toBe(1);
-    expect(rb.manifest.timings.phases[0].slices).toBe(3);
-    expect(comparable(rb)).toEqual(comparable(ra));
-    // the work it checks is there: a quarantined document from the second file, a duplicate from the third
-    expect(readFileSync(join(three, 'out/quarantine.ndjson'), 'utf8')).toMatch(/in\/b\.json/);
-    expect(readFileSync(join(three, 'out/dropped.ndjson'), 'utf8')).toMatch(/copy-of-1/);
-    expect(rb.manifest.inputs.map((i: { path: string }) => i.path)).toEqual(['in/a.json', 'in/b.json', 'in/c.json']);
   });
 
   it('a slice that fails fails the run with its own coded error (file named, no stack), and publishes nothing', async () => {
@@ -500,6 +503,28 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     expect(counts[0]).toMatchObject({ inputs: ['a.ndjson'], files: [{ path: 'a.ndjson', records: 3000 }] });
     expect((counts[0] as { input: number }).input).toBeGreaterThan(0);
     expect(counts[1]).toEqual(counts[0]);
+  });
+
+  it('a unit taken later fails as on one thread: its error, the counts and the files read up to it', async () => {
+    const dir = tmp();
+    const line = (id: string) => JSON.stringify({ id, turns: [{ role: 'customer', text: `你好 ${id}` }], labels: {}, source: { file: 'x', line: 1 }, meta: {} });
+    // five files, five units on two threads: the fourth has a bad line, the fifth is never needed
+    for (const [k, name] of ['a', 'b', 'c', 'd', 'e'].entries()) {
+      const good = Array.from({ length: 400 }, (_, i) => line(`${name}${i}`));
+      write(dir, `${name}.ndjson`, (k === 3 ? [...good.slice(0, 200), '{broken', ...good.slice(200)] : good).join('\n') + '\n');
+    }
+    write(dir, 'p.yaml', 'version: 1\ninput:\n  files: "*.ndjson"\n  format: ndjson\nsteps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n  report: out/report.json\n');
+    const seen: unknown[] = [];
+    for (const threads of ['1', '2']) {
+      const work = join(dir, `w${threads}`);
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict', '--threads', threads, '--work-dir', work]);
+      const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
+      const left = existsSync(work) ? readdirSync(work, { recursive: true }).filter((f) => String(f).endsWith('.ndjson')) : [];
+      seen.push({ code: r.code, stderr: r.stderr, status: report.manifest.status, files: report.ledger.input.files, inputs: report.manifest.inputs.map((f: { path: string }) => f.path), left });
+    }
+    expect(seen[0]).toMatchObject({ code: 1, status: 'failed', left: [], inputs: ['a.ndjson', 'b.ndjson', 'c.ndjson', 'd.ndjson'] });
+    expect((seen[0] as { stderr: string }).stderr).toMatch(/^scrubline: error SCRUB_JSON_PARSE d\.ndjson:201: /);
+    expect(seen[1]).toEqual(seen[0]);
   });
 
   it('side files of one name in two folders, normalise samples over their cap, and no slice scratch left in --work-dir', async () => {

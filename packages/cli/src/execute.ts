@@ -25,7 +25,7 @@ import {
 import { canReadTransparent, comesBefore, normaliseEncoding, OutputSet, readRecords, resolveInputs, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputConfig, type SessionRuns, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
-import { LocalSliceRun, readUpTo, sliceInputs } from './slices.js';
+import { LocalSliceRun, readUpTo, sliceInputs, sliceThreads } from './slices.js';
 
 export { EXIT, exitCodeFor } from '@scrubline/core';
 
@@ -64,9 +64,10 @@ export interface ExecuteOptions {
   /** For filters: quarantine and drop entries go to stderr when no file is set. */
   filterMode?: boolean;
   /**
-   * Threads for phase 0 (`run --threads`): consecutive slices of the input files, each read and
-   * run through the stages before the first global stage by a worker thread. `auto`: the
-   * machine's cores when the input is at least AUTO_SLICE_BYTES. The output is the same either way.
+   * Threads for phase 0 (`run --threads`): this thread and N - 1 worker threads take consecutive
+   * units of the input files in turn, each read and run through the stages before the first
+   * global stage by the thread that took it. `auto`: the machine's cores when the input is at
+   * least AUTO_SLICE_BYTES. The output is the same either way.
    */
   threads?: number | 'auto';
 }
@@ -200,6 +201,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
         ? new LocalSliceRun({
             files,
             slices: sliceFiles,
+            threads: sliceThreads(o.threads, totalBytes),
             steps: o.steps,
             input: o.input,
             seed: o.seed,
@@ -314,6 +316,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
       phase,
       ms: result.phaseMs[i],
       slices: phase === 0 ? result.slices : 1,
+      ...(phase === 0 && result.slices > 1 && slices ? { threads: slices.threads } : {}),
       ...(phase === 0 && startup !== undefined ? { startupMs: startup } : {}),
     }));
     const report = buildReport(result.stages, result.phases, result.phasesRun, written, undefined, phaseTimes);

@@ -40,8 +40,8 @@ Options:
   --strict             stop at the first malformed input instead of quarantining
   --fail-on-residual   fail (exit 4, publish nothing) when the residual scan finds PII
   --threads N|auto     run phase 0 (reading and the steps before the first global
-                       step) on N consecutive slices of the input files at once,
-                       one worker thread each; the output is the same bytes.
+                       step) on N threads that take consecutive units of the
+                       input files in turn; the output is the same bytes.
                        auto (default): the machine's cores when the input is 64 MB
                        or more. Not for stdin, one file, or a pipeline without a
                        global step (there the pii step's own workers help)

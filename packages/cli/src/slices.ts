@@ -7,19 +7,29 @@ import { Worker } from 'node:worker_threads';
 import { ScrubError, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
 import { canReadInSlices, comesBefore, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { plugins as builtIn } from './plugins.js';
-import type { SliceInbound, SliceJob, SliceMessage } from './slice-worker.js';
+import { runSliceJob, type SliceJob, type SliceMessage } from './slice-job.js';
+import type { SliceInbound, SliceOutbound } from './slice-worker.js';
 
 /** Input size from which `--threads auto` runs phase 0 on slices (below it, starting workers costs more than it gains). */
 export const AUTO_SLICE_BYTES = 64 << 20;
 
+/** Units per thread when files allow: a thread that is done takes the next, so a slow core or a big file holds the others up less. */
+export const UNITS_PER_THREAD = 8;
+
+/** Threads for phase 0: `threads` as given, or for auto a thread per core, at most one per 256 MB of memory (a worker holds its modules, stages and batches), from AUTO_SLICE_BYTES. */
+export function sliceThreads(threads: number | 'auto' | undefined, totalBytes: number): number {
+  if (threads !== undefined && threads !== 'auto') return threads;
+  return totalBytes >= AUTO_SLICE_BYTES ? Math.min(availableParallelism(), Math.max(1, Math.floor(totalmem() / (256 << 20)))) : 1;
+}
+
 /**
- * The input files in consecutive slices for phase 0 (`run --threads`), balanced by bytes; one
- * slice (no worker) when the run cannot be sliced or would not gain: a shard of a cluster run or
- * a single phase, stdin, transparent copying, one file, or stages from packages the workers do
- * not load (a caller's own plugins).
+ * The input files in consecutive units for phase 0 (`run --threads`), balanced by bytes: up to
+ * UNITS_PER_THREAD per thread, never more than the files. One unit (no slices) when the run cannot
+ * be sliced or would not gain: a shard of a cluster run or a single phase, stdin, transparent
+ * copying, one file, one thread, or stages from packages the workers do not load (a caller's own plugins).
  */
 export async function sliceInputs(
-  o: { phase: number | 'all'; shard: ShardSpec; threads?: number | 'auto'; plugins: ScrublinePlugin[] },
+  o: { phase: number | 'all'; shard: ShardSpec; threads?: number | 'auto'; plugins: ScrublinePlugin[]; unitsPerThread?: number },
   files: ResolvedInput[],
   transparent: boolean,
   totalBytes: number,
@@ -27,12 +37,11 @@ export async function sliceInputs(
   const one = [files];
   if (o.phase !== 'all' || o.shard.count !== 1 || transparent || files.length < 2 || !canReadInSlices(files)) return one;
   if (o.plugins.some((p) => !builtIn.includes(p))) return one;
-  // auto: a slice per core, at most one per 256 MB of memory (a worker holds its modules, stages and batches)
-  const threads = o.threads === undefined || o.threads === 'auto' ? (totalBytes >= AUTO_SLICE_BYTES ? Math.min(availableParallelism(), Math.max(1, Math.floor(totalmem() / (256 << 20)))) : 1) : o.threads;
-  const count = Math.min(threads, files.length);
-  if (count < 2) return one;
+  const threads = sliceThreads(o.threads, totalBytes);
+  if (threads < 2) return one;
+  const count = Math.min(threads * (o.unitsPerThread ?? UNITS_PER_THREAD), files.length);
   const sizes = await Promise.all(files.map(async (f) => (await stat(f.path).catch(() => ({ size: 0 }))).size));
-  // cut k at the file boundary nearest to k/count of the bytes, every slice keeping at least one file
+  // cut k at the file boundary nearest to k/count of the bytes, every unit keeping at least one file
   const prefix = [0];
   for (const n of sizes) prefix.push(prefix[prefix.length - 1] + n);
   const total = prefix[files.length];
@@ -48,9 +57,11 @@ export async function sliceInputs(
 }
 
 export interface SliceRunOptions {
-  /** The whole input, in order, and its slices. */
+  /** The whole input, in order, and its units (`sliceInputs`). */
   files: ResolvedInput[];
   slices: ResolvedInput[][];
+  /** Threads to run the units on (this one among them); default: a thread per unit. */
+  threads?: number;
   steps: PlannedStep[];
   input: InputConfig;
   seed: string;
@@ -69,22 +80,33 @@ export interface SliceRunOptions {
 }
 
 /**
- * Phase 0 on slices of the input files, one worker thread each (`run --threads`), as the runner's
- * `LocalSlices`. Errors come out as one thread would have met them: the earliest failing slice's
- * (a slice that fails stops only the slices after it), or a row export's session that one slice
- * finished and a later one met again, whichever comes first in the input.
+ * Phase 0 on units of the input files (`run --threads`), as the runner's `LocalSlices`: this
+ * thread and `threads - 1` worker threads each take the next unit when free, so a core that runs
+ * slower, or a unit that takes longer, holds the others up by one unit at most. Errors come out as
+ * one thread would have met them: the earliest failing unit's (a unit that fails stops only the
+ * units after it), or a row export's session that one unit finished and a later one met again,
+ * whichever comes first in the input.
  */
 export class LocalSliceRun implements LocalSlices {
+  /** Units of phase 0 (consecutive runs of input files), each with its own result, spill and part files. */
   readonly count: number;
+  /** Threads that run them: this one and `threads - 1` workers, each taking the next unit when free. */
+  readonly threads: number;
   startedAt?: number;
-  private runs: StartedSlice[] = [];
+  private units: UnitRun[] = [];
+  private executors: Executor[] = [];
   private startError: unknown = null;
   private started = false;
-  /** What the runner provided for steps' preloads, handed to slices started later. */
-  private provided: [string, unknown][] = [];
+  /** The next unit to hand out; none past the earliest failed unit. */
+  private next = 0;
+  private firstFailed = Infinity;
+  /** What the runner provided for steps' preloads, handed to workers started later. */
+  private provided = new Map<string, unknown>();
+  private waiting = new Map<string, ((data: unknown) => void)[]>();
 
   constructor(private readonly o: SliceRunOptions) {
     this.count = o.slices.length;
+    this.threads = Math.max(1, Math.min(o.threads ?? o.slices.length, o.slices.length));
   }
 
   /** What the slices write (part files, session runs, spills), removed when the run ends. */
@@ -97,57 +119,156 @@ export class LocalSliceRun implements LocalSlices {
     return join(this.o.workDir, 'spill', 'phase-1', `slice-${i}-of-${this.o.slices.length}.ndjson`);
   }
 
+  private job(i: number): SliceJob {
+    const o = this.o;
+    let base = 0;
+    for (let k = 0; k < i; k++) base += o.slices[k].length;
+    return {
+      steps: o.steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) })),
+      input: o.input,
+      files: o.slices[i],
+      fileIndexBase: base,
+      seed: o.seed,
+      strict: o.strict,
+      baseDir: o.baseDir,
+      rulesDir: o.rulesDir,
+      tmpDir: join(o.workDir, 'slices', String(i)),
+      spillPath: this.spillPath(i),
+      quarantinePath: o.sidePart(i, 'quarantine'),
+      droppedPath: o.sidePart(i, 'dropped'),
+    };
+  }
+
   start(): void {
     if (this.started) return;
     this.started = true;
     this.startedAt = performance.now();
-    const o = this.o;
-    let base = 0;
+    this.units = this.o.slices.map(() => newUnit());
     try {
-      for (const [i, files] of o.slices.entries()) {
-        const job: SliceJob = {
-          steps: o.steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) })),
-          input: o.input,
-          files,
-          fileIndexBase: base,
-          seed: o.seed,
-          strict: o.strict,
-          baseDir: o.baseDir,
-          rulesDir: o.rulesDir,
-          tmpDir: join(o.workDir, 'slices', String(i)),
-          spillPath: this.spillPath(i),
-          quarantinePath: o.sidePart(i, 'quarantine'),
-          droppedPath: o.sidePart(i, 'dropped'),
-          preloaded: [...this.provided],
-        };
-        base += files.length;
-        this.runs.push(startSliceWorker(job, o.progress, o.show));
-      }
+      // workers first: they take longest to start; this thread begins at once
+      for (let k = 1; k < this.threads; k++) this.executors.push(startWorker((unit, m) => this.onMessage(unit, m)));
+      for (const [stepId, data] of this.provided) for (const e of this.executors) e.post({ type: 'preload', stepId, data });
+      this.executors.unshift(this.inProcess());
     } catch (e) {
       this.startError = e; // given by runAll, after the workers already started are stopped
+      for (const u of this.units) u.settle(null);
+      return;
+    }
+    for (const e of this.executors) this.dispatch(e);
+  }
+
+  /** This thread as one of the executors: it runs units between the runner's own awaits. */
+  private inProcess(): Executor {
+    const e: Executor = {
+      spawnedAt: Date.now(),
+      current: null,
+      stopped: false,
+      running: Promise.resolve(),
+      post: () => {},
+      run: (unit, job) => {
+        e.running = runSliceJob(job, (m) => this.onMessage(unit, m), (id) => this.preloaded(id), () => e.stopped || unit > this.firstFailed);
+      },
+      stop: async () => {
+        e.stopped = true;
+        await e.running;
+      },
+    };
+    return e;
+  }
+
+  private preloaded(stepId: string): Promise<unknown> {
+    if (this.provided.has(stepId)) return Promise.resolve(this.provided.get(stepId));
+    return new Promise((resolve) => this.waiting.set(stepId, [...(this.waiting.get(stepId) ?? []), resolve]));
+  }
+
+  /** Hands executor `e` the next unit, if any is left to run. */
+  private dispatch(e: Executor): void {
+    if (e.stopped || this.next >= this.count || this.next > this.firstFailed) return;
+    const unit = this.next++;
+    e.current = unit;
+    const u = this.units[unit];
+    u.executor = e;
+    u.result.then(
+      () => {
+        e.current = null;
+        this.dispatch(e);
+      },
+      () => (e.current = null),
+    );
+    e.run(unit, this.job(unit));
+  }
+
+  private onMessage(unit: number, m: SliceMessage): void {
+    const u = this.units[unit];
+    if (m.type === 'progress') this.o.progress(m.bytes, m.records);
+    else if (m.type === 'ready') {
+      const e = u.executor!;
+      e.startupMs ??= m.at - e.spawnedAt;
+      u.made();
+    } else if (m.type === 'warning') {
+      this.o.show(m.message);
+      u.warnings.push(m.message);
+    } else if (m.type === 'skipped') {
+      // the pipeline cannot run on slices: neither can any other unit
+      this.firstFailed = Math.min(this.firstFailed, unit);
+      for (let k = this.next; k < this.count; k++) this.units[k].settle(null);
+      this.next = this.count;
+      u.settle(null);
+    } else if (m.type === 'done') {
+      u.fileInfos = m.fileInfos;
+      u.sessions = m.sessions;
+      u.settle(m.result);
+    } else if (m.type === 'error') {
+      u.sessions = m.sessions;
+      u.fileInfos = m.fileInfos;
+      u.ledger = m.ledger;
+      const { code, message, ...context } = m.error as { code: string; message: string };
+      this.fail(unit, new ScrubError(code as never, message, context));
     }
   }
 
+  /**
+   * Unit `unit` failed: the units after it are not needed (one thread would not have read them), so
+   * those not started never start and those running stop; the units before it run on (one of them
+   * may fail too, and its error, earlier in the input, is the one to give).
+   */
+  private fail(unit: number, error: ScrubError): void {
+    const u = this.units[unit];
+    if (u.settled) return;
+    u.settle(null, error);
+    if (unit >= this.firstFailed) return;
+    this.firstFailed = unit;
+    for (let k = this.next; k < this.count; k++) this.units[k].settle(null, notRun());
+    this.next = this.count;
+    for (const e of this.executors) if (e.current !== null && e.current > unit) void e.stop();
+  }
+
   provide(stepId: string, data: unknown): void {
-    this.provided.push([stepId, data]);
-    for (const r of this.runs) r.post({ type: 'preload', stepId, data });
+    this.provided.set(stepId, data);
+    for (const resolve of this.waiting.get(stepId) ?? []) resolve(data);
+    this.waiting.delete(stepId);
+    for (const e of this.executors) e.post({ type: 'preload', stepId, data });
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.runs.map((r) => r.stop()));
+    this.next = this.count;
+    await Promise.all(this.executors.map((e) => e.stop()));
+    for (const u of this.units) if (!u.settled) u.settle(null, notRun());
   }
 
-  /** Settles once every slice made its stages (or ended before): the earliest slice's error in making them, if any. */
+  /** Settles once every thread made its stages for its first unit (or that unit ended before): the earliest unit's error in making them, if any. */
   async ready(): Promise<void> {
     if (this.startError) throw ScrubError.from(this.startError, 'SCRUB_INTERNAL');
-    const settled = await Promise.allSettled(this.runs.map((r) => r.ready));
-    const k = settled.findIndex((s) => s.status === 'rejected');
+    const first = this.units.slice(0, this.executors.length);
+    const settled = await Promise.allSettled(first.map((u) => u.ready));
+    // a unit after the earliest failed one was stopped for it (maybe before its stages were made): runAll gives that error
+    const k = settled.findIndex((s, i) => s.status === 'rejected' && i <= this.firstFailed);
     if (k >= 0) throw (settled[k] as PromiseRejectedResult).reason;
   }
 
-  /** How long the slowest slice took to start (modules, stages) before it read anything. */
+  /** How long the slowest thread took to start (modules, stages) before it read anything. */
   startupMs(): number | undefined {
-    const times = this.runs.map((r) => r.startupMs).filter((t): t is number => t !== undefined);
+    const times = this.executors.map((e) => e.startupMs).filter((t): t is number => t !== undefined);
     return times.length ? Math.max(...times) : undefined;
   }
 
@@ -157,26 +278,15 @@ export class LocalSliceRun implements LocalSlices {
       await this.stop();
       throw ScrubError.from(this.startError, 'SCRUB_INTERNAL');
     }
-    const runs = this.runs;
-    // a failing slice stops the slices after it; those before it run on (one of them may fail too,
-    // and its error, earlier in the input, is the one to give)
-    let firstFailed = Infinity;
-    const settled = await Promise.allSettled(
-      runs.map((r, i) =>
-        r.result.catch((e: unknown) => {
-          if (i < firstFailed) {
-            firstFailed = i;
-            for (let j = i + 1; j < runs.length; j++) void runs[j].stop();
-          }
-          throw e;
-        }),
-      ),
-    );
+    const units = this.units;
+    const settled = await Promise.allSettled(units.map((u) => u.result));
+    // every unit has ended: the workers are told there is no more (this thread's units ended too)
+    for (const e of this.executors) e.post({ type: 'end' });
     const k = settled.findIndex((s) => s.status === 'rejected');
     let error: unknown = k < 0 ? null : (settled[k] as PromiseRejectedResult).reason;
-    // sessions met in the slices up to the failing one (its own as far as it came)
-    const last = k < 0 ? runs.length - 1 : k;
-    const sessions = runs.slice(0, last + 1).flatMap((r) => (r.sessions ? [r.sessions] : []));
+    // sessions met in the units up to the failing one (its own as far as it came)
+    const last = k < 0 ? units.length - 1 : k;
+    const sessions = units.slice(0, last + 1).flatMap((u) => (u.sessions ? [u.sessions] : []));
     if (sessions.length) {
       const repeat = await sessionRepeatAcrossSlices(this.o.files, sessions, this.o.input, this.o.workDir);
       if (repeat && (error === null || comesBefore(this.o.files, repeat, error))) error = repeat;
@@ -184,12 +294,12 @@ export class LocalSliceRun implements LocalSlices {
     // the files read and the warnings given, in input order, as far as one reader would have come
     const read = readUpTo(this.o.files, error);
     for (let i = 0; i <= last; i++) {
-      for (const info of runs[i].fileInfos) if (read(info.path)) this.o.fileInfos.push(info);
-      for (const m of runs[i].warnings) if (!this.o.warnings.includes(m)) this.o.warnings.push(m);
+      for (const info of units[i].fileInfos) if (read(info.path)) this.o.fileInfos.push(info);
+      for (const m of units[i].warnings) if (!this.o.warnings.includes(m)) this.o.warnings.push(m);
     }
     if (error !== null) {
-      // what the slices up to the failure read and did, for the failed run's counts (`LocalSlices.runAll`)
-      const ledgers = runs.slice(0, last + 1).map((r, i) => (settled[i].status === 'fulfilled' ? (settled[i] as PromiseFulfilledResult<SliceResult | null>).value?.ledger : r.ledger));
+      // what the units up to the failure read and did, for the failed run's counts (`LocalSlices.runAll`)
+      const ledgers = units.slice(0, last + 1).map((u, i) => (settled[i].status === 'fulfilled' ? (settled[i] as PromiseFulfilledResult<SliceResult | null>).value?.ledger : u.ledger));
       if (error instanceof ScrubError) (error as ScrubError & { sliceLedgers?: LedgerJSON[] }).sliceLedgers = ledgers.filter((l): l is LedgerJSON => !!l);
       throw error;
     }
@@ -200,6 +310,8 @@ export class LocalSliceRun implements LocalSlices {
     });
   }
 }
+
+const notRun = () => new ScrubError('SCRUB_INTERNAL', 'not run: an earlier unit failed');
 
 /**
  * Whether one reader, stopped by `error`, had read the file at `path`: it stops in the error's file
@@ -219,80 +331,94 @@ function sliceWorkerScript(): string {
   throw new ScrubError('SCRUB_INTERNAL', 'slice-worker.js is missing: build @scrubline/cli first');
 }
 
-interface StartedSlice {
-  /** The slice's result, null when the pipeline cannot run on slices, or its coded error. */
+/** One unit of phase 0 as the main thread follows it. */
+interface UnitRun {
+  /** The unit's result, null when the pipeline cannot run on slices, or its coded error. */
   result: Promise<SliceResult | null>;
-  /** Settles when the slice's stages are made (or it ended before): its error if it failed before. */
+  /** Settles when the unit's stages are made (or it ended before): its error if it failed before. */
   ready: Promise<void>;
+  made: () => void;
+  settle: (r: SliceResult | null, error?: unknown) => void;
+  settled: boolean;
+  executor?: Executor;
   fileInfos: FileInfo[];
   warnings: string[];
   sessions: SessionRuns | null;
-  /** From the worker's spawn to its stages being made (`Date.now()` on both sides). */
-  startupMs?: number;
-  /** Sends the worker a message (a step's preload). */
-  post: (m: SliceInbound) => void;
-  /** A failed slice's counts as far as it came. */
+  /** A failed unit's counts as far as it came. */
   ledger?: LedgerJSON | null;
-  stop: () => Promise<void>;
 }
 
-/** Starts one slice of phase 0 in a worker thread. */
-function startSliceWorker(job: SliceJob, progress: (bytes: number, records: number) => void, show: (m: string) => void): StartedSlice {
-  const spawnedAt = Date.now();
-  const worker = new Worker(sliceWorkerScript(), { workerData: job });
-  let settled = false;
-  const slice: StartedSlice = {
-    result: null as never,
-    ready: null as never,
+function newUnit(): UnitRun {
+  let resolveResult!: (r: SliceResult | null) => void;
+  let rejectResult!: (e: unknown) => void;
+  const result = new Promise<SliceResult | null>((res, rej) => ((resolveResult = res), (rejectResult = rej)));
+  let made!: () => void;
+  const stagesMade = new Promise<void>((res) => (made = res));
+  const u: UnitRun = {
+    result,
+    // ended before its stages were made (skipped, or an error in making them): ready settles as the result did
+    ready: Promise.race([stagesMade, result.then(() => undefined)]),
+    made,
+    settled: false,
+    settle: (r, error) => {
+      if (u.settled) return;
+      u.settled = true;
+      if (error === undefined) resolveResult(r);
+      else rejectResult(error);
+    },
     fileInfos: [],
     warnings: [],
     sessions: null,
-    // a worker still running then rejects ('stopped before it finished'); one that ended stays as it was
-    stop: async () => {
-      await worker.terminate();
-    },
-    post: (m) => worker.postMessage(m),
   };
-  let made: () => void = () => {};
-  slice.ready = new Promise<void>((res) => (made = res));
-  slice.result = new Promise<SliceResult | null>((resolvePromise, reject) => {
-    worker.on('message', (m: SliceMessage) => {
-      if (m.type === 'progress') progress(m.bytes, m.records);
-      else if (m.type === 'ready') {
-        slice.startupMs = m.at - spawnedAt;
-        made();
-      } else if (m.type === 'warning') {
-        show(m.message);
-        slice.warnings.push(m.message);
-      } else if (m.type === 'skipped') {
-        settled = true;
-        resolvePromise(null);
-      } else if (m.type === 'done') {
-        settled = true;
-        slice.fileInfos = m.fileInfos;
-        slice.sessions = m.sessions;
-        resolvePromise(m.result);
-      } else if (m.type === 'error') {
-        settled = true;
-        slice.sessions = m.sessions;
-        slice.fileInfos = m.fileInfos;
-        slice.ledger = m.ledger;
-        const { code, message, ...context } = m.error as { code: string; message: string };
-        reject(new ScrubError(code as never, message, context));
-      }
-    });
-    worker.on('error', (e) => {
-      if (!settled) reject(ScrubError.from(e, 'SCRUB_INTERNAL'));
-      settled = true;
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new ScrubError('SCRUB_INTERNAL', `a slice worker stopped (exit code ${code}) before it finished`));
-      settled = true;
-    });
-  });
-  // ended before its stages were made (skipped, or an error in making them): ready settles as the result did
-  slice.ready = Promise.race([slice.ready, slice.result.then(() => undefined)]);
-  slice.result.catch(() => {}); // awaited by runAll, or never when the run fails before phase 0
-  slice.ready.catch(() => {});
-  return slice;
+  result.catch(() => {}); // awaited by runAll, or never when the run fails before phase 0
+  u.ready.catch(() => {});
+  return u;
 }
+
+/** A thread that runs units, one at a time. */
+interface Executor {
+  /** When it was started (`Date.now()`), and how long until its first unit's stages were made. */
+  spawnedAt: number;
+  startupMs?: number;
+  /** The unit it runs now. */
+  current: number | null;
+  stopped: boolean;
+  running: Promise<void>;
+  run: (unit: number, job: SliceJob) => void;
+  post: (m: SliceInbound) => void;
+  /** Stops it where it is (the unit it runs then fails, with an error nobody reads). */
+  stop: () => Promise<void>;
+}
+
+/** Starts a worker thread that runs the units it is handed (slice-worker.ts). */
+function startWorker(onMessage: (unit: number, m: SliceMessage) => void): Executor {
+  const worker = new Worker(sliceWorkerScript());
+  let ended = false;
+  const e: Executor = {
+    spawnedAt: Date.now(),
+    current: null,
+    stopped: false,
+    running: Promise.resolve(),
+    run: (unit, job) => worker.postMessage({ type: 'job', unit, job } satisfies SliceInbound),
+    post: (m) => {
+      if (!ended) worker.postMessage(m);
+    },
+    stop: async () => {
+      e.stopped = true;
+      if (!ended) await worker.terminate();
+    },
+  };
+  worker.on('message', (m: SliceOutbound) => onMessage(m.unit, m));
+  // a worker that dies (an error outside a unit's own handling, or stopped): the unit it ran fails with it
+  const lost = (error: ScrubError) => {
+    const unit = e.current;
+    if (unit !== null) onMessage(unit, { type: 'error', error: { code: error.code, message: error.message }, sessions: null, fileInfos: [], ledger: null });
+  };
+  worker.on('error', (err) => lost(ScrubError.from(err, 'SCRUB_INTERNAL')));
+  worker.on('exit', (code) => {
+    ended = true;
+    lost(new ScrubError('SCRUB_INTERNAL', `a slice worker stopped (exit code ${code}) before it finished`));
+  });
+  return e;
+}
+

@@ -1,9 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ScrublinePlugin } from '@scrubline/core';
-import { sliceInputs } from '../src/slices.js';
+import { resolveInputs } from '@scrubline/io';
+import { LocalSliceRun, sliceInputs, UNITS_PER_THREAD } from '../src/slices.js';
+import { buildRegistry } from '../src/main.js';
+import { validatePipeline } from '../src/pipeline.js';
 import { plugins } from '../src/plugins.js';
 
 /** Files of the given sizes in a fresh folder, as resolveInputs lists them. */
@@ -16,10 +20,11 @@ function files(sizes: number[]) {
   });
 }
 const names = (slices: { name: string }[][]) => slices.map((s) => s.map((f) => f.name.slice(1, -7)).join(''));
-const run = { phase: 'all' as const, shard: { index: 0, count: 1 }, plugins };
+const runAll = { phase: 'all' as const, shard: { index: 0, count: 1 }, plugins };
 
-describe('sliceInputs: consecutive slices balanced by bytes', () => {
-  it('cuts at the file boundary nearest to each share of the bytes, every slice keeping a file', async () => {
+describe('sliceInputs: consecutive units balanced by bytes', () => {
+  it('cuts at the file boundary nearest to each share of the bytes, every unit keeping a file', async () => {
+    const run = { ...runAll, unitsPerThread: 1 };
     // equal files: two and two
     expect(names(await sliceInputs({ ...run, threads: 2 }, files([25, 25, 25, 25]), false, 100))).toEqual(['01', '23']);
     // half the bytes fall just after the second file (4 of 9 before it): the nearest cut is still there
@@ -32,7 +37,19 @@ describe('sliceInputs: consecutive slices balanced by bytes', () => {
     expect(names(await sliceInputs({ ...run, threads: 8 }, files([5, 5, 5]), false, 15))).toEqual(['0', '1', '2']);
   });
 
-  it('one slice where slicing cannot help or cannot be exact', async () => {
+  it('up to UNITS_PER_THREAD units per thread, never more than the files', async () => {
+    expect(UNITS_PER_THREAD).toBe(8);
+    // fewer files than units: a file each
+    expect(names(await sliceInputs({ ...runAll, threads: 2 }, files([25, 25, 25, 25]), false, 100))).toEqual(['0', '1', '2', '3']);
+    // 40 equal files on 2 threads: 16 units of 2 or 3 consecutive files, every file once, in order
+    const units = await sliceInputs({ ...runAll, threads: 2 }, files(Array(40).fill(10)), false, 400);
+    expect(units).toHaveLength(16);
+    expect(units.every((u) => u.length === 2 || u.length === 3)).toBe(true);
+    expect(units.flat().map((f) => f.name)).toEqual(Array.from({ length: 40 }, (_, i) => `f${i}.ndjson`));
+  });
+
+  it('one unit where slicing cannot help or cannot be exact', async () => {
+    const run = runAll;
     const fs4 = files([10, 10, 10, 10]);
     expect(await sliceInputs({ ...run, threads: 1 }, fs4, false, 40)).toHaveLength(1);
     expect(await sliceInputs({ ...run, threads: 2, phase: 0 }, fs4, false, 40)).toHaveLength(1);
@@ -44,5 +61,53 @@ describe('sliceInputs: consecutive slices balanced by bytes', () => {
     expect(await sliceInputs({ ...run, threads: 2, plugins: [...plugins, own] }, fs4, false, 40)).toHaveLength(1);
     // auto: not below 64 MB
     expect(await sliceInputs({ ...run, threads: 'auto' }, fs4, false, 40)).toHaveLength(1);
+  });
+});
+
+describe('LocalSliceRun: this thread takes units too', () => {
+  it('stop() ends the unit this thread runs at its next batch, waits for it, and starts no other', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrubline-pool-'));
+    const line = (id: string) => JSON.stringify({ id, turns: [{ role: 'customer', text: `你好，订单 ${id} 什么时候到？` }], labels: {}, source: { file: 'x', line: 1 }, meta: {} });
+    const perFile = 20000; // about 2 MB a file: progress is said every MB
+    for (const name of ['a', 'b', 'c']) writeFileSync(join(dir, `${name}.ndjson`), Array.from({ length: perFile }, (_, i) => line(`${name}${i}`)).join('\n') + '\n');
+    const input = { files: '*.ndjson', format: 'ndjson' as const };
+    const { steps } = validatePipeline({ version: 1, input, steps: [{ use: 'pii' }, { use: 'dedup' }], output: { path: 'out.ndjson' } } as never, buildRegistry(plugins), { file: 'p.yaml', baseDir: dir });
+    const files = await resolveInputs(input.files, dir, { index: 0, count: 1 });
+    let records = 0;
+    let said!: () => void;
+    const saidSome = new Promise<void>((res) => (said = res));
+    const run = new LocalSliceRun({
+      files,
+      slices: files.map((f) => [f]),
+      threads: 1, // this thread alone: no worker
+      steps,
+      input,
+      seed: '1',
+      strict: false,
+      baseDir: dir,
+      rulesDir: fileURLToPath(new URL('../../../rules', import.meta.url)),
+      workDir: join(dir, 'work'),
+      sidePart: () => undefined,
+      fileInfos: [],
+      warnings: [],
+      progress: (_bytes, n) => {
+        records += n;
+        said();
+      },
+      show: () => {},
+    });
+    expect(run.threads).toBe(1);
+    run.start();
+    run.provide('pii', undefined); // as the runner does for a step with a preload (none here: the stage reads its packs)
+    await saidSome;
+    await run.stop();
+    const after = records;
+    await expect(run.runAll()).rejects.toMatchObject({ code: 'SCRUB_INTERNAL' });
+    // it stopped inside the first file: nothing more was read after stop(), and b and c were never started
+    await new Promise((r) => setTimeout(r, 50));
+    expect(records).toBe(after);
+    expect(after).toBeGreaterThan(0);
+    expect(after).toBeLessThan(perFile);
+    expect(existsSync(join(dir, 'work/spill/phase-1/slice-1-of-3.ndjson'))).toBe(false);
   });
 });

@@ -45,11 +45,12 @@ export interface RunManifest {
   outputs: { path: string; bytes?: number; sha256?: string; records: number }[];
   counts: { input: number; inputQuarantined: number; added: number; dropped: number; quarantined: number; output: number };
   /**
-   * `phases`: wall-clock time of each phase run, and the slices (threads) phase 0 ran on, with
-   * the time the slowest slice took to start (modules, stages) before it read anything;
+   * `phases`: wall-clock time of each phase run; for phase 0 run on slices, the units of input it
+   * was cut into (`slices`), the threads that ran them (`threads`), and the time the slowest thread
+   * took to start (modules, stages) before it read anything;
    * `stages`: time in each stage, summed over the slices that ran it.
    */
-  timings: { totalMs: number; phases?: { phase: number; ms: number; slices: number; startupMs?: number }[]; stages: { id: string; ms: number }[] };
+  timings: { totalMs: number; phases?: { phase: number; ms: number; slices: number; threads?: number; startupMs?: number }[]; stages: { id: string; ms: number }[] };
 }
 
 /** The machine-readable run report: manifest, ledger and every stage's report. */

@@ -65,7 +65,7 @@ export interface RunPipelineOptions {
   slices?: LocalSlices;
 }
 
-/** Phase 0 over `count` consecutive slices of the input, each run by `runSlice` (in a worker thread). */
+/** Phase 0 over `count` consecutive slices of the input, each run by `runSlice` (on a worker thread, or this one). */
 export interface LocalSlices {
   count: number;
   /** Starts the slices (once; later calls do nothing). The runner calls it as soon as it knows they run. */

@@ -527,6 +527,37 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     expect(seen[1]).toEqual(seen[0]);
   });
 
+  it('one big JSON Lines file is read in ranges by both threads: the bytes, quarantine, digests and errors of one thread', async () => {
+    const dir = tmp();
+    // about 9 MB: two ranges of at least 4 MB; a bad line and a repeated conversation in the second
+    const doc = (i: number) => JSON.stringify({ id: `c${i}`, turns: [{ role: 'customer', text: `我的手机是138${String(10000000 + i).slice(-8)}，订单${i}还没到，麻烦尽快处理一下谢谢` }], labels: {}, source: { file: 'x', line: 1 }, meta: {} });
+    const lines = Array.from({ length: 60000 }, (_, i) => doc(i));
+    lines[50000] = '{"id": "broken"';
+    lines[55000] = lines[5];
+    write(dir, 'big.ndjson', lines.join('\n') + '\n');
+    write(dir, 'p.yaml', 'version: 1\ninput:\n  files: big.ndjson\n  format: ndjson\nsteps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n  quarantine: out/q.ndjson\n  dropped: out/d.ndjson\n  report: out/report.json\n');
+    const outs: Record<string, Buffer>[] = [];
+    const reports: any[] = [];
+    for (const threads of ['1', '2']) {
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', threads]);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      outs.push(Object.fromEntries(['records', 'q', 'd'].map((f) => [f, readFileSync(join(dir, `out/${f}.ndjson`))])));
+      reports.push(JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8')));
+    }
+    for (const f of ['records', 'q', 'd']) expect(outs[1][f].equals(outs[0][f]), f).toBe(true);
+    expect(outs[0].q.toString()).toMatch(/"line":50001/);
+    expect(outs[0].d.toString()).toMatch(/"c5"/);
+    expect(reports[1].manifest.timings.phases[0].slices).toBe(2);
+    expect(reports[1].manifest.inputs).toEqual(reports[0].manifest.inputs);
+    expect(reports[0].manifest.inputs[0].sha256).toBe(createHash('sha256').update(readFileSync(join(dir, 'big.ndjson'))).digest('hex'));
+    expect(comparable(reports[1])).toEqual(comparable(reports[0]));
+    // under --strict the bad line, in a later range, stops both the same way
+    const errs: string[] = [];
+    for (const threads of ['1', '2']) errs.push((await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict', '--threads', threads])).stderr);
+    expect(errs[0]).toMatch(/^scrubline: error SCRUB_JSON_PARSE big\.ndjson:50001: /);
+    expect(errs[1]).toBe(errs[0]);
+  });
+
   it('side files of one name in two folders, normalise samples over their cap, and no slice scratch left in --work-dir', async () => {
     const dirs = [setup(), setup()];
     for (const dir of dirs) {

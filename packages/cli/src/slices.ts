@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ScrubError, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
-import { canReadInSlices, comesBefore, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
+import { canReadInRanges, canReadInSlices, comesBefore, cutAtLineEnds, scanFile, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { plugins as builtIn } from './plugins.js';
 import { runSliceJob, type SliceJob, type SliceMessage } from './slice-job.js';
 import type { SliceInbound, SliceOutbound } from './slice-worker.js';
@@ -13,8 +13,11 @@ import type { SliceInbound, SliceOutbound } from './slice-worker.js';
 /** Input size from which `--threads auto` runs phase 0 on slices (below it, starting workers costs more than it gains). */
 export const AUTO_SLICE_BYTES = 64 << 20;
 
-/** Units per thread when files allow: a thread that is done takes the next, so a slow core or a big file holds the others up less. */
+/** Units per thread when the input allows: a thread that is done takes the next, so a slow core or a big file holds the others up less. */
 export const UNITS_PER_THREAD = 8;
+
+/** The least a file is cut into (ranges.ts): a unit costs a few milliseconds to start (stages made, spill opened). */
+export const MIN_RANGE_BYTES = 4 << 20;
 
 /** Threads for phase 0: `threads` as given, or for auto a thread per core, at most one per 256 MB of memory (a worker holds its modules, stages and batches), from AUTO_SLICE_BYTES. */
 export function sliceThreads(threads: number | 'auto' | undefined, totalBytes: number): number {
@@ -23,37 +26,64 @@ export function sliceThreads(threads: number | 'auto' | undefined, totalBytes: n
 }
 
 /**
- * The input files in consecutive units for phase 0 (`run --threads`), balanced by bytes: up to
- * UNITS_PER_THREAD per thread, never more than the files. One unit (no slices) when the run cannot
- * be sliced or would not gain: a shard of a cluster run or a single phase, stdin, transparent
- * copying, one file, one thread, or stages from packages the workers do not load (a caller's own plugins).
+ * The input in consecutive units for phase 0 (`run --threads`), balanced by bytes: up to
+ * UNITS_PER_THREAD per thread. A big plain UTF-8 JSON Lines file is first cut at line ends into
+ * ranges of about a unit's share (at least MIN_RANGE_BYTES; `range.linesBefore` is -1 where the
+ * run counts it, see LocalSliceRun); other files stay whole. One unit (no slices) when the run
+ * cannot be sliced or would not gain: a shard of a cluster run or a single phase, stdin,
+ * transparent copying, one file that cannot be cut, one thread, or stages from packages the
+ * workers do not load (a caller's own plugins).
  */
 export async function sliceInputs(
-  o: { phase: number | 'all'; shard: ShardSpec; threads?: number | 'auto'; plugins: ScrublinePlugin[]; unitsPerThread?: number },
+  o: { phase: number | 'all'; shard: ShardSpec; threads?: number | 'auto'; plugins: ScrublinePlugin[]; unitsPerThread?: number; minRangeBytes?: number; input?: InputConfig },
   files: ResolvedInput[],
   transparent: boolean,
   totalBytes: number,
 ): Promise<ResolvedInput[][]> {
   const one = [files];
-  if (o.phase !== 'all' || o.shard.count !== 1 || transparent || files.length < 2 || !canReadInSlices(files)) return one;
+  if (o.phase !== 'all' || o.shard.count !== 1 || transparent || files.length === 0 || !canReadInSlices(files)) return one;
   if (o.plugins.some((p) => !builtIn.includes(p))) return one;
   const threads = sliceThreads(o.threads, totalBytes);
   if (threads < 2) return one;
-  const count = Math.min(threads * (o.unitsPerThread ?? UNITS_PER_THREAD), files.length);
+  const most = threads * (o.unitsPerThread ?? UNITS_PER_THREAD);
   const sizes = await Promise.all(files.map(async (f) => (await stat(f.path).catch(() => ({ size: 0 }))).size));
-  // cut k at the file boundary nearest to k/count of the bytes, every unit keeping at least one file
+  const total = sizes.reduce((a, b) => a + b, 0);
+  // pieces: whole files, and the ranges of the files cut at line ends
+  const share = Math.max(o.minRangeBytes ?? MIN_RANGE_BYTES, total / most);
+  const pieces: { file: ResolvedInput; size: number }[] = [];
+  for (const [i, f] of files.entries()) {
+    const n = Math.floor(sizes[i] / share);
+    const cuts = n >= 2 && o.input && (await canReadInRanges(f, o.input)) ? await cutAtLineEnds(f.path, Array.from({ length: n - 1 }, (_, k) => Math.round(((k + 1) * sizes[i]) / n))) : [];
+    if (cuts.length === 0) {
+      pieces.push({ file: f, size: sizes[i] });
+      continue;
+    }
+    const bounds = [0, ...cuts, sizes[i]];
+    for (let k = 0; k + 1 < bounds.length; k++) pieces.push({ file: { ...f, range: { start: bounds[k], end: bounds[k + 1], linesBefore: k === 0 ? 0 : -1 } }, size: bounds[k + 1] - bounds[k] });
+  }
+  const count = Math.min(most, pieces.length);
+  if (count < 2) return one;
+  // cut k at the piece boundary nearest to k/count of the bytes, every unit keeping at least one piece
   const prefix = [0];
-  for (const n of sizes) prefix.push(prefix[prefix.length - 1] + n);
-  const total = prefix[files.length];
+  for (const p of pieces) prefix.push(prefix[prefix.length - 1] + p.size);
   const cuts = [0];
   for (let k = 1; k < count; k++) {
     const target = (total * k) / count;
     let best = cuts[k - 1] + 1;
-    for (let j = best; j <= files.length - (count - k); j++) if (Math.abs(prefix[j] - target) < Math.abs(prefix[best] - target)) best = j;
+    for (let j = best; j <= pieces.length - (count - k); j++) if (Math.abs(prefix[j] - target) < Math.abs(prefix[best] - target)) best = j;
     cuts.push(best);
   }
-  cuts.push(files.length);
-  return cuts.slice(1).map((end, k) => files.slice(cuts[k], end));
+  cuts.push(pieces.length);
+  // a unit's ranges of one file, next to each other, read as one range (as the whole file, when they are all of it)
+  return cuts.slice(1).map((end, k) => {
+    const unit: ResolvedInput[] = [];
+    for (const { file } of pieces.slice(cuts[k], end)) {
+      const last = unit[unit.length - 1];
+      if (last?.range && file.range && last.path === file.path && last.range.end === file.range.start) unit[unit.length - 1] = { ...last, range: { ...last.range, end: file.range.end } };
+      else unit.push(file);
+    }
+    return unit.map((f) => (f.range && f.range.start === 0 && f.range.end === sizes[files.findIndex((x) => x.path === f.path)] ? { path: f.path, name: f.name } : f));
+  });
 }
 
 export interface SliceRunOptions {
@@ -103,6 +133,8 @@ export class LocalSliceRun implements LocalSlices {
   /** What the runner provided for steps' preloads, handed to workers started later. */
   private provided = new Map<string, unknown>();
   private waiting = new Map<string, ((data: unknown) => void)[]>();
+  /** Files read in ranges: one scan each for the lines before every range and the file's sha256. */
+  private scans = new Map<string, FileScan>();
 
   constructor(private readonly o: SliceRunOptions) {
     this.count = o.slices.length;
@@ -119,15 +151,17 @@ export class LocalSliceRun implements LocalSlices {
     return join(this.o.workDir, 'spill', 'phase-1', `slice-${i}-of-${this.o.slices.length}.ndjson`);
   }
 
-  private job(i: number): SliceJob {
+  /** Unit `i`'s job, once the lines before its ranges are counted. */
+  private async job(i: number): Promise<SliceJob> {
     const o = this.o;
-    let base = 0;
-    for (let k = 0; k < i; k++) base += o.slices[k].length;
+    const files = await Promise.all(
+      o.slices[i].map(async (f) => (f.range && f.range.linesBefore < 0 ? { ...f, range: { ...f.range, linesBefore: await this.scans.get(f.name)!.linesBefore(f.range.start) } } : f)),
+    );
     return {
       steps: o.steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) })),
       input: o.input,
-      files: o.slices[i],
-      fileIndexBase: base,
+      files,
+      fileIndexBase: o.files.findIndex((f) => f.path === files[0].path),
       seed: o.seed,
       strict: o.strict,
       baseDir: o.baseDir,
@@ -144,6 +178,16 @@ export class LocalSliceRun implements LocalSlices {
     this.started = true;
     this.startedAt = performance.now();
     this.units = this.o.slices.map(() => newUnit());
+    // the files read in ranges: scanned once, from start to end, beside the units
+    const starts = new Map<string, { path: string; cuts: number[]; size: number }>();
+    for (const f of this.o.slices.flat()) {
+      if (!f.range) continue;
+      const s = starts.get(f.name) ?? { path: f.path, cuts: [], size: 0 };
+      if (f.range.start > 0) s.cuts.push(f.range.start);
+      s.size = Math.max(s.size, f.range.end);
+      starts.set(f.name, s);
+    }
+    for (const [name, { path, cuts, size }] of starts) this.scans.set(name, scanRanges(path, name, cuts, size));
     try {
       // workers first: they take longest to start; this thread begins at once
       for (let k = 1; k < this.threads; k++) this.executors.push(startWorker((unit, m) => this.onMessage(unit, m)));
@@ -195,7 +239,12 @@ export class LocalSliceRun implements LocalSlices {
       },
       () => (e.current = null),
     );
-    e.run(unit, this.job(unit));
+    this.job(unit).then(
+      (job) => {
+        if (!u.settled && !e.stopped) e.run(unit, job);
+      },
+      (error: unknown) => this.fail(unit, ScrubError.from(error, 'SCRUB_INTERNAL')),
+    );
   }
 
   private onMessage(unit: number, m: SliceMessage): void {
@@ -291,10 +340,17 @@ export class LocalSliceRun implements LocalSlices {
       const repeat = await sessionRepeatAcrossSlices(this.o.files, sessions, this.o.input, this.o.workDir);
       if (repeat && (error === null || comesBefore(this.o.files, repeat, error))) error = repeat;
     }
-    // the files read and the warnings given, in input order, as far as one reader would have come
+    // the files read and the warnings given, in input order, as far as one reader would have come;
+    // a file read in ranges is one file, of its size and digest
     const read = readUpTo(this.o.files, error);
     for (let i = 0; i <= last; i++) {
-      for (const info of units[i].fileInfos) if (read(info.path)) this.o.fileInfos.push(info);
+      for (const info of units[i].fileInfos) {
+        if (!read(info.path)) continue;
+        const scan = this.scans.get(info.path);
+        const prev = this.o.fileInfos[this.o.fileInfos.length - 1];
+        if (scan && prev?.path === info.path) prev.newlines = info.newlines;
+        else this.o.fileInfos.push(scan ? { ...info, bytes: scan.size, sha256: (await scan.sha256.catch(() => '')) } : info);
+      }
       for (const m of units[i].warnings) if (!this.o.warnings.includes(m)) this.o.warnings.push(m);
     }
     if (error !== null) {
@@ -422,3 +478,28 @@ function startWorker(onMessage: (unit: number, m: SliceMessage) => void): Execut
   return e;
 }
 
+
+/** One scan of a file read in ranges (`scanFile`): the lines before each range, and its sha256. */
+interface FileScan {
+  size: number;
+  linesBefore: (start: number) => Promise<number>;
+  sha256: Promise<string>;
+}
+
+function scanRanges(path: string, name: string, cuts: number[], size: number): FileScan {
+  cuts = [...new Set(cuts)].sort((a, b) => a - b);
+  const found = cuts.map(() => {
+    let resolve!: (n: number) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<number>((res, rej) => ((resolve = res), (reject = rej)));
+    promise.catch(() => {}); // asked for only by the units that start there
+    return { promise, resolve, reject };
+  });
+  const sha256 = scanFile(path, cuts, (k, lines) => found[k].resolve(lines)).catch((e: unknown) => {
+    const error = new ScrubError('SCRUB_INPUT_NOT_FOUND', `input file cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { file: name }, { cause: e });
+    for (const f of found) f.reject(error);
+    throw error;
+  });
+  sha256.catch(() => {});
+  return { size, linesBefore: (start) => found[cuts.indexOf(start)].promise, sha256 };
+}

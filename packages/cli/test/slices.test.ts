@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ScrublinePlugin } from '@scrubline/core';
 import { resolveInputs } from '@scrubline/io';
@@ -109,5 +110,54 @@ describe('LocalSliceRun: this thread takes units too', () => {
     expect(after).toBeGreaterThan(0);
     expect(after).toBeLessThan(perFile);
     expect(existsSync(join(dir, 'work/spill/phase-1/slice-1-of-3.ndjson'))).toBe(false);
+  });
+});
+
+describe('sliceInputs: a big JSON Lines file is cut at line ends', () => {
+  const docs = (n: number, from = 0) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `d${from + i}`, turns: [{ role: 'customer', text: `第${from + i}句话，价格 ${i} 元` }] })).join('\n') + '\n';
+  const input = { files: '*', format: 'ndjson' as const };
+
+  it('into ranges that follow each other, each starting just after a newline, the lines before counted later', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrubline-ranges-'));
+    const text = docs(20000);
+    writeFileSync(join(dir, 'big.ndjson'), text);
+    const size = Buffer.byteLength(text);
+    const units = await sliceInputs({ ...runAll, threads: 2, input, minRangeBytes: 64 * 1024 }, [{ path: join(dir, 'big.ndjson'), name: 'big.ndjson' }], false, size);
+    expect(units.length).toBe(16);
+    const ranges = units.map((u) => {
+      expect(u).toHaveLength(1);
+      return u[0].range!;
+    });
+    expect(ranges[0]).toEqual({ start: 0, end: ranges[1].start, linesBefore: 0 });
+    expect(ranges[15].end).toBe(size);
+    const bytes = Buffer.from(text);
+    for (let k = 1; k < 16; k++) {
+      expect(ranges[k].start).toBe(ranges[k - 1].end);
+      expect(bytes[ranges[k].start - 1]).toBe(10);
+      expect(ranges[k].linesBefore).toBe(-1);
+    }
+    // without ranges' floor lowered: 1.3 MB is below two ranges of MIN_RANGE_BYTES, so the file stays whole
+    expect(await sliceInputs({ ...runAll, threads: 2, input }, [{ path: join(dir, 'big.ndjson'), name: 'big.ndjson' }], false, size)).toHaveLength(1);
+  });
+
+  it('not gzip, not GB18030, not a row export, not a JSON array; a small file beside a big one stays whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrubline-ranges-'));
+    const text = docs(20000);
+    writeFileSync(join(dir, 'big.ndjson.gz'), gzipSync(text));
+    writeFileSync(join(dir, 'big.ndjson'), text);
+    writeFileSync(join(dir, 'small.ndjson'), docs(10, 20000));
+    writeFileSync(join(dir, 'gbk.ndjson'), Buffer.concat([Buffer.from(text), Buffer.from([0xc4, 0xe3, 0x0a])]));
+    const f = (name: string) => ({ path: join(dir, name), name });
+    const cut = (files: { path: string; name: string }[], inp: object = input) => sliceInputs({ ...runAll, threads: 2, input: inp as never, minRangeBytes: 64 * 1024 }, files, false, 2 << 20);
+    const gz = await cut([f('big.ndjson.gz')]);
+    expect(gz).toHaveLength(1);
+    expect(gz[0][0].range).toBeUndefined();
+    expect(await cut([f('big.ndjson')], { ...input, encoding: 'gbk' })).toHaveLength(1);
+    expect(await cut([f('big.ndjson')], { ...input, format: 'json' })).toHaveLength(1);
+    // auto: the first 64 KiB are UTF-8, so the file is cut (a later bad byte fails where one reader fails)
+    expect((await cut([f('gbk.ndjson')], { ...input, encoding: 'auto' })).length).toBeGreaterThan(1);
+    const mixed = await cut([f('small.ndjson'), f('big.ndjson')]);
+    expect(mixed.flat().filter((x) => x.name === 'small.ndjson')).toEqual([f('small.ndjson')]);
+    expect(mixed.flat().filter((x) => x.range).length).toBeGreaterThan(1);
   });
 });

@@ -6,6 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { open } from 'node:fs/promises';
 import { ScrubError } from '@scrubline/core';
+import type { ByteRange } from './ranges.js';
 
 export type Encoding = 'utf-8' | 'gbk' | 'gb18030' | 'auto';
 export const ENCODINGS: readonly Encoding[] = ['utf-8', 'gbk', 'gb18030', 'auto'];
@@ -43,6 +44,8 @@ export interface DecodeOptions {
    * `info.transparent`; other encodings are decoded as usual.
    */
   transparent?: boolean;
+  /** Decoding starts inside the file (a range): a BOM there is a character, not a mark. */
+  midFile?: boolean;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -66,12 +69,24 @@ export function normaliseEncoding(enc: string | undefined, file?: string): Encod
  * replacement characters written through), GBK/GB18030 declared or detected.
  * `info` is filled while reading; sha256 is final when the iterator ends.
  */
-export async function* decodeFile(path: string, options: DecodeOptions, info: FileInfo): AsyncGenerator<string> {
+export async function* decodeFile(path: string, options: DecodeOptions, info: FileInfo, range?: ByteRange): AsyncGenerator<string> {
   let st;
   try {
     st = await stat(path);
   } catch (e) {
     throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'input file does not exist or cannot be read', { file: info.path }, { cause: e });
+  }
+  // 64 KiB: the text of a chunk then fits V8's young generation; 1 MiB chunks became
+  // large objects on fresh pages (4× the page faults, +60 MB peak RSS, slower)
+  const chunkSize = options.chunkSize ?? 64 * 1024;
+  if (range) {
+    // a part of a plain UTF-8 file (ranges.ts): lines numbered on, no digest (the whole file's
+    // is taken once, elsewhere), and a BOM only at the file's start
+    info.bytes = range.end - range.start;
+    info.newlines = range.linesBefore;
+    const source = readReusing(path, chunkSize, (chunk) => options.onBytes?.(chunk.length), range);
+    yield* decodeSource(source, info.path, range.start === 0 ? normaliseEncoding(options.encoding, info.path) : 'utf-8', { ...options, midFile: range.start > 0 }, info, false, () => {});
+    return;
   }
   info.bytes = st.size;
   if (st.size === 0) {
@@ -82,9 +97,6 @@ export async function* decodeFile(path: string, options: DecodeOptions, info: Fi
   const hash = createHash('sha256');
   const gzip = await hasGzipMagic(path);
   info.gzip = gzip;
-  // 64 KiB: the text of a chunk then fits V8's young generation; 1 MiB chunks became
-  // large objects on fresh pages (4× the page faults, +60 MB peak RSS, slower)
-  const chunkSize = options.chunkSize ?? 64 * 1024;
   let source: AsyncIterable<Buffer>;
   if (gzip) {
     const raw = createReadStream(path, { highWaterMark: chunkSize });
@@ -111,19 +123,28 @@ export async function* decodeFile(path: string, options: DecodeOptions, info: Fi
  * the reading itself (≈270 vs ≈20 ms of system time per 100 MB here). The consumer
  * must be done with a chunk when it asks for the next one; decoding copies it into a string.
  */
-async function* readReusing(path: string, size: number, seen: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+async function* readReusing(path: string, size: number, seen: (chunk: Buffer) => void, range?: { start: number; end: number }): AsyncGenerator<Buffer> {
   const fh = await open(path, 'r');
   let pending: Promise<{ bytesRead: number }> | undefined;
+  // a range: from its start, and never past its end
+  let pos = range?.start ?? 0;
+  const end = range?.end ?? Infinity;
+  const readAt = (buf: Buffer) => {
+    const n = Math.min(size, end - pos);
+    const at = pos;
+    pos += n;
+    return n > 0 ? fh.read(buf, 0, n, range ? at : null) : Promise.resolve({ bytesRead: 0 });
+  };
   try {
     const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
     let k = 0;
-    pending = fh.read(bufs[k], 0, size, null);
+    pending = readAt(bufs[k]);
     for (;;) {
       const { bytesRead } = await pending;
       if (bytesRead === 0) return;
       const chunk = bufs[k].subarray(0, bytesRead);
       k ^= 1;
-      pending = fh.read(bufs[k], 0, size, null);
+      pending = readAt(bufs[k]);
       seen(chunk);
       yield chunk;
     }
@@ -164,7 +185,7 @@ async function* decodeSource(
     info.transparent = enc === 'utf-8' && options.transparent === true;
     // GBK is a subset of GB18030; decoding as GB18030 accepts both. Fatal: never U+FFFD.
     if (enc !== 'utf-8') return new TextDecoder('gb18030', { fatal: true });
-    return info.transparent ? new TransparentUtf8Decoder() : new StrictUtf8Decoder();
+    return info.transparent ? new TransparentUtf8Decoder() : new StrictUtf8Decoder(options.midFile === true);
   };
   let decoder: ChunkDecoder | null = declared === 'auto' ? null : makeDecoder(declared);
   info.encoding = declared;
@@ -249,10 +270,13 @@ interface ChunkDecoder {
  */
 class StrictUtf8Decoder implements ChunkDecoder {
   // Streaming mode keeps ICU's decoder, which beats the one-shot path on CJK here
-  // (≈175 vs ≈80–137 MB/s); it drops a BOM only at the start of the stream and holds
-  // an incomplete trailing character until the next chunk.
-  private readonly td = new TextDecoder('utf-8');
+  // (≈175 vs ≈80–137 MB/s); it drops a BOM only at the start of the stream (unless the
+  // stream starts inside the file) and holds an incomplete trailing character until the next chunk.
+  private readonly td: TextDecoder;
   private readonly validator = new Utf8Validator();
+  constructor(midFile = false) {
+    this.td = new TextDecoder('utf-8', { ignoreBOM: midFile });
+  }
   decode(chunk?: Uint8Array, options?: { stream?: boolean }): string {
     const buf = chunk ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.alloc(0);
     this.validator.check(buf, options?.stream === true);

@@ -3,6 +3,7 @@ import type { ScrublinePlugin } from '@scrubline/core';
 export { decodeFile, decodeStream, normaliseEncoding, newFileInfo, ENCODINGS, type Encoding, type FileInfo, type DecodeOptions } from './decode.js';
 export { resolveInputs, readRecords, canReadTransparent, canReadInSlices, sessionRepeatAcrossSlices, comesBefore, formatOf, type ResolvedInput, type ReadOptions } from './reader.js';
 export type { SessionRuns } from './rows.js';
+export { canReadInRanges, cutAtLineEnds, scanFile, type ByteRange } from './ranges.js';
 export { mapDocument, mapCanonical } from './documents.js';
 export { getPath, setDotted, parsePath } from './path.js';
 export { inputSchema, outputSchema, type InputConfig, type OutputConfig, type InputFormat, type InputShape, type RowsMapping, type DocumentsMapping, type CsvOptions, type OutputFormat } from './config.js';

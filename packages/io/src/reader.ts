@@ -11,6 +11,7 @@ import { resolveColumns, RowGrouper, sessionNotContiguous, type RowColumns, type
 import { describeValue } from './safe.js';
 import { SessionGuard } from './session-guard.js';
 import { deepToTransparent, fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
+import type { ByteRange } from './ranges.js';
 
 // loaded on first use (≈ 60 ms together): a slice worker of `run --threads` globs nothing, and
 // NDJSON or delimited input without quotes needs neither parser
@@ -24,6 +25,8 @@ export interface ResolvedInput {
   path: string;
   /** Path as recorded in records and manifests: relative to the base folder. */
   name: string;
+  /** Only this part of the file (whole lines; see ranges.ts): a unit of `run --threads`. */
+  range?: ByteRange;
 }
 
 /**
@@ -157,7 +160,8 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
         allowEmpty: o.input.allowEmpty,
         transparent: o.transparent === true && transparentFormat(fmt, sh, o.input),
       };
-      const text = f.path === '-' ? decodeStream(o.stdin ?? process.stdin, decodeOpts, info) : decodeFile(f.path, decodeOpts, info);
+      const text = f.path === '-' ? decodeStream(o.stdin ?? process.stdin, decodeOpts, info) : decodeFile(f.path, decodeOpts, info, f.range);
+      if (f.range && (sh === 'rows' || fmt === 'json')) throw new ScrubError('SCRUB_INTERNAL', `${f.name} cannot be read in ranges`, { file: f.name });
 
       if (sh === 'rows') {
         if (!o.input.rows) throw new ScrubError('SCRUB_CONFIG_INVALID', 'shape rows needs a rows mapping', { field: 'input.rows' });
@@ -194,7 +198,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
       if (fmt === 'json') {
         for await (const _ of readJsonArray(text, f.name, o.input.json?.pick, info, toRecord)) yield* flushOut();
       } else {
-        for await (const _ of readJsonLines(text, f.name, o, info, toRecord, (v, line) => {
+        for await (const _ of readJsonLines(text, f.name, o, info, f.range?.linesBefore ?? 0, toRecord, (v, line) => {
           // fast path over transparent text; any problem is re-done on the decoded line, so
           // errors and quarantine entries read exactly as without it
           try {
@@ -234,6 +238,7 @@ async function* readJsonLines(
   file: string,
   o: ReadOptions,
   info: FileInfo,
+  linesBefore: number,
   toRecord: (v: unknown, line: number, index: undefined) => void,
   fast: (v: unknown, line: number) => boolean,
 ): AsyncGenerator<void> {
@@ -269,7 +274,10 @@ async function* readJsonLines(
   };
   const onLine = (l: string, n: number) => (info.transparent ? onTransparent(l, n) : onText(l, n));
   for await (const chunk of text) {
-    splitter ??= newSplitter();
+    if (!splitter) {
+      splitter = newSplitter();
+      splitter.line = linesBefore; // a range of the file: its lines are numbered on
+    }
     splitter.push(chunk, onLine);
     yield;
   }

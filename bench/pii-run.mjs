@@ -11,7 +11,7 @@
 //   against (--against DIR)  slices with the build of another checkout (e.g. a `git worktree` of an
 //                   earlier commit, built), alternating with this one's
 // Output files are checked identical across modes.
-// Usage: pnpm bench pii-run [--mb 100] [--files 4] [--runs 3] [--pin] [--cpus 0,1] [--steps pii,bot-filter] [--pair] [--against DIR]
+// Usage: pnpm bench pii-run [--mb 100] [--files 4] [--runs 3] [--pin] [--cpus 0,1] [--steps pii,bot-filter] [--pair] [--against DIR [--ab]]
 // Wrap it in `flock /tmp/bench.lock` on a shared machine.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,6 +31,9 @@ const CPUS = opt('cpus', '0,1').split(',');
 const STEPS = opt('steps', 'pii,bot-filter').split(',');
 const PAIR = argv.includes('--pair');
 const AGAINST = opt('against', null);
+// --ab: only the slices of this build and of --against, alternating (a quicker A/B of two builds)
+const AB = argv.includes('--ab');
+if (AB && !AGAINST) throw new Error('--ab needs --against DIR');
 if (PIN && !existsSync('/usr/bin/taskset')) throw new Error('--pin needs taskset (util-linux)');
 
 // input: the pii benchmark's synthetic chat, repeated to MB and cut into FILES files at line ends
@@ -88,11 +91,11 @@ const half = (k) => {
 };
 const pairFiles = PAIR ? [half(0), half(1)] : [];
 const modes = [
-  ...(PIN ? CPUS.map((c) => [`one thread (CPU ${c})`, ['taskset', '-c', c], pipeline(1), '1']) : [['one thread', [], pipeline(1), '1']]),
-  ["step's pool (workers 2)", PIN ? ['taskset', '-c', CPUS.join(',')] : [], pipeline(2), '1'],
+  ...(AB ? [] : PIN ? CPUS.map((c) => [`one thread (CPU ${c})`, ['taskset', '-c', c], pipeline(1), '1']) : [['one thread', [], pipeline(1), '1']]),
+  ...(AB ? [] : [["step's pool (workers 2)", PIN ? ['taskset', '-c', CPUS.join(',')] : [], pipeline(2), '1']]),
   ['slices (--threads 2)', PIN ? ['taskset', '-c', CPUS.join(',')] : [], pipeline(1), '2'],
   ...(AGAINST ? [[`slices, ${AGAINST.split('/').filter(Boolean).pop()}`, PIN ? ['taskset', '-c', CPUS.join(',')] : [], pipeline(1), '2', join(AGAINST, 'packages/cli/bin/scrubline.js')]] : []),
-  ...(PAIR ? [['pair of processes', null, null, 'pair']] : []),
+  ...(PAIR && !AB ? [['pair of processes', null, null, 'pair']] : []),
 ];
 /** Runs a command to its end: its exit code. */
 const runAsync = (cmd) =>
@@ -148,6 +151,13 @@ const hashes = new Set(results.filter((m) => m.hash).map((m) => m.hash));
 if (hashes.size !== 1) throw new Error('the modes wrote different output');
 const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const rate = (ms) => size / (ms / 1000);
+if (AB) {
+  const [a, b] = results.map((m) => m.phase0);
+  const per = a.map((ms, r) => b[r] / ms);
+  console.log(`\nphase 0 medians: this build ${(med(a) / 1000).toFixed(2)} s (${rate(med(a)).toFixed(1)} MB/s), ${modes[1][0]} ${(med(b) / 1000).toFixed(2)} s; best: ${(Math.min(...a) / 1000).toFixed(2)} s vs ${(Math.min(...b) / 1000).toFixed(2)} s`);
+  console.log(`per round, ${modes[1][0]} / this build: ${per.map((x) => x.toFixed(3)).join(', ')}; median ${med(per).toFixed(3)}`);
+  process.exit(0);
+}
 const ones = modes.map((m, i) => (m[3] === '1' && m[2]?.endsWith('p-1.yaml') ? rate(med(results[i].phase0)) : null)).filter((x) => x !== null);
 const best = Math.max(...ones);
 const sum = PIN ? ones.reduce((a, b) => a + b, 0) : 2 * best;

@@ -28,8 +28,8 @@ export function sliceThreads(threads: number | 'auto' | undefined, totalBytes: n
 /**
  * The input in consecutive units for phase 0 (`run --threads`), balanced by bytes: up to
  * UNITS_PER_THREAD per thread. A big plain UTF-8 JSON Lines file is first cut at line ends into
- * ranges of about a unit's share (at least MIN_RANGE_BYTES; `range.linesBefore` is -1 where the
- * run counts it, see LocalSliceRun); other files stay whole. One unit (no slices) when the run
+ * ranges, smaller towards the end of the input (at least MIN_RANGE_BYTES; `range.linesBefore` is
+ * -1 where the run counts it, see LocalSliceRun); other files stay whole. One unit (no slices) when the run
  * cannot be sliced or would not gain: a shard of a cluster run or a single phase, stdin,
  * transparent copying, one file that cannot be cut, one thread, or stages from packages the
  * workers do not load (a caller's own plugins).
@@ -48,20 +48,31 @@ export async function sliceInputs(
   const most = threads * (o.unitsPerThread ?? UNITS_PER_THREAD);
   const sizes = await Promise.all(files.map(async (f) => (await stat(f.path).catch(() => ({ size: 0 }))).size));
   const total = sizes.reduce((a, b) => a + b, 0);
-  // pieces: whole files, and the ranges of the files cut at line ends
-  const share = Math.max(o.minRangeBytes ?? MIN_RANGE_BYTES, total / most);
+  // pieces: whole files, and the ranges of the files cut at line ends. A range takes half a
+  // thread's share of the input left after it (at least minRange): ranges get smaller towards
+  // the end, so the threads finish close together (guided self-scheduling).
+  const minRange = o.minRangeBytes ?? MIN_RANGE_BYTES;
   const pieces: { file: ResolvedInput; size: number }[] = [];
+  let ranges = 0;
   for (const [i, f] of files.entries()) {
-    const n = Math.floor(sizes[i] / share);
-    const cuts = n >= 2 && o.input && (await canReadInRanges(f, o.input)) ? await cutAtLineEnds(f.path, Array.from({ length: n - 1 }, (_, k) => Math.round(((k + 1) * sizes[i]) / n))) : [];
+    const before = sizes.slice(0, i).reduce((a, b) => a + b, 0);
+    const offsets: number[] = [];
+    for (let at = 0; ; ) {
+      at += Math.max(minRange, (total - before - at) / (2 * threads));
+      if (sizes[i] - at < minRange) break;
+      offsets.push(Math.round(at));
+    }
+    const cuts = offsets.length && o.input && (await canReadInRanges(f, o.input)) ? await cutAtLineEnds(f.path, offsets) : [];
     if (cuts.length === 0) {
       pieces.push({ file: f, size: sizes[i] });
       continue;
     }
     const bounds = [0, ...cuts, sizes[i]];
+    ranges += bounds.length - 1;
     for (let k = 0; k + 1 < bounds.length; k++) pieces.push({ file: { ...f, range: { start: bounds[k], end: bounds[k + 1], linesBefore: k === 0 ? 0 : -1 } }, size: bounds[k + 1] - bounds[k] });
   }
-  const count = Math.min(most, pieces.length);
+  // every range a unit of its own where there are more than UNITS_PER_THREAD per thread
+  const count = Math.min(Math.max(most, ranges), pieces.length);
   if (count < 2) return one;
   // cut k at the piece boundary nearest to k/count of the bytes, every unit keeping at least one piece
   const prefix = [0];
@@ -135,6 +146,8 @@ export class LocalSliceRun implements LocalSlices {
   private waiting = new Map<string, ((data: unknown) => void)[]>();
   /** Files read in ranges: one scan each for the lines before every range and the file's sha256. */
   private scans = new Map<string, FileScan>();
+  /** Set by stop(): scans read no further. */
+  private ended = false;
 
   constructor(private readonly o: SliceRunOptions) {
     this.count = o.slices.length;
@@ -187,7 +200,7 @@ export class LocalSliceRun implements LocalSlices {
       s.size = Math.max(s.size, f.range.end);
       starts.set(f.name, s);
     }
-    for (const [name, { path, cuts, size }] of starts) this.scans.set(name, scanRanges(path, name, cuts, size));
+    for (const [name, { path, cuts, size }] of starts) this.scans.set(name, scanRanges(path, name, cuts, size, () => this.ended));
     try {
       // workers first: they take longest to start; this thread begins at once
       for (let k = 1; k < this.threads; k++) this.executors.push(startWorker((unit, m) => this.onMessage(unit, m)));
@@ -241,7 +254,10 @@ export class LocalSliceRun implements LocalSlices {
     );
     this.job(unit).then(
       (job) => {
-        if (!u.settled && !e.stopped) e.run(unit, job);
+        if (u.settled) return;
+        // stopped, or an earlier unit failed, while it waited for its lines-before count
+        if (e.stopped || unit > this.firstFailed) u.settle(null, notRun());
+        else e.run(unit, job);
       },
       (error: unknown) => this.fail(unit, ScrubError.from(error, 'SCRUB_INTERNAL')),
     );
@@ -287,9 +303,10 @@ export class LocalSliceRun implements LocalSlices {
     u.settle(null, error);
     if (unit >= this.firstFailed) return;
     this.firstFailed = unit;
-    for (let k = this.next; k < this.count; k++) this.units[k].settle(null, notRun());
     this.next = this.count;
     for (const e of this.executors) if (e.current !== null && e.current > unit) void e.stop();
+    // the units after it, not started, waiting for their lines-before count, or being stopped, are not needed
+    for (let k = unit + 1; k < this.count; k++) this.units[k].settle(null, notRun());
   }
 
   provide(stepId: string, data: unknown): void {
@@ -301,6 +318,7 @@ export class LocalSliceRun implements LocalSlices {
 
   async stop(): Promise<void> {
     this.next = this.count;
+    this.ended = true;
     await Promise.all(this.executors.map((e) => e.stop()));
     for (const u of this.units) if (!u.settled) u.settle(null, notRun());
   }
@@ -486,7 +504,7 @@ interface FileScan {
   sha256: Promise<string>;
 }
 
-function scanRanges(path: string, name: string, cuts: number[], size: number): FileScan {
+function scanRanges(path: string, name: string, cuts: number[], size: number, stopped: () => boolean): FileScan {
   cuts = [...new Set(cuts)].sort((a, b) => a - b);
   const found = cuts.map(() => {
     let resolve!: (n: number) => void;
@@ -495,7 +513,7 @@ function scanRanges(path: string, name: string, cuts: number[], size: number): F
     promise.catch(() => {}); // asked for only by the units that start there
     return { promise, resolve, reject };
   });
-  const sha256 = scanFile(path, cuts, (k, lines) => found[k].resolve(lines)).catch((e: unknown) => {
+  const sha256 = scanFile(path, cuts, (k, lines) => found[k].resolve(lines), stopped).catch((e: unknown) => {
     const error = new ScrubError('SCRUB_INPUT_NOT_FOUND', `input file cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { file: name }, { cause: e });
     for (const f of found) f.reject(error);
     throw error;

@@ -93,9 +93,10 @@ export async function cutAtLineEnds(path: string, offsets: number[]): Promise<nu
 
 /**
  * Reads a file once from start to end: its sha256, and the lines before each cut (counted
- * as the reader counts them: newlines). `onCut(k, lines)` is called as the scan passes cut k.
+ * as the reader counts them: newlines). `onCut(k, lines)` is called as the scan passes cut k;
+ * `stopped` is asked before each block (a run that ended reads no further).
  */
-export async function scanFile(path: string, cuts: number[], onCut: (k: number, linesBefore: number) => void): Promise<string> {
+export async function scanFile(path: string, cuts: number[], onCut: (k: number, linesBefore: number) => void, stopped: () => boolean = () => false): Promise<string> {
   const fh = await open(path, 'r');
   const hash = createHash('sha256');
   try {
@@ -104,6 +105,7 @@ export async function scanFile(path: string, cuts: number[], onCut: (k: number, 
     let lines = 0;
     let k = 0;
     for (;;) {
+      if (stopped()) throw new Error('the scan was stopped');
       const { bytesRead } = await fh.read(block, 0, block.length, pos);
       if (bytesRead === 0) break;
       const b = block.subarray(0, bytesRead);

@@ -71,30 +71,45 @@ export async function sliceInputs(
     ranges += bounds.length - 1;
     for (let k = 0; k + 1 < bounds.length; k++) pieces.push({ file: { ...f, range: { start: bounds[k], end: bounds[k + 1], linesBefore: k === 0 ? 0 : -1 } }, size: bounds[k + 1] - bounds[k] });
   }
-  // every range a unit of its own where there are more than UNITS_PER_THREAD per thread
-  const count = Math.min(Math.max(most, ranges), pieces.length);
+  if (ranges > 0) {
+    // each range a unit of its own (they get smaller towards the end); whole files next to each
+    // other grouped up to a unit's share of the bytes
+    const share = total / most;
+    const units: ResolvedInput[][] = [];
+    let group: ResolvedInput[] = [];
+    let groupBytes = 0;
+    const close = () => {
+      if (group.length) units.push(group);
+      group = [];
+      groupBytes = 0;
+    };
+    for (const p of pieces) {
+      if (p.file.range) {
+        close();
+        units.push([p.file]);
+        continue;
+      }
+      if (group.length && groupBytes + p.size > share) close();
+      group.push(p.file);
+      groupBytes += p.size;
+    }
+    close();
+    return units;
+  }
+  // whole files: cut k at the file boundary nearest to k/count of the bytes, every unit keeping at least one file
+  const count = Math.min(most, files.length);
   if (count < 2) return one;
-  // cut k at the piece boundary nearest to k/count of the bytes, every unit keeping at least one piece
   const prefix = [0];
-  for (const p of pieces) prefix.push(prefix[prefix.length - 1] + p.size);
+  for (const n of sizes) prefix.push(prefix[prefix.length - 1] + n);
   const cuts = [0];
   for (let k = 1; k < count; k++) {
     const target = (total * k) / count;
     let best = cuts[k - 1] + 1;
-    for (let j = best; j <= pieces.length - (count - k); j++) if (Math.abs(prefix[j] - target) < Math.abs(prefix[best] - target)) best = j;
+    for (let j = best; j <= files.length - (count - k); j++) if (Math.abs(prefix[j] - target) < Math.abs(prefix[best] - target)) best = j;
     cuts.push(best);
   }
-  cuts.push(pieces.length);
-  // a unit's ranges of one file, next to each other, read as one range (as the whole file, when they are all of it)
-  return cuts.slice(1).map((end, k) => {
-    const unit: ResolvedInput[] = [];
-    for (const { file } of pieces.slice(cuts[k], end)) {
-      const last = unit[unit.length - 1];
-      if (last?.range && file.range && last.path === file.path && last.range.end === file.range.start) unit[unit.length - 1] = { ...last, range: { ...last.range, end: file.range.end } };
-      else unit.push(file);
-    }
-    return unit.map((f) => (f.range && f.range.start === 0 && f.range.end === sizes[files.findIndex((x) => x.path === f.path)] ? { path: f.path, name: f.name } : f));
-  });
+  cuts.push(files.length);
+  return cuts.slice(1).map((end, k) => files.slice(cuts[k], end));
 }
 
 export interface SliceRunOptions {
@@ -513,11 +528,14 @@ function scanRanges(path: string, name: string, cuts: number[], size: number, st
     promise.catch(() => {}); // asked for only by the units that start there
     return { promise, resolve, reject };
   });
-  const sha256 = scanFile(path, cuts, (k, lines) => found[k].resolve(lines), stopped).catch((e: unknown) => {
-    const error = new ScrubError('SCRUB_INPUT_NOT_FOUND', `input file cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { file: name }, { cause: e });
-    for (const f of found) f.reject(error);
-    throw error;
-  });
+  // the counts first (the units wait for them), then the digest (wanted at the end)
+  const sha256 = scanFile(path, cuts, (k, lines) => found[k].resolve(lines), stopped, false)
+    .then(() => scanFile(path, [], () => {}, stopped))
+    .catch((e: unknown) => {
+      const error = new ScrubError('SCRUB_INPUT_NOT_FOUND', `input file cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { file: name }, { cause: e });
+      for (const f of found) f.reject(error);
+      throw error;
+    });
   sha256.catch(() => {});
   return { size, linesBefore: (start) => found[cuts.indexOf(start)].promise, sha256 };
 }

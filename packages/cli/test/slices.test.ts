@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,5 +166,22 @@ describe('sliceInputs: a big JSON Lines file is cut at line ends', () => {
     const mixed = await cut([f('small.ndjson'), f('big.ndjson')]);
     expect(mixed.flat().filter((x) => x.name === 'small.ndjson')).toEqual([f('small.ndjson')]);
     expect(mixed.flat().filter((x) => x.range).length).toBeGreaterThan(1);
+  });
+
+  it('several big files: the ranges near the end of the input are small units of their own, never joined', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrubline-ranges-'));
+    const files = ['a', 'b', 'c', 'd'].map((name, k) => {
+      writeFileSync(join(dir, `${name}.ndjson`), docs(20000, k * 20000));
+      return { path: join(dir, `${name}.ndjson`), name: `${name}.ndjson` };
+    });
+    const units = await sliceInputs({ ...runAll, threads: 2, input, minRangeBytes: 64 * 1024 }, files, false, 6 << 20);
+    // every file once, in order, whole or in ranges that follow each other
+    expect(units.flat().map((x) => x.name).filter((n, i, a) => a[i - 1] !== n)).toEqual(['a.ndjson', 'b.ndjson', 'c.ndjson', 'd.ndjson']);
+    for (const u of units) if (u.some((x) => x.range)) expect(u).toHaveLength(1);
+    const lengths = units.map((u) => u.reduce((n, x) => n + (x.range ? x.range.end - x.range.start : statSync(x.path).size), 0));
+    const last = units[units.length - 1][0];
+    expect(last.name).toBe('d.ndjson');
+    expect(last.range).toBeDefined();
+    expect(lengths[lengths.length - 2]).toBeLessThan(lengths[0] / 4);
   });
 });

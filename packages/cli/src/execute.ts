@@ -379,7 +379,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
         seed: o.seed,
         shard,
         phases: { total: phases, run: phasesRun },
-        inputs: fileInfos.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256, encoding: f.encoding, gzip: f.gzip })),
+        inputs: fileInfos.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 || undefined, encoding: f.encoding, gzip: f.gzip })),
         outputs: written.map((w: WrittenFile) => ({ path: rel(w.path), bytes: w.bytes, sha256: w.sha256, records: w.records })),
         counts: { input: t.input, inputQuarantined: t.inputQuarantined, added: t.added, dropped: t.dropped, quarantined: t.quarantined, output: t.output },
         timings: { totalMs: Date.now() - t0, ...(phaseTimes ? { phases: phaseTimes } : {}), stages: stages.map((s) => ({ id: s.id, ms: s.ms })) },

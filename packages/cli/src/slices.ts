@@ -382,7 +382,14 @@ export class LocalSliceRun implements LocalSlices {
         const scan = this.scans.get(info.path);
         const prev = this.o.fileInfos[this.o.fileInfos.length - 1];
         if (scan && prev?.path === info.path) prev.newlines = info.newlines;
-        else this.o.fileInfos.push(scan ? { ...info, bytes: scan.size, sha256: (await scan.sha256.catch(() => '')) } : info);
+        else if (!scan) this.o.fileInfos.push(info);
+        else {
+          // the scan's digest for a file read to its end, every unit with a part of it done (as one reader's);
+          // a failure to take it fails a run that succeeded; no digest for a file a failed run stopped in
+          const whole = this.o.slices.every((u, k) => !u.some((f) => f.name === info.path) || settled[k].status === 'fulfilled');
+          const sha256 = !whole ? '' : error === null ? await scan.sha256 : await scan.sha256.catch(() => '');
+          this.o.fileInfos.push({ ...info, bytes: scan.size, sha256 });
+        }
       }
       for (const m of units[i].warnings) if (!this.o.warnings.includes(m)) this.o.warnings.push(m);
     }

@@ -67,7 +67,8 @@ export class LineSplitter {
       return;
     }
     this.rest = this.rest.length === 0 ? s : this.rest + s;
-    if (this.rest.length > this.max) {
+    // a CR at the end may be half of a CRLF: the line's length leaves it out, wherever a chunk ends
+    if (this.rest.length - (this.rest.charCodeAt(this.rest.length - 1) === 13 ? 1 : 0) > this.max) {
       this.skipping = true;
       this.skipped = this.rest.length;
       this.rest = '';
@@ -84,12 +85,12 @@ export class LineSplitter {
     }
     let s = this.rest.length === 0 ? head : this.rest + head;
     this.rest = '';
+    if (s.length > 0 && s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
     if (s.length > this.max) {
       this.line++;
       this.options.onTooLong?.(this.line, s.length);
       return;
     }
-    if (s.length > 0 && s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
     this.line++;
     emit(s, this.line);
   }

@@ -40,7 +40,7 @@ export interface RunManifest {
   seed: string;
   shard: { index: number; count: number };
   phases: { total: number; run: number[] };
-  /** bytes and sha256 are absent only for standard input and output of a filter (`scrub` in a pipe). */
+  /** bytes and sha256 are absent for standard input and output of a filter (`scrub` in a pipe); sha256 also for a file a failed run did not read to its end. */
   inputs: { path: string; bytes?: number; sha256?: string; encoding?: string; gzip?: boolean }[];
   outputs: { path: string; bytes?: number; sha256?: string; records: number }[];
   counts: { input: number; inputQuarantined: number; added: number; dropped: number; quarantined: number; output: number };

@@ -17,6 +17,23 @@ describe('LineSplitter', () => {
   });
 });
 
+describe('LineSplitter: CRLF lines at the length limit', () => {
+  it('keeps a CRLF line of exactly maxLineLength and skips one character more, wherever the chunks end', () => {
+    const max = 8;
+    const text = 'a'.repeat(max) + '\r\n' + 'b'.repeat(max + 1) + '\r\n' + 'c\r\n';
+    for (let cut = 0; cut <= text.length; cut++) {
+      for (let cut2 = cut; cut2 <= text.length; cut2++) {
+        const kept: [string, number][] = [];
+        const tooLong: number[] = [];
+        const sp = new LineSplitter({ maxLineLength: max, onTooLong: (line) => tooLong.push(line) });
+        for (const chunk of [text.slice(0, cut), text.slice(cut, cut2), text.slice(cut2)]) sp.push(chunk, (l, n) => kept.push([l, n]));
+        sp.end((l, n) => kept.push([l, n]));
+        expect([kept, tooLong], `chunks cut at ${cut}, ${cut2}`).toEqual([[['a'.repeat(max), 1], ['c', 3]], [2]]);
+      }
+    }
+  });
+});
+
 describe('ScrubError', () => {
   it('formats code, place and hint on one line', () => {
     const e = new ScrubError('SCRUB_CSV_FIELD_COUNT', 'row has 8 fields, expected 7', { file: 'a.tsv', line: 12, field: 'content', hint: 'check the delimiter' });

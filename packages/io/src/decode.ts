@@ -114,7 +114,9 @@ export async function* decodeFile(path: string, options: DecodeOptions, info: Fi
       options.onBytes?.(chunk.length);
     });
   }
-  yield* decodeSource(source, info.path, declared, options, info, gzip, () => (info.sha256 = hash.digest('hex')));
+  yield* decodeSource(source, info.path, declared, options, info, gzip, (complete) => {
+    if (complete) info.sha256 = hash.digest('hex');
+  });
 }
 
 /**
@@ -167,7 +169,9 @@ export async function* decodeStream(stream: NodeJS.ReadableStream, options: Deco
       yield b;
     }
   };
-  yield* decodeSource(hashing(), info.path, declared, options, info, false, () => (info.sha256 = hash.digest('hex')));
+  yield* decodeSource(hashing(), info.path, declared, options, info, false, (complete) => {
+    if (complete) info.sha256 = hash.digest('hex');
+  });
 }
 
 async function* decodeSource(
@@ -177,7 +181,8 @@ async function* decodeSource(
   options: DecodeOptions,
   info: FileInfo,
   gzip: boolean,
-  finish: () => void,
+  /** Called when decoding ends; `complete`: the source was read to its end (a digest of part of a file is no digest). */
+  finish: (complete: boolean) => void,
 ): AsyncGenerator<string> {
 
   let encoding: Encoding = declared;
@@ -192,6 +197,7 @@ async function* decodeSource(
   let sniffBuf: Buffer[] = [];
   let sniffLen = 0;
   let decodedAny = false;
+  let complete = false;
 
   const emit = function* (text: string): Generator<string> {
     if (text.length === 0) return;
@@ -238,6 +244,7 @@ async function* decodeSource(
     } catch (e) {
       throw encodingMismatch(path, encoding, Buffer.alloc(0), info.newlines, e);
     }
+    complete = true;
   } catch (e) {
     if (e instanceof ScrubError) throw e;
     const err = e as NodeJS.ErrnoException;
@@ -251,7 +258,7 @@ async function* decodeSource(
     if (gzip) throw new ScrubError('SCRUB_GZIP_CORRUPT', `gzip stream is corrupt (${err.code ?? err.message})`, { file: path, line: info.newlines + 1 }, { cause: e });
     throw new ScrubError('SCRUB_INPUT_NOT_FOUND', `input file cannot be read (${err.code ?? 'error'})`, { file: path }, { cause: e });
   } finally {
-    finish();
+    finish(complete);
   }
   if (!decodedAny && !options.allowEmpty) {
     throw new ScrubError('SCRUB_INPUT_EMPTY', 'input file holds no text', { file: path, hint: 'remove it or set input.allowEmpty: true' });
@@ -334,7 +341,8 @@ class Utf8Validator {
         return;
       }
       this.pending = null;
-      if (!isUtf8(head)) throw new TypeError('The encoded data was not valid for encoding utf-8');
+      // the bad sequence began in the last chunk, after its last newline: the error names this chunk's first line
+      if (!isUtf8(head)) throw Object.assign(new TypeError('The encoded data was not valid for encoding utf-8'), { atChunkStart: true });
     }
     let end = buf.length;
     if (stream) {
@@ -361,28 +369,34 @@ function completeEnd(buf: Buffer): number {
   return n;
 }
 
-function sniff(buf: Buffer, path: string, onWarning?: (m: string) => void): Encoding {
+/** Whether `auto` decides UTF-8 from these first bytes of a file (as `sniff` does). */
+export function sniffsAsUtf8(buf: Buffer): boolean {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(buf, { stream: true });
-    return 'utf-8';
+    return true;
   } catch {
-    try {
-      new TextDecoder('gb18030', { fatal: true }).decode(buf, { stream: true });
-    } catch {
-      throw new ScrubError('SCRUB_ENCODING_MISMATCH', 'the file is neither valid UTF-8 nor valid GB18030', {
-        file: path,
-        line: 1 + countNewlines(buf, firstInvalidUtf8(buf)),
-        hint: 'declare the encoding with input.encoding',
-      });
-    }
-    onWarning?.(`${path}: not valid UTF-8; decoding as GB18030 (GBK). Declare input.encoding: gbk to silence this warning.`);
-    return 'gb18030';
+    return false;
   }
+}
+
+function sniff(buf: Buffer, path: string, onWarning?: (m: string) => void): Encoding {
+  if (sniffsAsUtf8(buf)) return 'utf-8';
+  try {
+    new TextDecoder('gb18030', { fatal: true }).decode(buf, { stream: true });
+  } catch {
+    throw new ScrubError('SCRUB_ENCODING_MISMATCH', 'the file is neither valid UTF-8 nor valid GB18030', {
+      file: path,
+      line: 1 + countNewlines(buf, firstInvalidUtf8(buf)),
+      hint: 'declare the encoding with input.encoding',
+    });
+  }
+  onWarning?.(`${path}: not valid UTF-8; decoding as GB18030 (GBK). Declare input.encoding: gbk to silence this warning.`);
+  return 'gb18030';
 }
 
 /** The error for bytes that are not valid in `enc`: names the line of the first bad byte and, for UTF-8 that looks like GBK, says so. */
 export function encodingMismatch(path: string, enc: Encoding, chunk: Buffer, linesBefore: number, cause?: unknown): ScrubError {
-  const at = enc === 'utf-8' ? firstInvalidUtf8(chunk) : chunk.length;
+  const at = enc === 'utf-8' ? ((cause as { atChunkStart?: boolean } | undefined)?.atChunkStart ? 0 : firstInvalidUtf8(chunk)) : chunk.length;
   const line = linesBefore + 1 + countNewlines(chunk, at);
   let hint = 'check the declared input.encoding';
   if (enc === 'utf-8') {

@@ -7,9 +7,8 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
 import type { InputConfig } from './config.js';
-import { normaliseEncoding } from './decode.js';
+import { normaliseEncoding, sniffsAsUtf8 } from './decode.js';
 import { formatOf, type ResolvedInput } from './reader.js';
 
 /** Part of a file read by one reader: bytes [start, end), whole lines. */
@@ -46,20 +45,14 @@ export async function canReadInRanges(file: ResolvedInput, input: InputConfig): 
       const head = Buffer.alloc(SNIFF_BYTES);
       const { bytesRead } = await fh.read(head, 0, SNIFF_BYTES, 0);
       if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return false;
-      // auto: the reader's own sniff on these bytes (a character cut at the end is no error)
-      return declared === 'utf-8' || isUtf8Prefix(head.subarray(0, bytesRead));
+      // auto: the reader's own sniff on these bytes
+      return declared === 'utf-8' || sniffsAsUtf8(head.subarray(0, bytesRead));
     } finally {
       await fh.close();
     }
   } catch {
     return false;
   }
-}
-
-/** Valid UTF-8 but for a character cut at the end (as a streaming decoder sees it). */
-function isUtf8Prefix(buf: Buffer): boolean {
-  for (let cut = 0; cut <= Math.min(3, buf.length); cut++) if (isUtf8(buf.subarray(0, buf.length - cut))) return true;
-  return false;
 }
 
 /**

@@ -214,6 +214,10 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     const late = await comeBack(null);
     if (late) throw late;
   } catch (e) {
+    // the records parsed before the failure count as read, wherever the decoder's chunk began
+    // (a range of a file is decoded in chunks of its own)
+    o.ledger.inputRecords += out.length;
+    out.length = 0;
     throw (await comeBack(e)) ?? e;
   } finally {
     // the caller's check: a slice's sessions (at the end, or as far as it came, the open one too), or

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type ConversationRecord } from '@scrubline/core';
-import { cutAtLineEnds, readRecords, scanFile, type FileInfo, type InputConfig } from '@scrubline/io';
+import { canReadInRanges, cutAtLineEnds, readRecords, scanFile, type FileInfo, type InputConfig } from '@scrubline/io';
 import { tmp, watchedLedger, write } from './helpers.js';
 
 const STC3 = { id: 'id', turns: 'turns', role: { path: 'who', map: { c: 'customer' as const, a: 'agent' as const } }, text: 'text' };
@@ -56,6 +56,29 @@ describe('reading a file in ranges (run --threads on one big JSON Lines file)', 
     expect(cutRead.fileInfos.every((f) => f.sha256 === '')).toBe(true);
     expect(cutRead.fileInfos[cutRead.fileInfos.length - 1].newlines).toBe(whole.fileInfos[0].newlines);
     expect(whole.fileInfos[0].sha256).toBe(sha);
+  });
+
+  it('auto decides as one reader does: a GBK byte that can never start a UTF-8 character at the end of the first 64 KiB keeps the file whole', async () => {
+    const line = '{"id":"x","turns":[]}\n';
+    const ascii = line.repeat(Math.ceil(65533 / line.length)).slice(0, 65533);
+    const gbk = write(dir, 'gbk-late.jsonl', Buffer.concat([Buffer.from(ascii), Buffer.from([0xc4, 0xe3]), Buffer.from('\n' + line.repeat(10))]));
+    expect(await canReadInRanges({ path: gbk, name: 'gbk-late.jsonl' }, { ...input, encoding: 'auto' })).toBe(false);
+    // the same file, UTF-8 at that place: cut
+    const utf8 = write(dir, 'utf8-late.jsonl', Buffer.concat([Buffer.from(ascii), Buffer.from('你\n' + line.repeat(10))]));
+    expect(await canReadInRanges({ path: utf8, name: 'utf8-late.jsonl' }, { ...input, encoding: 'auto' })).toBe(true);
+  });
+
+  it('a bad UTF-8 sequence cut by the end of a chunk is named on its own line, wherever the reading began', async () => {
+    const line = '{"id":"x","turns":[]}\n';
+    const head = line.repeat(Math.ceil((5 * 65536) / line.length)).slice(0, 5 * 65536 - 1);
+    const path = write(dir, 'straddle.jsonl', Buffer.concat([Buffer.from(head), Buffer.from([0xe4]), Buffer.from('A' + '\n' + line.repeat(3000))]));
+    const trueLine = head.split('\n').length;
+    const errorOf = async (files: Parameters<typeof readAll>[0]) => readAll(files).then(() => null, (e) => e.line);
+    expect(await errorOf([{ path, name: 'straddle.jsonl' }])).toBe(trueLine);
+    const [cut] = await cutAtLineEnds(path, [100000]);
+    const before: number[] = [];
+    await scanFile(path, [cut], (k, n) => (before[k] = n));
+    expect(await errorOf([{ path, name: 'straddle.jsonl', range: { start: cut, end: readFileSync(path).length, linesBefore: before[0] } }])).toBe(trueLine);
   });
 
   it('a bad UTF-8 byte in a later range names the line one reader names', async () => {

@@ -276,7 +276,7 @@ function badge(kind: 'ok' | 'bad' | 'warn' | 'info', text: string): string {
 function fileTable(files: { path: string; bytes?: number; sha256?: string; records?: number }[], withRecords: boolean): string {
   if (!files.length) return '<p class="muted">none</p>';
   return `<table><thead><tr><th>path</th><th>bytes</th><th>sha256</th>${withRecords ? '<th>records</th>' : ''}</tr></thead><tbody>${files
-    .map((f) => `<tr><td>${esc(f.path)}</td><td class="n">${f.bytes === undefined ? '—' : fmtInt(f.bytes)}</td><td>${f.sha256 === undefined ? '— (a pipe)' : `<code title="${esc(f.sha256)}">${esc(f.sha256.slice(0, 16))}…</code>`}</td>${withRecords ? `<td class="n">${fmtInt(f.records ?? 0)}</td>` : ''}</tr>`)
+    .map((f) => `<tr><td>${esc(f.path)}</td><td class="n">${f.bytes === undefined ? '—' : fmtInt(f.bytes)}</td><td>${f.sha256 === undefined ? (f.path === '-' ? '— (a pipe)' : '— (not read to its end)') : `<code title="${esc(f.sha256)}">${esc(f.sha256.slice(0, 16))}…</code>`}</td>${withRecords ? `<td class="n">${fmtInt(f.records ?? 0)}</td>` : ''}</tr>`)
     .join('')}</tbody></table>`;
 }
 

@@ -48,6 +48,11 @@ export async function sliceInputs(
   const most = threads * (o.unitsPerThread ?? UNITS_PER_THREAD);
   const sizes = await Promise.all(files.map(async (f) => (await stat(f.path).catch(() => ({ size: 0 }))).size));
   const total = sizes.reduce((a, b) => a + b, 0);
+  // whole files that already share out evenly (threads taking units in turn finish within a tenth of
+  // an even share) are not cut: cutting reads each file once more and starts more units (measured
+  // on two equal files of 150 MB: about 4.6 % slower than a file per thread)
+  const whole = wholeFileUnits(files, sizes, Math.min(most, files.length));
+  if (files.length >= threads && finishTime(whole.map((u) => u.reduce((n, f) => n + sizes[files.indexOf(f)], 0)), threads) <= (1.1 * total) / threads) return whole;
   // pieces: whole files, and the ranges of the files cut at line ends. A range takes half a
   // thread's share of the input left after it (at least minRange): ranges get smaller towards
   // the end, so the threads finish close together (guided self-scheduling).
@@ -96,11 +101,15 @@ export async function sliceInputs(
     close();
     return units;
   }
-  // whole files: cut k at the file boundary nearest to k/count of the bytes, every unit keeping at least one file
-  const count = Math.min(most, files.length);
-  if (count < 2) return one;
+  return whole;
+}
+
+/** Whole files in `count` units: cut k at the file boundary nearest to k/count of the bytes, every unit keeping at least one file. */
+function wholeFileUnits(files: ResolvedInput[], sizes: number[], count: number): ResolvedInput[][] {
+  if (count < 2) return [files];
   const prefix = [0];
   for (const n of sizes) prefix.push(prefix[prefix.length - 1] + n);
+  const total = prefix[files.length];
   const cuts = [0];
   for (let k = 1; k < count; k++) {
     const target = (total * k) / count;
@@ -110,6 +119,16 @@ export async function sliceInputs(
   }
   cuts.push(files.length);
   return cuts.slice(1).map((end, k) => files.slice(cuts[k], end));
+}
+
+/** When the last of `threads` equal threads ends, each taking the next of units of these sizes when free. */
+function finishTime(sizes: number[], threads: number): number {
+  const ends = new Array<number>(threads).fill(0);
+  for (const n of sizes) {
+    const k = ends.indexOf(Math.min(...ends));
+    ends[k] += n;
+  }
+  return Math.max(...ends);
 }
 
 export interface SliceRunOptions {

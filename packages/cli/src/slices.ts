@@ -165,7 +165,7 @@ export interface SliceRunOptions {
 export class LocalSliceRun implements LocalSlices {
   /** Units of phase 0 (consecutive runs of input files), each with its own result, spill and part files. */
   readonly count: number;
-  /** Threads that run them: this one and `threads - 1` workers, each taking the next unit when free. */
+  /** Threads that run them, each taking the next unit when free: this one and `threads - 1` workers (`threads` workers when there are no more units than threads). */
   readonly threads: number;
   startedAt?: number;
   private units: UnitRun[] = [];
@@ -236,10 +236,12 @@ export class LocalSliceRun implements LocalSlices {
     }
     for (const [name, { path, cuts, size }] of starts) this.scans.set(name, scanRanges(path, name, cuts, size, () => this.ended));
     try {
-      // workers first: they take longest to start; this thread begins at once
-      for (let k = 1; k < this.threads; k++) this.executors.push(startWorker((unit, m) => this.onMessage(unit, m)));
+      // workers first: they take longest to start; this thread begins at once. With a unit per thread there is
+      // nothing to share out, and this thread's head start would only leave the last worker later: workers alone
+      const inProcess = this.count > this.threads;
+      for (let k = inProcess ? 1 : 0; k < this.threads; k++) this.executors.push(startWorker((unit, m) => this.onMessage(unit, m)));
       for (const [stepId, data] of this.provided) for (const e of this.executors) e.post({ type: 'preload', stepId, data });
-      this.executors.unshift(this.inProcess());
+      if (inProcess) this.executors.unshift(this.inProcess());
     } catch (e) {
       this.startError = e; // given by runAll, after the workers already started are stopped
       for (const u of this.units) u.settle(null);

@@ -52,21 +52,24 @@ export async function sliceInputs(
   // an even share) are not cut: cutting reads each file once more and starts more units (measured
   // on two equal files of 150 MB: about 4.6 % slower than a file per thread)
   const whole = wholeFileUnits(files, sizes, Math.min(most, files.length));
-  if (files.length >= threads && finishTime(whole.map((u) => u.reduce((n, f) => n + sizes[files.indexOf(f)], 0)), threads) <= (1.1 * total) / threads) return whole;
+  let next = 0; // units are consecutive runs of files: their sizes in order
+  const wholeSizes = whole.map((u) => u.reduce((n) => n + sizes[next++], 0));
+  if (files.length >= threads && finishTime(wholeSizes, threads) <= (1.1 * total) / threads) return whole;
   // pieces: whole files, and the ranges of the files cut at line ends. A range takes half a
   // thread's share of the input left after it (at least minRange): ranges get smaller towards
   // the end, so the threads finish close together (guided self-scheduling).
   const minRange = o.minRangeBytes ?? MIN_RANGE_BYTES;
   const pieces: { file: ResolvedInput; size: number }[] = [];
   let ranges = 0;
+  let before = 0; // bytes of the files before this one
   for (const [i, f] of files.entries()) {
-    const before = sizes.slice(0, i).reduce((a, b) => a + b, 0);
     const offsets: number[] = [];
     for (let at = 0; ; ) {
       at += Math.max(minRange, (total - before - at) / (2 * threads));
       if (sizes[i] - at < minRange) break;
       offsets.push(Math.round(at));
     }
+    before += sizes[i];
     const cuts = offsets.length && o.input && (await canReadInRanges(f, o.input)) ? await cutAtLineEnds(f.path, offsets) : [];
     if (cuts.length === 0) {
       pieces.push({ file: f, size: sizes[i] });
@@ -538,7 +541,6 @@ function startWorker(onMessage: (unit: number, m: SliceMessage) => void): Execut
   });
   return e;
 }
-
 
 /** One scan of a file read in ranges (`scanFile`): the lines before each range, and its sha256. */
 interface FileScan {

@@ -48,7 +48,8 @@ export interface DecodeOptions {
   midFile?: boolean;
 }
 
-const SNIFF_BYTES = 64 * 1024;
+/** The first bytes from which `auto` decides the encoding (the reader's 64 KiB chunks gathered to this many). */
+export const SNIFF_BYTES = 64 * 1024;
 
 export function normaliseEncoding(enc: string | undefined, file?: string): Encoding {
   const e = (enc ?? 'utf-8').toLowerCase().replace(/_/g, '-');

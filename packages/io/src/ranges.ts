@@ -8,7 +8,7 @@
 import { open, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { InputConfig } from './config.js';
-import { normaliseEncoding, sniffsAsUtf8 } from './decode.js';
+import { normaliseEncoding, sniffsAsUtf8, SNIFF_BYTES } from './decode.js';
 import { formatOf, type ResolvedInput } from './reader.js';
 
 /** Part of a file read by one reader: bytes [start, end), whole lines. */
@@ -18,9 +18,6 @@ export interface ByteRange {
   /** Lines of the file before `start` (the range's first line is number linesBefore + 1). */
   linesBefore: number;
 }
-
-/** The bytes the reader decides an `auto` encoding from (decode.ts reads 64 KiB chunks, then sniffs). */
-const SNIFF_BYTES = 64 * 1024;
 
 /**
  * Whether `file` can be read in ranges: plain (not gzip) JSON Lines, UTF-8 as declared or as
@@ -88,7 +85,7 @@ export async function cutAtLineEnds(path: string, offsets: number[]): Promise<nu
  * Reads a file once from start to end: its sha256, and the lines before each cut (counted
  * as the reader counts them: newlines). `onCut(k, lines)` is called as the scan passes cut k;
  * `stopped` is asked before each block (a run that ended reads no further). Without `digest`
- * it only counts (about 4× faster here than with the sha256) and gives ''.
+ * it only counts and gives '' (on 75 MB here: sha256 245 ms, counting newlines 27 ms).
  */
 export async function scanFile(path: string, cuts: number[], onCut: (k: number, linesBefore: number) => void, stopped: () => boolean = () => false, digest = true): Promise<string> {
   const fh = await open(path, 'r');
@@ -106,7 +103,8 @@ export async function scanFile(path: string, cuts: number[], onCut: (k: number, 
       const b = block.subarray(0, bytesRead);
       hash?.update(b);
       let i = -1;
-      for (;;) {
+      // newlines are counted only while cuts are left to pass (not in a pass for the digest alone)
+      while (k < cuts.length) {
         i = b.indexOf(10, i + 1);
         // cuts are just after a newline: those at or before this newline's end are passed
         while (k < cuts.length && cuts[k] <= pos + (i < 0 ? bytesRead : i)) onCut(k, lines), k++;

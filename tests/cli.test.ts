@@ -646,4 +646,21 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--threads must be auto or a whole number/);
   });
+
+  it('workers started with the CLI for --threads N that the run has no units for, or that a usage error leaves, do not hold the process', async () => {
+    const dir = setup();
+    // one gzipped file cannot be cut: one unit, phase 0 on this thread, the early worker ended
+    const yaml = readFileSync(join(dir, 'p.yaml'), 'utf8').replace('files: in/*.json', 'files: in.json.gz');
+    write(dir, 'one.yaml', yaml.replaceAll('out/', 'out-one/'));
+    write(dir, 'in.json.gz', readFileSync(join(ROOT, 'fixtures/demo/helpdesk-export.json.gz')));
+    const t0 = Date.now();
+    const r = await scrubline(['run', join(dir, 'one.yaml'), '--quiet', '--threads', '4']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'out-one/manifest.json'), 'utf8')).timings.phases[0].slices).toBe(1);
+    const bad = await scrubline(['run', join(dir, 'one.yaml'), '--threads', '2', '--no-such-flag']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/SCRUB_USAGE/);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
 });

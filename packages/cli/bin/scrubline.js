@@ -7,5 +7,8 @@ v8.setFlagsFromString('--enable-experimental-regexp_engine-on-excessive-backtrac
 // `scrub --threads N`: its workers start loading their modules now, beside the CLI's own imports
 const { prestartFilterWorkers } = await import('@scrubline/pii/early-workers');
 prestartFilterWorkers(process.argv.slice(2));
+// `run --threads N`: its slice workers likewise
+const { prestartSliceWorkers } = await import('../dist/early-slices.js');
+prestartSliceWorkers(process.argv.slice(2));
 const { main } = await import('../dist/main.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -26,6 +26,7 @@ import { canReadTransparent, comesBefore, normaliseEncoding, OutputSet, readReco
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
 import { LocalSliceRun, readUpTo, sliceInputs, sliceThreads } from './slices.js';
+import { endPrestartedSliceWorkers } from './early-slices.js';
 
 export { EXIT, exitCodeFor } from '@scrubline/core';
 
@@ -187,7 +188,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     outputs.transparent = transparent;
     let totalBytes = 0;
     for (const f of files) if (f.path !== '-') totalBytes += (await stat(f.path).catch(() => ({ size: 0 }))).size;
-    progress = Progress.for(io.stderr as any, o.quiet, totalBytes);
+    progress = await Progress.for(io.stderr as any, o.quiet, totalBytes);
     const workDir = o.workDir ? resolve(io.cwd, o.workDir) : (ownWorkDir = await mkdtemp(join(tmpdir(), 'scrubline-')));
     progress.start();
     const p = progress;
@@ -219,6 +220,8 @@ export async function execute(o: ExecuteOptions): Promise<number> {
             },
           })
         : undefined;
+    // workers started with the CLI for `--threads N` that this run has no units for
+    if (!slices) endPrestartedSliceWorkers();
     if (slices) {
       stopSlices = async () => {
         await slices.stop();

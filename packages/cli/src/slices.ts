@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ScrubError, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
 import { canReadInRanges, canReadInSlices, comesBefore, cutAtLineEnds, scanFile, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
+import { endPrestartedSliceWorkers, sliceWorkerPath, takePrestartedSliceWorkers } from './early-slices.js';
 import { plugins as builtIn } from './plugins.js';
 import { runSliceJob, type SliceJob, type SliceMessage } from './slice-job.js';
 import type { SliceInbound, SliceOutbound } from './slice-worker.js';
@@ -240,9 +239,12 @@ export class LocalSliceRun implements LocalSlices {
     for (const [name, { path, cuts, size }] of starts) this.scans.set(name, scanRanges(path, name, cuts, size, () => this.ended));
     try {
       // workers first: they take longest to start; this thread begins at once. With a unit per thread there is
-      // nothing to share out, and this thread's head start would only leave the last worker later: workers alone
-      const inProcess = this.count > this.threads;
-      for (let k = inProcess ? 1 : 0; k < this.threads; k++) this.executors.push(startWorker((unit, m) => this.onMessage(unit, m)));
+      // nothing to share out, and this thread's head start would only leave the last worker later: workers
+      // alone, unless the workers started with the CLI (`run --threads N`), which are about as ready as this thread
+      const early = takePrestartedSliceWorkers(this.threads - 1);
+      endPrestartedSliceWorkers();
+      const inProcess = this.count > this.threads || early.length > 0;
+      for (let k = inProcess ? 1 : 0; k < this.threads; k++) this.executors.push(startWorker((unit, m) => this.onMessage(unit, m), early.shift()));
       for (const [stepId, data] of this.provided) for (const e of this.executors) e.post({ type: 'preload', stepId, data });
       if (inProcess) this.executors.unshift(this.inProcess());
     } catch (e) {
@@ -356,6 +358,7 @@ export class LocalSliceRun implements LocalSlices {
   }
 
   async stop(): Promise<void> {
+    endPrestartedSliceWorkers(); // started with the CLI, for a run that never started its units
     this.next = this.count;
     this.ended = true;
     await Promise.all(this.executors.map((e) => e.stop()));
@@ -444,10 +447,8 @@ export function readUpTo(files: ResolvedInput[], error: unknown): (path: string)
 }
 
 function sliceWorkerScript(): string {
-  for (const rel of ['./slice-worker.js', '../dist/slice-worker.js']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
+  const p = sliceWorkerPath();
+  if (p) return p;
   throw new ScrubError('SCRUB_INTERNAL', 'slice-worker.js is missing: build @scrubline/cli first');
 }
 
@@ -497,7 +498,7 @@ function newUnit(): UnitRun {
 
 /** A thread that runs units, one at a time. */
 interface Executor {
-  /** When it was started (`Date.now()`), and how long until its first unit's stages were made. */
+  /** When it joined phase 0 (`Date.now()`; a worker started with the CLI was loading before), and how long until its first unit's stages were made. */
   spawnedAt: number;
   startupMs?: number;
   /** The unit it runs now. */
@@ -510,9 +511,9 @@ interface Executor {
   stop: () => Promise<void>;
 }
 
-/** Starts a worker thread that runs the units it is handed (slice-worker.ts). */
-function startWorker(onMessage: (unit: number, m: SliceMessage) => void): Executor {
-  const worker = new Worker(sliceWorkerScript());
+/** Starts a worker thread that runs the units it is handed (slice-worker.ts), or takes on one started with the CLI. */
+function startWorker(onMessage: (unit: number, m: SliceMessage) => void, early?: Worker): Executor {
+  const worker = early ?? new Worker(sliceWorkerScript());
   let ended = false;
   const e: Executor = {
     spawnedAt: Date.now(),

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { EarlyWorkers } from '@scrubline/core/early-workers';
 
 /** A compiled worker script (`worker`, `filter-worker`): next to this module (dist), or in ../dist when running from src (tests). */
 export function workerScript(name = 'worker'): string | null {
@@ -13,12 +14,12 @@ export function workerScript(name = 'worker'): string | null {
   return null;
 }
 
+/** A line-parallel scrub worker's options: a larger young generation, for fewer scavenges of the short-lived strings of each chunk. */
+const filterWorkerOptions = () => ({ resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.SCRUBLINE_YOUNG_MB ?? 48) } });
+
 /** A line-parallel scrub worker; it loads its modules at once and waits for its configuration. */
 export function startFilterWorker(script: string): Worker {
-  return new Worker(script, {
-    // a larger young generation: fewer scavenges of the short-lived strings of each chunk
-    resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.SCRUBLINE_YOUNG_MB ?? 48) },
-  });
+  return new Worker(script, filterWorkerOptions());
 }
 
 /** `scrub` without `--threads`: two worker threads when the machine has two cores, else one. */
@@ -26,8 +27,7 @@ export function defaultScrubThreads(): number {
   return Math.min(2, availableParallelism());
 }
 
-const early: Worker[] = [];
-const dead = new WeakSet<Worker>();
+const early = new EarlyWorkers();
 
 /**
  * The threads `scrub` will run line-parallel with, as far as the arguments tell: `--threads N` /
@@ -61,27 +61,11 @@ export function prestartFilterWorkers(argv: string[]): void {
   if (n < 2 || n > 64) return;
   const script = workerScript('filter-worker');
   if (!script) return;
-  for (let i = 0; i < n; i++) {
-    const w = startFilterWorker(script);
-    w.unref();
-    // a worker that failed while loading is not handed out; parallel.ts starts a fresh one
-    const onError = () => dead.add(w);
-    w.once('error', onError);
-    w.once('exit', onError);
-    early.push(w);
-  }
+  // a worker that fails while loading is not handed out; parallel.ts starts a fresh one
+  early.start(script, n, filterWorkerOptions());
 }
 
 /** Up to `n` prestarted workers that are still alive (ref'd again); the caller starts the rest. */
 export function takePrestartedWorkers(n: number): Worker[] {
-  const out: Worker[] = [];
-  while (out.length < n && early.length) {
-    const w = early.shift()!;
-    if (dead.has(w)) continue;
-    w.removeAllListeners('error');
-    w.removeAllListeners('exit');
-    w.ref();
-    out.push(w);
-  }
-  return out;
+  return early.take(n);
 }

@@ -41,9 +41,16 @@ export function classifyTurn(turn: Turn, o: ClassifyOptions): TurnVerdict {
       if (rule.regex.test(turn.text)) return { canned: rule.id, whole: true, spans: [], as: rule.as };
       continue;
     }
-    for (const m of turn.text.matchAll(rule.regex)) {
-      if (m[0].length === 0) continue;
-      spans.push([m.index!, m.index! + m[0].length]);
+    // exec on the rule's own global pattern: matchAll would clone the pattern for every turn
+    for (let m = rule.regex.exec(turn.text); m !== null; m = rule.regex.exec(turn.text)) {
+      if (m[0].length === 0) {
+        // past an empty match by one code point (the patterns are unicode), as matchAll steps
+        const at = rule.regex.lastIndex;
+        const c = turn.text.charCodeAt(at);
+        rule.regex.lastIndex = at + (c >= 0xd800 && c <= 0xdbff && (turn.text.charCodeAt(at + 1) & 0xfc00) === 0xdc00 ? 2 : 1);
+        continue;
+      }
+      spans.push([m.index, m.index + m[0].length]);
       spanRule ??= rule;
     }
   }

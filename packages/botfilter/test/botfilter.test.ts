@@ -101,6 +101,32 @@ describe('rules', () => {
     expect(c('customer', '【自动回复】')).toMatchObject({ canned: null });
   });
 
+  it('finds the spans String.matchAll finds, past empty matches and astral characters, on every call', () => {
+    // a hand-made rule (rule files refuse patterns that match the empty string): empty matches before
+    // each y, one inside a surrogate pair's reach, and real spans around them
+    const rule = { id: 'odd', roles: ['customer' as const], scope: 'span' as const, as: 'bot' as const, regex: /x?(?=y)|ab|😀+/gu, file: 'test' };
+    // an empty match just before an astral character: the next try starts after the whole pair
+    const astral = { ...rule, id: 'astral', regex: /(?=😀)|\udE00y|😀y/gu };
+    const cases: [typeof rule, string][] = [
+      ...['ab y 😀😀 xy ab', '😀y😀yab', 'yyy', 'no match here', 'ab'].map((t): [typeof rule, string] => [rule, t]),
+      ...['😀y😀', 'a😀y b😀😀y', '😀'].map((t): [typeof rule, string] => [astral, t]),
+    ];
+    for (const [rule, text] of cases) {
+      const expected = [...text.matchAll(new RegExp(rule.regex.source, rule.regex.flags))].filter((m) => m[0].length > 0).map((m) => [m.index!, m.index! + m[0].length]);
+      for (let k = 0; k < 2; k++) {
+        const v = classifyTurn({ role: 'customer', text }, { rules: [rule] });
+        expect(v.canned ? (v.whole ? 'whole' : v.spans) : []).toEqual(expected.length === 0 ? [] : v.whole ? 'whole' : expected);
+        expect(rule.regex.lastIndex).toBe(0);
+      }
+    }
+    expect(classifyTurn({ role: 'customer', text: 'ab y 😀😀 xy ab' }, { rules: [rule] }).spans).toEqual([
+      [0, 2],
+      [5, 9],
+      [10, 11],
+      [13, 15],
+    ]);
+  });
+
   it('rejects bad rule files with a coded error', () => {
     expect(() => parseRules('rules:\n  - id: x\n', 'f.yaml')).toThrow(/exactly one of/);
     expect(() => parseRules('rules:\n  - id: x\n    pattern: "a*"\n', 'f.yaml')).toThrow(/empty string/);

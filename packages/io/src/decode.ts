@@ -208,12 +208,22 @@ async function* decodeSource(
     yield text;
   };
 
+  /**
+   * GB18030 (not self-synchronising): a copy of the bytes after the last newline fed to the decoder,
+   * where it held nothing, so that a bad byte's line can be found by decoding again from there;
+   * null once a line outgrows GB_CARRY_MAX (the error then names the line at the chunk's end).
+   */
+  let gbCarry: Buffer[] | null = [];
   const decodeChunk = function* (chunk: Buffer): Generator<string> {
+    let text: string;
     try {
-      yield* emit(decoder!.decode(chunk, { stream: true }));
+      text = decoder!.decode(chunk, { stream: true });
     } catch (e) {
-      throw encodingMismatch(path, encoding, chunk, info.newlines, e);
+      const at = encoding !== 'utf-8' && gbCarry !== null ? firstInvalidGb18030(gbCarry, chunk) : undefined;
+      throw encodingMismatch(path, encoding, chunk, info.newlines, e, at);
     }
+    if (encoding !== 'utf-8') gbCarry = afterLastNewline(gbCarry, chunk);
+    yield* emit(text);
   };
 
   try {
@@ -395,9 +405,12 @@ function sniff(buf: Buffer, path: string, onWarning?: (m: string) => void): Enco
   return 'gb18030';
 }
 
-/** The error for bytes that are not valid in `enc`: names the line of the first bad byte and, for UTF-8 that looks like GBK, says so. */
-export function encodingMismatch(path: string, enc: Encoding, chunk: Buffer, linesBefore: number, cause?: unknown): ScrubError {
-  const at = enc === 'utf-8' ? ((cause as { atChunkStart?: boolean } | undefined)?.atChunkStart ? 0 : firstInvalidUtf8(chunk)) : chunk.length;
+/**
+ * The error for bytes that are not valid in `enc`: names the line of the first bad byte and, for UTF-8 that looks like GBK, says so.
+ * `atGb18030`: where in `chunk` a GB18030 decoder failed (firstInvalidGb18030); without it, the chunk's end.
+ */
+export function encodingMismatch(path: string, enc: Encoding, chunk: Buffer, linesBefore: number, cause?: unknown, atGb18030?: number): ScrubError {
+  const at = enc === 'utf-8' ? ((cause as { atChunkStart?: boolean } | undefined)?.atChunkStart ? 0 : firstInvalidUtf8(chunk)) : (atGb18030 ?? chunk.length);
   const line = linesBefore + 1 + countNewlines(chunk, at);
   let hint = 'check the declared input.encoding';
   if (enc === 'utf-8') {
@@ -422,6 +435,46 @@ function countNewlines(buf: Buffer, end: number): number {
   let i = -1;
   while ((i = buf.indexOf(10, i + 1)) !== -1 && i < end) n++;
   return n;
+}
+
+/** The longest GB18030 line kept for finding a bad byte's line (see decodeSource's gbCarry). */
+const GB_CARRY_MAX = 4 << 20;
+
+/** The bytes after the last newline of `carry` + `chunk`, in pieces (copies: the reader reuses its buffers); null past GB_CARRY_MAX, until the next newline. */
+function afterLastNewline(carry: Buffer[] | null, chunk: Buffer): Buffer[] | null {
+  const nl = chunk.lastIndexOf(10);
+  if (nl >= 0) return chunk.length - nl - 1 > GB_CARRY_MAX ? null : [Buffer.from(chunk.subarray(nl + 1))];
+  if (carry === null || carry.reduce((n, b) => n + b.length, chunk.length) > GB_CARRY_MAX) return null;
+  return [...carry, Buffer.from(chunk)];
+}
+
+/**
+ * Where in `chunk` a fatal GB18030 decoder that starts on `carry` (bytes after a newline: a point
+ * where a decoder holds nothing, as no multi-byte sequence contains 0x0A) first fails: the byte at
+ * which the bad sequence shows, never past the sequence's own line. Decoding a prefix in streaming
+ * mode fails exactly when the prefix holds the error, so a binary search over prefixes finds it.
+ */
+function firstInvalidGb18030(pieces: Buffer[], chunk: Buffer): number {
+  const carry = Buffer.concat(pieces);
+  const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+  const fails = (k: number) => {
+    try {
+      new TextDecoder('gb18030', { fatal: true }).decode(bytes.subarray(0, k), { stream: true });
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  if (!fails(bytes.length)) return chunk.length; // only at the end of the input (an incomplete last character)
+  let ok = carry.length; // the carry decoded before
+  let bad = bytes.length;
+  while (bad - ok > 1) {
+    const mid = (ok + bad) >>> 1;
+    if (fails(mid)) bad = mid;
+    else ok = mid;
+  }
+  // the failing byte is bad - 1; a newline there (an ASCII byte where a trail byte should be) ends the bad sequence's line, not another
+  return Math.max(0, bad - 1 - carry.length);
 }
 
 /** Byte offset of the first invalid UTF-8 sequence (buf.length when none is found). */

@@ -158,6 +158,35 @@ describe('byte-transparent ingest (no transcoding when no stage reads the text)'
       }
     }
   });
+
+  it('names the line of a bad GB18030 sequence however the input is chunked, also when it starts in an earlier chunk', async () => {
+    // 你好 in GBK, a valid four-byte GB18030 sequence, and lines enough to span many chunks
+    const good = Buffer.from([0xc4, 0xe3, 0xba, 0xc3, 0x2c, 0x81, 0x30, 0x81, 0x30, 0x0a]);
+    const head = Buffer.concat(Array.from({ length: 30 }, () => good));
+    const bads: [string, number[]][] = [
+      ['a byte that starts nothing', [0xff]],
+      ['a lead byte before a newline', [0x81, 0x0a]],
+      ['a four-byte sequence broken at its third byte', [0x81, 0x30, 0x20]],
+      ['a four-byte sequence past the last code point, seen at its fourth byte', [0x84, 0x31, 0xa5, 0x30]],
+    ];
+    for (const [what, bad] of bads) {
+      // line 31 holds the bad bytes after text of its own; more lines follow
+      const bytes = Buffer.concat([head, Buffer.from([0xc4, 0xe3, 0x20]), Buffer.from(bad), Buffer.from(' tail\n'), head]);
+      for (const size of [1, 2, 3, 5, 7, 64, 1000, bytes.length]) {
+        const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+        const err = await (async () => {
+          try {
+            for await (const _ of decodeStream(Readable.from(chunks), { encoding: 'gbk' }, newFileInfo('g.tsv')));
+          } catch (e) {
+            return e as { code: string; line: number };
+          }
+          return null;
+        })();
+        expect(err?.code, `${what}, chunks of ${size}`).toBe('SCRUB_ENCODING_MISMATCH');
+        expect(err?.line, `${what}, chunks of ${size}`).toBe(31);
+      }
+    }
+  });
 });
 
 describe('sessions across files of different encodings (encoding: auto)', () => {

@@ -415,6 +415,37 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     expect(twice[1]).toBe(twice[0]);
   });
 
+  it("a failed run's report lists the files it counted records of: a repeat found once reading ended names an earlier file", async () => {
+    const row = (sid: string, i: number) => `${sid}\tu1\t${i % 2}\t0\t0\tnan\t第${i}句话`;
+    const sess = (k: number) => `sess-${String(k).padStart(2, '0')}-0123456789abcdef`;
+    const rowsOf = (ks: number[]) => ks.flatMap((k) => [row(sess(k), 0), row(sess(k), 1)]);
+    const runs: { window: number; threads: string; stderr: string; inputs: string[]; counted: string[] }[] = [];
+    for (const [threads, window] of [['1', 2], ['2', 2], ['1', 1 << 18], ['2', 1 << 18]] as const) {
+      const dir = tmp();
+      write(dir, 'a.tsv', rowsOf([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).join('\n') + '\n');
+      // sess-03 again at b.tsv:21; c.tsv after it
+      write(dir, 'b.tsv', [...rowsOf([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]), row(sess(3), 2)].join('\n') + '\n');
+      write(dir, 'c.tsv', rowsOf([20, 21, 22]).join('\n') + '\n');
+      write(dir, 'p.yaml', JD_INPUT('"*.tsv"').replace('    session: session_id\n', `    session: session_id\n    sessionWindow: ${window}\n`) + 'steps:\n  - use: pii\n  - use: dedup\noutput:\n  path: out/records.ndjson\n  report: out/report.json\n');
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', threads]);
+      expect(r.code).not.toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
+      const inputs = report.manifest.inputs.map((f: { path: string }) => f.path);
+      const counted = report.ledger.input.files.filter((f: { records: number }) => f.records > 0).map((f: { path: string }) => f.path);
+      runs.push({ window, threads, stderr: r.stderr, inputs, counted });
+    }
+    for (const run of runs) {
+      expect(run.stderr, `${run.threads} thread(s), window ${run.window}`).toMatch(/SCRUB_SESSION_NOT_CONTIGUOUS b\.tsv:21 /);
+      // the files listed are those whose records the report counts (was: up to b.tsv, with c.tsv counted)
+      expect(run.inputs, `${run.threads} thread(s), window ${run.window}`).toEqual(run.counted);
+    }
+    // a small window: found when every file was read, on one thread as on two
+    expect(runs[0].inputs).toEqual(['a.tsv', 'b.tsv', 'c.tsv']);
+    expect(runs[1].inputs).toEqual(runs[0].inputs);
+    // one reader with a window wide enough meets it at once, and stops there
+    expect(runs[2].inputs).toEqual(['a.tsv', 'b.tsv']);
+  });
+
   it('a session that comes back after the reader window fails where it comes back, described, on 1 and 2 threads and for any window', async () => {
     const row = (sid: string, i: number) => `${sid}\tu1\t${i % 2}\t0\t0\tnan\t第${i}句话`;
     const sess = (k: number) => `sess-${String(k).padStart(2, '0')}-0123456789abcdef`;

@@ -22,7 +22,7 @@ import {
   isBrokenPipe,
   exitCodeFor,
 } from '@scrubline/core';
-import { canReadTransparent, comesBefore, normaliseEncoding, OutputSet, readRecords, resolveInputs, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputConfig, type SessionRuns, type WrittenFile } from '@scrubline/io';
+import { canReadTransparent, comesBefore, foundAfterReading, normaliseEncoding, OutputSet, readRecords, resolveInputs, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputConfig, type SessionRuns, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
 import { LocalSliceRun, readUpTo, sliceInputs, sliceThreads } from './slices.js';
@@ -245,7 +245,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
       for (const repeat of [readerRepeat, runs ? await sessionRepeatAcrossSlices(files, [runs], o.input, workDir) : null]) {
         if (repeat && repeat !== error && comesBefore(files, repeat, error)) {
           (repeat as { stages?: unknown }).stages = (e as { stages?: unknown }).stages;
-          error = repeat;
+          error = foundAfterReading(repeat, e);
         }
       }
       // a reader that read ahead into the next file did not get there, for one reading in order

@@ -3,7 +3,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ScrubError, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
-import { canReadInRanges, canReadInSlices, comesBefore, cutAtLineEnds, scanFile, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
+import { canReadInRanges, canReadInSlices, comesBefore, cutAtLineEnds, foundAfterReading, readingStoppedBy, scanFile, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { endPrestartedSliceWorkers, sliceWorkerPath, takePrestartedSliceWorkers } from './early-slices.js';
 import { plugins as builtIn } from './plugins.js';
 import { runSliceJob, type SliceJob, type SliceMessage } from './slice-job.js';
@@ -398,7 +398,8 @@ export class LocalSliceRun implements LocalSlices {
     const sessions = units.slice(0, last + 1).flatMap((u) => (u.sessions ? [u.sessions] : []));
     if (sessions.length) {
       const repeat = await sessionRepeatAcrossSlices(this.o.files, sessions, this.o.input, this.o.workDir);
-      if (repeat && (error === null || comesBefore(this.o.files, repeat, error))) error = repeat;
+      // found once the units up to `last` had read: as far as they read, files and counts go on
+      if (repeat && (error === null || comesBefore(this.o.files, repeat, error))) error = foundAfterReading(repeat, error);
     }
     // the files read and the warnings given, in input order, as far as one reader would have come;
     // a file read in ranges is one file, of its size and digest
@@ -438,10 +439,11 @@ const notRun = () => new ScrubError('SCRUB_INTERNAL', 'not run: an earlier unit 
 
 /**
  * Whether one reader, stopped by `error`, had read the file at `path`: it stops in the error's file
- * (an error without a file, or none: it read them all).
+ * (an error without a file, or none: it read them all). A session repeat found after reading
+ * (`foundAfterReading`) stopped nothing: the reader went on to what stopped it, or to the end.
  */
 export function readUpTo(files: ResolvedInput[], error: unknown): (path: string) => boolean {
-  const file = (error as { file?: string } | null)?.file;
+  const file = (readingStoppedBy(error) as { file?: string } | null)?.file;
   const at = file === undefined ? -1 : files.findIndex((f) => f.name === file);
   return (path) => at < 0 || files.findIndex((f) => f.name === path) <= at;
 }

@@ -1,7 +1,7 @@
 import type { ScrublinePlugin } from '@scrubline/core';
 
 export { decodeFile, decodeStream, normaliseEncoding, newFileInfo, ENCODINGS, type Encoding, type FileInfo, type DecodeOptions } from './decode.js';
-export { resolveInputs, readRecords, canReadTransparent, canReadInSlices, sessionRepeatAcrossSlices, comesBefore, formatOf, type ResolvedInput, type ReadOptions } from './reader.js';
+export { resolveInputs, readRecords, canReadTransparent, canReadInSlices, sessionRepeatAcrossSlices, comesBefore, foundAfterReading, readingStoppedBy, formatOf, type ResolvedInput, type ReadOptions } from './reader.js';
 export type { SessionRuns } from './rows.js';
 export { canReadInRanges, cutAtLineEnds, scanFile, type ByteRange } from './ranges.js';
 export { mapDocument, mapCanonical } from './documents.js';

@@ -142,6 +142,7 @@ export async function* readRecords(files: ResolvedInput[], o: ReadOptions): Asyn
     if (!grouper.sessionsLeftWindow) return null;
     const repeat = await sessionRepeatAcrossSlices(files, [grouper.keepSessions()], o.input, o.tmpDir);
     if (!repeat || (before !== null && !comesBefore(files, repeat, before))) return null;
+    foundAfterReading(repeat, before);
     o.sessionRepeat?.(repeat);
     return repeat;
   };
@@ -381,6 +382,24 @@ export async function sessionRepeatAcrossSlices(files: ResolvedInput[], runs: Se
 }
 
 const FOUND = Symbol('found');
+
+const STOPPED_BY = Symbol('stoppedBy');
+
+/**
+ * Marks a session repeat found once reading had ended (merging the finished sessions) with what
+ * ended the reading: `stoppedBy`, an error with the place the reader stopped at, or null when it
+ * read the whole input. The repeat names an earlier place, but the files read, and the records
+ * counted, go on to where reading stopped (`readingStoppedBy`). A repeat already marked keeps its mark.
+ */
+export function foundAfterReading(repeat: ScrubError, stoppedBy: unknown): ScrubError {
+  if (!(STOPPED_BY in repeat)) Object.defineProperty(repeat, STOPPED_BY, { value: stoppedBy, enumerable: false });
+  return repeat;
+}
+
+/** What ended the reading when `error` ended the run: the error itself, or for a repeat found after reading, what `foundAfterReading` recorded (null: the whole input was read). */
+export function readingStoppedBy(error: unknown): unknown {
+  return error !== null && typeof error === 'object' && STOPPED_BY in error ? (error as { [STOPPED_BY]: unknown })[STOPPED_BY] : error;
+}
 
 /**
  * Whether error `a` (with a file and line) comes before `b` in the input `files`; `b` without a

@@ -44,7 +44,7 @@ export type SliceMessage =
   /** The pipeline cannot run on slices (see `runSlice`); nothing was read. */
   | { type: 'skipped' }
   /** The unit's coded error, and a row export's sessions as far as it read (for the check across units). */
-  | { type: 'error'; error: Record<string, unknown>; sessions: SessionRuns | null; fileInfos: FileInfo[]; ledger: LedgerJSON | null };
+  | { type: 'error'; error: Record<string, unknown>; sessions: SessionRuns | null; fileInfos: FileInfo[]; ledger: LedgerJSON | null; /** Not the unit's own: its thread was lost (main thread's note). */ lost?: boolean };
 
 /** The installed stages, for the steps a job names. */
 function planSteps(steps: SliceStep[]): PlannedStep[] {

@@ -300,7 +300,8 @@ export class LocalSliceRun implements LocalSlices {
         if (e.stopped || unit > this.firstFailed) u.settle(null, notRun());
         else e.run(unit, job);
       },
-      (error: unknown) => this.fail(unit, ScrubError.from(error, 'SCRUB_INTERNAL')),
+      // its lines-before count failed (the scan could not read the file): not an error in making its stages
+      (error: unknown) => this.fail(unit, ScrubError.from(error, 'SCRUB_INTERNAL'), true),
     );
   }
 
@@ -329,7 +330,7 @@ export class LocalSliceRun implements LocalSlices {
       u.fileInfos = m.fileInfos;
       u.ledger = m.ledger;
       const { code, message, ...context } = m.error as { code: string; message: string };
-      this.fail(unit, new ScrubError(code as never, message, context));
+      this.fail(unit, new ScrubError(code as never, message, context), m.lost === true);
     }
   }
 
@@ -338,9 +339,10 @@ export class LocalSliceRun implements LocalSlices {
    * those not started never start and those running stop; the units before it run on (one of them
    * may fail too, and its error, earlier in the input, is the one to give).
    */
-  private fail(unit: number, error: ScrubError): void {
+  private fail(unit: number, error: ScrubError, outside = false): void {
     const u = this.units[unit];
     if (u.settled) return;
+    u.outside = outside;
     u.settle(null, error);
     if (unit >= this.firstFailed) return;
     this.firstFailed = unit;
@@ -370,8 +372,10 @@ export class LocalSliceRun implements LocalSlices {
     if (this.startError) throw ScrubError.from(this.startError, 'SCRUB_INTERNAL');
     const first = this.units.slice(0, this.executors.length);
     const settled = await Promise.allSettled(first.map((u) => u.ready));
-    // a unit after the earliest failed one was stopped for it (maybe before its stages were made): runAll gives that error
-    const k = settled.findIndex((s, i) => s.status === 'rejected' && i <= this.firstFailed);
+    // a unit after the earliest failed one was stopped for it (maybe before its stages were made), and one
+    // that failed outside its stages (its thread lost, its lines-before count failed) says nothing about
+    // them: runAll gives those errors, the earliest unit's first, once the units before it have run
+    const k = settled.findIndex((s, i) => s.status === 'rejected' && i <= this.firstFailed && !first[i].outside);
     if (k >= 0) throw (settled[k] as PromiseRejectedResult).reason;
   }
 
@@ -469,6 +473,8 @@ interface UnitRun {
   sessions: SessionRuns | null;
   /** A failed unit's counts as far as it came. */
   ledger?: LedgerJSON | null;
+  /** It failed outside its own stages and reading: its thread was lost, or its lines-before count failed. */
+  outside?: boolean;
 }
 
 function newUnit(): UnitRun {
@@ -535,7 +541,7 @@ function startWorker(onMessage: (unit: number, m: SliceMessage) => void, early?:
   // a worker that dies (an error outside a unit's own handling, or stopped): the unit it ran fails with it
   const lost = (error: ScrubError) => {
     const unit = e.current;
-    if (unit !== null) onMessage(unit, { type: 'error', error: { code: error.code, message: error.message }, sessions: null, fileInfos: [], ledger: null });
+    if (unit !== null) onMessage(unit, { type: 'error', error: { code: error.code, message: error.message }, sessions: null, fileInfos: [], ledger: null, lost: true });
   };
   worker.on('error', (err) => lost(ScrubError.from(err, 'SCRUB_INTERNAL')));
   worker.on('exit', (code) => {

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ScrublinePlugin } from '@scrubline/core';
 import { resolveInputs } from '@scrubline/io';
-import { LocalSliceRun, sliceInputs, UNITS_PER_THREAD } from '../src/slices.js';
+import { LocalSliceRun, sliceInputs, UNITS_PER_THREAD, type SliceRunOptions } from '../src/slices.js';
 import { buildRegistry } from '../src/main.js';
 import { validatePipeline } from '../src/pipeline.js';
 import { plugins } from '../src/plugins.js';
@@ -65,6 +65,23 @@ describe('sliceInputs: consecutive units balanced by bytes', () => {
   });
 });
 
+/** A LocalSliceRun over files in `dir`, with the shipped rules, its scratch in dir/work, no side files. */
+function sliceRun(dir: string, o: Pick<SliceRunOptions, 'files' | 'slices' | 'threads' | 'steps' | 'input'> & Partial<SliceRunOptions>): LocalSliceRun {
+  return new LocalSliceRun({
+    seed: '1',
+    strict: false,
+    baseDir: dir,
+    rulesDir: fileURLToPath(new URL('../../../rules', import.meta.url)),
+    workDir: join(dir, 'work'),
+    sidePart: () => undefined,
+    fileInfos: [],
+    warnings: [],
+    progress: () => {},
+    show: () => {},
+    ...o,
+  });
+}
+
 describe('LocalSliceRun: this thread takes units too', () => {
   it('stop() ends the unit this thread runs at its next batch, waits for it, and starts no other', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scrubline-pool-'));
@@ -77,25 +94,16 @@ describe('LocalSliceRun: this thread takes units too', () => {
     let records = 0;
     let said!: () => void;
     const saidSome = new Promise<void>((res) => (said = res));
-    const run = new LocalSliceRun({
+    const run = sliceRun(dir, {
       files,
       slices: files.map((f) => [f]),
       threads: 1, // this thread alone: no worker
       steps,
       input,
-      seed: '1',
-      strict: false,
-      baseDir: dir,
-      rulesDir: fileURLToPath(new URL('../../../rules', import.meta.url)),
-      workDir: join(dir, 'work'),
-      sidePart: () => undefined,
-      fileInfos: [],
-      warnings: [],
       progress: (_bytes, n) => {
         records += n;
         said();
       },
-      show: () => {},
     });
     expect(run.threads).toBe(1);
     run.start();
@@ -110,6 +118,25 @@ describe('LocalSliceRun: this thread takes units too', () => {
     expect(after).toBeGreaterThan(0);
     expect(after).toBeLessThan(perFile);
     expect(existsSync(join(dir, 'work/spill/phase-1/slice-1-of-3.ndjson'))).toBe(false);
+  });
+});
+
+describe('LocalSliceRun: errors come out as one thread meets them', () => {
+  it('a later unit that fails outside its stages (its lines-before count cannot be read) does not stand in for an earlier unit that fails on its input', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrubline-ready-'));
+    const line = (id: string) => JSON.stringify({ id, turns: [{ role: 'customer', text: `你好 ${id}` }], labels: {}, source: { file: 'x', line: 1 }, meta: {} });
+    writeFileSync(join(dir, 'a.ndjson'), [...Array.from({ length: 3000 }, (_, i) => line(`a${i}`)), '{broken', line('z')].join('\n') + '\n');
+    const input = { files: '*.ndjson', format: 'ndjson' as const };
+    const { steps } = validatePipeline({ version: 1, input, steps: [{ use: 'pii' }, { use: 'dedup' }], output: { path: 'out.ndjson' } } as never, buildRegistry(plugins), { file: 'p.yaml', baseDir: dir });
+    const a = { path: join(dir, 'a.ndjson'), name: 'a.ndjson' };
+    // the second unit: a later range of a file that is gone, whose lines-before scan fails at once
+    const gone = { path: join(dir, 'gone.ndjson'), name: 'gone.ndjson', range: { start: 100, end: 200, linesBefore: -1 } };
+    const run = sliceRun(dir, { files: [a, { path: gone.path, name: gone.name }], slices: [[a], [gone]], threads: 2, steps, input, strict: true });
+    run.start();
+    run.provide('pii', undefined);
+    // the stages were made in the first unit: nothing to say before phase 0 (was: the second unit's read error)
+    await expect(run.ready()).resolves.toBeUndefined();
+    await expect(run.runAll()).rejects.toMatchObject({ code: 'SCRUB_JSON_PARSE', file: 'a.ndjson', line: 3001 });
   });
 });
 

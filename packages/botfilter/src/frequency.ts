@@ -47,15 +47,19 @@ export class FrequencyCounter {
     return this.map.size;
   }
 
-  /** Counts one session: `utterances` maps a key to [occurrences in this session, display text]. */
-  addSession(utterances: Map<string, [number, string]>): void {
+  /**
+   * Counts one session: `utterances` maps a key to [occurrences in this session, display text]. The
+   * text may be given as a function: it is called only when the key gets a slot (masking every
+   * utterance of every session for the few that are new cost more than the counting).
+   */
+  addSession(utterances: Map<string, [number, string | (() => string)]>): void {
     if (utterances.size === 0) return;
     this.sessionsTotal++;
     for (const [key, [n, text]] of utterances) {
       this.turnsTotal += n;
       let s = this.map.get(key);
       if (!s) {
-        s = { sessions: this.floorSessions, sessionsErr: this.floorSessions, turns: this.floorTurns, turnsErr: this.floorTurns, text };
+        s = { sessions: this.floorSessions, sessionsErr: this.floorSessions, turns: this.floorTurns, turnsErr: this.floorTurns, text: typeof text === 'string' ? text : text() };
         this.map.set(key, s);
       }
       s.sessions += 1;

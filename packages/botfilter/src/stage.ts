@@ -145,9 +145,9 @@ function isFrequent(s: { sessions: number; sessionsErr: number; turns: number; t
   return sessions >= f.minSessions && turns >= f.minTurns && sessionsTotal > 0 && sessions / sessionsTotal >= f.minShare;
 }
 
-/** key → [occurrences in this record, masked display text] for the counted roles. */
-export function sessionUtterances(r: ConversationRecord, f: Pick<FrequencyOptions, 'roles' | 'minChars'>): Map<string, [number, string]> {
-  const m = new Map<string, [number, string]>();
+/** key → [occurrences in this record, its masked display text (made when asked)] for the counted roles. */
+export function sessionUtterances(r: ConversationRecord, f: Pick<FrequencyOptions, 'roles' | 'minChars'>): Map<string, [number, () => string]> {
+  const m = new Map<string, [number, () => string]>();
   for (const t of r.turns) {
     if (!f.roles.includes(t.role)) continue;
     const norm = normaliseUtterance(t.text);
@@ -155,7 +155,8 @@ export function sessionUtterances(r: ConversationRecord, f: Pick<FrequencyOption
     const key = utteranceKey(norm);
     const e = m.get(key);
     if (e) e[0]++;
-    else m.set(key, [1, maskForReport(t.text.replace(/\s+/gu, " ").trim())]);
+    // masked for display only if the counter makes the key a slot
+    else m.set(key, [1, () => maskForReport(t.text.replace(/\s+/gu, ' ').trim())]);
   }
   return m;
 }

@@ -137,6 +137,19 @@ describe('rules', () => {
 });
 
 describe('frequency counter', () => {
+  it('asks for a display text only when an utterance gets a slot, and keeps the first one', () => {
+    const c = new FrequencyCounter(10);
+    const asked: string[] = [];
+    const text = (t: string) => () => (asked.push(t), `<${t}>`);
+    c.addSession(new Map([['k1', [1, text('first')]]]));
+    c.addSession(new Map([['k1', [2, text('second')]], ['k2', [1, text('other')]]]));
+    expect(asked).toEqual(['first', 'other']);
+    expect(c.toState().entries.map((e) => [e[0], e[1], e[3], e[5]])).toEqual([
+      ['k1', 2, 3, '<first>'],
+      ['k2', 1, 1, '<other>'],
+    ]);
+  });
+
   it('is exact below capacity and merges shards like one pass', () => {
     const sessions = corpus(40).map((r) => r.turns.filter((t) => t.role === 'agent').map((t) => t.text));
     const add = (c: FrequencyCounter, texts: string[]) => {

@@ -34,6 +34,7 @@ const AGAINST = opt('against', null);
 // --ab: only the slices of this build and of --against, alternating (a quicker A/B of two builds)
 const AB = argv.includes('--ab');
 if (AB && !AGAINST) throw new Error('--ab needs --against DIR');
+if (PAIR && FILES < 2) throw new Error('--pair needs --files 2 or more (each process takes half of the files)');
 if (PIN && !existsSync('/usr/bin/taskset')) throw new Error('--pin needs taskset (util-linux)');
 
 // input: the pii benchmark's synthetic chat, repeated to MB and cut into FILES files at line ends

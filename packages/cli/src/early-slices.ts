@@ -1,5 +1,6 @@
 // Kept free of other imports (but core's worker pool): the CLI entry loads this module before the rest of the CLI.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { EarlyWorkers } from '@scrubline/core/early-workers';
@@ -38,7 +39,7 @@ export function explicitRunThreads(argv: string[], env: NodeJS.ProcessEnv): numb
 
 /**
  * Called by the CLI entry before it imports the rest of the CLI: for `run --threads N` (N ≥ 2), the
- * N − 1 slice workers that join this thread start loading their modules now, beside the CLI's own
+ * N − 1 slice workers (at most one fewer than the cores) that join this thread start loading their modules now, beside the CLI's own
  * imports, the pipeline file and the input listing (≈ 0.4 s that otherwise pass before any worker
  * exists; measured: a worker spawned when phase 0 began was ready 0.6 s later). `--threads auto`
  * waits for the input's size: a worker started for a small input would take a core for nothing.
@@ -49,8 +50,10 @@ export function prestartSliceWorkers(argv: string[], env: NodeJS.ProcessEnv = pr
   if (n === null || n < 2 || n > 64) return;
   const script = sliceWorkerPath();
   if (!script) return;
-  // a worker that fails while loading is not handed out; the run starts a fresh one instead
-  early.start(script, n - 1);
+  // no more than the cores can load at once (a run that turns out to have one unit ends them all); the
+  // run starts the rest, if it has the units; a worker that fails while loading is not handed out, the
+  // run starts a fresh one instead
+  early.start(script, Math.min(n, availableParallelism()) - 1);
 }
 
 /** Up to `n` prestarted slice workers that are still alive (ref'd again); the caller starts the rest. */

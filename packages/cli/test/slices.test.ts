@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ScrublinePlugin } from '@scrubline/core';
 import { resolveInputs } from '@scrubline/io';
 import { LocalSliceRun, sliceInputs, UNITS_PER_THREAD, type SliceRunOptions } from '../src/slices.js';
+import { prestartedSliceWorkers, prestartSliceWorkers } from '../src/early-slices.js';
 import { buildRegistry } from '../src/main.js';
 import { validatePipeline } from '../src/pipeline.js';
 import { plugins } from '../src/plugins.js';
@@ -118,6 +119,33 @@ describe('LocalSliceRun: this thread takes units too', () => {
     expect(after).toBeGreaterThan(0);
     expect(after).toBeLessThan(perFile);
     expect(existsSync(join(dir, 'work/spill/phase-1/slice-1-of-3.ndjson'))).toBe(false);
+  });
+});
+
+describe('LocalSliceRun: workers started with the CLI', () => {
+  it('takes them for its units, ends those it has no use for, and runs as with fresh workers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrubline-early-'));
+    const line = (id: string) => JSON.stringify({ id, turns: [{ role: 'customer', text: `你好 ${id}，电话 13812345678` }], labels: {}, source: { file: 'x', line: 1 }, meta: {} });
+    for (const name of ['a', 'b']) writeFileSync(join(dir, `${name}.ndjson`), Array.from({ length: 50 }, (_, i) => line(`${name}${i}`)).join('\n') + '\n');
+    const input = { files: '*.ndjson', format: 'ndjson' as const };
+    const { steps } = validatePipeline({ version: 1, input, steps: [{ use: 'pii' }, { use: 'dedup' }], output: { path: 'out.ndjson' } } as never, buildRegistry(plugins), { file: 'p.yaml', baseDir: dir });
+    const files = await resolveInputs(input.files, dir, { index: 0, count: 1 });
+    const results = [];
+    for (const early of [true, false]) {
+      if (early) {
+        // two started early where there are two cores (one per call): the run has a use for one
+        prestartSliceWorkers(['run', 'p.yaml', '--threads', '2'], {});
+        prestartSliceWorkers(['run', 'p.yaml', '--threads', '2'], {});
+      }
+      const run = sliceRun(join(dir, String(early)), { files, slices: files.map((f) => [f]), threads: 2, steps, input, baseDir: dir });
+      run.start();
+      run.provide('pii', undefined);
+      expect(prestartedSliceWorkers()).toBe(0);
+      const r = await run.runAll();
+      results.push(r.map((x) => ({ records: x.ledger.input.records, spill: readFileSync(join(dir, String(early), `work/spill/phase-1/slice-${r.indexOf(x)}-of-2.ndjson`), 'utf8') })));
+    }
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0].map((x) => x.records)).toEqual([50, 50]);
   });
 });
 

@@ -530,7 +530,7 @@ describe('run --threads: phase 0 on slices of the input files', () => {
       expect(report.manifest.status).toBe('failed');
       counts.push({ input: report.manifest.counts.input, files: report.ledger.input.files, inputs: report.manifest.inputs.map((f: { path: string }) => f.path) });
       // nothing of the failed run is left in the work folder (spills hold records)
-      const left = existsSync(work) ? readdirSync(work, { recursive: true }).filter((f) => String(f).endsWith('.ndjson')) : [];
+      const left = existsSync(work) ? readdirSync(work, { recursive: true }).filter((f) => /\.(ndjson|spill)$/.test(String(f))) : [];
       expect(left).toEqual([]);
     }
     expect(errs[0]).toMatch(/a\.ndjson:3001/);
@@ -554,7 +554,7 @@ describe('run --threads: phase 0 on slices of the input files', () => {
       const work = join(dir, `w${threads}`);
       const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--strict', '--threads', threads, '--work-dir', work]);
       const report = JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8'));
-      const left = existsSync(work) ? readdirSync(work, { recursive: true }).filter((f) => String(f).endsWith('.ndjson')) : [];
+      const left = existsSync(work) ? readdirSync(work, { recursive: true }).filter((f) => /\.(ndjson|spill)$/.test(String(f))) : [];
       seen.push({ code: r.code, stderr: r.stderr, status: report.manifest.status, files: report.ledger.input.files, inputs: report.manifest.inputs.map((f: { path: string }) => f.path), left });
     }
     expect(seen[0]).toMatchObject({ code: 1, status: 'failed', left: [], inputs: ['a.ndjson', 'b.ndjson', 'c.ndjson', 'd.ndjson'] });

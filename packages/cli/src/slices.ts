@@ -197,7 +197,7 @@ export class LocalSliceRun implements LocalSlices {
   }
 
   private spillPath(i: number): string {
-    return join(this.o.workDir, 'spill', 'phase-1', `slice-${i}-of-${this.o.slices.length}.ndjson`);
+    return join(this.o.workDir, 'spill', 'phase-1', `slice-${i}-of-${this.o.slices.length}.spill`);
   }
 
   /** Unit `i`'s job, once the lines before its ranges are counted. */

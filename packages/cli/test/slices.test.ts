@@ -118,7 +118,7 @@ describe('LocalSliceRun: this thread takes units too', () => {
     expect(records).toBe(after);
     expect(after).toBeGreaterThan(0);
     expect(after).toBeLessThan(perFile);
-    expect(existsSync(join(dir, 'work/spill/phase-1/slice-1-of-3.ndjson'))).toBe(false);
+    expect(existsSync(join(dir, 'work/spill/phase-1/slice-1-of-3.spill'))).toBe(false);
   });
 });
 
@@ -142,7 +142,7 @@ describe('LocalSliceRun: workers started with the CLI', () => {
       run.provide('pii', undefined);
       expect(prestartedSliceWorkers()).toBe(0);
       const r = await run.runAll();
-      results.push(r.map((x) => ({ records: x.ledger.input.records, spill: readFileSync(join(dir, String(early), `work/spill/phase-1/slice-${r.indexOf(x)}-of-2.ndjson`), 'utf8') })));
+      results.push(r.map((x) => ({ records: x.ledger.input.records, spill: readFileSync(x.spill).toString('base64') })));
     }
     expect(results[0]).toEqual(results[1]);
     expect(results[0].map((x) => x.records)).toEqual([50, 50]);

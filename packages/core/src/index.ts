@@ -19,6 +19,7 @@ export {
 export { inOrder } from './inorder.js';
 export { runPipeline, runSlice, matchesWhen, splitSegments, writeAtomic, type LocalSlices, type PlannedStep, type RunPipelineOptions, type RunPipelineResult, type RunSliceOptions, type SliceResult, type StageRunReport } from './runner.js';
 export { LineSplitter, NdjsonFileWriter, readNdjsonBatches, type LineSplitterOptions } from './lines.js';
+export { isProcessSpill, readSpill, spillWriter, type SpillWriter } from './spill.js';
 export { sha256, stableStringify, fnv1a32, hash52, mulberry32, seededRandom } from './hash.js';
 export { checkOptions, assertOptions, closest, type OptionProblem } from './options.js';
 export type { CommandIO, CommandDefinition, RunManifest, RunReport, ScrublinePlugin } from './plugin.js';

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ScrubError } from './errors.js';
 import { Ledger, type LedgerJSON } from './ledger.js';
-import { NdjsonFileWriter, readNdjsonBatches } from './lines.js';
+import { readSpill, spillWriter } from './spill.js';
 import type { ConversationRecord } from './record.js';
 import { StageReport } from './report.js';
 import { getDotted } from './dotted.js';
@@ -221,7 +221,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
   }
   const toRun = phase === 'all' ? [...Array(phases).keys()] : [phase];
   const tag = `shard-${shard.index}-of-${shard.count}`;
-  const spillPath = (p: number) => join(o.workDir, 'spill', `phase-${p}`, `${tag}.ndjson`);
+  // a run of all phases reads its own spills back (structured clones); a phase of a sharded run leaves NDJSON for a later process (spill.ts)
+  const spillPath = (p: number) => join(o.workDir, 'spill', `phase-${p}`, `${tag}.${phase === 'all' ? 'spill' : 'ndjson'}`);
   const statePath = (stageId: string, s: number) => join(o.workDir, 'state', safe(stageId), `shard-${s}-of-${shard.count}.json`);
   const carryPath = (p: number) => join(o.workDir, 'carry', `phase-${p}`, `${tag}.json`);
   const slices = sliceable && phases > 1 && segments[0].rest.every((x) => x.a.step.definition.sliceable === true) ? sliceable : null;
@@ -259,14 +260,14 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
         await g.stage.fit!.load(states);
       }
       const chainStages = [...(seg.global ? [seg.global.a] : []), ...seg.rest.map((x) => x.a)];
-      const input = p === 0 ? o.source() : readNdjsonBatches(p === 1 && sliceSpills ? sliceSpills : spillPath(p));
+      const input = p === 0 ? o.source() : readSpill(p === 1 && sliceSpills ? sliceSpills : spillPath(p));
       const out = chain(input, chainStages, ledger);
       if (p === phases - 1) {
         await o.sink(countOutput(out, ledger, o.onOutput));
       } else {
         const next = segments[p + 1].global!.a;
         await mkdir(join(o.workDir, 'spill', `phase-${p + 1}`), { recursive: true });
-        const spill = new NdjsonFileWriter(spillPath(p + 1));
+        const spill = spillWriter(spillPath(p + 1));
         try {
           for await (const b of out) {
             await next.stage.fit!.observe(next.step.when ? b.filter((r) => matchesWhen(r, next.step.when!)) : b);
@@ -353,7 +354,7 @@ async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledge
     await fit.load([JSON.parse(JSON.stringify(one))]);
   } else {
     // no exact way to join the slices' states: observe their output again, in order, on this instance
-    for await (const b of readNdjsonBatches(paths)) await fit.observe(g.step.when ? b.filter((r) => matchesWhen(r, g.step.when!)) : b);
+    for await (const b of readSpill(paths)) await fit.observe(g.step.when ? b.filter((r) => matchesWhen(r, g.step.when!)) : b);
     await fit.load([JSON.parse(JSON.stringify(await fit.state()))]);
   }
   return paths;
@@ -401,7 +402,7 @@ export async function runSlice(o: RunSliceOptions): Promise<SliceResult | null> 
     if (!g) return null;
     o.onReady?.();
     await mkdir(dirname(o.spillPath), { recursive: true });
-    const spill = new NdjsonFileWriter(o.spillPath);
+    const spill = spillWriter(o.spillPath);
     const fit = g.stage.fit!;
     try {
       for await (const b of chain(o.source(), prefix, o.ledger)) {

@@ -369,7 +369,7 @@ export interface RunSliceOptions {
   baseDir: string;
   rulesDir: string;
   log: Logger;
-  /** Where this slice's records go for phase 1 (NDJSON). */
+  /** Where this slice's records go for phase 1 (its format follows the name: spill.ts). */
   spillPath: string;
   /** Called once the stages are created, before the first record is read (start-up timing). */
   onReady?: () => void;

@@ -33,10 +33,14 @@ export function spillWriter(path: string): SpillWriter {
 
 class FramedSpillWriter implements SpillWriter {
   private readonly stream: WriteStream;
+  /** A failed open or write, given at the next write or at close (not an unhandled 'error'). */
+  private failed: Error | null = null;
   constructor(readonly path: string) {
     this.stream = createWriteStream(path, { flags: 'w' });
+    this.stream.on('error', (e) => (this.failed ??= e));
   }
   async write(batch: readonly unknown[]): Promise<void> {
+    if (this.failed) throw this.failed;
     if (batch.length === 0) return;
     const body = serialize(batch);
     const head = Buffer.allocUnsafe(FRAME_HEAD);
@@ -45,7 +49,7 @@ class FramedSpillWriter implements SpillWriter {
     if (!this.stream.write(body)) await once(this.stream, 'drain');
   }
   async close(): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err || this.failed ? reject(err ?? this.failed) : resolve())));
   }
 }
 
@@ -77,14 +81,17 @@ export async function* readSpill(paths: string | string[], batchSize = 256): Asy
 async function* readFrames(path: string): AsyncGenerator<ConversationRecord[]> {
   const fh = await open(path, 'r');
   try {
+    const size = (await fh.stat()).size;
     const head = Buffer.allocUnsafe(FRAME_HEAD);
     for (let pos = 0; ; ) {
       const { bytesRead } = await fh.read(head, 0, FRAME_HEAD, pos);
       if (bytesRead === 0) return;
       const n = bytesRead === FRAME_HEAD ? head.readUInt32LE(0) : -1;
-      const body = n >= 0 ? Buffer.allocUnsafe(n) : null;
-      const got = body ? (await fh.read(body, 0, n, pos + FRAME_HEAD)).bytesRead : 0;
-      if (!body || got < n) throw new ScrubError('SCRUB_INTERNAL', 'spill file ends inside a batch (truncated?)', { file: path });
+      // a length past the file's end (damaged, or cut short) is refused before anything is allocated or read;
+      // the writer never makes a frame of 2 GiB or more (a read takes at most that)
+      if (n < 0 || n > size - pos - FRAME_HEAD || n > 0x7fffffff) throw new ScrubError('SCRUB_INTERNAL', 'spill file ends inside a batch (truncated or damaged)', { file: path });
+      const body = Buffer.allocUnsafe(n);
+      if ((await fh.read(body, 0, n, pos + FRAME_HEAD)).bytesRead < n) throw new ScrubError('SCRUB_INTERNAL', 'spill file ends inside a batch (truncated or damaged)', { file: path });
       let records: unknown;
       try {
         records = deserialize(body);

@@ -49,6 +49,17 @@ describe('spills', () => {
     expect(got[0].flat()).toEqual(JSON.parse(JSON.stringify(records)));
   });
 
+  it('a spill that cannot be written fails the write or the close, not the process', async () => {
+    const w = spillWriter(join(tmp(), 'no-such-folder', 's.spill'));
+    const written = (async () => {
+      await w.write([rec(1)]);
+      await new Promise((r) => setTimeout(r, 20)); // the open fails meanwhile
+      await w.write([rec(2)]);
+      await w.close();
+    })();
+    await expect(written).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('a truncated or damaged spill fails with a coded error naming the file, and no record text', async () => {
     const dir = tmp();
     const path = join(dir, 's.spill');
@@ -63,5 +74,12 @@ describe('spills', () => {
     expect(String(err.message)).not.toMatch(/句话/);
     writeFileSync(path, Buffer.from([8, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
     await expect(all(readSpill(path))).rejects.toMatchObject({ code: 'SCRUB_INTERNAL', file: path });
+    // a damaged length far past the file's end: refused before reading (Node aborted on a read of 2 GiB or more)
+    for (const n of [0x80000000, 0x7fffffff, 0xffffffff, 100]) {
+      const head = Buffer.alloc(4);
+      head.writeUInt32LE(n);
+      writeFileSync(path, Buffer.concat([head, Buffer.alloc(40)]));
+      await expect(all(readSpill(path))).rejects.toMatchObject({ code: 'SCRUB_INTERNAL', message: /truncated or damaged/ });
+    }
   });
 });

@@ -4,6 +4,7 @@
 # with its own pool, on two slices (`run --threads 2`), and as two independent processes, pinned to
 # the two fastest CPUs (`core-rates`), 300 MB in 4 files, 3 rounds alternating.
 #   bash bench/device-pii-run.sh [MB] [ROUNDS]      (repository root; packages built; node on PATH)
+#   ONE_FILE=1 also runs the same MB as one file (read in ranges by both threads; no pair: it needs two files).
 # Writes the log to $OUT/pii-run.txt when $OUT is set (the device tool's output folder), else stdout.
 # About 3 minutes a round on this 2-vCPU machine at 300 MB; generating the input adds about a minute.
 set -euo pipefail
@@ -21,6 +22,10 @@ log=${log:-/dev/stdout}
   echo "using CPUs ${cpus:=0,1}"
   echo "== pii-run"
   node bench/pii-run.mjs --mb "$MB" --files 4 --runs "$ROUNDS" --pin --pair --cpus "$cpus"
+  if [ "${ONE_FILE:-0}" = 1 ]; then
+    echo "== pii-run, one file"
+    node bench/pii-run.mjs --mb "$MB" --files 1 --runs "$ROUNDS" --pin --cpus "$cpus"
+  fi
   echo "== slice start-up"
   node bench/slice-startup.mjs --runs 5
   echo "== done $(date -u +%FT%TZ)"

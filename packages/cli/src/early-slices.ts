@@ -1,17 +1,11 @@
 // Kept free of other imports (but core's worker pool): the CLI entry loads this module before the rest of the CLI.
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { EarlyWorkers } from '@scrubline/core/early-workers';
+import { compiledScript, EarlyWorkers } from '@scrubline/core/early-workers';
 
-/** The compiled slice worker (slice-worker.ts): next to this module (dist), or in ../dist when running from src (tests). */
+/** The compiled slice worker (slice-worker.ts); null when not built. */
 export function sliceWorkerPath(): string | null {
-  for (const rel of ['./slice-worker.js', '../dist/slice-worker.js']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  return null;
+  return compiledScript(import.meta.url, 'slice-worker');
 }
 
 const early = new EarlyWorkers();

@@ -1,5 +1,19 @@
 // Kept free of other imports: CLI entries load this module before anything else.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/**
+ * A package's compiled worker script `name`.js, for the module at `moduleUrl` (its
+ * `import.meta.url`): next to it (dist), or in ../dist when it runs from src (tests). Null if not built.
+ */
+export function compiledScript(moduleUrl: string, name: string): string | null {
+  for (const rel of [`./${name}.js`, `../dist/${name}.js`]) {
+    const p = fileURLToPath(new URL(rel, moduleUrl));
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
 
 /**
  * Worker threads started before the code that uses them is loaded: a CLI entry starts them, so

@@ -454,9 +454,9 @@ function afterLastNewline(carry: Buffer[] | null, chunk: Buffer): Buffer[] | nul
  * which the bad sequence shows, never past the sequence's own line. Decoding a prefix in streaming
  * mode fails exactly when the prefix holds the error, so a binary search over prefixes finds it.
  */
-function firstInvalidGb18030(pieces: Buffer[], chunk: Buffer): number {
-  const carry = Buffer.concat(pieces);
-  const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+function firstInvalidGb18030(carry: Buffer[], chunk: Buffer): number {
+  const carried = carry.reduce((n, b) => n + b.length, 0);
+  const bytes = carried ? Buffer.concat([...carry, chunk]) : chunk;
   const fails = (k: number) => {
     try {
       new TextDecoder('gb18030', { fatal: true }).decode(bytes.subarray(0, k), { stream: true });
@@ -466,7 +466,7 @@ function firstInvalidGb18030(pieces: Buffer[], chunk: Buffer): number {
     }
   };
   if (!fails(bytes.length)) return chunk.length; // only at the end of the input (an incomplete last character)
-  let ok = carry.length; // the carry decoded before
+  let ok = carried; // the carry decoded before
   let bad = bytes.length;
   while (bad - ok > 1) {
     const mid = (ok + bad) >>> 1;
@@ -474,7 +474,7 @@ function firstInvalidGb18030(pieces: Buffer[], chunk: Buffer): number {
     else ok = mid;
   }
   // the failing byte is bad - 1; a newline there (an ASCII byte where a trail byte should be) ends the bad sequence's line, not another
-  return Math.max(0, bad - 1 - carry.length);
+  return Math.max(0, bad - 1 - carried);
 }
 
 /** Byte offset of the first invalid UTF-8 sequence (buf.length when none is found). */

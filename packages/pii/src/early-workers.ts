@@ -1,17 +1,11 @@
 // Kept free of other imports: the CLI entry loads this module before anything else.
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { EarlyWorkers } from '@scrubline/core/early-workers';
+import { compiledScript, EarlyWorkers } from '@scrubline/core/early-workers';
 
-/** A compiled worker script (`worker`, `filter-worker`): next to this module (dist), or in ../dist when running from src (tests). */
+/** A compiled worker script of this package (`worker`, `filter-worker`); null when not built. */
 export function workerScript(name = 'worker'): string | null {
-  for (const rel of [`./${name}.js`, `../dist/${name}.js`]) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  return null;
+  return compiledScript(import.meta.url, name);
 }
 
 /** A line-parallel scrub worker's options: a larger young generation, for fewer scavenges of the short-lived strings of each chunk. */

@@ -70,6 +70,8 @@ if (!existsSync(join(dir, 'done'))) {
 let bytes = 0;
 for (let i = 0; i < FILES; i++) if (existsSync(join(dir, `part-${i}.ndjson`))) bytes += statSync(join(dir, `part-${i}.ndjson`)).size;
 const size = bytes / 1e6;
+// --runs 0: only make the input (slice-startup uses it so)
+if (RUNS === 0) process.exit(0);
 
 const out = existsSync('/dev/shm') ? '/dev/shm/scrubline-pii-run' : join(here, 'data/pii-run-out');
 const bin = join(here, '../packages/cli/bin/scrubline.js');

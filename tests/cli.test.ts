@@ -357,6 +357,54 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     }
   });
 
+  it('runs the last phase on the slices too when it can (bot-filter last): the same records in every output format, drops and report', async () => {
+    // conversations with no customer turn in each file: bot-filter drops them in the last phase
+    const agentOnly = (id: string) => ({ id, turns: [{ sender: 'helpdesk', utterances: ['您好，欢迎光临，请问有什么可以帮您？'] }], annotations: [] });
+    const steps = `steps:
+  - use: normalise
+  - use: pii
+  - use: bot-filter
+    with: { frequency: { minSessions: 3 } }
+`;
+    for (const [output, files] of [
+      ['out/records.ndjson', ['records.ndjson']],
+      ['out/records.json', ['records.json']],
+      ['out/records.csv', ['records.csv']],
+      ['out/{meta.lang}/records.ndjson', ['zh']],
+    ] as const) {
+      const runs = [];
+      for (const threads of ['1', '2', '3']) {
+        const dir = setup();
+        for (const f of ['a', 'b', 'c']) {
+          const docs = JSON.parse(readFileSync(join(dir, `in/${f}.json`), 'utf8'));
+          write(dir, `in/${f}.json`, JSON.stringify([agentOnly(`agent-only-${f}1`), ...docs, agentOnly(`agent-only-${f}2`)]));
+        }
+        const yaml = readFileSync(join(dir, 'p.yaml'), 'utf8');
+        write(dir, 'p.yaml', yaml.slice(0, yaml.indexOf('steps:')) + steps + `output:\n  path: ${output}\n  report: out/report.json\n`);
+        const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', threads]);
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        runs.push({ dir, report: JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8')) });
+      }
+      const [one, ...more] = runs;
+      expect(readdirSync(join(one.dir, 'out')).sort()).toEqual([...files, 'dropped.ndjson', 'manifest.json', 'quarantine.ndjson', 'report.json'].sort());
+      expect(one.report.manifest.timings.phases.map((p: { slices: number }) => p.slices)).toEqual([1, 1]);
+      const dropped = readFileSync(join(one.dir, 'out/dropped.ndjson'), 'utf8');
+      expect(dropped.match(/agent-only-[abc][12]/g)).toEqual(['agent-only-a1', 'agent-only-a2', 'agent-only-b1', 'agent-only-b2', 'agent-only-c1', 'agent-only-c2'].map((x) => x));
+      for (const m of more) {
+        // three units in both phases, on two or three threads
+        expect(m.report.manifest.timings.phases.map((p: { slices: number }) => p.slices)).toEqual([3, 3]);
+        for (const f of [...files.map((f) => (f === 'zh' ? 'zh/records.ndjson' : f)), 'dropped.ndjson', 'quarantine.ndjson']) {
+          expect(readFileSync(join(m.dir, 'out', f)).equals(readFileSync(join(one.dir, 'out', f))), `${output}: ${f}`).toBe(true);
+        }
+        expect(comparable(m.report)).toEqual(comparable(one.report));
+      }
+      const bot = one.report.stages.find((s: { id: string }) => s.id === 'bot-filter');
+      expect(bot.summary.conversations.droppedNoCustomerContent).toBe(6);
+      expect(bot.summary.turns.canned).toBeGreaterThan(0);
+    }
+  });
+
   it('a slice that fails fails the run with its own coded error (file named, no stack), and publishes nothing', async () => {
     const dir = setup();
     const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', '3', '--strict']);

@@ -114,6 +114,10 @@ export const botFilterStage = defineStage<BotFilterOptions>({
   example: { rules: [], disable: [], action: 'tag', relabel: false, dropEmpty: true, top: 20, topMinSessions: TOP_MIN_SESSIONS, frequency: { enabled: true, roles: ['agent'], minSessions: 10, minShare: 0, minTurns: 0, minChars: 4, capacity: 50000 } },
   // global when its frequency fit pass runs (the default)
   global: (options) => options.frequency?.enabled !== false,
+  // once the frequency table is loaded, each record is classified on its own: the phase after the
+  // fit may run on slices (`run --threads`), each instance loaded with the same table
+  sliceableAfterFit: true,
+  mergeSummaries: (list) => mergeBotFilterSummaries(list as BotFilterSummary[]),
   create: (options, env) => createBotFilter(options, { rulesDir: env.rulesDir, baseDir: env.baseDir }),
 });
 
@@ -222,6 +226,23 @@ export function createBotFilter(options: BotFilterOptions, where: { rulesDir: st
   };
   if (fit) stage.fit = fit;
   return stage;
+}
+
+/** One summary from those of instances loaded with the same frequency table, each over consecutive records (in order). */
+export function mergeBotFilterSummaries(list: BotFilterSummary[]): BotFilterSummary {
+  const byRule: Record<string, number> = {};
+  const turns = { seen: 0, canned: 0, dropped: 0 };
+  const conversations = { seen: 0, droppedNoCustomerContent: 0 };
+  for (const s of list) {
+    turns.seen += s.turns.seen;
+    turns.canned += s.turns.canned;
+    turns.dropped += s.turns.dropped;
+    for (const [k, v] of Object.entries(s.turns.byRule)) byRule[k] = (byRule[k] ?? 0) + v;
+    conversations.seen += s.conversations.seen;
+    conversations.droppedNoCustomerContent += s.conversations.droppedNoCustomerContent;
+  }
+  // the table is the same in every instance, and so is what the summary says of it
+  return { frequency: list[0]?.frequency ?? null, turns: { ...turns, byRule: sortKeys(byRule) }, conversations };
 }
 
 function round4(x: number): number {

@@ -22,7 +22,7 @@ import {
   isBrokenPipe,
   exitCodeFor,
 } from '@scrubline/core';
-import { canReadTransparent, comesBefore, foundAfterReading, normaliseEncoding, OutputSet, readRecords, resolveInputs, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputConfig, type SessionRuns, type WrittenFile } from '@scrubline/io';
+import { canReadTransparent, comesBefore, foundAfterReading, normaliseEncoding, OutputSet, readRecords, resolveInputs, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputConfig, type OutputPart, type SessionRuns, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
 import { LocalSliceRun, readUpTo, sliceInputs, sliceThreads } from './slices.js';
@@ -214,6 +214,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
             fileInfos,
             warnings,
             progress: (bytes, records) => (p.addBytes(bytes), p.addRecords(records)),
+            output: { path: shardPath(o.output.path, shard) ?? o.output.path, format: o.output.format, shard: shard.index, transparent },
             show: (m) => {
               if (!shown.has(m) && !warnings.includes(m)) p.line(`scrubline: warning ${m}`);
               shown.add(m);
@@ -277,6 +278,13 @@ export async function execute(o: ExecuteOptions): Promise<number> {
         sink: async (batches: AsyncIterable<ConversationRecord[]>) => {
           for await (const b of batches) await outputs.write(b);
         },
+        // a last phase on the slices: each unit's encoded records, copied in input order
+        sinkSlice: async (output: unknown) => {
+          for (const part of output as OutputPart[]) {
+            await outputs.writePart(part);
+            await rm(part.file, { force: true });
+          }
+        },
         ledger,
         seed: o.seed,
         shard,
@@ -292,7 +300,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     }
     // phase 0 ran on slices: their drop and quarantine entries come first, in input order
     const sliceParts = (f: SideFile) =>
-      result.slices > 1 ? [...Array(result.slices).keys()].map((i) => sidePart(i, f === quarantine ? 'quarantine' : 'dropped')!).filter(Boolean) : [];
+      result.slices > 1 ? [...Array(result.slices + result.lastSlices).keys()].map((i) => sidePart(i, f === quarantine ? 'quarantine' : 'dropped')!).filter(Boolean) : [];
 
     if (!result.final) {
       await quarantine.close();
@@ -318,7 +326,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     const phaseTimes = result.phasesRun.map((phase, i) => ({
       phase,
       ms: result.phaseMs[i],
-      slices: phase === 0 ? result.slices : 1,
+      slices: phase === 0 ? result.slices : phase === result.phases - 1 && result.lastSlices ? result.lastSlices : 1,
       ...(phase === 0 && result.slices > 1 && slices ? { threads: slices.threads } : {}),
       ...(phase === 0 && startup !== undefined ? { startupMs: startup } : {}),
     }));

@@ -41,7 +41,8 @@ Options:
   --fail-on-residual   fail (exit 4, publish nothing) when the residual scan finds PII
   --threads N|auto     run phase 0 (reading and the steps before the first global
                        step) on N threads that take consecutive units of the
-                       input files in turn; the output is the same bytes.
+                       input files in turn, and the last phase too where its
+                       steps allow; the output is the same bytes.
                        auto (default): the machine's cores when the input is 64 MB
                        or more. Not for stdin, one file, or a pipeline without a
                        global step (there the pii step's own workers help)

@@ -5,8 +5,8 @@
  * out through `post`; its drop and quarantine entries go to part files that the main thread
  * publishes first, in unit order.
  */
-import { Ledger, runSlice, ScrubError, StageRegistry, type ConversationRecord, type LedgerEntry, type LedgerJSON, type PlannedStep } from '@scrubline/core';
-import { readRecords, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
+import { Ledger, runLastSlice, runSlice, ScrubError, StageRegistry, type ConversationRecord, type LastSliceResult, type LedgerEntry, type LedgerJSON, type PlannedStep } from '@scrubline/core';
+import { OutputParts, readRecords, type FileInfo, type InputConfig, type OutputFormat, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { plugins } from './plugins.js';
 import { SideFile } from './execute.js';
 
@@ -34,13 +34,33 @@ export interface SliceJob {
   droppedPath?: string;
 }
 
-/** What a unit says, in order; the last is one of done, skipped, error. */
+/** The key under which the last phase's fit state reaches the threads, beside the steps' preloads (NUL-prefixed, unlike the step ids pipeline files give). */
+export const LAST_PHASE_STATE = '\0last-phase-state';
+
+/** One unit of the last phase (core `runLastSlice`): its spill through the global step and the steps after it, encoded for the output. */
+export interface LastSliceJob {
+  steps: SliceStep[];
+  fromStep: number;
+  spill: string;
+  seed: string;
+  strict: boolean;
+  baseDir: string;
+  rulesDir: string;
+  /** The run's output (as `OutputSet` has it) and the folder for this unit's part files. */
+  output: { path: string; format?: OutputFormat; shard: number; transparent: boolean; dir: string };
+  quarantinePath?: string;
+  droppedPath?: string;
+}
+
+/** What a unit says, in order; the last is one of done, last-done, skipped, error. */
 export type SliceMessage =
   | { type: 'progress'; bytes: number; records: number }
   | { type: 'warning'; message: string }
   /** Stages created, reading starts (`Date.now()`). */
   | { type: 'ready'; at: number }
   | { type: 'done'; result: NonNullable<Awaited<ReturnType<typeof runSlice>>>; fileInfos: FileInfo[]; sessions: SessionRuns | null }
+  /** A unit of the last phase is done: its output is `OutputPart[]`. */
+  | { type: 'last-done'; result: LastSliceResult }
   /** The pipeline cannot run on slices (see `runSlice`); nothing was read. */
   | { type: 'skipped' }
   /** The unit's coded error, and a row export's sessions as far as it read (for the check across units). */
@@ -72,14 +92,7 @@ export async function runSliceJob(
   let sessions: SessionRuns | null = null;
   /** The files this unit opened (bytes, sha256, encoding), also when it failed. */
   const fileInfos: FileInfo[] = [];
-  const ledger = new Ledger();
-  ledger.strict = job.strict;
-  const quarantine = new SideFile(job.quarantinePath);
-  const dropped = new SideFile(job.droppedPath);
-  ledger.sink = (entry: LedgerEntry) => {
-    if (entry.kind === 'quarantined') quarantine.add(entry);
-    else dropped.add({ ...entry, raw: undefined });
-  };
+  const { ledger, publish, discard } = unitLedger(job);
   // progress in slices of about 1 MB, so the main thread is not flooded with messages
   let bytes = 0;
   let records = 0;
@@ -126,21 +139,79 @@ export async function runSliceJob(
         return;
       }
       flushProgress();
+      await publish();
+      post({ type: 'done', result, fileInfos, sessions });
+    } catch (e) {
+      await discard();
+      throw e;
+    }
+  } catch (e) {
+    post({ type: 'error', error: errorFields(e), sessions, fileInfos, ledger: ledger.toJSON() });
+  }
+}
+
+/** A unit's ledger, its drop and quarantine entries going to the unit's part files (published by the main thread, in unit order). */
+function unitLedger(job: { strict: boolean; quarantinePath?: string; droppedPath?: string }) {
+  const ledger = new Ledger();
+  ledger.strict = job.strict;
+  const quarantine = new SideFile(job.quarantinePath);
+  const dropped = new SideFile(job.droppedPath);
+  ledger.sink = (entry: LedgerEntry) => {
+    if (entry.kind === 'quarantined') quarantine.add(entry);
+    else dropped.add({ ...entry, raw: undefined });
+  };
+  return {
+    ledger,
+    publish: async () => {
       await quarantine.close();
       await dropped.close();
       await quarantine.commit();
       await dropped.commit();
-      post({ type: 'done', result, fileInfos, sessions });
-    } catch (e) {
+    },
+    discard: async () => {
       await quarantine.abort().catch(() => {});
       await dropped.abort().catch(() => {});
-      throw e;
-    }
+    },
+  };
+}
+
+/**
+ * A unit's error as its own fields (code, message, file, line, field, record, stage, hint), to be rebuilt
+ * as a ScrubError on the main thread, which masks what it prints as for any other error.
+ */
+function errorFields(e: unknown): Record<string, unknown> {
+  const err = ScrubError.from(e);
+  const { stages: _stages, ...fields } = Object.fromEntries(Object.entries(err));
+  return { ...fields, code: err.code, message: err.message };
+}
+
+/** Runs one unit of the last phase to its end and says so through `post` (never throws): last-done or error. */
+export async function runLastSliceJob(job: LastSliceJob, post: (m: SliceMessage) => void, preloaded: (stepId: string) => Promise<unknown>): Promise<void> {
+  const { ledger, publish, discard } = unitLedger(job);
+  const parts = new OutputParts(job.output);
+  try {
+    const result = await runLastSlice({
+      steps: planSteps(job.steps),
+      fromStep: job.fromStep,
+      // sent once to each thread, beside the steps' preloads, not with every unit
+      state: await preloaded(LAST_PHASE_STATE),
+      spill: job.spill,
+      ledger,
+      seed: job.seed,
+      baseDir: job.baseDir,
+      rulesDir: job.rulesDir,
+      log: { info: () => {}, warn: (message: string) => post({ type: 'warning', message }) },
+      sink: async (batches) => {
+        for await (const b of batches) parts.write(b);
+      },
+      preloaded,
+    });
+    const output = parts.close();
+    await publish();
+    post({ type: 'last-done', result: { ...result, output } });
   } catch (e) {
-    const err = ScrubError.from(e);
-    // the error's own fields (code, message, file, line, field, record, stage, hint), to be rebuilt as
-    // a ScrubError on the main thread, which masks what it prints as for any other error
-    const { stages: _stages, ...fields } = Object.fromEntries(Object.entries(err));
-    post({ type: 'error', error: { ...fields, code: err.code, message: err.message }, sessions, fileInfos, ledger: ledger.toJSON() });
+    parts.abort();
+    await discard();
+    post({ type: 'error', error: errorFields(e), sessions: null, fileInfos: [], ledger: ledger.toJSON() });
   }
 }

@@ -4,12 +4,17 @@
  * rule packs and compiled code stay loaded from one unit to the next.
  */
 import { parentPort } from 'node:worker_threads';
-import { runSliceJob, type SliceJob, type SliceMessage } from './slice-job.js';
+import { runLastSliceJob, runSliceJob, type LastSliceJob, type SliceJob, type SliceMessage } from './slice-job.js';
 
-export type { SliceJob, SliceMessage, SliceStep } from './slice-job.js';
+export type { LastSliceJob, SliceJob, SliceMessage, SliceStep } from './slice-job.js';
 
 /** What the main thread sends a slice worker: a step's preload (`LocalSlices.provide`), a unit to run, or the end. */
-export type SliceInbound = { type: 'preload'; stepId: string; data: unknown } | { type: 'job'; unit: number; job: SliceJob } | { type: 'end' };
+export type SliceInbound =
+  | { type: 'preload'; stepId: string; data: unknown }
+  | { type: 'job'; unit: number; job: SliceJob }
+  /** A unit of the last phase (numbered after phase 0's units). */
+  | { type: 'last'; unit: number; job: LastSliceJob }
+  | { type: 'end' };
 
 /** What a slice worker says: a unit's message, tagged with the unit. */
 export type SliceOutbound = SliceMessage & { unit: number };
@@ -29,6 +34,8 @@ const onMessage = (m: SliceInbound) => {
     waiting.delete(m.stepId);
   } else if (m.type === 'job') {
     queue = queue.then(() => runSliceJob(m.job, (out) => parentPort!.postMessage({ ...out, unit: m.unit } satisfies SliceOutbound), preloaded));
+  } else if (m.type === 'last') {
+    queue = queue.then(() => runLastSliceJob(m.job, (out) => parentPort!.postMessage({ ...out, unit: m.unit } satisfies SliceOutbound), preloaded));
   } else {
     // the listener would keep this thread alive after its work
     void queue.then(() => parentPort!.off('message', onMessage));

@@ -2,11 +2,11 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ScrubError, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
-import { canReadInRanges, canReadInSlices, comesBefore, cutAtLineEnds, foundAfterReading, readingStoppedBy, scanFile, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type ResolvedInput, type SessionRuns } from '@scrubline/io';
+import { ScrubError, type LastPhaseJob, type LastSliceResult, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
+import { canReadInRanges, canReadInSlices, comesBefore, cutAtLineEnds, foundAfterReading, readingStoppedBy, scanFile, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputFormat, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { endPrestartedSliceWorkers, sliceWorkerPath, takePrestartedSliceWorkers } from './early-slices.js';
 import { plugins as builtIn } from './plugins.js';
-import { runSliceJob, type SliceJob, type SliceMessage } from './slice-job.js';
+import { LAST_PHASE_STATE, runLastSliceJob, runSliceJob, type LastSliceJob, type SliceJob, type SliceMessage } from './slice-job.js';
 import type { SliceInbound, SliceOutbound } from './slice-worker.js';
 
 /** Input size from which `--threads auto` runs phase 0 on slices (below it, starting workers costs more than it gains). */
@@ -154,6 +154,8 @@ export interface SliceRunOptions {
   progress: (bytes: number, records: number) => void;
   /** A warning to show now (said once); it joins `warnings` in slice order when phase 0 is over. */
   show: (message: string) => void;
+  /** The run's output as `OutputSet` writes it, for a last phase on the slices (`runLast`). */
+  output: { path: string; format?: OutputFormat; shard: number; transparent: boolean };
 }
 
 /**
@@ -184,6 +186,8 @@ export class LocalSliceRun implements LocalSlices {
   private scans = new Map<string, FileScan>();
   /** Set by stop(): scans read no further. */
   private ended = false;
+  /** The units of the last phase (`runLast`), numbered after phase 0's in messages. */
+  private lastUnits: LastUnit[] = [];
 
   constructor(private readonly o: SliceRunOptions) {
     this.count = o.slices.length;
@@ -266,6 +270,9 @@ export class LocalSliceRun implements LocalSlices {
       run: (unit, job) => {
         e.running = runSliceJob(job, (m) => this.onMessage(unit, m), (id) => this.preloaded(id), () => e.stopped || unit > this.firstFailed);
       },
+      runLast: (unit, job) => {
+        e.running = runLastSliceJob(job, (m) => this.onMessage(unit, m), (id) => this.preloaded(id));
+      },
       stop: async () => {
         e.stopped = true;
         await e.running;
@@ -306,6 +313,7 @@ export class LocalSliceRun implements LocalSlices {
   }
 
   private onMessage(unit: number, m: SliceMessage): void {
+    if (unit >= this.count) return this.onLastMessage(unit - this.count, m);
     const u = this.units[unit];
     if (m.type === 'progress') this.o.progress(m.bytes, m.records);
     else if (m.type === 'ready') {
@@ -379,13 +387,111 @@ export class LocalSliceRun implements LocalSlices {
     if (k >= 0) throw (settled[k] as PromiseRejectedResult).reason;
   }
 
+  /**
+   * The last phase on the threads of phase 0 (core `LocalSlices.runLast`): each unit's spill through
+   * the global step and the steps after it, its output encoded into part files (`OutputParts`), each
+   * thread taking the next unit when free; results in input order. A unit that fails stops the units
+   * after it; its error comes once the units before it are yielded (one of them may fail first).
+   */
+  async *runLast(job: LastPhaseJob): AsyncGenerator<LastSliceResult> {
+    const o = this.o;
+    const count = job.spills.length;
+    let next = 0;
+    let failed = Infinity;
+    this.lastUnits = job.spills.map((_, index) => {
+      let resolve!: (r: LastSliceResult) => void;
+      let reject!: (e: unknown) => void;
+      const result = new Promise<LastSliceResult>((res, rej) => ((resolve = res), (reject = rej)));
+      result.catch(() => {}); // awaited in order below, or not at all when the run stops first
+      const u: LastUnit = {
+        result,
+        settled: false,
+        warnings: [],
+        settle: (r, error) => {
+          if (u.settled) return;
+          u.settled = true;
+          if (error === undefined) resolve(r!);
+          else {
+            reject(error);
+            if (index < failed) {
+              failed = index;
+              // the units after it are not needed: those running stop, the others never start
+              for (const e of this.executors) if (e.current !== null && e.current - this.count > index) void e.stop();
+              for (const v of this.lastUnits.slice(index + 1)) v.settle(null, notRun());
+            }
+          }
+        },
+      };
+      return u;
+    });
+    const steps = o.steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) }));
+    const dispatch = (e: Executor) => {
+      if (e.stopped || next >= count || next > failed) return;
+      const i = next++;
+      const u = this.lastUnits[i];
+      u.executor = e;
+      e.current = this.count + i;
+      u.result.then(
+        () => {
+          e.current = null;
+          dispatch(e);
+        },
+        () => (e.current = null),
+      );
+      const unitJob: LastSliceJob = {
+        steps,
+        fromStep: job.fromStep,
+        spill: job.spills[i],
+        seed: o.seed,
+        strict: o.strict,
+        baseDir: o.baseDir,
+        rulesDir: o.rulesDir,
+        output: { ...o.output, dir: join(o.workDir, 'slices', 'out', String(i)) },
+        quarantinePath: o.sidePart(this.count + i, 'quarantine'),
+        droppedPath: o.sidePart(this.count + i, 'dropped'),
+      };
+      e.runLast(this.count + i, unitJob);
+    };
+    const executors = this.executors.filter((e) => !e.stopped);
+    if (executors.length === 0) throw new ScrubError('SCRUB_INTERNAL', 'no thread left for the last phase');
+    // the state goes to each thread once (a structured clone per worker), as the steps' preloads do
+    this.provide(LAST_PHASE_STATE, job.state);
+    for (const e of executors) dispatch(e);
+    let done = false;
+    try {
+      for (const u of this.lastUnits) {
+        const r = await u.result;
+        for (const m of u.warnings) if (!o.warnings.includes(m)) o.warnings.push(m);
+        yield r;
+      }
+      done = true;
+    } finally {
+      next = count;
+      if (done) for (const e of this.executors) e.post({ type: 'end' });
+      else await this.stop(); // stopped early (a unit failed, or writing its output did): the threads end here
+    }
+  }
+
+  private onLastMessage(i: number, m: SliceMessage): void {
+    const u = this.lastUnits[i];
+    if (!u) return;
+    if (m.type === 'warning') {
+      this.o.show(m.message);
+      u.warnings.push(m.message);
+    } else if (m.type === 'last-done') u.settle(m.result);
+    else if (m.type === 'error') {
+      const { code, message, ...context } = m.error as { code: string; message: string };
+      u.settle(null, new ScrubError(code as never, message, context));
+    }
+  }
+
   /** How long the slowest thread took to start (modules, stages) before it read anything. */
   startupMs(): number | undefined {
     const times = this.executors.map((e) => e.startupMs).filter((t): t is number => t !== undefined);
     return times.length ? Math.max(...times) : undefined;
   }
 
-  async runAll(): Promise<SliceResult[]> {
+  async runAll(keep = false): Promise<SliceResult[]> {
     this.start();
     if (this.startError) {
       await this.stop();
@@ -393,9 +499,10 @@ export class LocalSliceRun implements LocalSlices {
     }
     const units = this.units;
     const settled = await Promise.allSettled(units.map((u) => u.result));
-    // every unit has ended: the workers are told there is no more (this thread's units ended too)
-    for (const e of this.executors) e.post({ type: 'end' });
     const k = settled.findIndex((s) => s.status === 'rejected');
+    // every unit has ended: the workers are told there is no more (this thread's units ended too),
+    // unless the last phase runs on them
+    if (!keep || k >= 0) for (const e of this.executors) e.post({ type: 'end' });
     let error: unknown = k < 0 ? null : (settled[k] as PromiseRejectedResult).reason;
     // sessions met in the units up to the failing one (its own as far as it came)
     const last = k < 0 ? units.length - 1 : k;
@@ -437,6 +544,15 @@ export class LocalSliceRun implements LocalSlices {
       return r;
     });
   }
+}
+
+/** A unit of the last phase: its result, or its error, and the warnings it gave. */
+interface LastUnit {
+  result: Promise<LastSliceResult>;
+  settle: (r: LastSliceResult | null, error?: unknown) => void;
+  settled: boolean;
+  executor?: Executor;
+  warnings: string[];
 }
 
 const notRun = () => new ScrubError('SCRUB_INTERNAL', 'not run: an earlier unit failed');
@@ -514,6 +630,8 @@ interface Executor {
   stopped: boolean;
   running: Promise<void>;
   run: (unit: number, job: SliceJob) => void;
+  /** Runs a unit of the last phase (numbered after phase 0's units). */
+  runLast: (unit: number, job: LastSliceJob) => void;
   post: (m: SliceInbound) => void;
   /** Stops it where it is (the unit it runs then fails, with an error nobody reads). */
   stop: () => Promise<void>;
@@ -529,6 +647,7 @@ function startWorker(onMessage: (unit: number, m: SliceMessage) => void, early?:
     stopped: false,
     running: Promise.resolve(),
     run: (unit, job) => worker.postMessage({ type: 'job', unit, job } satisfies SliceInbound),
+    runLast: (unit, job) => worker.postMessage({ type: 'last', unit, job } satisfies SliceInbound),
     post: (m) => {
       if (!ended) worker.postMessage(m);
     },

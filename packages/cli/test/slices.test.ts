@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,7 @@ function sliceRun(dir: string, o: Pick<SliceRunOptions, 'files' | 'slices' | 'th
     warnings: [],
     progress: () => {},
     show: () => {},
+    output: { path: 'out.ndjson', shard: 0, transparent: false },
     ...o,
   });
 }
@@ -165,6 +166,46 @@ describe('LocalSliceRun: errors come out as one thread meets them', () => {
     // the stages were made in the first unit: nothing to say before phase 0 (was: the second unit's read error)
     await expect(run.ready()).resolves.toBeUndefined();
     await expect(run.runAll()).rejects.toMatchObject({ code: 'SCRUB_JSON_PARSE', file: 'a.ndjson', line: 3001 });
+  });
+});
+
+describe('LocalSliceRun: the last phase on the same threads', () => {
+  it("yields the units in input order; a unit that fails gives its error after the units before it, also when a later unit failed first", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrubline-last-'));
+    const line = (id: string, role: string, text: string) => JSON.stringify({ id, turns: [{ role, text }, { role: 'customer', text: `订单 ${id} 到哪了` }], labels: {}, source: { file: 'x', line: 1 }, meta: {} });
+    // the same agent greeting in every conversation: frequent for bot-filter
+    for (const name of ['a', 'b', 'c']) writeFileSync(join(dir, `${name}.ndjson`), Array.from({ length: 3000 }, (_, i) => line(`${name}${i}`, 'agent', '您好，欢迎光临本店')).join('\n') + '\n');
+    const input = { files: '*.ndjson', format: 'ndjson' as const };
+    const { steps } = validatePipeline({ version: 1, input, steps: [{ use: 'pii' }, { use: 'bot-filter', with: { frequency: { minSessions: 2 } } }], output: { path: 'out.ndjson' } } as never, buildRegistry(plugins), { file: 'p.yaml', baseDir: dir });
+    const files = await resolveInputs(input.files, dir, { index: 0, count: 1 });
+    const lastOf = async (damage: (spills: string[]) => void) => {
+      const run = sliceRun(join(dir, String(Math.random())), { files, slices: files.map((f) => [f]), threads: 3, steps, input, baseDir: dir });
+      run.start();
+      run.provide('pii', undefined);
+      const results = await run.runAll(true);
+      const spills = results.map((r) => r.spill);
+      damage(spills);
+      const got: { records: number; parts: number }[] = [];
+      let error: unknown = null;
+      try {
+        for await (const r of run.runLast({ fromStep: 1, state: results[0].state, spills })) got.push({ records: r.ledger.output.records, parts: (r.output as unknown[]).length });
+      } catch (e) {
+        error = e;
+      } finally {
+        await run.stop();
+      }
+      return { got, error, spills };
+    };
+    const ok = await lastOf(() => {});
+    expect(ok.error).toBeNull();
+    expect(ok.got).toEqual([3000, 3000, 3000].map((records) => ({ records, parts: 1 })));
+    // the second unit's spill cut short at its end (it fails late), the third's at its start (it fails at once)
+    const bad = await lastOf((spills) => {
+      truncateSync(spills[1], readFileSync(spills[1]).length - 5);
+      truncateSync(spills[2], 3);
+    });
+    expect(bad.got).toEqual([{ records: 3000, parts: 1 }]);
+    expect(bad.error).toMatchObject({ code: 'SCRUB_INTERNAL', file: bad.spills[1] });
   });
 });
 

@@ -17,7 +17,24 @@ export {
   type Logger,
 } from './stage.js';
 export { inOrder } from './inorder.js';
-export { runPipeline, runSlice, matchesWhen, splitSegments, writeAtomic, type LocalSlices, type PlannedStep, type RunPipelineOptions, type RunPipelineResult, type RunSliceOptions, type SliceResult, type StageRunReport } from './runner.js';
+export {
+  runPipeline,
+  runSlice,
+  runLastSlice,
+  matchesWhen,
+  splitSegments,
+  writeAtomic,
+  type LastPhaseJob,
+  type LastSliceResult,
+  type LocalSlices,
+  type PlannedStep,
+  type RunLastSliceOptions,
+  type RunPipelineOptions,
+  type RunPipelineResult,
+  type RunSliceOptions,
+  type SliceResult,
+  type StageRunReport,
+} from './runner.js';
 export { LineSplitter, NdjsonFileWriter, readNdjsonBatches, type LineSplitterOptions } from './lines.js';
 export { isProcessSpill, readSpill, spillWriter, type SpillWriter } from './spill.js';
 export { sha256, stableStringify, fnv1a32, hash52, mulberry32, seededRandom } from './hash.js';

@@ -63,6 +63,12 @@ export interface RunPipelineOptions {
    * has a global stage and every stage before it is `sliceable`; otherwise unused.
    */
   slices?: LocalSlices;
+  /**
+   * Writes one unit's output of a last phase run on slices (`LocalSlices.runLast`), in input order:
+   * what the unit's `output` says (encoded records, opaque to the runner). Without it, the last
+   * phase runs on this thread.
+   */
+  sinkSlice?: (output: unknown) => Promise<void>;
 }
 
 /** Phase 0 over `count` consecutive slices of the input, each run by `runSlice` (on a worker thread, or this one). */
@@ -74,8 +80,9 @@ export interface LocalSlices {
    * Every slice's result, in input order; rejects with the error one thread would have met first
    * (the earliest failing slice's, or an error only the slices together can see). That error may
    * carry `sliceLedgers`: the counts of the slices up to the failure, for the failed run's report.
+   * `keep`: the threads are wanted again (`runLast`), so they do not end with phase 0.
    */
-  runAll(): Promise<SliceResult[]>;
+  runAll(keep?: boolean): Promise<SliceResult[]>;
   /** Ends slices started for nothing (the pipeline turned out not to run on slices). */
   stop(): Promise<void>;
   /**
@@ -92,6 +99,27 @@ export interface LocalSlices {
    * global step, before or after `start`; a slice waits for it before making that step.
    */
   provide?(stepId: string, data: unknown): void;
+  /**
+   * Runs the last phase on the units' spills (`runLastSlice` on each, on the threads of phase 0)
+   * when that phase's global stage is `sliceableAfterFit` and every stage after it `sliceable`:
+   * yields each unit's result in input order, or throws the earliest unit's error once the units
+   * before it are yielded. Absent: the last phase runs on this thread.
+   */
+  runLast?(job: LastPhaseJob): AsyncIterable<LastSliceResult>;
+}
+
+/** The last phase on slices: the steps from `fromStep` (a global one), its loaded fit state, and the units' spills in order. */
+export interface LastPhaseJob {
+  fromStep: number;
+  state: unknown;
+  spills: string[];
+}
+
+/** What a unit of the last phase hands back: its counts, its stages' reports, and its encoded output (for `sinkSlice`). */
+export interface LastSliceResult {
+  ledger: LedgerJSON;
+  reports: StageRunReport[];
+  output: unknown;
 }
 
 /** What a slice hands back: its counts, its stages' reports, the first global stage's fit state, its spill file. */
@@ -112,6 +140,8 @@ export interface RunPipelineResult {
   phaseMs: number[];
   /** Slices phase 0 ran on (1: on this thread). */
   slices: number;
+  /** Units the last phase ran on (0: on this thread). */
+  lastSlices: number;
 }
 
 interface Active {
@@ -231,8 +261,14 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
     // the lead step said it was global and is not (phase 0 runs here after all): make the steps left to the slices
     for (let i = 0; i < onSlicesOnly; i++) Object.assign(actives[i], await createActive(o.steps[i], o, shard, ledger, { preloaded: await preloadOf(o.steps[i]) }));
   }
+  // the last phase runs on the slices too when it is phase 1 and its stages allow it
+  const lastOnSlices =
+    !!slices && phases === 2 && !!slices.runLast && !!o.sinkSlice && lastPhaseSliceable([segments[1].global!.a, ...segments[1].rest.map((x) => x.a)]);
   /** Phase 1's input when phase 0 ran on slices: their spills, in input order. */
   let sliceSpills: string[] | null = null;
+  /** The first global stage's state as loaded after phase 0 on slices (the last phase's units load it too). */
+  let loadedState: unknown;
+  let lastSlices = 0;
   const phaseMs: number[] = [];
 
   try {
@@ -246,7 +282,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
             if (a.step.definition.preload) slices.provide?.(a.step.id, preloads.get(a.step.id));
           }
         }
-        sliceSpills = await runSlices(slices, segments[0].rest.map((x) => x.a), segments[1].global!.a, ledger);
+        ({ paths: sliceSpills, loaded: loadedState } = await runSlices(slices, segments[0].rest.map((x) => x.a), segments[1].global!.a, ledger, lastOnSlices));
         phaseMs.push(Math.round(performance.now() - Math.min(started, slices.startedAt ?? started)));
         continue;
       }
@@ -260,6 +296,13 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
         await g.stage.fit!.load(states);
       }
       const chainStages = [...(seg.global ? [seg.global.a] : []), ...seg.rest.map((x) => x.a)];
+      if (p === 1 && sliceSpills && lastOnSlices) {
+        lastSlices = sliceSpills.length;
+        await runLastOnSlices(slices!, o.steps.indexOf(seg.global!.a.step), loadedState, sliceSpills, chainStages, ledger, o.sinkSlice!, o.onOutput);
+        for (const f of sliceSpills) await rm(f, { force: true });
+        phaseMs.push(Math.round(performance.now() - started));
+        continue;
+      }
       const input = p === 0 ? o.source() : readSpill(p === 1 && sliceSpills ? sliceSpills : spillPath(p));
       const out = chain(input, chainStages, ledger);
       if (p === phases - 1) {
@@ -302,6 +345,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
     stages: actives.map(reportOf),
     phaseMs,
     slices: slices ? slices.count : 1,
+    lastSlices,
   };
 }
 
@@ -312,7 +356,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
  * (slices are consecutive and merged in input order, so samples, drops and the spill
  * read back come in the same order as from one thread).
  */
-async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledger: Ledger): Promise<string[]> {
+async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledger: Ledger, keep: boolean): Promise<{ paths: string[]; loaded: unknown }> {
   slices.start();
   /** The slices' counts as this run's (as far as they came, when one failed). */
   const addUp = (parts: LedgerJSON[]) => {
@@ -324,7 +368,7 @@ async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledge
   };
   let results: SliceResult[];
   try {
-    results = await slices.runAll();
+    results = await slices.runAll(keep);
   } catch (e) {
     const parts = (e as { sliceLedgers?: LedgerJSON[] }).sliceLedgers;
     if (parts?.length) addUp(parts);
@@ -333,8 +377,25 @@ async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledge
   if (results.length !== slices.count) throw new ScrubError('SCRUB_INTERNAL', `${results.length} slice result(s) for ${slices.count} slices`);
   const paths = results.map((r) => r.spill);
   addUp(results.map((r) => r.ledger));
-  for (const a of prefix) {
-    const parts = results.map((r) => r.reports.find((x) => x.id === a.step.id));
+  joinReports(prefix, results.map((r) => r.reports));
+  const fit = g.stage.fit!;
+  const one = fit.concat?.(results.map((r) => r.state)) ?? null;
+  let loaded: unknown;
+  if (one !== null) {
+    loaded = JSON.parse(JSON.stringify(one));
+  } else {
+    // no exact way to join the slices' states: observe their output again, in order, on this instance
+    for await (const b of readSpill(paths)) await fit.observe(g.step.when ? b.filter((r) => matchesWhen(r, g.step.when!)) : b);
+    loaded = JSON.parse(JSON.stringify(await fit.state()));
+  }
+  await fit.load([loaded]);
+  return { paths, loaded };
+}
+
+/** Adds the units' reports of each stage (in input order) to this thread's: counters, samples, messages, time, and one summary. */
+function joinReports(actives: Active[], unitReports: StageRunReport[][]): void {
+  for (const a of actives) {
+    const parts = unitReports.map((r) => r.find((x) => x.id === a.step.id));
     if (parts.some((x) => !x)) throw new ScrubError('SCRUB_INTERNAL', `a slice did not report stage ${a.step.id}`, { stage: a.step.id });
     for (const part of parts as StageRunReport[]) {
       for (const [k, v] of Object.entries(part.counters)) a.report.count(k, v);
@@ -348,16 +409,49 @@ async function runSlices(slices: LocalSlices, prefix: Active[], g: Active, ledge
     else if (summaries.every((x) => JSON.stringify(x) === JSON.stringify(summaries[0]))) a.carried = summaries[0];
     else a.sliceSummaries = summaries;
   }
-  const fit = g.stage.fit!;
-  const one = fit.concat?.(results.map((r) => r.state)) ?? null;
-  if (one !== null) {
-    await fit.load([JSON.parse(JSON.stringify(one))]);
-  } else {
-    // no exact way to join the slices' states: observe their output again, in order, on this instance
-    for await (const b of readSpill(paths)) await fit.observe(g.step.when ? b.filter((r) => matchesWhen(r, g.step.when!)) : b);
-    await fit.load([JSON.parse(JSON.stringify(await fit.state()))]);
+}
+
+/** Whether the last phase's stages may run on slices: its global stage treats records on their own once loaded, and so does every stage after it. */
+function lastPhaseSliceable(stages: Active[]): boolean {
+  const [g, ...rest] = stages;
+  return g?.stage.fit !== undefined && g.step.definition.sliceableAfterFit === true && !g.stage.flush && rest.every((a) => a.step.definition.sliceable === true && !a.stage.flush);
+}
+
+/**
+ * The last phase on slices: each unit of phase 0 has its spill run through the global stage (loaded
+ * with the state this thread loaded) and the stages after it, and encoded for the output, on the
+ * threads of phase 0; here the units' outputs are written, counts and reports joined, in input order
+ * (so the output, the drop entries and the samples come as from one thread).
+ */
+async function runLastOnSlices(
+  slices: LocalSlices,
+  fromStep: number,
+  state: unknown,
+  spills: string[],
+  stages: Active[],
+  ledger: Ledger,
+  sinkSlice: (output: unknown) => Promise<void>,
+  onOutput?: (n: number) => void,
+): Promise<void> {
+  const parts: LedgerJSON[] = [];
+  const reports: StageRunReport[][] = [];
+  // the counts and reports of the units written so far become this run's (also for a failed run's report)
+  const addUp = () => {
+    const merged = Ledger.merge(parts);
+    for (const a of stages) ledger.stages.set(a.step.id, merged.stage(a.step.id));
+    ledger.outputRecords = merged.outputRecords;
+    if (reports.length) joinReports(stages, reports);
+  };
+  try {
+    for await (const r of slices.runLast!({ fromStep, state, spills })) {
+      await sinkSlice(r.output);
+      parts.push(r.ledger);
+      reports.push(r.reports);
+      onOutput?.(r.ledger.output.records);
+    }
+  } finally {
+    addUp();
   }
-  return paths;
 }
 
 export interface RunSliceOptions {
@@ -417,6 +511,48 @@ export async function runSlice(o: RunSliceOptions): Promise<SliceResult | null> 
     throw ScrubError.from(e, 'SCRUB_STAGE_FAILED');
   } finally {
     for (const a of [...prefix, ...(g ? [g] : [])]) await a.stage.close?.();
+  }
+}
+
+export interface RunLastSliceOptions {
+  steps: PlannedStep[];
+  /** The global step the last phase starts with; the steps after it follow. */
+  fromStep: number;
+  /** Its fit state as the main thread loaded it. */
+  state: unknown;
+  /** This unit's spill from phase 0. */
+  spill: string;
+  ledger: Ledger;
+  seed: string;
+  baseDir: string;
+  rulesDir: string;
+  log: Logger;
+  /** Takes the unit's output batches (e.g. encodes them for the output files). */
+  sink: (batches: AsyncIterable<ConversationRecord[]>) => Promise<void>;
+  preloaded?: (stepId: string) => Promise<unknown>;
+}
+
+/**
+ * Runs the last phase of a one-shard run on one unit's spill (in a worker thread of `run --threads`,
+ * see `LocalSlices.runLast`): the global stage loaded with the given state, the stages after it,
+ * one thread each, and the sink. Returns the unit's counts and its stages' reports.
+ */
+export async function runLastSlice(o: RunLastSliceOptions): Promise<{ ledger: LedgerJSON; reports: StageRunReport[] }> {
+  const shard = { index: 0, count: 1 };
+  const actives: Active[] = [];
+  try {
+    for (const step of o.steps.slice(o.fromStep)) {
+      const preloaded = step.definition.preload && o.preloaded ? await o.preloaded(step.id) : undefined;
+      actives.push(await createActive(step, o, shard, o.ledger, { threads: 1, preloaded }));
+    }
+    if (!lastPhaseSliceable(actives)) throw new ScrubError('SCRUB_INTERNAL', 'the last phase cannot run on slices');
+    await actives[0].stage.fit!.load([o.state]);
+    await o.sink(countOutput(chain(readSpill(o.spill), actives, o.ledger), o.ledger));
+    return { ledger: o.ledger.toJSON(), reports: actives.map(reportOf) };
+  } catch (e) {
+    throw ScrubError.from(e, 'SCRUB_STAGE_FAILED');
+  } finally {
+    for (const a of actives) await a.stage.close?.();
   }
 }
 

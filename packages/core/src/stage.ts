@@ -118,6 +118,13 @@ export interface StageDefinition<O = any> {
    */
   global?(options: O): boolean;
   /**
+   * For a global stage: true when, once its fit state is loaded, `apply` treats each record on its own
+   * (it keeps no state across records but counts, and has no flush), so that a last phase starting
+   * with it may run on the slices of `run --threads`, one instance per slice, each loaded with the
+   * same state; `mergeSummaries` then joins their summaries.
+   */
+  sliceableAfterFit?: boolean;
+  /**
    * The summary one instance would have given, from the slices' summaries in input
    * order. Absent: equal summaries count as one; differing ones are listed.
    */

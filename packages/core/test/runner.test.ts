@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineStage, filterStage, Ledger, runPipeline, runSlice, ScrubError, type ConversationRecord, type LocalSlices, type PlannedStep, type SliceResult } from '@scrubline/core';
+import { defineStage, filterStage, Ledger, runLastSlice, runPipeline, runSlice, ScrubError, type ConversationRecord, type LocalSlices, type PlannedStep, type SliceResult } from '@scrubline/core';
 
 const rec = (id: string, text: string, label = 1): ConversationRecord => ({ id, turns: [{ role: 'customer', text }], labels: { y: label }, source: { file: 'mem' }, meta: {} });
 const log = { info() {}, warn() {} };
@@ -511,5 +511,110 @@ describe('phase 0 on slices', () => {
     };
     await expect(run(steps, input, { slices })).rejects.toMatchObject({ code: 'SCRUB_JSON_PARSE', file: 'b.jsonl', line: 3 });
     expect(events.slice(0, 2)).toEqual(['start', 'created early']);
+  });
+
+  describe('and the last phase too', () => {
+    /** firstSeen that says its apply is record-local once loaded, with a summary that adds up over units. */
+    const firstSeenLocal = defineStage({
+      ...firstSeen(true),
+      name: 'first-seen-local',
+      sliceableAfterFit: true,
+      mergeSummaries: (list) => ({ kept: (list as { kept: number }[]).reduce((n, s) => n + s.kept, 0) }),
+      create: async (o, e) => {
+        const inner = await firstSeen(true).create(o, e);
+        let kept = 0;
+        return {
+          ...inner,
+          apply: async (b, ctx) => {
+            const out = await inner.apply(b, ctx);
+            kept += out.length;
+            for (const r of out) ctx.report.sample('kept', r.id);
+            return out;
+          },
+          summary: () => ({ kept }),
+        };
+      },
+    });
+    const doubleLocal = defineStage({ ...double, name: 'double-local', sliceable: true });
+    /** Fails on record `id` (in the last phase, once loaded). */
+    const failOn = (id: string) =>
+      defineStage({
+        name: 'fail-on',
+        description: '',
+        optionsSchema: { type: 'object' },
+        sliceable: true,
+        create: () => ({
+          apply: (b) => {
+            if (b.some((r) => r.id === id)) throw new ScrubError('SCRUB_STAGE_FAILED', `cannot take ${id}`, { record: id });
+            return b;
+          },
+        }),
+      });
+    /** inProcess slices that also run the last phase, unit after unit, through runLastSlice: each unit's output is its records. */
+    const withLast = (steps: PlannedStep[], parts: ConversationRecord[][][], calls: string[]): LocalSlices => ({
+      ...inProcess(steps, parts, calls),
+      runLast: async function* (job) {
+        calls.push('runLast');
+        for (const spill of job.spills) {
+          const output: ConversationRecord[] = [];
+          const r = await runLastSlice({
+            steps,
+            fromStep: job.fromStep,
+            state: structuredClone(job.state),
+            spill,
+            ledger: new Ledger(),
+            seed: '1',
+            baseDir: '.',
+            rulesDir: '.',
+            log,
+            sink: async (bs) => {
+              for await (const b of bs) output.push(...b);
+            },
+          });
+          yield { ...r, output };
+        }
+      },
+    });
+    const units = [[input[0]], [input[1], input[2]]];
+
+    it('runs the global step and those after it on the units, and gives the records, counts and reports of one thread', async () => {
+      const steps = plan(tagger, firstSeenLocal, doubleLocal);
+      const one = await run(steps, input);
+      const calls: string[] = [];
+      const written: ConversationRecord[] = [];
+      const sliced = await run(steps, input, { slices: withLast(steps, units, calls), sinkSlice: async (o) => void written.push(...(o as ConversationRecord[])) });
+      expect(calls).toEqual(['start', 'runAll', 'runLast']);
+      expect(sliced.result).toMatchObject({ slices: 2, lastSlices: 2 });
+      expect(one.result.lastSlices).toBe(0);
+      expect(sliced.out).toEqual([]); // all through sinkSlice
+      expect(written).toEqual(one.out);
+      expect(one.out.map((r) => r.id)).toEqual(['a', 'a#2', 'b', 'b#2', 'd', 'd#2', 'g', 'g#2']);
+      expect(sliced.ledger.toJSON()).toEqual(one.ledger.toJSON());
+      expect(sliced.ledger.verify()).toEqual([]);
+      const strip = (s: { ms: number }[]) => s.map(({ ms: _ms, ...rest }) => rest);
+      expect(strip(sliced.result.stages)).toEqual(strip(one.result.stages));
+      expect(sliced.result.stages[1].summary).toEqual({ kept: 4 });
+    });
+
+    it('keeps the last phase on this thread when the global step does not say it is record-local, or a step after it is not sliceable', async () => {
+      for (const steps of [plan(tagger, firstSeen(true), doubleLocal), plan(tagger, firstSeenLocal, double)]) {
+        const calls: string[] = [];
+        const { out, result } = await run(steps, input, { slices: withLast(steps, units, calls), sinkSlice: async () => {} });
+        expect(calls).toEqual(['start', 'runAll']);
+        expect(result.lastSlices).toBe(0);
+        expect(out.length).toBe(8);
+      }
+    });
+
+    it("fails with a unit's error, the counts and reports of the units before it kept for the failed run's report", async () => {
+      const steps = plan(tagger, firstSeenLocal, failOn('g'));
+      const err = await run(steps, input, { slices: withLast(steps, units, []), sinkSlice: async () => {} }).then(
+        () => null,
+        (e: unknown) => e as ScrubError & { stages?: { id: string; counters: Record<string, number>; samples: Record<string, unknown[]> }[] },
+      );
+      expect(err).toMatchObject({ code: 'SCRUB_STAGE_FAILED', stage: 'fail-on', record: 'g' });
+      // the first unit's samples of first-seen-local are there, the failing unit's are not
+      expect(err!.stages!.find((s) => s.id === 'first-seen-local')!.samples.kept).toEqual(['a', 'b']);
+    });
   });
 });

@@ -7,7 +7,7 @@ export { canReadInRanges, cutAtLineEnds, scanFile, type ByteRange } from './rang
 export { mapDocument, mapCanonical } from './documents.js';
 export { getPath, setDotted, parsePath } from './path.js';
 export { inputSchema, outputSchema, type InputConfig, type OutputConfig, type InputFormat, type InputShape, type RowsMapping, type DocumentsMapping, type CsvOptions, type OutputFormat } from './config.js';
-export { OutputSet, recordsToCsv, type OutputSetOptions, type WrittenFile } from './writers.js';
+export { OutputParts, OutputSet, recordsToCsv, type OutputPart, type OutputSetOptions, type WrittenFile } from './writers.js';
 
 /** io contributes no stages; readers and writers are used by the CLI's runner. */
 export const ioPlugin: ScrublinePlugin = { name: 'io' };

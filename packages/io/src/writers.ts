@@ -1,7 +1,7 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { closeSync, createWriteStream, mkdirSync, openSync, writeSync, type WriteStream } from 'node:fs';
+import { mkdir, open as openFile, rename, rm } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { ScrubError, type ConversationRecord } from '@scrubline/core';
 import type { OutputFormat } from './config.js';
@@ -70,17 +70,39 @@ export class OutputSet {
   }
 
   private pathFor(r: ConversationRecord): string {
-    let s = '';
-    for (const part of this.parts) {
-      if (part.key === undefined) s += part.text;
-      else {
-        const [root, ...rest] = part.key.split('.');
-        let v: any = root === 'meta' ? r.meta : root === 'labels' ? r.labels : undefined;
-        for (const k of rest) v = v?.[k];
-        s += v === undefined || v === null ? 'none' : (this.transparent && typeof v === 'string' ? fromTransparent(v) : String(v)).replace(/[^A-Za-z0-9._-]/g, '_');
+    return templatePath(this.parts, r, this.transparent);
+  }
+
+  /**
+   * Appends one unit's encoded records for one file (`OutputParts`, the last phase of `run
+   * --threads`), as `write` would have written those records: the parts of a file, given in input
+   * order, make the same bytes.
+   */
+  async writePart(part: OutputPart): Promise<void> {
+    if (part.records === 0) return;
+    const f = this.files.get(part.path) ?? (await this.open(part.path));
+    if (this.format === 'json') await this.put(f, [f.first ? '[\n' : ',\n']);
+    else if (this.format === 'csv' && f.first) await this.put(f, ['id,turn,role,text,ts,labels\n']);
+    f.first = false;
+    f.records += part.records;
+    const own = f.final !== '-';
+    const fh = await openFile(part.file, 'r');
+    try {
+      for (;;) {
+        const target = own ? this.pool.take(PART_CHUNK) : Buffer.allocUnsafe(PART_CHUNK);
+        const { bytesRead } = await fh.read(target, 0, PART_CHUNK, null);
+        if (bytesRead === 0) {
+          if (own) this.pool.give(target);
+          break;
+        }
+        const buf = target.subarray(0, bytesRead);
+        f.hash.update(buf);
+        f.bytes += bytesRead;
+        if (!f.stream.write(buf, own ? () => this.pool.give(target) : undefined)) await once(f.stream as WriteStream, 'drain');
       }
+    } finally {
+      await fh.close();
     }
-    return s;
   }
 
   private async open(path: string): Promise<OpenFile> {
@@ -170,6 +192,106 @@ export class OutputSet {
       (f.stream as WriteStream).destroy();
       await rm(f.tmp, { force: true });
     }
+  }
+}
+
+const PART_CHUNK = 4 << 20;
+
+/** The file a record goes to under a parsed path template. */
+function templatePath(parts: readonly { text: string; key?: string }[], r: ConversationRecord, transparent: boolean): string {
+  let s = '';
+  for (const part of parts) {
+    if (part.key === undefined) s += part.text;
+    else {
+      const [root, ...rest] = part.key.split('.');
+      let v: any = root === 'meta' ? r.meta : root === 'labels' ? r.labels : undefined;
+      for (const k of rest) v = v?.[k];
+      s += v === undefined || v === null ? 'none' : (transparent && typeof v === 'string' ? fromTransparent(v) : String(v)).replace(/[^A-Za-z0-9._-]/g, '_');
+    }
+  }
+  return s;
+}
+
+/** One unit's records for one output file, encoded (`OutputParts`). */
+export interface OutputPart {
+  /** The output file, as the path template gave it (`OutputSet.writePart` resolves it). */
+  path: string;
+  /** The part file holding the encoded records. */
+  file: string;
+  records: number;
+  bytes: number;
+}
+
+/**
+ * One unit's share of the output, for the last phase of `run --threads`: each batch's records
+ * encoded as `OutputSet` would write them (path template, format), into a part file per output
+ * file in `dir`, so that a worker thread does the encoding and the main thread only copies bytes,
+ * unit after unit (`OutputSet.writePart`). What a file needs once (a JSON array's brackets and
+ * commas between parts, a CSV header) is the main thread's.
+ */
+export class OutputParts {
+  private readonly format: OutputFormat;
+  private readonly parts: { text: string; key?: string }[];
+  private readonly open = new Map<string, OutputPart & { fd: number }>();
+  private buf = Buffer.allocUnsafeSlow(1 << 20);
+
+  constructor(private readonly o: Pick<OutputSetOptions, 'path' | 'format' | 'shard' | 'transparent'> & { dir: string }) {
+    this.format = o.format ?? formatFromPath(o.path);
+    this.parts = parseTemplate(o.path.replace(/\{shard\}/g, String(o.shard ?? 0)));
+    mkdirSync(o.dir, { recursive: true });
+  }
+
+  write(batch: readonly ConversationRecord[]): void {
+    if (this.parts.length === 1 && this.parts[0].key === undefined) return this.writeTo(this.parts[0].text, batch);
+    const groups = new Map<string, ConversationRecord[]>();
+    for (const r of batch) {
+      const p = templatePath(this.parts, r, this.o.transparent === true);
+      let g = groups.get(p);
+      if (!g) groups.set(p, (g = []));
+      g.push(r);
+    }
+    for (const [p, rs] of groups) this.writeTo(p, rs);
+  }
+
+  private writeTo(path: string, batch: readonly ConversationRecord[]): void {
+    if (batch.length === 0) return;
+    let part = this.open.get(path);
+    if (!part) {
+      const file = join(this.o.dir, `part-${this.open.size}`);
+      part = { path, file, records: 0, bytes: 0, fd: openSync(file, 'w') };
+      this.open.set(path, part);
+    }
+    const pieces: string[] = [];
+    if (this.format === 'ndjson') for (const r of batch) pieces.push(JSON.stringify(r) + '\n');
+    else if (this.format === 'json') for (const r of batch) pieces.push((part.records++ > 0 ? ',\n' : '') + JSON.stringify(r));
+    else pieces.push(recordsToCsv(batch));
+    if (this.format !== 'json') part.records += batch.length;
+    let cap = 0;
+    for (const p of pieces) cap += p.length;
+    if (!this.o.transparent) cap *= 3;
+    // one buffer, used again for every batch (writes are synchronous): fresh ones cost page faults
+    if (this.buf.length < cap) this.buf = Buffer.allocUnsafeSlow(Math.max(cap, 2 * this.buf.length));
+    const buf = this.buf;
+    const n = encodeInto(buf, pieces, this.o.transparent ? 'latin1' : 'utf8');
+    for (let at = 0; at < n; ) at += writeSync(part.fd, buf, at, n - at);
+    part.bytes += n;
+  }
+
+  /** Closes the part files: one per output file this unit wrote to, in the order first written. */
+  close(): OutputPart[] {
+    const out: OutputPart[] = [];
+    for (const { fd, ...part } of this.open.values()) {
+      closeSync(fd);
+      out.push(part);
+    }
+    this.open.clear();
+    return out;
+  }
+
+  /** Closes the part files after a failure (they are scratch, removed with the run's work folder). */
+  abort(): void {
+    for (const { fd } of this.open.values()) closeSync(fd);
+    this.open.clear();
   }
 }
 

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { ConversationRecord } from '@scrubline/core';
-import { OutputSet } from '@scrubline/io';
+import { OutputParts, OutputSet } from '@scrubline/io';
 import { tmp } from './helpers.js';
 
 const rec = (i: number): ConversationRecord => ({ id: `r${i}`, turns: [{ role: 'customer', text: `第${i}条消息` }], labels: {}, source: { file: 'x', line: i }, meta: {} });
@@ -22,5 +22,29 @@ describe('OutputSet', () => {
     await out.close();
     const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
     expect(lines).toEqual(batches.flat().map((r) => JSON.stringify(r)));
+  });
+});
+
+describe('OutputParts and OutputSet.writePart', () => {
+  it('units encoded apart and copied in order make the bytes of one OutputSet, in every format and for a path template', async () => {
+    // records for two files by template; some units hold none for a file, one holds none at all
+    const recs = Array.from({ length: 60 }, (_, i) => ({ ...rec(i), meta: { lang: i % 3 === 0 ? 'en' : 'zh' }, turns: [{ role: 'customer' as const, text: `第${i}条, "引号"\n换行` }] }));
+    const units = [recs.slice(0, 7), [], recs.slice(7, 8), recs.slice(8, 60)];
+    for (const path of ['out.ndjson', 'out.json', 'out.csv', '{meta.lang}/out.json', '{meta.lang}/out.csv']) {
+      const one = tmp();
+      const whole = new OutputSet({ path, baseDir: one });
+      for (const b of [recs.slice(0, 20), recs.slice(20, 21), recs.slice(21)]) await whole.write(b);
+      const a = await whole.close();
+      const two = tmp();
+      const joined = new OutputSet({ path, baseDir: two });
+      for (const [i, u] of units.entries()) {
+        const parts = new OutputParts({ path, dir: `${two}/parts-${i}` });
+        for (let k = 0; k < u.length; k += 5) parts.write(u.slice(k, k + 5));
+        for (const part of parts.close()) await joined.writePart(part);
+      }
+      const b = await joined.close();
+      expect(b.map((w) => ({ ...w, path: w.path.slice(two.length) })), path).toEqual(a.map((w) => ({ ...w, path: w.path.slice(one.length) })));
+      expect(a.reduce((n, w) => n + w.records, 0)).toBe(60);
+    }
   });
 });

@@ -405,6 +405,23 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     }
   });
 
+  it('hands the last phase the preloads of its steps (pii after bot-filter): the same bytes as one thread', async () => {
+    const runs = [];
+    for (const threads of ['1', '2']) {
+      const dir = setup();
+      const yaml = readFileSync(join(dir, 'p.yaml'), 'utf8');
+      write(dir, 'p.yaml', yaml.slice(0, yaml.indexOf('steps:')) + 'steps:\n  - use: normalise\n  - use: bot-filter\n  - use: pii\noutput:\n  path: out/records.ndjson\n  report: out/report.json\n');
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', threads]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      runs.push({ dir, report: JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8')) });
+    }
+    expect(runs[1].report.manifest.timings.phases.map((p: { slices: number }) => p.slices)).toEqual([3, 3]);
+    for (const f of ['records.ndjson', 'dropped.ndjson', 'quarantine.ndjson']) expect(readFileSync(join(runs[1].dir, 'out', f)).equals(readFileSync(join(runs[0].dir, 'out', f))), f).toBe(true);
+    expect(comparable(runs[1].report)).toEqual(comparable(runs[0].report));
+    expect(readFileSync(join(runs[1].dir, 'out/records.ndjson'), 'utf8')).toMatch(/\[PHONE_1\]/);
+  }, 60_000);
+
   it('a slice that fails fails the run with its own coded error (file named, no stack), and publishes nothing', async () => {
     const dir = setup();
     const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', '3', '--strict']);

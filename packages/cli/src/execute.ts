@@ -77,12 +77,16 @@ export interface ExecuteOptions {
 export class SideFile {
   private stream: WriteStream | null = null;
   private tmp = '';
+  /** The first write error (disk full …), thrown by close: an unheard 'error' event would end the process. */
+  private error: Error | null = null;
   count = 0;
   constructor(readonly path: string | undefined) {}
   private open(): WriteStream {
     mkdirSync(dirname(this.path!), { recursive: true });
     this.tmp = `${this.path}.tmp-${process.pid}`;
-    return (this.stream = createWriteStream(this.tmp));
+    this.stream = createWriteStream(this.tmp);
+    this.stream.on('error', (e) => (this.error ??= e));
+    return this.stream;
   }
   add(entry: unknown): void {
     if (!this.path) return;
@@ -93,7 +97,8 @@ export class SideFile {
   async close(): Promise<void> {
     if (!this.path) return;
     const s = (this.stream ??= this.open());
-    await new Promise<void>((res, rej) => s.end((e?: Error | null) => (e ? rej(e) : res())));
+    if (!this.error) await new Promise<void>((res) => s.end(() => res()));
+    if (this.error) throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the side file', { file: this.path }, { cause: this.error });
   }
   /**
    * Publishes the file. `earlier` are the same side file's parts from earlier phases of a

@@ -7,6 +7,7 @@
  */
 import { Ledger, runLastSlice, runSlice, ScrubError, StageRegistry, type ConversationRecord, type LastSliceResult, type LedgerEntry, type LedgerJSON, type PlannedStep } from '@scrubline/core';
 import { OutputParts, readRecords, type FileInfo, type InputConfig, type OutputFormat, type ResolvedInput, type SessionRuns } from '@scrubline/io';
+import { rm } from 'node:fs/promises';
 import { plugins } from './plugins.js';
 import { SideFile } from './execute.js';
 
@@ -185,11 +186,20 @@ function errorFields(e: unknown): Record<string, unknown> {
   return { ...fields, code: err.code, message: err.message };
 }
 
-/** Runs one unit of the last phase to its end and says so through `post` (never throws): last-done or error. */
-export async function runLastSliceJob(job: LastSliceJob, post: (m: SliceMessage) => void, preloaded: (stepId: string) => Promise<unknown>): Promise<void> {
+/**
+ * Runs one unit of the last phase to its end and says so through `post` (never throws): last-done or
+ * error. `stopped` is asked between batches, as for phase 0's units. Its spill goes once it is read.
+ */
+export async function runLastSliceJob(
+  job: LastSliceJob,
+  post: (m: SliceMessage) => void,
+  preloaded: (stepId: string) => Promise<unknown>,
+  stopped: () => boolean = () => false,
+): Promise<void> {
   const { ledger, publish, discard } = unitLedger(job);
-  const parts = new OutputParts(job.output);
+  let parts: OutputParts | null = null;
   try {
+    const out = (parts = new OutputParts(job.output));
     const result = await runLastSlice({
       steps: planSteps(job.steps),
       fromStep: job.fromStep,
@@ -202,15 +212,20 @@ export async function runLastSliceJob(job: LastSliceJob, post: (m: SliceMessage)
       rulesDir: job.rulesDir,
       log: { info: () => {}, warn: (message: string) => post({ type: 'warning', message }) },
       sink: async (batches) => {
-        for await (const b of batches) parts.write(b);
+        for await (const b of batches) {
+          if (stopped()) throw new ScrubError('SCRUB_INTERNAL', 'stopped: an earlier unit failed');
+          out.write(b);
+        }
       },
       preloaded,
     });
-    const output = parts.close();
+    const output = out.close();
     await publish();
+    // read to its end: the spill (scrubbed records) need not wait for the run's end to go
+    await rm(job.spill, { force: true });
     post({ type: 'last-done', result: { ...result, output } });
   } catch (e) {
-    parts.abort();
+    parts?.abort();
     await discard();
     post({ type: 'error', error: errorFields(e), sessions: null, fileInfos: [], ledger: ledger.toJSON() });
   }

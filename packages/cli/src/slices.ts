@@ -268,10 +268,10 @@ export class LocalSliceRun implements LocalSlices {
       running: Promise.resolve(),
       post: () => {},
       run: (unit, job) => {
-        e.running = runSliceJob(job, (m) => this.onMessage(unit, m), (id) => this.preloaded(id), () => e.stopped || unit > this.firstFailed);
+        e.running = runSliceJob(job, (m) => this.onMessage(unit, m), (id) => this.preloaded(id), () => e.stopped || unit > this.firstFailed).catch((err: unknown) => this.onMessage(unit, lostMessage(err)));
       },
       runLast: (unit, job) => {
-        e.running = runLastSliceJob(job, (m) => this.onMessage(unit, m), (id) => this.preloaded(id));
+        e.running = runLastSliceJob(job, (m) => this.onMessage(unit, m), (id) => this.preloaded(id), () => e.stopped).catch((err: unknown) => this.onMessage(unit, lostMessage(err)));
       },
       stop: async () => {
         e.stopped = true;
@@ -425,8 +425,11 @@ export class LocalSliceRun implements LocalSlices {
       return u;
     });
     const steps = o.steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) }));
+    /** Units handed back so far: threads run no more than `ahead` units past them (their encoded output waits on disk). */
+    let yielded = 0;
+    const ahead = 2 * this.executors.length;
     const dispatch = (e: Executor) => {
-      if (e.stopped || next >= count || next > failed) return;
+      if (e.stopped || next >= count || next > failed || next >= yielded + ahead) return;
       const i = next++;
       const u = this.lastUnits[i];
       u.executor = e;
@@ -460,8 +463,12 @@ export class LocalSliceRun implements LocalSlices {
     let done = false;
     try {
       for (const u of this.lastUnits) {
-        const r = await u.result;
-        for (const m of u.warnings) if (!o.warnings.includes(m)) o.warnings.push(m);
+        const r = await u.result.finally(() => {
+          for (const m of u.warnings) if (!o.warnings.includes(m)) o.warnings.push(m);
+        });
+        yielded++;
+        // a thread that waited for the writing to catch up takes its next unit
+        for (const e of executors) if (e.current === null) dispatch(e);
         yield r;
       }
       done = true;
@@ -481,7 +488,10 @@ export class LocalSliceRun implements LocalSlices {
     } else if (m.type === 'last-done') u.settle(m.result);
     else if (m.type === 'error') {
       const { code, message, ...context } = m.error as { code: string; message: string };
-      u.settle(null, new ScrubError(code as never, message, context));
+      const error = new ScrubError(code as never, message, context);
+      // its counts as far as it came, for the failed run's report (core `LocalSlices.runLast`)
+      if (m.ledger) (error as ScrubError & { unitLedger?: LedgerJSON }).unitLedger = m.ledger;
+      u.settle(null, error);
     }
   }
 
@@ -556,6 +566,12 @@ interface LastUnit {
 }
 
 const notRun = () => new ScrubError('SCRUB_INTERNAL', 'not run: an earlier unit failed');
+
+/** A unit run on this thread that threw outside its own handling: it fails as a lost one. */
+const lostMessage = (err: unknown): SliceMessage => {
+  const e = ScrubError.from(err, 'SCRUB_INTERNAL');
+  return { type: 'error', error: { code: e.code, message: e.message }, sessions: null, fileInfos: [], ledger: null, lost: true };
+};
 
 /**
  * Whether one reader, stopped by `error`, had read the file at `path`: it stops in the error's file
@@ -665,6 +681,7 @@ function startWorker(onMessage: (unit: number, m: SliceMessage) => void, early?:
   worker.on('error', (err) => lost(ScrubError.from(err, 'SCRUB_INTERNAL')));
   worker.on('exit', (code) => {
     ended = true;
+    e.stopped = true; // a thread that is gone takes no more units
     lost(new ScrubError('SCRUB_INTERNAL', `a slice worker stopped (exit code ${code}) before it finished`));
   });
   return e;

@@ -199,6 +199,8 @@ describe('LocalSliceRun: the last phase on the same threads', () => {
     const ok = await lastOf(() => {});
     expect(ok.error).toBeNull();
     expect(ok.got).toEqual([3000, 3000, 3000].map((records) => ({ records, parts: 1 })));
+    // each unit's spill went once it was read
+    expect(ok.spills.filter((f) => existsSync(f))).toEqual([]);
     // the second unit's spill cut short at its end (it fails late), the third's at its start (it fails at once)
     const bad = await lastOf((spills) => {
       truncateSync(spills[1], readFileSync(spills[1]).length - 5);
@@ -206,6 +208,10 @@ describe('LocalSliceRun: the last phase on the same threads', () => {
     });
     expect(bad.got).toEqual([{ records: 3000, parts: 1 }]);
     expect(bad.error).toMatchObject({ code: 'SCRUB_INTERNAL', file: bad.spills[1] });
+    // with its counts as far as it came (the records of every batch but the cut one), for the failed run's report
+    const counted = (bad.error as { unitLedger?: { stages: { id: string; counts: { in: number } }[] } }).unitLedger!.stages.find((s) => s.id === 'bot-filter')!.counts.in;
+    expect(counted).toBeGreaterThan(2000);
+    expect(counted).toBeLessThan(3000);
   });
 });
 

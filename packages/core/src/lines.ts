@@ -96,22 +96,52 @@ export class LineSplitter {
   }
 }
 
-/** Writes batches as NDJSON, one write per batch (writers receive pre-joined chunks). */
-export class NdjsonFileWriter {
-  private readonly stream: WriteStream;
-  records = 0;
+/**
+ * A file stream for work files (spills) whose first error (disk full, file too big) is kept and thrown,
+ * coded and naming the file, at the next write, wait or close: an 'error' event nobody hears ends the
+ * process with a stack trace, and end() on a stream that error destroyed says only that.
+ */
+export class WorkFileStream {
+  readonly stream: WriteStream;
+  private failed: Error | null = null;
   constructor(readonly path: string) {
     this.stream = createWriteStream(path, { flags: 'w' });
+    this.stream.on('error', (e) => (this.failed ??= e));
+  }
+  check(): void {
+    if (this.failed) throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write a spill file in the work folder', { file: this.path }, { cause: this.failed });
+  }
+  /** Writes the chunks; waits while the stream is full. */
+  async write(...chunks: (string | Uint8Array)[]): Promise<void> {
+    this.check();
+    let full = false;
+    for (const c of chunks) full = !this.stream.write(c) || full;
+    if (full) await once(this.stream, 'drain').catch(() => {});
+    this.check();
+  }
+  async close(): Promise<void> {
+    this.check();
+    await new Promise<void>((resolve) => this.stream.end(() => resolve()));
+    this.check();
+  }
+}
+
+/** Writes batches as NDJSON, one write per batch (writers receive pre-joined chunks). */
+export class NdjsonFileWriter {
+  private readonly file: WorkFileStream;
+  records = 0;
+  constructor(readonly path: string) {
+    this.file = new WorkFileStream(path);
   }
   async write(batch: readonly unknown[]): Promise<void> {
     if (batch.length === 0) return;
     let s = '';
     for (const r of batch) s += JSON.stringify(r) + '\n';
     this.records += batch.length;
-    if (!this.stream.write(s)) await once(this.stream, 'drain');
+    await this.file.write(s);
   }
-  async close(): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  close(): Promise<void> {
+    return this.file.close();
   }
 }
 

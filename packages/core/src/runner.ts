@@ -103,7 +103,8 @@ export interface LocalSlices {
    * Runs the last phase on the units' spills (`runLastSlice` on each, on the threads of phase 0)
    * when that phase's global stage is `sliceableAfterFit` and every stage after it `sliceable`:
    * yields each unit's result in input order, or throws the earliest unit's error once the units
-   * before it are yielded. Absent: the last phase runs on this thread.
+   * before it are yielded; that error may carry `unitLedger`, the unit's counts as far as it came.
+   * Absent: the last phase runs on this thread.
    */
   runLast?(job: LastPhaseJob): AsyncIterable<LastSliceResult>;
 }
@@ -298,6 +299,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
       const chainStages = [...(seg.global ? [seg.global.a] : []), ...seg.rest.map((x) => x.a)];
       if (p === 1 && sliceSpills && lastOnSlices) {
         lastSlices = sliceSpills.length;
+        // the units make these steps too: what their preloads gave here goes to them (a unit waits for it)
+        for (const a of chainStages) if (a.step.definition.preload) slices!.provide?.(a.step.id, await preloadOf(a.step).catch(() => undefined));
         await runLastOnSlices(slices!, o.steps.indexOf(seg.global!.a.step), loadedState, sliceSpills, chainStages, ledger, o.sinkSlice!, o.onOutput);
         for (const f of sliceSpills) await rm(f, { force: true });
         phaseMs.push(Math.round(performance.now() - started));
@@ -444,11 +447,17 @@ async function runLastOnSlices(
   };
   try {
     for await (const r of slices.runLast!({ fromStep, state, spills })) {
-      await sinkSlice(r.output);
+      // counted before its output is written: a write that fails still leaves what the unit's steps did
       parts.push(r.ledger);
       reports.push(r.reports);
+      await sinkSlice(r.output);
       onOutput?.(r.ledger.output.records);
     }
+  } catch (e) {
+    // the failing unit's counts as far as it came (its reports stay with it), as phase 0's `sliceLedgers`
+    const own = (e as { unitLedger?: LedgerJSON }).unitLedger;
+    if (own) parts.push(own);
+    throw e;
   } finally {
     addUp();
   }

@@ -1,9 +1,7 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { once } from 'node:events';
 import { deserialize, serialize } from 'node:v8';
 import { ScrubError } from './errors.js';
-import { NdjsonFileWriter, readNdjsonBatches } from './lines.js';
+import { NdjsonFileWriter, readNdjsonBatches, WorkFileStream } from './lines.js';
 import type { ConversationRecord } from './record.js';
 
 /**
@@ -32,24 +30,20 @@ export function spillWriter(path: string): SpillWriter {
 }
 
 class FramedSpillWriter implements SpillWriter {
-  private readonly stream: WriteStream;
-  /** A failed open or write, given at the next write or at close (not an unhandled 'error'). */
-  private failed: Error | null = null;
+  private readonly file: WorkFileStream;
   constructor(readonly path: string) {
-    this.stream = createWriteStream(path, { flags: 'w' });
-    this.stream.on('error', (e) => (this.failed ??= e));
+    this.file = new WorkFileStream(path);
   }
   async write(batch: readonly unknown[]): Promise<void> {
-    if (this.failed) throw this.failed;
+    this.file.check();
     if (batch.length === 0) return;
     const body = serialize(batch);
     const head = Buffer.allocUnsafe(FRAME_HEAD);
     head.writeUInt32LE(body.length, 0);
-    this.stream.write(head);
-    if (!this.stream.write(body)) await once(this.stream, 'drain');
+    await this.file.write(head, body);
   }
-  async close(): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err || this.failed ? reject(err ?? this.failed) : resolve())));
+  close(): Promise<void> {
+    return this.file.close();
   }
 }
 

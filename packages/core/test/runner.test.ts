@@ -557,12 +557,13 @@ describe('phase 0 on slices', () => {
         calls.push('runLast');
         for (const spill of job.spills) {
           const output: ConversationRecord[] = [];
+          const ledger = new Ledger();
           const r = await runLastSlice({
             steps,
             fromStep: job.fromStep,
             state: structuredClone(job.state),
             spill,
-            ledger: new Ledger(),
+            ledger,
             seed: '1',
             baseDir: '.',
             rulesDir: '.',
@@ -570,6 +571,9 @@ describe('phase 0 on slices', () => {
             sink: async (bs) => {
               for await (const b of bs) output.push(...b);
             },
+          }).catch((e: unknown) => {
+            // as LocalSliceRun hands a failed unit's counts on
+            throw Object.assign(e as object, { unitLedger: ledger.toJSON() });
           });
           yield { ...r, output };
         }
@@ -608,11 +612,14 @@ describe('phase 0 on slices', () => {
 
     it("fails with a unit's error, the counts and reports of the units before it kept for the failed run's report", async () => {
       const steps = plan(tagger, firstSeenLocal, failOn('g'));
-      const err = await run(steps, input, { slices: withLast(steps, units, []), sinkSlice: async () => {} }).then(
+      const ledger = new Ledger();
+      const err = await run(steps, input, { ledger, slices: withLast(steps, units, []), sinkSlice: async () => {} }).then(
         () => null,
         (e: unknown) => e as ScrubError & { stages?: { id: string; counters: Record<string, number>; samples: Record<string, unknown[]> }[] },
       );
       expect(err).toMatchObject({ code: 'SCRUB_STAGE_FAILED', stage: 'fail-on', record: 'g' });
+      // the failing unit's counts as far as it came are the run's too: d, e, f, g went into first-seen-local
+      expect(ledger.stage('first-seen-local').in).toBe(2 + 4);
       // the first unit's samples of first-seen-local are there, the failing unit's are not
       expect(err!.stages!.find((s) => s.id === 'first-seen-local')!.samples.kept).toEqual(['a', 'b']);
     });

@@ -49,15 +49,19 @@ describe('spills', () => {
     expect(got[0].flat()).toEqual(JSON.parse(JSON.stringify(records)));
   });
 
-  it('a spill that cannot be written fails the write or the close, not the process', async () => {
-    const w = spillWriter(join(tmp(), 'no-such-folder', 's.spill'));
-    const written = (async () => {
-      await w.write([rec(1)]);
-      await new Promise((r) => setTimeout(r, 20)); // the open fails meanwhile
-      await w.write([rec(2)]);
-      await w.close();
-    })();
-    await expect(written).rejects.toMatchObject({ code: 'ENOENT' });
+  it('a spill that cannot be written fails the write or the close with a coded error naming it, not the process', async () => {
+    // both formats: structured clones (a run of all phases) and NDJSON (a phase of a sharded run)
+    for (const name of ['s.spill', 's.ndjson']) {
+      const path = join(tmp(), 'no-such-folder', name);
+      const w = spillWriter(path);
+      const written = (async () => {
+        await w.write([rec(1)]);
+        await new Promise((r) => setTimeout(r, 20)); // the open fails meanwhile
+        await w.write([rec(2)]);
+        await w.close();
+      })();
+      await expect(written, name).rejects.toMatchObject({ code: 'SCRUB_OUTPUT_FAILED', file: path, cause: { code: 'ENOENT' } });
+    }
   });
 
   it('a truncated or damaged spill fails with a coded error naming the file, and no record text', async () => {

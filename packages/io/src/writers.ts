@@ -33,6 +33,8 @@ interface OpenFile {
   bytes: number;
   records: number;
   first: boolean;
+  /** The first error of a file we opened (disk full, file too big): thrown at the next write or close. */
+  error?: Error;
 }
 
 /**
@@ -98,7 +100,8 @@ export class OutputSet {
         const buf = target.subarray(0, bytesRead);
         f.hash.update(buf);
         f.bytes += bytesRead;
-        if (!f.stream.write(buf, own ? () => this.pool.give(target) : undefined)) await once(f.stream as WriteStream, 'drain');
+        if (own) this.check(f);
+        if (!f.stream.write(buf, own ? () => this.pool.give(target) : undefined)) await this.drained(f);
       }
     } finally {
       await fh.close();
@@ -117,8 +120,32 @@ export class OutputSet {
     // a deep buffer: with the 16 KiB default every batch waited for its write to finish
     const stream = createWriteStream(tmp, { highWaterMark: 8 << 20 });
     const f: OpenFile = { final, tmp, stream, hash: createHash('sha256'), bytes: 0, records: 0, first: true };
+    // kept, not left unheard: an 'error' event nobody listens to ends the process with a stack trace
+    stream.on('error', (err) => (f.error ??= err));
     this.files.set(path, f);
     return f;
+  }
+
+  /** Throws a file's write error as the run's (coded, the file named). */
+  private check(f: OpenFile): void {
+    if (f.error) throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the output', { file: f.final }, { cause: f.error });
+  }
+
+  /** Waits until the stream takes more; for a file we opened, fails with its write error instead. */
+  private async drained(f: OpenFile): Promise<void> {
+    if (f.final === '-') return void (await once(f.stream as WriteStream, 'drain'));
+    this.check(f);
+    const s = f.stream as WriteStream;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        s.off('drain', done);
+        s.off('error', done);
+        resolve();
+      };
+      s.on('drain', done);
+      s.on('error', done);
+    });
+    this.check(f);
   }
 
   private async writeTo(path: string, batch: readonly ConversationRecord[]): Promise<void> {
@@ -155,8 +182,9 @@ export class OutputSet {
     const buf = target.subarray(0, n);
     f.hash.update(buf);
     f.bytes += n;
+    if (own) this.check(f);
     const done = own ? () => this.pool.give(target) : undefined;
-    if (!f.stream.write(buf, done)) await once(f.stream as WriteStream, 'drain');
+    if (!f.stream.write(buf, done)) await this.drained(f);
   }
 
   /** Closes the temp files (does not publish). Call `commit` after the run checks out. */
@@ -167,8 +195,10 @@ export class OutputSet {
     for (const f of this.files.values()) {
       if (this.format === 'json') await this.put(f, [f.first ? '[]\n' : '\n]\n']);
       if (f.final !== '-') {
+        this.check(f);
         const w = f.stream as WriteStream;
-        await new Promise<void>((res, rej) => w.end((err?: Error | null) => (err ? rej(err) : res())));
+        await new Promise<void>((res) => w.end(() => res()));
+        this.check(f);
       }
       out.push({ path: f.final, bytes: f.bytes, sha256: f.hash.digest('hex'), records: f.records });
     }

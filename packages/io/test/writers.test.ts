@@ -1,3 +1,5 @@
+import { existsSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { ConversationRecord } from '@scrubline/core';
@@ -46,5 +48,27 @@ describe('OutputParts and OutputSet.writePart', () => {
       expect(b.map((w) => ({ ...w, path: w.path.slice(two.length) })), path).toEqual(a.map((w) => ({ ...w, path: w.path.slice(one.length) })));
       expect(a.reduce((n, w) => n + w.records, 0)).toBe(60);
     }
+  });
+});
+
+describe('OutputSet: a write that fails', () => {
+  it('fails the run with a coded error naming the file, at the next write or at close, instead of an unheard error event', async () => {
+    if (!existsSync('/dev/full')) return; // Linux: every write to it fails with ENOSPC
+    const dir = tmp();
+    // the temp name the set writes under is known: make it a link to /dev/full
+    symlinkSync('/dev/full', join(dir, `out.ndjson.tmp-${process.pid}`));
+    const out = new OutputSet({ path: 'out.ndjson', baseDir: dir });
+    const big = Array.from({ length: 2000 }, (_, i) => rec(i));
+    let error: unknown = null;
+    try {
+      for (let k = 0; k < 50; k++) {
+        await out.write(big);
+        await new Promise((r) => setTimeout(r, 5)); // the write reaches the file and fails meanwhile
+      }
+      await out.close();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'SCRUB_OUTPUT_FAILED', file: join(dir, 'out.ndjson') });
   });
 });

@@ -1,5 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -9,6 +8,7 @@ import {
   safeId,
   safeMessage,
   ScrubError,
+  WorkFileStream,
   writeAtomic,
   type CommandIO,
   type ConversationRecord,
@@ -75,64 +75,71 @@ export interface ExecuteOptions {
 
 /** NDJSON side file (quarantine, dropped), written under a temp name and renamed on success. */
 export class SideFile {
-  private stream: WriteStream | null = null;
+  private file: WorkFileStream | null = null;
   private tmp = '';
-  /** The first write error (disk full …), thrown by close: an unheard 'error' event would end the process. */
-  private error: Error | null = null;
+  /** The parts joined by `prepare` (earlier phases' or slices' first, then this one), published by `commit`. */
+  private joined: string | null = null;
   count = 0;
   constructor(readonly path: string | undefined) {}
-  private open(): WriteStream {
+  private open(): WorkFileStream {
     mkdirSync(dirname(this.path!), { recursive: true });
     this.tmp = `${this.path}.tmp-${process.pid}`;
-    this.stream = createWriteStream(this.tmp);
-    this.stream.on('error', (e) => (this.error ??= e));
-    return this.stream;
+    // its first write error is kept and thrown by close (an unheard 'error' event would end the process)
+    return (this.file = new WorkFileStream(this.tmp, { file: this.path, what: 'the side file' }));
   }
   add(entry: unknown): void {
     if (!this.path) return;
-    this.stream ??= this.open();
+    this.file ??= this.open();
     this.count++;
-    this.stream.write(JSON.stringify(entry) + '\n');
+    this.file.stream.write(JSON.stringify(entry) + '\n');
   }
   async close(): Promise<void> {
     if (!this.path) return;
-    const s = (this.stream ??= this.open());
-    if (!this.error) await new Promise<void>((res) => s.end(() => res()));
-    if (this.error) throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the side file', { file: this.path }, { cause: this.error });
+    await (this.file ??= this.open()).close();
   }
   /**
-   * Publishes the file. `earlier` are the same side file's parts from earlier phases of a
-   * sharded run (kept in the work folder): they come first, so the published file is complete.
+   * Joins the file for publishing without publishing it: `earlier` are the same side file's parts
+   * from earlier phases of a sharded run, or from the slices of this run (in the work folder); they
+   * come first, so the published file is complete. A failure here leaves nothing published.
    */
-  async commit(earlier: string[] = []): Promise<void> {
-    if (!this.path) return;
+  async prepare(earlier: string[] = []): Promise<void> {
+    if (!this.path || this.joined) return;
     const parts = earlier.filter((p) => existsSync(p));
-    if (!this.stream) {
+    if (!this.file) {
       if (parts.length === 0) return;
       await this.close(); // an empty part of this phase, so the earlier parts are published
     }
-    if (parts.length) {
-      const joined = `${this.tmp}.joined`;
-      const out = createWriteStream(joined);
-      for (const p of [...parts, this.tmp]) {
-        for await (const chunk of createReadStream(p)) if (!out.write(chunk)) await once(out, 'drain');
-      }
-      await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
-      await rm(this.tmp, { force: true });
-      this.tmp = joined;
+    if (parts.length === 0) return;
+    this.joined = `${this.tmp}.joined`;
+    const out = new WorkFileStream(this.joined, { file: this.path, what: 'the side file' });
+    try {
+      for (const p of [...parts, this.tmp]) for await (const chunk of createReadStream(p)) await out.write(chunk as Buffer);
+    } finally {
+      await out.close();
     }
-    await rename(this.tmp, this.path);
+    await rm(this.tmp, { force: true });
+  }
+  /** Publishes the file (joined first, see `prepare`). */
+  async commit(earlier: string[] = []): Promise<void> {
+    await this.prepare(earlier);
+    if (!this.path || !this.file) return;
+    try {
+      await rename(this.joined ?? this.tmp, this.path);
+    } catch (e) {
+      throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not move the side file into place', { file: this.path }, { cause: e });
+    }
   }
   /** Keeps this phase's part in the work folder for the final phase to publish. */
   async park(dir: string): Promise<void> {
-    if (!this.path || !this.stream) return;
+    if (!this.path || !this.file) return;
     await mkdir(dir, { recursive: true });
     await rename(this.tmp, join(dir, basename(this.path)));
   }
   async abort(): Promise<void> {
-    if (this.path && this.stream) {
-      this.stream.destroy();
+    if (this.path && this.file) {
+      this.file.stream.destroy();
       await rm(this.tmp, { force: true });
+      if (this.joined) await rm(this.joined, { force: true });
     }
   }
 }
@@ -326,6 +333,10 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     const written = await outputs.close();
     await quarantine.close();
     await dropped.close();
+    // the side files are joined before anything is published: a failure there publishes nothing
+    const earlier = (f: SideFile) => (o.phase === 'all' || !f.path ? sliceParts(f) : [...Array(o.phase).keys()].map((k) => join(sideDir(k), basename(f.path!))));
+    await quarantine.prepare(earlier(quarantine));
+    await dropped.prepare(earlier(dropped));
     // phase 0 on slices: also how long the slowest slice took to start (modules, stages) before reading
     const startup = result.slices > 1 ? slices?.startupMs() : undefined;
     const phaseTimes = result.phasesRun.map((phase, i) => ({
@@ -340,9 +351,8 @@ export async function execute(o: ExecuteOptions): Promise<number> {
     if (reportPath) await writeAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
     if (htmlPath) await writeHtml(report);
     await outputs.commit();
-    const earlier = (f: SideFile) => (o.phase === 'all' || !f.path ? sliceParts(f) : [...Array(o.phase).keys()].map((k) => join(sideDir(k), basename(f.path!))));
-    await quarantine.commit(earlier(quarantine));
-    await dropped.commit(earlier(dropped));
+    await quarantine.commit();
+    await dropped.commit();
     if (marker) await writeAtomic(marker, JSON.stringify({ phase: o.phase, shard, configHash: o.configHash, outputs: report.manifest.outputs }) + '\n');
     const t = ledger.totals();
     progress.stop(

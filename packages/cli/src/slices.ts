@@ -188,6 +188,8 @@ export class LocalSliceRun implements LocalSlices {
   private ended = false;
   /** The units of the last phase (`runLast`), numbered after phase 0's in messages. */
   private lastUnits: LastUnit[] = [];
+  /** Told when a worker thread has gone (during the last phase: a unit may be left with no thread to take it). */
+  private onWorkerGone: (() => void) | null = null;
 
   constructor(private readonly o: SliceRunOptions) {
     this.count = o.slices.length;
@@ -248,7 +250,7 @@ export class LocalSliceRun implements LocalSlices {
       const early = takePrestartedSliceWorkers(this.threads - 1);
       endPrestartedSliceWorkers();
       const inProcess = this.count > this.threads || early.length > 0;
-      for (let k = inProcess ? 1 : 0; k < this.threads; k++) this.executors.push(startWorker((unit, m) => this.onMessage(unit, m), early.shift()));
+      for (let k = inProcess ? 1 : 0; k < this.threads; k++) this.executors.push(startWorker((unit, m) => this.onMessage(unit, m), early.shift(), () => this.onWorkerGone?.()));
       for (const [stepId, data] of this.provided) for (const e of this.executors) e.post({ type: 'preload', stepId, data });
       if (inProcess) this.executors.unshift(this.inProcess());
     } catch (e) {
@@ -459,6 +461,10 @@ export class LocalSliceRun implements LocalSlices {
     if (executors.length === 0) throw new ScrubError('SCRUB_INTERNAL', 'no thread left for the last phase');
     // the state goes to each thread once (a structured clone per worker), as the steps' preloads do
     this.provide(LAST_PHASE_STATE, job.state);
+    // every thread gone (workers that died between units) with units still to hand out: the next one fails, not waits
+    this.onWorkerGone = () => {
+      if (executors.every((e) => e.stopped) && next < count && next <= failed) this.lastUnits[next].settle(null, new ScrubError('SCRUB_INTERNAL', 'every slice worker stopped before the last phase ended'));
+    };
     for (const e of executors) dispatch(e);
     let done = false;
     try {
@@ -474,6 +480,7 @@ export class LocalSliceRun implements LocalSlices {
       done = true;
     } finally {
       next = count;
+      this.onWorkerGone = null;
       if (done) for (const e of this.executors) e.post({ type: 'end' });
       else await this.stop(); // stopped early (a unit failed, or writing its output did): the threads end here
     }
@@ -654,7 +661,7 @@ interface Executor {
 }
 
 /** Starts a worker thread that runs the units it is handed (slice-worker.ts), or takes on one started with the CLI. */
-function startWorker(onMessage: (unit: number, m: SliceMessage) => void, early?: Worker): Executor {
+function startWorker(onMessage: (unit: number, m: SliceMessage) => void, early?: Worker, gone?: () => void): Executor {
   const worker = early ?? new Worker(sliceWorkerScript());
   let ended = false;
   const e: Executor = {
@@ -683,6 +690,7 @@ function startWorker(onMessage: (unit: number, m: SliceMessage) => void, early?:
     ended = true;
     e.stopped = true; // a thread that is gone takes no more units
     lost(new ScrubError('SCRUB_INTERNAL', `a slice worker stopped (exit code ${code}) before it finished`));
+    gone?.();
   });
   return e;
 }

@@ -35,7 +35,7 @@ export {
   type SliceResult,
   type StageRunReport,
 } from './runner.js';
-export { LineSplitter, NdjsonFileWriter, readNdjsonBatches, type LineSplitterOptions } from './lines.js';
+export { LineSplitter, NdjsonFileWriter, readNdjsonBatches, WorkFileStream, type LineSplitterOptions } from './lines.js';
 export { isProcessSpill, readSpill, spillWriter, type SpillWriter } from './spill.js';
 export { sha256, stableStringify, fnv1a32, hash52, mulberry32, seededRandom } from './hash.js';
 export { checkOptions, assertOptions, closest, type OptionProblem } from './options.js';

@@ -104,12 +104,16 @@ export class LineSplitter {
 export class WorkFileStream {
   readonly stream: WriteStream;
   private failed: Error | null = null;
-  constructor(readonly path: string) {
+  /** `name`: the file the error names (default: this one); `what`: what it is, for the message. */
+  constructor(
+    readonly path: string,
+    private readonly says: { file?: string; what?: string } = {},
+  ) {
     this.stream = createWriteStream(path, { flags: 'w' });
     this.stream.on('error', (e) => (this.failed ??= e));
   }
   check(): void {
-    if (this.failed) throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write a spill file in the work folder', { file: this.path }, { cause: this.failed });
+    if (this.failed) throw new ScrubError('SCRUB_OUTPUT_FAILED', `could not write ${this.says.what ?? 'a spill file in the work folder'}`, { file: this.says.file ?? this.path }, { cause: this.failed });
   }
   /** Writes the chunks; waits while the stream is full. */
   async write(...chunks: (string | Uint8Array)[]): Promise<void> {
@@ -121,7 +125,8 @@ export class WorkFileStream {
   }
   async close(): Promise<void> {
     this.check();
-    await new Promise<void>((resolve) => this.stream.end(() => resolve()));
+    // a last write that fails makes end() call back with its error at once, before the 'error' event
+    await new Promise<void>((resolve) => this.stream.end((e?: Error | null) => ((this.failed ??= e ?? null), resolve())));
     this.check();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,17 @@ describe('spills', () => {
         await w.close();
       })();
       await expect(written, name).rejects.toMatchObject({ code: 'SCRUB_OUTPUT_FAILED', file: path, cause: { code: 'ENOENT' } });
+    }
+  });
+
+  it('a spill whose last write fails while it closes fails the close, coded', async () => {
+    if (!existsSync('/dev/full')) return; // Linux: every write to it fails with ENOSPC
+    for (const name of ['s.spill', 's.ndjson']) {
+      const path = join(tmp(), name);
+      symlinkSync('/dev/full', path);
+      const w = spillWriter(path);
+      await w.write([rec(1)]);
+      await expect(w.close(), name).rejects.toMatchObject({ code: 'SCRUB_OUTPUT_FAILED', file: path });
     }
   });
 

@@ -197,7 +197,8 @@ export class OutputSet {
       if (f.final !== '-') {
         this.check(f);
         const w = f.stream as WriteStream;
-        await new Promise<void>((res) => w.end(() => res()));
+        // a last write that fails makes end() call back with its error at once, before the 'error' event
+        await new Promise<void>((res) => w.end((e?: Error | null) => ((f.error ??= e ?? undefined), res())));
         this.check(f);
       }
       out.push({ path: f.final, bytes: f.bytes, sha256: f.hash.digest('hex'), records: f.records });

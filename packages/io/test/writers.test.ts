@@ -71,4 +71,15 @@ describe('OutputSet: a write that fails', () => {
     }
     expect(error).toMatchObject({ code: 'SCRUB_OUTPUT_FAILED', file: join(dir, 'out.ndjson') });
   });
+
+  it('also when the only write fails while close() waits for it (end() hears of it before the error event)', async () => {
+    if (!existsSync('/dev/full')) return;
+    for (const path of ['out.ndjson', 'out.json']) {
+      const dir = tmp();
+      symlinkSync('/dev/full', join(dir, `${path}.tmp-${process.pid}`));
+      const out = new OutputSet({ path, baseDir: dir });
+      await out.write([rec(1), rec(2)]);
+      await expect(out.close(), path).rejects.toMatchObject({ code: 'SCRUB_OUTPUT_FAILED', file: join(dir, path) });
+    }
+  });
 });

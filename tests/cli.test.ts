@@ -422,6 +422,38 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     expect(readFileSync(join(runs[1].dir, 'out/records.ndjson'), 'utf8')).toMatch(/\[PHONE_1\]/);
   }, 60_000);
 
+  it('residual-scan last: the units scan, the main thread fails the run on the joined findings once, as one thread does', async () => {
+    for (const [steps, fails] of [
+      ['  - use: normalise\n  - use: bot-filter\n  - use: residual-scan\n    with: { failOnResidual: true, maxSamples: 5 }\n', true],
+      ['  - use: normalise\n  - use: pii\n  - use: bot-filter\n  - use: residual-scan\n    with: { failOnResidual: true }\n', false],
+    ] as const) {
+      const runs = [];
+      for (const threads of ['1', '2']) {
+        const dir = setup();
+        const yaml = readFileSync(join(dir, 'p.yaml'), 'utf8');
+        write(dir, 'p.yaml', yaml.slice(0, yaml.indexOf('steps:')) + 'steps:\n' + steps + 'output:\n  path: out/records.ndjson\n  report: out/report.json\n');
+        const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', threads]);
+        runs.push({ dir, r, report: JSON.parse(readFileSync(join(dir, 'out/report.json'), 'utf8')) });
+      }
+      const [one, two] = runs;
+      expect([one.r.code, two.r.code], steps).toEqual(fails ? [4, 4] : [0, 0]);
+      expect(two.r.stderr).toBe(one.r.stderr);
+      expect(two.report.manifest.status).toBe(fails ? 'failed' : 'ok');
+      const residual = (r: any) => r.stages.find((s: { id: string }) => s.id === 'residual-scan');
+      expect(residual(two.report).summary).toEqual(residual(one.report).summary);
+      expect(residual(two.report).samples).toEqual(residual(one.report).samples);
+      if (fails) {
+        expect(one.r.stderr).toMatch(/SCRUB_RESIDUAL_PII/);
+        expect(residual(one.report).summary.findings).toBeGreaterThan(5);
+        expect(existsSync(join(two.dir, 'out/records.ndjson'))).toBe(false);
+      } else {
+        expect(two.report.manifest.timings.phases.map((p: { slices: number }) => p.slices)).toEqual([3, 3]);
+        expect(comparable(two.report)).toEqual(comparable(one.report));
+        expect(readFileSync(join(two.dir, 'out/records.ndjson')).equals(readFileSync(join(one.dir, 'out/records.ndjson')))).toBe(true);
+      }
+    }
+  }, 60_000);
+
   it('a slice that fails fails the run with its own coded error (file named, no stack), and publishes nothing', async () => {
     const dir = setup();
     const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet', '--threads', '3', '--strict']);

@@ -159,6 +159,8 @@ interface Active {
   carried?: unknown;
   /** Summaries of the slices that ran the stage, when they could not be merged into one. */
   sliceSummaries?: unknown[];
+  /** A unit of a last phase on slices: the stage's flush is left to the main thread (`joinedFlush`). */
+  skipFlush?: boolean;
 }
 
 /** Number of phases: one, plus one per global (fit) stage, known only after creation. */
@@ -408,16 +410,25 @@ function joinReports(actives: Active[], unitReports: StageRunReport[][]): void {
     }
     const summaries = (parts as StageRunReport[]).map((x) => x.summary);
     const def = a.step.definition;
-    if (def.mergeSummaries) a.carried = def.mergeSummaries(summaries);
+    if (def.mergeSummaries) a.carried = def.mergeSummaries(summaries, a.step.options);
     else if (summaries.every((x) => JSON.stringify(x) === JSON.stringify(summaries[0]))) a.carried = summaries[0];
     else a.sliceSummaries = summaries;
   }
 }
 
-/** Whether the last phase's stages may run on slices: its global stage treats records on their own once loaded, and so does every stage after it. */
+/**
+ * Whether the last phase's stages may run on slices: its global stage treats records on their own once
+ * loaded, and so does every stage after it (one whose flush reads only its summary flushes here, after).
+ */
 function lastPhaseSliceable(stages: Active[]): boolean {
   const [g, ...rest] = stages;
-  return g?.stage.fit !== undefined && g.step.definition.sliceableAfterFit === true && !g.stage.flush && rest.every((a) => a.step.definition.sliceable === true && !a.stage.flush);
+  const local = (a: Active) => (a.step.definition.sliceable === true && !a.stage.flush) || joinedFlush(a);
+  return g?.stage.fit !== undefined && g.step.definition.sliceableAfterFit === true && !g.stage.flush && rest.every(local);
+}
+
+/** A stage whose flush runs once, on this thread, with the units' joined summary (`StageDefinition.joinedFlush`). */
+function joinedFlush(a: Active): boolean {
+  return a.step.definition.joinedFlush === true && !!a.stage.flush && !!a.stage.adopt && !!a.step.definition.mergeSummaries;
 }
 
 /**
@@ -460,6 +471,13 @@ async function runLastOnSlices(
     throw e;
   } finally {
     addUp();
+  }
+  // every unit written: the flushes that read only their summary run here, on the joined one, in step order
+  for (const a of stages) {
+    if (!joinedFlush(a)) continue;
+    a.stage.adopt!(structuredClone(a.carried));
+    const held = await applyOne(a, [], ledger, true);
+    if (held.length) throw new ScrubError('SCRUB_INTERNAL', `stage ${a.step.id} held back records in a flush that reads only its summary`, { stage: a.step.id });
   }
 }
 
@@ -555,6 +573,8 @@ export async function runLastSlice(o: RunLastSliceOptions): Promise<{ ledger: Le
       actives.push(await createActive(step, o, shard, o.ledger, { threads: 1, preloaded }));
     }
     if (!lastPhaseSliceable(actives)) throw new ScrubError('SCRUB_INTERNAL', 'the last phase cannot run on slices');
+    // their flush runs once, on the main thread, after every unit (runLastOnSlices)
+    for (const a of actives) if (joinedFlush(a)) a.skipFlush = true;
     await actives[0].stage.fit!.load([o.state]);
     await o.sink(countOutput(chain(readSpill(o.spill), actives, o.ledger), o.ledger));
     return { ledger: o.ledger.toJSON(), reports: actives.map(reportOf) };
@@ -709,7 +729,7 @@ async function* stageStream(a: Active, input: AsyncIterable<ConversationRecord[]
     throw new ScrubError('SCRUB_STAGE_FAILED', `stage ${a.step.id} declares inFlight ${String(depth)}: it must be a whole number from 1 to 16`, { stage: a.step.id });
   }
   for await (const b of inOrder(nonEmpty(), (b) => applyOne(a, b, ledger, false), depth)) if (b.length > 0) yield b;
-  if (a.stage.flush) {
+  if (a.stage.flush && !a.skipFlush) {
     const b = await applyOne(a, [], ledger, true);
     if (b.length > 0) yield b;
   }

@@ -91,6 +91,11 @@ export interface Stage {
   flush?(ctx: StageContext): ConversationRecord[] | Promise<ConversationRecord[]>;
   /** Stage-specific summary for the run report (JSON). */
   summary?(): unknown;
+  /**
+   * Takes a summary joined from other instances' (`mergeSummaries`) as its own, for a `joinedFlush`
+   * stage whose flush then runs on it (see `StageDefinition.joinedFlush`).
+   */
+  adopt?(summary: unknown): void;
   close?(): void | Promise<void>;
 }
 
@@ -128,7 +133,14 @@ export interface StageDefinition<O = any> {
    * The summary one instance would have given, from the slices' summaries in input
    * order. Absent: equal summaries count as one; differing ones are listed.
    */
-  mergeSummaries?(summaries: unknown[]): unknown;
+  mergeSummaries?(summaries: unknown[], options: O): unknown;
+  /**
+   * True for a stage that treats each record on its own (as `sliceable`) but has a flush that only
+   * looks at its summary (e.g. fails the run on a count): in a last phase run on the slices of
+   * `run --threads` the units do not flush; this thread's instance adopts the joined summary
+   * (`Stage.adopt`) and flushes once, after every unit, as one thread would at the end of input.
+   */
+  joinedFlush?: boolean;
   /**
    * What `create` would read from disk first (rule packs, word lists), as plain data: made once on
    * the main thread and handed, with `env.preloaded`, to `create` there and in every slice of

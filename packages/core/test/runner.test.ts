@@ -610,6 +610,56 @@ describe('phase 0 on slices', () => {
       }
     });
 
+    it('a step whose flush reads only its summary (joinedFlush) flushes once, on this thread, with the joined summary', async () => {
+      let flushes = 0;
+      /** Counts records; its flush fails the run when it saw more than `max`. */
+      const counter = (max: number) =>
+        defineStage({
+          name: 'counter',
+          description: '',
+          optionsSchema: { type: 'object' },
+          joinedFlush: true,
+          mergeSummaries: (list) => ({ seen: (list as { seen: number }[]).reduce((n, x) => n + x.seen, 0) }),
+          create: () => {
+            const summary = { seen: 0 };
+            return {
+              apply: (b) => ((summary.seen += b.length), b),
+              flush: () => {
+                flushes++;
+                if (summary.seen > max) throw new ScrubError('SCRUB_RESIDUAL_PII', `saw ${summary.seen}`);
+                return [];
+              },
+              summary: () => summary,
+              adopt: (joined) => Object.assign(summary, joined),
+            };
+          },
+        });
+      for (const max of [100, 3]) {
+        const steps = plan(tagger, firstSeenLocal, counter(max));
+        flushes = 0;
+        const one = await run(steps, input).then((r) => r, (e: unknown) => e as ScrubError);
+        expect(flushes).toBe(1);
+        flushes = 0;
+        const calls: string[] = [];
+        const written: ConversationRecord[] = [];
+        const sliced = await run(steps, input, { slices: withLast(steps, units, calls), sinkSlice: async (o) => void written.push(...(o as ConversationRecord[])) }).then(
+          (r) => r,
+          (e: unknown) => e as ScrubError,
+        );
+        expect(calls).toEqual(['start', 'runAll', 'runLast']);
+        expect(flushes).toBe(1); // not in the units
+        if (max === 3) {
+          expect(one).toMatchObject({ code: 'SCRUB_RESIDUAL_PII', message: 'saw 4', stage: 'counter' });
+          expect(sliced).toMatchObject({ code: 'SCRUB_RESIDUAL_PII', message: 'saw 4', stage: 'counter' });
+        } else {
+          const [a, b] = [one, sliced] as Awaited<ReturnType<typeof run>>[];
+          expect(written).toEqual(a.out);
+          expect(b.result.stages[2].summary).toEqual({ seen: 4 });
+          expect(b.ledger.toJSON()).toEqual(a.ledger.toJSON());
+        }
+      }
+    });
+
     it("fails with a unit's error, the counts and reports of the units before it kept for the failed run's report", async () => {
       const steps = plan(tagger, firstSeenLocal, failOn('g'));
       const ledger = new Ledger();

@@ -101,6 +101,10 @@ export const residualScan = defineStage<ResidualScanOptions>({
     },
   },
   example: { failOnResidual: true, minDigits: 7, shapes: [...RESIDUAL_SHAPES], allowFile: 'report/residual-allow.txt', allow: [], maxSamples: 20, context: 12, addFields: [], skipFields: [] },
+  // each record is scanned on its own and the flush fails the run on the summary's count: in a last
+  // phase on slices (`run --threads`) the units scan, and the main thread flushes once on their joined summary
+  joinedFlush: true,
+  mergeSummaries: (list, options) => mergeResidualSummaries(list as ResidualSummary[], options),
   create: (options, env) => {
     const allow: AllowRule[] = [];
     if (options.allowFile) {
@@ -207,9 +211,45 @@ export const residualScan = defineStage<ResidualScanOptions>({
         return [];
       },
       summary: () => summary,
+      adopt: (joined) => Object.assign(summary, joined as ResidualSummary),
     };
   },
 });
+
+/**
+ * The summary one instance would have given, from those of instances that scanned consecutive
+ * records (in input order): counts added, keys in the order first met, the first samples kept.
+ */
+export function mergeResidualSummaries(list: ResidualSummary[], options: Pick<ResidualScanOptions, 'failOnResidual' | 'maxSamples'>): ResidualSummary {
+  const out: ResidualSummary = {
+    verdict: 'clean',
+    failOnResidual: options.failOnResidual,
+    scanned: { records: 0, turns: 0, chars: 0, fields: 0, fieldChars: 0 },
+    notScanned: { idCopies: 0, skipped: 0 },
+    recordsFlagged: 0,
+    findings: 0,
+    byShape: {},
+    byField: {},
+    allowed: {},
+    samples: [],
+  };
+  const add = (into: Record<string, number>, from: Record<string, number>) => {
+    for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  };
+  for (const s of list) {
+    for (const k of Object.keys(out.scanned) as (keyof ResidualSummary['scanned'])[]) out.scanned[k] += s.scanned[k];
+    out.notScanned.idCopies += s.notScanned.idCopies;
+    out.notScanned.skipped += s.notScanned.skipped;
+    out.recordsFlagged += s.recordsFlagged;
+    out.findings += s.findings;
+    add(out.byShape, s.byShape);
+    add(out.byField, s.byField);
+    add(out.allowed, s.allowed);
+    for (const x of s.samples) if (out.samples.length < options.maxSamples) out.samples.push(x);
+  }
+  if (out.findings > 0) out.verdict = 'residual';
+  return out;
+}
 
 function parseAllowListOrThrow(content: string, file: string, readLexicon: (path: string) => string): AllowRule[] {
   try {

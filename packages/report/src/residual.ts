@@ -115,18 +115,7 @@ export const residualScan = defineStage<ResidualScanOptions>({
       }
     }
     allow.push(...parseAllowListOrThrow(options.allow.join('\n'), 'allow', (p) => readFileSync(resolve(env.rulesDir, p), 'utf8')));
-    const summary: ResidualSummary = {
-      verdict: 'clean',
-      failOnResidual: options.failOnResidual,
-      scanned: { records: 0, turns: 0, chars: 0, fields: 0, fieldChars: 0 },
-      notScanned: { idCopies: 0, skipped: 0 },
-      recordsFlagged: 0,
-      findings: 0,
-      byShape: {},
-      byField: {},
-      allowed: {},
-      samples: [],
-    };
+    const summary = emptySummary(options.failOnResidual);
     const scanOptions = { minDigits: options.minDigits, shapes: options.shapes, allow };
     const addFields = options.addFields.map(pathPattern);
     const skipFields = options.skipFields.map(pathPattern);
@@ -216,14 +205,11 @@ export const residualScan = defineStage<ResidualScanOptions>({
   },
 });
 
-/**
- * The summary one instance would have given, from those of instances that scanned consecutive
- * records (in input order): counts added, keys in the order first met, the first samples kept.
- */
-export function mergeResidualSummaries(list: ResidualSummary[], options: Pick<ResidualScanOptions, 'failOnResidual' | 'maxSamples'>): ResidualSummary {
-  const out: ResidualSummary = {
+/** A summary before any record: key order is the report's. */
+function emptySummary(failOnResidual: boolean): ResidualSummary {
+  return {
     verdict: 'clean',
-    failOnResidual: options.failOnResidual,
+    failOnResidual,
     scanned: { records: 0, turns: 0, chars: 0, fields: 0, fieldChars: 0 },
     notScanned: { idCopies: 0, skipped: 0 },
     recordsFlagged: 0,
@@ -233,6 +219,14 @@ export function mergeResidualSummaries(list: ResidualSummary[], options: Pick<Re
     allowed: {},
     samples: [],
   };
+}
+
+/**
+ * The summary one instance would have given, from those of instances that scanned consecutive
+ * records (in input order): counts added, keys in the order first met, the first samples kept.
+ */
+export function mergeResidualSummaries(list: ResidualSummary[], options: Pick<ResidualScanOptions, 'failOnResidual' | 'maxSamples'>): ResidualSummary {
+  const out = emptySummary(options.failOnResidual);
   const add = (into: Record<string, number>, from: Record<string, number>) => {
     for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   };

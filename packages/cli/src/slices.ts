@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ScrubError, type LastPhaseJob, type LastSliceResult, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult } from '@scrubline/core';
+import { ScrubError, type LastPhaseJob, type LastSliceResult, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult, type StageRunReport } from '@scrubline/core';
 import { canReadInRanges, canReadInSlices, comesBefore, cutAtLineEnds, foundAfterReading, readingStoppedBy, scanFile, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputFormat, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { endPrestartedSliceWorkers, sliceWorkerPath, takePrestartedSliceWorkers } from './early-slices.js';
 import { plugins as builtIn } from './plugins.js';
@@ -494,10 +494,10 @@ export class LocalSliceRun implements LocalSlices {
       u.warnings.push(m.message);
     } else if (m.type === 'last-done') u.settle(m.result);
     else if (m.type === 'error') {
-      const { code, message, ...context } = m.error as { code: string; message: string };
+      const { code, message, unitReports, ...context } = m.error as { code: string; message: string; unitReports?: StageRunReport[] };
       const error = new ScrubError(code as never, message, context);
-      // its counts as far as it came, for the failed run's report (core `LocalSlices.runLast`)
-      if (m.ledger) (error as ScrubError & { unitLedger?: LedgerJSON }).unitLedger = m.ledger;
+      // its counts and reports as far as it came, for the failed run's report (core `LocalSlices.runLast`)
+      Object.assign(error, m.ledger ? { unitLedger: m.ledger } : {}, unitReports ? { unitReports } : {});
       u.settle(null, error);
     }
   }

@@ -103,7 +103,8 @@ export interface LocalSlices {
    * Runs the last phase on the units' spills (`runLastSlice` on each, on the threads of phase 0)
    * when that phase's global stage is `sliceableAfterFit` and every stage after it `sliceable`:
    * yields each unit's result in input order, or throws the earliest unit's error once the units
-   * before it are yielded; that error may carry `unitLedger`, the unit's counts as far as it came.
+   * before it are yielded; that error may carry `unitLedger` and `unitReports`, the unit's counts and
+   * its stages' reports as far as it came.
    * Absent: the last phase runs on this thread.
    */
   runLast?(job: LastPhaseJob): AsyncIterable<LastSliceResult>;
@@ -258,7 +259,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunPipelineRes
   const spillPath = (p: number) => join(o.workDir, 'spill', `phase-${p}`, `${tag}.${phase === 'all' ? 'spill' : 'ndjson'}`);
   const statePath = (stageId: string, s: number) => join(o.workDir, 'state', safe(stageId), `shard-${s}-of-${shard.count}.json`);
   const carryPath = (p: number) => join(o.workDir, 'carry', `phase-${p}`, `${tag}.json`);
-  const slices = sliceable && phases > 1 && segments[0].rest.every((x) => x.a.step.definition.sliceable === true) ? sliceable : null;
+  // a stage with a flush sees the whole input on one thread: never on slices in phase 0
+  const slices = sliceable && phases > 1 && segments[0].rest.every((x) => x.a.step.definition.sliceable === true && !x.a.stage.flush) ? sliceable : null;
   if (lead >= 0 && !slices) {
     await sliceable!.stop();
     // the lead step said it was global and is not (phase 0 runs here after all): make the steps left to the slices
@@ -423,7 +425,11 @@ function joinReports(actives: Active[], unitReports: StageRunReport[][]): void {
 function lastPhaseSliceable(stages: Active[]): boolean {
   const [g, ...rest] = stages;
   const local = (a: Active) => (a.step.definition.sliceable === true && !a.stage.flush) || joinedFlush(a);
-  return g?.stage.fit !== undefined && g.step.definition.sliceableAfterFit === true && !g.stage.flush && rest.every(local);
+  // on one thread a joinedFlush stage flushes when its input ends: a later stage with batches in flight has
+  // then not written its last batch (and never will), while the units write everything before the flush
+  const first = rest.findIndex(joinedFlush);
+  const inOrderAfter = first < 0 || rest.slice(first + 1).every((a) => (a.stage.inFlight ?? 1) <= 1);
+  return g?.stage.fit !== undefined && g.step.definition.sliceableAfterFit === true && !g.stage.flush && rest.every(local) && inOrderAfter;
 }
 
 /** A stage whose flush runs once, on this thread, with the units' joined summary (`StageDefinition.joinedFlush`). */
@@ -465,9 +471,10 @@ async function runLastOnSlices(
       onOutput?.(r.ledger.output.records);
     }
   } catch (e) {
-    // the failing unit's counts as far as it came (its reports stay with it), as phase 0's `sliceLedgers`
-    const own = (e as { unitLedger?: LedgerJSON }).unitLedger;
-    if (own) parts.push(own);
+    // the failing unit's counts and reports as far as it came, as phase 0's `sliceLedgers`
+    const { unitLedger, unitReports } = e as { unitLedger?: LedgerJSON; unitReports?: StageRunReport[] };
+    if (unitLedger) parts.push(unitLedger);
+    if (unitReports) reports.push(unitReports);
     throw e;
   } finally {
     addUp();
@@ -518,7 +525,7 @@ export async function runSlice(o: RunSliceOptions): Promise<SliceResult | null> 
         break;
       }
       prefix.push(a);
-      if (step.definition.sliceable !== true) return null;
+      if (step.definition.sliceable !== true || a.stage.flush) return null;
     }
     if (!g) return null;
     o.onReady?.();
@@ -579,7 +586,10 @@ export async function runLastSlice(o: RunLastSliceOptions): Promise<{ ledger: Le
     await o.sink(countOutput(chain(readSpill(o.spill), actives, o.ledger), o.ledger));
     return { ledger: o.ledger.toJSON(), reports: actives.map(reportOf) };
   } catch (e) {
-    throw ScrubError.from(e, 'SCRUB_STAGE_FAILED');
+    // with what its stages did up to the failure, for the failed run's report (`LocalSlices.runLast`)
+    const err = ScrubError.from(e, 'SCRUB_STAGE_FAILED');
+    if (actives.length === o.steps.length - o.fromStep) (err as ScrubError & { unitReports?: StageRunReport[] }).unitReports = actives.map(reportOf);
+    throw err;
   } finally {
     for (const a of actives) await a.stage.close?.();
   }

@@ -660,6 +660,33 @@ describe('phase 0 on slices', () => {
       }
     });
 
+    it('keeps a joinedFlush step on this thread when a step after it has batches in flight, and a flushing step out of phase 0 slices', async () => {
+      const flushing = defineStage({
+        name: 'flushing',
+        description: '',
+        optionsSchema: { type: 'object' },
+        sliceable: true,
+        joinedFlush: true,
+        mergeSummaries: (list) => list[0],
+        create: () => ({ apply: (b) => b, flush: () => [], summary: () => ({}), adopt: () => {} }),
+      });
+      const ahead = defineStage({ name: 'ahead', description: '', optionsSchema: { type: 'object' }, sliceable: true, create: () => ({ apply: (b) => b, inFlight: 2 }) });
+      // a flushing step after one with batches in flight: on one thread its flush cuts that step's last batch off
+      for (const [steps, want] of [
+        [plan(tagger, firstSeenLocal, flushing, ahead), ['start', 'runAll']],
+        [plan(tagger, firstSeenLocal, ahead, flushing), ['start', 'runAll', 'runLast']],
+        // before the global step: a flush sees the whole input on one thread, so phase 0 is not sliced at all
+        [plan(flushing, firstSeenLocal, doubleLocal), []],
+      ] as const) {
+        const calls: string[] = [];
+        const written: ConversationRecord[] = [];
+        const one = await run([...steps], input);
+        const sliced = await run([...steps], input, { slices: withLast([...steps], units, calls), sinkSlice: async (o) => void written.push(...(o as ConversationRecord[])) });
+        expect(calls, steps.map((x) => x.id).join(' ')).toEqual(want);
+        expect([...sliced.out, ...written]).toEqual(one.out);
+      }
+    });
+
     it("fails with a unit's error, the counts and reports of the units before it kept for the failed run's report", async () => {
       const steps = plan(tagger, firstSeenLocal, failOn('g'));
       const ledger = new Ledger();
@@ -670,8 +697,14 @@ describe('phase 0 on slices', () => {
       expect(err).toMatchObject({ code: 'SCRUB_STAGE_FAILED', stage: 'fail-on', record: 'g' });
       // the failing unit's counts as far as it came are the run's too: d, e, f, g went into first-seen-local
       expect(ledger.stage('first-seen-local').in).toBe(2 + 4);
-      // the first unit's samples of first-seen-local are there, the failing unit's are not
-      expect(err!.stages!.find((s) => s.id === 'first-seen-local')!.samples.kept).toEqual(['a', 'b']);
+      // the failing unit's samples of first-seen-local as far as it came are there too, as on one thread
+      expect(err!.stages!.find((s) => s.id === 'first-seen-local')!.samples.kept).toEqual(['a', 'b', 'd', 'g']);
+      const one = await run(steps, input).then(
+        () => null,
+        (e: unknown) => e as typeof err,
+      );
+      const strip = (s: { ms: number }[]) => s.map(({ ms: _ms, ...rest }) => rest);
+      expect(strip(err!.stages as never)).toEqual(strip(one!.stages as never));
     });
   });
 });

@@ -62,6 +62,30 @@ describe('scrubline CLI', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
+  it('a full disk behind stdout or --out fails plainly as SCRUB_OUTPUT_FAILED, exit 1, no stack (scrub on 1 and 2 threads, run)', async () => {
+    if (!existsSync('/dev/full')) return; // Linux: every write to it fails with ENOSPC
+    const dir = tmp();
+    const lines = readFileSync(join(ROOT, 'fixtures/pii/corpus.jsonl'), 'utf8').trim().split('\n');
+    const recs: string[] = [];
+    for (let i = 0; i < 3000; i++) recs.push(JSON.stringify({ id: `c${i}`, turns: [{ role: 'customer', text: JSON.parse(lines[i % lines.length]).text }], labels: {}, source: { file: 'c.jsonl', line: i + 1 }, meta: {} }));
+    write(dir, 'in.jsonl', recs.join('\n') + '\n');
+    write(dir, 'p.yaml', 'version: 1\nseed: 1\ninput:\n  files: in.jsonl\n  format: ndjson\nsteps:\n  - use: pii\noutput:\n  path: "-"\n');
+    const { spawnSync } = await import('node:child_process');
+    const { openSync, closeSync } = await import('node:fs');
+    const bin = join(ROOT, 'packages/cli/bin/scrubline.js');
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['scrub', '--in', 'in.jsonl', '--threads', '1'], ['scrub', '--in', 'in.jsonl', '--threads', '2'], ['run', 'p.yaml']]) {
+        const r = spawnSync(process.execPath, [bin, ...args, '--quiet'], { cwd: dir, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+        expect(r.status, args.join(' ')).toBe(1);
+        expect(r.stderr).toMatch(/SCRUB_OUTPUT_FAILED -: could not write the output/);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      }
+    } finally {
+      closeSync(full);
+    }
+  });
+
   it('ingests a row-per-message export to canonical NDJSON on stdout', async () => {
     const dir = tmp();
     write(dir, 'in.yaml', JD_INPUT(join(FIX, 'jd-export.tsv')));

@@ -101,7 +101,7 @@ export class OutputSet {
         f.hash.update(buf);
         f.bytes += bytesRead;
         if (own) this.check(f);
-        if (!f.stream.write(buf, own ? () => this.pool.give(target) : undefined)) await this.drained(f);
+        if (!this.send(f, buf, own ? () => this.pool.give(target) : undefined)) await this.drained(f);
       }
     } finally {
       await fh.close();
@@ -133,7 +133,14 @@ export class OutputSet {
 
   /** Waits until the stream takes more; for a file we opened, fails with its write error instead. */
   private async drained(f: OpenFile): Promise<void> {
-    if (f.final === '-') return void (await once(f.stream as WriteStream, 'drain'));
+    if (f.final === '-') {
+      // stdout's error (a full disk behind `>`) is the output failing, not a stage; a broken pipe stays
+      // recognisable by its cause
+      await once(f.stream as WriteStream, 'drain').catch((e: unknown) => {
+        throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the output', { file: f.final }, { cause: e });
+      });
+      return;
+    }
     this.check(f);
     const s = f.stream as WriteStream;
     await new Promise<void>((resolve) => {
@@ -184,7 +191,16 @@ export class OutputSet {
     f.bytes += n;
     if (own) this.check(f);
     const done = own ? () => this.pool.give(target) : undefined;
-    if (!f.stream.write(buf, done)) await this.drained(f);
+    if (!this.send(f, buf, done)) await this.drained(f);
+  }
+
+  /** Writes to the file's stream; a stream that throws (rather than emitting 'error') fails the output, said so. */
+  private send(f: OpenFile, buf: Buffer, done?: () => void): boolean {
+    try {
+      return f.stream.write(buf, done);
+    } catch (e) {
+      throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the output', { file: f.final }, { cause: e });
+    }
   }
 
   /** Closes the temp files (does not publish). Call `commit` after the run checks out. */

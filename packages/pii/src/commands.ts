@@ -75,17 +75,29 @@ function output(io: CommandIO, outFile: string | undefined): Out {
   const final = outFile ? resolve(io.cwd, outFile) : null;
   const tmp = final ? `${final}.tmp-${process.pid}` : null;
   const stream = tmp ? createWriteStream(tmp) : io.stdout;
+  /** A file's first write error (disk full): thrown at the next write or close, not left to end the process unheard. */
+  let failed: unknown = null;
+  if (tmp) (stream as NodeJS.EventEmitter).on('error', (e: unknown) => (failed ??= e));
+  // the output failing, said so (a broken pipe stays recognisable by its cause)
+  const fail = (e: unknown) => new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the output', { file: final ?? '-' }, { cause: e });
   return {
     async write(s, written) {
+      if (failed) throw fail(failed);
       // `written` runs once the file stream has written the bytes (they may then be reused); another
       // stream (stdout, a test's PassThrough) may still hold them after its callback, so it never runs there
-      if (!(written && tmp ? stream.write(s, () => written()) : stream.write(s))) await once(stream as NodeJS.EventEmitter, 'drain');
+      if (!(written && tmp ? stream.write(s, () => written()) : stream.write(s))) {
+        await once(stream as NodeJS.EventEmitter, 'drain').catch((e: unknown) => {
+          throw fail(e);
+        });
+      }
     },
     async close(publish) {
       if (!final || !tmp) return;
-      await new Promise<void>((res, rej) => (stream as NodeJS.WritableStream).end((e?: Error | null) => (e ? rej(e) : res())));
-      if (publish) await rename(tmp, final);
-      else await rm(tmp, { force: true });
+      // a last write that fails makes end() call back with its error before the 'error' event
+      if (!failed) await new Promise<void>((res) => (stream as NodeJS.WritableStream).end((e?: Error | null) => ((failed ??= e ?? null), res())));
+      if (publish && !failed) return void (await rename(tmp, final));
+      await rm(tmp, { force: true });
+      if (publish) throw fail(failed);
     },
   };
 }

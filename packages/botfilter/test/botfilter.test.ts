@@ -11,6 +11,7 @@ import {
   createBotFilter,
   loadRules,
   maskForReport,
+  mergeBotFilterSummaries,
   parseRules,
   type BotFilterOptions,
   type BotFilterSummary,
@@ -348,5 +349,31 @@ describe('FrequencyCounter.concat (states of consecutive slices, run --threads)'
     ['e', 'f', 'g'].forEach((t) => b.addSession(session([t])));
     expect(a.toState().floorSessions + b.toState().floorSessions).toBe(0);
     expect(FrequencyCounter.concat([a.toState(), b.toState()], 5)).toBeNull();
+  });
+});
+
+describe('mergeBotFilterSummaries (the last phase of run --threads on slices)', () => {
+  it('instances loaded with the same table, each over consecutive records, add up to one instance over all of them', async () => {
+    const records = corpus(40);
+    const options = opts();
+    // one instance over everything
+    const stage = await createBotFilter(options, where);
+    stage.fit!.observe(records);
+    const state = JSON.parse(JSON.stringify(stage.fit!.state()));
+    stage.fit!.load([state]);
+    stage.apply(structuredClone(records), makeCtx().ctx);
+    const whole = stage.summary!() as BotFilterSummary;
+    // three instances over consecutive parts, loaded with the same state
+    const parts: BotFilterSummary[] = [];
+    for (const [from, to] of [[0, 7], [7, 8], [8, 40]]) {
+      const s = await createBotFilter(options, where);
+      s.fit!.load([structuredClone(state)]);
+      s.apply(structuredClone(records.slice(from, to)), makeCtx().ctx);
+      parts.push(s.summary!() as BotFilterSummary);
+    }
+    const merged = mergeBotFilterSummaries(parts);
+    expect(JSON.stringify(merged)).toBe(JSON.stringify(whole)); // key order included: the report's bytes
+    expect(whole.turns.canned).toBeGreaterThan(0);
+    expect(whole.conversations.droppedNoCustomerContent).toBe(0);
   });
 });

@@ -213,7 +213,7 @@ export class LocalSliceRun implements LocalSlices {
       o.slices[i].map(async (f) => (f.range && f.range.linesBefore < 0 ? { ...f, range: { ...f.range, linesBefore: await this.scans.get(f.name)!.linesBefore(f.range.start) } } : f)),
     );
     return {
-      steps: o.steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) })),
+      steps: sliceSteps(o.steps),
       input: o.input,
       files,
       fileIndexBase: o.files.findIndex((f) => f.path === files[0].path),
@@ -426,7 +426,7 @@ export class LocalSliceRun implements LocalSlices {
       };
       return u;
     });
-    const steps = o.steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) }));
+    const steps = sliceSteps(o.steps);
     /** Units handed back so far: threads run no more than `ahead` units past them (their encoded output waits on disk). */
     let yielded = 0;
     const ahead = 2 * this.executors.length;
@@ -434,7 +434,6 @@ export class LocalSliceRun implements LocalSlices {
       if (e.stopped || next >= count || next > failed || next >= yielded + ahead) return;
       const i = next++;
       const u = this.lastUnits[i];
-      u.executor = e;
       e.current = this.count + i;
       u.result.then(
         () => {
@@ -568,8 +567,12 @@ interface LastUnit {
   result: Promise<LastSliceResult>;
   settle: (r: LastSliceResult | null, error?: unknown) => void;
   settled: boolean;
-  executor?: Executor;
   warnings: string[];
+}
+
+/** The steps as a worker plans them again (its own registry): what a job message carries. */
+function sliceSteps(steps: PlannedStep[]): SliceJob['steps'] {
+  return steps.map((s) => ({ id: s.id, use: s.use, options: s.options, ...(s.when ? { when: s.when } : {}) }));
 }
 
 const notRun = () => new ScrubError('SCRUB_INTERNAL', 'not run: an earlier unit failed');

@@ -57,22 +57,7 @@ export class OutputSet {
   }
 
   async write(batch: readonly ConversationRecord[]): Promise<void> {
-    if (this.parts.length === 1 && this.parts[0].key === undefined) {
-      await this.writeTo(this.parts[0].text, batch);
-      return;
-    }
-    const groups = new Map<string, ConversationRecord[]>();
-    for (const r of batch) {
-      const p = this.pathFor(r);
-      let g = groups.get(p);
-      if (!g) groups.set(p, (g = []));
-      g.push(r);
-    }
-    for (const [p, rs] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) await this.writeTo(p, rs);
-  }
-
-  private pathFor(r: ConversationRecord): string {
-    return templatePath(this.parts, r, this.transparent);
+    for (const [p, rs] of [...byPath(this.parts, batch, this.transparent)].sort(([a], [b]) => (a < b ? -1 : 1))) await this.writeTo(p, rs);
   }
 
   /**
@@ -128,7 +113,7 @@ export class OutputSet {
 
   /** Throws a file's write error as the run's (coded, the file named). */
   private check(f: OpenFile): void {
-    if (f.error) throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the output', { file: f.final }, { cause: f.error });
+    if (f.error) throw outputFailed(f, f.error);
   }
 
   /** Waits until the stream takes more; for a file we opened, fails with its write error instead. */
@@ -137,7 +122,7 @@ export class OutputSet {
       // stdout's error (a full disk behind `>`) is the output failing, not a stage; a broken pipe stays
       // recognisable by its cause
       await once(f.stream as WriteStream, 'drain').catch((e: unknown) => {
-        throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the output', { file: f.final }, { cause: e });
+        throw outputFailed(f, e);
       });
       return;
     }
@@ -199,7 +184,7 @@ export class OutputSet {
     try {
       return f.stream.write(buf, done);
     } catch (e) {
-      throw new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the output', { file: f.final }, { cause: e });
+      throw outputFailed(f, e);
     }
   }
 
@@ -243,6 +228,24 @@ export class OutputSet {
 }
 
 const PART_CHUNK = 4 << 20;
+
+/** The output failing, said so, the file named (a broken pipe stays recognisable by its cause). */
+function outputFailed(f: OpenFile, cause: unknown): ScrubError {
+  return new ScrubError('SCRUB_OUTPUT_FAILED', 'could not write the output', { file: f.final }, { cause });
+}
+
+/** A batch's records by the file they go to (one group, the batch itself, for a path without keys). */
+function byPath(parts: readonly { text: string; key?: string }[], batch: readonly ConversationRecord[], transparent: boolean): Map<string, readonly ConversationRecord[]> {
+  if (parts.length === 1 && parts[0].key === undefined) return new Map([[parts[0].text, batch]]);
+  const groups = new Map<string, ConversationRecord[]>();
+  for (const r of batch) {
+    const p = templatePath(parts, r, transparent);
+    let g = groups.get(p);
+    if (!g) groups.set(p, (g = []));
+    g.push(r);
+  }
+  return groups;
+}
 
 /** The file a record goes to under a parsed path template. */
 function templatePath(parts: readonly { text: string; key?: string }[], r: ConversationRecord, transparent: boolean): string {
@@ -289,15 +292,7 @@ export class OutputParts {
   }
 
   write(batch: readonly ConversationRecord[]): void {
-    if (this.parts.length === 1 && this.parts[0].key === undefined) return this.writeTo(this.parts[0].text, batch);
-    const groups = new Map<string, ConversationRecord[]>();
-    for (const r of batch) {
-      const p = templatePath(this.parts, r, this.o.transparent === true);
-      let g = groups.get(p);
-      if (!g) groups.set(p, (g = []));
-      g.push(r);
-    }
-    for (const [p, rs] of groups) this.writeTo(p, rs);
+    for (const [p, rs] of byPath(this.parts, batch, this.o.transparent === true)) this.writeTo(p, rs);
   }
 
   private writeTo(path: string, batch: readonly ConversationRecord[]): void {

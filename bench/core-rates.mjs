@@ -1,9 +1,11 @@
 // How fast is each CPU right now? Virtual CPUs of one machine can differ by 1.5× and drift (host
 // load, shared physical cores), which decides any "one core vs two" comparison. Runs the same
 // short single-threaded job (regex scans and JSON, like the pii stage) pinned to each CPU, round by
-// round, and prints the median time per CPU and the two fastest CPUs (for `--cpus` of the other benches).
+// round, and prints the median time per CPU and the two fastest CPUs on different physical cores (for
+// `--cpus` of the other benches).
 // Usage: pnpm bench core-rates [--cpus 0-15 | 2,3,5] [--rounds 3]
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 const argv = process.argv.slice(2);
@@ -30,4 +32,17 @@ const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const rows = cpus.map((c) => [c, med(times.get(c))]);
 console.log(rows.map(([c, ms]) => `CPU ${c} ${ms.toFixed(0)} ms`).join(', '));
 const sorted = [...rows].sort((a, b) => a[1] - b[1]);
-console.log(`slowest/fastest ${(sorted.at(-1)[1] / sorted[0][1]).toFixed(2)}×; fastest two: ${sorted.slice(0, 2).map((r) => r[0]).join(',')}`);
+// two hardware threads of one physical core share its execution units: a pair of them cannot show what
+// two cores give, so the pair picked is the fastest two CPUs on different cores (Linux topology files)
+const siblings = (c) => {
+  try {
+    return list(readFileSync(`/sys/devices/system/cpu/cpu${c}/topology/thread_siblings_list`, 'utf8').trim());
+  } catch {
+    return [c];
+  }
+};
+const shared = cpus.filter((c) => siblings(c).length > 1).map((c) => `${c}:${siblings(c).join('+')}`);
+console.log(shared.length ? `CPUs sharing a core: ${shared.join(' ')}` : 'no two of these CPUs share a core (per /sys topology)');
+const first = sorted[0][0];
+const second = sorted.slice(1).find(([c]) => !siblings(first).includes(c))?.[0] ?? sorted[1][0];
+console.log(`slowest/fastest ${(sorted.at(-1)[1] / sorted[0][1]).toFixed(2)}×; fastest two: ${first},${second}`);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The check issue 3 waits for, on a machine with more cores than this one (the device machine, 16 vCPUs,
 # when a session draws one): the pipeline `pii` step on one thread, with its own pool, on two slices
-# (`run --threads 2`) and as two independent processes; first pinned to the two fastest CPUs
-# (`core-rates`), then unpinned (the pair still pinned). Rounds alternate the modes.
+# (`run --threads 2`) and as two independent processes; first pinned to the two fastest CPUs on
+# different physical cores (`core-rates`), then unpinned (the pair still pinned). Rounds alternate the modes.
 #   here:   bash bench/device-pack.sh
 #   there:  bash bench/device-pii-run.sh [MB] [ROUNDS]   (device tool: carry [".devcarry"], timeout_s 540)
 # Session 10 timings there at 100 MB: unpack 4 s, core-rates 26 s, 80 s a pinned round, 52 s an unpinned one.
@@ -25,6 +25,8 @@ say() { echo "== $* [$(date -u +%T), +$(el) s] load $(cut -d' ' -f1-3 /proc/load
 {
   say machine
   uname -r; nproc; node --version; grep -m1 'model name' /proc/cpuinfo || true
+  # which vCPUs are hardware threads of one core (core-rates picks two on different cores)
+  lscpu -e=CPU,CORE,SOCKET,NODE,MAXMHZ 2>/dev/null || grep -H . /sys/devices/system/cpu/cpu*/topology/thread_siblings_list || true
   say core-rates
   n=$(nproc)
   rates=$(node bench/core-rates.mjs --cpus "$([ "$n" -ge 8 ] && echo 1 || echo 0)-$((n - 1))" --rounds 2)

@@ -40,7 +40,7 @@ const NEEDS_WORK_SRC =
 const NEEDS_WORK_G = new RegExp(NEEDS_WORK_SRC, 'g');
 
 /** Per BMP code unit: 1 = needs mapping (NEEDS_WORK_SRC), 2 = Chinese numeral. One table lookup per character. */
-const TABLE = (() => {
+export const NORMALISE_TABLE = (() => {
   const t = new Uint8Array(65536);
   const body = NEEDS_WORK_SRC.slice(1, -1);
   const re = /\\u([0-9a-f]{4})(?:-\\u([0-9a-f]{4}))?/g;
@@ -53,8 +53,8 @@ const TABLE = (() => {
   for (const ch of Object.keys(CN_DIGITS)) t[ch.charCodeAt(0)] |= 2;
   return t;
 })();
+const TABLE = NORMALISE_TABLE;
 const HAS_CN_NUMERAL = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/;
-const CN_NUMERAL_G = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/g;
 
 /** One separator inside a spoken number: 幺三八 一二三四, 幺三八-一二三四, 幺三八，一二三四. */
 function isRunSep(c: string): boolean {
@@ -65,25 +65,34 @@ function isNumeral(c: string): boolean {
   return (c >= '0' && c <= '9') || CN_DIGITS[c] !== undefined;
 }
 
+/** A digit or a Chinese numeral, by UTF-16 code unit (TABLE bit 2: no one-character strings made). */
+function isNumeralCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (TABLE[c] & 2) !== 0;
+}
+
+/** One separator inside a spoken number, by code unit: space, -, ，, `,`. */
+function isRunSepCode(c: number): boolean {
+  return c === 32 || c === 45 || c === 0xff0c || c === 44;
+}
+
 /** True when some Chinese numeral sits in a run of at least `minRun` numerals/digits (single space or dash between). */
 function hasNumeralRun(s: string, minRun: number): boolean {
-  CN_NUMERAL_G.lastIndex = 0;
-  let m: RegExpExecArray | null;
   let covered = -1;
-  while ((m = CN_NUMERAL_G.exec(s)) !== null) {
-    const i = m.index;
-    if (i <= covered) continue;
+  for (let i = 0; i < s.length; i++) {
+    if ((TABLE[s.charCodeAt(i)] & 2) === 0 || i <= covered) continue;
     let count = 1;
     let j = i - 1;
     while (j >= 0) {
-      if (isNumeral(s[j])) count++;
-      else if (!(isRunSep(s[j]) && j > 0 && isNumeral(s[j - 1]))) break;
+      const c = s.charCodeAt(j);
+      if (isNumeralCode(c)) count++;
+      else if (!(isRunSepCode(c) && j > 0 && isNumeralCode(s.charCodeAt(j - 1)))) break;
       j--;
     }
     let k = i + 1;
     while (k < s.length) {
-      if (isNumeral(s[k])) count++;
-      else if (!(isRunSep(s[k]) && k + 1 < s.length && isNumeral(s[k + 1]))) break;
+      const c = s.charCodeAt(k);
+      if (isNumeralCode(c)) count++;
+      else if (!(isRunSepCode(c) && k + 1 < s.length && isNumeralCode(s.charCodeAt(k + 1)))) break;
       k++;
     }
     if (count >= minRun) return true;
@@ -120,6 +129,14 @@ function mapChar(cp: number, ch: string): string {
  */
 export function normalize(text: string, minNumeralRun = 5): Normalized {
   return normalizeOrNull(text, minNumeralRun) ?? { text, start: null, end: null };
+}
+
+/**
+ * Whether `normalizeOrNull` may change a text, from its pre-count (NORMALISE_TABLE bits or'ed over
+ * its code units ≥ U+00A0, and its digits and Chinese numerals counted): false means it returns null.
+ */
+export function mayNormalize(flags: number, numeralish: number, minNumeralRun = 5): boolean {
+  return (flags & 1) !== 0 || ((flags & 2) !== 0 && numeralish >= minNumeralRun);
 }
 
 /** As `normalize`, but null when nothing changes (no allocation on the common path). */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '@scrubline/core';
-import { trieRegex, WordScanner } from '../src/rules.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { groupEndsMatch, loadRulePacks, RuleEngine, trieRegex, WordScanner } from '../src/rules.js';
 import { ConversationScope } from '../src/operators.js';
 import { scrubText } from '../src/index.js';
 
@@ -75,5 +77,50 @@ describe('rule packs handed to a worker', () => {
     expect(loadRulePacks(dir)).toBe(packs);
     expect(loadRulePacks(dir, [])).toBe(packs);
     expect(() => loadRulePacks(dir, ['cn'])).toThrow(/no PII rule packs/);
+  });
+});
+
+describe('groupEndsMatch: a value group read from the match end (no `d` flag)', () => {
+  it('takes a group followed only by lookaheads, at the top level', () => {
+    expect(groupEndsMatch('(?<v>[0-9]{6})(?![0-9])', 'v')).toBe(true);
+    expect(groupEndsMatch('(?<![A-Z])QQ[ ]{0,2}(?<v>[1-9][0-9]{4,10})(?![0-9])(?=[^)])', 'v')).toBe(true);
+    expect(groupEndsMatch('[(](?<v>x\\))(?![)])', 'v')).toBe(true);
+  });
+  it('refuses a group that something consumes after, or that sits inside another group or alternative', () => {
+    expect(groupEndsMatch('(?<v>x)y', 'v')).toBe(false);
+    expect(groupEndsMatch('(?<v>x)(?<=x)', 'v')).toBe(false);
+    expect(groupEndsMatch('(?:a(?<v>x))+', 'v')).toBe(false);
+    expect(groupEndsMatch('(?:a(?<v>x)|b)', 'v')).toBe(false);
+    expect(groupEndsMatch('a|(?<v>x)', 'v')).toBe(false);
+    expect(groupEndsMatch('(?<v>x)|b', 'v')).toBe(false);
+    expect(groupEndsMatch('(?<v>x)?', 'v')).toBe(false);
+    expect(groupEndsMatch('(?<v>x){0,2}', 'v')).toBe(false);
+    expect(groupEndsMatch('(?<w>x)', 'v')).toBe(false);
+  });
+  it('places every shipped group rule as match indices do, over the fixture corpus', () => {
+    const texts = readFileSync(fileURLToPath(new URL('../../../fixtures/pii/corpus.jsonl', import.meta.url)), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { text: string }).text);
+    const engine = new RuleEngine(loadRulePacks(fileURLToPath(new URL('../../../rules', import.meta.url))));
+    const grouped = engine.rules.filter((r) => r.group);
+    expect(grouped.length).toBeGreaterThan(5);
+    let compared = 0;
+    for (const r of grouped) {
+      expect(r.groupAtEnd, r.id).toBe(true);
+      const withIndices = new RegExp(r.re.source, 'gd');
+      for (const t of texts) {
+        withIndices.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while ((m = withIndices.exec(t)) !== null) {
+          const ix = m.indices!.groups![r.group!];
+          if (!ix) continue;
+          const end = m.index + m[0].length;
+          expect([end - m.groups![r.group!].length, end], r.id).toEqual(ix);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 });

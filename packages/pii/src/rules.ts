@@ -319,11 +319,14 @@ export function loadRulePacks(rulesDir: string, names?: string[]): RulePack[] {
   return packs;
 }
 
-/** Where the group opened at `open` (a `(`) closes: the index of its `)`, or -1. Escapes and classes are skipped. */
-function closingParen(source: string, open: number): number {
+/**
+ * Calls `at(c, i, depth)` for each `(`, `)` and `|` of a pattern from `from` on (escapes and classes
+ * skipped; `depth` counts the groups open before `c`) until it returns true: that index, or -1.
+ */
+function walkGroups(source: string, from: number, at: (c: string, i: number, depth: number) => boolean): number {
   let depth = 0;
   let inClass = false;
-  for (let i = open; i < source.length; i++) {
+  for (let i = from; i < source.length; i++) {
     const c = source[i];
     if (c === '\\') {
       i++;
@@ -334,11 +337,17 @@ function closingParen(source: string, open: number): number {
       continue;
     }
     if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return i;
+    else if (c === '(' || c === ')' || c === '|') {
+      if (at(c, i, depth)) return i;
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+    }
   }
   return -1;
 }
+
+/** Where the group opened at `open` (a `(`) closes: the index of its `)`, or -1. */
+const closingParen = (source: string, open: number): number => walkGroups(source, open, (c, _, depth) => c === ')' && depth === 1);
 
 /**
  * Whether named group `name` ends every match of `source`: it is not inside another group, and only
@@ -347,26 +356,9 @@ function closingParen(source: string, open: number): number {
 export function groupEndsMatch(source: string, name: string): boolean {
   const open = source.indexOf(`(?<${name}>`);
   if (open < 0 || source.indexOf(`(?<${name}>`, open + 1) >= 0) return false;
-  // not nested: no group open at `open` (a quantified or alternated enclosing group could go on after it)
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < open; i++) {
-    const c = source[i];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    // a top-level alternative before the group: the match may end elsewhere
-    else if (c === '|' && depth === 0) return false;
-  }
-  if (depth !== 0) return false;
+  // not nested (an enclosing group could be quantified or go on after it), and no top-level
+  // alternative before it (the match could end elsewhere)
+  if (walkGroups(source, 0, (c, i, depth) => i === open ? depth !== 0 : c === '|' && depth === 0) >= 0) return false;
   let i = closingParen(source, open);
   if (i < 0) return false;
   i++;

@@ -200,6 +200,37 @@ interface Features {
 
 const FEAT: Features = { bits: 0, normalise: 0, numeralish: 0, maxRun: 0, maxAlnum: 0 };
 
+// What `features` does with each UTF-16 code unit, in one table lookup: its kind (low 4 bits) and
+// NORMALISE_TABLE's bits (above)
+const K_OTHER = 0;
+const K_DIGIT = 1;
+const K_HIGH_SURROGATE = 2;
+const K_JOINER = 3;
+const K_JOINER_DOT = 4;
+const K_JOINER_DASH = 5;
+const K_ALPHA = 6;
+const K_AT = 7;
+/** The need bit of each mark kind from K_AT on: @ [ : + */
+const MARK_BITS = [NEED_AT, NEED_BRACKET, NEED_COLON, NEED_PLUS];
+const CHAR_CLASS = (() => {
+  const t = new Uint8Array(65536);
+  for (let c = 0; c < 65536; c++) {
+    let kind = K_OTHER;
+    if (c >= 48 && c <= 57) kind = K_DIGIT;
+    else if (c >= 0xd800 && c <= 0xdbff) kind = K_HIGH_SURROGATE;
+    else if (c === 46) kind = K_JOINER_DOT;
+    else if (c === 45) kind = K_JOINER_DASH;
+    else if (c === 32 || c === 44 || c === 0xff0c || c === 0x3001 || c === 0xb7 || c === 0x30fb || (c >= 0xdc00 && c <= 0xdfff)) kind = K_JOINER;
+    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) kind = K_ALPHA;
+    else if (c === 64) kind = K_AT;
+    else if (c === 91) kind = K_AT + 1;
+    else if (c === 58) kind = K_AT + 2;
+    else if (c === 43) kind = K_AT + 3;
+    t[c] = kind | (c >= 0xa0 ? NORMALISE_TABLE[c] << 4 : 0);
+  }
+  return t;
+})();
+
 /**
  * One pass over a text: which character kinds occur, the longest digit and alphanumeric runs, and
  * normalisation's pre-count (so a text that needs no normalising is read once; into `out`: no allocation).
@@ -214,13 +245,17 @@ function features(s: string, out: Features): void {
   let normalise = 0;
   let numeralish = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xa0) {
-      const t = NORMALISE_TABLE[c];
-      normalise |= t;
-      numeralish += t >> 1;
+    const x = CHAR_CLASS[s.charCodeAt(i)];
+    // NORMALISE_TABLE's bits above the kind: a character to map, a Chinese numeral
+    normalise |= x >> 4;
+    numeralish += x >> 5;
+    const kind = x & 15;
+    if (kind === K_OTHER) {
+      sep = 2;
+      alnum = 0;
+      continue;
     }
-    if (c >= 48 && c <= 57) {
+    if (kind === K_DIGIT) {
       numeralish++;
       bits |= NEED_DIGIT;
       // one joiner between digits (a space, dot, dash, comma, 、 or ·, or an emoji): a grouped number
@@ -231,30 +266,27 @@ function features(s: string, out: Features): void {
       if (++alnum > maxAlnum) maxAlnum = alnum;
       continue;
     }
-    if (c >= 0xd800 && c <= 0xdbff) {
+    if (kind === K_HIGH_SURROGATE) {
       // the first half of an astral character (an emoji): its second half counts as one joiner
       alnum = 0;
       continue;
     }
-    if (c === 32 || c === 46 || c === 45 || c === 44 || c === 0xff0c || c === 0x3001 || c === 0xb7 || c === 0x30fb || (c >= 0xdc00 && c <= 0xdfff)) {
+    if (kind <= K_JOINER_DASH) {
       // space . - , ， 、 · ・ and an emoji join digit runs (138，1234，5678; 176🌸0682🌸9629) for the prefilters
       sep++;
       alnum = 0;
-      if (c === 46) bits |= NEED_DOT;
-      else if (c === 45) bits |= NEED_DASH;
+      if (kind === K_JOINER_DOT) bits |= NEED_DOT;
+      else if (kind === K_JOINER_DASH) bits |= NEED_DASH;
       continue;
     }
     sep = 2;
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+    if (kind === K_ALPHA) {
       bits |= NEED_ALPHA;
       if (++alnum > maxAlnum) maxAlnum = alnum;
       continue;
     }
     alnum = 0;
-    if (c === 64) bits |= NEED_AT;
-    else if (c === 91) bits |= NEED_BRACKET;
-    else if (c === 58) bits |= NEED_COLON;
-    else if (c === 43) bits |= NEED_PLUS;
+    bits |= MARK_BITS[kind - K_AT];
   }
   out.bits = bits;
   out.normalise = normalise;
@@ -728,10 +760,28 @@ export class RuleEngine {
     return c;
   }
 
-  /** Per set of character kinds (`Features.bits`): the rules that need no other kind, in rule order. */
-  private readonly rulesByKinds: (CompiledRule[] | undefined)[] = [];
-  private rulesFor(have: number): CompiledRule[] {
-    return (this.rulesByKinds[have] ??= this.rules.filter((r) => (r.needs & have) === r.needs));
+  /**
+   * The rules a text's features let through (character kinds, longest digit run, longest alphanumeric
+   * run), in rule order; one list per distinct answer, so a turn does not test every rule. The runs are
+   * keyed by how many distinct thresholds they reach (a few values, not every length).
+   */
+  private readonly rulesByFeatures = new Map<number, CompiledRule[]>();
+  private digitSteps: Int32Array | null = null;
+  private alnumSteps: Int32Array | null = null;
+  private rulesFor(have: number, maxRun: number, maxAlnum: number): CompiledRule[] {
+    const digitSteps = (this.digitSteps ??= Int32Array.from(new Set(this.rules.map((r) => r.minDigits))).sort());
+    const alnumSteps = (this.alnumSteps ??= Int32Array.from(new Set(this.rules.map((r) => r.minAlnum))).sort());
+    let d = 0;
+    while (d < digitSteps.length && digitSteps[d] <= maxRun) d++;
+    let a = 0;
+    while (a < alnumSteps.length && alnumSteps[a] <= maxAlnum) a++;
+    const key = (have * (digitSteps.length + 1) + d) * (alnumSteps.length + 1) + a;
+    let list = this.rulesByFeatures.get(key);
+    if (!list) {
+      list = this.rules.filter((r) => (r.needs & have) === r.needs && r.minDigits <= maxRun && r.minAlnum <= maxAlnum);
+      this.rulesByFeatures.set(key, list);
+    }
+    return list;
   }
 
   /** Spans (original UTF-16 offsets, resolved: no overlaps) and the kept text. */
@@ -758,10 +808,9 @@ export class RuleEngine {
     cands.length = 0;
     kept.length = 0;
     let present: Uint8Array | null = null;
-    const rules = this.rulesFor(have);
+    const rules = this.rulesFor(have, maxRun, maxAlnum);
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
-      if (r.minDigits > maxRun || r.minAlnum > maxAlnum) continue;
       // trigger words, or the context words a rule cannot pass its threshold without, must occur somewhere
       if (r.requireList >= 0) {
         present ??= this.listsPresent(s);

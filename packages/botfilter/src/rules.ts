@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { ROLES, ScrubError, type Role } from '@scrubline/core';
 
 /**
@@ -49,7 +49,8 @@ export function escapeRegex(s: string): string {
 export function parseRules(yamlText: string, file: string): BotRule[] {
   let doc: unknown;
   try {
-    doc = parse(yamlText);
+    // js-yaml: rule files are read cold once per process, where it is several times faster than `yaml` (same values; core schema)
+    doc = load(yamlText, { schema: CORE_SCHEMA });
   } catch (e) {
     throw new ScrubError('SCRUB_CONFIG_INVALID', `bot rules are not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file });
   }

@@ -135,6 +135,19 @@ describe('rules', () => {
     expect(() => parseRules('nope: 1', 'f.yaml')).toThrow(/rules:/);
     expect(() => loadRules({ ...where, disable: ['no-such-rule'] })).toThrow(/unknown bot rule/);
   });
+
+  it('gives a YAML error its code, file and line, and reads values as YAML 1.2 core (a date stays text)', () => {
+    let err: unknown;
+    try {
+      parseRules('rules:\n  - id: x\n   text: [a\n', 'bad.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'SCRUB_CONFIG_INVALID', file: 'bad.yaml' });
+    expect((err as Error).message).toMatch(/not valid YAML: .*\(\d+:\d+\)/);
+    const [rule] = parseRules('rules:\n  - id: d\n    text: 2023-10-01\n', 'f.yaml');
+    expect(rule.regex.test('2023-10-01')).toBe(true);
+  });
 });
 
 describe('frequency counter', () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '@scrubline/core';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { groupEndsMatch, loadRulePacks, RuleEngine, trieRegex, WordScanner } from '../src/rules.js';
 import { ConversationScope } from '../src/operators.js';
@@ -122,5 +124,21 @@ describe('groupEndsMatch: a value group read from the match end (no `d` flag)', 
       }
     }
     expect(compared).toBeGreaterThan(100);
+  });
+});
+
+describe('rule packs are read as YAML 1.2 core', () => {
+  it('keeps a date-like word as text, and names the file of a pack that is not YAML', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrubline-packs-'));
+    try {
+      mkdirSync(join(dir, 'pii'));
+      writeFileSync(join(dir, 'pii', 'a.yaml'), "rules:\n  - id: x\n    type: DOB\n    pattern: '[0-9]{4}'\n    context: { words: [2023-10-01, yes] }\n");
+      const [pack] = loadRulePacks(dir);
+      expect(pack.rules[0].context?.words).toEqual(['2023-10-01', 'yes']);
+      writeFileSync(join(dir, 'pii', 'b.yaml'), 'rules:\n  - id: y\n   type: [A\n');
+      expect(() => loadRulePacks(dir)).toThrow(expect.objectContaining({ code: 'SCRUB_CONFIG_INVALID', file: join(dir, 'pii', 'b.yaml') }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -17,8 +17,11 @@ const HEAD_LEAD = 8;
 const CUE_WINDOW = 16;
 /** Fewer digits on either side is a count or a reply, not half of an identifier. */
 const MIN_PART_DIGITS = 3;
-/** The most turns one identifier is looked for over (a 19-digit card typed four or five digits a turn). */
-const MAX_CHAIN = 5;
+/**
+ * The most turns one identifier is looked for over: an 18-character resident ID or a 19-digit card typed
+ * three digits a turn takes six (a part has at least MIN_PART_DIGITS).
+ */
+const MAX_CHAIN = 6;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isJoin = (c: number): boolean => c === 32 || c === 45;
@@ -53,10 +56,12 @@ function headDigits(s: string): [number, number] | null {
   return [start, end];
 }
 
+/** Digits of a part, a resident ID's closing check character X counted as one (…310 / 02X). */
 const digitCount = (s: string): number => {
   let n = 0;
   for (let i = 0; i < s.length; i++) if (isDigit(s.charCodeAt(i))) n++;
-  return n;
+  const last = s.charCodeAt(s.length - 1);
+  return last === 88 || last === 120 ? n + 1 : n;
 };
 
 const SPLIT_SUFFIX = '.split-turns';
@@ -91,7 +96,7 @@ export function splitSpans(first: string, second: string, firstSpans: readonly P
 }
 
 /**
- * The same over three to five turns of one speaker (`号码是138` / `1234` / `5678`; a card typed four
+ * The same over three to MAX_CHAIN turns of one speaker (`号码是138` / `1234` / `5678`; a card typed four
  * digits a turn): every middle turn is one group of digits, maybe after a few words (然后是1234),
  * and nothing else; a finding that takes the first part whole and reaches into the last marks them all.
  */
@@ -166,7 +171,7 @@ export interface PendingTurn {
 /**
  * The turns of one conversation, in order, each handed to `finish` (its operators) once it can no
  * longer be part of a split identifier: a turn pairs with the last turn of its speaker, consecutive
- * or with one turn of another speaker between, or chains with the up to four turns of its speaker
+ * or with one turn of another speaker between, or chains with the up to MAX_CHAIN - 1 turns of its speaker
  * right before it (the middle ones digits); an identifier split over them adds a span to each.
  * One per conversation; `engine` null (no rule detector) pairs nothing.
  */

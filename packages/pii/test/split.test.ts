@@ -196,3 +196,33 @@ describe('identifiers split over four and five turns (session 7), and a middle p
   });
 });
 
+
+describe('identifiers split over six turns (three digits a turn)', () => {
+  const id = '11010519491231002' + gb11643CheckChar('11010519491231002');
+  const c19 = card('621700123456789012');
+  const threes = (s: string) => s.match(/.{1,3}/g)!;
+  it('a resident ID over six turns (its last part 02X) and a 19-digit card over six are replaced whole', async () => {
+    const idParts = threes(id);
+    expect(idParts).toHaveLength(6);
+    const cardParts = ['卡号是', ...threes(c19.slice(0, 15)), c19.slice(15)];
+    const turns: [string, string][] = [
+      ...idParts.map((p, i) => ['customer', i === 0 ? `身份证${p}` : p] as [string, string]),
+      ['agent', '好的'],
+      ['customer', `${cardParts[0]}${cardParts[1]}`],
+      ...cardParts.slice(2).map((p) => ['customer', p] as [string, string]),
+    ];
+    expect(turns.filter(([, t]) => /[0-9]/.test(t))).toHaveLength(12);
+    for (const workers of [1, 2]) {
+      const out = await scrub(turns, { workers });
+      expect(out.join('|').replace(/\[[A-Z_]+_\d+\]/g, '')).not.toMatch(/[0-9]/);
+      expect(out.slice(0, 6)).toEqual(['身份证[PERSON_ID_1]', '[PERSON_ID_2]', '[PERSON_ID_3]', '[PERSON_ID_4]', '[PERSON_ID_5]', '[PERSON_ID_6]']);
+      expect(out.slice(7)).toEqual(['卡号是[BANK_CARD_1]', '[BANK_CARD_2]', '[BANK_CARD_3]', '[BANK_CARD_4]', '[BANK_CARD_5]', '[BANK_CARD_6]']);
+    }
+  });
+  it('amounts and counts over six and seven turns stay', async () => {
+    const amounts: [string, string][] = ['一共158', '200', '300', '400', '500', '600元'].map((t) => ['customer', t]);
+    expect(await scrub(amounts)).toEqual(amounts.map(([, t]) => t));
+    const counts: [string, string][] = ['数量123', '100', '200', '300', '400', '500', '600'].map((t) => ['customer', t]);
+    expect(await scrub(counts)).toEqual(counts.map(([, t]) => t));
+  });
+});

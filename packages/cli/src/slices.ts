@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ScrubError, type LastPhaseJob, type LastSliceResult, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult, type StageRunReport } from '@scrubline/core';
 import { canReadInRanges, canReadInSlices, comesBefore, cutAtLineEnds, foundAfterReading, readingStoppedBy, scanFile, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputFormat, type ResolvedInput, type SessionRuns } from '@scrubline/io';
-import { endPrestartedSliceWorkers, sliceWorkerPath, takePrestartedSliceWorkers } from './early-slices.js';
+import { endPrestartedSliceWorkers, sliceThreads, sliceWorkerPath, takePrestartedSliceWorkers } from './early-slices.js';
+
+export { AUTO_SLICE_BYTES, sliceThreads } from './early-slices.js';
 import { plugins as builtIn } from './plugins.js';
 import { LAST_PHASE_STATE, runLastSliceJob, runSliceJob, type LastSliceJob, type SliceJob, type SliceMessage } from './slice-job.js';
 import type { SliceInbound, SliceOutbound } from './slice-worker.js';
 
-/** Input size from which `--threads auto` runs phase 0 on slices (below it, starting workers costs more than it gains). */
-export const AUTO_SLICE_BYTES = 64 << 20;
 
 /** Units per thread when the input allows: a thread that is done takes the next, so a slow core or a big file holds the others up less. */
 export const UNITS_PER_THREAD = 8;
@@ -18,11 +18,6 @@ export const UNITS_PER_THREAD = 8;
 /** The least a file is cut into (ranges.ts): a unit costs a few milliseconds to start (stages made, spill opened). */
 export const MIN_RANGE_BYTES = 4 << 20;
 
-/** Threads for phase 0: `threads` as given, or for auto a thread per core, at most one per 256 MB of memory (a worker holds its modules, stages and batches), from AUTO_SLICE_BYTES. */
-export function sliceThreads(threads: number | 'auto' | undefined, totalBytes: number): number {
-  if (threads !== undefined && threads !== 'auto') return threads;
-  return totalBytes >= AUTO_SLICE_BYTES ? Math.min(availableParallelism(), Math.max(1, Math.floor(totalmem() / (256 << 20)))) : 1;
-}
 
 /**
  * The input in consecutive units for phase 0 (`run --threads`), balanced by bytes: up to

@@ -44,5 +44,10 @@ const siblings = (c) => {
 const shared = cpus.filter((c) => siblings(c).length > 1).map((c) => `${c}:${siblings(c).join('+')}`);
 console.log(shared.length ? `CPUs sharing a core: ${shared.join(' ')}` : 'no two of these CPUs share a core (per /sys topology)');
 const first = sorted[0][0];
-const second = sorted.slice(1).find(([c]) => !siblings(first).includes(c))?.[0] ?? sorted[1][0];
-console.log(`slowest/fastest ${(sorted.at(-1)[1] / sorted[0][1]).toFixed(2)}×; fastest two: ${first},${second}`);
+const apart = sorted.slice(1).find(([c]) => !siblings(first).includes(c))?.[0];
+const second = apart ?? sorted[1]?.[0];
+if (second === undefined) console.log(`one CPU given (${first}): no pair`);
+else {
+  if (apart === undefined) console.log('every other CPU given shares a core with the fastest: the pair below does');
+  console.log(`slowest/fastest ${(sorted.at(-1)[1] / sorted[0][1]).toFixed(2)}×; fastest two: ${first},${second}`);
+}

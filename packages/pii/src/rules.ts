@@ -394,7 +394,8 @@ const closingParen = (source: string, open: number): number => walkGroups(source
  */
 export function groupEndsMatch(source: string, name: string): boolean {
   const open = source.indexOf(`(?<${name}>`);
-  if (open < 0 || source.indexOf(`(?<${name}>`, open + 1) >= 0) return false;
+  // the group named once, plainly: a name written with escapes (`(?<\u0076>`) could be the real one
+  if (open < 0 || source.indexOf(`(?<${name}>`, open + 1) >= 0 || source.includes('(?<\\')) return false;
   // not nested (an enclosing group could be quantified or go on after it), and no top-level
   // alternative before it (the match could end elsewhere)
   if (walkGroups(source, 0, (c, i, depth) => i === open ? depth !== 0 : c === '|' && depth === 0) >= 0) return false;
@@ -614,7 +615,12 @@ export class RuleEngine {
     const disabledTypes = new Set(options.disable ?? []);
     for (const p of packs) {
       for (const [t, spec] of Object.entries(p.types ?? {})) {
-        if (spec.threshold !== undefined) thresholds[t] = spec.threshold;
+        if (spec.threshold !== undefined) {
+          if (typeof spec.threshold !== 'number' || !Number.isFinite(spec.threshold)) {
+            throw new ScrubError('SCRUB_CONFIG_INVALID', `PII type ${t}: threshold must be a number`, { field: `${p.pack}.types.${t}.threshold` });
+          }
+          thresholds[t] = spec.threshold;
+        }
         if (spec.enabled === false) disabledTypes.add(t);
       }
     }
@@ -685,6 +691,26 @@ export class RuleEngine {
   private compile(spec: RuleSpec, pack: RulePack, order: number, threshold: number, keep: boolean): CompiledRule {
     const where = { field: `${pack.pack}.${spec.id}` };
     if (!spec.id || !spec.type || !spec.pattern) throw new ScrubError('SCRUB_CONFIG_INVALID', 'a PII rule needs id, type and pattern', where);
+    // numbers as numbers: a YAML value read as text (`base: "0.2"`, `+.2` under the core schema) would
+    // turn a score into a string and pass every threshold; a fractional prefilter length would miscount
+    for (const [field, value, kind] of [
+      ['base', spec.base, 'score'],
+      ['checksumBonus', spec.checksumBonus, 'score'],
+      ['checksumPenalty', spec.checksumPenalty, 'score'],
+      ['priority', spec.priority, 'number'],
+      ['minDigits', spec.minDigits, 'count'],
+      ['minAlnum', spec.minAlnum, 'count'],
+      ['context.bonus', spec.context?.bonus, 'score'],
+      ['context.before', spec.context?.before, 'count'],
+      ['context.after', spec.context?.after, 'count'],
+      ['negative.penalty', spec.negative?.penalty, 'score'],
+      ['negative.before', spec.negative?.before, 'count'],
+      ['negative.after', spec.negative?.after, 'count'],
+    ] as const) {
+      if (value === undefined) continue;
+      const ok = typeof value === 'number' && Number.isFinite(value) && (kind !== 'count' || (Number.isInteger(value) && value >= 0));
+      if (!ok) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: ${field} must be ${kind === 'count' ? 'a whole number ≥ 0' : 'a number'}`, { field: `${pack.pack}.${spec.id}.${field}` });
+    }
     const unsafe = checkPatternSafety(spec.pattern);
     if (unsafe) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: ${unsafe}`, where);
     let re: RegExp;

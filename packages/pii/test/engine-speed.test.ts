@@ -98,6 +98,8 @@ describe('groupEndsMatch: a value group read from the match end (no `d` flag)', 
     expect(groupEndsMatch('(?<v>x)?', 'v')).toBe(false);
     expect(groupEndsMatch('(?<v>x){0,2}', 'v')).toBe(false);
     expect(groupEndsMatch('(?<w>x)', 'v')).toBe(false);
+    // a name written with escapes may be the real group: the plain-looking one is an escaped paren
+    expect(groupEndsMatch('(?<\\u0076>[0-9]{2})(?:\\(?<v>[0-9])(?=a)', 'v')).toBe(false);
   });
   it('places every shipped group rule as match indices do, over the fixture corpus', () => {
     const texts = readFileSync(fileURLToPath(new URL('../../../fixtures/pii/corpus.jsonl', import.meta.url)), 'utf8')
@@ -137,6 +139,21 @@ describe('rule packs are read as YAML 1.2 core', () => {
       expect(pack.rules[0].context?.words).toEqual(['2023-10-01', 'yes']);
       writeFileSync(join(dir, 'pii', 'b.yaml'), 'rules:\n  - id: y\n   type: [A\n');
       expect(() => loadRulePacks(dir)).toThrow(expect.objectContaining({ code: 'SCRUB_CONFIG_INVALID', file: join(dir, 'pii', 'b.yaml') }));
+      rmSync(join(dir, 'pii', 'b.yaml'));
+      // numbers must be numbers: `+.2` is text under the core schema, and text would make a score pass every threshold
+      const rule = (extra: string, types = '') =>
+        writeFileSync(join(dir, 'pii', 'a.yaml'), `${types}rules:\n  - id: x\n    type: T\n    pattern: '[0-9]{4}'\n${extra}`);
+      const fails = (field: string) => expect(() => new RuleEngine(loadRulePacks(dir))).toThrow(expect.objectContaining({ code: 'SCRUB_CONFIG_INVALID', field }));
+      rule('    base: +.2\n    context: { words: [号码], bonus: 0.1 }\n');
+      fails('a.x.base');
+      rule('    minDigits: 12.5\n');
+      fails('a.x.minDigits');
+      rule('    context: { words: [号码], before: -1 }\n');
+      fails('a.x.context.before');
+      rule('', 'types:\n  T: { threshold: "0.5" }\n');
+      fails('a.types.T.threshold');
+      rule('    base: 0.2\n    minDigits: 4\n');
+      expect(new RuleEngine(loadRulePacks(dir)).analyze('号码1234').spans).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -69,6 +69,11 @@ function compileRule(raw: RawRule, file: string, i: number): BotRule {
   if (scope !== 'turn' && scope !== 'span') throw fail('scope must be turn or span', `${field}.scope`);
   const as = raw.as ?? 'bot';
   if (as !== 'bot' && as !== 'system') throw fail('as must be bot or system', `${field}.as`);
+  // a bare number or boolean in YAML (`text: 10086`, `text: 0x10`) is not text: say so rather than miss it
+  for (const k of ['text', 'pattern'] as const) {
+    const v = raw[k];
+    if (v !== undefined && typeof v !== 'string') throw fail(`${k} must be a string (quote it in YAML)`, `${field}.${k}`);
+  }
   let source: string;
   if (typeof raw.text === 'string' && raw.pattern === undefined) source = `^\\s*${escapeRegex(raw.text.trim())}\\s*$`;
   else if (typeof raw.pattern === 'string' && raw.text === undefined) source = raw.pattern;

@@ -64,8 +64,9 @@ export function explicitRunThreads(argv: string[], env: NodeJS.ProcessEnv): numb
 
 /**
  * The bytes of a pipeline's input files, read ahead of the run to size `--threads auto`: the
- * pipeline's `input.files` (paths and globs against its folder), stat'ed. Null for standard input or
- * anything unclear; the run then sizes it itself, as always (this only decides what starts early).
+ * pipeline's `input.files` (paths and globs against its folder), stat'ed until AUTO_SLICE_BYTES is
+ * reached. Null for standard input or anything unclear; the run then sizes it itself, as always (this
+ * only decides what starts early).
  */
 export function pipelineInputBytes(pipelineFile: string, cwd: string): number | null {
   try {
@@ -83,7 +84,10 @@ export function pipelineInputBytes(pipelineFile: string, cwd: string): number | 
       for (const m of fg.isDynamicPattern(p) ? fg.sync(p, { cwd: baseDir, absolute: true, onlyFiles: true, dot: false }) : [resolve(baseDir, p)]) paths.add(resolve(m));
     }
     let bytes = 0;
-    for (const p of paths) bytes += statSync(p).size;
+    for (const p of paths) {
+      bytes += statSync(p).size;
+      if (bytes >= AUTO_SLICE_BYTES) break; // enough to decide; the run sizes the input itself
+    }
     return bytes;
   } catch {
     return null;

@@ -83,6 +83,7 @@ describe('slice workers started with the CLI for `--threads auto` (the default)'
         return pipelineInputBytes('p.yaml', dir);
       };
       expect(pipeline('in/*.ndjson')).toBe(120);
+      expect(pipeline('in/a.ndjson')).toBe(100);
       expect(pipeline('[in/a.ndjson, one.csv, "in/*.ndjson"]')).toBe(127); // a file named twice counts once
       expect(pipeline('"-"')).toBeNull();
       expect(pipeline('missing.ndjson')).toBeNull();

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JD_INPUT, ROOT, scrubline, tmp, write } from './helpers.js';
+import { BIN, JD_INPUT, ROOT, scrubline, tmp, write } from './helpers.js';
 
 const FIX = join(ROOT, 'fixtures/io');
 
@@ -117,6 +117,19 @@ describe('scrubline CLI', () => {
     const b = await scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
     expect(b.code).toBe(0);
     expect(readFileSync(join(dir, 'out/records.ndjson')).equals(out)).toBe(true);
+  });
+
+  it('reads a pipeline file from a pipe (/dev/stdin): sizing the input early for --threads auto leaves the pipe to the run', async () => {
+    const dir = tmp();
+    write(dir, 'in.tsv', readFileSync(join(FIX, 'jd-export.tsv'), 'utf8'));
+    const yaml = JD_INPUT(join(dir, 'in.tsv')) + `output:\n  path: ${join(dir, 'out/records.ndjson')}\n`;
+    write(dir, 'p.yaml', yaml);
+    // a real pipe (node's own stdio pipes are sockets, which /dev/stdin cannot be read from)
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('bash', ['-c', `cat p.yaml | "${process.execPath}" "${BIN}" run /dev/stdin --quiet`], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(dir, 'out/records.ndjson'), 'utf8').trim().split('\n')).toHaveLength(40);
   });
 
   it('fails loudly on a truncated file and publishes nothing', async () => {

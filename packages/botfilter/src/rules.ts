@@ -72,6 +72,7 @@ function compileRule(raw: RawRule, file: string, i: number): BotRule {
   // a bare number or boolean in YAML (`text: 10086`, `text: 0x10`) is not text: say so rather than miss it
   for (const k of ['text', 'pattern'] as const) {
     const v = raw[k];
+    if (v === null) throw fail(`${k} is empty`, `${field}.${k}`);
     if (v !== undefined && typeof v !== 'string') throw fail(`${k} must be a string (quote it in YAML)`, `${field}.${k}`);
   }
   let source: string;

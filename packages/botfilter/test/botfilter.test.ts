@@ -146,6 +146,7 @@ describe('rules', () => {
     expect(err).toMatchObject({ code: 'SCRUB_CONFIG_INVALID', file: 'bad.yaml' });
     expect((err as Error).message).toMatch(/not valid YAML: .*\(\d+:\d+\)/);
     expect(() => parseRules('rules:\n  - id: n\n    text: 0x10\n', 'f.yaml')).toThrow(expect.objectContaining({ code: 'SCRUB_CONFIG_INVALID', field: 'rules[0].text' }));
+    expect(() => parseRules('rules:\n  - id: n\n    text:\n', 'f.yaml')).toThrow(/text is empty/);
     const [rule] = parseRules('rules:\n  - id: d\n    text: 2023-10-01\n', 'f.yaml');
     expect(rule.regex.test('2023-10-01')).toBe(true);
   });

@@ -71,6 +71,8 @@ export function explicitRunThreads(argv: string[], env: NodeJS.ProcessEnv): numb
 export function pipelineInputBytes(pipelineFile: string, cwd: string): number | null {
   try {
     const file = resolve(cwd, pipelineFile);
+    // a pipe or FIFO (`run <(cat p.yaml)`, /dev/stdin) reads once: it is the run's to read
+    if (!statSync(file).isFile()) return null;
     const req = createRequire(import.meta.url);
     const yaml = req('js-yaml') as { load: (s: string, o: { schema: unknown }) => unknown; CORE_SCHEMA: unknown };
     const doc = yaml.load(readFileSync(file, 'utf8'), { schema: yaml.CORE_SCHEMA }) as { input?: { files?: unknown } } | null;

@@ -615,7 +615,7 @@ export class RuleEngine {
     const disabledTypes = new Set(options.disable ?? []);
     for (const p of packs) {
       for (const [t, spec] of Object.entries(p.types ?? {})) {
-        if (spec.threshold !== undefined) {
+        if (spec.threshold !== undefined && spec.threshold !== null) {
           if (typeof spec.threshold !== 'number' || !Number.isFinite(spec.threshold)) {
             throw new ScrubError('SCRUB_CONFIG_INVALID', `PII type ${t}: threshold must be a number`, { field: `${p.pack}.types.${t}.threshold` });
           }
@@ -707,7 +707,8 @@ export class RuleEngine {
       ['negative.before', spec.negative?.before, 'count'],
       ['negative.after', spec.negative?.after, 'count'],
     ] as const) {
-      if (value === undefined) continue;
+      // left empty (`base:` or `~`): the default, as before
+      if (value === undefined || value === null) continue;
       const ok = typeof value === 'number' && Number.isFinite(value) && (kind !== 'count' || (Number.isInteger(value) && value >= 0));
       if (!ok) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: ${field} must be ${kind === 'count' ? 'a whole number ≥ 0' : 'a number'}`, { field: `${pack.pack}.${spec.id}.${field}` });
     }

@@ -18,11 +18,14 @@ const CUE_WINDOW = 16;
 /** Fewer digits on either side is a count or a reply, not half of an identifier. */
 const MIN_PART_DIGITS = 3;
 /**
- * The most turns one identifier is looked for over (a 19-digit card typed four or five digits a turn).
- * Not six: six lists of three digits join into a Luhn-valid 18–19-digit number about one time in ten
- * (review of session 11), a card made of counts.
+ * The most turns one identifier is looked for over: a 19-digit card typed four or five digits a turn
+ * takes five, an 18-character resident ID typed three a turn six. Six only after a cue for such a
+ * number (LONG_CHAIN_CUE): six lists of three digits join into a Luhn-valid 18–19-digit number about
+ * one time in ten (review of session 11), a card made of counts.
  */
-const MAX_CHAIN = 5;
+const MAX_CHAIN = 6;
+/** Words before the first part that a chain of six turns needs: an ID, card or account number is coming. */
+const LONG_CHAIN_CUE = /身份证|证件|证号|卡号|银行卡|信用卡|储蓄卡|借记卡|账号|帐号|护照|执照|信用代码/;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isJoin = (c: number): boolean => c === 32 || c === 45;
@@ -93,7 +96,7 @@ const CURRENCY_BEFORE = /(?:[¥￥$]|RMB|rmb) ?$/;
  * already covered by a finding of their own turn are left alone.
  */
 export function splitSpans(first: string, second: string, firstSpans: readonly PiiSpan[], secondSpans: readonly PiiSpan[], engine: RuleEngine): [PiiSpan, PiiSpan] | null {
-  return splitOver([first, second], [firstSpans, secondSpans], engine) as [PiiSpan, PiiSpan] | null;
+  return (splitOver([first, second], [firstSpans, secondSpans], engine)?.spans ?? null) as [PiiSpan, PiiSpan] | null;
 }
 
 /**
@@ -102,7 +105,21 @@ export function splitSpans(first: string, second: string, firstSpans: readonly P
  * and nothing else; a finding that takes the first part whole and reaches into the last marks them all.
  */
 export function splitChain(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never): PiiSpan[] | null {
+  return chainOver(texts, spans, engine, retake)?.spans ?? null;
+}
+
+function chainOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake): Split | null {
   return texts.length >= 3 && texts.length <= MAX_CHAIN ? splitOver(texts, spans, engine, retake) : null;
+}
+
+/**
+ * A split identifier: one span per turn. `short`: the finding stops before more digits its last part
+ * goes on with (…138 / 1234 5678 read as a card ending at 1234), so it may be another identifier than
+ * the one typed in parts: a shorter chain or the pair is preferred where one finds something.
+ */
+interface Split {
+  spans: PiiSpan[];
+  short: boolean;
 }
 
 /**
@@ -110,7 +127,7 @@ export function splitChain(texts: readonly string[], spans: readonly (readonly P
  * digit group and closers, after words that carry on), the digits that open the last. One span per
  * turn, or null.
  */
-function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never): PiiSpan[] | null {
+function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never): Split | null {
   const n = texts.length;
   const first = texts[0];
   const last = texts[n - 1];
@@ -138,6 +155,7 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   const [tailStart, tailEnd] = t;
   const [headStart, headEnd] = h;
   const cue = first.slice(Math.max(0, tailStart - CUE_WINDOW), tailStart);
+  if (n > 5 && !LONG_CHAIN_CUE.test(cue)) return null;
   const joined = cue + pieces.join('');
   /** Where the last part starts in `joined`. */
   const junction = joined.length - pieces[n - 1].length;
@@ -150,17 +168,16 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
       // number (1234 5678 2 个包裹) stays, no digit of the identifier does
       let end = Math.min(headEnd, headStart + (s.end - junction));
       while (end < headEnd && isDigit(last.charCodeAt(end))) end++;
-      // a finding that stops before the digits its last part goes on with (…138 / 1234 5678 read as a
-      // card ending at 1234) is not this identifier: a shorter chain or the pair is tried instead, which
-      // would otherwise leave those digits in clear
-      if (digitCount(last.slice(end, headEnd)) >= MIN_PART_DIGITS) return null;
-      return parts.map(([a, b], i) => ({
-        type: s.type,
-        start: i === 0 ? tailStart - cue.length + s.start : a,
-        end: i === 0 ? tailEnd : i === n - 1 ? end : b,
-        score: s.score,
-        rule,
-      }));
+      return {
+        spans: parts.map(([a, b], i) => ({
+          type: s.type,
+          start: i === 0 ? tailStart - cue.length + s.start : a,
+          end: i === 0 ? tailEnd : i === n - 1 ? end : b,
+          score: s.score,
+          rule,
+        })),
+        short: digitCount(last.slice(end, headEnd)) >= MIN_PART_DIGITS,
+      };
     }
   }
   return null;
@@ -203,34 +220,42 @@ export class TurnPairer<T extends PendingTurn> {
       // the longest chain of this speaker's turns first: an identifier over all of them is longer
       // than one the last two alone would make (a card over four turns, not a landline over two)
       let found = false;
+      // a `short` split (see Split) waits: taken only when no shorter chain and no pair finds one
+      let fallback: (() => void) | null = null;
       for (let k = Math.min(run, MAX_CHAIN - 1); k >= 2 && !found; k--) {
         const chain = [...w.slice(w.length - k), cur];
         const start = this.places[w.length - k];
         const retake: Retake = (span) => (this.chainStart?.get(span) ?? -1) >= start;
-        const parts = splitChain(
+        const split = chainOver(
           chain.map((t) => t.text),
           chain.map((t) => t.spans),
           this.engine,
           retake,
         );
-        if (!parts) continue;
-        found = true;
-        this.chainStart ??= new WeakMap();
-        for (const part of parts) this.chainStart.set(part, start);
-        chain.forEach((t, i) => (t.spans = withPart(t.spans, parts[i], i === 0, retake)));
+        if (!split) continue;
+        const take = () => {
+          this.chainStart ??= new WeakMap();
+          for (const part of split.spans) this.chainStart.set(part, start);
+          chain.forEach((t, i) => (t.spans = withPart(t.spans, split.spans[i], i === 0, retake)));
+        };
+        if (split.short) fallback ??= take;
+        else {
+          take();
+          found = true;
+        }
       }
       if (!found) {
         const p1 = w[w.length - 1];
         const p2 = w.length > 1 ? w[w.length - 2] : null;
         const partner = p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
-        const split = partner ? splitSpans(partner.text, cur.text, partner.spans, cur.spans, this.engine) : null;
-        if (split) {
+        const split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine) : null;
+        if (split && (!split.short || !fallback)) {
           const start = this.places[w.indexOf(partner!)];
           this.chainStart ??= new WeakMap();
-          for (const part of split) this.chainStart.set(part, start);
-          partner!.spans = [...partner!.spans, split[0]];
-          cur.spans = [split[1], ...cur.spans];
-        }
+          for (const part of split.spans) this.chainStart.set(part, start);
+          partner!.spans = [...partner!.spans, split.spans[0]];
+          cur.spans = [split.spans[1], ...cur.spans];
+        } else fallback?.();
       }
     }
     w.push(cur);

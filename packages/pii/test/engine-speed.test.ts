@@ -152,6 +152,9 @@ describe('rule packs are read as YAML 1.2 core', () => {
       fails('a.x.context.before');
       rule('', 'types:\n  T: { threshold: "0.5" }\n');
       fails('a.types.T.threshold');
+      // left empty: the default, as before
+      rule('    base: ~\n    minDigits:\n', 'types:\n  T: { threshold: ~ }\n');
+      expect(new RuleEngine(loadRulePacks(dir)).analyze('号码1234').spans).toEqual([{ type: 'T', start: 2, end: 6, score: 0.5, rule: 'x' }]);
       rule('    base: 0.2\n    minDigits: 4\n');
       expect(new RuleEngine(loadRulePacks(dir)).analyze('号码1234').spans).toEqual([]);
     } finally {

@@ -217,6 +217,22 @@ describe('review of session 11: noise turns before a split number, lists of thre
       expect(await scrub(list.map((t) => ['customer', t] as [string, string]))).toEqual(list);
     }
   });
+  it('a split number followed in its last turn by more digits is still found when nothing shorter finds it (second review)', async () => {
+    const c19 = card('621700123456789012');
+    const cases: [string[], string[]][] = [
+      [['号码是138', '1234 5678 100个'], ['号码是[PHONE_1]', '[PHONE_2] 100个']],
+      [['号码是138', '1234', '5678 100个'], ['号码是[PHONE_1]', '[PHONE_2]', '[PHONE_3] 100个']],
+      [[`卡号${c19.slice(0, 4)}`, c19.slice(4, 8), c19.slice(8, 12), c19.slice(12, 16), `${c19.slice(16)} 123`], ['卡号[BANK_CARD_1]', '[BANK_CARD_2]', '[BANK_CARD_3]', '[BANK_CARD_4]', '[BANK_CARD_5] 123']],
+    ];
+    for (const [turns, want] of cases) expect(await scrub(turns.map((t) => ['customer', t] as [string, string]))).toEqual(want);
+  });
+  it('six turns of three digits after a cue for an ID or a card: a resident ID typed three digits a turn', async () => {
+    const parts = id.match(/.{3}/g)!;
+    for (const workers of [1, 2]) {
+      const out = await scrub(parts.map((p, i) => ['customer', i === 0 ? `身份证${p}` : p] as [string, string]), { workers });
+      expect(out).toEqual(['身份证[PERSON_ID_1]', '[PERSON_ID_2]', '[PERSON_ID_3]', '[PERSON_ID_4]', '[PERSON_ID_5]', '[PERSON_ID_6]']);
+    }
+  });
   it('a resident ID over five turns whose last part is two digits and the check character X', async () => {
     const parts = [id.slice(0, 4), id.slice(4, 8), id.slice(8, 12), id.slice(12, 15), id.slice(15)];
     expect(parts[4]).toMatch(/^[0-9]{2}X$/);

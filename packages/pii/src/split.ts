@@ -24,6 +24,8 @@ const MIN_PART_DIGITS = 3;
  * one time in ten (review of session 11), a card made of counts.
  */
 const MAX_CHAIN = 6;
+/** The most turns a chain may take without LONG_CHAIN_CUE. */
+const MAX_CHAIN_UNCUED = 5;
 /** Words before the first part that a chain of six turns needs: an ID, card or account number is coming. */
 const LONG_CHAIN_CUE = /身份证|证件|证号|卡号|银行卡|信用卡|储蓄卡|借记卡|账号|帐号|护照|执照|信用代码/;
 
@@ -155,7 +157,7 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   const [tailStart, tailEnd] = t;
   const [headStart, headEnd] = h;
   const cue = first.slice(Math.max(0, tailStart - CUE_WINDOW), tailStart);
-  if (n > 5 && !LONG_CHAIN_CUE.test(cue)) return null;
+  if (n > MAX_CHAIN_UNCUED && !LONG_CHAIN_CUE.test(cue)) return null;
   const joined = cue + pieces.join('');
   /** Where the last part starts in `joined`. */
   const junction = joined.length - pieces[n - 1].length;

@@ -359,15 +359,17 @@ export function loadRulePacks(rulesDir: string, names?: string[]): RulePack[] {
 }
 
 /**
- * Calls `at(c, i, depth)` for each `(`, `)` and `|` of a pattern from `from` on (escapes and classes
- * skipped; `depth` counts the groups open before `c`) until it returns true: that index, or -1.
+ * Calls `at(c, i, depth)` for each character of a pattern from `from` on that is outside a character
+ * class and not escaped, and for each escape outside a class (`c` is then `\\`, its character at i + 1);
+ * `depth` counts the groups open before `c`. Stops where `at` returns true: that index, or -1.
  */
-function walkGroups(source: string, from: number, at: (c: string, i: number, depth: number) => boolean): number {
+function walkPattern(source: string, from: number, at: (c: string, i: number, depth: number) => boolean): number {
   let depth = 0;
   let inClass = false;
   for (let i = from; i < source.length; i++) {
     const c = source[i];
     if (c === '\\') {
+      if (!inClass && at(c, i, depth)) return i;
       i++;
       continue;
     }
@@ -376,14 +378,16 @@ function walkGroups(source: string, from: number, at: (c: string, i: number, dep
       continue;
     }
     if (c === '[') inClass = true;
-    else if (c === '(' || c === ')' || c === '|') {
-      if (at(c, i, depth)) return i;
-      if (c === '(') depth++;
-      else if (c === ')') depth--;
-    }
+    else if (at(c, i, depth)) return i;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
   }
   return -1;
 }
+
+/** As walkPattern, for the `(`, `)` and `|` of a pattern only. */
+const walkGroups = (source: string, from: number, at: (c: string, i: number, depth: number) => boolean): number =>
+  walkPattern(source, from, (c, i, depth) => (c === '(' || c === ')' || c === '|') && at(c, i, depth));
 
 /** Where the group opened at `open` (a `(`) closes: the index of its `)`, or -1. */
 const closingParen = (source: string, open: number): number => walkGroups(source, open, (c, _, depth) => c === ')' && depth === 1);
@@ -419,27 +423,18 @@ export function groupEndsMatch(source: string, name: string): boolean {
  * backreferences. Bounded quantifiers keep every attempt O(bound).
  */
 export function checkPatternSafety(source: string): string | null {
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
+  let problem: string | null = null;
+  walkPattern(source, 0, (c, i) => {
     if (c === '\\') {
-      const n = source[i + 1];
-      if (n !== undefined && /[1-9k]/.test(n) && !inClass) return 'backreferences are not allowed';
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    if (c === '[') inClass = true;
-    else if (c === '*' || c === '+') return `unbounded quantifier "${c}" at ${i}: use {0,N} / {1,N}`;
+      if (/[1-9k]/.test(source[i + 1] ?? '')) problem = 'backreferences are not allowed';
+    } else if (c === '*' || c === '+') problem = `unbounded quantifier "${c}" at ${i}: use {0,N} / {1,N}`;
     else if (c === '{') {
       const m = /^\{(\d*),(\d*)\}/.exec(source.slice(i));
-      if (m && m[2] === '') return `unbounded quantifier "${m[0]}" at ${i}`;
+      if (m && m[2] === '') problem = `unbounded quantifier "${m[0]}" at ${i}`;
     }
-  }
-  return null;
+    return problem !== null;
+  });
+  return problem;
 }
 
 interface TrieNode {

@@ -104,7 +104,7 @@ export class LineSplitter {
 export class WorkFileStream {
   readonly stream: WriteStream;
   private failed: Error | null = null;
-  /** `name`: the file the error names (default: this one); `what`: what it is, for the message. */
+  /** `says.file`: the file the error names (default: this one); `says.what`: what it is, for the message. */
   constructor(
     readonly path: string,
     private readonly says: { file?: string; what?: string } = {},

@@ -69,7 +69,7 @@ export class OutputSet {
     if (part.records === 0) return;
     const f = this.files.get(part.path) ?? (await this.open(part.path));
     if (this.format === 'json') await this.put(f, [f.first ? '[\n' : ',\n']);
-    else if (this.format === 'csv' && f.first) await this.put(f, ['id,turn,role,text,ts,labels\n']);
+    else if (this.format === 'csv' && f.first) await this.put(f, [CSV_HEADER]);
     f.first = false;
     f.records += part.records;
     const own = f.final !== '-';
@@ -142,21 +142,8 @@ export class OutputSet {
 
   private async writeTo(path: string, batch: readonly ConversationRecord[]): Promise<void> {
     const f = this.files.get(path) ?? (await this.open(path));
-    // pieces, not one concatenated string: encoding a rope of thousands of
-    // pieces flattens it first, which cost more than the stringify itself
-    const pieces: string[] = [];
-    if (this.format === 'ndjson') {
-      for (const r of batch) pieces.push(JSON.stringify(r) + '\n');
-    } else if (this.format === 'json') {
-      for (const r of batch) {
-        pieces.push((f.first ? '[\n' : ',\n') + JSON.stringify(r));
-        f.first = false;
-      }
-    } else {
-      if (f.first) pieces.push('id,turn,role,text,ts,labels\n');
-      f.first = false;
-      pieces.push(recordsToCsv(batch));
-    }
+    const pieces = formatPieces(this.format, batch, f.first, true);
+    f.first = false;
     f.records += batch.length;
     await this.put(f, pieces);
   }
@@ -228,6 +215,28 @@ export class OutputSet {
 }
 
 const PART_CHUNK = 4 << 20;
+const CSV_HEADER = 'id,turn,role,text,ts,labels\n';
+
+/**
+ * A batch's records as `format` writes them, in pieces, not one concatenated string (encoding a rope
+ * of thousands of pieces flattens it first, which cost more than the stringify itself). `first`: the
+ * batch opens its file, or its part: a JSON record after it takes a comma; with `opening`, the file's
+ * start (a JSON array's bracket, a CSV header) comes first, else whoever joins the parts writes it.
+ */
+function formatPieces(format: OutputFormat, batch: readonly ConversationRecord[], first: boolean, opening: boolean): string[] {
+  const pieces: string[] = [];
+  if (format === 'ndjson') for (const r of batch) pieces.push(JSON.stringify(r) + '\n');
+  else if (format === 'json') {
+    for (const r of batch) {
+      pieces.push((first ? (opening ? '[\n' : '') : ',\n') + JSON.stringify(r));
+      first = false;
+    }
+  } else {
+    if (first && opening) pieces.push(CSV_HEADER);
+    pieces.push(recordsToCsv(batch));
+  }
+  return pieces;
+}
 
 /** The output failing, said so, the file named (a broken pipe stays recognisable by its cause). */
 function outputFailed(f: OpenFile, cause: unknown): ScrubError {
@@ -303,11 +312,8 @@ export class OutputParts {
       part = { path, file, records: 0, bytes: 0, fd: openSync(file, 'w') };
       this.open.set(path, part);
     }
-    const pieces: string[] = [];
-    if (this.format === 'ndjson') for (const r of batch) pieces.push(JSON.stringify(r) + '\n');
-    else if (this.format === 'json') for (const r of batch) pieces.push((part.records++ > 0 ? ',\n' : '') + JSON.stringify(r));
-    else pieces.push(recordsToCsv(batch));
-    if (this.format !== 'json') part.records += batch.length;
+    const pieces = formatPieces(this.format, batch, part.records === 0, false);
+    part.records += batch.length;
     let cap = 0;
     for (const p of pieces) cap += p.length;
     if (!this.o.transparent) cap *= 3;

@@ -25,8 +25,8 @@ import {
 import { canReadTransparent, comesBefore, foundAfterReading, normaliseEncoding, OutputSet, readRecords, resolveInputs, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputConfig, type OutputPart, type SessionRuns, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
 import { VERSION } from './version.js';
-import { LocalSliceRun, readUpTo, sliceInputs, sliceThreads } from './slices.js';
-import { endPrestartedSliceWorkers } from './early-slices.js';
+import { LocalSliceRun, readUpTo, sliceInputs } from './slices.js';
+import { endPrestartedSliceWorkers, sliceThreads } from './early-slices.js';
 
 export { EXIT, exitCodeFor } from '@scrubline/core';
 

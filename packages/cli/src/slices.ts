@@ -1,16 +1,12 @@
 import { stat } from 'node:fs/promises';
-import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ScrubError, type LastPhaseJob, type LastSliceResult, type LedgerJSON, type LocalSlices, type PlannedStep, type ScrublinePlugin, type ShardSpec, type SliceResult, type StageRunReport } from '@scrubline/core';
 import { canReadInRanges, canReadInSlices, comesBefore, cutAtLineEnds, foundAfterReading, readingStoppedBy, scanFile, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputFormat, type ResolvedInput, type SessionRuns } from '@scrubline/io';
 import { endPrestartedSliceWorkers, sliceThreads, sliceWorkerPath, takePrestartedSliceWorkers } from './early-slices.js';
-
-export { AUTO_SLICE_BYTES, sliceThreads } from './early-slices.js';
 import { plugins as builtIn } from './plugins.js';
 import { LAST_PHASE_STATE, runLastSliceJob, runSliceJob, type LastSliceJob, type SliceJob, type SliceMessage } from './slice-job.js';
 import type { SliceInbound, SliceOutbound } from './slice-worker.js';
-
 
 /** Units per thread when the input allows: a thread that is done takes the next, so a slow core or a big file holds the others up less. */
 export const UNITS_PER_THREAD = 8;

@@ -56,24 +56,18 @@ export const NORMALISE_TABLE = (() => {
 const TABLE = NORMALISE_TABLE;
 const HAS_CN_NUMERAL = /[〇零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖]/;
 
-/** One separator inside a spoken number: 幺三八 一二三四, 幺三八-一二三四, 幺三八，一二三四. */
-function isRunSep(c: string): boolean {
-  return c === ' ' || c === '-' || c === '，' || c === ',';
-}
-
-function isNumeral(c: string): boolean {
-  return (c >= '0' && c <= '9') || CN_DIGITS[c] !== undefined;
-}
-
 /** A digit or a Chinese numeral, by UTF-16 code unit (TABLE bit 2: no one-character strings made). */
 function isNumeralCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (TABLE[c] & 2) !== 0;
 }
 
-/** One separator inside a spoken number, by code unit: space, -, ，, `,`. */
+/** One separator inside a spoken number (幺三八 一二三四, 幺三八-一二三四, 幺三八，一二三四), by code unit: space, -, ，, `,`. */
 function isRunSepCode(c: number): boolean {
   return c === 32 || c === 45 || c === 0xff0c || c === 44;
 }
+
+const isNumeral = (c: string): boolean => isNumeralCode(c.charCodeAt(0));
+const isRunSep = (c: string): boolean => isRunSepCode(c.charCodeAt(0));
 
 /** True when some Chinese numeral sits in a run of at least `minRun` numerals/digits (single space or dash between). */
 function hasNumeralRun(s: string, minRun: number): boolean {

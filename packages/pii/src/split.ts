@@ -1,5 +1,6 @@
 import type { PiiSpan, Role } from '@scrubline/core';
 import type { RuleEngine } from './rules.js';
+import { checkResidentId } from './validators.js';
 
 /**
  * Identifiers split over two consecutive turns of one speaker: a chat user who hits enter too soon
@@ -21,7 +22,9 @@ const MIN_PART_DIGITS = 3;
  * The most turns one identifier is looked for over: a 19-digit card typed four or five digits a turn
  * takes five, an 18-character resident ID typed three a turn six. Six only after a cue for such a
  * number (LONG_CHAIN_CUE): six lists of three digits join into a Luhn-valid 18–19-digit number about
- * one time in ten (review of session 11), a card made of counts.
+ * one time in ten (review of session 11), a card made of counts. Without the cue, six turns are taken
+ * only for a resident ID whose check character, region and birth date are all valid (113 of 20 million
+ * random 18-digit strings pass all three, about one in 180,000), never for a card.
  */
 const MAX_CHAIN = 6;
 /** The most turns a chain may take without LONG_CHAIN_CUE. */
@@ -157,13 +160,14 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   const [tailStart, tailEnd] = t;
   const [headStart, headEnd] = h;
   const cue = first.slice(Math.max(0, tailStart - CUE_WINDOW), tailStart);
-  if (n > MAX_CHAIN_UNCUED && !LONG_CHAIN_CUE.test(cue)) return null;
+  const uncued = n > MAX_CHAIN_UNCUED && !LONG_CHAIN_CUE.test(cue);
   const joined = cue + pieces.join('');
   /** Where the last part starts in `joined`. */
   const junction = joined.length - pieces[n - 1].length;
   for (const s of engine.analyze(joined).spans) {
     // the finding must take the first part whole and reach into the last
     if (s.start <= cue.length && s.end > junction) {
+      if (uncued && !(s.type === 'PERSON_ID' && checkResidentId(joined.slice(s.start, s.end).replace(/[ -]/g, '')).valid)) continue;
       const rule = s.rule + SPLIT_SUFFIX;
       // in the first turn from where the finding starts (a +86 before the digits included)
       // the last part ends where the finding ends, at the end of that digit group: a count after the

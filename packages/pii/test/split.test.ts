@@ -233,6 +233,23 @@ describe('review of session 11: noise turns before a split number, lists of thre
       expect(out).toEqual(['身份证[PERSON_ID_1]', '[PERSON_ID_2]', '[PERSON_ID_3]', '[PERSON_ID_4]', '[PERSON_ID_5]', '[PERSON_ID_6]']);
     }
   });
+  it('six turns of three digits without a cue: a fully valid resident ID is taken, an ID with a wrong check character or a Luhn-valid card is not', async () => {
+    const parts = id.match(/.{3}/g)!;
+    for (const workers of [1, 2]) {
+      const out = await scrub(parts.map((p) => ['customer', p] as [string, string]), { workers });
+      expect(out).toEqual(['[PERSON_ID_1]', '[PERSON_ID_2]', '[PERSON_ID_3]', '[PERSON_ID_4]', '[PERSON_ID_5]', '[PERSON_ID_6]']);
+    }
+    // same digits, wrong check character: with a cue the failed checksum only lowers the score; without, six turns stay
+    const wrong = id.slice(0, 17) + (id[17] === '1' ? '2' : '1');
+    const wrongParts = wrong.match(/.{3}/g)!;
+    expect(await scrub(wrongParts.map((p) => ['customer', p] as [string, string]))).toEqual(wrongParts);
+    // an 18-digit Luhn-valid card typed three a turn, without a cue: no card (six lists of three join into one one time in ten)
+    const c18 = card('62220212345678901');
+    const cardParts = c18.match(/.{3}/g)!;
+    expect(await scrub(cardParts.map((p) => ['customer', p] as [string, string]))).toEqual(cardParts);
+    const cued = await scrub(cardParts.map((p, i) => ['customer', i === 0 ? `卡号${p}` : p] as [string, string]));
+    expect(cued.join('|').replace(/\[[A-Z_]+_\d+\]/g, '')).not.toMatch(/[0-9]/);
+  });
   it('a resident ID over five turns whose last part is two digits and the check character X', async () => {
     const parts = [id.slice(0, 4), id.slice(4, 8), id.slice(8, 12), id.slice(12, 15), id.slice(15)];
     expect(parts[4]).toMatch(/^[0-9]{2}X$/);

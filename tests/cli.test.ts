@@ -160,6 +160,16 @@ describe('scrubline CLI', () => {
     expect(r.stderr).toMatch(/SCRUB_CONFIG_INVALID .*p\.yaml:\d+ \(input\.rows\.sesion_order\): unknown option 'sesion_order'/);
   });
 
+  it('rejects an empty input pattern as a configuration error, not an internal one', async () => {
+    for (const files of ['""', '[a.jsonl, ""]']) {
+      const dir = tmp();
+      write(dir, 'p.yaml', `input:\n  files: ${files}\nsteps:\n  - use: pii\noutput:\n  path: out/x.jsonl\n`);
+      const r = await scrubline(['run', join(dir, 'p.yaml'), '--quiet']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/SCRUB_CONFIG_INVALID .*p\.yaml:2 \(input\.files/);
+    }
+  });
+
   it('rejects an unknown stage name with a suggestion', async () => {
     const dir = tmp();
     write(dir, 'p.yaml', JD_INPUT('x.tsv') + 'steps:\n  - use: no-such-stage\noutput:\n  path: out.ndjson\n');

@@ -1,11 +1,12 @@
-// Kept free of other imports (but core's worker pool, and for `--threads auto` js-yaml and fast-glob, loaded
-// then): the CLI entry loads this module before the rest of the CLI.
+// Kept free of other imports (but core's worker pool, io's glob test, and for `--threads auto` js-yaml and
+// fast-glob for a pattern, loaded then): the CLI entry loads this module before the rest of the CLI.
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { compiledScript, EarlyWorkers } from '@scrubline/core/early-workers';
+import { fastGlob, isDynamicPattern } from '@scrubline/io/glob';
 
 /** Input size from which `--threads auto` runs phase 0 on slices (below it, starting workers costs more than it gains). */
 export const AUTO_SLICE_BYTES = 64 << 20;
@@ -79,11 +80,10 @@ export function pipelineInputBytes(pipelineFile: string, cwd: string): number | 
     const files = doc?.input?.files;
     const patterns = typeof files === 'string' ? [files] : Array.isArray(files) && files.every((f) => typeof f === 'string') ? (files as string[]) : null;
     if (!patterns || patterns.length === 0 || patterns.includes('-')) return null;
-    const fg = req('fast-glob') as { sync: (p: string, o: object) => string[]; isDynamicPattern: (p: string) => boolean };
     const baseDir = dirname(file);
     const paths = new Set<string>();
     for (const p of patterns) {
-      for (const m of fg.isDynamicPattern(p) ? fg.sync(p, { cwd: baseDir, absolute: true, onlyFiles: true, dot: false }) : [resolve(baseDir, p)]) paths.add(resolve(m));
+      for (const m of isDynamicPattern(p) ? fastGlob().sync(p, { cwd: baseDir, absolute: true, onlyFiles: true, dot: false }) : [resolve(baseDir, p)]) paths.add(resolve(m));
     }
     let bytes = 0;
     for (const p of paths) {

@@ -3,12 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { assertOptions, parseArgsUsageError, recordJsonSchema, ScrubError, StageRegistry, type CommandDefinition, type CommandIO, type ScrublinePlugin, type ShardSpec } from '@scrubline/core';
 import { NER_TYPES } from '@scrubline/ner';
 import { inputSchema, setDotted, type InputConfig } from '@scrubline/io';
 import { execute, EXIT, reportError } from './execute.js';
-import { loadPipeline, pipelineSchema } from './pipeline.js';
+import { loadPipeline, pipelineSchema, yaml } from './pipeline.js';
 import { MERGE_HELP, mergeReportsCommand } from './merge.js';
 import { plugins as defaultPlugins } from './plugins.js';
 import { VERSION } from './version.js';
@@ -345,7 +344,7 @@ async function readInputSection(file: string): Promise<InputConfig> {
   } catch (e) {
     throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'input config cannot be read', { file }, { cause: e });
   }
-  const doc = parseYaml(text) as { input?: InputConfig } | InputConfig;
+  const doc = yaml().parse(text) as { input?: InputConfig } | InputConfig;
   const input = ((doc as { input?: InputConfig }).input ?? doc) as InputConfig;
   assertOptions(inputSchema, input, 'input', file);
   return input;
@@ -413,7 +412,7 @@ async function filterCommand(name: string, argv: string[], io: CommandIO, regist
     const text = await readFile(resolve(io.cwd, values.config), 'utf8').catch((e) => {
       throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'options file cannot be read', { file: values.config }, { cause: e });
     });
-    options = (parseYaml(text) ?? {}) as Record<string, unknown>;
+    options = (yaml().parse(text) ?? {}) as Record<string, unknown>;
   }
   if (values.with) {
     try {

@@ -1,8 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseDocument, isMap, isSeq, LineCounter, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
 import { checkOptions, closest, ScrubError, stableStringify, sha256, type PlannedStep, type StageRegistry } from '@scrubline/core';
 import { inputSchema, outputSchema, parsePath, type InputConfig, type OutputConfig } from '@scrubline/io';
+
+// `yaml` (≈ 45 ms to load) on first use: commands other than run and plan read no pipeline file
+let yamlModule: typeof import('yaml') | null = null;
+export const yaml = (): typeof import('yaml') => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
 export interface PipelineStepConfig {
   use: string;
@@ -62,7 +67,7 @@ export function pipelineSchema(registry: StageRegistry): Record<string, unknown>
 }
 
 /** Top-level shape, with steps' `with` left to each stage's own schema (for precise messages). */
-const topSchema = {
+export const topSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['input', 'output'],
@@ -96,6 +101,7 @@ export async function loadPipeline(file: string, registry: StageRegistry): Promi
   } catch (e) {
     throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'pipeline file cannot be read', { file }, { cause: e });
   }
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length) {
@@ -148,12 +154,12 @@ function yamlLine(doc: Document, lc: LineCounter, path: string): number | undefi
   let node: any = doc.contents;
   let best: number | undefined = node?.range ? lc.linePos(node.range[0]).line : undefined;
   for (const s of parsePath(path)) {
-    if (isMap(node)) {
+    if (yaml().isMap(node)) {
       const pair = node.items.find((p: any) => p.key?.value === s);
       if (!pair) break;
       best = lc.linePos((pair.key as any).range[0]).line;
       node = pair.value;
-    } else if (isSeq(node) && typeof s === 'number') {
+    } else if (yaml().isSeq(node) && typeof s === 'number') {
       node = node.items[s];
       if (!node) break;
       if (node.range) best = lc.linePos(node.range[0]).line;

@@ -1,4 +1,6 @@
 import type { ScrublinePlugin } from '@scrubline/core';
+import { inputSchema } from '@scrubline/io';
+import { topSchema } from './pipeline.js';
 import { ioPlugin } from '@scrubline/io';
 import { normalisePlugin } from '@scrubline/normalise';
 import { piiPlugin } from '@scrubline/pii';
@@ -31,3 +33,12 @@ export const plugins: ScrublinePlugin[] = [
   balancePlugin,
   augmentPlugin,
 ];
+
+/**
+ * Every options schema the CLI checks with the built-in plugins: the pipeline file's top level, a filter
+ * command's input section, each stage's options. Their validators are compiled at build time
+ * (scripts/precompile-validators.mjs); any other schema is compiled when first used.
+ */
+export function builtInOptionSchemas(): object[] {
+  return [topSchema, inputSchema, ...plugins.flatMap((p) => (p.stages ?? []).map((s) => s.optionsSchema))];
+}

@@ -1,20 +1,80 @@
 import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sha256 } from './hash.js';
 import type { ErrorObject } from 'ajv';
 import { ScrubError } from './errors.js';
 import type { JsonSchema } from './stage.js';
 
-// ajv is loaded on first use (≈40 ms): a slice worker whose stages check no options never loads it
+/** Ajv's options, the same for validators compiled at run time and those compiled at build time. */
+export const AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true };
+
+// ajv is loaded on first use (≈ 55 ms, and ≈ 50 ms more to compile a stage's schema): a built-in schema's
+// validator was compiled at build time (scripts/precompile-validators.mjs), and a slice worker whose stages
+// check no options never loads it
+const requireHere = createRequire(import.meta.url);
 let ajv: { compile(schema: object): any } | null = null;
 function getAjv(): { compile(schema: object): any } {
   if (!ajv) {
     // ajv is CommonJS; its default export lands on .default
-    const mod = createRequire(import.meta.url)('ajv') as { default?: new (o: object) => any };
+    const mod = requireHere('ajv') as { default?: new (o: object) => any };
     const Ajv = mod.default ?? (mod as unknown as new (o: object) => any);
-    ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
+    ajv = new Ajv(AJV_OPTIONS);
   }
   return ajv!;
 }
 const cache = new WeakMap<object, any>();
+
+/** Where build-time validators live: one CommonJS file per schema, named by its key. */
+const PRECOMPILED_DIR = fileURLToPath(new URL('./validators/', import.meta.url));
+
+/**
+ * A schema's key: ajv's version and options and the schema as written (key order included: it orders
+ * the errors and the defaults), so a validator compiled from anything else is never used for it.
+ */
+export function validatorKey(schema: object): string {
+  const version = (requireHere('ajv/package.json') as { version: string }).version;
+  return sha256(`${version}\u0000${JSON.stringify(AJV_OPTIONS)}\u0000${JSON.stringify(schema)}`).slice(0, 32);
+}
+
+/** The build-time validator of `schema`, or null (a plugin's schema, or a build without them). */
+function precompiled(schema: object): any {
+  const file = join(PRECOMPILED_DIR, `${validatorKey(schema)}.cjs`);
+  if (!existsSync(file)) return null;
+  try {
+    const mod = requireHere(file) as { default?: unknown };
+    return typeof mod.default === 'function' ? mod.default : null;
+  } catch {
+    return null; // removed by a build meanwhile: compiled here instead
+  }
+}
+
+/**
+ * Writes standalone validators for `schemas` (ajv's standalone code, which needs only ajv's small runtime
+ * helpers) into `dir` (default: where checkOptions looks), one file per key; returns the keys. Run at build time.
+ */
+export function writePrecompiledValidators(schemas: object[], dir = PRECOMPILED_DIR): string[] {
+  const mod = requireHere('ajv') as { default?: new (o: object) => any };
+  const Ajv = mod.default ?? (mod as unknown as new (o: object) => any);
+  const standalone = requireHere('ajv/dist/standalone') as { default: (ajv: unknown, validate: unknown) => string };
+  const source = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+  mkdirSync(dir, { recursive: true });
+  const keys: string[] = [];
+  for (const schema of schemas) {
+    const key = validatorKey(schema);
+    if (keys.includes(key)) continue;
+    const code = standalone.default(source, source.compile(schema));
+    const tmp = join(dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    writeFileSync(tmp, code);
+    renameSync(tmp, join(dir, `${key}.cjs`));
+    keys.push(key);
+  }
+  // validators of schemas that have changed since are of no use (each file is replaced whole, by rename,
+  // so a run reading this folder meanwhile sees a complete file or none)
+  for (const f of readdirSync(dir)) if (f.endsWith('.cjs') && !keys.includes(f.slice(0, -4))) rmSync(join(dir, f), { force: true });
+  return keys;
+}
 
 export interface OptionProblem {
   /** Path in the config, e.g. `steps[2].with.threshold`. */
@@ -30,7 +90,7 @@ export interface OptionProblem {
 export function checkOptions(schema: JsonSchema, value: unknown, basePath: string): OptionProblem[] {
   let validate = cache.get(schema);
   if (!validate) {
-    validate = getAjv().compile(schema);
+    validate = precompiled(schema) ?? getAjv().compile(schema);
     cache.set(schema, validate);
   }
   if (validate(value)) return [];

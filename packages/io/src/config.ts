@@ -97,7 +97,7 @@ export const inputSchema = {
   additionalProperties: false,
   required: ['files'],
   properties: {
-    files: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
+    files: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }] },
     format: { enum: ['auto', 'csv', 'tsv', 'json', 'jsonl', 'ndjson'], default: 'auto' },
     encoding: { type: 'string', default: 'utf-8', description: 'utf-8, gbk, gb18030 or auto' },
     allowEmpty: { type: 'boolean', default: false },

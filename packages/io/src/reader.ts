@@ -2,7 +2,6 @@ import { existsSync, rmSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import { createRequire } from 'node:module';
-import type FastGlob from 'fast-glob';
 import { Ledger, LineSplitter, safeMessage, ScrubError, type ConversationRecord, type ShardSpec } from '@scrubline/core';
 import type { DocumentsMapping, InputConfig, InputFormat } from './config.js';
 import { decodeFile, decodeStream, newFileInfo, normaliseEncoding, type FileInfo } from './decode.js';
@@ -12,12 +11,11 @@ import { describeValue } from './safe.js';
 import { SessionGuard } from './session-guard.js';
 import { deepToTransparent, fromTransparent, toTransparent, TRANSPARENT_FFFD } from './transparent.js';
 import type { ByteRange } from './ranges.js';
+import { fastGlob, isDynamicPattern } from './glob.js';
 
-// loaded on first use (≈ 60 ms together): a slice worker of `run --threads` globs nothing, and
-// NDJSON or delimited input without quotes needs neither parser
+// loaded on first use (fast-glob too, see glob.ts): a slice worker of `run --threads` globs nothing,
+// and NDJSON or delimited input without quotes needs neither parser
 const requireHere = createRequire(import.meta.url);
-let fgModule: typeof FastGlob | null = null;
-const fg = (): typeof FastGlob => (fgModule ??= requireHere('fast-glob') as typeof FastGlob);
 const csvParse = (...a: Parameters<typeof import('csv-parse').parse>) => (requireHere('csv-parse') as typeof import('csv-parse')).parse(...a);
 
 export interface ResolvedInput {
@@ -39,10 +37,11 @@ export async function resolveInputs(files: string | string[], baseDir: string, s
   if (patterns.length === 1 && patterns[0] === '-') return shard.index === 0 ? [{ path: '-', name: '-' }] : [];
   const all = new Set<string>();
   for (const p of patterns) {
-    const matches = fg().isDynamicPattern(p)
-      ? await fg()(p, { cwd: baseDir, absolute: true, onlyFiles: true, dot: false })
+    const dynamic = isDynamicPattern(p);
+    const matches = dynamic
+      ? await fastGlob()(p, { cwd: baseDir, absolute: true, onlyFiles: true, dot: false })
       : [isAbsolute(p) ? p : resolve(baseDir, p)];
-    if (matches.length === 1 && !fg().isDynamicPattern(p) && !existsSync(matches[0])) {
+    if (matches.length === 1 && !dynamic && !existsSync(matches[0])) {
       throw new ScrubError('SCRUB_INPUT_NOT_FOUND', 'input file does not exist', { file: p, field: 'input.files', hint: `paths resolve against ${baseDir}` });
     }
     if (matches.length === 0) {

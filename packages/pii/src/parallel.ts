@@ -3,7 +3,6 @@ import { open } from 'node:fs/promises';
 import { countNewlines } from './ndjson.js';
 import { safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/core';
 import { sumPiiSummaries, type PiiStageOptions } from './stage.js';
-import { loadRulePacks } from './rules.js';
 import { defaultRulesDir } from './engine.js';
 import { startFilterWorker, takePrestartedWorkers, workerScript } from './early-workers.js';
 
@@ -62,13 +61,12 @@ export async function scrubNdjsonParallel(
   o: ParallelScrubOptions,
 ): Promise<ParallelScrubResult> {
   const script = filterWorkerScript();
-  // the packs are read once, here, and handed to every worker (no YAML parser there)
+  // each worker reads the rule packs while this thread starts (see filter-worker.ts)
   const rulesDir = o.rulesDir || defaultRulesDir();
-  const packs = loadRulePacks(rulesDir, o.options.rules?.length ? o.options.rules : undefined);
   // workers the CLI entry started early have been loading their modules meanwhile
   const workers: Worker[] = takePrestartedWorkers(o.threads);
   while (workers.length < o.threads) workers.push(startFilterWorker(script));
-  const config = { options: o.options, seed: o.seed, rulesDir, baseDir: o.baseDir, file: o.file, imports: o.imports ?? [], packs };
+  const config = { options: o.options, seed: o.seed, rulesDir, baseDir: o.baseDir, file: o.file, imports: o.imports ?? [] };
   const ready: Promise<void>[] = [];
   const pending = new Map<number, { resolve: (d: Done) => void; reject: (e: Error) => void }>();
   const summaries: Record<string, unknown>[] = [];

@@ -295,7 +295,7 @@ function features(s: string, out: Features): void {
   out.maxAlnum = maxAlnum;
 }
 
-// the YAML parser is loaded on first use: a worker thread that is handed its packs never loads it.
+// the YAML parser is loaded on first use: a thread handed its packs (preloadRulePacks) never loads it.
 // js-yaml, not the pipeline's `yaml` (which keeps node positions for error messages): a process reads
 // the packs once, cold, and there js-yaml takes ≈ 80 ms where `yaml` took ≈ 360 ms (same values; core schema)
 let yamlLoad: ((src: string, options: { schema: unknown }) => unknown) | null = null;
@@ -314,8 +314,8 @@ const preloaded = new Map<string, RulePack[]>();
 const packsKey = (rulesDir: string, names?: string[]) => `${rulesDir}\u0000${names && names.length ? names.join(',') : '*'}`;
 
 /**
- * Hands this thread packs that `loadRulePacks(rulesDir, names)` would read (a worker thread
- * gets them from the main thread, so it neither loads the YAML parser nor reads the files).
+ * Hands this thread packs that `loadRulePacks(rulesDir, names)` would read, read elsewhere or
+ * earlier (a scrub worker reads its folder while the main thread starts).
  */
 export function preloadRulePacks(rulesDir: string, names: string[] | undefined, packs: RulePack[]): void {
   preloaded.set(packsKey(rulesDir, names), packs);
@@ -325,37 +325,72 @@ export function preloadRulePacks(rulesDir: string, names: string[] | undefined, 
 export function loadRulePacks(rulesDir: string, names?: string[]): RulePack[] {
   const given = preloaded.get(packsKey(rulesDir, names));
   if (given) return given;
-  const dir = join(rulesDir, 'pii');
-  if (!existsSync(dir)) throw new ScrubError('SCRUB_CONFIG_INVALID', `no PII rule packs: ${dir} does not exist`, { hint: 'pass --rules-dir or set rulesDir' });
-  const available = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+  const { dir, available } = packFolder(rulesDir);
   const wanted = names && names.length ? names : available;
-  const packs: RulePack[] = [];
   for (const name of wanted) {
     if (!available.includes(name)) {
       throw new ScrubError('SCRUB_CONFIG_INVALID', `unknown PII rule pack "${name}"`, { field: 'rules', hint: `available: ${available.join(', ')}` });
     }
-    const file = join(dir, `${name}.yaml`);
-    let pack: RulePack;
-    try {
-      pack = parseYaml(readFileSync(file, 'utf8')) as RulePack;
-    } catch (e) {
-      throw new ScrubError('SCRUB_CONFIG_INVALID', `rule pack ${name} is not valid YAML`, { file }, { cause: e });
-    }
-    if (!pack || !Array.isArray(pack.rules)) throw new ScrubError('SCRUB_CONFIG_INVALID', `rule pack ${name} has no rules list`, { file });
-    pack.pack ??= name;
-    pack.lexicons = {};
-    for (const r of pack.rules) {
-      if (r.allowFile && !pack.lexicons[r.allowFile]) {
-        const lf = join(dir, r.allowFile);
-        pack.lexicons[r.allowFile] = readFileSync(lf, 'utf8')
-          .split('\n')
-          .map((l) => l.replace(/#.*$/, '').trim())
-          .filter(Boolean);
-      }
-    }
-    packs.push(pack);
   }
-  return packs;
+  return wanted.map((name) => readRulePack(dir, name));
+}
+
+/** The packs folder of `rulesDir` and its pack names, sorted. */
+function packFolder(rulesDir: string): { dir: string; available: string[] } {
+  const dir = join(rulesDir, 'pii');
+  if (!existsSync(dir)) throw new ScrubError('SCRUB_CONFIG_INVALID', `no PII rule packs: ${dir} does not exist`, { hint: 'pass --rules-dir or set rulesDir' });
+  return { dir, available: readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort() };
+}
+
+function readRulePack(dir: string, name: string): RulePack {
+  const file = join(dir, `${name}.yaml`);
+  let pack: RulePack;
+  try {
+    pack = parseYaml(readFileSync(file, 'utf8')) as RulePack;
+  } catch (e) {
+    throw new ScrubError('SCRUB_CONFIG_INVALID', `rule pack ${name} is not valid YAML`, { file }, { cause: e });
+  }
+  if (!pack || !Array.isArray(pack.rules)) throw new ScrubError('SCRUB_CONFIG_INVALID', `rule pack ${name} has no rules list`, { file });
+  pack.pack ??= name;
+  pack.lexicons = {};
+  for (const r of pack.rules) {
+    if (r.allowFile && !pack.lexicons[r.allowFile]) {
+      const lf = join(dir, r.allowFile);
+      pack.lexicons[r.allowFile] = readFileSync(lf, 'utf8')
+        .split('\n')
+        .map((l) => l.replace(/#.*$/, '').trim())
+        .filter(Boolean);
+    }
+  }
+  return pack;
+}
+
+/** Every pack of a rules folder, read ahead (by a scrub worker while the main thread starts), by file name. */
+export interface RulePackFolder {
+  rulesDir: string;
+  packs: Map<string, RulePack>;
+}
+
+/** Reads every pack of `rulesDir`; null where that fails (the run reads them again and says why). */
+export function readRulePackFolder(rulesDir: string): RulePackFolder | null {
+  try {
+    const { dir, available } = packFolder(rulesDir);
+    return { rulesDir, packs: new Map(available.map((name) => [name, readRulePack(dir, name)])) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Hands this thread, from packs read ahead, what `loadRulePacks(rulesDir, names)` would read; false
+ * (nothing handed) for another folder or a name not among them, which `loadRulePacks` then reports.
+ */
+export function preloadFromFolder(folder: RulePackFolder | null, rulesDir: string, names: string[] | undefined): boolean {
+  if (!folder || folder.rulesDir !== rulesDir) return false;
+  const wanted = names && names.length ? names : [...folder.packs.keys()];
+  if (!wanted.every((n) => folder.packs.has(n))) return false;
+  preloadRulePacks(rulesDir, names, wanted.map((n) => folder.packs.get(n)!));
+  return true;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CORE_SCHEMA, load } from 'js-yaml';
-import { ROLES, ScrubError, type Role } from '@scrubline/core';
+import { parseRuleYaml, ROLES, ScrubError, type Role } from '@scrubline/core';
 
 /**
  * A canned-reply rule as written in `rules/bot/*.yaml`:
@@ -49,8 +48,7 @@ export function escapeRegex(s: string): string {
 export function parseRules(yamlText: string, file: string): BotRule[] {
   let doc: unknown;
   try {
-    // js-yaml: rule files are read cold once per process, where it is several times faster than `yaml` (same values; core schema)
-    doc = load(yamlText, { schema: CORE_SCHEMA });
+    doc = parseRuleYaml(yamlText);
   } catch (e) {
     throw new ScrubError('SCRUB_CONFIG_INVALID', `bot rules are not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file });
   }

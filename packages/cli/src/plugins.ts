@@ -37,7 +37,7 @@ export const plugins: ScrublinePlugin[] = [
 /**
  * Every options schema the CLI checks with the built-in plugins: the pipeline file's top level, a filter
  * command's input section, each stage's options. Their validators are compiled at build time
- * (scripts/precompile-validators.mjs); any other schema is compiled when first used.
+ * (scripts/precompile.mjs); any other schema is compiled when first used.
  */
 export function builtInOptionSchemas(): object[] {
   return [topSchema, inputSchema, ...plugins.flatMap((p) => (p.stages ?? []).map((s) => s.optionsSchema))];

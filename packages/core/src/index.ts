@@ -38,6 +38,7 @@ export {
 export { LineSplitter, NdjsonFileWriter, readNdjsonBatches, WorkFileStream, type LineSplitterOptions } from './lines.js';
 export { isProcessSpill, readSpill, spillWriter, type SpillWriter } from './spill.js';
 export { sha256, stableStringify, fnv1a32, hash52, mulberry32, seededRandom } from './hash.js';
+export { parseRuleYaml, writeRuleYamlCache } from './rule-yaml.js';
 export { checkOptions, assertOptions, closest, validatorKey, writePrecompiledValidators, type OptionProblem } from './options.js';
 export type { CommandIO, CommandDefinition, RunManifest, RunReport, ScrublinePlugin } from './plugin.js';
 export { detectors, type PiiSpan, type Detector, type DetectorDefinition, type DetectContext } from './detector.js';

@@ -11,7 +11,7 @@ import type { JsonSchema } from './stage.js';
 export const AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true };
 
 // ajv is loaded on first use (≈ 55 ms, and ≈ 50 ms more to compile a stage's schema): a built-in schema's
-// validator was compiled at build time (scripts/precompile-validators.mjs), and a slice worker whose stages
+// validator was compiled at build time (scripts/precompile.mjs), and a slice worker whose stages
 // check no options never loads it
 const requireHere = createRequire(import.meta.url);
 let ajv: { compile(schema: object): any } | null = null;

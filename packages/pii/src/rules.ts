@@ -1,7 +1,6 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { ScrubError, type PiiSpan } from '@scrubline/core';
+import { parseRuleYaml, ScrubError, type PiiSpan } from '@scrubline/core';
 import { mayNormalize, NORMALISE_TABLE, normalizeOrNull, readLettersAsDigits } from './normalize.js';
 import { VALIDATORS } from './validators.js';
 import { enableRegexpFallback } from './safety.js';
@@ -295,20 +294,6 @@ function features(s: string, out: Features): void {
   out.maxAlnum = maxAlnum;
 }
 
-// the YAML parser is loaded on first use: a thread handed its packs (preloadRulePacks) never loads it.
-// js-yaml, not the pipeline's `yaml` (which keeps node positions for error messages): a process reads
-// the packs once, cold, and there js-yaml takes ≈ 80 ms where `yaml` took ≈ 360 ms (same values; core schema)
-let yamlLoad: ((src: string, options: { schema: unknown }) => unknown) | null = null;
-let coreSchema: unknown;
-function parseYaml(src: string): unknown {
-  if (!yamlLoad) {
-    const jsYaml = createRequire(import.meta.url)('js-yaml') as { load: (s: string, o: { schema: unknown }) => unknown; CORE_SCHEMA: unknown };
-    yamlLoad = jsYaml.load;
-    coreSchema = jsYaml.CORE_SCHEMA;
-  }
-  return yamlLoad(src, { schema: coreSchema });
-}
-
 /** Packs already read elsewhere (the main thread), by rules folder and pack names. */
 const preloaded = new Map<string, RulePack[]>();
 const packsKey = (rulesDir: string, names?: string[]) => `${rulesDir}\u0000${names && names.length ? names.join(',') : '*'}`;
@@ -346,7 +331,7 @@ function readRulePack(dir: string, name: string): RulePack {
   const file = join(dir, `${name}.yaml`);
   let pack: RulePack;
   try {
-    pack = parseYaml(readFileSync(file, 'utf8')) as RulePack;
+    pack = parseRuleYaml(readFileSync(file, 'utf8')) as RulePack;
   } catch (e) {
     throw new ScrubError('SCRUB_CONFIG_INVALID', `rule pack ${name} is not valid YAML`, { file }, { cause: e });
   }

@@ -42,6 +42,30 @@ describe('scrubline CLI', () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 
+  it('a rule-pack error reads the same on every scrub path: named pack, real path, code and exit (review of session 12)', async () => {
+    const dir = tmp();
+    write(dir, 'in.jsonl', JSON.stringify({ id: 'c1', turns: [{ role: 'customer', text: '电话13812345678' }], labels: {}, source: { file: 'in.jsonl', line: 1 }, meta: {} }) + '\n');
+    // a rules folder with one pack whose allow list is missing, under a path with a long run of digits
+    const rules = join(dir, 'release-20240101', 'rules');
+    mkdirSync(join(rules, 'pii'), { recursive: true });
+    write(join(rules, 'pii'), 'zz.yaml', 'rules:\n  - id: zz.custom\n    type: ORDER_ID\n    pattern: "CUST[0-9]{4}"\n    base: 0.9\n    allowFile: no-such-list.txt\n');
+    const cases: [string[], RegExp][] = [
+      [['--rules', 'no-such'], /SCRUB_CONFIG_INVALID\b.*unknown PII rule pack "no-such"/],
+      [['--rules-dir', join(dir, 'release-20240101', 'missing')], /SCRUB_CONFIG_INVALID\b.*no PII rule packs: .*release-20240101[/\\]missing[/\\]pii does not exist/],
+      [['--rules-dir', rules], /SCRUB_CONFIG_INVALID\b.*no-such-list\.txt.*rule pack zz names an allow list that cannot be read/],
+    ];
+    for (const [args, want] of cases) {
+      const errors = new Set<string>();
+      for (const mode of [['--threads', '1'], ['--threads', '2'], ['--set', 'workers=1'], ['--set', 'workers=2']]) {
+        const r = await scrubline(['scrub', '--in', join(dir, 'in.jsonl'), ...mode, ...args, '--quiet']);
+        expect(r.code, `${args.join(' ')} ${mode.join(' ')}`).toBe(2);
+        expect(r.stderr).toMatch(want);
+        errors.add(r.stderr.replace(/\s+$/, ''));
+      }
+      expect(errors.size).toBe(1);
+    }
+  });
+
   it('scrub into a pipe that closes early (| head) fails plainly as SCRUB_OUTPUT_FAILED, exit 1, no stack', async () => {
     const dir = tmp();
     const lines = readFileSync(join(ROOT, 'fixtures/pii/corpus.jsonl'), 'utf8').trim().split('\n');

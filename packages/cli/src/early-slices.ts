@@ -79,7 +79,7 @@ export function pipelineInputBytes(pipelineFile: string, cwd: string): number | 
     const doc = yaml.load(readFileSync(file, 'utf8'), { schema: yaml.CORE_SCHEMA }) as { input?: { files?: unknown } } | null;
     const files = doc?.input?.files;
     const patterns = typeof files === 'string' ? [files] : Array.isArray(files) && files.every((f) => typeof f === 'string') ? (files as string[]) : null;
-    if (!patterns || patterns.length === 0 || patterns.includes('-')) return null;
+    if (!patterns || patterns.length === 0 || patterns.includes('-') || patterns.includes('')) return null;
     const baseDir = dirname(file);
     const paths = new Set<string>();
     for (const p of patterns) {

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +32,10 @@ function* samples(schema: any, n: number, rand: (k: number) => number): Generato
 
 describe('options validators compiled at build time', () => {
   it('accept, reject, fill defaults and report errors exactly as validators compiled at run time', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'scrubline-validators-'));
+    // inside core's build folder, as the build writes them: the code they hold requires ajv's runtime helpers from there
+    const coreDist = fileURLToPath(new URL('../../core/dist/', import.meta.url));
+    mkdirSync(coreDist, { recursive: true });
+    const dir = mkdtempSync(join(coreDist, '.validators-test-'));
     const schemas = builtInOptionSchemas();
     const keys = writePrecompiledValidators(schemas, dir);
     expect(new Set(keys).size).toBe(keys.length);
@@ -62,6 +64,7 @@ describe('options validators compiled at build time', () => {
     }
     expect(accepted).toBeGreaterThan(50);
     expect(rejected).toBeGreaterThan(500);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a key covers the schema as written: another schema, or the same keys in another order, has another key', () => {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { BuildCopies } from './build-copies.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from './hash.js';
@@ -59,20 +60,15 @@ export function writePrecompiledValidators(schemas: object[], dir = PRECOMPILED_
   const Ajv = mod.default ?? (mod as unknown as new (o: object) => any);
   const standalone = requireHere('ajv/dist/standalone') as { default: (ajv: unknown, validate: unknown) => string };
   const source = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
-  mkdirSync(dir, { recursive: true });
+  const copies = new BuildCopies(dir, '.cjs');
   const keys: string[] = [];
   for (const schema of schemas) {
     const key = validatorKey(schema);
     if (keys.includes(key)) continue;
-    const code = standalone.default(source, source.compile(schema));
-    const tmp = join(dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    writeFileSync(tmp, code);
-    renameSync(tmp, join(dir, `${key}.cjs`));
+    copies.write(key, standalone.default(source, source.compile(schema)));
     keys.push(key);
   }
-  // validators of schemas that have changed since are of no use (each file is replaced whole, by rename,
-  // so a run reading this folder meanwhile sees a complete file or none)
-  for (const f of readdirSync(dir)) if (f.endsWith('.cjs') && !keys.includes(f.slice(0, -4))) rmSync(join(dir, f), { force: true });
+  copies.finish();
   return keys;
 }
 

@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { sha256 } from './hash.js';
+import { BuildCopies } from './build-copies.js';
 
 /**
  * YAML of rule files (rule packs, bot rules), read with js-yaml's core schema. js-yaml, not the pipeline's
@@ -49,9 +50,8 @@ export function parseRuleYaml(text: string): unknown {
  * gets none. Returns how many were written.
  */
 export function writeRuleYamlCache(texts: string[], dir = CACHE_DIR): number {
-  mkdirSync(dir, { recursive: true });
+  const copies = new BuildCopies(dir, '.json');
   const y = yaml();
-  const keep = new Set<string>();
   for (const text of texts) {
     let value: unknown;
     try {
@@ -61,12 +61,7 @@ export function writeRuleYamlCache(texts: string[], dir = CACHE_DIR): number {
     }
     const json = JSON.stringify(value);
     if (json === undefined || !isDeepStrictEqual(JSON.parse(json), value)) continue;
-    const key = ruleYamlKey(text);
-    const tmp = join(dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    writeFileSync(tmp, json);
-    renameSync(tmp, join(dir, `${key}.json`));
-    keep.add(`${key}.json`);
+    copies.write(ruleYamlKey(text), json);
   }
-  for (const f of readdirSync(dir)) if (f.endsWith('.json') && !keep.has(f)) rmSync(join(dir, f), { force: true });
-  return keep.size;
+  return copies.finish();
 }

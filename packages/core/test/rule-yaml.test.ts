@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseRuleYaml, writeRuleYamlCache } from '../src/rule-yaml.js';
+import { BuildCopies } from '../src/build-copies.js';
 
 const jsYaml = createRequire(import.meta.url)('js-yaml') as { load: (s: string, o: object) => unknown; CORE_SCHEMA: unknown };
 const load = (t: string) => jsYaml.load(t, { schema: jsYaml.CORE_SCHEMA });
@@ -31,6 +32,21 @@ describe('rule files read from their build-time JSON copies', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.json'))).toHaveLength(2);
     expect(writeRuleYamlCache(['c: 3\n'], dir)).toBe(1);
     expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  it('a build folder keeps what this build wrote, and drops other copies and temporary files a stopped build left', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrubline-copies-'));
+    writeFileSync(join(dir, 'old.json'), '{}');
+    writeFileSync(join(dir, '.k.json.1.stale.tmp'), '{');
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(join(dir, '.k.json.1.stale.tmp'), old, old);
+    writeFileSync(join(dir, '.k.json.2.running.tmp'), '{'); // a build writing beside this one
+    writeFileSync(join(dir, 'notes.txt'), 'x');
+    const copies = new BuildCopies(dir, '.json');
+    copies.write('k', '{"a":1}');
+    expect(copies.finish()).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual(['.k.json.2.running.tmp', 'k.json', 'notes.txt']);
+    expect(readFileSync(join(dir, 'k.json'), 'utf8')).toBe('{"a":1}');
   });
 
   it('with the copies in place, a thread reading the bundled rules loads no YAML parser; a syntax error is still js-yaml\'s', () => {

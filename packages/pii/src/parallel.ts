@@ -4,6 +4,7 @@ import { countNewlines } from './ndjson.js';
 import { safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/core';
 import { sumPiiSummaries, type PiiStageOptions } from './stage.js';
 import { defaultRulesDir } from './engine.js';
+import { loadRulePacks } from './rules.js';
 import { startFilterWorker, takePrestartedWorkers, workerScript } from './early-workers.js';
 
 export interface ParallelScrubOptions {
@@ -61,12 +62,15 @@ export async function scrubNdjsonParallel(
   o: ParallelScrubOptions,
 ): Promise<ParallelScrubResult> {
   const script = filterWorkerScript();
-  // each worker reads the rule packs while this thread starts (see filter-worker.ts)
+  // the packs are read once, here (from their build-time JSON copies where unchanged), and handed to every
+  // worker: all scrub with the same rules even if a pack file changes meanwhile, and a pack's error is
+  // reported as on one thread
   const rulesDir = o.rulesDir || defaultRulesDir();
+  const packs = loadRulePacks(rulesDir, o.options.rules?.length ? o.options.rules : undefined);
   // workers the CLI entry started early have been loading their modules meanwhile
   const workers: Worker[] = takePrestartedWorkers(o.threads);
   while (workers.length < o.threads) workers.push(startFilterWorker(script));
-  const config = { options: o.options, seed: o.seed, rulesDir, baseDir: o.baseDir, file: o.file, imports: o.imports ?? [] };
+  const config = { options: o.options, seed: o.seed, rulesDir, baseDir: o.baseDir, file: o.file, imports: o.imports ?? [], packs };
   const ready: Promise<void>[] = [];
   const pending = new Map<number, { resolve: (d: Done) => void; reject: (e: Error) => void }>();
   const summaries: Record<string, unknown>[] = [];

@@ -299,8 +299,8 @@ const preloaded = new Map<string, RulePack[]>();
 const packsKey = (rulesDir: string, names?: string[]) => `${rulesDir}\u0000${names && names.length ? names.join(',') : '*'}`;
 
 /**
- * Hands this thread packs that `loadRulePacks(rulesDir, names)` would read, read elsewhere or
- * earlier (a scrub worker reads its folder while the main thread starts).
+ * Hands this thread packs that `loadRulePacks(rulesDir, names)` would read (a scrub worker gets
+ * them from the main thread, so all workers scrub with the same packs).
  */
 export function preloadRulePacks(rulesDir: string, names: string[] | undefined, packs: RulePack[]): void {
   preloaded.set(packsKey(rulesDir, names), packs);
@@ -341,41 +341,19 @@ function readRulePack(dir: string, name: string): RulePack {
   for (const r of pack.rules) {
     if (r.allowFile && !pack.lexicons[r.allowFile]) {
       const lf = join(dir, r.allowFile);
-      pack.lexicons[r.allowFile] = readFileSync(lf, 'utf8')
+      let list: string;
+      try {
+        list = readFileSync(lf, 'utf8');
+      } catch (e) {
+        throw new ScrubError('SCRUB_CONFIG_INVALID', `rule pack ${name} names an allow list that cannot be read`, { file: lf, field: `rules.${r.id}.allowFile` }, { cause: e });
+      }
+      pack.lexicons[r.allowFile] = list
         .split('\n')
         .map((l) => l.replace(/#.*$/, '').trim())
         .filter(Boolean);
     }
   }
   return pack;
-}
-
-/** Every pack of a rules folder, read ahead (by a scrub worker while the main thread starts), by file name. */
-export interface RulePackFolder {
-  rulesDir: string;
-  packs: Map<string, RulePack>;
-}
-
-/** Reads every pack of `rulesDir`; null where that fails (the run reads them again and says why). */
-export function readRulePackFolder(rulesDir: string): RulePackFolder | null {
-  try {
-    const { dir, available } = packFolder(rulesDir);
-    return { rulesDir, packs: new Map(available.map((name) => [name, readRulePack(dir, name)])) };
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Hands this thread, from packs read ahead, what `loadRulePacks(rulesDir, names)` would read; false
- * (nothing handed) for another folder or a name not among them, which `loadRulePacks` then reports.
- */
-export function preloadFromFolder(folder: RulePackFolder | null, rulesDir: string, names: string[] | undefined): boolean {
-  if (!folder || folder.rulesDir !== rulesDir) return false;
-  const wanted = names && names.length ? names : [...folder.packs.keys()];
-  if (!wanted.every((n) => folder.packs.has(n))) return false;
-  preloadRulePacks(rulesDir, names, wanted.map((n) => folder.packs.get(n)!));
-  return true;
 }
 
 /**

@@ -2,16 +2,13 @@
 // write): the stage's own threads (workers=1, workers=2) and the line-parallel mode
 // (--threads 1, --threads 2). Wall and CPU seconds from the OS (/usr/bin/time); cores busy =
 // CPU-seconds / wall; output checked identical across modes.
-// Usage: pnpm bench pii-cli [--mb 100] [--runs 3] [--pin] [--modes line|stage|all] [--chunk-bytes N] [--steady | --marginal] [--pair]
+// Usage: pnpm bench pii-cli [--mb 100] [--runs 3] [--pin] [--modes line|stage|all] [--chunk-bytes N] [--steady] [--pair]
 //   --pin   runs every mode twice: unpinned (any CPU) and pinned with taskset (one-thread modes on
 //           CPU 0 alone, so V8's GC and I/O helper threads share that one core; two-thread modes on
 //           CPUs 0,1), and prints both side by side. Runs alternate between modes (A B A B …) so a
 //           change in machine load hits every mode alike.
 //   --steady also runs every mode on the first ~1 MB of the file and prints the rate without the
 //           fixed start-up cost (process start, CLI and worker start-up): (wall(N MB) - wall(1 MB)) / (N - 1).
-//   --marginal  the same against the first half of the file instead: the rate of the second half, once
-//           every worker's code is optimised too (each worker thread compiles its own: ≈ 0.5 s of warm-up
-//           per thread, paid in parallel) — the throughput a long nightly run sees.
 //   --cpus A,B  the CPUs --pin and --pair use (default 0,1).
 //   --pair   also runs two independent `--threads 1` processes at once, pinned to CPU 0 and CPU 1,
 //           each on the whole file: what two cores give to two processes that share nothing.
@@ -29,8 +26,7 @@ const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1
 const MB = Number(opt('mb', 100));
 const RUNS = Number(opt('runs', 3));
 const PIN = argv.includes('--pin');
-const MARGINAL = argv.includes('--marginal');
-const STEADY = argv.includes('--steady') || MARGINAL;
+const STEADY = argv.includes('--steady');
 const PAIR = argv.includes('--pair');
 const which = opt('modes', 'all');
 const CPUS = opt('cpus', '0,1').split(',');
@@ -87,11 +83,11 @@ for (let i = 0; i < RUNS; i++) {
     }
   }
 }
-// the same modes on the first ~1 MB (the fixed start-up cost), or with --marginal on the first half
+// the same modes on the first ~1 MB: the fixed start-up cost
 const small = `/tmp/scrubline-pii-cli-${process.pid}-1mb.ndjson`;
 if (STEADY) {
   const buf = readFileSync(file);
-  writeFileSync(small, buf.subarray(0, buf.indexOf(10, MARGINAL ? buf.length >> 1 : 1e6) + 1));
+  writeFileSync(small, buf.subarray(0, buf.indexOf(10, 1e6) + 1));
 }
 const smallMB = STEADY ? statSync(small).size / 1e6 : 0;
 const smallWalls = new Map();
@@ -100,7 +96,7 @@ for (let i = 0; STEADY && i < RUNS; i++) {
     for (const [v, cpus] of variants(threads)) {
       const [tbin, cmd] = timed([...(cpus ? ['taskset', '-c', cpus] : []), process.execPath, bin, 'scrub', '--in', small, '--out', out, '--quiet', ...extra]);
       const r = spawnSync(tbin, cmd, { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`${name} (first part): exit ${r.status}`);
+      if (r.status !== 0) throw new Error(`${name} (1 MB): exit ${r.status}`);
       const wall = Number(r.stderr.trim().split('\n').pop().split(' ')[0]);
       smallWalls.set(key(name, v), [...(smallWalls.get(key(name, v)) ?? []), wall]);
     }
@@ -132,7 +128,7 @@ for (const [name, , threads] of modes) {
     const c = med(e.cpus);
     mbps[key(name, v)] = size / w;
     const sw = smallWalls.get(key(name, v));
-    const steady = sw ? `; ${MARGINAL ? 'second half alone' : 'without start-up'} (${med(sw).toFixed(2)} s on the first ${smallMB.toFixed(1)} MB) ${((size - smallMB) / (w - med(sw))).toFixed(1)} MB/s` : '';
+    const steady = sw ? `; without start-up (${med(sw).toFixed(2)} s on ${smallMB.toFixed(1)} MB) ${((size - smallMB) / (w - med(sw))).toFixed(1)} MB/s` : '';
     if (sw) mbps[`steady|${key(name, v)}`] = (size - smallMB) / (w - med(sw));
     console.log(
       `${name.padEnd(26)} ${v.padEnd(8)} CPUs ${e.cpuList.padEnd(4)} ${(size / w).toFixed(1).padStart(6)} MB/s wall (${e.walls.join(', ')} s), ` +
@@ -146,7 +142,7 @@ for (const [v] of variants(1)) {
   console.log(`speed-up 2 vs 1 thread, ${v}${pinNote}: line-parallel ${s('line-parallel --threads 2', 'line-parallel --threads 1')}, stage workers ${s('stage workers=2', 'stage workers=1')}`);
   if (STEADY) {
     const st = (a, b) => (mbps[`steady|${key(a, v)}`] && mbps[`steady|${key(b, v)}`] ? `${(mbps[`steady|${key(a, v)}`] / mbps[`steady|${key(b, v)}`]).toFixed(2)}x` : 'n/a');
-    console.log(`  ${MARGINAL ? 'second half alone (start-up and warm-up excluded)' : 'without start-up'}, ${v}: line-parallel ${st('line-parallel --threads 2', 'line-parallel --threads 1')}, stage workers ${st('stage workers=2', 'stage workers=1')}`);
+    console.log(`  without start-up, ${v}: line-parallel ${st('line-parallel --threads 2', 'line-parallel --threads 1')}, stage workers ${st('stage workers=2', 'stage workers=1')}`);
   }
 }
 if (PAIR) {

@@ -1,7 +1,6 @@
 import type { ScrublinePlugin } from '@scrubline/core';
-import { inputSchema } from '@scrubline/io';
+import { inputSchema, ioPlugin } from '@scrubline/io';
 import { topSchema } from './pipeline.js';
-import { ioPlugin } from '@scrubline/io';
 import { normalisePlugin } from '@scrubline/normalise';
 import { piiPlugin } from '@scrubline/pii';
 import { nerPlugin } from '@scrubline/ner';

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { BuildCopies } from './build-copies.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BuildCopies } from './build-copies.js';
 import { sha256 } from './hash.js';
 import type { ErrorObject } from 'ajv';
 import { ScrubError } from './errors.js';

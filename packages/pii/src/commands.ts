@@ -37,7 +37,6 @@ import { piiStage, type PiiStageOptions } from './stage.js';
 // `yaml` (≈ 45 ms to load) only for --config
 const parseYamlLazy = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
-
 /** Reads NDJSON lines from --in or stdin, in batches; calls `each` with (line, lineNo). */
 async function* lineBatches(io: CommandIO, inFile: string | undefined, size = 256): AsyncGenerator<[string, number][]> {
   const stream = inFile ? createReadStream(resolve(io.cwd, inFile), { highWaterMark: 1 << 20 }) : io.stdin;

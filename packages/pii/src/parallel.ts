@@ -3,8 +3,8 @@ import { open } from 'node:fs/promises';
 import { countNewlines } from './ndjson.js';
 import { safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/core';
 import { sumPiiSummaries, type PiiStageOptions } from './stage.js';
-import { defaultRulesDir } from './engine.js';
 import { loadRulePacks } from './rules.js';
+import { defaultRulesDir } from './engine.js';
 import { startFilterWorker, takePrestartedWorkers, workerScript } from './early-workers.js';
 
 export interface ParallelScrubOptions {

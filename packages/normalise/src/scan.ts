@@ -48,18 +48,20 @@ export const NFC_INERT_RANGES: readonly [number, number][] = [
   [0xff01, 0xffef],
 ];
 
-const INERT = new Uint8Array(0x10000);
-for (let c = 0; c < 0x300; c++) INERT[c] = 1;
-for (const [a, b] of NFC_INERT_RANGES) for (let c = a; c <= b; c++) INERT[c] = 1;
-
 // Per-BMP-character class for the slow path (anything but ASCII and U+4E00–U+9FFF).
 const K_NONE = 0;
 const K_LATIN = 1;
 const K_HAN = 2;
 const K_OTHER = 3;
-const KIND = new Uint8Array(0x10000);
-const FLAGS = new Uint16Array(0x10000);
-(() => {
+// Built on first use (≈ 20 ms, one pass over the BMP): commands that load this package and normalise
+// nothing (scrub, dedup …) do not pay for it.
+let TABLES: { kind: Uint8Array; flags: Uint16Array } | null = null;
+function tables(): { kind: Uint8Array; flags: Uint16Array } {
+  const INERT = new Uint8Array(0x10000);
+  for (let c = 0; c < 0x300; c++) INERT[c] = 1;
+  for (const [a, b] of NFC_INERT_RANGES) for (let c = a; c <= b; c++) INERT[c] = 1;
+  const KIND = new Uint8Array(0x10000);
+  const FLAGS = new Uint16Array(0x10000);
   for (let c = 0x80; c < 0x10000; c++) {
     if ((c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7) || (c >= 0xff21 && c <= 0xff3a) || (c >= 0xff41 && c <= 0xff5a)) KIND[c] = K_LATIN;
     else if ((c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff)) KIND[c] = K_HAN;
@@ -87,9 +89,11 @@ const FLAGS = new Uint16Array(0x10000);
     if (c === 0xff20) f |= HAS_NOISE; // ＠
     FLAGS[c] = f;
   }
-})();
+  return (TABLES = { kind: KIND, flags: FLAGS });
+}
 
 export function scanText(text: string, trigger: TriggerTable | null): ScanResult {
+  const { kind: KIND, flags: FLAGS } = TABLES ?? tables();
   const n = text.length;
   const bmp = trigger ? trigger.bmp : null;
   let flags = 0;

@@ -211,7 +211,10 @@ const K_ALPHA = 6;
 const K_AT = 7;
 /** The need bit of each mark kind from K_AT on: @ [ : + */
 const MARK_BITS = [NEED_AT, NEED_BRACKET, NEED_COLON, NEED_PLUS];
-const CHAR_CLASS = (() => {
+// built on first use (≈ 12 ms, one pass over the BMP): commands that load this package and scan nothing
+// (normalise, dedup …) do not pay for it
+let CHAR_CLASS: Uint8Array | null = null;
+function charClass(): Uint8Array {
   const t = new Uint8Array(65536);
   for (let c = 0; c < 65536; c++) {
     let kind = K_OTHER;
@@ -227,8 +230,8 @@ const CHAR_CLASS = (() => {
     else if (c === 43) kind = K_AT + 3;
     t[c] = kind | (c >= 0xa0 ? NORMALISE_TABLE[c] << 4 : 0);
   }
-  return t;
-})();
+  return (CHAR_CLASS = t);
+}
 
 /**
  * One pass over a text: which character kinds occur, the longest digit and alphanumeric runs, and
@@ -243,8 +246,9 @@ function features(s: string, out: Features): void {
   let sep = 0; // separators since the last digit
   let normalise = 0;
   let numeralish = 0;
+  const table = CHAR_CLASS ?? charClass();
   for (let i = 0; i < s.length; i++) {
-    const x = CHAR_CLASS[s.charCodeAt(i)];
+    const x = table[s.charCodeAt(i)];
     // NORMALISE_TABLE's bits above the kind: a character to map, a Chinese numeral
     normalise |= x >> 4;
     numeralish += x >> 5;

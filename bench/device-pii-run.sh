@@ -2,10 +2,12 @@
 # The check issue 3 waits for, on a machine with more cores than this one (the device machine, 16 vCPUs,
 # when a session draws one): the pipeline `pii` step on one thread, with its own pool, on two slices
 # (`run --threads 2`) and as two independent processes; first pinned to the two fastest CPUs on
-# different physical cores (`core-rates`), then unpinned (the pair still pinned). Rounds alternate the modes.
+# different physical cores (`core-rates`), then `scrub` line-parallel against two processes on those CPUs,
+# then unpinned with time left (the pair still pinned). Rounds alternate the modes.
 #   here:   bash bench/device-pack.sh
 #   there:  bash bench/device-pii-run.sh [MB] [ROUNDS]   (device tool: carry [".devcarry"], timeout_s 540)
-# Session 10 timings there at 100 MB: unpack 4 s, core-rates 26 s, 80 s a pinned round, 52 s an unpinned one.
+# Session 10 timings there at 100 MB: unpack 4 s, core-rates 26 s, 80 s a pinned round, 52 s an unpinned one
+# (scrub line-parallel, not measured there yet: ≈ 20 s a round by this machine's rates).
 # With time left (under 330 s gone) one file read in ranges, then (under 470 s) slice start-up.
 # Writes the log to $OUT/pii-run.txt when $OUT is set (the device tool's output folder), else stdout.
 set -uo pipefail
@@ -35,8 +37,13 @@ say() { echo "== $* [$(date -u +%T), +$(el) s] load $(cut -d' ' -f1-3 /proc/load
   echo "using CPUs ${cpus:=0,1}"
   say pii-run, pinned
   node bench/pii-run.mjs --mb "$MB" --files 4 --runs "$ROUNDS" --pin --pair --cpus "$cpus"
-  say pii-run, unpinned
-  node bench/pii-run.mjs --mb "$MB" --files 4 --runs "$ROUNDS" --pair --cpus "$cpus"
+  # the filter: `scrub` line-parallel on the same two CPUs, against two independent processes
+  say scrub line-parallel, pinned
+  node bench/pii-cli.mjs --mb "$MB" --runs 2 --pin --modes line --pair --cpus "$cpus"
+  if [ "$(el)" -lt 320 ]; then
+    say pii-run, unpinned
+    node bench/pii-run.mjs --mb "$MB" --files 4 --runs "$ROUNDS" --pair --cpus "$cpus"
+  fi
   if [ "$(el)" -lt 330 ]; then
     say pii-run, one file
     node bench/pii-run.mjs --mb "$MB" --files 1 --runs 2 --pin --cpus "$cpus"

@@ -49,7 +49,12 @@ describe('scrubline CLI', () => {
     const rules = join(dir, 'release-20240101', 'rules');
     mkdirSync(join(rules, 'pii'), { recursive: true });
     write(join(rules, 'pii'), 'zz.yaml', 'rules:\n  - id: zz.custom\n    type: ORDER_ID\n    pattern: "CUST[0-9]{4}"\n    base: 0.9\n    allowFile: no-such-list.txt\n');
+    // a pack whose rule does not compile, its id holding a run of digits
+    const rules2 = join(dir, 'release-20240101', 'rules2');
+    mkdirSync(join(rules2, 'pii'), { recursive: true });
+    write(join(rules2, 'pii'), 'zz.yaml', 'rules:\n  - id: zz.order20240101\n    type: ORDER_ID\n    pattern: "CUST([0-9]{4}"\n    base: 0.9\n');
     const cases: [string[], RegExp][] = [
+      [['--rules-dir', rules2], /SCRUB_CONFIG_INVALID\b.*PII rule zz\.order20240101: invalid pattern/],
       [['--rules', 'no-such'], /SCRUB_CONFIG_INVALID\b.*unknown PII rule pack "no-such"/],
       [['--rules-dir', join(dir, 'release-20240101', 'missing')], /SCRUB_CONFIG_INVALID\b.*no PII rule packs: .*release-20240101[/\\]missing[/\\]pii does not exist/],
       [['--rules-dir', rules], /SCRUB_CONFIG_INVALID\b.*no-such-list\.txt.*rule pack zz names an allow list that cannot be read/],

@@ -87,7 +87,9 @@ export function pipelineInputBytes(pipelineFile: string, cwd: string): number | 
     }
     let bytes = 0;
     for (const p of paths) {
-      bytes += statSync(p).size;
+      const st = statSync(p);
+      if (!st.isFile()) return null; // a folder named as a file: the run says what is wrong
+      bytes += st.size;
       if (bytes >= AUTO_SLICE_BYTES) break; // enough to decide; the run sizes the input itself
     }
     return bytes;

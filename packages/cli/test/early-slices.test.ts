@@ -88,6 +88,10 @@ describe('slice workers started with the CLI for `--threads auto` (the default)'
       expect(pipeline('"-"')).toBeNull();
       expect(pipeline('missing.ndjson')).toBeNull();
       expect(pipeline('[unclosed')).toBeNull();
+      // an empty pattern or a folder: the run reports them, nothing is sized
+      expect(pipeline('""')).toBeNull();
+      expect(pipeline('[in/a.ndjson, ""]')).toBeNull();
+      expect(pipeline('in')).toBeNull();
       expect(pipelineInputBytes('no-such.yaml', dir)).toBeNull();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -36,35 +36,38 @@ describe('options validators compiled at build time', () => {
     const coreDist = fileURLToPath(new URL('../../core/dist/', import.meta.url));
     mkdirSync(coreDist, { recursive: true });
     const dir = mkdtempSync(join(coreDist, '.validators-test-'));
-    const schemas = builtInOptionSchemas();
-    const keys = writePrecompiledValidators(schemas, dir);
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(readdirSync(dir).sort()).toEqual(keys.map((k) => `${k}.cjs`).sort());
-    // every stage of the CLI has one (nothing left to ajv at run time)
-    expect(keys.length).toBeGreaterThanOrEqual(12);
-    let seed = 11;
-    const rand = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % k);
-    let accepted = 0;
-    let rejected = 0;
-    for (const schema of schemas) {
-      const built = (require(join(dir, `${validatorKey(schema)}.cjs`)) as { default: any }).default;
-      const runtime = new Ajv(AJV_OPTIONS).compile(schema);
-      for (const sample of samples(schema, 300, rand)) {
-        const a = structuredClone(sample);
-        const b = structuredClone(sample);
-        const okBuilt = built(a);
-        const okRuntime = runtime(b);
-        expect(okBuilt).toBe(okRuntime);
-        // defaults filled in alike, errors alike (the first names the problem the user sees)
-        expect(a).toEqual(b);
-        expect(built.errors ?? null).toEqual(runtime.errors ?? null);
-        if (okBuilt) accepted++;
-        else rejected++;
+    try {
+      const schemas = builtInOptionSchemas();
+      const keys = writePrecompiledValidators(schemas, dir);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(readdirSync(dir).sort()).toEqual(keys.map((k) => `${k}.cjs`).sort());
+      // every stage of the CLI has one (nothing left to ajv at run time)
+      expect(keys.length).toBeGreaterThanOrEqual(12);
+      let seed = 11;
+      const rand = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % k);
+      let accepted = 0;
+      let rejected = 0;
+      for (const schema of schemas) {
+        const built = (require(join(dir, `${validatorKey(schema)}.cjs`)) as { default: any }).default;
+        const runtime = new Ajv(AJV_OPTIONS).compile(schema);
+        for (const sample of samples(schema, 300, rand)) {
+          const a = structuredClone(sample);
+          const b = structuredClone(sample);
+          const okBuilt = built(a);
+          const okRuntime = runtime(b);
+          expect(okBuilt).toBe(okRuntime);
+          // defaults filled in alike, errors alike (the first names the problem the user sees)
+          expect(a).toEqual(b);
+          expect(built.errors ?? null).toEqual(runtime.errors ?? null);
+          if (okBuilt) accepted++;
+          else rejected++;
+        }
       }
+      expect(accepted).toBeGreaterThan(50);
+      expect(rejected).toBeGreaterThan(500);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect(accepted).toBeGreaterThan(50);
-    expect(rejected).toBeGreaterThan(500);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a key covers the schema as written: another schema, or the same keys in another order, has another key', () => {

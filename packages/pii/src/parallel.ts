@@ -99,7 +99,9 @@ export async function scrubNdjsonParallel(
         });
         w.on('message', (m) => {
           if (m.ready) res();
-          else if (m.fatal) rej(new ScrubError(m.fatal.code ?? 'SCRUB_STAGE_FAILED', safeMessage(m.fatal.message), { stage: 'pii', file: m.fatal.file, field: m.fatal.field, hint: m.fatal.hint }));
+          // a setup error comes from the options and the rule packs, before any record is read: it is passed on
+          // as the stage path would give it (masking it turned a rule id's digits into #)
+          else if (m.fatal) rej(new ScrubError(m.fatal.code ?? 'SCRUB_STAGE_FAILED', m.fatal.message, { stage: 'pii', file: m.fatal.file, field: m.fatal.field, hint: m.fatal.hint }));
           else if (m.warn) o.onWarning?.(m.warn);
           else if (m.closed) closing.shift()?.resolve(m.summary ?? {});
           else {

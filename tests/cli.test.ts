@@ -69,6 +69,15 @@ describe('scrubline CLI', () => {
       }
       expect(errors.size).toBe(1);
     }
+    // a broken configuration is named before a missing input, on every path (second review)
+    for (const mode of [['--threads', '1'], ['--threads', '2'], ['--set', 'workers=1']]) {
+      const r = await scrubline(['scrub', '--in', join(dir, 'missing.jsonl'), ...mode, '--rules', 'no-such', '--quiet']);
+      expect(r.code, mode.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/SCRUB_CONFIG_INVALID\b.*unknown PII rule pack "no-such"/);
+    }
+    const missing = await scrubline(['scrub', '--in', join(dir, 'missing.jsonl'), '--threads', '2', '--quiet']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/SCRUB_INPUT_NOT_FOUND/);
   });
 
   it('scrub into a pipe that closes early (| head) fails plainly as SCRUB_OUTPUT_FAILED, exit 1, no stack', async () => {

@@ -346,7 +346,14 @@ export const scrubCommand: CommandDefinition = {
       let files: ResolvedInput[] | undefined;
       let inPath: string | null = null;
       if (parallel && values.in) {
-        files = await resolveInputs([resolve(io.cwd, values.in)], io.cwd);
+        try {
+          files = await resolveInputs([resolve(io.cwd, values.in)], io.cwd);
+        } catch (e) {
+          // the stage path makes its stage before it reads: a broken configuration (a rule pack, a rule that
+          // does not compile, a missing key) is reported before a missing input there, and so here
+          await (await piiStage.create({ ...(options as unknown as PiiStageOptions), workers: 1 }, stageEnv(io, seed, log))).close?.();
+          throw e;
+        }
         if (files.length === 1 && (await plainFile(files[0].path))) inPath = files[0].path;
         else if (values.threads !== undefined && threads > 1) log.warn('scrub: --threads reads one uncompressed file or stdin; running on one thread');
       }
@@ -468,16 +475,14 @@ async function* readCanonical(io: CommandIO, inFile: string | undefined, files: 
   yield* readRecords(files, { input: { files: inFile ?? '-', format: 'ndjson', shape: 'canonical' }, ledger, tmpDir: resolve(io.cwd, '.scrubline-tmp'), stdin: io.stdin });
 }
 
+/** What the pii stage is made with on this thread. */
+function stageEnv(io: CommandIO, seed: string, log: { info(m: string): void; warn(m: string): void }) {
+  return { stageId: 'pii', seed, shard: { index: 0, count: 1 }, baseDir: io.cwd, rulesDir: io.rulesDir, log };
+}
+
 /** --text mode: each line is a one-turn conversation through the pii stage. */
 async function scrubTextLines(io: CommandIO, inFile: string | undefined, out: Out, options: PiiStageOptions, seed: string, log: { info(m: string): void; warn(m: string): void }) {
-  const stage = await piiStage.create(options, {
-    stageId: 'pii',
-    seed,
-    shard: { index: 0, count: 1 },
-    baseDir: io.cwd,
-    rulesDir: io.rulesDir,
-    log,
-  });
+  const stage = await piiStage.create(options, stageEnv(io, seed, log));
   const report = new StageReport();
   const ctx: StageContext = {
     stageId: 'pii',

@@ -8,8 +8,12 @@ import type { Worker } from 'node:worker_threads';
 import { compiledScript, EarlyWorkers } from '@scrubline/core/early-workers';
 import { fastGlob, isDynamicPattern } from '@scrubline/io/glob';
 
-/** Input size from which `--threads auto` runs phase 0 on slices (below it, starting workers costs more than it gains). */
-export const AUTO_SLICE_BYTES = 64 << 20;
+/**
+ * Input size from which `--threads auto` runs phase 0 on slices (below it, starting workers costs more than it
+ * gains: at 20 MB slices and the pii step's own pool were equal, at 40 MB slices 16.4 against 15.1 MB/s for
+ * phase 0 and 9.9 against 8.5 MB/s for the whole run; `pnpm bench pii-run --mb 20|40 --files 4 --runs 3 --pin`).
+ */
+export const AUTO_SLICE_BYTES = 32 << 20;
 
 /** Threads for phase 0: `threads` as given, or for auto a thread per core, at most one per 256 MB of memory (a worker holds its modules, stages and batches), from AUTO_SLICE_BYTES. */
 export function sliceThreads(threads: number | 'auto' | undefined, totalBytes: number): number {

@@ -42,7 +42,7 @@ Options:
                        step) on N threads that take consecutive units of the
                        input files in turn, and the last phase too where its
                        steps allow; the output is the same bytes.
-                       auto (default): the machine's cores when the input is 64 MB
+                       auto (default): the machine's cores when the input is 32 MB
                        or more. Not for stdin, one file, or a pipeline without a
                        global step (there the pii step's own workers help)
   --rules-dir DIR      rules folder (default: the repository's rules/)

@@ -61,7 +61,7 @@ describe('sliceInputs: consecutive units balanced by bytes', () => {
     expect(await sliceInputs({ ...run, threads: 2 }, [...fs4, { path: '-', name: '-' }], false, 40)).toHaveLength(1);
     const own: ScrublinePlugin = { name: 'mine', stages: [] };
     expect(await sliceInputs({ ...run, threads: 2, plugins: [...plugins, own] }, fs4, false, 40)).toHaveLength(1);
-    // auto: not below 64 MB
+    // auto: not below AUTO_SLICE_BYTES (32 MB)
     expect(await sliceInputs({ ...run, threads: 'auto' }, fs4, false, 40)).toHaveLength(1);
   });
 });

@@ -1,5 +1,29 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { sha256 } from './hash.js';
+
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * The key of a build-time copy: the version of the package that made it (`ajv`, `js-yaml`) and what it was
+ * made from, so a copy made by another version or from anything else is never used.
+ */
+export function copyKey(maker: string, ...from: string[]): string {
+  const version = (requireHere(`${maker}/package.json`) as { version: string }).version;
+  return sha256([version, ...from].join('\u0000')).slice(0, 32);
+}
+
+/** The build-time copy `key` + `ext` in `dir`, read by `load`; null when there is none (or it went meanwhile). */
+export function readCopy<T>(dir: string, key: string, ext: string, load: (file: string) => T): T | null {
+  const file = join(dir, `${key}${ext}`);
+  if (!existsSync(file)) return null;
+  try {
+    return load(file);
+  } catch {
+    return null; // removed or being replaced by a build meanwhile
+  }
+}
 
 /**
  * A folder of files made at build time (options validators, rule copies), each named by a key: written

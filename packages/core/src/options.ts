@@ -1,9 +1,6 @@
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BuildCopies } from './build-copies.js';
-import { sha256 } from './hash.js';
+import { BuildCopies, copyKey, readCopy } from './build-copies.js';
 import type { ErrorObject } from 'ajv';
 import { ScrubError } from './errors.js';
 import type { JsonSchema } from './stage.js';
@@ -15,16 +12,14 @@ export const AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: false, 
 // validator was compiled at build time (scripts/precompile.mjs), and a slice worker whose stages
 // check no options never loads it
 const requireHere = createRequire(import.meta.url);
-let ajv: { compile(schema: object): any } | null = null;
-function getAjv(): { compile(schema: object): any } {
-  if (!ajv) {
-    // ajv is CommonJS; its default export lands on .default
-    const mod = requireHere('ajv') as { default?: new (o: object) => any };
-    const Ajv = mod.default ?? (mod as unknown as new (o: object) => any);
-    ajv = new Ajv(AJV_OPTIONS);
-  }
-  return ajv!;
+/** An Ajv instance with AJV_OPTIONS and `extra` (ajv is CommonJS; its default export lands on .default). */
+function newAjv(extra: object = {}): { compile(schema: object): any } {
+  const mod = requireHere('ajv') as { default?: new (o: object) => any };
+  const Ajv = mod.default ?? (mod as unknown as new (o: object) => any);
+  return new Ajv({ ...AJV_OPTIONS, ...extra });
 }
+let ajv: { compile(schema: object): any } | null = null;
+const getAjv = () => (ajv ??= newAjv());
 const cache = new WeakMap<object, any>();
 
 /** Where build-time validators live: one CommonJS file per schema, named by its key. */
@@ -35,20 +30,13 @@ const PRECOMPILED_DIR = fileURLToPath(new URL('./validators/', import.meta.url))
  * the errors and the defaults), so a validator compiled from anything else is never used for it.
  */
 export function validatorKey(schema: object): string {
-  const version = (requireHere('ajv/package.json') as { version: string }).version;
-  return sha256(`${version}\u0000${JSON.stringify(AJV_OPTIONS)}\u0000${JSON.stringify(schema)}`).slice(0, 32);
+  return copyKey('ajv', JSON.stringify(AJV_OPTIONS), JSON.stringify(schema));
 }
 
 /** The build-time validator of `schema`, or null (a plugin's schema, or a build without them). */
 function precompiled(schema: object): any {
-  const file = join(PRECOMPILED_DIR, `${validatorKey(schema)}.cjs`);
-  if (!existsSync(file)) return null;
-  try {
-    const mod = requireHere(file) as { default?: unknown };
-    return typeof mod.default === 'function' ? mod.default : null;
-  } catch {
-    return null; // removed by a build meanwhile: compiled here instead
-  }
+  const mod = readCopy(PRECOMPILED_DIR, validatorKey(schema), '.cjs', (file) => requireHere(file) as { default?: unknown });
+  return typeof mod?.default === 'function' ? mod.default : null;
 }
 
 /**
@@ -56,10 +44,8 @@ function precompiled(schema: object): any {
  * helpers) into `dir` (default: where checkOptions looks), one file per key; returns the keys. Run at build time.
  */
 export function writePrecompiledValidators(schemas: object[], dir = PRECOMPILED_DIR): string[] {
-  const mod = requireHere('ajv') as { default?: new (o: object) => any };
-  const Ajv = mod.default ?? (mod as unknown as new (o: object) => any);
   const standalone = requireHere('ajv/dist/standalone') as { default: (ajv: unknown, validate: unknown) => string };
-  const source = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+  const source = newAjv({ code: { source: true } });
   const copies = new BuildCopies(dir, '.cjs');
   const keys: string[] = [];
   for (const schema of schemas) {

@@ -1,10 +1,8 @@
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { sha256 } from './hash.js';
-import { BuildCopies } from './build-copies.js';
+import { BuildCopies, copyKey, readCopy } from './build-copies.js';
 
 /**
  * YAML of rule files (rule packs, bot rules), read with js-yaml's core schema. js-yaml, not the pipeline's
@@ -22,24 +20,15 @@ const yaml = (): JsYaml => (jsYaml ??= requireHere('js-yaml') as JsYaml);
 const CACHE_DIR = fileURLToPath(new URL('./rule-yaml/', import.meta.url));
 
 /** A text's key: js-yaml's version and the text, so a copy made by another parser version is never used. */
-function ruleYamlKey(text: string): string {
-  const version = (requireHere('js-yaml/package.json') as { version: string }).version;
-  return sha256(`${version}\u0000${text}`).slice(0, 32);
-}
+const ruleYamlKey = (text: string): string => copyKey('js-yaml', text);
 
 /**
  * The value of a rule file's YAML text (js-yaml, core schema): from its build-time JSON copy where there is
  * one, else parsed (a syntax error throws js-yaml's error, as before).
  */
 export function parseRuleYaml(text: string): unknown {
-  const file = join(CACHE_DIR, `${ruleYamlKey(text)}.json`);
-  if (existsSync(file)) {
-    try {
-      return JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      // removed or being replaced by a build meanwhile: parsed below
-    }
-  }
+  const copy = readCopy(CACHE_DIR, ruleYamlKey(text), '.json', (file) => ({ value: JSON.parse(readFileSync(file, 'utf8')) as unknown }));
+  if (copy) return copy.value;
   const y = yaml();
   return y.load(text, { schema: y.CORE_SCHEMA });
 }

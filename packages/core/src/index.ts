@@ -47,3 +47,4 @@ export { getDotted } from './dotted.js';
 export { maskDigitRuns, maskLetters, safeId, safeKey, PLACEHOLDER_SOURCE } from './mask.js';
 export { LabelValueGuard, LabelReportKeys, labelReportKey, maxLabelValuesSchema, MAX_LABEL_VALUES } from './labelvalues.js';
 export { EXIT, brokenPipe, errorToReport, exitCodeFor, isBrokenPipe } from './exit.js';
+export { detachOneBuffer } from './jit.js';

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { isUtf8 } from 'node:buffer';
-import { recordProblem, safeMessage, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
+import { detachOneBuffer, recordProblem, safeMessage, StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
 import { piiStage, type PiiStageOptions } from './stage.js';
 // the decoder module alone: a worker does not load the readers (csv-parse, stream-json …) it never uses
 import { encodingMismatch } from '@scrubline/io/decode';
@@ -19,6 +19,8 @@ export interface FilterWorkerConfig {
   /** The rule packs, read once by the main thread: every worker scrubs with the same rules, and a pack's error is the main thread's. */
   packs: RulePack[];
 }
+// this thread posts its buffers back in transfer lists (see detachOneBuffer)
+detachOneBuffer();
 const data = await new Promise<FilterWorkerConfig>((resolve) => parentPort!.once('message', (m: { config: FilterWorkerConfig }) => resolve(m.config)));
 
 /**

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
 import { countNewlines } from './ndjson.js';
-import { safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/core';
+import { detachOneBuffer, safeMessage, ScrubError, StageReport, type Ledger } from '@scrubline/core';
 import { sumPiiSummaries, type PiiStageOptions } from './stage.js';
 import { loadRulePacks } from './rules.js';
 import { defaultRulesDir } from './engine.js';
@@ -62,6 +62,8 @@ export async function scrubNdjsonParallel(
   o: ParallelScrubOptions,
 ): Promise<ParallelScrubResult> {
   const script = filterWorkerScript();
+  // this thread hands its input chunks and written buffers to the workers in transfer lists
+  detachOneBuffer();
   // the packs are read once, here (from their build-time JSON copies where unchanged), and handed to every
   // worker: all scrub with the same rules even if a pack file changes meanwhile, and a pack's error is
   // reported as on one thread

@@ -111,6 +111,20 @@ export interface Analysis {
   kept: KeptSpan[];
 }
 
+/**
+ * Whether a word before a value can make a finding of `r` that the value's own text does not: the rule runs only
+ * where its trigger or context words occur, or a failed checksum leaves it under its threshold unless its
+ * context carries it. (A context word of any other rule only raises the score of a finding made anyway.)
+ */
+function cueCanAdd(r: CompiledRule): boolean {
+  if (r.keep) return false;
+  if (r.requireList >= 0) return true;
+  return !!r.ctx && !!r.validator && r.base - r.penalty < r.threshold - 1e-9 && r.base - r.penalty + r.ctx.bonus >= r.threshold - 1e-9;
+}
+
+/** The context window most rules have (`before: 16`), and that a trigger word read by a rule's own pattern gets. */
+const NEAR_CUE = 16;
+const NO_SPANS: PiiSpan[] = Object.freeze([]) as unknown as PiiSpan[];
 /** The shared result for text with nothing found (read-only: frozen). */
 const EMPTY: Analysis = Object.freeze({ spans: Object.freeze([]) as unknown as PiiSpan[], kept: Object.freeze([]) as unknown as KeptSpan[] });
 
@@ -499,6 +513,14 @@ export class WordScanner {
     this.first = first;
   }
 
+  /** The word that starts at `i` (the longest), or null. */
+  wordAt(s: string, i: number): string | null {
+    if (this.first !== null && this.first[s.charCodeAt(i)] === 0) return null;
+    this.sticky.lastIndex = i;
+    const m = this.sticky.exec(s);
+    return m === null ? null : m[0];
+  }
+
   /** Calls `onMatch` with each match (overlapping matches included), left to right. */
   scan(s: string, onMatch: (word: string, index: number) => void): void {
     const first = this.first;
@@ -603,6 +625,20 @@ export class RuleEngine {
   /** One global scan for every gating word (a trie-shaped regex); matched word → lists it proves present. */
   private wordScan: WordScanner | null = null;
   private wordMarks = new Map<string, number[]>();
+  /**
+   * How far back before a value its rules read words: the widest context or negative window (at least 16,
+   * which covers a cue that a rule's own pattern puts right before the value). The part of a previous
+   * turn that can matter to a value at the start of the next (analyzeAfter).
+   */
+  private readonly maxContextBefore: number;
+  /** Every trigger and context word of the rules, and the rules (by order) each one cues (analyzeAfter). */
+  private readonly cueScan: WordScanner | null;
+  /** The same for the words of rules whose window reaches further back than 16 characters (dates of birth …). */
+  private readonly farCueScan: WordScanner | null;
+  private readonly cuedBy = new Map<string, number[]>();
+  /** Per rule (by order): how far back from a value a cue word of it may be (its context window; a trigger word, read by the rule's own pattern right before the value, 16). */
+  private readonly cueReach: Int32Array;
+  private cuedBuf: Uint8Array | null = null;
 
   constructor(packs: RulePack[], options: RuleEngineOptions = {}) {
     enableRegexpFallback();
@@ -625,6 +661,7 @@ export class RuleEngine {
     const disabledRules = new Set(options.disableRules ?? []);
     let order = 0;
     const seen = new Set<string>();
+    const cueWords = new Map<string, number[]>();
     for (const p of packs) {
       for (const spec of p.rules) {
         if (spec.enabled === false || disabledRules.has(spec.id)) continue;
@@ -632,11 +669,75 @@ export class RuleEngine {
         if (!keep && disabledTypes.has(spec.type)) continue;
         if (seen.has(spec.id)) throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule id ${spec.id} appears twice`, { field: `rules.${spec.id}` });
         seen.add(spec.id);
-        this.rules.push(this.compile(spec, p, order++, thresholds[spec.type] ?? 0.5, keep));
+        const rule = this.compile(spec, p, order++, thresholds[spec.type] ?? 0.5, keep);
+        this.rules.push(rule);
+        if (cueCanAdd(rule)) for (const w of [...(spec.trigger ?? []), ...(spec.context?.words ?? [])]) if (w) cueWords.set(w.toLowerCase(), [...(cueWords.get(w.toLowerCase()) ?? []), order - 1]);
         this.canonicalOf.set(spec.id, spec.canonical ?? 'raw');
       }
     }
     this.buildWordScan();
+    let reach = 16;
+    for (const r of this.rules) reach = Math.max(reach, r.ctx?.before ?? 0, r.neg?.before ?? 0);
+    this.maxContextBefore = reach;
+    this.cueReach = Int32Array.from(this.rules, (r) => Math.max(NEAR_CUE, r.ctx?.before ?? 0));
+    // a word cues the rules of every cue word inside it (leftmost-longest matching may hide the shorter one)
+    for (const w of cueWords.keys()) {
+      const rules = new Set<number>();
+      for (const [v, rs] of cueWords) if (w.includes(v)) for (const i of rs) rules.add(i);
+      this.cuedBy.set(w, [...rules]);
+    }
+    this.cueScan = cueWords.size ? new WordScanner([...cueWords.keys()]) : null;
+    const far = [...this.cuedBy].filter(([, rules]) => rules.some((i) => this.cueReach[i] > NEAR_CUE)).map(([w]) => w);
+    this.farCueScan = far.length ? new WordScanner(far) : null;
+  }
+
+  /**
+   * The spans that `text` gets when read after `prev` (the turn before), as in
+   * `analyze(tail + '\n' + text)` with `tail` the last maxContextBefore characters of `prev`, that start in
+   * `text` (offsets are `text`'s). Only the rules that a trigger or context word of the tail cues, near
+   * enough for the rule's window to reach, run there, with the keep rules: a value the tail cannot reach
+   * is found as `analyze(text)` finds it, so a caller adds what does not overlap those spans (split.ts).
+   */
+  analyzeAfter(prev: string, text: string): PiiSpan[] {
+    const scanner = this.cueScan;
+    if (!scanner || prev.length === 0 || text.length === 0) return NO_SPANS;
+    const from = Math.max(0, prev.length - this.maxContextBefore);
+    /** Where `text` starts in the joined text. */
+    const off = prev.length - from + 1;
+    let cued: Uint8Array | null = null;
+    // most windows are 16 characters: further back, only the words of the wider ones are looked for
+    const near = Math.max(from, prev.length - NEAR_CUE);
+    for (let at = this.farCueScan ? from : near; at < prev.length; at++) {
+      const word = (at < near ? this.farCueScan! : scanner).wordAt(prev, at);
+      if (word === null) continue;
+      const rules = this.cuedBy.get(word.toLowerCase());
+      if (!rules) continue;
+      for (let k = 0; k < rules.length; k++) {
+        const i = rules[k];
+        // only where the rule's window, from the start of `text` on, reaches back to the word
+        if (at - from + this.cueReach[i] < off) continue;
+        if (cued === null) (cued = this.cuedBuf ??= new Uint8Array(this.rules.length)).fill(0);
+        cued[i] = 1;
+      }
+    }
+    if (cued === null) return NO_SPANS;
+    // a cued rule needs its digits in `text` (a line break joins none across): a text whose longest digit run is
+    // shorter than every cued rule's minimum is not read again (unless normalising may make digits: 一三八…)
+    features(text, FEAT);
+    if (!mayNormalize(FEAT.normalise, FEAT.numeralish, this.minNumeralRun)) {
+      let any = false;
+      for (let i = 0; i < cued.length; i++) {
+        if (cued[i] === 0) continue;
+        if (this.rules[i].minDigits > FEAT.maxRun) cued[i] = 0;
+        else any = true;
+      }
+      if (!any) return NO_SPANS;
+    }
+    const out: PiiSpan[] = [];
+    for (const sp of this.analyzeOnly(prev.slice(from) + '\n' + text, cued).spans) {
+      if (sp.start >= off) out.push({ ...sp, start: sp.start - off, end: sp.end - off });
+    }
+    return out;
   }
 
   private wordList(words: string[]): number {
@@ -817,6 +918,11 @@ export class RuleEngine {
 
   /** Spans (original UTF-16 offsets, resolved: no overlaps) and the kept text. */
   analyze(text: string): Analysis {
+    return this.analyzeOnly(text, null);
+  }
+
+  /** `analyze` with only the rules `only` marks (by order) and the keep rules; null: all rules. */
+  private analyzeOnly(text: string, only: Uint8Array | null): Analysis {
     if (text.length === 0) return EMPTY;
     features(text, FEAT);
     // most texts need no normalising: the pre-count above says so without a second pass
@@ -842,6 +948,7 @@ export class RuleEngine {
     const rules = this.rulesFor(have, maxRun, maxAlnum);
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
+      if (only !== null && only[r.order] === 0 && !r.keep) continue;
       // trigger words, or the context words a rule cannot pass its threshold without, must occur somewhere
       if (r.requireList >= 0) {
         present ??= this.listsPresent(s);

@@ -243,7 +243,7 @@ export const piiStage = defineStage<PiiStageOptions>({
             spans = spans.filter((sp) => !reportOnly.has(sp.type));
           }
           for (const kp of combined.kept) tallier.kept(kp.kind, kp.rule, turn.role, file);
-          pairer.push({ ti, text: turn.text, role: turn.role, spans });
+          pairer.push({ ti, text: turn.text, role: turn.role, spans, kept: combined.kept });
         }
         pairer.end();
       }

@@ -51,6 +51,10 @@ export interface PiiTally {
   changedEnds: Int32Array;
 }
 
+type Sample = [number, string, unknown];
+/** A tally's sample list: made in one place, so that every list has the shape V8 learnt for the first. */
+const noSamples = (): Sample[] => [];
+
 type KeyCache = Map<string, Map<string, Map<string, Map<string, number>>>>;
 
 /**
@@ -72,15 +76,20 @@ export class Tallier {
   // counter increments of the tally being filled: dense by key id, and the ids touched
   private acc = new Float64Array(64);
   private seen = new Uint8Array(64);
-  private touched: number[] = [];
+  private readonly touched: number[] = [];
   private sampleLeftAtStart: Record<string, number> = {};
-  private sampleLeft: Record<string, number> = {};
+  // Maps and arrays kept for the tallier's life, not objects that gain keys or fresh arrays per tally: the
+  // hot methods then see one shape from the start, and V8 optimises them once (each new shape after that
+  // threw their optimised code away)
+  private readonly sampleLeft = new Map<string, number>();
+  private readonly byType = new Map<string, number>();
+  private readonly keptByKind = new Map<string, number>();
   private maxSamples = 0;
   private current = 0;
-  private samples: [number, string, unknown][] = [];
-  private changed: number[] = [];
-  private changedTexts: string[] = [];
-  /** Totals of the tally being filled. */
+  private samples: Sample[] = noSamples();
+  private readonly changed: number[] = [];
+  private readonly changedTexts: string[] = [];
+  /** Totals of the tally being filled (its byType and keptByKind are filled by `finish`). */
   totals: PiiTotals = emptyTotals();
 
   constructor(readonly sampleContext: number) {}
@@ -92,19 +101,22 @@ export class Tallier {
       this.acc[id] = 0;
       this.seen[id] = 0;
     }
-    this.touched = [];
+    this.touched.length = 0;
     this.sampleLeftAtStart = sampleLeft;
     this.maxSamples = maxSamples;
     this.totals = emptyTotals();
-    this.samples = [];
-    this.changed = [];
-    this.changedTexts = [];
+    this.byType.clear();
+    this.keptByKind.clear();
+    this.samples = noSamples();
+    this.changed.length = 0;
+    this.changedTexts.length = 0;
   }
 
   /** What follows belongs to piece `i` (samples are wanted per piece: which pieces come first is not known here). */
   piece(i: number): void {
     this.current = i;
-    this.sampleLeft = { ...this.sampleLeftAtStart };
+    this.sampleLeft.clear();
+    for (const kind in this.sampleLeftAtStart) this.sampleLeft.set(kind, this.sampleLeftAtStart[kind]);
   }
 
   /** The id of a counter key. */
@@ -174,7 +186,7 @@ export class Tallier {
   kept(kind: string, rule: string, role: Role, file: string): void {
     this.countId(this.foundId(kind, rule, role, file, this.keptCache, 'kept'));
     this.totals.kept++;
-    this.totals.keptByKind[kind] = (this.totals.keptByKind[kind] ?? 0) + 1;
+    this.keptByKind.set(kind, (this.keptByKind.get(kind) ?? 0) + 1);
   }
 
   /** Text `textIndex` of the batch changed to `text`. */
@@ -192,12 +204,12 @@ export class Tallier {
     this.countId(this.operatorId(rep.type, rep.op));
     this.count('chars.replaced', rep.end - rep.start);
     this.totals.findings++;
-    this.totals.byType[rep.type] = (this.totals.byType[rep.type] ?? 0) + 1;
+    this.byType.set(rep.type, (this.byType.get(rep.type) ?? 0) + 1);
     let kind = this.sampleKinds.get(rep.type);
     if (kind === undefined) this.sampleKinds.set(rep.type, (kind = `finding.${rep.type}`));
-    const left = this.sampleLeft[kind] ?? this.maxSamples;
+    const left = this.sampleLeft.get(kind) ?? this.maxSamples;
     if (left <= 0) return;
-    this.sampleLeft[kind] = left - 1;
+    this.sampleLeft.set(kind, left - 1);
     const w = this.sampleContext;
     this.samples.push([
       this.current,
@@ -226,7 +238,9 @@ export class Tallier {
       this.acc[id] = 0;
       this.seen[id] = 0;
     }
-    this.touched = [];
+    this.touched.length = 0;
+    this.totals.byType = Object.fromEntries(this.byType);
+    this.totals.keptByKind = Object.fromEntries(this.keptByKind);
     const changedEnds = new Int32Array(this.changedTexts.length);
     let end = 0;
     for (let i = 0; i < this.changedTexts.length; i++) changedEnds[i] = end += this.changedTexts[i].length;
@@ -242,9 +256,11 @@ export class Tallier {
     };
     this.sentKeys = this.keys.length;
     this.totals = emptyTotals();
-    this.samples = [];
-    this.changed = [];
-    this.changedTexts = [];
+    this.byType.clear();
+    this.keptByKind.clear();
+    this.samples = noSamples();
+    this.changed.length = 0;
+    this.changedTexts.length = 0;
     return t;
   }
 }

@@ -1,4 +1,5 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { detachOneBuffer } from '@scrubline/core';
 import { RuleEngine } from './rules.js';
 import { analyzeOrNull, CTL, type JobReply, type PoolRequest, type WorkerData } from './pool.js';
 import { scrubPiece } from './job.js';
@@ -10,6 +11,8 @@ import type { OperatorConfig } from './operators.js';
  * blocks on its SEQ control word until the pool posts a request on its channel, answers on the
  * channel and raises DONE (see AnalyzerPool), until a `stop` request.
  */
+// this thread posts its tallies' buffers in transfer lists (see detachOneBuffer)
+detachOneBuffer();
 const data = workerData as WorkerData;
 const engine = new RuleEngine(data.packs, data.options);
 const config: OperatorConfig = { ...data.operators, canonicalOf: engine.canonicalOf };

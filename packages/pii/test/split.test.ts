@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StageReport, type ConversationRecord, type StageContext } from '@scrubline/core';
+import { mulberry32, StageReport, type ConversationRecord, type PiiSpan, type StageContext } from '@scrubline/core';
 import { gb11643CheckChar, getRuleEngine, luhnCheckDigit, piiStage, type PiiStageOptions } from '../src/index.js';
 import { splitSpans } from '../src/split.js';
 
@@ -11,10 +12,13 @@ const env = { stageId: 'pii', seed: '7', shard: { index: 0, count: 1 }, baseDir:
 const engine = getRuleEngine();
 const card = (body: string) => body + luhnCheckDigit(body);
 
+/** The report of the last `scrub` call. */
+let lastReport = new StageReport();
+
 async function scrub(turns: [string, string][], extra: Partial<PiiStageOptions> = {}): Promise<string[]> {
   const opts = { detectors: ['rules'], rules: [], disable: [], disableRules: [], operator: 'placeholder', operators: {}, keyEnv: 'SCRUBLINE_PII_KEY', roles: ['customer', 'agent', 'bot', 'system'], sampleContext: 16, workers: 1, ...extra } as unknown as PiiStageOptions;
   const stage = await piiStage.create(opts, env);
-  const report = new StageReport();
+  const report = (lastReport = new StageReport());
   const ctx = { stageId: 'pii', seed: '7', shard: env.shard, report, log: env.log, drop() {}, quarantine() {} } as unknown as StageContext;
   const rec: ConversationRecord = { id: 'c1', turns: turns.map(([role, text]) => ({ role: role as 'customer', text })), labels: {}, source: { file: 'a.jsonl', line: 1 }, meta: {} };
   try {
@@ -255,5 +259,118 @@ describe('review of session 11: noise turns before a split number, lists of thre
     expect(parts[4]).toMatch(/^[0-9]{2}X$/);
     const out = await scrub(parts.map((p, i) => ['customer', i === 0 ? `身份证${p}` : p] as [string, string]));
     expect(out).toEqual(['身份证[PERSON_ID_1]', '[PERSON_ID_2]', '[PERSON_ID_3]', '[PERSON_ID_4]', '[PERSON_ID_5]']);
+  });
+});
+
+describe('a value at the start of a turn read with the cue words that end the turn before', () => {
+  const conversation: [string, string][] = [
+    ['agent', '麻烦提供一下您的QQ号'],
+    ['customer', '73920561'],
+    ['agent', '请提供您的订单号，我们为您核实，谢谢。'],
+    ['customer', '308669150930谢谢'],
+    ['customer', '邮编是'],
+    ['customer', '518057'],
+    // the cue is in the previous turn, but the value is further into its turn than the rule's window reaches
+    ['agent', '请提供您的订单号'],
+    ['customer', '好的稍等，我找找看，找到了，是这个吧30866915'],
+    // no cue: counts and amounts stay
+    ['agent', '请问购买数量是多少'],
+    ['customer', '12345678'],
+    // text the turn's rules keep stays kept: a placeholder, a number of a service number's shape (as it does alone)
+    ['agent', '请问您的订单号是多少'],
+    ['customer', '[订单x]'],
+    ['agent', '那您的QQ号'],
+    ['customer', '95631076'],
+    // digits that go on a split identifier belong to it (both parts replaced), not to a finding of their own
+    ['customer', '我的QQ是384'],
+    ['customer', '756291'],
+  ];
+  const expected = [
+    '麻烦提供一下您的QQ号',
+    '[QQ_1]',
+    '请提供您的订单号，我们为您核实，谢谢。',
+    '[ORDER_ID_1]谢谢',
+    '邮编是',
+    '[POSTCODE_1]',
+    '请提供您的订单号',
+    '好的稍等，我找找看，找到了，是这个吧30866915',
+    '请问购买数量是多少',
+    '12345678',
+    '请问您的订单号是多少',
+    '[订单x]',
+    '那您的QQ号',
+    '95631076',
+    '我的QQ是[QQ_2]',
+    '[QQ_3]',
+  ];
+
+  it('marks the value, on one thread, with a worker and on the combined path; the report names the rule', async () => {
+    // each turn alone holds no cue: nothing found without the turn before
+    for (const i of [1, 3, 5]) expect(await scrub([conversation[i]])).toEqual([conversation[i][1]]);
+    expect(await scrub(conversation)).toEqual(expected);
+    const found = Object.keys(lastReport.counters).filter((k) => k.startsWith('found|'));
+    expect(found.filter((k) => k.includes('.previous-turn|')).sort()).toEqual([
+      'found|ORDER_ID|order.context.previous-turn|customer|a.jsonl',
+      'found|POSTCODE|postcode.cue.previous-turn|customer|a.jsonl',
+      'found|QQ|qq.cue.previous-turn|customer|a.jsonl',
+    ]);
+    expect(found.some((k) => k.includes('.split-turns|'))).toBe(true);
+    const kept = Object.keys(lastReport.counters).filter((k) => k.startsWith('kept|'));
+    expect(kept.some((k) => k.startsWith('kept|SERVICE_NUMBER|'))).toBe(true);
+    expect(kept.some((k) => k.startsWith('kept|PLACEHOLDER'))).toBe(true);
+    for (const extra of [{ workers: 2 }, { detectors: ['rules', 'ner'], workers: 1 }]) {
+      if (extra.detectors) await import('@scrubline/ner');
+      expect(await scrub(conversation, extra)).toEqual(expected);
+      const keys = Object.keys(lastReport.counters);
+      expect(keys.filter((k) => k.includes('.previous-turn|')).length).toBe(3);
+      expect(keys.some((k) => k.startsWith('kept|SERVICE_NUMBER|'))).toBe(true);
+    }
+  });
+
+  it('a turn out of the roles option is no previous turn', async () => {
+    // only customer turns are scrubbed: the agent's question is not read with them
+    expect(await scrub(conversation.slice(0, 2), { roles: ['customer'] })).toEqual(['麻烦提供一下您的QQ号', '73920561']);
+  });
+});
+
+describe('RuleEngine.analyzeAfter', () => {
+  // what it adds must be what the two turns read as one text add: it runs only the rules a word near the end of
+  // the previous turn cues, where their windows reach, and only where the turn has their digits
+  const lines = (f: string) =>
+    readFileSync(join(root, 'fixtures/pii', f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { text: string; spans: { start: number; end: number }[] });
+  const corpus = [...lines('corpus.jsonl'), ...lines('challenge.jsonl'), ...lines('review3.jsonl')];
+  const prompts = ['麻烦提供一下您的QQ号', '请提供您的订单号，我们为您核实，谢谢。', '您的生日是', 'What is your date of birth?', '快递单号发我一下', '邮编是', '请问您的身份证号', '卡号是多少', '加我微信', '您的护照号码', '那您的QQ号', '车牌号多少'];
+  const overlapsAny = (list: readonly { start: number; end: number }[], s: { start: number; end: number }) => list.some((x) => x.start < s.end && x.end > s.start);
+  const added = (found: readonly PiiSpan[], solo: { spans: readonly PiiSpan[]; kept: readonly { start: number; end: number }[] }) =>
+    found.filter((s) => !overlapsAny(solo.spans, s) && !overlapsAny(solo.kept, s)).map((s) => `${s.type}:${s.start}-${s.end}:${s.rule}`);
+
+  it('adds what analyze(previous + line break + turn) adds, on 6,000 pairs of fixture turns, prompts and values', () => {
+    const rnd = mulberry32(5);
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+    let compared = 0;
+    let nonEmpty = 0;
+    for (let k = 0; k < 6000; k++) {
+      const prev = rnd() < 0.5 ? pick(prompts) : pick(corpus).text;
+      // a turn that opens with a gold value of the corpus (an answer), or a whole corpus turn
+      const g = pick(corpus);
+      const v = g.spans.length ? g.text.slice(g.spans[0].start, g.spans[0].end) : g.text;
+      const cur = rnd() < 0.6 ? v + pick(['', '谢谢', ' 麻烦查一下', '，好的']) : g.text;
+      const solo = engine.analyze(cur);
+      const got = added(engine.analyzeAfter(prev, cur), solo);
+      const off = prev.length + 1;
+      const whole = engine
+        .analyze(prev + '\n' + cur)
+        .spans.filter((s) => s.start >= off)
+        .map((s) => ({ ...s, start: s.start - off, end: s.end - off }));
+      expect(got, `${k}`).toEqual(added(whole, solo));
+      compared++;
+      if (got.length) nonEmpty++;
+    }
+    expect(compared).toBe(6000);
+    // the comparison is not empty on both sides
+    expect(nonEmpty).toBeGreaterThan(50);
   });
 });

@@ -662,6 +662,8 @@ export class RuleEngine {
     let order = 0;
     const seen = new Set<string>();
     const cueWords = new Map<string, number[]>();
+    /** Rules gated by trigger words (by order). */
+    const triggered = new Set<number>();
     for (const p of packs) {
       for (const spec of p.rules) {
         if (spec.enabled === false || disabledRules.has(spec.id)) continue;
@@ -671,7 +673,10 @@ export class RuleEngine {
         seen.add(spec.id);
         const rule = this.compile(spec, p, order++, thresholds[spec.type] ?? 0.5, keep);
         this.rules.push(rule);
-        if (cueCanAdd(rule)) for (const w of [...(spec.trigger ?? []), ...(spec.context?.words ?? [])]) if (w) cueWords.set(w.toLowerCase(), [...(cueWords.get(w.toLowerCase()) ?? []), order - 1]);
+        if (cueCanAdd(rule)) {
+          for (const w of [...(spec.trigger ?? []), ...(spec.context?.words ?? [])]) if (w) cueWords.set(w.toLowerCase(), [...(cueWords.get(w.toLowerCase()) ?? []), order - 1]);
+          if (spec.trigger?.length) triggered.add(order - 1);
+        }
         this.canonicalOf.set(spec.id, spec.canonical ?? 'raw');
       }
     }
@@ -679,7 +684,9 @@ export class RuleEngine {
     let reach = 16;
     for (const r of this.rules) reach = Math.max(reach, r.ctx?.before ?? 0, r.neg?.before ?? 0);
     this.maxContextBefore = reach;
-    this.cueReach = Int32Array.from(this.rules, (r) => Math.max(NEAR_CUE, r.ctx?.before ?? 0));
+    // a trigger word anywhere in a text lets its rule run on all of it (and the rule's own pattern may put the
+    // cue 17 or more characters before the value: 'Account number: '): the whole tail is in reach
+    this.cueReach = Int32Array.from(this.rules, (r, i) => (triggered.has(i) ? 2 * reach : Math.max(NEAR_CUE, r.ctx?.before ?? 0)));
     // a word cues the rules of every cue word inside it (leftmost-longest matching may hide the shorter one)
     for (const w of cueWords.keys()) {
       const rules = new Set<number>();
@@ -692,53 +699,72 @@ export class RuleEngine {
   }
 
   /**
-   * The spans that `text` gets when read after `prev` (the turn before), as in
-   * `analyze(tail + '\n' + text)` with `tail` the last maxContextBefore characters of `prev`, that start in
-   * `text` (offsets are `text`'s). Only the rules that a trigger or context word of the tail cues, near
-   * enough for the rule's window to reach, run there, with the keep rules: a value the tail cannot reach
-   * is found as `analyze(text)` finds it, so a caller adds what does not overlap those spans (split.ts).
+   * The spans that `text` gets when read after `prev` (the turn before), as in `analyze(tail + '\n' + text)`
+   * with `tail` the last 2 × maxContextBefore characters of `prev`, that start in `text` (offsets are `text`'s).
+   * Only the rules that a trigger word of the tail, or a context word of it within the rule's window, cues run
+   * there (with the keep rules), and only when the two texts hold the digits the rule's prefilter asks for:
+   * any other rule finds in `text` what `analyze(text)` finds, so a caller adds what does not overlap those
+   * spans (split.ts). Words are looked for in the tail as the rules read it (normalised: ＱＱ号 is QQ号).
    */
   analyzeAfter(prev: string, text: string): PiiSpan[] {
     const scanner = this.cueScan;
     if (!scanner || prev.length === 0 || text.length === 0) return NO_SPANS;
-    const from = Math.max(0, prev.length - this.maxContextBefore);
-    /** Where `text` starts in the joined text. */
-    const off = prev.length - from + 1;
+    // twice the widest window of the original: what normalising shortens (an emoji's variation selector) still
+    // leaves the window whole
+    const raw = prev.slice(Math.max(0, prev.length - 2 * this.maxContextBefore));
+    // cue words are looked for as normalising reads them only where it maps a character (a Chinese numeral run,
+    // the common case in a tail holding a phone number, keeps the length and no cue word holds one)
+    features(raw, FEAT);
+    const tail = (FEAT.normalise & 1) !== 0 ? (normalizeOrNull(raw, this.minNumeralRun)?.text ?? raw) : raw;
+    /** Where `text` starts in the joined text the rules read. */
+    const off = tail.length + 1;
     let cued: Uint8Array | null = null;
-    // most windows are 16 characters: further back, only the words of the wider ones are looked for
-    const near = Math.max(from, prev.length - NEAR_CUE);
-    for (let at = this.farCueScan ? from : near; at < prev.length; at++) {
-      const word = (at < near ? this.farCueScan! : scanner).wordAt(prev, at);
+    // most windows are 16 characters: further back, only the words of the wider ones and the trigger words are looked for
+    const near = Math.max(0, tail.length - NEAR_CUE);
+    for (let at = this.farCueScan ? 0 : near; at < tail.length; at++) {
+      const word = (at < near ? this.farCueScan! : scanner).wordAt(tail, at);
       if (word === null) continue;
       const rules = this.cuedBy.get(word.toLowerCase());
       if (!rules) continue;
       for (let k = 0; k < rules.length; k++) {
         const i = rules[k];
         // only where the rule's window, from the start of `text` on, reaches back to the word
-        if (at - from + this.cueReach[i] < off) continue;
+        if (at + this.cueReach[i] < off) continue;
         if (cued === null) (cued = this.cuedBuf ??= new Uint8Array(this.rules.length)).fill(0);
         cued[i] = 1;
       }
     }
     if (cued === null) return NO_SPANS;
-    // a cued rule needs its digits in `text` (a line break joins none across): a text whose longest digit run is
-    // shorter than every cued rule's minimum is not read again (unless normalising may make digits: 一三八…)
-    features(text, FEAT);
-    if (!mayNormalize(FEAT.normalise, FEAT.numeralish, this.minNumeralRun)) {
-      let any = false;
-      for (let i = 0; i < cued.length; i++) {
-        if (cued[i] === 0) continue;
-        if (this.rules[i].minDigits > FEAT.maxRun) cued[i] = 0;
-        else any = true;
+    // the rules' digit prefilter reads the longest digit run of the whole text (a line break joins none): the
+    // turn's, and the tail's where the turn's is too short for a cued rule
+    this.prepare(text);
+    const textRun = FEAT.maxRun;
+    let tailRun = -1;
+    let any = false;
+    for (let i = 0; i < cued.length; i++) {
+      if (cued[i] === 0) continue;
+      const min = this.rules[i].minDigits;
+      if (min > textRun) {
+        if (tailRun < 0) {
+          this.prepare(raw);
+          tailRun = FEAT.maxRun;
+        }
+        if (min > tailRun) {
+          cued[i] = 0;
+          continue;
+        }
       }
-      if (!any) return NO_SPANS;
+      any = true;
     }
+    if (!any) return NO_SPANS;
     const out: PiiSpan[] = [];
-    for (const sp of this.analyzeOnly(prev.slice(from) + '\n' + text, cued).spans) {
-      if (sp.start >= off) out.push({ ...sp, start: sp.start - off, end: sp.end - off });
+    const rawOff = raw.length + 1;
+    for (const sp of this.analyzeOnly(raw + '\n' + text, cued).spans) {
+      if (sp.start >= rawOff) out.push({ ...sp, start: sp.start - rawOff, end: sp.end - rawOff });
     }
     return out;
   }
+
 
   private wordList(words: string[]): number {
     const key = [...new Set(words)].sort().join('\u0000');
@@ -922,11 +948,15 @@ export class RuleEngine {
   }
 
   /** `analyze` with only the rules `only` marks (by order) and the keep rules; null: all rules. */
-  private analyzeOnly(text: string, only: Uint8Array | null): Analysis {
-    if (text.length === 0) return EMPTY;
+  /** Offset maps of the last text `prepare` normalised, or null. */
+  private prepared: ReturnType<typeof normalizeOrNull> = null;
+
+  /** The text as the rules read it, with its features in FEAT and its offset maps in `prepared`. */
+  private prepare(text: string): string {
     features(text, FEAT);
     // most texts need no normalising: the pre-count above says so without a second pass
     const n = mayNormalize(FEAT.normalise, FEAT.numeralish, this.minNumeralRun) ? normalizeOrNull(text, this.minNumeralRun) : null;
+    this.prepared = n;
     let s = text;
     if (n) features((s = n.text), FEAT);
     // letters typed for digits in a mobile number (only where digits and letters both occur): same
@@ -935,6 +965,13 @@ export class RuleEngine {
       const read = readLettersAsDigits(s);
       if (read !== s) features((s = read), FEAT);
     }
+    return s;
+  }
+
+  private analyzeOnly(text: string, only: Uint8Array | null): Analysis {
+    if (text.length === 0) return EMPTY;
+    const s = this.prepare(text);
+    const n = this.prepared;
     const have = FEAT.bits;
     const maxRun = FEAT.maxRun;
     const maxAlnum = FEAT.maxAlnum;

@@ -1,6 +1,7 @@
 import type { PiiSpan, Role } from '@scrubline/core';
 import type { KeptSpan, RuleEngine } from './rules.js';
 import { checkResidentId } from './validators.js';
+import { NORMALISE_TABLE } from './normalize.js';
 
 /**
  * Identifiers split over two consecutive turns of one speaker: a chat user who hits enter too soon
@@ -35,6 +36,8 @@ const LONG_CHAIN_CUE = /身份证|证件|证号|卡号|银行卡|信用卡|储�
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isJoin = (c: number): boolean => c === 32 || c === 45;
 const isX = (c: number): boolean => c === 88 || c === 120;
+/** A digit as the rules read one: ASCII, full-width (７３９２), or a Chinese numeral (七三九二, 幺, 两). */
+const isDigitLike = (c: number): boolean => isDigit(c) || (c >= 0x3007 && (NORMALISE_TABLE[c] & 2) !== 0) || (c >= 0xff10 && c <= 0xff19);
 /** A space, dash or dot between digit groups (138 1234 5678, 138-1234-5678, 2019.5.20). */
 const isGroupJoin = (c: number): boolean => c === 32 || c === 45 || c === 46;
 /** [A-Za-z0-9]. */
@@ -212,22 +215,39 @@ export interface PendingTurn {
 }
 
 const PREVIOUS_TURN_SUFFIX = '.previous-turn';
+/** The longest turn of another speaker read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说). */
+const ACKNOWLEDGEMENT = 8;
+/**
+ * Types whose values hold letters (a WeChat ID, a passport or plate number …); any other value read with the
+ * turn before is digits and a closing check character X.
+ */
+const LETTERED_TYPES = new Set(['WECHAT', 'PASSPORT', 'PERMIT', 'PLATE', 'USCC', 'TRACKING_NO', 'EMAIL', 'URL', 'HANDLE', 'ACCOUNT_ID']);
+/** A letter other than a closing check character X, ASCII or full-width. */
+const LETTER_IN_NUMBER = /[A-WYZa-wyzＡ-Ｗ\uFF39\uFF3Aａ-ｗ\uFF59\uFF5A]|[XxＸｘ](?!$)/;
+/** A count or a unit right after a number (3000件, 2000个, 15000 元 is UNIT_AFTER). */
+const AMOUNT_AFTER = /^ ?[件个次天台套张条岁斤克米]/;
 
 /**
  * Findings in `cur` that the end of the turn before it makes: a number that opens a turn (four digits or
- * more starting in its first 8 characters, outside its own findings) read with the cue words that end the
- * previous turn, as if the two were one text with a line break between. An agent asks 麻烦提供一下您的QQ号
- * and the customer answers 73920561; a customer types 我的订单号是 and sends the number next. Context windows
- * (`before` in rules/pii) then reach back over the turn boundary as they reach back inside a turn; a line
- * break joins no digits, so nothing of the previous turn is taken. Only added: a span of the turn's own
- * analysis, or text its rules kept, is never overruled (so 95631076, a service number's shape, stays kept
- * after 那您的QQ号, as it does alone).
+ * more, ASCII, full-width or Chinese numerals, starting in its first 8 characters, outside its own findings)
+ * read with the cue words that end `prev`, as if the two were one text with a line break between. An agent
+ * asks 麻烦提供一下您的QQ号 and the customer answers 73920561; a customer types 我的订单号是 and sends the number
+ * next. Context windows (`before` in rules/pii) then reach back over the turn boundary as they reach back
+ * inside a turn; a line break joins no digits, so nothing of the previous turn is taken. Only added: a span
+ * of the turn's own analysis, or text its rules kept, is never overruled (so 95631076, a service number's
+ * shape, stays kept after 那您的QQ号, as it does alone). Left out: letters in a type without them (RTX4090 is
+ * a model, not an order number), amounts (15000元).
  */
 function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): PiiSpan[] | null {
   if (prev.length === 0 || !uncoveredNumberNearStart(cur)) return null;
   let found: PiiSpan[] | null = null;
-  for (const s of engine.analyzeAfter(prev, cur.text)) {
+  const text = cur.text;
+  for (const s of engine.analyzeAfter(prev, text)) {
     if (overlaps(cur.spans, s.start, s.end) || overlaps(cur.kept, s.start, s.end)) continue;
+    // a model name (RTX4090, SM-G9910) is no order or QQ number: letters only where the type has them
+    if (!LETTERED_TYPES.has(s.type) && LETTER_IN_NUMBER.test(text.slice(s.start, s.end))) continue;
+    // an amount (15000元的那个套餐, ¥15000) is no identifier
+    if (UNIT_AFTER.test(text.slice(s.end)) || AMOUNT_AFTER.test(text.slice(s.end)) || CURRENCY_BEFORE.test(text.slice(0, s.start))) continue;
     (found ??= []).push({ type: s.type, start: s.start, end: s.end, score: s.score, rule: s.rule + PREVIOUS_TURN_SUFFIX });
   }
   return found;
@@ -250,34 +270,29 @@ function uncoveredNumberNearStart(cur: PendingTurn): boolean {
   const text = cur.text;
   const limit = Math.min(text.length, CUED_VALUE_START);
   for (let i = 0; i < limit; i++) {
-    if (!isDigit(text.charCodeAt(i))) continue;
-    // a digit inside a finding or kept text: on after it
-    const inside = endOfCover(cur.spans, i, endOfCover(cur.kept, i, -1));
-    if (inside >= 0) {
-      i = inside - 1;
-      continue;
-    }
+    if (!isDigitLike(text.charCodeAt(i))) continue;
     let j = i;
     let digits = 0;
+    let group = 0;
+    let longest = 0;
     for (;;) {
-      if (j < text.length && isDigit(text.charCodeAt(j))) {
+      if (j < text.length && isDigitLike(text.charCodeAt(j))) {
         digits++;
+        if (++group > longest) longest = group;
         j++;
-      } else if (j + 1 < text.length && isGroupJoin(text.charCodeAt(j)) && isDigit(text.charCodeAt(j + 1))) j++;
-      else break;
+      } else if (j + 1 < text.length && isGroupJoin(text.charCodeAt(j)) && isDigitLike(text.charCodeAt(j + 1))) {
+        group = 0;
+        j++;
+      } else break;
     }
-    if (digits >= CUED_VALUE_DIGITS) return true;
+    // a version (1.2.3.4) has no group of three digits; an amount is followed by its unit (共199.00元, 3000件);
+    // a run that a finding or kept text starts in is theirs
+    if (digits >= CUED_VALUE_DIGITS && longest >= 3 && !UNIT_AFTER.test(text.slice(j, j + 2)) && !AMOUNT_AFTER.test(text.slice(j, j + 2)) && !overlaps(cur.spans, i, i + 1) && !overlaps(cur.kept, i, i + 1)) return true;
     i = j;
   }
   return false;
 }
 
-/** The furthest end of a span in `spans` that covers `i`, or `none`'s value if greater. */
-function endOfCover(spans: readonly { start: number; end: number }[] | undefined, i: number, none: number): number {
-  let end = none;
-  if (spans) for (const s of spans) if (s.start <= i && i < s.end && s.end > end) end = s.end;
-  return end;
-}
 function overlaps(spans: readonly { start: number; end: number }[] | undefined, start: number, end: number): boolean {
   if (spans) for (const s of spans) if (s.start < end && s.end > start) return true;
   return false;
@@ -339,19 +354,29 @@ export class TurnPairer<T extends PendingTurn> {
         const p1 = w[w.length - 1];
         const p2 = w.length > 1 ? w[w.length - 2] : null;
         const partner = p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
-        const split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine) : null;
+        const start = partner ? this.places[w.indexOf(partner)] : -1;
+        // a finding read with the turn before the partner (previousTurnSpans) may be taken again
+        const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
+        const split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake) : null;
         if (split && (!split.short || !fallback)) {
-          const start = this.places[w.indexOf(partner!)];
           for (const part of split.spans) chainStart.set(part, start);
-          partner!.spans = [...partner!.spans, split.spans[0]];
-          cur.spans = [split.spans[1], ...cur.spans];
+          partner!.spans = withPart(partner!.spans, split.spans[0], true, retake);
+          cur.spans = withPart(cur.spans, split.spans[1], false, retake);
         } else fallback?.();
       }
     }
     // after the splits: digits that continue a split identifier belong to it, not to a finding of their own
     if (this.engine && w.length) {
-      const more = previousTurnSpans(this.engine, w[w.length - 1].text, cur);
-      if (more) cur.spans = [...cur.spans, ...more];
+      const p1 = w[w.length - 1];
+      // the turn before, and this speaker's own turn before that when another speaker's short turn (an
+      // acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
+      const p2 = p1.role !== cur.role && p1.text.length <= ACKNOWLEDGEMENT && w.length > 1 && w[w.length - 2].role === cur.role ? w[w.length - 2] : null;
+      const more = previousTurnSpans(this.engine, p1.text, cur) ?? (p2 ? previousTurnSpans(this.engine, p2.text, cur) : null);
+      if (more) {
+        cur.spans = [...cur.spans, ...more];
+        // a split over this turn and the next may take them again (its parts are one identifier; this is a reading)
+        for (const span of more) chainStart.set(span, this.next);
+      }
     }
     w.push(cur);
     this.places.push(this.next++);

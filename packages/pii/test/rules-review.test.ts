@@ -294,4 +294,9 @@ describe('a QQ number typed 3-3-3 and a last digit or two (session 6)', () => {
     expect(found('QQ号 663-077-356-21')).toEqual([['QQ', '663-077-356-21']]);
     expect(found('QQ 663 077 356 2个号都行')).toEqual([['QQ', '663 077 356']]);
   });
+  it('3-3 and a last group of two (session 13 review: the 86 was left in clear); a count after it stays', () => {
+    expect(found('我的QQ号864-606-86')).toEqual([['QQ', '864-606-86']]);
+    expect(digitsInClear('我的QQ号864-606-86')).toBe('');
+    expect(found('QQ 864 606 86个')).toEqual([['QQ', '864 606']]);
+  });
 });

@@ -327,6 +327,51 @@ describe('a value at the start of a turn read with the cue words that end the tu
     }
   });
 
+  it('an answer typed over two turns is one identifier: the split takes the reading of its first part again (review)', async () => {
+    for (const workers of [1, 2]) {
+      expect(await scrub([['agent', '请提供您的订单号或身份证号'], ['customer', '110105194912'], ['customer', '31002X']], { workers })).toEqual(['请提供您的订单号或身份证号', '[PERSON_ID_1]', '[PERSON_ID_2]']);
+      expect(await scrub([['agent', '您的QQ号是多少'], ['customer', '1381234'], ['customer', '5678']], { workers })).toEqual(['您的QQ号是多少', '[PHONE_1]', '[PHONE_2]']);
+    }
+    expect(Object.keys(lastReport.counters).some((k) => k.includes('.previous-turn|'))).toBe(false);
+  });
+
+  it('model names, amounts and counts after a cue stay; a cue in full-width letters, an English cue phrase, full-width or Chinese-numeral digits are read (review)', async () => {
+    const turns: [string, string][] = [
+      ['agent', '请提供您的订单号'],
+      ['customer', 'RTX4090显卡，订单找不到了'],
+      ['agent', '请提供您的订单号'],
+      ['customer', 'SM-G9910的那台'],
+      ['agent', '您是在QQ群里看到的活动吗？'],
+      ['customer', '15000元的那个套餐'],
+      ['agent', '您的QQ号'],
+      ['customer', '20000个都发了'],
+      ['agent', '麻烦提供一下您的ＱＱ号'],
+      ['customer', '73920561'],
+      ['agent', 'Account number: '],
+      ['customer', '12345678'],
+      ['agent', '那您的QQ号'],
+      ['customer', '７３９２０５６１'],
+      ['agent', '那您的QQ号'],
+      ['customer', '七三九二零五六一'],
+    ];
+    const out = await scrub(turns);
+    expect(out.slice(0, 8)).toEqual(turns.slice(0, 8).map((t) => t[1]));
+    // the same number in full-width or Chinese numerals is the same value: the same placeholder
+    expect(out.slice(8)).toEqual(['麻烦提供一下您的ＱＱ号', '[QQ_1]', 'Account number: ', '[ACCOUNT_ID_1]', '那您的QQ号', '[QQ_1]', '那您的QQ号', '[QQ_1]']);
+  });
+
+  it("this speaker's own cue one turn of another speaker back (我的订单号是 / 好的 / the number)", async () => {
+    const turns: [string, string][] = [
+      ['customer', '我的订单号是'],
+      ['agent', '好的'],
+      ['customer', '308669150930'],
+    ];
+    expect(await scrub(turns)).toEqual(['我的订单号是', '好的', '[ORDER_ID_1]']);
+    expect(await scrub(turns, { roles: ['customer'] })).toEqual(['我的订单号是', '好的', '[ORDER_ID_1]']);
+    // another speaker's cue two turns back is not read
+    expect(await scrub([['agent', '请提供您的订单号'], ['customer', '好的'], ['customer', '308669150930']])).toEqual(['请提供您的订单号', '好的', '308669150930']);
+  });
+
   it('a turn out of the roles option is no previous turn', async () => {
     // only customer turns are scrubbed: the agent's question is not read with them
     expect(await scrub(conversation.slice(0, 2), { roles: ['customer'] })).toEqual(['麻烦提供一下您的QQ号', '73920561']);
@@ -372,5 +417,46 @@ describe('RuleEngine.analyzeAfter', () => {
     expect(compared).toBe(6000);
     // the comparison is not empty on both sides
     expect(nonEmpty).toBeGreaterThan(50);
+  });
+
+  it('the same on 20,000 generated questions and answers: full-width and upper-case cues, English cue phrases, emoji, amounts (review)', () => {
+    const rnd = mulberry32(11);
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+    const digits = (n: number) => Array.from({ length: n }, (_, i) => (i === 0 ? 1 + Math.floor(rnd() * 9) : Math.floor(rnd() * 10))).join('');
+    const wide = (t: string) => t.replace(/[A-Za-z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    const cues = ['QQ号', '订单号', '邮编', '身份证号', '卡号', '护照号码', '运单号', '会员号', '账号', 'passport number', 'account number', 'tracking number', 'order number', 'date of birth', 'SSN', 'zip code', '台胞证', '车牌号', '微信'];
+    const fillers = ['', '：', ': ', '是多少', '是多少？', '呢', '发我一下', '，麻烦提供一下', '❤️❤️❤️❤️', '😀😀', ' is', '，谢谢。我们马上为您核实处理', '我的旧账号123456停用了，新账号'];
+    const answers = [
+      () => digits(5 + Math.floor(rnd() * 12)),
+      () => `${digits(4)} ${digits(4)} ${digits(4)}`,
+      () => `${digits(3)}-${digits(2)}-${digits(4)}`,
+      () => `E${digits(8)}`,
+      () => `${digits(4)}abcd`,
+      () => `1990-01-0${1 + Math.floor(rnd() * 9)}`,
+      () => 'March 3, 1985',
+      () => `${digits(6)}谢谢`,
+      () => wide(digits(8)),
+      () => `${digits(5)}元`,
+      () => `wx_${digits(6)}`,
+    ];
+    let nonEmpty = 0;
+    for (let k = 0; k < 20000; k++) {
+      let cue = pick(cues);
+      const variant = pick(['plain', 'plain', 'wide', 'upper']);
+      if (variant === 'wide') cue = wide(cue);
+      else if (variant === 'upper') cue = cue.toUpperCase();
+      const prev = pick(['请提供您的', '麻烦提供一下您的', 'Please give me your ', '', '您的']) + cue + pick(fillers);
+      const cur = pick(answers)();
+      const solo = engine.analyze(cur);
+      const off = prev.length + 1;
+      const whole = engine
+        .analyze(prev + '\n' + cur)
+        .spans.filter((s) => s.start >= off)
+        .map((s) => ({ ...s, start: s.start - off, end: s.end - off }));
+      const got = added(engine.analyzeAfter(prev, cur), solo);
+      expect(got, `${k}: ${JSON.stringify(prev)} / ${cur.replace(/[0-9０-９]/g, '#')}`).toEqual(added(whole, solo));
+      if (got.length) nonEmpty++;
+    }
+    expect(nonEmpty).toBeGreaterThan(2000);
   });
 });

@@ -13,6 +13,9 @@ const HELP = `scrubline eval-pii --gold gold.jsonl [--pred pred.jsonl] [options]
 
 Scores PII predictions against labelled gold lines {"id","text","spans":[{"type","start","end"}]}
 (UTF-16 offsets, end exclusive). Without --pred it runs the registered detectors on the gold texts.
+A gold line may also be a labelled conversation {"id","turns":[{"role","text","spans"}, ...]}: each turn
+is scored as a line with id "<id>#<turn index>" (as \`scrubline detect\` writes a conversation), and
+without --pred its turns are detected together (identifiers split over turns, answers to the turn before).
 
 Prints precision, recall and F2 (beta = 2) per entity type and overall, with exact matching (same type and
 offsets) and overlap matching (same type, any overlap); the leak (share of identifying gold characters that

@@ -1,4 +1,5 @@
-import { detectors, ScrubError, type Detector, type Logger } from '@scrubline/core';
+import { detectors, ScrubError, type Detector, type Logger, type PiiSpan } from '@scrubline/core';
+import { conversationSpans, RuleEngine } from '@scrubline/pii';
 import type { GoldLine, PredLine } from './jsonl.js';
 
 export interface DetectAllOptions {
@@ -33,11 +34,29 @@ export async function createDetectors(o: DetectAllOptions): Promise<Detector[]> 
   return out;
 }
 
-/** Runs the detectors over every gold text; the predictions have the `scrubline detect` shape. */
+/**
+ * Runs the detectors over every gold text; the predictions have the `scrubline detect` shape. The turns of
+ * a labelled conversation are detected together, as `scrubline detect` and the pii stage read them.
+ */
 export async function detectAll(gold: GoldLine[], o: DetectAllOptions): Promise<PredLine[]> {
   const dets = await createDetectors(o);
-  return gold.map((g) => {
-    const lang = guessLang(g.text);
-    return { id: g.id, spans: dets.flatMap((d) => d.detect(g.text, { lang }).map((s) => ({ type: s.type, start: s.start, end: s.end, score: s.score, rule: s.rule }))) };
-  });
+  const engine = (dets.find((d) => d instanceof RuleEngine) as RuleEngine | undefined) ?? null;
+  const others = dets.filter((d) => d !== engine);
+  const out: PredLine[] = [];
+  const spansJson = (spans: readonly PiiSpan[]) => spans.map((s) => ({ type: s.type, start: s.start, end: s.end, score: s.score, rule: s.rule }));
+  for (let i = 0; i < gold.length; ) {
+    const c = gold[i].conversation;
+    if (!c) {
+      const g = gold[i++];
+      const lang = guessLang(g.text);
+      out.push({ id: g.id, spans: dets.flatMap((d) => spansJson(d.detect(g.text, { lang }))) });
+      continue;
+    }
+    let j = i;
+    while (j < gold.length && gold[j].conversation?.id === c.id) j++;
+    const turns = gold.slice(i, j);
+    conversationSpans(turns.map((g) => ({ role: g.conversation!.role, text: g.text, lang: guessLang(g.text) })), engine, others).forEach((spans, k) => out.push({ id: turns[k].id, spans: spansJson(spans) }));
+    i = j;
+  }
+  return out;
 }

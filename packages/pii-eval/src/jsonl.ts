@@ -1,4 +1,4 @@
-import { safeId, ScrubError } from '@scrubline/core';
+import { ROLES, safeId, ScrubError, type Role } from '@scrubline/core';
 
 /** A gold span: entity type and UTF-16 offsets of the line's text, end exclusive. */
 export interface GoldSpan {
@@ -13,11 +13,13 @@ export interface PredSpan extends GoldSpan {
   rule?: string;
 }
 
-/** One labelled line: `{"id","text","spans"}`. */
+/** One labelled line: `{"id","text","spans"}`, or one turn of a labelled conversation (id `<conversation id>#<turn index>`). */
 export interface GoldLine {
   id: string;
   text: string;
   spans: GoldSpan[];
+  /** The conversation the line is a turn of, and its speaker: its turns are detected together. */
+  conversation?: { id: string; role: Role };
 }
 
 /** One prediction line: `{"id","spans"}` (the shape `scrubline detect` writes). */
@@ -32,16 +34,33 @@ export interface PredLine {
 export function parseGold(content: string, file = 'gold'): GoldLine[] {
   const out: GoldLine[] = [];
   const seen = new Set<string>();
+  const add = (g: GoldLine, line: number, field: string) => {
+    if (seen.has(g.id)) throw new ScrubError('SCRUB_JSON_SHAPE', `duplicate id in gold (${safeId(g.id)})`, { file, line, field });
+    seen.add(g.id);
+    out.push(g);
+  };
   forEachJsonLine(content, file, (value, line) => {
+    const c = value as { id?: unknown; text?: unknown; turns?: unknown };
+    // a labelled conversation: {"id","turns":[{"role","text","spans"}, …]}, one gold line per turn
+    if (c && typeof c === 'object' && typeof c.id === 'string' && c.text === undefined && Array.isArray(c.turns)) {
+      c.turns.forEach((t: unknown, i: number) => {
+        const x = t as { role?: unknown; text?: unknown; spans?: unknown };
+        if (!x || typeof x !== 'object' || typeof x.text !== 'string' || !Array.isArray(x.spans) || !(ROLES as readonly unknown[]).includes(x.role)) {
+          throw new ScrubError('SCRUB_JSON_SHAPE', `turns[${i}] needs "role" (${ROLES.join(', ')}), "text" (string) and "spans" (array)`, { file, line, field: `turns[${i}]` });
+        }
+        const spans = (x.spans as unknown[]).map((s, k) => checkSpan(s, (x.text as string).length, file, line, k));
+        checkDisjoint(spans, file, line);
+        add({ id: `${c.id}#${i}`, text: x.text, spans, conversation: { id: c.id as string, role: x.role as Role } }, line, `turns[${i}]`);
+      });
+      return;
+    }
     const v = value as Partial<GoldLine>;
     if (!v || typeof v !== 'object' || typeof v.id !== 'string' || typeof v.text !== 'string' || !Array.isArray(v.spans)) {
-      throw new ScrubError('SCRUB_JSON_SHAPE', 'a gold line needs "id" (string), "text" (string) and "spans" (array)', { file, line });
+      throw new ScrubError('SCRUB_JSON_SHAPE', 'a gold line needs "id" (string), "text" (string) and "spans" (array), or "id" and "turns" (a conversation)', { file, line });
     }
-    if (seen.has(v.id)) throw new ScrubError('SCRUB_JSON_SHAPE', `duplicate id in gold (${safeId(v.id)})`, { file, line, field: 'id' });
-    seen.add(v.id);
     const spans = v.spans.map((s, i) => checkSpan(s, v.text!.length, file, line, i));
     checkDisjoint(spans, file, line);
-    out.push({ id: v.id, text: v.text, spans });
+    add({ id: v.id, text: v.text, spans }, line, 'id');
   });
   return out;
 }

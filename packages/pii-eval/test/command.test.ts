@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { detectors } from '@scrubline/core';
@@ -134,6 +135,27 @@ describe('scrubline eval-pii', () => {
     expect(over.code).toBe(2);
     expect(over.stderr).toMatch(/^SCRUB_JSON_SHAPE overlap\.jsonl:2 \(spans\[1\]\): gold span spans\[1\] overlaps spans\[0\]/);
     expect(over.stderr).not.toMatch(/1381|5678|call/);
+  });
+
+  it('scores a labelled conversation turn by turn (ids <id>#<turn>), detecting its turns together; a bad turn names line and field (session 13)', async () => {
+    const conv = { id: 'k', turns: [{ role: 'agent', text: '麻烦提供一下您的QQ号', spans: [] }, { role: 'customer', text: '73920561', spans: [{ type: 'QQ', start: 0, end: 8 }] }] };
+    writeFileSync(join(dir, 'conv.jsonl'), JSON.stringify(conv) + '\n');
+    // detecting needs the repository's rule packs
+    const out = sink();
+    const err = sink();
+    const rulesDir = fileURLToPath(new URL('../../../rules', import.meta.url));
+    const code = await evalPiiCommand.run({ argv: ['--gold', 'conv.jsonl', '--json', '--min-recall', '1'], stdin: new PassThrough(), stdout: out.s, stderr: err.s, cwd: dir, env: {}, rulesDir });
+    const r = { code, stdout: out.text(), stderr: err.text() };
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).overall.overlap.recall).toBe(1);
+    // a prediction file in scrubline detect's conversation shape
+    writeFileSync(join(dir, 'conv-pred.jsonl'), '{"id":"k#0","spans":[]}\n{"id":"k#1","spans":[{"type":"QQ","start":0,"end":8}]}\n');
+    expect((await run(['--gold', 'conv.jsonl', '--pred', 'conv-pred.jsonl', '--min-recall', '1'], dir)).code).toBe(0);
+    writeFileSync(join(dir, 'conv-bad.jsonl'), JSON.stringify({ id: 'k', turns: [{ role: 'boss', text: '73920561', spans: [] }] }) + '\n');
+    const bad = await run(['--gold', 'conv-bad.jsonl'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^SCRUB_JSON_SHAPE conv-bad\.jsonl:1 \(turns\[0\]\): turns\[0\] needs "role"/);
+    expect(bad.stderr).not.toContain('73920561');
   });
 
   it('rejects repeated ids in --pred instead of merging them', async () => {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { evaluate, parseGold, STRUCTURED_TYPES, type GoldLine } from '@scrubline/pii-eval';
+import { detectAll, evaluate, parseGold, STRUCTURED_TYPES, type GoldLine } from '@scrubline/pii-eval';
 import { checkResidentId, detect, isValidLegacyResidentId, isValidResidencePermit, isValidS10, isValidSsn, isValidUscc, luhnValid } from '@scrubline/pii';
 
 // The committed fixture corpus: shape, coverage and check digits.
@@ -149,4 +150,41 @@ describe('recognizer targets on the committed fixture sets', () => {
       expect(o.leak.share).toBeLessThanOrEqual(0.001);
     });
   }
+});
+
+// fixtures/pii/conversations.jsonl (session 13): what only a conversation shows, identifiers typed over turns and
+// numbers answering the turn before, with hard negatives after the same cues. Written by conversations.mjs.
+describe('fixtures/pii/conversations.jsonl, detected as conversations', () => {
+  const convPath = fileURLToPath(new URL('../../../fixtures/pii/conversations.jsonl', import.meta.url));
+  const conv = parseGold(readFileSync(convPath, 'utf8'), 'conversations.jsonl');
+  const env = { rulesDir: fileURLToPath(new URL('../../../rules', import.meta.url)), baseDir: fileURLToPath(new URL('../../..', import.meta.url)), log: { info() {}, warn() {} } };
+
+  it('is current (node fixtures/pii/conversations.mjs --check) and labels turns of conversations with valid check digits', () => {
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../../fixtures/pii/conversations.mjs', import.meta.url)), '--check'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(new Set(conv.map((g) => g.conversation?.id)).size).toBeGreaterThanOrEqual(80);
+    for (const g of conv) {
+      for (const s of g.spans) {
+        const v = digitsOf(g.text.slice(s.start, s.end));
+        if (s.type === 'BANK_CARD' && v.length >= 16) expect(luhnValid(v)).toBe(true);
+      }
+    }
+    // a resident ID split over two turns: the halves joined pass GB 11643
+    const ids = new Map<string, string>();
+    for (const g of conv) for (const s of g.spans) if (s.type === 'PERSON_ID') ids.set(g.conversation!.id, (ids.get(g.conversation!.id) ?? '') + g.text.slice(s.start, s.end));
+    expect(ids.size).toBeGreaterThan(0);
+    for (const id of ids.values()) expect(checkResidentId(id).valid).toBe(true);
+  });
+
+  it('recall >= 99.5 %, precision >= 98 %, leak <= 0.1 % read as conversations; read turn by turn it finds almost nothing', async () => {
+    const o = evaluate(conv, await detectAll(conv, env), { types: [...STRUCTURED_TYPES] }).overall;
+    expect(o.overlap.gold).toBeGreaterThan(60);
+    expect(o.overlap.recall!).toBeGreaterThanOrEqual(0.995);
+    expect(o.overlap.precision!).toBeGreaterThanOrEqual(0.98);
+    expect(o.leak.share).toBeLessThanOrEqual(0.001);
+    // the same turns as separate lines (no conversation): each half, each answer alone has no cue
+    const alone = conv.map(({ id, text, spans }) => ({ id, text, spans }));
+    const a = evaluate(alone, await detectAll(alone, env), { types: [...STRUCTURED_TYPES] }).overall;
+    expect(a.overlap.recall!).toBeLessThan(0.1);
+  });
 });

@@ -14,6 +14,7 @@ import {
   Ledger,
   LineSplitter,
   parseArgsUsageError,
+  ROLES,
   runPipeline,
   ScrubError,
   sha256,
@@ -26,9 +27,11 @@ import {
   type ConversationRecord,
   type Detector,
   type PiiSpan,
+  type Role,
   type StageContext,
 } from '@scrubline/core';
-import { mergeSpans } from './scrub.js';
+import { conversationSpans, mergeSpans } from './scrub.js';
+import { RuleEngine } from './rules.js';
 import { FileLineChunks, lineChunks, scrubNdjsonParallel, type ChunkSource } from './parallel.js';
 import { defaultScrubThreads } from './early-workers.js';
 import { readRecords, resolveInputs, type ResolvedInput } from '@scrubline/io';
@@ -104,18 +107,49 @@ function output(io: CommandIO, outFile: string | undefined): Out {
   };
 }
 
-function parseIdText(line: string, lineNo: number, file: string): { obj: Record<string, unknown>; id: string; text: string } {
-  let obj: unknown;
+/** A line parsed as JSON; a line that is not is an input error naming file and line. */
+function parseJsonLine(line: string, lineNo: number, file: string): unknown {
   try {
-    obj = JSON.parse(line);
+    return JSON.parse(line);
   } catch (e) {
     throw new ScrubError('SCRUB_JSON_PARSE', 'line is not JSON', { file, line: lineNo }, { cause: e });
   }
+}
+
+function parseIdText(line: string, lineNo: number, file: string): { obj: Record<string, unknown>; id: string; text: string } {
+  return idText(parseJsonLine(line, lineNo, file), lineNo, file);
+}
+
+function idText(obj: unknown, lineNo: number, file: string): { obj: Record<string, unknown>; id: string; text: string } {
   const o = obj as Record<string, unknown>;
   if (!o || typeof o !== 'object' || Array.isArray(o) || typeof o.text !== 'string') {
     throw new ScrubError('SCRUB_JSON_SHAPE', 'line must be an object {"id": "...", "text": "..."}', { file, line: lineNo, field: 'text' });
   }
   return { obj: o, id: lineId(o.id, lineNo, file), text: o.text };
+}
+
+/**
+ * A `detect` input line: `{"id","text"}`, or a conversation `{"id","turns":[{"role","text"}, …]}` (a
+ * canonical record) whose turns are read with each other. Errors name the line and field, never the text.
+ */
+function parseDetectLine(line: string, lineNo: number, file: string): { id: string; text: string } | { id: string; turns: { role: Role; text: string }[] } {
+  const obj = parseJsonLine(line, lineNo, file);
+  const o = obj as Record<string, unknown>;
+  if (o && typeof o === 'object' && !Array.isArray(o) && typeof o.text !== 'string' && Array.isArray(o.turns)) {
+    const turns = o.turns.map((t: unknown, i: number) => {
+      const x = t as Record<string, unknown>;
+      if (!x || typeof x !== 'object' || Array.isArray(x) || typeof x.text !== 'string') {
+        throw new ScrubError('SCRUB_JSON_SHAPE', `turns[${i}] must be an object with a "text" string`, { file, line: lineNo, field: `turns[${i}].text` });
+      }
+      if (!(ROLES as readonly unknown[]).includes(x.role)) {
+        throw new ScrubError('SCRUB_JSON_SHAPE', `turns[${i}].role must be one of ${ROLES.join(', ')}`, { file, line: lineNo, field: `turns[${i}].role` });
+      }
+      return { role: x.role as Role, text: x.text };
+    });
+    return { id: lineId(o.id, lineNo, file), turns };
+  }
+  const { id, text } = idText(obj, lineNo, file);
+  return { id, text };
 }
 
 /**
@@ -145,6 +179,9 @@ null, empty or other id is an input error naming the line.
 Offsets are UTF-16 code units of the input text, end exclusive. Spans of several detectors
 are merged (overlaps become their union). Detectors come from the registry: 'rules' (this
 package) and 'ner' when its package is loaded.
+A line may also be a conversation, {"id": "...", "turns": [{"role": "customer", "text": "..."}, ...]}
+(a canonical record): it gets one output line per turn, id "<id>#<turn index>", with the spans the
+pii stage finds there (identifiers split over turns, numbers answering the turn before).
 
 Options:
   --rules PACK,...       rule packs (files in rules/pii without .yaml; default all)
@@ -152,7 +189,7 @@ Options:
   --rules-dir DIR        rules folder
   --out FILE             write here instead of stdout
 
-Exit codes: 0 ok, 2 bad command line, 3 input unreadable or a line is not {"id","text"}.`;
+Exit codes: 0 ok, 2 bad command line, 3 input unreadable or a line is neither {"id","text"} nor a conversation.`;
 
 export const detectCommand: CommandDefinition = {
   name: 'detect',
@@ -188,14 +225,22 @@ export const detectCommand: CommandDefinition = {
     const out = output(io, values.out);
     const file = values.in ?? '-';
     try {
+      // a conversation's turns are read with each other: the rules detector pairs them (split.ts)
+      const engine = (dets.find((d) => d instanceof RuleEngine) as RuleEngine | undefined) ?? null;
+      const others = dets.filter((d) => d !== engine);
+      const spansJson = (spans: readonly PiiSpan[]) => spans.map((p) => ({ type: p.type, start: p.start, end: p.end, score: p.score, rule: p.rule }));
       for await (const batch of lineBatches(io, values.in)) {
         let s = '';
         for (const [line, n] of batch) {
-          const { id, text } = parseIdText(line, n, file);
+          const parsed = parseDetectLine(line, n, file);
+          if ('turns' in parsed) {
+            conversationSpans(parsed.turns, engine, others).forEach((spans, t) => (s += JSON.stringify({ id: `${parsed.id}#${t}`, spans: spansJson(spans) }) + '\n'));
+            continue;
+          }
           let spans: PiiSpan[] = [];
-          for (const d of dets) spans = spans.concat(d.detect(text));
+          for (const d of dets) spans = spans.concat(d.detect(parsed.text));
           if (dets.length > 1) spans = mergeSpans(spans);
-          s += JSON.stringify({ id, spans: spans.map((p) => ({ type: p.type, start: p.start, end: p.end, score: p.score, rule: p.rule })) }) + '\n';
+          s += JSON.stringify({ id: parsed.id, spans: spansJson(spans) }) + '\n';
         }
         await out.write(s);
       }

@@ -35,7 +35,7 @@ export {
   type OperatorResult,
   type Replacement,
 } from './operators.js';
-export { detect, scrubText, mergeSpans, maskedSample, maskContext, type ScrubTextOptions } from './scrub.js';
+export { detect, scrubText, mergeSpans, conversationSpans, maskedSample, maskContext, type ScrubTextOptions } from './scrub.js';
 export { piiStage, counterKey, parseCounterKey, scoreBucket, type PiiStageOptions } from './stage.js';
 export { detectCommand, scrubCommand } from './commands.js';
 export { AnalyzerPool } from './pool.js';

@@ -1,7 +1,8 @@
 import { maskLetters, type Detector, type PiiSpan, type Role } from '@scrubline/core';
 import { getRuleEngine, type EngineOptions } from './engine.js';
 import { applyOperators, ConversationScope, mask, type OperatorConfig, type OperatorInput } from './operators.js';
-import type { Analysis, KeptSpan } from './rules.js';
+import type { Analysis, KeptSpan, RuleEngine } from './rules.js';
+import { TurnPairer, type PendingTurn } from './split.js';
 
 /**
  * Merges spans from several detectors: overlapping spans become their union,
@@ -63,6 +64,23 @@ export interface ScrubTextOptions extends EngineOptions {
 /** Finds PII in one text: resolved spans, UTF-16 offsets of the original, end exclusive. */
 export function detect(text: string, options: EngineOptions = {}): PiiSpan[] {
   return getRuleEngine(options).detect(text);
+}
+
+/**
+ * The spans of each turn of one conversation as the pii stage finds them: each turn's own (the rules and
+ * `others`, merged as `combine` does), then identifiers split over turns and numbers that answer the turn
+ * before (split.ts). `engine` null: the other detectors alone, turn by turn. For `scrubline detect` and
+ * the evaluation of conversations.
+ */
+export function conversationSpans(turns: readonly { role: Role; text: string; lang?: string }[], engine: RuleEngine | null, others: readonly Detector[] = []): PiiSpan[][] {
+  const out: PiiSpan[][] = turns.map(() => []);
+  const pairer = new TurnPairer<PendingTurn & { i: number }>(engine, (t) => (out[t.i] = t.spans));
+  turns.forEach((t, i) => {
+    const { spans, kept } = combine(t.text, engine ? engine.analyze(t.text) : null, others, { role: t.role, lang: t.lang });
+    pairer.push({ i, text: t.text, role: t.role, spans, kept });
+  });
+  pairer.end();
+  return out;
 }
 
 /** Scrubs one text with the rule packs (and any extra detectors) and the configured operators. */

@@ -64,3 +64,46 @@ describe('detect: command line', () => {
     expect(result().out).toBe('');
   });
 });
+
+describe('detect: a conversation line (session 13)', () => {
+  const conv = {
+    id: 'c1',
+    turns: [
+      { role: 'agent', text: '麻烦提供一下您的QQ号' },
+      { role: 'customer', text: '73920561' },
+      { role: 'customer', text: '我留的号码是138' },
+      { role: 'customer', text: '1234 5678，刚才没打完' },
+    ],
+  };
+
+  it('gets one line per turn, id <id>#<turn>, with what the turns read together show; each turn alone shows none of it', async () => {
+    const { cio, result } = io([], JSON.stringify(conv) + '\n' + JSON.stringify({ id: 'alone', text: '73920561' }) + '\n');
+    expect(await detectCommand.run(cio)).toBe(0);
+    const lines = result().out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(['c1#0', 'c1#1', 'c1#2', 'c1#3', 'alone']);
+    expect(lines.map((l) => l.spans.map((s: { type: string; rule: string }) => `${s.type} ${s.rule}`))).toEqual([
+      [],
+      ['QQ qq.cue.previous-turn'],
+      ['PHONE phone.cn.mobile.split-turns'],
+      ['PHONE phone.cn.mobile.split-turns'],
+      [],
+    ]);
+    // the same turns as separate lines
+    const each = io([], conv.turns.map((t, i) => JSON.stringify({ id: `t${i}`, text: t.text })).join('\n') + '\n');
+    expect(await detectCommand.run(each.cio)).toBe(0);
+    expect(each.result().out.trim().split('\n').every((l) => JSON.parse(l).spans.length === 0)).toBe(true);
+  });
+
+  it.each([
+    ['a turn without text', { id: 'c', turns: [{ role: 'agent' }] }, '(turns[0].text): turns[0] must be an object with a "text" string'],
+    ['an unknown role', { id: 'c', turns: [{ role: 'boss', text: '13812345678' }] }, '(turns[0].role): turns[0].role must be one of customer, agent, bot, system'],
+    ['no id', { turns: [{ role: 'agent', text: 'x' }] }, '(id): "id" is missing'],
+  ])('%s is an input error (exit 3) naming line and field, not the text', async (_what, bad, said) => {
+    const { cio, result } = io([], JSON.stringify(bad) + '\n');
+    expect(await detectCommand.run(cio)).toBe(3);
+    const { out, err } = result();
+    expect(err).toContain(`SCRUB_JSON_SHAPE -:1 ${said}`);
+    expect(err).not.toContain('13812345678');
+    expect(out).toBe('');
+  });
+});

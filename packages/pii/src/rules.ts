@@ -113,13 +113,15 @@ export interface Analysis {
 
 /**
  * Whether a word before a value can make a finding of `r` that the value's own text does not: the rule runs only
- * where its trigger or context words occur, or a failed checksum leaves it under its threshold unless its
- * context carries it. (A context word of any other rule only raises the score of a finding made anyway.)
+ * where its trigger or context words occur, or its lowest score (a failed checksum, a negative word nearby)
+ * leaves it under its threshold unless its context carries it. (A context word of any other rule only raises
+ * the score of a finding made anyway.)
  */
 function cueCanAdd(r: CompiledRule): boolean {
   if (r.keep) return false;
   if (r.requireList >= 0) return true;
-  return !!r.ctx && !!r.validator && r.base - r.penalty < r.threshold - 1e-9 && r.base - r.penalty + r.ctx.bonus >= r.threshold - 1e-9;
+  const lowest = r.base - (r.validator ? r.penalty : 0) - (r.neg ? r.neg.penalty : 0);
+  return !!r.ctx && lowest < r.threshold - 1e-9;
 }
 
 /** The context window most rules have (`before: 16`), and that a trigger word read by a rule's own pattern gets. */
@@ -696,6 +698,14 @@ export class RuleEngine {
     this.cueScan = cueWords.size ? new WordScanner([...cueWords.keys()]) : null;
     const far = [...this.cuedBy].filter(([, rules]) => rules.some((i) => this.cueReach[i] > NEAR_CUE)).map(([w]) => w);
     this.farCueScan = far.length ? new WordScanner(far) : null;
+  }
+
+  /** Whether `s` holds a trigger or context word that can change what a rule finds after it (cueCanAdd). */
+  hasCueWord(s: string): boolean {
+    const scanner = this.cueScan;
+    if (!scanner) return false;
+    for (let at = 0; at < s.length; at++) if (scanner.wordAt(s, at) !== null) return true;
+    return false;
   }
 
   /**

@@ -17,6 +17,8 @@ const CLOSERS = new Set([...' \t\r\n，。,.!！?？~～…']);
 const HEAD_LEAD = 8;
 /** Characters of the first turn kept before its digits, for cue words (号码是, 卡号前面是 …). */
 const CUE_WINDOW = 16;
+/** Characters of the turn a first part was read with (previousTurnSpans) that a split reads before it. */
+const LEAD_CHARS = 32;
 /** Fewer digits on either side is a count or a reply, not half of an identifier. */
 const MIN_PART_DIGITS = 3;
 /**
@@ -121,8 +123,8 @@ export function splitChain(texts: readonly string[], spans: readonly (readonly P
   return chainOver(texts, spans, engine, retake)?.spans ?? null;
 }
 
-function chainOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake): Split | null {
-  return texts.length >= 3 && texts.length <= MAX_CHAIN ? splitOver(texts, spans, engine, retake) : null;
+function chainOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake, lead = ''): Split | null {
+  return texts.length >= 3 && texts.length <= MAX_CHAIN ? splitOver(texts, spans, engine, retake, lead) : null;
 }
 
 /**
@@ -140,7 +142,7 @@ interface Split {
  * digit group and closers, after words that carry on), the digits that open the last. One span per
  * turn, or null.
  */
-function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never): Split | null {
+function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never, lead = ''): Split | null {
   const n = texts.length;
   const first = texts[0];
   const last = texts[n - 1];
@@ -169,12 +171,16 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   const [headStart, headEnd] = h;
   const cue = first.slice(Math.max(0, tailStart - CUE_WINDOW), tailStart);
   const uncued = n > MAX_CHAIN_UNCUED && !LONG_CHAIN_CUE.test(cue);
-  const joined = cue + pieces.join('');
+  // `lead`: the end of the turn a first part was read with (previousTurnSpans), a line break after it; its words
+  // are cues, none of its characters is taken
+  // (only when the last part carries the number on: 我留的号码是138 after it starts another one)
+  const prefix = lead && CARRY_ON.test(last.slice(0, h[0])) ? lead + '\n' : '';
+  const joined = prefix + cue + pieces.join('');
   /** Where the last part starts in `joined`. */
   const junction = joined.length - pieces[n - 1].length;
   for (const s of engine.analyze(joined).spans) {
     // the finding must take the first part whole and reach into the last
-    if (s.start <= cue.length && s.end > junction) {
+    if (s.start >= prefix.length && s.start <= prefix.length + cue.length && s.end > junction) {
       if (uncued && !(s.type === 'PERSON_ID' && checkResidentId(joined.slice(s.start, s.end).replace(/[ -]/g, '')).valid)) continue;
       const rule = s.rule + SPLIT_SUFFIX;
       // in the first turn from where the finding starts (a +86 before the digits included)
@@ -185,7 +191,7 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
       return {
         spans: parts.map(([a, b], i) => ({
           type: s.type,
-          start: i === 0 ? tailStart - cue.length + s.start : a,
+          start: i === 0 ? tailStart - cue.length + (s.start - prefix.length) : a,
           end: i === 0 ? tailEnd : i === n - 1 ? end : b,
           score: s.score,
           rule,
@@ -204,6 +210,16 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
  * pairer's shape once per thread, after V8 had optimised the code that uses it: a recompile.)
  */
 const chainStart = new WeakMap<PiiSpan, number>();
+/** The end of the turn a finding of previousTurnSpans was read with: a split that takes it again reads its parts with it too. */
+const readWith = new WeakMap<PiiSpan, string>();
+/** The text a turn's findings were read with (previousTurnSpans), or ''. */
+const leadOf = (spans: readonly PiiSpan[]): string => {
+  for (const s of spans) {
+    const lead = readWith.get(s);
+    if (lead !== undefined) return lead;
+  }
+  return '';
+};
 
 /** A turn waiting for its operators: its text, speaker and spans (a split finding may still be added). */
 export interface PendingTurn {
@@ -218,14 +234,41 @@ const PREVIOUS_TURN_SUFFIX = '.previous-turn';
 /** The longest turn of another speaker read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说). */
 const ACKNOWLEDGEMENT = 8;
 /**
- * Types whose values hold letters (a WeChat ID, a passport or plate number …); any other value read with the
- * turn before is digits and a closing check character X.
+ * Types whose values hold letters (a WeChat ID, a passport or plate number, a written date of birth …); any
+ * other value read with the turn before is digits and a closing check character X, but an order number (SO2024…).
  */
-const LETTERED_TYPES = new Set(['WECHAT', 'PASSPORT', 'PERMIT', 'PLATE', 'USCC', 'TRACKING_NO', 'EMAIL', 'URL', 'HANDLE', 'ACCOUNT_ID']);
+const LETTERED_TYPES = new Set(['WECHAT', 'PASSPORT', 'PERMIT', 'PLATE', 'USCC', 'TRACKING_NO', 'EMAIL', 'URL', 'HANDLE', 'ACCOUNT_ID', 'DOB']);
 /** A letter other than a closing check character X, ASCII or full-width. */
 const LETTER_IN_NUMBER = /[A-WYZa-wyzＡ-Ｗ\uFF39\uFF3Aａ-ｗ\uFF59\uFF5A]|[XxＸｘ](?!$)/;
-/** A count or a unit right after a number (3000件, 2000个, 15000 元 is UNIT_AFTER). */
-const AMOUNT_AFTER = /^ ?[件个次天台套张条岁斤克米]/;
+/** A product model: capitals, a few digits, a few letters (RTX4090, SM-G9910, GTX1080Ti). */
+const MODEL_NAME = /^[A-Z]{1,5}-?[A-Z]?[0-9]{2,5}[A-Za-z]{0,3}$/;
+/** A date (2024-03-05, 2024.3.5). */
+const DATE_SHAPE = /^(?:19|20)[0-9]{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12][0-9]|3[01])$/;
+/** A count, a unit or a time right after a number (3000件, 15000万, 2000多, 2024030512点). */
+const AMOUNT_AFTER = /^ ?(?:[件个次天台套张条岁斤克米万人刀多点时分秒]|左右|小时|美元|日元|港币|欧元|英镑)/;
+/** An hour or minute right after a number (2024030512点下的, 20240305 10时). */
+const TIME_AFTER = /^ ?[点时分秒]/;
+/** Letters right after a number: a unit or a currency (15000mAh, 15000 RMB, 15000w). */
+const LETTERS_AFTER = /^ ?[A-Za-z]/;
+
+/**
+ * Whether a finding read with the turn before looks like an answer, not a model, an amount or a date: `before`
+ * and `after` are its turn's text around it. An amount is a number of at most 6 digits next to its unit or
+ * currency (a longer one is an identifier even before a name: 308669150930 张伟).
+ */
+function answerShaped(type: string, value: string, before: string, after: string): boolean {
+  if (MODEL_NAME.test(value)) return false;
+  if (type !== 'DOB' && DATE_SHAPE.test(value)) return false;
+  const digits = digitCount(value);
+  if (type === 'ORDER_ID') {
+    // an order number with letters (SO2024030512345) has most of it in digits
+    const letters = value.length - digits - (value.match(/[^0-9A-Za-z]/g)?.length ?? 0);
+    if (letters > 0 && (digits < 6 || letters * 2 > digits)) return false;
+  } else if (!LETTERED_TYPES.has(type) && LETTER_IN_NUMBER.test(value)) return false;
+  if (digits <= 6 && (UNIT_AFTER.test(after) || AMOUNT_AFTER.test(after) || LETTERS_AFTER.test(after) || CURRENCY_BEFORE.test(before))) return false;
+  // a number glued to letters after it is a unit (15000mAh), one before 点 or 时 a time (2024030512点), whatever its length
+  return !/^[A-Za-z]/.test(after) && !TIME_AFTER.test(after);
+}
 
 /**
  * Findings in `cur` that the end of the turn before it makes: a number that opens a turn (four digits or
@@ -243,11 +286,10 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   let found: PiiSpan[] | null = null;
   const text = cur.text;
   for (const s of engine.analyzeAfter(prev, text)) {
+    // only the number that opened the reading (a value further in is read with its own turn's words)
+    if (s.start >= CUED_VALUE_START) continue;
     if (overlaps(cur.spans, s.start, s.end) || overlaps(cur.kept, s.start, s.end)) continue;
-    // a model name (RTX4090, SM-G9910) is no order or QQ number: letters only where the type has them
-    if (!LETTERED_TYPES.has(s.type) && LETTER_IN_NUMBER.test(text.slice(s.start, s.end))) continue;
-    // an amount (15000元的那个套餐, ¥15000) is no identifier
-    if (UNIT_AFTER.test(text.slice(s.end)) || AMOUNT_AFTER.test(text.slice(s.end)) || CURRENCY_BEFORE.test(text.slice(0, s.start))) continue;
+    if (!answerShaped(s.type, text.slice(s.start, s.end), text.slice(0, s.start), text.slice(s.end))) continue;
     (found ??= []).push({ type: s.type, start: s.start, end: s.end, score: s.score, rule: s.rule + PREVIOUS_TURN_SUFFIX });
   }
   return found;
@@ -287,7 +329,7 @@ function uncoveredNumberNearStart(cur: PendingTurn): boolean {
     }
     // a version (1.2.3.4) has no group of three digits; an amount is followed by its unit (共199.00元, 3000件);
     // a run that a finding or kept text starts in is theirs
-    if (digits >= CUED_VALUE_DIGITS && longest >= 3 && !UNIT_AFTER.test(text.slice(j, j + 2)) && !AMOUNT_AFTER.test(text.slice(j, j + 2)) && !overlaps(cur.spans, i, i + 1) && !overlaps(cur.kept, i, i + 1)) return true;
+    if (digits >= CUED_VALUE_DIGITS && longest >= 3 && (digits > 6 || !(UNIT_AFTER.test(text.slice(j, j + 3)) || AMOUNT_AFTER.test(text.slice(j, j + 3)))) && !overlaps(cur.spans, i, i + 1) && !overlaps(cur.kept, i, i + 1)) return true;
     i = j;
   }
   return false;
@@ -338,6 +380,7 @@ export class TurnPairer<T extends PendingTurn> {
           chain.map((t) => t.spans),
           this.engine,
           retake,
+          this.leadBefore(w.length - k, chain[0]),
         );
         if (!split) continue;
         const take = () => {
@@ -357,7 +400,7 @@ export class TurnPairer<T extends PendingTurn> {
         const start = partner ? this.places[w.indexOf(partner)] : -1;
         // a finding read with the turn before the partner (previousTurnSpans) may be taken again
         const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
-        const split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake) : null;
+        const split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake, this.leadBefore(w.indexOf(partner), partner)) : null;
         if (split && (!split.short || !fallback)) {
           for (const part of split.spans) chainStart.set(part, start);
           partner!.spans = withPart(partner!.spans, split.spans[0], true, retake);
@@ -371,11 +414,18 @@ export class TurnPairer<T extends PendingTurn> {
       // the turn before, and this speaker's own turn before that when another speaker's short turn (an
       // acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
       const p2 = p1.role !== cur.role && p1.text.length <= ACKNOWLEDGEMENT && w.length > 1 && w[w.length - 2].role === cur.role ? w[w.length - 2] : null;
-      const more = previousTurnSpans(this.engine, p1.text, cur) ?? (p2 ? previousTurnSpans(this.engine, p2.text, cur) : null);
+      let from = p1.text;
+      let more = previousTurnSpans(this.engine, from, cur);
+      if (!more && p2) more = previousTurnSpans(this.engine, (from = p2.text), cur);
       if (more) {
         cur.spans = [...cur.spans, ...more];
-        // a split over this turn and the next may take them again (its parts are one identifier; this is a reading)
-        for (const span of more) chainStart.set(span, this.next);
+        // a split over this turn and the next may take them again (its parts are one identifier; this is a
+        // reading), and reads its parts with the same turn (麻烦提供一下您的QQ号 / 73920 / 561)
+        const lead = from.slice(Math.max(0, from.length - LEAD_CHARS));
+        for (const span of more) {
+          chainStart.set(span, this.next);
+          readWith.set(span, lead);
+        }
       }
     }
     w.push(cur);
@@ -386,6 +436,20 @@ export class TurnPairer<T extends PendingTurn> {
       this.places.shift();
       this.finish(w.shift()!);
     }
+  }
+
+  /**
+   * What a split whose first part is `first` (waiting at `at`) reads before it: the turn its findings were read
+   * with (previousTurnSpans), else the end of the turn before it when that one still waits (麻烦提供一下您的QQ号 /
+   * 12210 / 0833: the first part alone is a service number's shape, the question still says what follows).
+   */
+  private leadBefore(at: number, first: T): string {
+    const lead = leadOf(first.spans);
+    if (lead || at < 1) return lead;
+    const before = this.waiting[at - 1].text;
+    const tail = before.slice(Math.max(0, before.length - LEAD_CHARS));
+    // without a cue word it changes nothing, and the split's text stays short
+    return this.engine!.hasCueWord(tail) ? tail : '';
   }
 
   /** Finishes the turns still waiting (call once, after the conversation's last turn). */

@@ -298,5 +298,7 @@ describe('a QQ number typed 3-3-3 and a last digit or two (session 6)', () => {
     expect(found('我的QQ号864-606-86')).toEqual([['QQ', '864-606-86']]);
     expect(digitsInClear('我的QQ号864-606-86')).toBe('');
     expect(found('QQ 864 606 86个')).toEqual([['QQ', '864 606']]);
+    // an age, a month, a time or a count after the number is not its last group (second review)
+    for (const [t, v] of [['QQ 1234 5678 28岁', '1234 5678'], ['QQ 1234 5678 3月份', '1234 5678'], ['QQ 1234 5678 10:30', '1234 5678'], ['QQ 1234 5678 20人', '1234 5678']]) expect(found(t)).toEqual([['QQ', v]]);
   });
 });

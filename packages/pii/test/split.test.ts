@@ -360,6 +360,37 @@ describe('a value at the start of a turn read with the cue words that end the tu
     expect(out.slice(8)).toEqual(['麻烦提供一下您的ＱＱ号', '[QQ_1]', 'Account number: ', '[ACCOUNT_ID_1]', '那您的QQ号', '[QQ_1]', '那您的QQ号', '[QQ_1]']);
   });
 
+  it('an answer typed over two turns after the other speaker asked: both parts, read with the question (second review)', async () => {
+    for (const workers of [1, 2]) {
+      expect(await scrub([['agent', '麻烦提供一下您的QQ号'], ['customer', '73920'], ['customer', '561']], { workers })).toEqual(['麻烦提供一下您的QQ号', '[QQ_1]', '[QQ_2]']);
+      expect(await scrub([['agent', '请提供您的订单号'], ['customer', '308669'], ['customer', '150930']], { workers })).toEqual(['请提供您的订单号', '[ORDER_ID_1]', '[ORDER_ID_2]']);
+    }
+    expect(Object.keys(lastReport.counters).filter((k) => k.startsWith('found|')).every((k) => k.includes('.split-turns|'))).toBe(true);
+  });
+
+  it('names, written dates of birth and order numbers with letters are read; units, times, dates and numbers further in stay (second review)', async () => {
+    const read: [string, string, string][] = [
+      ['请提供订单号和收件人姓名', '308669150930 张伟', '[ORDER_ID_1] 张伟'],
+      ['麻烦提供一下您的QQ号', '73920561 米小姐', '[QQ_1] 米小姐'],
+      ['请提供您的订单号', 'SO2024030512345', '[ORDER_ID_1]'],
+      ['What is your date of birth?', 'Mar 3, 1985', '[DOB_1]'],
+      ['请问您的联系电话', '单号上的0755 2678 8888', '单号上的[PHONE_1]'],
+    ];
+    for (const [q, a, want] of read) expect(await scrub([['agent', q], ['customer', a]])).toEqual([q, want]);
+    const stay: [string, string][] = [
+      ['您的QQ号', '15000 RMB'],
+      ['您的QQ号', '15000万'],
+      ['QQ钱包里有多少钱？', '20000多吧'],
+      ['您的QQ号', '15000mAh'],
+      ['请提供您的订单号', '2024030512点下的'],
+      ['您的账号', '2024-03-05'],
+      ['请提供您的订单号', '1234号楼三单元 87654321'],
+      ['有问题可以加我们客服微信', 'RTX4090还有货吗'],
+      ['您的订单号是', '129900美元'],
+    ];
+    for (const [q, a] of stay) expect(await scrub([['agent', q], ['customer', a]])).toEqual([q, a]);
+  });
+
   it("this speaker's own cue one turn of another speaker back (我的订单号是 / 好的 / the number)", async () => {
     const turns: [string, string][] = [
       ['customer', '我的订单号是'],

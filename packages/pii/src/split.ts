@@ -17,6 +17,8 @@ const CLOSERS = new Set([...' \t\r\n，。,.!！?？~～…']);
 const HEAD_LEAD = 8;
 /** Characters of the first turn kept before its digits, for cue words (号码是, 卡号前面是 …). */
 const CUE_WINDOW = 16;
+/** Words a first part read with the turn before may open with (an answer: 是, 好的，, 我的是, 嗯 …). */
+const ANSWER_OPENING = /^[，,、 ]?(?:好的|嗯嗯?|是|我的是|就是)?[，,、：: ]?$/;
 /** Characters of the turn a first part was read with (previousTurnSpans) that a split reads before it. */
 const LEAD_CHARS = 32;
 /** Fewer digits on either side is a count or a reply, not half of an identifier. */
@@ -150,9 +152,16 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   if (!t) return null;
   const h = headDigits(last);
   if (!h) return null;
+  // `lead` (the end of the turn before, read as cue words) only where the last part carries the number on: 我留的号码是138
+  // after it starts another one. A try with a lead follows one without (the caller's), so without it, nothing new
+  const useLead = lead !== '' && CARRY_ON.test(last.slice(0, h[0]));
+  if (lead !== '' && !useLead) return null;
   // listed amounts that happen to join into an identifier (一共158 / 还有2000 / 还有3000元): over three or more turns
-  // a list is likelier than a number typed in parts, unless the words say it carries on
-  if (n > 2 && (LISTING.test(last.slice(0, h[0])) || UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0])))) return null;
+  // a list is likelier than a number typed in parts, unless the words say it carries on; after a question, amounts
+  // and counts in two turns are no answer either (价格是12800 / 500, 现在是8058 / 9151元)
+  const listed = LISTING.test(last.slice(0, h[0])) || UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0]));
+  if ((n > 2 || useLead) && listed) return null;
+  if (useLead && AMOUNT_AFTER.test(last.slice(h[1]))) return null;
   const parts: [number, number][] = [t];
   for (let i = 1; i < n - 1; i++) {
     // a middle turn: words that carry on at most, one digit group, closers (1234 / 然后是1234，)
@@ -173,8 +182,7 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   const uncued = n > MAX_CHAIN_UNCUED && !LONG_CHAIN_CUE.test(cue);
   // `lead`: the end of the turn a first part was read with (previousTurnSpans), a line break after it; its words
   // are cues, none of its characters is taken
-  // (only when the last part carries the number on: 我留的号码是138 after it starts another one)
-  const prefix = lead && CARRY_ON.test(last.slice(0, h[0])) ? lead + '\n' : '';
+  const prefix = useLead ? lead + '\n' : '';
   const joined = prefix + cue + pieces.join('');
   /** Where the last part starts in `joined`. */
   const junction = joined.length - pieces[n - 1].length;
@@ -375,13 +383,14 @@ export class TurnPairer<T extends PendingTurn> {
         const chain = [...w.slice(w.length - k), cur];
         const start = this.places[w.length - k];
         const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
-        const split = chainOver(
-          chain.map((t) => t.text),
-          chain.map((t) => t.spans),
-          this.engine,
-          retake,
-          this.leadBefore(w.length - k, chain[0]),
-        );
+        const texts = chain.map((t) => t.text);
+        const spans = chain.map((t) => t.spans);
+        // read with the turn before only where the digits alone find nothing: a negative word there must not undo a split
+        let split = chainOver(texts, spans, this.engine, retake);
+        if (!split) {
+          const lead = this.leadBefore(w.length - k, chain[0]);
+          if (lead) split = chainOver(texts, spans, this.engine, retake, lead);
+        }
         if (!split) continue;
         const take = () => {
           for (const part of split.spans) chainStart.set(part, start);
@@ -400,7 +409,11 @@ export class TurnPairer<T extends PendingTurn> {
         const start = partner ? this.places[w.indexOf(partner)] : -1;
         // a finding read with the turn before the partner (previousTurnSpans) may be taken again
         const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
-        const split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake, this.leadBefore(w.indexOf(partner), partner)) : null;
+        let split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake) : null;
+        if (partner && !split) {
+          const lead = this.leadBefore(w.indexOf(partner), partner);
+          if (lead) split = splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake, lead);
+        }
         if (split && (!split.short || !fallback)) {
           for (const part of split.spans) chainStart.set(part, start);
           partner!.spans = withPart(partner!.spans, split.spans[0], true, retake);
@@ -446,6 +459,10 @@ export class TurnPairer<T extends PendingTurn> {
   private leadBefore(at: number, first: T): string {
     const lead = leadOf(first.spans);
     if (lead || at < 1) return lead;
+    // the first part must look like an answer: its digits open its turn (是 / 好的， before them at most) and are
+    // not text the rules kept (客服电话95588 / 2796元 is no QQ number)
+    const t = tailDigits(first.text);
+    if (!t || !ANSWER_OPENING.test(first.text.slice(0, t[0])) || overlaps(first.kept, t[0], t[1])) return '';
     const before = this.waiting[at - 1].text;
     const tail = before.slice(Math.max(0, before.length - LEAD_CHARS));
     // without a cue word it changes nothing, and the split's text stays short

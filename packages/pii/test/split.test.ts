@@ -391,6 +391,22 @@ describe('a value at the start of a turn read with the cue words that end the tu
     for (const [q, a] of stay) expect(await scrub([['agent', q], ['customer', a]])).toEqual([q, a]);
   });
 
+  it('the turn before only adds a split: a negative word there undoes none; amounts, times and kept text after a question are not joined (third review)', async () => {
+    // found from the digits alone before: still found, whatever the words of the turn before
+    expect(await scrub([['agent', '联系电话多少？另外机器的型号'], ['customer', '021'], ['customer', '62345678']])).toEqual(['联系电话多少？另外机器的型号', '[PHONE_1]', '[PHONE_2]']);
+    expect(await scrub([['agent', '请提供您的联系电话，还有就是那个发票上的代码'], ['customer', '0755'], ['customer', '26788888']])).toEqual(['请提供您的联系电话，还有就是那个发票上的代码', '[PHONE_1]', '[PHONE_2]']);
+    const stay: [string, string, string][] = [
+      ['请提供您的订单号', '现在是8058', '9151元'],
+      ['麻烦提供一下您的QQ号', '客服电话95588', '2796元'],
+      ['您的QQ号已经绑定成功了', '价格是12800', '500'],
+      ['您的QQ号多少', '现在是1530', '1600再说'],
+      ['麻烦提供一下您的QQ号', '95588', '561234'],
+    ];
+    for (const [q, a, b] of stay) expect(await scrub([['agent', q], ['customer', a], ['customer', b]])).toEqual([q, a, b]);
+    // a reading followed by an amount: the reading stays, the amount is not joined to it
+    expect(await scrub([['agent', '麻烦提供一下您的QQ号'], ['customer', '我的是146125'], ['customer', '5116元']])).toEqual(['麻烦提供一下您的QQ号', '我的是[QQ_1]', '5116元']);
+  });
+
   it("this speaker's own cue one turn of another speaker back (我的订单号是 / 好的 / the number)", async () => {
     const turns: [string, string][] = [
       ['customer', '我的订单号是'],

@@ -557,8 +557,11 @@ function wordsRegex(words: string[]): RegExp {
     .map((w) =>
       escapeRe(w).replace(/[A-Za-z]/g, (ch) => `[${ch.toUpperCase()}${ch.toLowerCase()}]`),
     );
-  return new RegExp(alts.join('|'));
+  // global: windowHas steps through the matches in a window (a word inside an English word is skipped)
+  return new RegExp(alts.join('|'), 'g');
 }
+
+const isAsciiLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 /**
  * The canonical form of a value under a rule's mode. The phone modes drop the country code so
@@ -1099,8 +1102,25 @@ function startsWithAllowed(value: string, words: Set<string>, lengths: Int32Arra
 }
 
 function windowHas(re: RegExp, s: string, start: number, end: number, before: number, after: number): boolean {
-  if (before > 0 && re.test(s.slice(Math.max(0, start - before), start))) return true;
-  if (after > 0 && re.test(s.slice(end, Math.min(s.length, end + after)))) return true;
+  if (before > 0 && wordIn(re, s, Math.max(0, start - before), start)) return true;
+  if (after > 0 && wordIn(re, s, end, Math.min(s.length, end + after))) return true;
+  return false;
+}
+
+/**
+ * Whether a word of `re` lies in s[a, b) as a word: one that starts or ends with an ASCII letter must not go on
+ * with another letter there (EMS is no word in "problems", IP none in "ship"; QQ号 after 加 is one).
+ */
+function wordIn(re: RegExp, s: string, a: number, b: number): boolean {
+  const w = s.slice(a, b);
+  re.lastIndex = 0;
+  for (let m = re.exec(w); m !== null; m = re.exec(w)) {
+    const i = a + m.index;
+    const j = i + m[0].length;
+    const glued = (isAsciiLetter(s.charCodeAt(i)) && isAsciiLetter(s.charCodeAt(i - 1))) || (isAsciiLetter(s.charCodeAt(j - 1)) && isAsciiLetter(s.charCodeAt(j)));
+    if (!glued) return true;
+    re.lastIndex = m.index + 1;
+  }
   return false;
 }
 

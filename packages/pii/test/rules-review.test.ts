@@ -302,3 +302,13 @@ describe('a QQ number typed 3-3-3 and a last digit or two (session 6)', () => {
     for (const [t, v] of [['QQ 1234 5678 28岁', '1234 5678'], ['QQ 1234 5678 3月份', '1234 5678'], ['QQ 1234 5678 10:30', '1234 5678'], ['QQ 1234 5678 20人', '1234 5678']]) expect(found(t)).toEqual([['QQ', v]]);
   });
 });
+
+describe('context words are words (session 13)', () => {
+  it('an English context word inside another word is no cue: EMS in problems, items (a tracking number), ID in video', () => {
+    expect(found('EMS 1234567890')).toEqual([['TRACKING_NO', '1234567890']]);
+    expect(found('Any other problems? 1234567890')).toEqual([]);
+    expect(found('items 1234567890')).toEqual([]);
+    // a Chinese neighbour is no letter: the cue still counts
+    expect(found('邮政EMS 1234567890')).toEqual([['TRACKING_NO', '1234567890']]);
+  });
+});

@@ -360,6 +360,9 @@ export class TurnPairer<T extends PendingTurn> {
   /** The last turns, oldest first, not finished yet (at most MAX_CHAIN - 1), and their places in the conversation. */
   private readonly waiting: T[] = [];
   private readonly places: number[] = [];
+  /** The turn before each waiting turn (kept when that turn is finished: a question before four turns of a card). */
+  private readonly befores: string[] = [];
+  private lastText = '';
   private next = 0;
 
   constructor(
@@ -443,30 +446,33 @@ export class TurnPairer<T extends PendingTurn> {
     }
     w.push(cur);
     this.places.push(this.next++);
+    this.befores.push(this.lastText);
+    this.lastText = cur.text;
     // what a later turn can still reach: the last two turns (a pair), the current speaker's last turns (a chain)
     const keep = Math.min(MAX_CHAIN - 1, Math.max(2, run + 1));
     while (w.length > keep) {
       this.places.shift();
+      this.befores.shift();
       this.finish(w.shift()!);
     }
   }
 
   /**
    * What a split whose first part is `first` (waiting at `at`) reads before it: the turn its findings were read
-   * with (previousTurnSpans), else the end of the turn before it when that one still waits (麻烦提供一下您的QQ号 /
+   * with (previousTurnSpans), else the end of the turn before it (麻烦提供一下您的QQ号 /
    * 12210 / 0833: the first part alone is a service number's shape, the question still says what follows).
    */
   private leadBefore(at: number, first: T): string {
     const lead = leadOf(first.spans);
-    if (lead || at < 1) return lead;
+    if (lead) return lead;
     // the first part must look like an answer: its digits open its turn (是 / 好的， before them at most) and are
     // not text the rules kept (客服电话95588 / 2796元 is no QQ number)
     const t = tailDigits(first.text);
     if (!t || !ANSWER_OPENING.test(first.text.slice(0, t[0])) || overlaps(first.kept, t[0], t[1])) return '';
-    const before = this.waiting[at - 1].text;
+    const before = this.befores[at];
     const tail = before.slice(Math.max(0, before.length - LEAD_CHARS));
     // without a cue word it changes nothing, and the split's text stays short
-    return this.engine!.hasCueWord(tail) ? tail : '';
+    return tail && this.engine!.hasCueWord(tail) ? tail : '';
   }
 
   /** Finishes the turns still waiting (call once, after the conversation's last turn). */
@@ -474,5 +480,7 @@ export class TurnPairer<T extends PendingTurn> {
     for (const t of this.waiting) this.finish(t);
     this.waiting.length = 0;
     this.places.length = 0;
+    this.befores.length = 0;
+    this.lastText = '';
   }
 }

@@ -407,6 +407,11 @@ describe('a value at the start of a turn read with the cue words that end the tu
     expect(await scrub([['agent', '麻烦提供一下您的QQ号'], ['customer', '我的是146125'], ['customer', '5116元']])).toEqual(['麻烦提供一下您的QQ号', '我的是[QQ_1]', '5116元']);
   });
 
+  it('a card typed over four turns after the question: all four parts, though the question was finished turns before (third review, older)', async () => {
+    const turns: [string, string][] = [['agent', '请问您的银行卡号'], ['customer', '6222'], ['customer', '0212'], ['customer', '3456'], ['customer', '7890']];
+    for (const workers of [1, 2]) expect(await scrub(turns, { workers })).toEqual(['请问您的银行卡号', '[BANK_CARD_1]', '[BANK_CARD_2]', '[BANK_CARD_3]', '[BANK_CARD_4]']);
+  });
+
   it("this speaker's own cue one turn of another speaker back (我的订单号是 / 好的 / the number)", async () => {
     const turns: [string, string][] = [
       ['customer', '我的订单号是'],

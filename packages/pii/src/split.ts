@@ -103,6 +103,8 @@ function withPart(spans: readonly PiiSpan[], part: PiiSpan, last: boolean, retak
 const CARRY_ON = /^[，,、 ]?(?:然后|接着|后面|后边|接下来|下面|最后|后|尾号)?(?:[0-9一二三四五六七八九几]位)?(?:的是|是|为)?[:：，, ]?$/;
 /** Words before the last part of a chain that list amounts (还有3000, 再3000, 一共…): no split. */
 const LISTING = /还有|再|另外|加上|以及|一共|总共|合计|共计|价|金额|费|元|块|[¥￥$]|RMB|rmb/;
+/** Words right before the first part of a chain that open a list of amounts (一共158, 总共 158, 合计158). */
+const LIST_OPENS = /(?:一共|总共|合计|共计|还有)[:：]? ?$/;
 /** A unit or currency right after the last part of a chain (3000元, 3000 元, 20%): an amount, not part of an identifier. */
 const UNIT_AFTER = /^ ?[元块角毛%％]/;
 /** A currency right before the first part of a chain (¥158, ¥ 158, RMB158). */
@@ -159,7 +161,8 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   // listed amounts that happen to join into an identifier (一共158 / 还有2000 / 还有3000元): over three or more turns
   // a list is likelier than a number typed in parts, unless the words say it carries on; after a question, amounts
   // and counts in two turns are no answer either (价格是12800 / 500, 现在是8058 / 9151元)
-  const listed = LISTING.test(last.slice(0, h[0])) || UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0]));
+  // (一共158 / 2000 / 3000: the list's words may also open its first part, right before the digits)
+  const listed = LISTING.test(last.slice(0, h[0])) || UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0])) || LIST_OPENS.test(first.slice(Math.max(0, t[0] - 4), t[0]));
   if ((n > 2 || useLead) && listed) return null;
   if (useLead && AMOUNT_AFTER.test(last.slice(h[1]))) return null;
   const parts: [number, number][] = [t];

@@ -412,6 +412,11 @@ describe('a value at the start of a turn read with the cue words that end the tu
     for (const workers of [1, 2]) expect(await scrub(turns, { workers })).toEqual(['请问您的银行卡号', '[BANK_CARD_1]', '[BANK_CARD_2]', '[BANK_CARD_3]', '[BANK_CARD_4]']);
   });
 
+  it('a list of amounts opened by 一共 is no phone over three turns; the same digits after 号码是 are (third review, older)', async () => {
+    expect(await scrub([['customer', '一共158'], ['customer', '2000'], ['customer', '3000']])).toEqual(['一共158', '2000', '3000']);
+    expect(await scrub([['customer', '号码是158'], ['customer', '2000'], ['customer', '3000']])).toEqual(['号码是[PHONE_1]', '[PHONE_2]', '[PHONE_3]']);
+  });
+
   it("this speaker's own cue one turn of another speaker back (我的订单号是 / 好的 / the number)", async () => {
     const turns: [string, string][] = [
       ['customer', '我的订单号是'],

@@ -25,6 +25,8 @@ export interface ScrubJob {
   starts: Int32Array;
   pieces: Int32Array;
   pieceText: Int32Array;
+  /** Per text: the turn right before it when that turn is outside the roles option ('' otherwise; split.ts's PendingTurn.before). */
+  befores: string[];
   /** Samples the report still takes per kind (absent: maxSamples). */
   sampleLeft: Record<string, number>;
   maxSamples: number;
@@ -59,6 +61,7 @@ export function buildJob(
   const recordOf = new Int32Array(total);
   const starts = new Int32Array(total + 1);
   const texts: string[] = [];
+  const befores: string[] = [];
   let chars = 0;
   for (let j = 0; j < n; j++) {
     const r = batch[j];
@@ -77,6 +80,7 @@ export function buildJob(
       if (!inScope(turn)) continue;
       const k = texts.length;
       texts.push(turn.text);
+      befores.push(outOfScopeBefore(r.turns, t, inScope));
       turns[k] = t;
       roles[k] = ROLE_INDEX.get(turn.role)!;
       recordOf[k] = j;
@@ -116,6 +120,7 @@ export function buildJob(
       starts: starts.subarray(0, m + 1),
       pieces: Int32Array.from(cuts),
       pieceText: Int32Array.from(textCuts),
+      befores,
       sampleLeft,
       maxSamples,
     },
@@ -125,6 +130,16 @@ export function buildJob(
 }
 
 export const pieceCount = (job: ScrubJob): number => job.pieces.length - 1;
+
+/**
+ * The text of the turn before turn `t` (the nearest one with text) when the roles option leaves it out, else ''
+ * (an in-scope turn before is a pending turn of its own).
+ */
+export function outOfScopeBefore(turns: readonly { role: Role; text: string }[], t: number, inScope: (turn: { role: Role; text: string }) => boolean): string {
+  let i = t - 1;
+  while (i >= 0 && !turns[i].text) i--;
+  return i >= 0 && !inScope(turns[i]) ? turns[i].text : '';
+}
 
 /**
  * Detection, operators and counting (into `tallier`) for piece `i` of a job (one scope per
@@ -167,7 +182,7 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
       const text = textAt(k);
       totals.turns++;
       const a = engine.analyze(text);
-      pairer.push({ text, role: ROLES[job.roles[k]], spans: a.spans, kept: a.kept, k });
+      pairer.push({ text, role: ROLES[job.roles[k]], spans: a.spans, kept: a.kept, k, before: job.befores[k] });
     }
     pairer.end();
     tallier.count('turns.scanned', c);

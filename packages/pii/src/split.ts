@@ -239,6 +239,11 @@ export interface PendingTurn {
   spans: PiiSpan[];
   /** Text the rules left as it is (a placeholder, a service number). */
   kept?: readonly KeptSpan[];
+  /**
+   * The text of the turn right before this one when that turn is outside the `roles` option: no pending turn,
+   * but the turn before all the same (an agent's question before a customer's answer, only customers scrubbed).
+   */
+  before?: string;
 }
 
 const PREVIOUS_TURN_SUFFIX = '.previous-turn';
@@ -428,12 +433,14 @@ export class TurnPairer<T extends PendingTurn> {
       }
     }
     // after the splits: digits that continue a split identifier belong to it, not to a finding of their own
-    if (this.engine && w.length) {
-      const p1 = w[w.length - 1];
-      // the turn before, and this speaker's own turn before that when another speaker's short turn (an
-      // acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
-      const p2 = p1.role !== cur.role && p1.text.length <= ACKNOWLEDGEMENT && w.length > 1 && w[w.length - 2].role === cur.role ? w[w.length - 2] : null;
-      let from = p1.text;
+    if (this.engine && (w.length || cur.before)) {
+      const p1 = w.length ? w[w.length - 1] : null;
+      // the turn before (out of the roles option or a pending one), and this speaker's own turn before that when
+      // another speaker's short turn (an acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
+      const before = cur.before || p1!.text;
+      const own = cur.before ? p1 : p1!.role !== cur.role && w.length > 1 ? w[w.length - 2] : null;
+      const p2 = before.length <= ACKNOWLEDGEMENT && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
+      let from = before;
       let more = previousTurnSpans(this.engine, from, cur);
       if (!more && p2) more = previousTurnSpans(this.engine, (from = p2.text), cur);
       if (more) {
@@ -449,7 +456,7 @@ export class TurnPairer<T extends PendingTurn> {
     }
     w.push(cur);
     this.places.push(this.next++);
-    this.befores.push(this.lastText);
+    this.befores.push(cur.before || this.lastText);
     this.lastText = cur.text;
     // what a later turn can still reach: the last two turns (a pair), the current speaker's last turns (a chain)
     const keep = Math.min(MAX_CHAIN - 1, Math.max(2, run + 1));

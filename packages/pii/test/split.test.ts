@@ -429,9 +429,15 @@ describe('a value at the start of a turn read with the cue words that end the tu
     expect(await scrub([['agent', '请提供您的订单号'], ['customer', '好的'], ['customer', '308669150930']])).toEqual(['请提供您的订单号', '好的', '308669150930']);
   });
 
-  it('a turn out of the roles option is no previous turn', async () => {
-    // only customer turns are scrubbed: the agent's question is not read with them
-    expect(await scrub(conversation.slice(0, 2), { roles: ['customer'] })).toEqual(['麻烦提供一下您的QQ号', '73920561']);
+  it('a turn out of the roles option is still the turn before: its words are read, it is not scrubbed (second review)', async () => {
+    for (const extra of [{ workers: 1 }, { workers: 2 }, { detectors: ['rules', 'ner'], workers: 1 }]) {
+      if (extra.detectors) await import('@scrubline/ner');
+      // only customer turns are scrubbed: the agent's question is read with the answer all the same
+      expect(await scrub(conversation.slice(0, 2), { roles: ['customer'], ...extra })).toEqual(['麻烦提供一下您的QQ号', '[QQ_1]']);
+      // a customer's own earlier turn is not read in place of the agent's long reply between: as with all roles
+      const turns: [string, string][] = [['customer', '我的QQ号被盗了'], ['agent', '您好，非常抱歉给您带来不便，我们已经为您提交了申诉，请耐心等待处理结果'], ['customer', '13579 那天登录过一次']];
+      expect(await scrub(turns, { roles: ['customer'], ...extra })).toEqual(await scrub(turns, extra));
+    }
   });
 });
 

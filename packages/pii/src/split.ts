@@ -154,8 +154,9 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   if (!t) return null;
   const h = headDigits(last);
   if (!h) return null;
-  // `lead` (the end of the turn before, read as cue words) only where the last part carries the number on: 我留的号码是138
-  // after it starts another one. A try with a lead follows one without (the caller's), so without it, nothing new
+  // `lead` (the end of the turn before the first part, or the one its reading came from: TurnPairer.leadBefore),
+  // only where the last part carries the number on: 我留的号码是138 after it starts another one. A try with a lead
+  // follows one without (the caller's): without it, nothing new
   const useLead = lead !== '' && CARRY_ON.test(last.slice(0, h[0]));
   if (lead !== '' && !useLead) return null;
   // listed amounts that happen to join into an identifier (一共158 / 还有2000 / 还有3000元): over three or more turns
@@ -183,8 +184,7 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   const [headStart, headEnd] = h;
   const cue = first.slice(Math.max(0, tailStart - CUE_WINDOW), tailStart);
   const uncued = n > MAX_CHAIN_UNCUED && !LONG_CHAIN_CUE.test(cue);
-  // `lead`: the end of the turn a first part was read with (previousTurnSpans), a line break after it; its words
-  // are cues, none of its characters is taken
+  // the lead and a line break before the digits: its words are cues, none of its characters is taken
   const prefix = useLead ? lead + '\n' : '';
   const joined = prefix + cue + pieces.join('');
   /** Where the last part starts in `joined`. */

@@ -1108,8 +1108,9 @@ function windowHas(re: RegExp, s: string, start: number, end: number, before: nu
 }
 
 /**
- * Whether a word of `re` lies in s[a, b) as a word: one that starts or ends with an ASCII letter must not go on
- * with another letter there (EMS is no word in "problems", IP none in "ship"; QQ号 after 加 is one).
+ * Whether a word of `re` lies in s[a, b) as a word: a short lower-case match glued to other letters is the inside of
+ * an English word (ems in "problems", ip in "ship", id in "video"), not the word. Longer words and upper-case ones
+ * users glue count (bankcard, cellphone, myQQ, EMSno, IDcard).
  */
 function wordIn(re: RegExp, s: string, a: number, b: number): boolean {
   const w = s.slice(a, b);
@@ -1117,8 +1118,8 @@ function wordIn(re: RegExp, s: string, a: number, b: number): boolean {
   for (let m = re.exec(w); m !== null; m = re.exec(w)) {
     const i = a + m.index;
     const j = i + m[0].length;
-    const glued = (isAsciiLetter(s.charCodeAt(i)) && isAsciiLetter(s.charCodeAt(i - 1))) || (isAsciiLetter(s.charCodeAt(j - 1)) && isAsciiLetter(s.charCodeAt(j)));
-    if (!glued) return true;
+    const inside = m[0].length <= 3 && /^[a-z]+$/.test(m[0]) && (isAsciiLetter(s.charCodeAt(i - 1)) || isAsciiLetter(s.charCodeAt(j)));
+    if (!inside) return true;
     re.lastIndex = m.index + 1;
   }
   return false;

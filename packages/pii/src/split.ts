@@ -247,8 +247,8 @@ export interface PendingTurn {
 }
 
 const PREVIOUS_TURN_SUFFIX = '.previous-turn';
-/** The longest turn of another speaker read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说). */
-const ACKNOWLEDGEMENT = 8;
+/** Another speaker's turn read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说); a question is none. */
+const ACKNOWLEDGEMENT = /^(?:好的?|好嘞|嗯+|收到|可以|行|OK|ok|Ok|您请说|请说|请继续(?:输入)?|继续)[，,。.!！~～ ]*(?:您请说|请说|请继续(?:输入)?)?[，,。.!！~～ ]*$/;
 /**
  * Types whose values hold letters (a WeChat ID, a passport or plate number, a written date of birth …); any
  * other value read with the turn before is digits and a closing check character X, but an order number (SO2024…).
@@ -371,6 +371,7 @@ export class TurnPairer<T extends PendingTurn> {
   /** The turn before each waiting turn (kept when that turn is finished: a question before four turns of a card). */
   private readonly befores: string[] = [];
   private lastText = '';
+  private lastRole: Role | null = null;
   private next = 0;
 
   constructor(
@@ -382,7 +383,8 @@ export class TurnPairer<T extends PendingTurn> {
     const w = this.waiting;
     /** This speaker's turns at the end of those waiting. */
     let run = 0;
-    while (run < w.length && w[w.length - 1 - run].role === cur.role) run++;
+    // a turn out of the roles option right before (cur.before) ends this speaker's run, as it would in scope
+    if (!cur.before) while (run < w.length && w[w.length - 1 - run].role === cur.role) run++;
     // only a turn that opens with digits (after a few words) can end a split identifier
     if (this.engine && w.length && headDigits(cur.text) !== null) {
       // the longest chain of this speaker's turns first: an identifier over all of them is longer
@@ -416,7 +418,8 @@ export class TurnPairer<T extends PendingTurn> {
       if (!found) {
         const p1 = w[w.length - 1];
         const p2 = w.length > 1 ? w[w.length - 2] : null;
-        const partner = p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
+        // with a turn out of the roles option between, the last pending turn is the one "one turn back"
+        const partner = cur.before ? (p1.role === cur.role ? p1 : null) : p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
         const start = partner ? this.places[w.indexOf(partner)] : -1;
         // a finding read with the turn before the partner (previousTurnSpans) may be taken again
         const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
@@ -439,7 +442,7 @@ export class TurnPairer<T extends PendingTurn> {
       // another speaker's short turn (an acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
       const before = cur.before || p1!.text;
       const own = cur.before ? p1 : p1!.role !== cur.role && w.length > 1 ? w[w.length - 2] : null;
-      const p2 = before.length <= ACKNOWLEDGEMENT && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
+      const p2 = ACKNOWLEDGEMENT.test(before) && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
       let from = before;
       let more = previousTurnSpans(this.engine, from, cur);
       if (!more && p2) more = previousTurnSpans(this.engine, (from = p2.text), cur);
@@ -456,8 +459,11 @@ export class TurnPairer<T extends PendingTurn> {
     }
     w.push(cur);
     this.places.push(this.next++);
-    this.befores.push(cur.before || this.lastText);
+    // the turn before as a split's lead: another speaker's (a question) or one out of the roles option, never this
+    // speaker's own (我的QQ号是2356781940 is no cue for the 100 / 200 / 300 that follow)
+    this.befores.push(cur.before || (this.lastRole !== cur.role ? this.lastText : ''));
     this.lastText = cur.text;
+    this.lastRole = cur.role;
     // what a later turn can still reach: the last two turns (a pair), the current speaker's last turns (a chain)
     const keep = Math.min(MAX_CHAIN - 1, Math.max(2, run + 1));
     while (w.length > keep) {
@@ -492,5 +498,6 @@ export class TurnPairer<T extends PendingTurn> {
     this.places.length = 0;
     this.befores.length = 0;
     this.lastText = '';
+    this.lastRole = null;
   }
 }

@@ -310,5 +310,11 @@ describe('context words are words (session 13)', () => {
     expect(found('items 1234567890')).toEqual([]);
     // a Chinese neighbour is no letter: the cue still counts
     expect(found('邮政EMS 1234567890')).toEqual([['TRACKING_NO', '1234567890']]);
+    // words users glue still count: longer ones and upper-case ones (fourth review)
+    expect(found('bankcard 6222021234567890').map((f) => f[0])).toEqual(['BANK_CARD']);
+    expect(found('cellphone 6502345678').map((f) => f[0])).toEqual(['PHONE']);
+    expect(found('myQQ 2356781940').map((f) => f[0])).toEqual(['QQ']);
+    expect(found('QQhao 2356781940').map((f) => f[0])).toEqual(['QQ']);
+    expect(found('EMSno 1234567890123').map((f) => f[0])).toEqual(['TRACKING_NO']);
   });
 });

@@ -417,6 +417,21 @@ describe('a value at the start of a turn read with the cue words that end the tu
     expect(await scrub([['customer', '号码是158'], ['customer', '2000'], ['customer', '3000']])).toEqual(['号码是[PHONE_1]', '[PHONE_2]', '[PHONE_3]']);
   });
 
+  it('a question out of the roles option ends the run as in scope; this speaker\'s own cue is no lead for what follows (fourth review)', async () => {
+    const turns: [string, string][] = [
+      ['agent', '请问您的银行卡号'],
+      ['customer', card('622202123456789')],
+      ['agent', '请问您的手机号'],
+      ['customer', '138'],
+      ['customer', '1234'],
+      ['customer', '5678'],
+    ];
+    const all = await scrub(turns);
+    expect(all.slice(3)).toEqual(['[PHONE_1]', '[PHONE_2]', '[PHONE_3]']);
+    for (const workers of [1, 2]) expect(await scrub(turns, { roles: ['customer'], workers })).toEqual(turns.map((t, i) => (t[0] === 'customer' ? all[i] : t[1])));
+    expect(await scrub([['customer', '我的QQ号是2356781940'], ['customer', '100'], ['customer', '200'], ['customer', '300']])).toEqual(['我的QQ号是[QQ_1]', '100', '200', '300']);
+  });
+
   it("this speaker's own cue one turn of another speaker back (我的订单号是 / 好的 / the number)", async () => {
     const turns: [string, string][] = [
       ['customer', '我的订单号是'],

@@ -1,5 +1,5 @@
 import { detectors, ScrubError, type Detector, type Logger, type PiiSpan } from '@scrubline/core';
-import { conversationSpans, RuleEngine } from '@scrubline/pii';
+import { conversationSpans } from '@scrubline/pii';
 import type { GoldLine, PredLine } from './jsonl.js';
 
 export interface DetectAllOptions {
@@ -40,8 +40,6 @@ export async function createDetectors(o: DetectAllOptions): Promise<Detector[]> 
  */
 export async function detectAll(gold: GoldLine[], o: DetectAllOptions): Promise<PredLine[]> {
   const dets = await createDetectors(o);
-  const engine = (dets.find((d) => d instanceof RuleEngine) as RuleEngine | undefined) ?? null;
-  const others = dets.filter((d) => d !== engine);
   const out: PredLine[] = [];
   const spansJson = (spans: readonly PiiSpan[]) => spans.map((s) => ({ type: s.type, start: s.start, end: s.end, score: s.score, rule: s.rule }));
   for (let i = 0; i < gold.length; ) {
@@ -55,7 +53,7 @@ export async function detectAll(gold: GoldLine[], o: DetectAllOptions): Promise<
     let j = i;
     while (j < gold.length && gold[j].conversation?.id === c.id) j++;
     const turns = gold.slice(i, j);
-    conversationSpans(turns.map((g) => ({ role: g.conversation!.role, text: g.text, lang: guessLang(g.text) })), engine, others).forEach((spans, k) => out.push({ id: turns[k].id, spans: spansJson(spans) }));
+    conversationSpans(turns.map((g) => ({ role: g.conversation!.role, text: g.text, lang: guessLang(g.text) })), dets).forEach((spans, k) => out.push({ id: turns[k].id, spans: spansJson(spans) }));
     i = j;
   }
   return out;

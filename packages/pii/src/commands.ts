@@ -31,7 +31,6 @@ import {
   type StageContext,
 } from '@scrubline/core';
 import { conversationSpans, mergeSpans } from './scrub.js';
-import { RuleEngine } from './rules.js';
 import { FileLineChunks, lineChunks, scrubNdjsonParallel, type ChunkSource } from './parallel.js';
 import { defaultScrubThreads } from './early-workers.js';
 import { readRecords, resolveInputs, type ResolvedInput } from '@scrubline/io';
@@ -225,16 +224,14 @@ export const detectCommand: CommandDefinition = {
     const out = output(io, values.out);
     const file = values.in ?? '-';
     try {
-      // a conversation's turns are read with each other: the rules detector pairs them (split.ts)
-      const engine = (dets.find((d) => d instanceof RuleEngine) as RuleEngine | undefined) ?? null;
-      const others = dets.filter((d) => d !== engine);
       const spansJson = (spans: readonly PiiSpan[]) => spans.map((p) => ({ type: p.type, start: p.start, end: p.end, score: p.score, rule: p.rule }));
       for await (const batch of lineBatches(io, values.in)) {
         let s = '';
         for (const [line, n] of batch) {
           const parsed = parseDetectLine(line, n, file);
           if ('turns' in parsed) {
-            conversationSpans(parsed.turns, engine, others).forEach((spans, t) => (s += JSON.stringify({ id: `${parsed.id}#${t}`, spans: spansJson(spans) }) + '\n'));
+            // a conversation's turns are read with each other (split.ts)
+            conversationSpans(parsed.turns, dets).forEach((spans, t) => (s += JSON.stringify({ id: `${parsed.id}#${t}`, spans: spansJson(spans) }) + '\n'));
             continue;
           }
           let spans: PiiSpan[] = [];

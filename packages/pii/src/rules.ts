@@ -686,7 +686,7 @@ export class RuleEngine {
       }
     }
     this.buildWordScan();
-    let reach = 16;
+    let reach = NEAR_CUE;
     for (const r of this.rules) reach = Math.max(reach, r.ctx?.before ?? 0, r.neg?.before ?? 0);
     this.maxContextBefore = reach;
     // a trigger word anywhere in a text lets its rule run on all of it (and the rule's own pattern may put the
@@ -777,7 +777,6 @@ export class RuleEngine {
     }
     return out;
   }
-
 
   private wordList(words: string[]): number {
     const key = [...new Set(words)].sort().join('\u0000');
@@ -960,7 +959,6 @@ export class RuleEngine {
     return this.analyzeOnly(text, null);
   }
 
-  /** `analyze` with only the rules `only` marks (by order) and the keep rules; null: all rules. */
   /** Offset maps of the last text `prepare` normalised, or null. */
   private prepared: ReturnType<typeof normalizeOrNull> = null;
 
@@ -981,6 +979,7 @@ export class RuleEngine {
     return s;
   }
 
+  /** `analyze` with only the rules `only` marks (by order) and the keep rules; null: all rules. */
   private analyzeOnly(text: string, only: Uint8Array | null): Analysis {
     if (text.length === 0) return EMPTY;
     const s = this.prepare(text);

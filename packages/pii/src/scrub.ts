@@ -1,7 +1,7 @@
 import { maskLetters, type Detector, type PiiSpan, type Role } from '@scrubline/core';
 import { getRuleEngine, type EngineOptions } from './engine.js';
 import { applyOperators, ConversationScope, mask, type OperatorConfig, type OperatorInput } from './operators.js';
-import type { Analysis, KeptSpan, RuleEngine } from './rules.js';
+import { RuleEngine, type Analysis, type KeptSpan } from './rules.js';
 import { TurnPairer, type PendingTurn } from './split.js';
 
 /**
@@ -67,12 +67,14 @@ export function detect(text: string, options: EngineOptions = {}): PiiSpan[] {
 }
 
 /**
- * The spans of each turn of one conversation as the pii stage finds them: each turn's own (the rules and
- * `others`, merged as `combine` does), then identifiers split over turns and numbers that answer the turn
- * before (split.ts). `engine` null: the other detectors alone, turn by turn. For `scrubline detect` and
- * the evaluation of conversations.
+ * The spans of each turn of one conversation as the pii stage finds them: each turn's own (the rules and the
+ * other detectors, merged as `combine` does), then identifiers split over turns and numbers that answer the
+ * turn before (split.ts; only where `detectors` holds the rules). For `scrubline detect` and the evaluation of
+ * conversations.
  */
-export function conversationSpans(turns: readonly { role: Role; text: string; lang?: string }[], engine: RuleEngine | null, others: readonly Detector[] = []): PiiSpan[][] {
+export function conversationSpans(turns: readonly { role: Role; text: string; lang?: string }[], detectors: readonly Detector[]): PiiSpan[][] {
+  const engine = (detectors.find((d) => d instanceof RuleEngine) as RuleEngine | undefined) ?? null;
+  const others = detectors.filter((d) => d !== engine);
   const out: PiiSpan[][] = turns.map(() => []);
   const pairer = new TurnPairer<PendingTurn & { i: number }>(engine, (t) => (out[t.i] = t.spans));
   turns.forEach((t, i) => {

@@ -43,7 +43,7 @@ const isX = (c: number): boolean => c === 88 || c === 120;
 /** A digit as the rules read one: ASCII, full-width (７３９２), or a Chinese numeral (七三九二, 幺, 两). */
 const isDigitLike = (c: number): boolean => isDigit(c) || (c >= 0x3007 && (NORMALISE_TABLE[c] & 2) !== 0) || (c >= 0xff10 && c <= 0xff19);
 /** A space, dash or dot between digit groups (138 1234 5678, 138-1234-5678, 2019.5.20). */
-const isGroupJoin = (c: number): boolean => c === 32 || c === 45 || c === 46;
+const isGroupJoin = (c: number): boolean => isJoin(c) || c === 46;
 /** [A-Za-z0-9]. */
 const isAlnum = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 

@@ -473,7 +473,6 @@ describe('RuleEngine.analyzeAfter', () => {
   it('adds what analyze(previous + line break + turn) adds, on 6,000 pairs of fixture turns, prompts and values', () => {
     const rnd = mulberry32(5);
     const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
-    let compared = 0;
     let nonEmpty = 0;
     for (let k = 0; k < 6000; k++) {
       const prev = rnd() < 0.5 ? pick(prompts) : pick(corpus).text;
@@ -489,10 +488,8 @@ describe('RuleEngine.analyzeAfter', () => {
         .spans.filter((s) => s.start >= off)
         .map((s) => ({ ...s, start: s.start - off, end: s.end - off }));
       expect(got, `${k}`).toEqual(added(whole, solo));
-      compared++;
       if (got.length) nonEmpty++;
     }
-    expect(compared).toBe(6000);
     // the comparison is not empty on both sides
     expect(nonEmpty).toBeGreaterThan(50);
   });

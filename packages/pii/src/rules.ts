@@ -82,6 +82,12 @@ export interface RulePack {
   description?: string;
   types?: Record<string, TypeSpec>;
   rules: RuleSpec[];
+  /**
+   * Request words (提供, 告知, 私信, 多少 …): a sentence at the end of a turn that holds one and a cue word asks for
+   * a value, and a number that opens the next turn is read as its answer however far the cue word is from the
+   * end (RuleEngine.askedCues). The words of all packs loaded count.
+   */
+  requests?: string[];
   /** Lexicons the pack's rules name, already read (so a worker thread needs no file access). */
   lexicons?: Record<string, string[]>;
 }
@@ -126,6 +132,28 @@ function cueCanAdd(r: CompiledRule): boolean {
 
 /** The context window most rules have (`before: 16`), and that a trigger word read by a rule's own pattern gets. */
 const NEAR_CUE = 16;
+/** How much of the end of a turn askedCues reads, and in how many sentences (a question, then 谢谢. or 我们为您核实.). */
+const ASKED_REACH = 120;
+const ASKED_SENTENCES = 3;
+/** A cue word that follows its value (生的, 生，): it asks for nothing (askedCues). */
+const NOT_ASKED = /[的，,。]$/;
+/** A fee, price or sum of what a cue word names (电话费, 订单额): no identifier is asked for. */
+const FEE_AFTER = /^[费价额钱]/;
+const NO_WORDS: string[] = [];
+
+/** Whether `s[i]` ends a sentence: 。！？；, a line break, or a full stop that is not a decimal point (1.5元). */
+function endsSentence(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0xff1b || c === 0x21 || c === 0x3f || c === 0x3b || c === 0x0a) return true;
+  return c === 0x2e && !(isDigitCode(s.charCodeAt(i - 1)) && isDigitCode(s.charCodeAt(i + 1)));
+}
+
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+
+/** A short lower-case word glued to ASCII letters is inside another word (ems in problems), as wordIn reads context words. */
+function glued(s: string, i: number, len: number): boolean {
+  return len <= 3 && /^[a-z]+$/.test(s.slice(i, i + len)) && (isAsciiLetter(s.charCodeAt(i - 1)) || isAsciiLetter(s.charCodeAt(i + len)));
+}
 const NO_SPANS: PiiSpan[] = Object.freeze([]) as unknown as PiiSpan[];
 /** The shared result for text with nothing found (read-only: frozen). */
 const EMPTY: Analysis = Object.freeze({ spans: Object.freeze([]) as unknown as PiiSpan[], kept: Object.freeze([]) as unknown as KeptSpan[] });
@@ -644,6 +672,9 @@ export class RuleEngine {
   /** Per rule (by order): how far back from a value a cue word of it may be (its context window; a trigger word, read by the rule's own pattern right before the value, 16). */
   private readonly cueReach: Int32Array;
   private cuedBuf: Uint8Array | null = null;
+  /** The packs' request words (askedCues), and the negative words of the rules (a cue word followed by one asks for no value). */
+  private readonly requestScan: WordScanner | null;
+  private readonly negativeScan: WordScanner | null;
 
   constructor(packs: RulePack[], options: RuleEngineOptions = {}) {
     enableRegexpFallback();
@@ -699,8 +730,83 @@ export class RuleEngine {
       this.cuedBy.set(w, [...rules]);
     }
     this.cueScan = cueWords.size ? new WordScanner([...cueWords.keys()]) : null;
+    const requests = [...new Set(packs.flatMap((p) => (Array.isArray(p.requests) ? p.requests : [])).filter((w) => typeof w === 'string' && w.length > 0).map((w) => w.toLowerCase()))];
+    this.requestScan = requests.length && this.cueScan ? new WordScanner(requests) : null;
+    const negatives = [...new Set(packs.flatMap((p) => p.rules.flatMap((r) => r.negative?.words ?? [])).filter(Boolean).map((w) => w.toLowerCase()))];
+    this.negativeScan = negatives.length ? new WordScanner(negatives) : null;
     const far = [...this.cuedBy].filter(([, rules]) => rules.some((i) => this.cueReach[i] > NEAR_CUE)).map(([w]) => w);
     this.farCueScan = far.length ? new WordScanner(far) : null;
+  }
+
+  /**
+   * What a question at the end of `prev` asks for: the cue words of the last sentence (of its last ASKED_SENTENCES,
+   * within its last ASKED_REACH characters) that asks for one with a request word of the packs, in order
+   * (您好,请提供您的订单号,我们为您核实,谢谢. → 订单号; 请将您的订单号或联系方式私信给我们 → 订单号, 联系方式), or none.
+   * Read right before an answer (analyzeAfter(word, answer)) a word stands as if the customer had typed 订单号
+   * 9177307: the rules' windows (16 characters) are for words inside one turn, and an agent's question often ends
+   * in a courtesy longer than that. Left out: a cue word with a negative word right after it (订单金额, 电话费 ask
+   * for no identifier, nor do 电话费 or 订单额), and one of one character or ending in 的 or a comma (生的, 生，: words that follow a date).
+   */
+  askedCues(prev: string): string[] {
+    const requests = this.requestScan;
+    const cues = this.cueScan;
+    if (requests === null || cues === null || prev.length === 0) return NO_WORDS;
+    const raw = prev.slice(Math.max(0, prev.length - ASKED_REACH));
+    features(raw, FEAT);
+    const text = (FEAT.normalise & 1) !== 0 ? (normalizeOrNull(raw, this.minNumeralRun)?.text ?? raw) : raw;
+    let end = text.length;
+    for (let n = 0; n < ASKED_SENTENCES; n++) {
+      let stop = end;
+      while (stop > 0 && endsSentence(text, stop - 1)) stop--;
+      if (stop === 0) break;
+      let start = stop;
+      while (start > 0 && !endsSentence(text, start - 1)) start--;
+      // a cue word is asked for by a request word before it in the sentence (请提供您的姓名、联系电话), or after it in
+      // the same clause (订单号发我下, 您的手机号？: a question mark asks as a request word does); 您的订单已经提交,请问
+      // 还有什么可以帮您？ asks for no order number
+      const words: string[] = [];
+      /** Cue words since the last clause break, waiting for a request word after them. */
+      const open: string[] = [];
+      let requested = false;
+      const ask = (cue: string) => {
+        if (!words.includes(cue)) words.push(cue);
+      };
+      for (let at = start; at < stop; ) {
+        const c = text.charCodeAt(at);
+        if (c === 0xff0c || c === 0x2c || c === 0xff1a || c === 0x3a) {
+          open.length = 0;
+          at++;
+          continue;
+        }
+        const cue = cues.wordAt(text, at);
+        const request = requests.wordAt(text, at);
+        if (request !== null && (cue === null || request.length > cue.length)) {
+          if (!glued(text, at, request.length)) {
+            requested = true;
+            for (const w of open) ask(w);
+            open.length = 0;
+          }
+          at += request.length;
+          continue;
+        }
+        if (cue === null) {
+          at++;
+          continue;
+        }
+        const after = at + cue.length;
+        let negated = false;
+        if (this.negativeScan !== null) for (let k = after; k < Math.min(stop, after + 4) && !negated; k++) negated = this.negativeScan.wordAt(text, k) !== null;
+        if (!negated && cue.length > 1 && !NOT_ASKED.test(cue) && !FEE_AFTER.test(text.slice(after, after + 1)) && !glued(text, at, cue.length)) {
+          if (requested) ask(cue);
+          else open.push(cue);
+        }
+        at = after;
+      }
+      if (stop < text.length && (text.charCodeAt(stop) === 0xff1f || text.charCodeAt(stop) === 0x3f)) for (const w of open) ask(w);
+      if (words.length) return words;
+      end = start;
+    }
+    return NO_WORDS;
   }
 
   /** Whether `s` holds a trigger or context word that can change what a rule finds after it (cueCanAdd). */

@@ -296,20 +296,96 @@ function answerShaped(type: string, value: string, before: string, after: string
  * of the turn's own analysis, or text its rules kept, is never overruled (so 95631076, a service number's
  * shape, stays kept after 那您的QQ号, as it does alone). Left out: letters in a type without them (RTX4090 is
  * a model, not an order number), amounts (15000元).
+ * Where the end of `prev` finds nothing, the cue words its question asks for (RuleEngine.askedCues: 请您将订单号
+ * 通过私信方式发送给我,我为您查询 asks for 订单号, further back than a window reaches) are read right before the
+ * number instead. A number alone on a later line of the turn is read the same way (…投诉才有用吗？ / 87115599).
  */
-function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): PiiSpan[] | null {
-  if (prev.length === 0 || !uncoveredNumberNearStart(cur)) return null;
+function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): { spans: PiiSpan[]; lead: string } | null {
+  if (prev.length === 0) return null;
   let found: PiiSpan[] | null = null;
-  const text = cur.text;
-  for (const s of engine.analyzeAfter(prev, text)) {
+  let lead = '';
+  // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
+  // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87115599 / 明早未处理直接12315投诉, after 请提供…联系方式)
+  const openings = numberLines(cur);
+  if (uncoveredNumberNearStart(cur)) openings.unshift(0);
+  for (const at of openings) {
+    const text = at === 0 ? cur.text : cur.text.slice(at, lineEnd(cur.text, at));
+    const read = readAnswer(engine, prev, cur, at, text);
+    if (read) {
+      (found ??= []).push(...read.spans);
+      lead ||= read.lead;
+    }
+  }
+  return found ? { spans: found, lead } : null;
+}
+
+/** The findings of `text` (at `at` in `cur`) read as the answer to `prev`, and what it was read with. */
+function readAnswer(engine: RuleEngine, prev: string, cur: PendingTurn, at: number, text: string): { spans: PiiSpan[]; lead: string } | null {
+  const found = answerSpans(engine.analyzeAfter(prev, text), cur, at, text);
+  if (found) return { spans: found, lead: prev.slice(Math.max(0, prev.length - LEAD_CHARS)) };
+  // a question whose cue word is further from its end than a window reaches (请您将订单号通过私信方式发送给我,我为您查询):
+  // each of its cue words right before the answer, the last first (订单号或联系方式: a number that is no phone number
+  // is still an order number)
+  const asked = engine.askedCues(prev);
+  for (let i = asked.length - 1; i >= 0; i--) {
+    const again = answerSpans(engine.analyzeAfter(asked[i], text), cur, at, text);
+    if (again) return { spans: again, lead: asked[i] };
+  }
+  return null;
+}
+
+/**
+ * The spans of a reading with the turn before (analyzeAfter) of `text`, at `at` in `cur`, that `cur` takes: answers
+ * that open `text`, outside the turn's own spans and kept text; in `cur`'s offsets.
+ */
+function answerSpans(read: PiiSpan[], cur: PendingTurn, at: number, text: string): PiiSpan[] | null {
+  let found: PiiSpan[] | null = null;
+  for (const s of read) {
     // only the number that opened the reading (a value further in is read with its own turn's words)
     if (s.start >= CUED_VALUE_START) continue;
-    if (overlaps(cur.spans, s.start, s.end) || overlaps(cur.kept, s.start, s.end)) continue;
+    const start = s.start + at;
+    const end = s.end + at;
+    if (overlaps(cur.spans, start, end) || overlaps(cur.kept, start, end)) continue;
     if (!answerShaped(s.type, text.slice(s.start, s.end), text.slice(0, s.start), text.slice(s.end))) continue;
-    (found ??= []).push({ type: s.type, start: s.start, end: s.end, score: s.score, rule: s.rule + PREVIOUS_TURN_SUFFIX });
+    (found ??= []).push({ type: s.type, start, end, score: s.score, rule: s.rule + PREVIOUS_TURN_SUFFIX });
   }
   return found;
 }
+
+/** Where `text`'s line that starts at `at` ends. */
+function lineEnd(text: string, at: number): number {
+  const j = text.indexOf('\n', at);
+  return j < 0 ? text.length : j;
+}
+
+/**
+ * The starts of the lines after the first of `cur` that hold a number alone (LINE_VALUE_DIGITS digits or more, single
+ * spaces or dashes between, blanks around), outside the turn's spans and kept text: an answer sent on a line of its own.
+ */
+function numberLines(cur: PendingTurn): number[] {
+  const text = cur.text;
+  const out: number[] = [];
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) {
+    let i = nl + 1;
+    const end = lineEnd(text, i);
+    while (i < end && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x3000 || text.charCodeAt(i) === 0x09)) i++;
+    let digits = 0;
+    let j = i;
+    for (; j < end; j++) {
+      const c = text.charCodeAt(j);
+      if (isDigitLike(c)) digits++;
+      else if ((c === 0x20 || c === 0x2d) && j + 1 < end && isDigitLike(text.charCodeAt(j + 1)) && j > i) continue;
+      else break;
+    }
+    let k = j;
+    while (k < end && (text.charCodeAt(k) === 0x20 || text.charCodeAt(k) === 0x3000 || text.charCodeAt(k) === 0x09 || text.charCodeAt(k) === 0x0d)) k++;
+    if (digits >= LINE_VALUE_DIGITS && k === end && !overlaps(cur.spans, i, j) && !overlaps(cur.kept, i, j)) out.push(i);
+  }
+  return out;
+}
+
+/** A number alone on a later line of a turn holds this many digits to be read as an answer (a count or a price does not). */
+const LINE_VALUE_DIGITS = 5;
 
 /**
  * A value read with the turn before opens its turn: it starts within this many characters (是 / 好的， / 我的是 /
@@ -443,15 +519,14 @@ export class TurnPairer<T extends PendingTurn> {
       const before = cur.before || p1!.text;
       const own = cur.before ? p1 : p1!.role !== cur.role && w.length > 1 ? w[w.length - 2] : null;
       const p2 = ACKNOWLEDGEMENT.test(before) && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
-      let from = before;
-      let more = previousTurnSpans(this.engine, from, cur);
-      if (!more && p2) more = previousTurnSpans(this.engine, (from = p2.text), cur);
+      let more = previousTurnSpans(this.engine, before, cur);
+      if (!more && p2) more = previousTurnSpans(this.engine, p2.text, cur);
       if (more) {
-        cur.spans = [...cur.spans, ...more];
+        cur.spans = [...cur.spans, ...more.spans];
         // a split over this turn and the next may take them again (its parts are one identifier; this is a
-        // reading), and reads its parts with the same turn (麻烦提供一下您的QQ号 / 73920 / 561)
-        const lead = from.slice(Math.max(0, from.length - LEAD_CHARS));
-        for (const span of more) {
+        // reading), and reads its parts with the same lead (麻烦提供一下您的QQ号 / 73920 / 561)
+        const lead = more.lead;
+        for (const span of more.spans) {
           chainStart.set(span, this.next);
           readWith.set(span, lead);
         }
@@ -487,8 +562,10 @@ export class TurnPairer<T extends PendingTurn> {
     if (!t || !ANSWER_OPENING.test(first.text.slice(0, t[0])) || overlaps(first.kept, t[0], t[1])) return '';
     const before = this.befores[at];
     const tail = before.slice(Math.max(0, before.length - LEAD_CHARS));
-    // without a cue word it changes nothing, and the split's text stays short
-    return tail && this.engine!.hasCueWord(tail) ? tail : '';
+    // without a cue word it changes nothing, and the split's text stays short; a question further back still
+    // says what follows (请问您的QQ号是多少呢,我帮您查一下 / 73920 / 561)
+    if (!tail) return '';
+    return this.engine!.hasCueWord(tail) ? tail : this.engine!.askedCues(before).join('、');
   }
 
   /** Finishes the turns still waiting (call once, after the conversation's last turn). */

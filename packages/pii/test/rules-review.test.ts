@@ -318,3 +318,41 @@ describe('context words are words (session 13)', () => {
     expect(found('EMSno 1234567890123').map((f) => f[0])).toEqual(['TRACKING_NO']);
   });
 });
+
+// Leaks found in STC-3's scrubbed output by the residual scan (session 14); values here are made up.
+describe('landlines without an area code, a telecom line number, a dotted e-mail, a dashed order number (session 14)', () => {
+  it('a local landline right after a phone word, or named by 这个号码 after it', () => {
+    expect(found('我的固话60730748.你们可以通过固话号码查询')).toEqual([['PHONE', '60730748']]);
+    expect(found('联系电话：8633 9588')).toEqual([['PHONE', '8633 9588']]);
+    expect(found('家里电话 2345678')).toEqual([['PHONE', '2345678']]);
+    expect(found('宽带是跟61175713这个号码绑定的')).toEqual([['PHONE', '61175713']]);
+    expect(found('接到25418826的电话')).toEqual([['PHONE', '25418826']]);
+    expect(found('交了2541882的电话费')).toEqual([]);
+  });
+  it('what only looks like one stays: a service number, a count, a price, a decimal, nine digits, no phone word', () => {
+    for (const t of ['客服电话9600169打不通', '电话打了2345678次', '家里电话2345678元包年', '电话 2345678.5', '电话 234567891', '电话费 23456789', '编号 60730748', '座机 1234567'])
+      expect(found(t).filter(([type]) => type === 'PHONE'), t).toEqual([]);
+  });
+  it("a telecom's fault, line or business number is an account number; a kept service number stays kept", () => {
+    expect(found('障碍号码：029006995844 地址：西安市')).toEqual([['ACCOUNT_ID', '029006995844']]);
+    expect(found('障碍号：053509836474')).toEqual([['ACCOUNT_ID', '053509836474']]);
+    expect(found('电信宽带业务号为:L81399652.')).toEqual([['ACCOUNT_ID', 'L81399652']]);
+    expect(found('业务号码10010')).toEqual([]);
+    expect(scrubText('业务号码10010').kept.map((k) => k.kind)).toEqual(['SERVICE_NUMBER']);
+  });
+  it('an e-mail address whose last dot is written • · or 。 before a common domain', () => {
+    for (const e of ['jolly0220@live•cn', 'lucky2020@163·com', 'xm1990@sina。com', 'a.b@mail.abc•com•cn']) expect(found(`邮箱${e}`), e).toEqual([['EMAIL', e]]);
+    // an unknown ending after such a dot is not taken into the address
+    expect(found('bob@gmail。Thanks').map((f) => f[0])).not.toContain('EMAIL');
+  });
+  it('an order number after 单号告诉你; a shop order number in dashed parts is taken whole', () => {
+    expect(found('单号告诉你:81386611,别烦我')).toEqual([['ORDER_ID', '81386611']]);
+    expect(digitsInClear('运费在855005361-20140306-1238925468的订单中扣除')).toBe('');
+    expect(found('855005361-20140306-1238925468的订单')).toEqual([['ORDER_ID', '855005361-20140306-1238925468']]);
+    // a date is still no order number (订单日期20240618), nor a date after dashed parts
+    expect(found('订单日期20240618')).toEqual([]);
+  });
+  it('a mail number is a tracking number', () => {
+    expect(found('邮件号码5069008629504')).toEqual([['TRACKING_NO', '5069008629504']]);
+  });
+});

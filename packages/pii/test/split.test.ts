@@ -456,6 +456,78 @@ describe('a value at the start of a turn read with the cue words that end the tu
   });
 });
 
+describe('a question whose cue word ends further back than a window reaches (session 14: leaks in STC-3)', () => {
+  // agents ask for a number and end the question with a courtesy longer than a context window (16 characters)
+  const asked: [string, string, string][] = [
+    ['您好,请提供您的订单号,我们为您核实处理,谢谢.', '9177307', '[ORDER_ID_1]'],
+    ['亲,请您将订单号通过私信方式发送给我,我为您查询', '120508923944\n谢谢哦亲满分好评！', '[ORDER_ID_1]\n谢谢哦亲满分好评！'],
+    ['-抱歉给亲带来的不便,方便提供下单号,丰妹为您核实下详细情况么？', '213842367553', '[ORDER_ID_1]'],
+    ['您好：请提供下订单号以便查询', 'w130325747820', '[ORDER_ID_1]'],
+    ['抱歉亲 您将QQ号私信给我一下吧 具体帮您查看一下.', '11906884', '[QQ_1]'],
+    ['您好！请您留下联系电话,我们会有工作人员与您联系的.', '86339588', '[PHONE_1]'],
+    ['如果您方便,请私信您的联系方式和具体问题,我们会尽快处理并回复您！谢谢.', '37774467', '[PHONE_1]'],
+    ['请您提供一下邮件号码,小邮帮您查看一下邮件情况.', '5069008629504', '[TRACKING_NO_1]'],
+    ['Could you give me your order number? We will check it for you right away, thanks.', '9177307', '[ORDER_ID_1]'],
+    // two cue words: the nearest first, then the other (a number that is no phone number is still an order number)
+    ['请问可否将您的订单号或联系方式私信给我们,我们定会尽最大努力为您核实处理.谢谢.', '75396217', '[PHONE_1]'],
+    ['请问可否将您的订单号或联系方式私信给我们,我们定会尽最大努力为您核实处理.谢谢.', '121202941292', '[ORDER_ID_1]'],
+  ];
+
+  it('the answer that opens the next turn gets the type asked for, on one thread, with a worker and on the combined path', async () => {
+    await import('@scrubline/ner');
+    for (const extra of [{ workers: 1 }, { workers: 2 }, { detectors: ['rules', 'ner'], workers: 1 }]) {
+      for (const [question, answer, scrubbed] of asked) expect(await scrub([['agent', question], ['customer', answer]], extra), question).toEqual([question, scrubbed]);
+    }
+    // the report names the rule read with the turn before
+    await scrub([['agent', asked[0][0]], ['customer', asked[0][1]]]);
+    expect(Object.keys(lastReport.counters).some((k) => k.includes('order.cue.previous-turn|'))).toBe(true);
+  });
+
+  it('a split answer after such a question: both parts, whether its first part is read as an answer (73920) or only the split is (7392)', async () => {
+    const q = '请问您的QQ号是多少呢？我让技术同事直接加您，帮您远程看看是什么问题，请稍等一下哦';
+    expect(await scrub([['agent', q], ['customer', '73920'], ['customer', '561']])).toEqual([q, '[QQ_1]', '[QQ_2]']);
+    expect(await scrub([['agent', q], ['customer', '7392'], ['customer', '0561']])).toEqual([q, '[QQ_1]', '[QQ_2]']);
+  });
+
+  it('what is not asked for stays: a cue word before the request in another clause, a fee or a sum, no cue word, amounts, dates and kept numbers', async () => {
+    const stays: [string, string][] = [
+      ['您的订单已经提交,请问还有什么可以帮您？', '12345678 这个是什么'],
+      ['请问您的订单金额是多少？', '128000'],
+      ['请问您的电话费是多少？', '2345678'],
+      ['亲可以说一下机器编号吗,我们为您核实一下', '3121143'],
+      ['您好,请提供您的订单号,我们为您核实处理,谢谢.', '2000多块的东西现在还没到'],
+      ['您好,请提供您的订单号,我们为您核实处理,谢谢.', '1299元买的'],
+      ['请提供您的订单号和购买时间,以便我们为您查询.', '2015-03-31 18:52下的单'],
+      ['请私信您的联系方式和具体问题,我们会尽快处理并回复您！', '10010打了好几次都没人接'],
+      ['请私信您的联系方式和具体问题,我们会尽快处理并回复您！', '12315投诉也没用'],
+      // the question four sentences back: too far
+      ['请提供您的订单号.我们会核实.请耐心等待.谢谢.', '9177307'],
+    ];
+    for (const [question, answer] of stays) expect(await scrub([['agent', question], ['customer', answer]]), `${question} / ${answer}`).toEqual([question, answer]);
+  });
+
+  it('a number alone on a later line of the answer is read as the answer too; counts, prices and dates on their own line stay', async () => {
+    const q1 = '提供您遇到问题的宽带账号,宽带安装地址,以及您的姓名、联系方式,以便为您反馈核实';
+    expect(await scrub([['agent', q1], ['customer', '非得打12315投诉才有用吗？\n87115599\n明早未处理直接12315投诉']])).toEqual([q1, '非得打12315投诉才有用吗？\n[PHONE_1]\n明早未处理直接12315投诉']);
+    const q2 = '请您私信告知我您的订单号,帮您查询情况后回复您,可以吗？';
+    expect(await scrub([['agent', q2], ['customer', '手机硬说没问题.\n1000009813']], { workers: 2 })).toEqual([q2, '手机硬说没问题.\n[ORDER_ID_1]']);
+    for (const answer of ['我看一下\n2000\n3000元', '价格不对\n12800 元', '买的时候\n2015-03-31', '买了\n12800件', '没收到\n10010'])
+      expect(await scrub([['agent', '请提供您的订单号'], ['customer', answer]]), answer).toEqual(['请提供您的订单号', answer]);
+  });
+
+  it('RuleEngine.askedCues: the cue words a request word asks for, in the last sentence that has them', () => {
+    expect(engine.askedCues('您好,请提供您的订单号,我们为您核实,谢谢.')).toEqual(['订单号']);
+    expect(engine.askedCues('请您以私信方式提供故障号码（区号）、联系电话以及联系人,以便小@ 为您协调处理,谢谢.')).toEqual(['故障号', '联系电话']);
+    expect(engine.askedCues('订单号发我下')).toEqual(['订单号']);
+    expect(engine.askedCues('您的手机号？')).toEqual(['手机号']);
+    // a word that follows a date (产生的) asks for nothing; nor does a cue word in a clause before the request
+    expect(engine.askedCues('请填写您个人原因产生的退款订单.')).toEqual(['订单']);
+    expect(engine.askedCues('订单核实属于您个人原因产生的退款问题,建议您再填写需要退款的金额.')).toEqual([]);
+    expect(engine.askedCues('您的订单已经提交,请问还有什么可以帮您？')).toEqual([]);
+    expect(engine.askedCues('')).toEqual([]);
+  });
+});
+
 describe('RuleEngine.analyzeAfter', () => {
   // what it adds must be what the two turns read as one text add: it runs only the rules a word near the end of
   // the previous turn cues, where their windows reach, and only where the turn has their digits

@@ -809,6 +809,31 @@ export class RuleEngine {
     return NO_WORDS;
   }
 
+  /** The cue words in the last 16 characters of `s` (as normalising reads them): what a number right after it is read with. */
+  endCues(s: string): string[] {
+    const scanner = this.cueScan;
+    if (scanner === null || s.length === 0) return NO_WORDS;
+    const raw = s.slice(Math.max(0, s.length - 2 * NEAR_CUE));
+    features(raw, FEAT);
+    const text = (FEAT.normalise & 1) !== 0 ? (normalizeOrNull(raw, this.minNumeralRun)?.text ?? raw) : raw;
+    const out: string[] = [];
+    for (let at = Math.max(0, text.length - NEAR_CUE); at < text.length; ) {
+      const w = scanner.wordAt(text, at);
+      if (w === null || glued(text, at, w.length)) at++;
+      else {
+        out.push(w);
+        at += w.length;
+      }
+    }
+    return out;
+  }
+
+  /** Whether one of `words` (askedCues, endCues) cues a rule of entity type `type`. */
+  cuesType(words: readonly string[], type: string): boolean {
+    for (const w of words) for (const i of this.cuedBy.get(w.toLowerCase()) ?? []) if (this.rules[i].type === type) return true;
+    return false;
+  }
+
   /** Whether `s` holds a trigger or context word that can change what a rule finds after it (cueCanAdd). */
   hasCueWord(s: string): boolean {
     const scanner = this.cueScan;

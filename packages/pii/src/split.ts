@@ -42,6 +42,8 @@ const isJoin = (c: number): boolean => c === 32 || c === 45;
 const isX = (c: number): boolean => c === 88 || c === 120;
 /** A digit as the rules read one: ASCII, full-width (７３９２), or a Chinese numeral (七三九二, 幺, 两). */
 const isDigitLike = (c: number): boolean => isDigit(c) || (c >= 0x3007 && (NORMALISE_TABLE[c] & 2) !== 0) || (c >= 0xff10 && c <= 0xff19);
+/** A digit of a split identifier's part: ASCII or full-width (我的手机号是１３８ / １２３４５６７８: an IME left in full-width mode). */
+const isPartDigit = (c: number): boolean => isDigit(c) || (c >= 0xff10 && c <= 0xff19);
 /** A space, dash or dot between digit groups (138 1234 5678, 138-1234-5678, 2019.5.20). */
 const isGroupJoin = (c: number): boolean => isJoin(c) || c === 46;
 /** [A-Za-z0-9]. */
@@ -51,11 +53,11 @@ const isAlnum = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c
 function tailDigits(s: string): [number, number] | null {
   let end = s.length;
   while (end > 0 && CLOSERS.has(s[end - 1])) end--;
-  if (end === 0 || !isDigit(s.charCodeAt(end - 1))) return null;
+  if (end === 0 || !isPartDigit(s.charCodeAt(end - 1))) return null;
   let start = end - 1;
   for (;;) {
-    if (start > 0 && isDigit(s.charCodeAt(start - 1))) start--;
-    else if (start > 1 && isJoin(s.charCodeAt(start - 1)) && isDigit(s.charCodeAt(start - 2))) start -= 2;
+    if (start > 0 && isPartDigit(s.charCodeAt(start - 1))) start--;
+    else if (start > 1 && isJoin(s.charCodeAt(start - 1)) && isPartDigit(s.charCodeAt(start - 2))) start -= 2;
     else break;
   }
   return [start, end];
@@ -64,12 +66,12 @@ function tailDigits(s: string): [number, number] | null {
 /** [start, end) of the digits that open `s` after at most HEAD_LEAD other characters; null if none. */
 function headDigits(s: string): [number, number] | null {
   let start = 0;
-  while (start < s.length && start <= HEAD_LEAD && !isDigit(s.charCodeAt(start))) start++;
-  if (start >= s.length || !isDigit(s.charCodeAt(start))) return null;
+  while (start < s.length && start <= HEAD_LEAD && !isPartDigit(s.charCodeAt(start))) start++;
+  if (start >= s.length || !isPartDigit(s.charCodeAt(start))) return null;
   let end = start + 1;
   for (;;) {
-    if (end < s.length && isDigit(s.charCodeAt(end))) end++;
-    else if (end + 1 < s.length && isJoin(s.charCodeAt(end)) && isDigit(s.charCodeAt(end + 1))) end += 2;
+    if (end < s.length && isPartDigit(s.charCodeAt(end))) end++;
+    else if (end + 1 < s.length && isJoin(s.charCodeAt(end)) && isPartDigit(s.charCodeAt(end + 1))) end += 2;
     else break;
   }
   // a resident ID's check character X closes its digits (char codes, not a regex: this runs on every turn
@@ -81,7 +83,7 @@ function headDigits(s: string): [number, number] | null {
 /** Digits of a part, a resident ID's closing check character X counted as one (…310 / 02X). */
 const digitCount = (s: string): number => {
   let n = 0;
-  for (let i = 0; i < s.length; i++) if (isDigit(s.charCodeAt(i))) n++;
+  for (let i = 0; i < s.length; i++) if (isPartDigit(s.charCodeAt(i))) n++;
   return s.length > 0 && isX(s.charCodeAt(s.length - 1)) ? n + 1 : n;
 };
 
@@ -198,7 +200,7 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
       // the last part ends where the finding ends, at the end of that digit group: a count after the
       // number (1234 5678 2 个包裹) stays, no digit of the identifier does
       let end = Math.min(headEnd, headStart + (s.end - junction));
-      while (end < headEnd && isDigit(last.charCodeAt(end))) end++;
+      while (end < headEnd && isPartDigit(last.charCodeAt(end))) end++;
       return {
         spans: parts.map(([a, b], i) => ({
           type: s.type,
@@ -503,6 +505,12 @@ export class TurnPairer<T extends PendingTurn> {
         if (partner && !split) {
           const lead = this.leadBefore(w.indexOf(partner), partner);
           if (lead) split = splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake, lead);
+        }
+        // another speaker's turn between the parts that asks for another type: this turn answers it, it does not go on
+        // with the number before (Account number: / 12345678 / 那您的QQ号 / 73920561); 请继续输入您的手机号 lets a phone go on
+        if (split && partner === p2 && !cur.before) {
+          const asked = [...this.engine.endCues(p1.text), ...this.engine.askedCues(p1.text)];
+          if (asked.length && !this.engine.cuesType(asked, split.spans[0].type)) split = null;
         }
         if (split && (!split.short || !fallback)) {
           for (const part of split.spans) chainStart.set(part, start);

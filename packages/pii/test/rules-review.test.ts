@@ -352,6 +352,10 @@ describe('landlines without an area code, a telecom line number, a dotted e-mail
     // a date is still no order number (订单日期20240618), nor a date after dashed parts
     expect(found('订单日期20240618')).toEqual([]);
   });
+  it('an order number right before 此单, letters before its digits', () => {
+    expect(found('请问是lzl160315164539304此单问题么')).toEqual([['ORDER_ID', 'lzl160315164539304']]);
+    expect(found('3847519601745687883 这单什么时候发')).toEqual([['ORDER_ID', '3847519601745687883']]);
+  });
   it('a mail number is a tracking number', () => {
     expect(found('邮件号码5069008629504')).toEqual([['TRACKING_NO', '5069008629504']]);
   });

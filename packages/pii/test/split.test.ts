@@ -456,6 +456,26 @@ describe('a value at the start of a turn read with the cue words that end the tu
   });
 });
 
+describe('parts typed in full-width digits (session 14: an IME left in full-width mode)', () => {
+  it('a mobile over two turns and a card over four, full-width or mixed; counts in full-width stay', async () => {
+    for (const workers of [1, 2]) {
+      expect(await scrub([['customer', '我留的号码是１３８'], ['customer', '１２３４ ５６７８，刚才没打完']], { workers })).toEqual(['我留的号码是[PHONE_1]', '[PHONE_2]，刚才没打完']);
+      const c = card('622202123456789');
+      const wide = (x: string) => x.replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
+      expect(await scrub([['customer', `卡号${wide(c.slice(0, 4))}`], ['customer', wide(c.slice(4, 8))], ['customer', c.slice(8, 12)], ['customer', wide(c.slice(12))]], { workers })).toEqual(['卡号[BANK_CARD_1]', '[BANK_CARD_2]', '[BANK_CARD_3]', '[BANK_CARD_4]']);
+      expect(await scrub([['customer', '买３件'], ['customer', '２个']], { workers })).toEqual(['买３件', '２个']);
+      expect(await scrub([['customer', '一共１５８'], ['customer', '２０００'], ['customer', '３０００']], { workers })).toEqual(['一共１５８', '２０００', '３０００']);
+    }
+  });
+
+  it("another speaker's question between two numbers that asks for another type: two answers, no split; one that asks for the same type lets it go on", async () => {
+    expect(await scrub([['agent', 'Account number: '], ['customer', '12345678'], ['agent', '那您的QQ号'], ['customer', '73920561']])).toEqual(['Account number: ', '[ACCOUNT_ID_1]', '那您的QQ号', '[QQ_1]']);
+    expect(await scrub([['agent', '请提供您的订单号'], ['customer', '308669'], ['agent', '好的，请问您的QQ号是多少？'], ['customer', '73920561']])).toEqual(['请提供您的订单号', '[ORDER_ID_1]', '好的，请问您的QQ号是多少？', '[QQ_1]']);
+    expect(await scrub([['customer', '我的手机号138'], ['agent', '请继续输入您的手机号'], ['customer', '1234 5678']])).toEqual(['我的手机号[PHONE_1]', '请继续输入您的手机号', '[PHONE_2]']);
+    expect(await scrub([['customer', '我的手机号138'], ['agent', '好的'], ['customer', '1234 5678']])).toEqual(['我的手机号[PHONE_1]', '好的', '[PHONE_2]']);
+  });
+});
+
 describe('a question whose cue word ends further back than a window reaches (session 14: leaks in STC-3)', () => {
   // agents ask for a number and end the question with a courtesy longer than a context window (16 characters)
   const asked: [string, string, string][] = [

@@ -304,12 +304,17 @@ function answerShaped(type: string, value: string, before: string, after: string
  */
 function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): { spans: PiiSpan[]; lead: string } | null {
   if (prev.length === 0) return null;
-  let found: PiiSpan[] | null = null;
-  let lead = '';
   // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
   // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87115599 / 明早未处理直接12315投诉, after 请提供…联系方式)
-  const openings = numberLines(cur);
-  if (uncoveredNumberNearStart(cur)) openings.unshift(0);
+  const opens = uncoveredNumberNearStart(cur);
+  const nl = cur.text.indexOf('\n');
+  // most turns: no number opens them and they hold one line
+  if (!opens && nl < 0) return null;
+  const openings = nl < 0 ? [] : numberLines(cur, nl);
+  if (opens) openings.unshift(0);
+  if (openings.length === 0) return null;
+  let found: PiiSpan[] | null = null;
+  let lead = '';
   for (const at of openings) {
     const text = at === 0 ? cur.text : cur.text.slice(at, lineEnd(cur.text, at));
     const read = readAnswer(engine, prev, cur, at, text);
@@ -361,13 +366,13 @@ function lineEnd(text: string, at: number): number {
 }
 
 /**
- * The starts of the lines after the first of `cur` that hold a number alone (LINE_VALUE_DIGITS digits or more, single
+ * The starts of the lines after the first of `cur` (its first line break at `firstBreak`) that hold a number alone (LINE_VALUE_DIGITS digits or more, single
  * spaces or dashes between, blanks around), outside the turn's spans and kept text: an answer sent on a line of its own.
  */
-function numberLines(cur: PendingTurn): number[] {
+function numberLines(cur: PendingTurn, firstBreak: number): number[] {
   const text = cur.text;
   const out: number[] = [];
-  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) {
+  for (let nl = firstBreak; nl >= 0; nl = text.indexOf('\n', nl + 1)) {
     let i = nl + 1;
     const end = lineEnd(text, i);
     while (i < end && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x3000 || text.charCodeAt(i) === 0x09)) i++;

@@ -793,12 +793,20 @@ export class RuleEngine {
           at++;
           continue;
         }
-        const after = at + cue.length;
+        // cue words next to each other (a space between at most) are one phrase: order number, 联系电话号码
+        let after = at + cue.length;
+        for (;;) {
+          const k = text.charCodeAt(after) === 0x20 ? after + 1 : after;
+          const next = k < stop ? cues.wordAt(text, k) : null;
+          if (next === null) break;
+          after = k + next.length;
+        }
+        const phrase = text.slice(at, after);
         let negated = false;
         if (this.negativeScan !== null) for (let k = after; k < Math.min(stop, after + 4) && !negated; k++) negated = this.negativeScan.wordAt(text, k) !== null;
-        if (!negated && cue.length > 1 && !NOT_ASKED.test(cue) && !FEE_AFTER.test(text.slice(after, after + 1)) && !glued(text, at, cue.length)) {
-          if (requested) ask(cue);
-          else open.push(cue);
+        if (!negated && phrase.length > 1 && !NOT_ASKED.test(phrase) && !FEE_AFTER.test(text.slice(after, after + 1)) && !glued(text, at, cue.length)) {
+          if (requested) ask(phrase);
+          else open.push(phrase);
         }
         at = after;
       }
@@ -828,9 +836,21 @@ export class RuleEngine {
     return out;
   }
 
-  /** Whether one of `words` (askedCues, endCues) cues a rule of entity type `type`. */
+  /** Whether one of `words` (askedCues, endCues; a phrase of cue words counts each) cues a rule of entity type `type`. */
   cuesType(words: readonly string[], type: string): boolean {
-    for (const w of words) for (const i of this.cuedBy.get(w.toLowerCase()) ?? []) if (this.rules[i].type === type) return true;
+    const scanner = this.cueScan;
+    if (scanner === null) return false;
+    for (const phrase of words) {
+      for (let at = 0; at < phrase.length; ) {
+        const w = scanner.wordAt(phrase, at);
+        if (w === null) {
+          at++;
+          continue;
+        }
+        for (const i of this.cuedBy.get(w.toLowerCase()) ?? []) if (this.rules[i].type === type) return true;
+        at += w.length;
+      }
+    }
     return false;
   }
 

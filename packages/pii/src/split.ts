@@ -306,7 +306,7 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   if (prev.length === 0) return null;
   // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
   // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87115599 / 明早未处理直接12315投诉, after 请提供…联系方式)
-  const opens = uncoveredNumberNearStart(cur);
+  const opens = uncoveredNumberNearStart(cur) || idTokenOpens(cur);
   const nl = cur.text.indexOf('\n');
   // most turns: no number opens them and they hold one line
   if (!opens && nl < 0) return null;
@@ -432,6 +432,24 @@ function uncoveredNumberNearStart(cur: PendingTurn): boolean {
     i = j;
   }
   return false;
+}
+
+/** An account name alone (zhang_wei1990, lover52091314): letters first, a digit or _ in it, as WeChat IDs are. */
+const ID_TOKEN = /^[ \t]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t，,。.!！~～]*$/;
+const ID_TOKEN_MARK = /[0-9_]/;
+
+/**
+ * Whether the first line of `cur` is one account-name token, outside its spans and kept text: an answer to
+ * 麻烦您告诉我一下您的微信号 that holds too few digits for uncoveredNumberNearStart.
+ */
+function idTokenOpens(cur: PendingTurn): boolean {
+  const text = cur.text;
+  const c = text.charCodeAt(0);
+  // cheap first: a turn that opens with a letter
+  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 32)) return false;
+  const end = text.indexOf('\n');
+  const line = end < 0 ? text : text.slice(0, end);
+  return line.length <= 40 && ID_TOKEN.test(line) && ID_TOKEN_MARK.test(line) && !overlaps(cur.spans, 0, line.length) && !overlaps(cur.kept, 0, line.length);
 }
 
 function overlaps(spans: readonly { start: number; end: number }[] | undefined, start: number, end: number): boolean {

@@ -535,6 +535,17 @@ describe('a question whose cue word ends further back than a window reaches (ses
       expect(await scrub([['agent', '请提供您的订单号'], ['customer', answer]]), answer).toEqual(['请提供您的订单号', answer]);
   });
 
+  it('cue words next to each other are one phrase (order number is no phone word); an account name alone answers a question for it', async () => {
+    const q = 'Could you please share your order number so that I can look into this for you?';
+    expect(await scrub([['agent', q], ['customer', '4829137560']])).toEqual([q, '[ORDER_ID_1]']);
+    expect(engine.askedCues(q)).toEqual(['order number']);
+    expect(engine.askedCues('请提供您的联系电话号码，谢谢')).toEqual(['联系电话号码']);
+    const w = '麻烦您告诉我一下您的微信号，我们的客户经理会加您好友，为您详细解答';
+    expect(await scrub([['agent', w], ['customer', 'zhang_wei1990']], { workers: 2 })).toEqual([w, '[WECHAT_1]']);
+    expect(await scrub([['agent', w], ['customer', 'hello world']])).toEqual([w, 'hello world']);
+    expect(await scrub([['agent', '请问您的手机是什么型号？'], ['customer', 'iPhone12']])).toEqual(['请问您的手机是什么型号？', 'iPhone12']);
+  });
+
   it('RuleEngine.askedCues: the cue words a request word asks for, in the last sentence that has them', () => {
     expect(engine.askedCues('您好,请提供您的订单号,我们为您核实,谢谢.')).toEqual(['订单号']);
     expect(engine.askedCues('请您以私信方式提供故障号码（区号）、联系电话以及联系人,以便小@ 为您协调处理,谢谢.')).toEqual(['故障号', '联系电话']);

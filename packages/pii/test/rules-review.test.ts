@@ -356,6 +356,14 @@ describe('landlines without an area code, a telecom line number, a dotted e-mail
     expect(found('请问是lzl160315164539304此单问题么')).toEqual([['ORDER_ID', 'lzl160315164539304']]);
     expect(found('3847519601745687883 这单什么时候发')).toEqual([['ORDER_ID', '3847519601745687883']]);
   });
+  it('an e-mail address with # or (at) for @ after a mail word; a bare at or a hash tag is none; 薇❤ is a WeChat cue', () => {
+    expect(found('邮箱 zhangsan2020#163.com 发我就行')).toEqual([['EMAIL', 'zhangsan2020#163.com']]);
+    expect(found('邮箱是zhangsan2020(at)163.com')).toEqual([['EMAIL', 'zhangsan2020(at)163.com']]);
+    expect(found('email: li_lei艾特qq.com')).toEqual([['EMAIL', 'li_lei艾特qq.com']]);
+    expect(found('Email me later, I looked at jd.com yesterday')).toEqual([]);
+    expect(found('zhangsan2020#163.com')).toEqual([]);
+    expect(found('加我薇❤：abc_123456')).toEqual([['WECHAT', 'abc_123456']]);
+  });
   it('a mail number is a tracking number', () => {
     expect(found('邮件号码5069008629504')).toEqual([['TRACKING_NO', '5069008629504']]);
   });

@@ -88,6 +88,10 @@ export interface RulePack {
    * end (RuleEngine.askedCues). The words of all packs loaded count.
    */
   requests?: string[];
+  /** Phrases that hold a request word and request nothing (添麻烦, 麻烦您了). */
+  notRequests?: string[];
+  /** Words that make a clause ask about a time, a sum or a reason, not for a cue word's value (什么时候, 总价, balance). */
+  notAsking?: string[];
   /** Lexicons the pack's rules name, already read (so a worker thread needs no file access). */
   lexicons?: Record<string, string[]>;
 }
@@ -672,9 +676,10 @@ export class RuleEngine {
   /** Per rule (by order): how far back from a value a cue word of it may be (its context window; a trigger word, read by the rule's own pattern right before the value, 16). */
   private readonly cueReach: Int32Array;
   private cuedBuf: Uint8Array | null = null;
-  /** The packs' request words (askedCues), and the negative words of the rules (a cue word followed by one asks for no value). */
+  /** The packs' request words, the phrases holding one that request nothing, and the words of a clause that asks about something else (askedCues). */
   private readonly requestScan: WordScanner | null;
-  private readonly negativeScan: WordScanner | null;
+  private readonly notRequestScan: WordScanner | null;
+  private readonly notAskingScan: WordScanner | null;
 
   constructor(packs: RulePack[], options: RuleEngineOptions = {}) {
     enableRegexpFallback();
@@ -730,10 +735,13 @@ export class RuleEngine {
       this.cuedBy.set(w, [...rules]);
     }
     this.cueScan = cueWords.size ? new WordScanner([...cueWords.keys()]) : null;
-    const requests = [...new Set(packs.flatMap((p) => (Array.isArray(p.requests) ? p.requests : [])).filter((w) => typeof w === 'string' && w.length > 0).map((w) => w.toLowerCase()))];
+    const list = (key: 'requests' | 'notRequests' | 'notAsking') => [...new Set(packs.flatMap((p) => (Array.isArray(p[key]) ? p[key] : [])).filter((w): w is string => typeof w === 'string' && w.length > 0).map((w) => w.toLowerCase()))];
+    const requests = list('requests');
     this.requestScan = requests.length && this.cueScan ? new WordScanner(requests) : null;
-    const negatives = [...new Set(packs.flatMap((p) => p.rules.flatMap((r) => r.negative?.words ?? [])).filter(Boolean).map((w) => w.toLowerCase()))];
-    this.negativeScan = negatives.length ? new WordScanner(negatives) : null;
+    const notRequests = list('notRequests');
+    this.notRequestScan = notRequests.length ? new WordScanner(notRequests) : null;
+    const notAsking = list('notAsking');
+    this.notAskingScan = notAsking.length ? new WordScanner(notAsking) : null;
     const far = [...this.cuedBy].filter(([, rules]) => rules.some((i) => this.cueReach[i] > NEAR_CUE)).map(([w]) => w);
     this.farCueScan = far.length ? new WordScanner(far) : null;
   }
@@ -761,60 +769,102 @@ export class RuleEngine {
       if (stop === 0) break;
       let start = stop;
       while (start > 0 && !endsSentence(text, start - 1)) start--;
-      // a cue word is asked for by a request word before it in the sentence (请提供您的姓名、联系电话), or after it in
-      // the same clause (订单号发我下, 您的手机号？: a question mark asks as a request word does); 您的订单已经提交,请问
-      // 还有什么可以帮您？ asks for no order number
-      const words: string[] = [];
-      /** Cue words since the last clause break, waiting for a request word after them. */
-      const open: string[] = [];
-      let requested = false;
-      const ask = (cue: string) => {
-        if (!words.includes(cue)) words.push(cue);
-      };
-      for (let at = start; at < stop; ) {
-        const c = text.charCodeAt(at);
-        if (c === 0xff0c || c === 0x2c || c === 0xff1a || c === 0x3a) {
-          open.length = 0;
-          at++;
-          continue;
-        }
-        const cue = cues.wordAt(text, at);
-        const request = requests.wordAt(text, at);
-        if (request !== null && (cue === null || request.length > cue.length)) {
-          if (!glued(text, at, request.length)) {
-            requested = true;
-            for (const w of open) ask(w);
-            open.length = 0;
-          }
-          at += request.length;
-          continue;
-        }
-        if (cue === null) {
-          at++;
-          continue;
-        }
-        // cue words next to each other (a space between at most) are one phrase: order number, 联系电话号码
-        let after = at + cue.length;
-        for (;;) {
-          const k = text.charCodeAt(after) === 0x20 ? after + 1 : after;
-          const next = k < stop ? cues.wordAt(text, k) : null;
-          if (next === null) break;
-          after = k + next.length;
-        }
-        const phrase = text.slice(at, after);
-        let negated = false;
-        if (this.negativeScan !== null) for (let k = after; k < Math.min(stop, after + 4) && !negated; k++) negated = this.negativeScan.wordAt(text, k) !== null;
-        if (!negated && phrase.length > 1 && !NOT_ASKED.test(phrase) && !FEE_AFTER.test(text.slice(after, after + 1)) && !glued(text, at, cue.length)) {
-          if (requested) ask(phrase);
-          else open.push(phrase);
-        }
-        at = after;
-      }
-      if (stop < text.length && (text.charCodeAt(stop) === 0xff1f || text.charCodeAt(stop) === 0x3f)) for (const w of open) ask(w);
+      const words = this.askedIn(text, start, stop);
       if (words.length) return words;
       end = start;
     }
     return NO_WORDS;
+  }
+
+  /**
+   * The cue words the sentence text[start, stop) asks for (askedCues). A cue word is asked for by a request word
+   * before it in the sentence (请提供您的姓名、联系电话), or after it in the same clause (订单号发我下, 您的手机号？: a
+   * question mark at the end asks as a request word does), unless its clause asks about a time, a sum or a reason
+   * (a `notAsking` word: 您的QQ号是什么时候被盗的, 订单的总价, account balance); 您的订单已经提交,请问还有什么可以帮您？
+   * asks for no order number. A `notRequest` phrase (添麻烦) holds a request word that requests nothing.
+   */
+  private askedIn(text: string, start: number, stop: number): string[] {
+    const requests = this.requestScan!;
+    const cues = this.cueScan!;
+    const words: string[] = [];
+    /** The clause's cue phrases, each with whether a request word came before it, and the clause's last request. */
+    const clause: { phrase: string; at: number; requested: boolean }[] = [];
+    let lastRequest = -1;
+    let blocked = false;
+    let requested = false;
+    const close = (questionMark: boolean) => {
+      if (!blocked) for (const c of clause) if ((c.requested || c.at < lastRequest || questionMark) && !words.includes(c.phrase)) words.push(c.phrase);
+      clause.length = 0;
+      lastRequest = -1;
+      blocked = false;
+    };
+    for (let at = start; at < stop; ) {
+      const c = text.charCodeAt(at);
+      if (c === 0xff0c || c === 0x2c || c === 0xff1a || c === 0x3a) {
+        close(false);
+        at++;
+        continue;
+      }
+      const skip = this.notRequestScan?.wordAt(text, at) ?? null;
+      if (skip !== null) {
+        at += skip.length;
+        continue;
+      }
+      const off = this.notAskingScan?.wordAt(text, at) ?? null;
+      if (off !== null && !glued(text, at, off.length)) {
+        blocked = true;
+        at += off.length;
+        continue;
+      }
+      const cue = cues.wordAt(text, at);
+      const request = requests.wordAt(text, at);
+      if (request !== null && (cue === null || request.length > cue.length)) {
+        if (!glued(text, at, request.length)) {
+          requested = true;
+          lastRequest = at;
+        }
+        at += request.length;
+        continue;
+      }
+      if (cue === null) {
+        at++;
+        continue;
+      }
+      // cue words next to each other (a space between at most) are one phrase: order number, 联系电话号码
+      let after = at + cue.length;
+      for (;;) {
+        const k = text.charCodeAt(after) === 0x20 ? after + 1 : after;
+        const next = k < stop ? cues.wordAt(text, k) : null;
+        if (next === null) break;
+        after = k + next.length;
+      }
+      const phrase = text.slice(at, after);
+      if (phrase.length > 1 && !NOT_ASKED.test(phrase) && !FEE_AFTER.test(text.slice(after, after + 1)) && !glued(text, at, cue.length) && !this.negatedAfter(phrase, text, after, Math.min(stop, after + 4))) {
+        clause.push({ phrase, at, requested });
+      }
+      at = after;
+    }
+    close(stop < text.length && (text.charCodeAt(stop) === 0xff1f || text.charCodeAt(stop) === 0x3f));
+    return words;
+  }
+
+  /** Whether a negative word of a rule that `phrase` cues stands in text[from, to) (订单金额; 订单号和手机号 is not one). */
+  private negatedAfter(phrase: string, text: string, from: number, to: number): boolean {
+    if (from >= to) return false;
+    const cues = this.cueScan!;
+    for (let at = 0; at < phrase.length; ) {
+      const w = cues.wordAt(phrase, at);
+      if (w === null) {
+        at++;
+        continue;
+      }
+      for (const i of this.cuedBy.get(w.toLowerCase()) ?? []) {
+        const neg = this.rules[i].neg;
+        if (neg && wordIn(neg.re, text, from, to)) return true;
+      }
+      at += w.length;
+    }
+    return false;
   }
 
   /** The cue words in the last 16 characters of `s` (as normalising reads them): what a number right after it is read with. */

@@ -249,6 +249,8 @@ export interface PendingTurn {
 }
 
 const PREVIOUS_TURN_SUFFIX = '.previous-turn';
+/** A speaker's nudge after its own question (亲？, 在吗？, 您好？): the answer after it answers the question. */
+const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|hello|Hello|hi|Hi)?[？?～~。.！!，, ]*(?:亲+|在吗|在么|还在吗)?[？?～~。.！! ]*$/;
 /** Another speaker's turn read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说); a question is none. */
 const ACKNOWLEDGEMENT = /^(?:好的?|好嘞|嗯+|收到|可以|行|OK|ok|Ok|您请说|请说|请继续(?:输入)?|继续)[，,。.!！~～ ]*(?:您请说|请说|请继续(?:输入)?)?[，,。.!！~～ ]*$/;
 /**
@@ -262,6 +264,8 @@ const LETTER_IN_NUMBER = /[A-WYZa-wyzＡ-Ｗ\uFF39\uFF3Aａ-ｗ\uFF59\uFF5A]|[Xx
 const MODEL_NAME = /^[A-Z]{1,5}-?[A-Z]?[0-9]{2,5}[A-Za-z]{0,3}$/;
 /** A date (2024-03-05, 2024.3.5). */
 const DATE_SHAPE = /^(?:19|20)[0-9]{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12][0-9]|3[01])$/;
+/** A date without separators (20150312): no phone, QQ or account number (an order number's rules say so themselves). */
+const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])$/;
 /** A count, a unit or a time right after a number (3000件, 15000万, 2000多, 2024030512点). */
 const AMOUNT_AFTER = /^ ?(?:[件个次天台套张条岁斤克米万人刀多点时分秒]|左右|小时|美元|日元|港币|欧元|英镑)/;
 /** An hour or minute right after a number (2024030512点下的, 20240305 10时). */
@@ -276,7 +280,7 @@ const LETTERS_AFTER = /^ ?[A-Za-z]/;
  */
 function answerShaped(type: string, value: string, before: string, after: string): boolean {
   if (MODEL_NAME.test(value)) return false;
-  if (type !== 'DOB' && DATE_SHAPE.test(value)) return false;
+  if (type !== 'DOB' && (DATE_SHAPE.test(value) || COMPACT_DATE.test(value))) return false;
   const digits = digitCount(value);
   if (type === 'ORDER_ID') {
     // an order number with letters (SO2024030512345) has most of it in digits
@@ -310,14 +314,16 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   const nl = cur.text.indexOf('\n');
   // most turns: no number opens them and they hold one line
   if (!opens && nl < 0) return null;
-  const openings = nl < 0 ? [] : numberLines(cur, nl);
+  const taken = nl < 0 ? null : new Taken(cur);
+  const openings = taken === null ? [] : numberLines(cur.text, nl, taken);
   if (opens) openings.unshift(0);
   if (openings.length === 0) return null;
+  const reader = new AnswerReader(engine, prev, cur, taken ?? new Taken(cur));
   let found: PiiSpan[] | null = null;
   let lead = '';
   for (const at of openings) {
     const text = at === 0 ? cur.text : cur.text.slice(at, lineEnd(cur.text, at));
-    const read = readAnswer(engine, prev, cur, at, text);
+    const read = reader.read(at, text);
     if (read) {
       (found ??= []).push(...read.spans);
       lead ||= read.lead;
@@ -326,37 +332,82 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   return found ? { spans: found, lead } : null;
 }
 
-/** The findings of `text` (at `at` in `cur`) read as the answer to `prev`, and what it was read with. */
-function readAnswer(engine: RuleEngine, prev: string, cur: PendingTurn, at: number, text: string): { spans: PiiSpan[]; lead: string } | null {
-  const found = answerSpans(engine.analyzeAfter(prev, text), cur, at, text);
-  if (found) return { spans: found, lead: prev.slice(Math.max(0, prev.length - LEAD_CHARS)) };
-  // a question whose cue word is further from its end than a window reaches (请您将订单号通过私信方式发送给我,我为您查询):
-  // each of its cue words right before the answer, the last first (订单号或联系方式: a number that is no phone number
-  // is still an order number)
-  const asked = engine.askedCues(prev);
-  for (let i = asked.length - 1; i >= 0; i--) {
-    const again = answerSpans(engine.analyzeAfter(asked[i], text), cur, at, text);
-    if (again) return { spans: again, lead: asked[i] };
+/**
+ * The turn's spans and kept text, sorted, for "does [start, end) overlap one" in O(log n): a turn of 80,000 lines
+ * with a number on each asks once per line.
+ */
+class Taken {
+  private readonly starts: number[];
+  /** The largest end among the first i + 1 ranges by start. */
+  private readonly reach: number[];
+
+  constructor(cur: PendingTurn) {
+    const ranges = [...cur.spans, ...(cur.kept ?? [])].sort((x, y) => x.start - y.start);
+    this.starts = ranges.map((r) => r.start);
+    this.reach = [];
+    let max = -1;
+    for (const r of ranges) this.reach.push((max = Math.max(max, r.end)));
   }
-  return null;
+
+  overlaps(start: number, end: number): boolean {
+    // the last range that starts before `end`; some range up to it reaches past `start`
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] < end) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && this.reach[lo - 1] > start;
+  }
 }
 
-/**
- * The spans of a reading with the turn before (analyzeAfter) of `text`, at `at` in `cur`, that `cur` takes: answers
- * that open `text`, outside the turn's own spans and kept text; in `cur`'s offsets.
- */
-function answerSpans(read: PiiSpan[], cur: PendingTurn, at: number, text: string): PiiSpan[] | null {
-  let found: PiiSpan[] | null = null;
-  for (const s of read) {
-    // only the number that opened the reading (a value further in is read with its own turn's words)
-    if (s.start >= CUED_VALUE_START) continue;
-    const start = s.start + at;
-    const end = s.end + at;
-    if (overlaps(cur.spans, start, end) || overlaps(cur.kept, start, end)) continue;
-    if (!answerShaped(s.type, text.slice(s.start, s.end), text.slice(0, s.start), text.slice(s.end))) continue;
-    (found ??= []).push({ type: s.type, start, end, score: s.score, rule: s.rule + PREVIOUS_TURN_SUFFIX });
+/** Reads the openings of one turn as answers to the turn before; the question's cue words are looked for once. */
+class AnswerReader {
+  private asked: string[] | null = null;
+  private readonly tail: string;
+
+  constructor(
+    private readonly engine: RuleEngine,
+    private readonly prev: string,
+    private readonly cur: PendingTurn,
+    private readonly taken: Taken,
+  ) {
+    this.tail = prev.slice(Math.max(0, prev.length - LEAD_CHARS));
   }
-  return found;
+
+  /** The findings of `text` (at `at` in the turn) read as the answer to the turn before, and what it was read with. */
+  read(at: number, text: string): { spans: PiiSpan[]; lead: string } | null {
+    const found = this.answerSpans(this.engine.analyzeAfter(this.prev, text), at, text);
+    if (found) return { spans: found, lead: this.tail };
+    // a question whose cue word is further from its end than a window reaches (请您将订单号通过私信方式发送给我,我为您查询):
+    // each of its cue words right before the answer, the last first (订单号或联系方式: a number that is no phone number
+    // is still an order number)
+    const asked = (this.asked ??= this.engine.askedCues(this.prev));
+    for (let i = asked.length - 1; i >= 0; i--) {
+      const again = this.answerSpans(this.engine.analyzeAfter(asked[i], text), at, text);
+      if (again) return { spans: again, lead: asked[i] };
+    }
+    return null;
+  }
+
+  /**
+   * The spans of a reading (analyzeAfter) of `text`, at `at` in the turn, that the turn takes: answers that open
+   * `text`, outside the turn's own spans and kept text; in the turn's offsets.
+   */
+  private answerSpans(read: PiiSpan[], at: number, text: string): PiiSpan[] | null {
+    let found: PiiSpan[] | null = null;
+    for (const s of read) {
+      // only the number that opened the reading (a value further in is read with its own turn's words)
+      if (s.start >= CUED_VALUE_START) continue;
+      const start = s.start + at;
+      const end = s.end + at;
+      if (this.taken.overlaps(start, end)) continue;
+      if (!answerShaped(s.type, text.slice(s.start, s.end), text.slice(0, s.start), text.slice(s.end))) continue;
+      (found ??= []).push({ type: s.type, start, end, score: s.score, rule: s.rule + PREVIOUS_TURN_SUFFIX });
+    }
+    return found;
+  }
 }
 
 /** Where `text`'s line that starts at `at` ends. */
@@ -366,16 +417,21 @@ function lineEnd(text: string, at: number): number {
 }
 
 /**
- * The starts of the lines after the first of `cur` (its first line break at `firstBreak`) that hold a number alone (LINE_VALUE_DIGITS digits or more, single
- * spaces or dashes between, blanks around), outside the turn's spans and kept text: an answer sent on a line of its own.
+ * The starts of the lines after the first of `text` (its first line break at `firstBreak`) that hold a number alone
+ * (LINE_VALUE_DIGITS digits or more, single spaces or dashes between, blanks around), outside the turn's spans and
+ * kept text: an answer sent on a line of its own. The line before must end a sentence, be a short reply or a
+ * number too (…投诉才有用吗？ / 87115599, 好的 / 87115599, 12345678 / 23456789): after a label (价格 / 17516, 机器编号 / 4032716) the number is the
+ * label's; a unit on the line after (108071 / 块) makes it an amount.
  */
-function numberLines(cur: PendingTurn, firstBreak: number): number[] {
-  const text = cur.text;
+function numberLines(text: string, firstBreak: number, taken: Taken): number[] {
   const out: number[] = [];
+  let lineStart = 0;
   for (let nl = firstBreak; nl >= 0; nl = text.indexOf('\n', nl + 1)) {
+    const before = text.slice(lineStart, nl);
+    lineStart = nl + 1;
     let i = nl + 1;
     const end = lineEnd(text, i);
-    while (i < end && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x3000 || text.charCodeAt(i) === 0x09)) i++;
+    while (i < end && isBlank(text.charCodeAt(i))) i++;
     let digits = 0;
     let j = i;
     for (; j < end; j++) {
@@ -385,13 +441,28 @@ function numberLines(cur: PendingTurn, firstBreak: number): number[] {
       else break;
     }
     let k = j;
-    while (k < end && (text.charCodeAt(k) === 0x20 || text.charCodeAt(k) === 0x3000 || text.charCodeAt(k) === 0x09 || text.charCodeAt(k) === 0x0d)) k++;
-    if (digits >= LINE_VALUE_DIGITS && k === end && !overlaps(cur.spans, i, j) && !overlaps(cur.kept, i, j)) out.push(i);
+    while (k < end && (isBlank(text.charCodeAt(k)) || text.charCodeAt(k) === 0x0d)) k++;
+    if (digits < LINE_VALUE_DIGITS || k !== end) continue;
+    if (!LINE_BEFORE_ANSWER.test(before.trimEnd()) && !ACKNOWLEDGEMENT.test(before.trim())) continue;
+    if (UNIT_LINE.test(text.slice(end + 1, lineEnd(text, Math.min(text.length, end + 1))))) continue;
+    if (!taken.overlaps(i, j)) out.push(i);
   }
   return out;
 }
 
-/** A number alone on a later line of a turn holds this many digits to be read as an answer (a count or a price does not). */
+/** A line that is only a unit or a currency (108071 / 块): the number before it is an amount. */
+const UNIT_LINE = /^[ \t]*(?:[元块角件个次天台套张条岁斤克米万人]|块钱|小时|左右|RMB|rmb|USD)[ \t。，,.!！~～]*$/;
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x3000 || c === 0x09;
+/**
+ * A line that ends a sentence (…吗？, …了！, …没问题.), is empty, or is itself a number (a list of answers, one a
+ * line): what comes after it on its own line stands alone.
+ */
+const LINE_BEFORE_ANSWER = /(?:^|[。！？!?.…~～】）)」”"']|^[0-9０-９ -]*[0-9０-９])$/;
+
+/**
+ * A number alone on a later line of a turn holds this many digits to be read as an answer: no rule takes a shorter
+ * answer (a QQ number has five digits or more), so a line of four is not read at all.
+ */
 const LINE_VALUE_DIGITS = 5;
 
 /**
@@ -411,6 +482,8 @@ function uncoveredNumberNearStart(cur: PendingTurn): boolean {
   const text = cur.text;
   const limit = Math.min(text.length, CUED_VALUE_START);
   for (let i = 0; i < limit; i++) {
+    // on the first line only: a number on a later line is numberLines' (价格 / 17516 is a price, not an answer)
+    if (text.charCodeAt(i) === 0x0a) return false;
     if (!isDigitLike(text.charCodeAt(i))) continue;
     let j = i;
     let digits = 0;
@@ -550,8 +623,11 @@ export class TurnPairer<T extends PendingTurn> {
       const before = cur.before || p1!.text;
       const own = cur.before ? p1 : p1!.role !== cur.role && w.length > 1 ? w[w.length - 2] : null;
       const p2 = ACKNOWLEDGEMENT.test(before) && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
+      // or the other speaker's question before its own nudge (请您将订单号私信给我们 / 亲？ / 9177307)
+      const asker = !cur.before && p1!.role !== cur.role && w.length > 1 && w[w.length - 2].role === p1!.role && NUDGE.test(before) ? w[w.length - 2] : null;
       let more = previousTurnSpans(this.engine, before, cur);
       if (!more && p2) more = previousTurnSpans(this.engine, p2.text, cur);
+      if (!more && asker) more = previousTurnSpans(this.engine, asker.text, cur);
       if (more) {
         cur.spans = [...cur.spans, ...more.spans];
         // a split over this turn and the next may take them again (its parts are one identifier; this is a

@@ -328,9 +328,13 @@ describe('landlines without an area code, a telecom line number, a dotted e-mail
     expect(found('宽带是跟61175713这个号码绑定的')).toEqual([['PHONE', '61175713']]);
     expect(found('接到25418826的电话')).toEqual([['PHONE', '25418826']]);
     expect(found('交了2541882的电话费')).toEqual([]);
+    // an extension goes with the number; an English phone word too
+    expect(found('电话：2345678-8001')).toEqual([['PHONE', '2345678-8001']]);
+    expect(found('座机 6433 1234转802')).toEqual([['PHONE', '6433 1234转802']]);
+    expect(found('phone number: 86339588')).toEqual([['PHONE', '86339588']]);
   });
   it('what only looks like one stays: a service number, a count, a price, a decimal, nine digits, no phone word', () => {
-    for (const t of ['客服电话9600169打不通', '电话打了2345678次', '家里电话2345678元包年', '电话 2345678.5', '电话 234567891', '电话费 23456789', '编号 60730748', '座机 1234567'])
+    for (const t of ['客服电话9600169打不通', '电话打了2345678次', '家里电话2345678元包年', '电话 2345678.5', '电话 234567891', '电话费 23456789', '编号 60730748', '座机 1234567', '电话 20150312 打过来', '接到20150312的电话', '电话2015-0312打的', '电话 5201314', '电话 2345678 GB', '电话 800-8208 820'])
       expect(found(t).filter(([type]) => type === 'PHONE'), t).toEqual([]);
   });
   it("a telecom's fault, line or business number is an account number; a kept service number stays kept", () => {

@@ -546,6 +546,46 @@ describe('a question whose cue word ends further back than a window reaches (ses
     expect(await scrub([['agent', '请问您的手机是什么型号？'], ['customer', 'iPhone12']])).toEqual(['请问您的手机是什么型号？', 'iPhone12']);
   });
 
+  it('review of session 14: a clause about a time, a sum or a reason asks for no value; 添麻烦 requests nothing; compact dates stay', async () => {
+    const stays: [string, string][] = [
+      ['请问您的QQ号是什么时候被盗的？我们帮您查一下。', '20150312'],
+      ['请问您是什么时候拨打的客服电话？我们核实一下', '20150312 下午'],
+      ['不好意思给您添麻烦了，您的宽带账号已经恢复正常，请您重启一下光猫试试。', '20150312开始就不能用了'],
+      ['请问您订单的总价是多少？我们核实一下', '128000'],
+      ['Could you confirm the amount of your order? Thanks.', '128000'],
+      ['What is your account balance? We will check.', '12800000'],
+      ['请问您的账号里被扣了多少钱？', '1280000'],
+      ['请您留下联系电话，我们会有工作人员与您联系的。', '20150312'],
+    ];
+    for (const [question, answer] of stays) expect(await scrub([['agent', question], ['customer', answer]]), `${question} / ${answer}`).toEqual([question, answer]);
+  });
+
+  it('review of session 14: a cue word right before another is still asked for; more request words; a nudge between the question and the answer', async () => {
+    const asked: [string, string, string][] = [
+      ['请提供您的订单号和手机号，我们为您核实处理，谢谢。', '120508923944', '[ORDER_ID_1]'],
+      ['请提供您的宽带账号及联系电话，我们为您核实处理，谢谢。', '053509836474', '[ACCOUNT_ID_1]'],
+      ['能把订单号发过来吗，我帮您查一下，谢谢亲', '9177307', '[ORDER_ID_1]'],
+      ['Please DM us your order number and we will look into it right away.', '9177307', '[ORDER_ID_1]'],
+      ['Could you provide your phone number? We will call you back within 24 hours, thanks.', '86339588', '[PHONE_1]'],
+    ];
+    for (const [question, answer, scrubbed] of asked) expect(await scrub([['agent', question], ['customer', answer]]), question).toEqual([question, scrubbed]);
+    const q = '请您将订单号私信给我们，我们为您核实处理，谢谢。';
+    expect(await scrub([['agent', q], ['agent', '亲？'], ['customer', '9177307']])).toEqual([q, '亲？', '[ORDER_ID_1]']);
+    // a customer's own turn between is no nudge
+    expect(await scrub([['agent', q], ['customer', '亲？'], ['customer', '9177307']])).toEqual([q, '亲？', '9177307']);
+  });
+
+  it('review of session 14: a number alone on a line after a label, before a unit, or a date stays; a list of answers one a line is read', async () => {
+    const q = '麻烦提供一下您的QQ号，我们帮您查询，谢谢。';
+    for (const answer of ['价格\n17516', '机器编号\n4032716', '一共花了\n108071\n块', '好的\n20150125\n谢谢'])
+      expect(await scrub([['agent', q], ['customer', answer]]), answer).toEqual([q, answer]);
+    const o = '请提供您的订单号，谢谢';
+    expect(await scrub([['agent', o], ['customer', '好的\n120508923944\n120508923955']])).toEqual([o, '好的\n[ORDER_ID_1]\n[ORDER_ID_2]']);
+    // a short English word glued inside another is no cue (ems in problems): no tracking number asked for
+    expect(engine.askedCues('Can you tell me more about the problems? Thanks.')).toEqual([]);
+    expect(engine.askedCues('Can you tell me the EMS number? Thanks.')).toEqual(['EMS number']);
+  });
+
   it('RuleEngine.askedCues: the cue words a request word asks for, in the last sentence that has them', () => {
     expect(engine.askedCues('您好,请提供您的订单号,我们为您核实,谢谢.')).toEqual(['订单号']);
     expect(engine.askedCues('请您以私信方式提供故障号码（区号）、联系电话以及联系人,以便小@ 为您协调处理,谢谢.')).toEqual(['故障号', '联系电话']);

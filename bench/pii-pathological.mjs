@@ -36,6 +36,14 @@ const cases = [
     const turns = [{ role: 'agent', text: '麻烦提供一下您的QQ号' }, { role: 'customer', text }];
     return () => conversationSpans(turns, [engine]);
   }, 400_000],
+  ['a turn of ？ between question and answer', (n) => {
+    const turns = [{ role: 'agent', text: '请提供订单号' }, { role: 'agent', text: `${'？'.repeat(n)}x` }, { role: 'customer', text: '12345678' }];
+    return () => conversationSpans(turns, [engine]);
+  }, 40_000],
+  ['好 and spaces between cue and answer', (n) => {
+    const turns = [{ role: 'customer', text: '我的订单号是' }, { role: 'agent', text: `好${' '.repeat(n)}` }, { role: 'customer', text: '308669150930' }];
+    return () => conversationSpans(turns, [engine]);
+  }, 80_000],
 ];
 
 console.log(`pii-pathological: best of 3 per size; ratio t(4n)/t(n): ~4 linear, ~16 quadratic`);
@@ -43,5 +51,5 @@ for (const [name, make, base] of cases) {
   const n = Math.round(base * scale);
   const t1 = best(make(n));
   const t4 = best(make(4 * n));
-  console.log(`${name.padEnd(32)} n=${String(n).padStart(9)} chars: ${t1.toFixed(0).padStart(6)} ms; 4n: ${t4.toFixed(0).padStart(6)} ms; ratio ${(t4 / t1).toFixed(1)}`);
+  console.log(`${name.padEnd(40)} n=${String(n).padStart(9)} chars: ${t1.toFixed(0).padStart(6)} ms; 4n: ${t4.toFixed(0).padStart(6)} ms; ratio ${(t4 / t1).toFixed(1)}`);
 }

@@ -141,6 +141,8 @@ const ASKED_REACH = 120;
 const ASKED_SENTENCES = 3;
 /** A cue word that follows its value (生的, 生，): it asks for nothing (askedCues). */
 const NOT_ASKED = /[的，,。]$/;
+/** Where one item of a clause ends and the next begins (订单号和支付金额, order number and the amount). */
+const ITEM_JOIN = /(?:以及|和|及|或|与|、| and | or )/y;
 /** A fee, price or sum of what a cue word names (电话费, 订单额): no identifier is asked for. */
 const FEE_AFTER = /^[费价额钱]/;
 const NO_WORDS: string[] = [];
@@ -787,22 +789,35 @@ export class RuleEngine {
     const requests = this.requestScan!;
     const cues = this.cueScan!;
     const words: string[] = [];
-    /** The clause's cue phrases, each with whether a request word came before it, and the clause's last request. */
-    const clause: { phrase: string; at: number; requested: boolean }[] = [];
+    /**
+     * The clause's cue phrases, each with whether a request word came before it and its item (the clause's parts
+     * joined by 和, 及, 或, 、, and …: 订单号和支付金额 asks for the order number), and the clause's last request.
+     */
+    const clause: { phrase: string; at: number; requested: boolean; item: number }[] = [];
+    /** The items of the clause a notAsking word stands in. */
+    const blocked = new Set<number>();
+    let item = 0;
     let lastRequest = -1;
-    let blocked = false;
     let requested = false;
     const close = (questionMark: boolean) => {
-      if (!blocked) for (const c of clause) if ((c.requested || c.at < lastRequest || questionMark) && !words.includes(c.phrase)) words.push(c.phrase);
+      for (const c of clause) if (!blocked.has(c.item) && (c.requested || c.at < lastRequest || questionMark) && !words.includes(c.phrase)) words.push(c.phrase);
       clause.length = 0;
       lastRequest = -1;
-      blocked = false;
+      blocked.clear();
+      item = 0;
     };
     for (let at = start; at < stop; ) {
       const c = text.charCodeAt(at);
       if (c === 0xff0c || c === 0x2c || c === 0xff1a || c === 0x3a) {
         close(false);
         at++;
+        continue;
+      }
+      ITEM_JOIN.lastIndex = at;
+      const join = ITEM_JOIN.exec(text);
+      if (join !== null) {
+        item++;
+        at += join[0].length;
         continue;
       }
       const skip = this.notRequestScan?.wordAt(text, at) ?? null;
@@ -812,7 +827,7 @@ export class RuleEngine {
       }
       const off = this.notAskingScan?.wordAt(text, at) ?? null;
       if (off !== null && !glued(text, at, off.length)) {
-        blocked = true;
+        blocked.add(item);
         at += off.length;
         continue;
       }
@@ -840,7 +855,7 @@ export class RuleEngine {
       }
       const phrase = text.slice(at, after);
       if (phrase.length > 1 && !NOT_ASKED.test(phrase) && !FEE_AFTER.test(text.slice(after, after + 1)) && !glued(text, at, cue.length) && !this.negatedAfter(phrase, text, after, Math.min(stop, after + 4))) {
-        clause.push({ phrase, at, requested });
+        clause.push({ phrase, at, requested, item });
       }
       at = after;
     }
@@ -865,6 +880,44 @@ export class RuleEngine {
       at += w.length;
     }
     return false;
+  }
+
+  /**
+   * Whether the last sentence of `s` is a question about a price, a time or a reason (a `notAsking` word in a
+   * sentence with a request word or a question mark: 您说的是哪个价格？): the numbers that answer it are no identifier.
+   */
+  asksAboutOther(s: string): boolean {
+    const off = this.notAskingScan;
+    if (off === null || s.length === 0) return false;
+    const raw = s.slice(Math.max(0, s.length - ASKED_REACH));
+    let stop = raw.length;
+    while (stop > 0 && endsSentence(raw, stop - 1)) stop--;
+    const question = stop < raw.length && (raw.charCodeAt(stop) === 0xff1f || raw.charCodeAt(stop) === 0x3f);
+    let start = stop;
+    while (start > 0 && !endsSentence(raw, start - 1)) start--;
+    let about = false;
+    let asks = question;
+    for (let at = start; at < stop; ) {
+      const skip = this.notRequestScan?.wordAt(raw, at) ?? null;
+      if (skip !== null) {
+        at += skip.length;
+        continue;
+      }
+      const w = off.wordAt(raw, at);
+      if (w !== null && !glued(raw, at, w.length)) {
+        about = true;
+        at += w.length;
+        continue;
+      }
+      const r = this.requestScan?.wordAt(raw, at) ?? null;
+      if (r !== null && !glued(raw, at, r.length)) {
+        asks = true;
+        at += r.length;
+        continue;
+      }
+      at++;
+    }
+    return about && asks;
   }
 
   /** The cue words in the last 16 characters of `s` (as normalising reads them): what a number right after it is read with. */

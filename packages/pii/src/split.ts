@@ -167,6 +167,9 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   // (一共158 / 2000 / 3000: the list's words may also open its first part, right before the digits)
   const listed = LISTING.test(last.slice(0, h[0])) || UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0])) || LIST_OPENS.test(first.slice(Math.max(0, t[0] - 4), t[0]));
   if ((n > 2 || useLead) && listed) return null;
+  // over two turns too: a currency after the last part, before the first, or a list's word right before it is an
+  // amount (总共139 / 88888888元, in ASCII or full-width digits)
+  if (UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0])) || LIST_OPENS.test(first.slice(Math.max(0, t[0] - 4), t[0]))) return null;
   if (useLead && AMOUNT_AFTER.test(last.slice(h[1]))) return null;
   const parts: [number, number][] = [t];
   for (let i = 1; i < n - 1; i++) {
@@ -249,6 +252,8 @@ export interface PendingTurn {
 }
 
 const PREVIOUS_TURN_SUFFIX = '.previous-turn';
+/** The longest acknowledgement or nudge (好的，您请说 …): longer text is none, and the patterns need not read it. */
+const SHORT_REPLY = 16;
 /** A speaker's nudge after its own question (亲？, 在吗？, 您好？): the answer after it answers the question. */
 const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|hello|Hello|hi|Hi)?[？?～~。.！!，, ]*(?:亲+|在吗|在么|还在吗)?[？?～~。.！! ]*$/;
 /** Another speaker's turn read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说); a question is none. */
@@ -310,7 +315,7 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   if (prev.length === 0) return null;
   // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
   // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87115599 / 明早未处理直接12315投诉, after 请提供…联系方式)
-  const opens = uncoveredNumberNearStart(cur) || idTokenOpens(cur);
+  const opens = uncoveredNumberNearStart(cur) || (idTokenOpens(cur) && ID_QUESTION.test(prev.slice(Math.max(0, prev.length - 120))));
   const nl = cur.text.indexOf('\n');
   // most turns: no number opens them and they hold one line
   if (!opens && nl < 0) return null;
@@ -443,7 +448,7 @@ function numberLines(text: string, firstBreak: number, taken: Taken): number[] {
     let k = j;
     while (k < end && (isBlank(text.charCodeAt(k)) || text.charCodeAt(k) === 0x0d)) k++;
     if (digits < LINE_VALUE_DIGITS || k !== end) continue;
-    if (!LINE_BEFORE_ANSWER.test(before.trimEnd()) && !ACKNOWLEDGEMENT.test(before.trim())) continue;
+    if (!LINE_BEFORE_ANSWER.test(before.trimEnd()) && !(before.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(before.trim()))) continue;
     if (UNIT_LINE.test(text.slice(end + 1, lineEnd(text, Math.min(text.length, end + 1))))) continue;
     if (!taken.overlaps(i, j)) out.push(i);
   }
@@ -508,7 +513,9 @@ function uncoveredNumberNearStart(cur: PendingTurn): boolean {
 }
 
 /** An account name alone (zhang_wei1990, lover52091314): letters first, a digit or _ in it, as WeChat IDs are. */
-const ID_TOKEN = /^[ \t]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t，,。.!！~～]*$/;
+const ID_TOKEN = /^[ \t\u3000]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t\u3000\r，,。.!！~～]*$/;
+/** A question that names an account ID (微信号, vx号, WeChat ID, 账号, username): what a token alone answers (微信支付还是支付宝？ is none). */
+const ID_QUESTION = /(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|账号|帐号|ID|id|Id)|账号|帐号|用户名|[Uu]ser ?name|[Aa]ccount|(?<![A-Za-z])ID(?![A-Za-z])/;
 const ID_TOKEN_MARK = /[0-9_]/;
 
 /**
@@ -519,7 +526,7 @@ function idTokenOpens(cur: PendingTurn): boolean {
   const text = cur.text;
   const c = text.charCodeAt(0);
   // cheap first: a turn that opens with a letter
-  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 32)) return false;
+  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 32 || c === 9 || c === 0x3000)) return false;
   const end = text.indexOf('\n');
   const line = end < 0 ? text : text.slice(0, end);
   return line.length <= 40 && ID_TOKEN.test(line) && ID_TOKEN_MARK.test(line) && !overlaps(cur.spans, 0, line.length) && !overlaps(cur.kept, 0, line.length);
@@ -598,15 +605,23 @@ export class TurnPairer<T extends PendingTurn> {
         // a finding read with the turn before the partner (previousTurnSpans) may be taken again
         const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
         let split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake) : null;
+        let led = false;
         if (partner && !split) {
           const lead = this.leadBefore(w.indexOf(partner), partner);
-          if (lead) split = splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake, lead);
+          if (lead) led = (split = splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake, lead)) !== null;
         }
-        // another speaker's turn between the parts that asks for another type: this turn answers it, it does not go on
-        // with the number before (Account number: / 12345678 / 那您的QQ号 / 73920561); 请继续输入您的手机号 lets a phone go on
-        if (split && partner === p2 && !cur.before) {
-          const asked = [...this.engine.endCues(p1.text), ...this.engine.askedCues(p1.text)];
-          if (asked.length && !this.engine.cuesType(asked, split.spans[0].type)) split = null;
+        // another speaker's turn between the parts (in or out of the roles option)
+        const between = cur.before || (partner && partner === p2 ? p1.text : '');
+        if (split && between) {
+          // a question about a price, a time or a reason: what follows is its answer (我买了154 / 您说的是哪个价格？ / 42767718)
+          if (this.engine.asksAboutOther(between)) split = null;
+          // a split that only an earlier question's cue words make gives way to the newer turn's cue words for another
+          // type (Account number: / 12345678 / 那您的QQ号 / 73920561: two answers); a split the parts' own words make
+          // stays (我的手机号是19933 / 稍等，正在为您查询订单 / 566236), and 请继续输入您的手机号 lets a phone go on
+          else if (led) {
+            const cues = [...this.engine.endCues(between), ...this.engine.askedCues(between)];
+            if (cues.length && !this.engine.cuesType(cues, split.spans[0].type)) split = null;
+          }
         }
         if (split && (!split.short || !fallback)) {
           for (const part of split.spans) chainStart.set(part, start);
@@ -622,9 +637,9 @@ export class TurnPairer<T extends PendingTurn> {
       // another speaker's short turn (an acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
       const before = cur.before || p1!.text;
       const own = cur.before ? p1 : p1!.role !== cur.role && w.length > 1 ? w[w.length - 2] : null;
-      const p2 = ACKNOWLEDGEMENT.test(before) && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
+      const p2 = before.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(before) && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
       // or the other speaker's question before its own nudge (请您将订单号私信给我们 / 亲？ / 9177307)
-      const asker = !cur.before && p1!.role !== cur.role && w.length > 1 && w[w.length - 2].role === p1!.role && NUDGE.test(before) ? w[w.length - 2] : null;
+      const asker = !cur.before && p1!.role !== cur.role && w.length > 1 && w[w.length - 2].role === p1!.role && before.length <= SHORT_REPLY && NUDGE.test(before) ? w[w.length - 2] : null;
       let more = previousTurnSpans(this.engine, before, cur);
       if (!more && p2) more = previousTurnSpans(this.engine, p2.text, cur);
       if (!more && asker) more = previousTurnSpans(this.engine, asker.text, cur);

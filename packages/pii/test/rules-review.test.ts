@@ -334,7 +334,7 @@ describe('landlines without an area code, a telecom line number, a dotted e-mail
     expect(found('phone number: 86339588')).toEqual([['PHONE', '86339588']]);
   });
   it('what only looks like one stays: a service number, a count, a price, a decimal, nine digits, no phone word', () => {
-    for (const t of ['客服电话9600169打不通', '电话打了2345678次', '家里电话2345678元包年', '电话 2345678.5', '电话 234567891', '电话费 23456789', '编号 60730748', '座机 1234567', '电话 20150312 打过来', '接到20150312的电话', '电话2015-0312打的', '电话 5201314', '电话 2345678 GB', '电话 800-8208 820'])
+    for (const t of ['客服电话9600169打不通', '电话打了2345678次', '家里电话2345678元包年', '电话 2345678.5', '电话 234567891', '电话费 23456789', '编号 60730748', '座机 1234567', '电话 20150312 打过来', '接到20150312的电话', '电话2015-0312打的', '电话 5201314', '电话 2345678 GB', '电话 800-8208 820', '电话 2100-2300 之间都可以打', '电话 3000-5000 的价位', '座机 800 1234'])
       expect(found(t).filter(([type]) => type === 'PHONE'), t).toEqual([]);
   });
   it("a telecom's fault, line or business number is an account number; a kept service number stays kept", () => {
@@ -366,6 +366,8 @@ describe('landlines without an area code, a telecom line number, a dotted e-mail
     expect(found('email: li_lei艾特qq.com')).toEqual([['EMAIL', 'li_lei艾特qq.com']]);
     expect(found('Email me later, I looked at jd.com yesterday')).toEqual([]);
     expect(found('zhangsan2020#163.com')).toEqual([]);
+    // a ticket or a page after a mail word is no address: # stands for @ only before a mail provider's domain
+    for (const t of ['邮件里说的 issue#1024.com', '邮箱是mail.qq.com#inbox.cn吗', '请查收邮件，工单号 TK2023#88.cn']) expect(found(t).filter(([type]) => type === 'EMAIL'), t).toEqual([]);
     expect(found('加我薇❤：abc_123456')).toEqual([['WECHAT', 'abc_123456']]);
   });
   it('a mail number is a tracking number', () => {

@@ -463,7 +463,8 @@ describe('parts typed in full-width digits (session 14: an IME left in full-widt
       const c = card('622202123456789');
       const wide = (x: string) => x.replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
       expect(await scrub([['customer', `卡号${wide(c.slice(0, 4))}`], ['customer', wide(c.slice(4, 8))], ['customer', c.slice(8, 12)], ['customer', wide(c.slice(12))]], { workers })).toEqual(['卡号[BANK_CARD_1]', '[BANK_CARD_2]', '[BANK_CARD_3]', '[BANK_CARD_4]']);
-      expect(await scrub([['customer', '买３件'], ['customer', '２个']], { workers })).toEqual(['买３件', '２个']);
+      expect(await scrub([['customer', '总共１３９'], ['customer', '８８８８８８８８元']], { workers })).toEqual(['总共１３９', '８８８８８８８８元']);
+      expect(await scrub([['customer', '总共139'], ['customer', '88888888元']], { workers })).toEqual(['总共139', '88888888元']);
       expect(await scrub([['customer', '一共１５８'], ['customer', '２０００'], ['customer', '３０００']], { workers })).toEqual(['一共１５８', '２０００', '３０００']);
     }
   });
@@ -473,6 +474,35 @@ describe('parts typed in full-width digits (session 14: an IME left in full-widt
     expect(await scrub([['agent', '请提供您的订单号'], ['customer', '308669'], ['agent', '好的，请问您的QQ号是多少？'], ['customer', '73920561']])).toEqual(['请提供您的订单号', '[ORDER_ID_1]', '好的，请问您的QQ号是多少？', '[QQ_1]']);
     expect(await scrub([['customer', '我的手机号138'], ['agent', '请继续输入您的手机号'], ['customer', '1234 5678']])).toEqual(['我的手机号[PHONE_1]', '请继续输入您的手机号', '[PHONE_2]']);
     expect(await scrub([['customer', '我的手机号138'], ['agent', '好的'], ['customer', '1234 5678']])).toEqual(['我的手机号[PHONE_1]', '好的', '[PHONE_2]']);
+  });
+});
+
+describe('second review of session 14: the turn between two parts', () => {
+  it("a split the parts' own words make stays whatever the other speaker says between; the roles option changes nothing", async () => {
+    for (const between of ['了解，我看下物流', '稍等，正在为您查询订单', '我这边看一下您的账号', '好的，麻烦再提供下收货地址', '您的订单号是多少？']) {
+      const turns: [string, string][] = [['customer', '我的手机号是19933'], ['agent', between], ['customer', '566236 快点处理']];
+      const all = ['我的手机号是[PHONE_1]', between, '[PHONE_2] 快点处理'];
+      expect(await scrub(turns), between).toEqual(all);
+      expect(await scrub(turns, { roles: ['customer'] }), between).toEqual(all);
+    }
+    const wide: [string, string][] = [['customer', '电话１３８４７３２'], ['agent', '好的，我帮您查一下订单'], ['customer', '３９８４']];
+    expect(await scrub(wide)).toEqual(await scrub(wide, { roles: ['customer'] }));
+    expect((await scrub(wide))[0]).toBe('电话[PHONE_1]');
+  });
+
+  it('a question about a price between two numbers: its answer, no split (ASCII and full-width)', async () => {
+    for (const [a, b] of [['我买了１５４', '４２７６７７１８，怎么算的'], ['我买了154', '42767718，怎么算的']]) {
+      const turns: [string, string][] = [['customer', a], ['agent', '亲，您说的是哪个价格？'], ['customer', b]];
+      expect(await scrub(turns)).toEqual(turns.map((t) => t[1]));
+    }
+  });
+
+  it('an item of a clause about a sum does not block the other items; a token answer needs a question for an ID; CRLF', async () => {
+    const q = '请提供您的订单号和支付金额，我们为您核实，谢谢';
+    expect(await scrub([['agent', q], ['customer', '123456789012']])).toEqual([q, '[ORDER_ID_1]']);
+    expect(await scrub([['agent', '请问您的微信号是多少？'], ['customer', 'zhang_wei1990\r\n谢谢']])).toEqual(['请问您的微信号是多少？', '[WECHAT_1]\r\n谢谢']);
+    for (const [question, answer] of [['亲，微信支付还是支付宝？', 'iphone12'], ['请问您用的是微信吗', 'ok_thanks'], ['您是在微信小程序下的单吗？', 'windows11']])
+      expect(await scrub([['agent', question], ['customer', answer]]), question).toEqual([question, answer]);
   });
 });
 

@@ -328,6 +328,10 @@ describe('landlines without an area code, a telecom line number, a dotted e-mail
     expect(found('宽带是跟61175713这个号码绑定的')).toEqual([['PHONE', '61175713']]);
     expect(found('接到25418826的电话')).toEqual([['PHONE', '25418826']]);
     expect(found('交了2541882的电话费')).toEqual([]);
+    expect(found('周五88810010来电,说给我退了')).toEqual([['PHONE', '88810010']]);
+    expect(found('还有,81528148 到底是什么电话？')).toEqual([['PHONE', '81528148']]);
+    // a service number's tail after its dash is no area code: the landline after it keeps its own
+    expect(found('售后电话.400-0818666 0755-23084007')).toEqual([['PHONE', '0755-23084007']]);
     // an extension goes with the number; an English phone word too
     expect(found('电话：2345678-8001')).toEqual([['PHONE', '2345678-8001']]);
     expect(found('座机 6433 1234转802')).toEqual([['PHONE', '6433 1234转802']]);

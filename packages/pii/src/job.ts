@@ -1,7 +1,7 @@
 import { ROLES, type ConversationRecord, type Role } from '@scrubline/core';
 import { applyOperators, ConversationScope, type OperatorConfig } from './operators.js';
 import type { Analysis, RuleEngine } from './rules.js';
-import { TurnPairer, type PendingTurn } from './split.js';
+import { isNudge, TurnPairer, type PendingTurn } from './split.js';
 import type { Tallier } from './tally.js';
 
 const ROLE_INDEX = new Map<Role, number>(ROLES.map((r, i) => [r, i]));
@@ -138,7 +138,14 @@ export const pieceCount = (job: ScrubJob): number => job.pieces.length - 1;
 export function outOfScopeBefore(turns: readonly { role: Role; text: string }[], t: number, inScope: (turn: { role: Role; text: string }) => boolean): string {
   let i = t - 1;
   while (i >= 0 && !turns[i].text) i--;
-  return i >= 0 && !inScope(turns[i]) ? turns[i].text : '';
+  if (i < 0 || inScope(turns[i])) return '';
+  // a nudge (亲？) after its speaker's own question, both out of scope: the question, as TurnPairer reads in scope
+  if (isNudge(turns[i].text)) {
+    let q = i - 1;
+    while (q >= 0 && !turns[q].text) q--;
+    if (q >= 0 && !inScope(turns[q]) && turns[q].role === turns[i].role && turns[i].role !== turns[t].role) return turns[q].text;
+  }
+  return turns[i].text;
 }
 
 /**

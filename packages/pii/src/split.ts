@@ -252,6 +252,8 @@ export interface PendingTurn {
 }
 
 const PREVIOUS_TURN_SUFFIX = '.previous-turn';
+/** Whether `text` is a short nudge (亲？, 在吗？): job.ts reads the question before it in its place, out of the roles option. */
+export const isNudge = (text: string): boolean => text.length <= SHORT_REPLY && NUDGE.test(text);
 /** The longest acknowledgement or nudge (好的，您请说 …): longer text is none, and the patterns need not read it. */
 const SHORT_REPLY = 16;
 /** A speaker's nudge after its own question (亲？, 在吗？, 您好？): the answer after it answers the question. */

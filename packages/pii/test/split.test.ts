@@ -601,6 +601,9 @@ describe('a question whose cue word ends further back than a window reaches (ses
     for (const [question, answer, scrubbed] of asked) expect(await scrub([['agent', question], ['customer', answer]]), question).toEqual([question, scrubbed]);
     const q = '请您将订单号私信给我们，我们为您核实处理，谢谢。';
     expect(await scrub([['agent', q], ['agent', '亲？'], ['customer', '9177307']])).toEqual([q, '亲？', '[ORDER_ID_1]']);
+    // the same with only customers scrubbed (the question and the nudge out of the roles option), on every path
+    for (const extra of [{ workers: 1 }, { workers: 2 }, { detectors: ['rules', 'ner'], workers: 1 }])
+      expect(await scrub([['agent', q], ['agent', '亲？'], ['customer', '9177307']], { roles: ['customer'], ...extra })).toEqual([q, '亲？', '[ORDER_ID_1]']);
     // a customer's own turn between is no nudge
     expect(await scrub([['agent', q], ['customer', '亲？'], ['customer', '9177307']])).toEqual([q, '亲？', '9177307']);
   });

@@ -27,6 +27,8 @@ export interface ScrubJob {
   pieceText: Int32Array;
   /** Per text: the turn right before it when that turn is outside the roles option ('' otherwise; split.ts's PendingTurn.before). */
   befores: string[];
+  /** Per text: how many turns outside the roles option lie between it and the in-scope turn before it (PendingTurn.gap, at most 255). */
+  gaps: Uint8Array;
   /** Samples the report still takes per kind (absent: maxSamples). */
   sampleLeft: Record<string, number>;
   maxSamples: number;
@@ -62,6 +64,7 @@ export function buildJob(
   const starts = new Int32Array(total + 1);
   const texts: string[] = [];
   const befores: string[] = [];
+  const gaps = new Uint8Array(total);
   let chars = 0;
   for (let j = 0; j < n; j++) {
     const r = batch[j];
@@ -81,6 +84,7 @@ export function buildJob(
       const k = texts.length;
       texts.push(turn.text);
       befores.push(outOfScopeBefore(r.turns, t, inScope));
+      gaps[k] = outOfScopeGap(r.turns, t, inScope);
       turns[k] = t;
       roles[k] = ROLE_INDEX.get(turn.role)!;
       recordOf[k] = j;
@@ -121,6 +125,7 @@ export function buildJob(
       pieces: Int32Array.from(cuts),
       pieceText: Int32Array.from(textCuts),
       befores,
+      gaps: gaps.subarray(0, m),
       sampleLeft,
       maxSamples,
     },
@@ -146,6 +151,20 @@ export function outOfScopeBefore(turns: readonly { role: Role; text: string }[],
     if (q >= 0 && !inScope(turns[q]) && turns[q].role === turns[i].role && turns[i].role !== turns[t].role) return turns[q].text;
   }
   return turns[i].text;
+}
+
+/**
+ * How many turns with text, outside the roles option, lie between turn `t` and the in-scope turn before it (at most
+ * 255): with roles [customer], a customer turn one agent turn after the last pairs with it as with all roles.
+ */
+export function outOfScopeGap(turns: readonly { role: Role; text: string }[], t: number, inScope: (turn: { role: Role; text: string }) => boolean): number {
+  let n = 0;
+  for (let i = t - 1; i >= 0 && n < 255; i--) {
+    if (!turns[i].text) continue;
+    if (inScope(turns[i])) break;
+    n++;
+  }
+  return n;
 }
 
 /**
@@ -189,7 +208,7 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
       const text = textAt(k);
       totals.turns++;
       const a = engine.analyze(text);
-      pairer.push({ text, role: ROLES[job.roles[k]], spans: a.spans, kept: a.kept, k, before: job.befores[k] });
+      pairer.push({ text, role: ROLES[job.roles[k]], spans: a.spans, kept: a.kept, k, before: job.befores[k], gap: job.gaps[k] });
     }
     pairer.end();
     tallier.count('turns.scanned', c);

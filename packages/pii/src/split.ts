@@ -167,9 +167,9 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   // (一共158 / 2000 / 3000: the list's words may also open its first part, right before the digits)
   const listed = LISTING.test(last.slice(0, h[0])) || UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0])) || LIST_OPENS.test(first.slice(Math.max(0, t[0] - 4), t[0]));
   if ((n > 2 || useLead) && listed) return null;
-  // over two turns too: a currency after the last part, before the first, or a list's word right before it is an
-  // amount (总共139 / 88888888元, in ASCII or full-width digits)
-  if (UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0])) || LIST_OPENS.test(first.slice(Math.max(0, t[0] - 4), t[0]))) return null;
+  // over two turns too: a currency after the last part or before the first is an amount (总共139 / 88888888元, in
+  // ASCII or full-width digits), unless the first part's own words name an identifier (手机号码138 / 12345678元)
+  if ((UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0]))) && !engine.hasCueWord(first.slice(Math.max(0, t[0] - CUE_WINDOW), t[0]))) return null;
   if (useLead && AMOUNT_AFTER.test(last.slice(h[1]))) return null;
   const parts: [number, number][] = [t];
   for (let i = 1; i < n - 1; i++) {
@@ -249,6 +249,8 @@ export interface PendingTurn {
    * but the turn before all the same (an agent's question before a customer's answer, only customers scrubbed).
    */
   before?: string;
+  /** How many turns out of the roles option lie between this turn and the pending turn before it (job.ts outOfScopeGap). */
+  gap?: number;
 }
 
 const PREVIOUS_TURN_SUFFIX = '.previous-turn';
@@ -317,7 +319,8 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   if (prev.length === 0) return null;
   // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
   // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87115599 / 明早未处理直接12315投诉, after 请提供…联系方式)
-  const opens = uncoveredNumberNearStart(cur) || (idTokenOpens(cur) && ID_QUESTION.test(prev.slice(Math.max(0, prev.length - 120))));
+  const idQuestion = ID_QUESTION.test(prev.slice(Math.max(0, prev.length - 120)));
+  const opens = uncoveredNumberNearStart(cur) || (idQuestion && idTokenOpens(cur));
   const nl = cur.text.indexOf('\n');
   // most turns: no number opens them and they hold one line
   if (!opens && nl < 0) return null;
@@ -325,7 +328,7 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   const openings = taken === null ? [] : numberLines(cur.text, nl, taken);
   if (opens) openings.unshift(0);
   if (openings.length === 0) return null;
-  const reader = new AnswerReader(engine, prev, cur, taken ?? new Taken(cur));
+  const reader = new AnswerReader(engine, prev, cur, taken ?? new Taken(cur), idQuestion);
   let found: PiiSpan[] | null = null;
   let lead = '';
   for (const at of openings) {
@@ -379,6 +382,8 @@ class AnswerReader {
     private readonly prev: string,
     private readonly cur: PendingTurn,
     private readonly taken: Taken,
+    /** Whether the turn before asks for an account ID (ID_QUESTION): a WeChat ID is read only then. */
+    private readonly idQuestion: boolean,
   ) {
     this.tail = prev.slice(Math.max(0, prev.length - LEAD_CHARS));
   }
@@ -410,6 +415,8 @@ class AnswerReader {
       const start = s.start + at;
       const end = s.end + at;
       if (this.taken.overlaps(start, end)) continue;
+      // a WeChat ID is any word with a digit (abc123456 after 微信支付还是支付宝？ is no answer)
+      if (!this.idQuestion && TOKEN_TYPES.has(s.type)) continue;
       if (!answerShaped(s.type, text.slice(s.start, s.end), text.slice(0, s.start), text.slice(s.end))) continue;
       (found ??= []).push({ type: s.type, start, end, score: s.score, rule: s.rule + PREVIOUS_TURN_SUFFIX });
     }
@@ -516,8 +523,14 @@ function uncoveredNumberNearStart(cur: PendingTurn): boolean {
 
 /** An account name alone (zhang_wei1990, lover52091314): letters first, a digit or _ in it, as WeChat IDs are. */
 const ID_TOKEN = /^[ \t\u3000]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t\u3000\r，,。.!！~～]*$/;
-/** A question that names an account ID (微信号, vx号, WeChat ID, 账号, username): what a token alone answers (微信支付还是支付宝？ is none). */
-const ID_QUESTION = /(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|账号|帐号|ID|id|Id)|账号|帐号|用户名|[Uu]ser ?name|[Aa]ccount|(?<![A-Za-z])ID(?![A-Za-z])/;
+/**
+ * A question for an account ID, what a token alone answers: one that names an ID (微信号, vx号, WeChat ID, 账号,
+ * username), or asks for a WeChat with a verb that wants a value (请问您的微信是多少, 请留一下您的微信, 您的vx, What is your
+ * WeChat?). 微信支付还是支付宝？, 您是在微信小程序下的单吗？ and 请问您用的是微信吗 are none.
+ */
+const ID_QUESTION = /(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|账号|帐号|ID|id|Id)|账号|帐号|用户名|[Uu]ser ?name|[Aa]ccount|(?<![A-Za-z])ID(?![A-Za-z])|(?:多少|留|提供|发|告诉|加|[Ww]hat(?:'s| is)|share|send|give)[^。！？!?\n]{0,12}?(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)|(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)[^。！？!?\n]{0,6}?(?:多少|是什么)|(?:您|你)的(?:微信|[Vv][Xx]|[Vv]信)[ ？?呢]{0,3}$/;
+/** A token's types that need a question for an ID (ID_QUESTION) when read as an answer: a WeChat ID is any word with a digit. */
+const TOKEN_TYPES = new Set(['WECHAT']);
 const ID_TOKEN_MARK = /[0-9_]/;
 
 /**
@@ -602,7 +615,8 @@ export class TurnPairer<T extends PendingTurn> {
         const p1 = w[w.length - 1];
         const p2 = w.length > 1 ? w[w.length - 2] : null;
         // with a turn out of the roles option between, the last pending turn is the one "one turn back"
-        const partner = cur.before ? (p1.role === cur.role ? p1 : null) : p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
+        // (one turn between at most, in or out of the roles option)
+        const partner = cur.before ? (p1.role === cur.role && (cur.gap ?? 1) <= 1 ? p1 : null) : p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
         const start = partner ? this.places[w.indexOf(partner)] : -1;
         // a finding read with the turn before the partner (previousTurnSpans) may be taken again
         const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
@@ -614,7 +628,9 @@ export class TurnPairer<T extends PendingTurn> {
         }
         // another speaker's turn between the parts (in or out of the roles option)
         const between = cur.before || (partner && partner === p2 ? p1.text : '');
-        if (split && between) {
+        // a split the first part's own words make (我的手机号是138, 身份证号1101…) stays whatever comes between
+        const ownCue = split !== null && this.engine.hasCueWord(partner!.text.slice(Math.max(0, partner!.text.length - 24)));
+        if (split && between && !ownCue) {
           // a question about a price, a time or a reason: what follows is its answer (我买了154 / 您说的是哪个价格？ / 42767718)
           if (this.engine.asksAboutOther(between)) split = null;
           // a split that only an earlier question's cue words make gives way to the newer turn's cue words for another

@@ -4,7 +4,7 @@ import { defaultRulesDir, getRuleEngine } from './engine.js';
 import { TurnPairer, type PendingTurn } from './split.js';
 import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_ENV, type OperatorConfig, type OperatorInput } from './operators.js';
 import { AnalyzerPool, PIECES_PER_THREAD } from './pool.js';
-import { buildJob, outOfScopeBefore, scrubPiece } from './job.js';
+import { buildJob, outOfScopeBefore, outOfScopeGap, scrubPiece } from './job.js';
 import { counterKey, emptyTotals, mergeTallies, samplesLeft, scoreBucket, Tallier, TallyKeys } from './tally.js';
 import { loadRulePacks, type Analysis, type RulePack } from './rules.js';
 import { combine, type WorkerOperatorConfig } from './scrub.js';
@@ -243,7 +243,7 @@ export const piiStage = defineStage<PiiStageOptions>({
             spans = spans.filter((sp) => !reportOnly.has(sp.type));
           }
           for (const kp of combined.kept) tallier.kept(kp.kind, kp.rule, turn.role, file);
-          pairer.push({ ti, text: turn.text, role: turn.role, spans, kept: combined.kept, before: outOfScopeBefore(r.turns, ti, inScope) });
+          pairer.push({ ti, text: turn.text, role: turn.role, spans, kept: combined.kept, before: outOfScopeBefore(r.turns, ti, inScope), gap: outOfScopeGap(r.turns, ti, inScope) });
         }
         pairer.end();
       }

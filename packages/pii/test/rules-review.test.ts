@@ -332,6 +332,9 @@ describe('landlines without an area code, a telecom line number, a dotted e-mail
     expect(found('还有,81528148 到底是什么电话？')).toEqual([['PHONE', '81528148']]);
     // a service number's tail after its dash is no area code: the landline after it keeps its own
     expect(found('售后电话.400-0818666 0755-23084007')).toEqual([['PHONE', '0755-23084007']]);
+    // after other digits and a dash an area code still starts (third review: 86-021-…, numbered lists)
+    for (const [t, v] of [['电话 86-021-64321234', '021-64321234'], ['tel 1-0755-23084007', '0755-23084007'], ['Tel: 1-(021)-64321234', '(021)-64321234']])
+      expect(found(t).map((f) => f[1]), t).toContain(v);
     // an extension goes with the number; an English phone word too
     expect(found('电话：2345678-8001')).toEqual([['PHONE', '2345678-8001']]);
     expect(found('座机 6433 1234转802')).toEqual([['PHONE', '6433 1234转802']]);

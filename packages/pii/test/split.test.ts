@@ -506,6 +506,44 @@ describe('second review of session 14: the turn between two parts', () => {
   });
 });
 
+describe('third review of session 14', () => {
+  it("a question about a price, a time or a count between two parts ends the pair only where the first part's own words name no identifier", async () => {
+    const keep: [string, string, string][] = [
+      ['身份证号110101199003', '请问办理的费用是多少？', '07711X'],
+      ['卡号6222021234', '好的，请问扣了多少钱？', '567890123'],
+      ['我的手机号是138', '请问您充值的金额是多少？', '12345678'],
+      ['我的手机号是13812', '好的，请问是什么时候充的？', '345678'],
+    ];
+    for (const [a, q, b] of keep) {
+      const out = await scrub([['customer', a], ['agent', q], ['customer', b]]);
+      expect(out[2], `${a} / ${q} / ${b}`).toMatch(/^\[[A-Z_]+_\d\]/);
+      expect(out[0].replace(/\[[A-Z_]+_\d\]/g, '').replace(/[^0-9]/g, ''), a).toBe('');
+    }
+    const turns: [string, string][] = [['agent', '请问您的宽带账号是多少？'], ['customer', '12345678'], ['agent', '请问一共几台？'], ['customer', '2023-05-01']];
+    expect(await scrub(turns)).toEqual(['请问您的宽带账号是多少？', '[ACCOUNT_ID_1]', '请问一共几台？', '2023-05-01']);
+  });
+
+  it('a list word before the first of two parts is no amount without a currency: 还有138 / 12345678 is a phone', async () => {
+    expect(await scrub([['customer', '还有138'], ['customer', '12345678']])).toEqual(['还有[PHONE_1]', '[PHONE_2]']);
+    expect(await scrub([['agent', '请问还有其他联系电话吗？'], ['customer', '还有138'], ['customer', '12345678']])).toEqual(['请问还有其他联系电话吗？', '还有[PHONE_1]', '[PHONE_2]']);
+  });
+
+  it('a WeChat ID is read as an answer only after a question for one, whatever opens the token; one asked without 号 is', async () => {
+    for (const [q, a] of [['请问您是微信支付还是支付宝？', 'abc123456'], ['请问您是用微信付的吗？', 'abc12345678'], ['请问您用的是微信吗', 'ok_thanks'], ['亲，微信支付还是支付宝？', 'lover5201314']])
+      expect(await scrub([['agent', q], ['customer', a]]), q).toEqual([q, a]);
+    for (const q of ['请问您的微信是多少', '请留一下您的微信', '您的vx', 'What is your WeChat?', '请提供一下您的微信'])
+      expect(await scrub([['agent', q], ['customer', 'zhang_wei1990']]), q).toEqual([q, '[WECHAT_1]']);
+  });
+
+  it('the roles option pairs across one out-of-scope turn at most, as all roles do across one turn of another speaker', async () => {
+    const turns: [string, string][] = [['agent', '那您的QQ号呢'], ['customer', '3648'], ['agent', '请提供您的用户名'], ['agent', '在吗？'], ['customer', '709033\n就这个']];
+    expect(await scrub(turns, { roles: ['customer'] })).toEqual(await scrub(turns));
+    const two: [string, string][] = [['customer', '301838837972'], ['agent', '好的'], ['agent', '请问还有别的问题吗'], ['customer', '型号3680-525']];
+    expect(await scrub(two, { roles: ['customer'] })).toEqual(await scrub(two));
+    expect((await scrub(two))[3]).toBe('型号3680-525');
+  });
+});
+
 describe('a question whose cue word ends further back than a window reaches (session 14: leaks in STC-3)', () => {
   // agents ask for a number and end the question with a courtesy longer than a context window (16 characters)
   const asked: [string, string, string][] = [

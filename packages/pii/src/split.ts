@@ -319,8 +319,11 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   if (prev.length === 0) return null;
   // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
   // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87115599 / 明早未处理直接12315投诉, after 请提供…联系方式)
-  const idQuestion = ID_QUESTION.test(prev.slice(Math.max(0, prev.length - 120)));
-  const opens = uncoveredNumberNearStart(cur) || (idQuestion && idTokenOpens(cur));
+  // whether the turn before asks for an account ID, looked up only when an answer needs it (a regex over 120
+  // characters of every turn was a tenth of the stage's time)
+  let asksId: boolean | undefined;
+  const idQuestion = (): boolean => (asksId ??= ID_QUESTION.test(prev.slice(Math.max(0, prev.length - 120))));
+  const opens = uncoveredNumberNearStart(cur) || (idTokenOpens(cur) && idQuestion());
   const nl = cur.text.indexOf('\n');
   // most turns: no number opens them and they hold one line
   if (!opens && nl < 0) return null;
@@ -383,7 +386,7 @@ class AnswerReader {
     private readonly cur: PendingTurn,
     private readonly taken: Taken,
     /** Whether the turn before asks for an account ID (ID_QUESTION): a WeChat ID is read only then. */
-    private readonly idQuestion: boolean,
+    private readonly idQuestion: () => boolean,
   ) {
     this.tail = prev.slice(Math.max(0, prev.length - LEAD_CHARS));
   }
@@ -416,7 +419,7 @@ class AnswerReader {
       const end = s.end + at;
       if (this.taken.overlaps(start, end)) continue;
       // a WeChat ID is any word with a digit (abc123456 after 微信支付还是支付宝？ is no answer)
-      if (!this.idQuestion && TOKEN_TYPES.has(s.type)) continue;
+      if (TOKEN_TYPES.has(s.type) && !this.idQuestion()) continue;
       if (!answerShaped(s.type, text.slice(s.start, s.end), text.slice(0, s.start), text.slice(s.end))) continue;
       (found ??= []).push({ type: s.type, start, end, score: s.score, rule: s.rule + PREVIOUS_TURN_SUFFIX });
     }

@@ -360,6 +360,10 @@ describe('landlines without an area code, a telecom line number, a dotted e-mail
     expect(found('单号告诉你:81386611,别烦我')).toEqual([['ORDER_ID', '81386611']]);
     expect(digitsInClear('运费在855005361-20140306-1238925468的订单中扣除')).toBe('');
     expect(found('855005361-20140306-1238925468的订单')).toEqual([['ORDER_ID', '855005361-20140306-1238925468']]);
+    // the first of two before their cue (found in STC-3); dates stay
+    expect(digitsInClear('855005361-20140306-1238876538和855005361-20140306-1238925468的订单')).toBe('');
+    expect(found('12345678和23456789的订单').map((f) => f[1])).toEqual(['12345678', '23456789']);
+    expect(found('20240101和20240102的订单')).toEqual([]);
     // a date is still no order number (订单日期20240618), nor a date after dashed parts
     expect(found('订单日期20240618')).toEqual([]);
   });

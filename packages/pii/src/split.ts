@@ -1,6 +1,6 @@
 import type { PiiSpan, Role } from '@scrubline/core';
 import type { KeptSpan, RuleEngine } from './rules.js';
-import { checkResidentId } from './validators.js';
+import { checkResidentId, luhnValid } from './validators.js';
 import { NORMALISE_TABLE } from './normalize.js';
 
 /**
@@ -184,6 +184,8 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   parts.push(h);
   const pieces = parts.map(([a, b], i) => texts[i].slice(a, b));
   if (pieces.some((p) => digitCount(p) < MIN_PART_DIGITS)) return null;
+  // a date is no part of a number (请问您的宽带账号是多少？ / 12345678 / 请问一共几台？ / 2023-05-01)
+  if (pieces.some((p) => DATE_SHAPE.test(p))) return null;
   if (parts.some(([a, b], i) => covered(spans[i], a, b, retake))) return null;
   const [tailStart, tailEnd] = t;
   const [headStart, headEnd] = h;
@@ -256,6 +258,20 @@ export interface PendingTurn {
 const PREVIOUS_TURN_SUFFIX = '.previous-turn';
 /** Whether `text` is a short nudge (亲？, 在吗？): job.ts reads the question before it in its place, out of the roles option. */
 export const isNudge = (text: string): boolean => text.length <= SHORT_REPLY && NUDGE.test(text);
+/** Mainland mobile prefixes in use (13x, 145–149, 15x but 154, 16[2567], 17[0-8], 18x, 19x but 194), eleven digits. */
+const MOBILE_PREFIX = /^1(?:3[0-9]|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8[0-9]|9[0-35-9])[0-9]{8}$/;
+/** Whether the parts a split marks join into a number its format's check proves whole: a resident ID, a Luhn-valid card, a mobile. */
+function checksOut(type: string, first: string, last: string, parts: readonly PiiSpan[]): boolean {
+  const digits = (first.slice(parts[0].start, parts[0].end) + last.slice(parts[parts.length - 1].start, parts[parts.length - 1].end)).replace(/[^0-9０-９Xx]/g, '').replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+  if (type === 'PERSON_ID') return checkResidentId(digits).valid;
+  if (type === 'BANK_CARD') return /^[0-9]{16,19}$/.test(digits) && luhnValid(digits);
+  // a mobile has no check digit: its prefix must be one the carriers give out (154 is none)
+  if (type === 'PHONE') return MOBILE_PREFIX.test(digits);
+  return false;
+}
+
+/** A turn that ends in a prompt for what follows: 您的/你的/your and a few characters, or a colon or question mark (那您的QQ号, Account number:). */
+const PROMPT_END = /(?:您的|你的|[Yy]our )[^，,。.！!]{0,10}$|[:：？?][ ]*$/;
 /** The longest acknowledgement or nudge (好的，您请说 …): longer text is none, and the patterns need not read it. */
 const SHORT_REPLY = 16;
 /** A speaker's nudge after its own question (亲？, 在吗？, 您好？): the answer after it answers the question. */
@@ -273,8 +289,6 @@ const LETTER_IN_NUMBER = /[A-WYZa-wyzＡ-Ｗ\uFF39\uFF3Aａ-ｗ\uFF59\uFF5A]|[Xx
 const MODEL_NAME = /^[A-Z]{1,5}-?[A-Z]?[0-9]{2,5}[A-Za-z]{0,3}$/;
 /** A date (2024-03-05, 2024.3.5). */
 const DATE_SHAPE = /^(?:19|20)[0-9]{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12][0-9]|3[01])$/;
-/** A date without separators (20150312): no phone, QQ or account number (an order number's rules say so themselves). */
-const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])$/;
 /** A count, a unit or a time right after a number (3000件, 15000万, 2000多, 2024030512点). */
 const AMOUNT_AFTER = /^ ?(?:[件个次天台套张条岁斤克米万人刀多点时分秒]|左右|小时|美元|日元|港币|欧元|英镑)/;
 /** An hour or minute right after a number (2024030512点下的, 20240305 10时). */
@@ -289,7 +303,7 @@ const LETTERS_AFTER = /^ ?[A-Za-z]/;
  */
 function answerShaped(type: string, value: string, before: string, after: string): boolean {
   if (MODEL_NAME.test(value)) return false;
-  if (type !== 'DOB' && (DATE_SHAPE.test(value) || COMPACT_DATE.test(value))) return false;
+  if (type !== 'DOB' && DATE_SHAPE.test(value)) return false;
   const digits = digitCount(value);
   if (type === 'ORDER_ID') {
     // an order number with letters (SO2024030512345) has most of it in digits
@@ -457,6 +471,8 @@ function numberLines(text: string, firstBreak: number, taken: Taken): number[] {
       else if ((c === 0x20 || c === 0x2d) && j + 1 < end && isDigitLike(text.charCodeAt(j + 1)) && j > i) continue;
       else break;
     }
+    // a resident ID's check character X closes its digits
+    if (digits >= 14 && j < end && isX(text.charCodeAt(j))) j++;
     let k = j;
     while (k < end && (isBlank(text.charCodeAt(k)) || text.charCodeAt(k) === 0x0d)) k++;
     if (digits < LINE_VALUE_DIGITS || k !== end) continue;
@@ -571,6 +587,8 @@ export class TurnPairer<T extends PendingTurn> {
   private readonly befores: string[] = [];
   private lastText = '';
   private lastRole: Role | null = null;
+  private beforeLastText = '';
+  private beforeLastRole: Role | null = null;
   private next = 0;
 
   constructor(
@@ -583,7 +601,13 @@ export class TurnPairer<T extends PendingTurn> {
     /** This speaker's turns at the end of those waiting. */
     let run = 0;
     // a turn out of the roles option right before (cur.before) ends this speaker's run, as it would in scope
-    if (!cur.before) while (run < w.length && w[w.length - 1 - run].role === cur.role) run++;
+    // (a turn with one out of the roles option before it begins its run: the turns between are not waiting here)
+    if (!cur.before) {
+      while (run < w.length && w[w.length - 1 - run].role === cur.role) {
+        run++;
+        if (w[w.length - run].before) break;
+      }
+    }
     // only a turn that opens with digits (after a few words) can end a split identifier
     if (this.engine && w.length && headDigits(cur.text) !== null) {
       // the longest chain of this speaker's turns first: an identifier over all of them is longer
@@ -634,15 +658,21 @@ export class TurnPairer<T extends PendingTurn> {
         // a split the first part's own words make (我的手机号是138, 身份证号1101…) stays whatever comes between
         const ownCue = split !== null && this.engine.hasCueWord(partner!.text.slice(Math.max(0, partner!.text.length - 24)));
         if (split && between && !ownCue) {
-          // a question about a price, a time or a reason: what follows is its answer (我买了154 / 您说的是哪个价格？ / 42767718)
-          if (this.engine.asksAboutOther(between)) split = null;
-          // a split that only an earlier question's cue words make gives way to the newer turn's cue words for another
-          // type (Account number: / 12345678 / 那您的QQ号 / 73920561: two answers); a split the parts' own words make
-          // stays (我的手机号是19933 / 稍等，正在为您查询订单 / 566236), and 请继续输入您的手机号 lets a phone go on
-          else if (led) {
-            const cues = [...this.engine.endCues(between), ...this.engine.askedCues(between)];
+          // a split that only an earlier question's cue words make gives way to a newer question for another type
+          // (Account number: / 12345678 / 那您的QQ号 / 73920561: two answers); a statement that names another cue word
+          // (稍等，正在为您查询订单) asks for nothing, and 请继续输入您的手机号 lets a phone go on
+          if (led) {
+            const cues = [...this.engine.askedCues(between), ...(PROMPT_END.test(between.slice(-24)) ? this.engine.endCues(between) : [])];
             if (cues.length && !this.engine.cuesType(cues, split.spans[0].type)) split = null;
+            // across a question about a price, a time or a count, only a number whose check digits say it is whole
+            // (请提供一下您的银行卡号 / 6217… / 您说的是哪个价格？ / 29874 stays a card; 您的会员账号是多少？ / 4634611090 /
+            // 请问退款多少？ / 1299 is two answers)
+            else if (this.engine.asksAboutOther(between) && !checksOut(split.spans[0].type, partner!.text, cur.text, split.spans)) split = null;
           }
+          // digits that join into a number's shape with no question for it and no word of their own, across a question
+          // about a price, a time or a count: its answer (我买了154 / 您说的是哪个价格？ / 42767718), unless check digits
+          // prove the number whole
+          else if (this.engine.asksAboutOther(between) && !checksOut(split.spans[0].type, partner!.text, cur.text, split.spans)) split = null;
         }
         if (split && (!split.short || !fallback)) {
           for (const part of split.spans) chainStart.set(part, start);
@@ -679,7 +709,11 @@ export class TurnPairer<T extends PendingTurn> {
     this.places.push(this.next++);
     // the turn before as a split's lead: another speaker's (a question) or one out of the roles option, never this
     // speaker's own (我的QQ号是2356781940 is no cue for the 100 / 200 / 300 that follow)
-    this.befores.push(cur.before || (this.lastRole !== cur.role ? this.lastText : ''));
+    // (through another speaker's nudge, its question before it: 您退款的卡号是多少？ / 亲？ / 6212… / 7370 / …)
+    const other = this.lastRole !== cur.role ? (this.beforeLastRole === this.lastRole && isNudge(this.lastText) ? this.beforeLastText : this.lastText) : '';
+    this.befores.push(cur.before || other);
+    this.beforeLastText = this.lastText;
+    this.beforeLastRole = this.lastRole;
     this.lastText = cur.text;
     this.lastRole = cur.role;
     // what a later turn can still reach: the last two turns (a pair), the current speaker's last turns (a chain)
@@ -719,5 +753,7 @@ export class TurnPairer<T extends PendingTurn> {
     this.befores.length = 0;
     this.lastText = '';
     this.lastRole = null;
+    this.beforeLastText = '';
+    this.beforeLastRole = null;
   }
 }

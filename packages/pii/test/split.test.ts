@@ -544,6 +544,40 @@ describe('third review of session 14', () => {
   });
 });
 
+describe('fourth review of session 14', () => {
+  it('a statement that names another cue word between the parts of an answer does not end it', async () => {
+    expect(await scrub([['agent', '麻烦提供一下您的QQ号'], ['customer', '514'], ['agent', '稍等，正在为您查询订单'], ['customer', '219295']])).toEqual(['麻烦提供一下您的QQ号', '[QQ_1]', '稍等，正在为您查询订单', '[QQ_2]']);
+    const t = await scrub([['agent', '麻烦提供物流单号，我帮您催一下'], ['customer', '89113'], ['agent', '稍等，正在为您查询订单'], ['customer', '61915']]);
+    expect([t[1], t[3]]).toEqual(['[TRACKING_NO_1]', '[TRACKING_NO_2]']);
+  });
+
+  it('across a question about a price, a time or a count, a number whose check digits prove it whole stays one; an account number does not', async () => {
+    const card = '62220212345678' + '90128';
+    const id = '110105194912' + '31002X';
+    const cases: [string, string, string, string][] = [
+      ['请提供一下您的银行卡号', card.slice(0, 14), '您说的是哪个价格？', card.slice(14)],
+      ['请输入您的证件号', id.slice(0, 12), '请问一共几台？', id.slice(12)],
+      ['您的手机号码是多少？', '15063487', '请问办理的费用是多少？', '763'],
+    ];
+    for (const [q, a, m, b] of cases) {
+      const out = await scrub([['agent', q], ['customer', a], ['agent', m], ['customer', b]]);
+      expect(out[1], q).toMatch(/^\[(?:BANK_CARD|PERSON_ID|PHONE)_1\]$/);
+      expect(out[3], q).toMatch(/^\[(?:BANK_CARD|PERSON_ID|PHONE)_2\]$/);
+    }
+    expect(await scrub([['agent', '您的会员账号是多少？'], ['customer', '4634611090'], ['agent', '请问退款多少？'], ['customer', '1299']])).toEqual(['您的会员账号是多少？', '[ACCOUNT_ID_1]', '请问退款多少？', '1299']);
+    // a mobile prefix no carrier gives out is no proof (我买了154 / …价格？ / 42767718)
+    expect(await scrub([['customer', '我买了154'], ['agent', '亲，您说的是哪个价格？'], ['customer', '42767718，怎么算的']])).toEqual(['我买了154', '亲，您说的是哪个价格？', '42767718，怎么算的']);
+  });
+
+  it('an ID with its check character X on a line after 好的; a card typed over three turns after the asker nudged, with all roles as with customers only', async () => {
+    expect(await scrub([['agent', '请提供您的身份证号码'], ['customer', '好的\n11010119900307123X']])).toEqual(['请提供您的身份证号码', '好的\n[PERSON_ID_1]']);
+    const turns: [string, string][] = [['agent', '您退款的卡号是多少？'], ['agent', '亲？'], ['customer', '6212796733'], ['customer', '7370'], ['customer', '55246 谢谢']];
+    const all = await scrub(turns);
+    expect(all.slice(2)).toEqual(['[BANK_CARD_1]', '[BANK_CARD_2]', '[BANK_CARD_3] 谢谢']);
+    expect(await scrub(turns, { roles: ['customer'] })).toEqual(all);
+  });
+});
+
 describe('a question whose cue word ends further back than a window reaches (session 14: leaks in STC-3)', () => {
   // agents ask for a number and end the question with a courtesy longer than a context window (16 characters)
   const asked: [string, string, string][] = [
@@ -648,8 +682,12 @@ describe('a question whose cue word ends further back than a window reaches (ses
 
   it('review of session 14: a number alone on a line after a label, before a unit, or a date stays; a list of answers one a line is read', async () => {
     const q = '麻烦提供一下您的QQ号，我们帮您查询，谢谢。';
-    for (const answer of ['价格\n17516', '机器编号\n4032716', '一共花了\n108071\n块', '好的\n20150125\n谢谢'])
+    for (const answer of ['价格\n17516', '机器编号\n4032716', '一共花了\n108071\n块'])
       expect(await scrub([['agent', q], ['customer', answer]]), answer).toEqual([q, answer]);
+    // a date is no local phone number; after a question for a QQ number a date-shaped number is one (fourth review)
+    const p = '请您留下联系电话，我们会有工作人员与您联系的。';
+    expect(await scrub([['agent', p], ['customer', '好的\n20150125\n谢谢']])).toEqual([p, '好的\n20150125\n谢谢']);
+    expect(await scrub([['agent', q], ['customer', '好的\n20150125\n谢谢']])).toEqual([q, '好的\n[QQ_1]\n谢谢']);
     const o = '请提供您的订单号，谢谢';
     expect(await scrub([['agent', o], ['customer', '好的\n120508923944\n120508923955']])).toEqual([o, '好的\n[ORDER_ID_1]\n[ORDER_ID_2]']);
     // a short English word glued inside another is no cue (ems in problems): no tracking number asked for

@@ -184,8 +184,6 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   parts.push(h);
   const pieces = parts.map(([a, b], i) => texts[i].slice(a, b));
   if (pieces.some((p) => digitCount(p) < MIN_PART_DIGITS)) return null;
-  // a date is no part of a number (请问您的宽带账号是多少？ / 12345678 / 请问一共几台？ / 2023-05-01)
-  if (pieces.some((p) => DATE_SHAPE.test(p))) return null;
   if (parts.some(([a, b], i) => covered(spans[i], a, b, retake))) return null;
   const [tailStart, tailEnd] = t;
   const [headStart, headEnd] = h;
@@ -260,18 +258,27 @@ const PREVIOUS_TURN_SUFFIX = '.previous-turn';
 export const isNudge = (text: string): boolean => text.length <= SHORT_REPLY && NUDGE.test(text);
 /** Mainland mobile prefixes in use (13x, 145–149, 15x but 154, 16[2567], 17[0-8], 18x, 19x but 194), eleven digits. */
 const MOBILE_PREFIX = /^1(?:3[0-9]|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8[0-9]|9[0-35-9])[0-9]{8}$/;
+/** A landline with its area code: 0, a two- or three-digit code, 7 or 8 digits starting 2–8 (an extension after it). */
+const LANDLINE_WHOLE = /^0(?:[12][0-9]|[3-9][0-9]{2})[2-8][0-9]{6,7}[0-9]{0,5}$/;
 /** Whether the parts a split marks join into a number its format's check proves whole: a resident ID, a Luhn-valid card, a mobile. */
 function checksOut(type: string, first: string, last: string, parts: readonly PiiSpan[]): boolean {
   const digits = (first.slice(parts[0].start, parts[0].end) + last.slice(parts[parts.length - 1].start, parts[parts.length - 1].end)).replace(/[^0-9０-９Xx]/g, '').replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
   if (type === 'PERSON_ID') return checkResidentId(digits).valid;
   if (type === 'BANK_CARD') return /^[0-9]{16,19}$/.test(digits) && luhnValid(digits);
-  // a mobile has no check digit: its prefix must be one the carriers give out (154 is none)
-  if (type === 'PHONE') return MOBILE_PREFIX.test(digits);
+  // a phone has no check digit: a mobile's prefix must be one the carriers give out (154 is none), a landline needs
+  // its area code (021-6123 / 4567); a country code before either is dropped (+86 138 / 1234 5678)
+  if (type === 'PHONE') {
+    const national = digits.replace(/^(?:00)?86(?=1[3-9]|0?[1-9][0-9])/, '');
+    return MOBILE_PREFIX.test(national) || LANDLINE_WHOLE.test(national);
+  }
   return false;
 }
 
-/** A turn that ends in a prompt for what follows: 您的/你的/your and a few characters, or a colon or question mark (那您的QQ号, Account number:). */
-const PROMPT_END = /(?:您的|你的|[Yy]our )[^，,。.！!]{0,10}$|[:：？?][ ]*$/;
+/**
+ * A turn that prompts for what follows: one that is only 您的/你的/your and a few characters (那您的QQ号), or ends in a colon
+ * or a question mark (Account number:); 好的，我帮您查一下您的订单 is a statement.
+ */
+const PROMPT_END = /^(?:那|请问|麻烦|还有)?(?:您的|你的|[Yy]our )[^，,。.！!]{0,10}?[呢吗]?$|[:：？?][ ]*$/;
 /** The longest acknowledgement or nudge (好的，您请说 …): longer text is none, and the patterns need not read it. */
 const SHORT_REPLY = 16;
 /** A speaker's nudge after its own question (亲？, 在吗？, 您好？): the answer after it answers the question. */
@@ -392,6 +399,7 @@ class Taken {
 /** Reads the openings of one turn as answers to the turn before; the question's cue words are looked for once. */
 class AnswerReader {
   private asked: string[] | null = null;
+  private datesAsked: boolean | undefined;
   private readonly tail: string;
 
   constructor(
@@ -434,12 +442,21 @@ class AnswerReader {
       if (this.taken.overlaps(start, end)) continue;
       // a WeChat ID is any word with a digit (abc123456 after 微信支付还是支付宝？ is no answer)
       if (TOKEN_TYPES.has(s.type) && !this.idQuestion()) continue;
+      // a date-shaped answer to a question that also asks for a date is the date (您的会员账号和注册日期是多少？ / 20190312)
+      if (COMPACT_DATE.test(text.slice(s.start, s.end)) && (this.datesAsked ??= DATE_QUESTION.test(this.prev.slice(-ASKED_TAIL)))) continue;
       if (!answerShaped(s.type, text.slice(s.start, s.end), text.slice(0, s.start), text.slice(s.end))) continue;
       (found ??= []).push({ type: s.type, start, end, score: s.score, rule: s.rule + PREVIOUS_TURN_SUFFIX });
     }
     return found;
   }
 }
+
+/** A date without separators (20190312). */
+const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])$/;
+/** A question that asks for a date or a time too (注册日期, 办理时间, 哪天, when). */
+const DATE_QUESTION = /日期|时间|哪天|几号|何时|什么时候|[Dd]ate|[Ww]hen/;
+/** How much of the question DATE_QUESTION reads. */
+const ASKED_TAIL = 120;
 
 /** Where `text`'s line that starts at `at` ends. */
 function lineEnd(text: string, at: number): number {
@@ -662,7 +679,8 @@ export class TurnPairer<T extends PendingTurn> {
           // (Account number: / 12345678 / 那您的QQ号 / 73920561: two answers); a statement that names another cue word
           // (稍等，正在为您查询订单) asks for nothing, and 请继续输入您的手机号 lets a phone go on
           if (led) {
-            const cues = [...this.engine.askedCues(between), ...(PROMPT_END.test(between.slice(-24)) ? this.engine.endCues(between) : [])];
+            // (a long turn is a prompt only by its last characters: a colon or a question mark)
+            const cues = [...this.engine.askedCues(between), ...(PROMPT_END.test(between.length <= 40 ? between : between.slice(-2)) ? this.engine.endCues(between) : [])];
             if (cues.length && !this.engine.cuesType(cues, split.spans[0].type)) split = null;
             // across a question about a price, a time or a count, only a number whose check digits say it is whole
             // (请提供一下您的银行卡号 / 6217… / 您说的是哪个价格？ / 29874 stays a card; 您的会员账号是多少？ / 4634611090 /

@@ -258,6 +258,8 @@ const PREVIOUS_TURN_SUFFIX = '.previous-turn';
 export const isNudge = (text: string): boolean => text.length <= SHORT_REPLY && NUDGE.test(text);
 /** Mainland mobile prefixes in use (13x, 145–149, 15x but 154, 16[2567], 17[0-8], 18x, 19x but 194), eleven digits. */
 const MOBILE_PREFIX = /^1(?:3[0-9]|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8[0-9]|9[0-35-9])[0-9]{8}$/;
+/** A Hong Kong or Macau number after its country code: 852 or 853 and eight digits. */
+const HK_MO_WHOLE = /^(?:00)?85[23][2-9][0-9]{7}$/;
 /** A landline with its area code: 0, a two- or three-digit code, 7 or 8 digits starting 2–8 (an extension after it). */
 const LANDLINE_WHOLE = /^0(?:[12][0-9]|[3-9][0-9]{2})[2-8][0-9]{6,7}[0-9]{0,5}$/;
 /** Whether the parts a split marks join into a number its format's check proves whole: a resident ID, a Luhn-valid card, a mobile. */
@@ -268,7 +270,12 @@ function checksOut(type: string, first: string, last: string, parts: readonly Pi
   // a phone has no check digit: a mobile's prefix must be one the carriers give out (154 is none), a landline needs
   // its area code (021-6123 / 4567); a country code before either is dropped (+86 138 / 1234 5678)
   if (type === 'PHONE') {
-    const national = digits.replace(/^(?:00)?86(?=1[3-9]|0?[1-9][0-9])/, '');
+    // a country code only where the number was written with one (+86, 0086, (+86)): 86339588 is a local number
+    const international = /^[(（]?(?:\+|00)/.test(first.slice(parts[0].start, parts[0].end));
+    if (international && HK_MO_WHOLE.test(digits)) return true;
+    let national = international ? digits.replace(/^(?:00)?86/, '') : digits;
+    // the trunk 0 a landline drops after +86 (+86 21 6123 4567, 0086 10 6512 3456)
+    if (international && !national.startsWith('0') && !MOBILE_PREFIX.test(national)) national = '0' + national;
     return MOBILE_PREFIX.test(national) || LANDLINE_WHOLE.test(national);
   }
   return false;
@@ -278,7 +285,7 @@ function checksOut(type: string, first: string, last: string, parts: readonly Pi
  * A turn that prompts for what follows: one that is only 您的/你的/your and a few characters (那您的QQ号), or ends in a colon
  * or a question mark (Account number:); 好的，我帮您查一下您的订单 is a statement.
  */
-const PROMPT_END = /^(?:那|请问|麻烦|还有)?(?:您的|你的|[Yy]our )[^，,。.！!]{0,10}?[呢吗]?$|[:：？?][ ]*$/;
+const PROMPT_END = /^(?:(?:亲|好的|嗯|OK|ok)[，, ]?)?(?:那|请问|麻烦|还有)?(?:您的|你的|[Yy]our )[^，,。.！!]{0,10}?[呢吗]?$|[:：？?][ ]*$/;
 /** The longest acknowledgement or nudge (好的，您请说 …): longer text is none, and the patterns need not read it. */
 const SHORT_REPLY = 16;
 /** A speaker's nudge after its own question (亲？, 在吗？, 您好？): the answer after it answers the question. */
@@ -453,8 +460,8 @@ class AnswerReader {
 
 /** A date without separators (20190312). */
 const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])$/;
-/** A question that asks for a date or a time too (注册日期, 办理时间, 哪天, when). */
-const DATE_QUESTION = /日期|时间|哪天|几号|何时|什么时候|[Dd]ate|[Ww]hen/;
+/** A question that asks for a date too (注册日期, 办理时间, 哪天, when did …); 工作时间 and 第一时间 are none. */
+const DATE_QUESTION = /日期|哪天|几号|何时|什么时候|(?:下单|购买|注册|办理|充值|开通|交易|付款|支付|发货|签收|收货|入网|激活|出生)时间|(?<![A-Za-z])[Dd]ate(?![A-Za-z])|[Ww]hen (?:did|was|were)/;
 /** How much of the question DATE_QUESTION reads. */
 const ASKED_TAIL = 120;
 

@@ -364,9 +364,11 @@ describe('landlines without an area code, a telecom line number, a dotted e-mail
     expect(digitsInClear('855005361-20140306-1238876538和855005361-20140306-1238925468的订单')).toBe('');
     expect(found('12345678和23456789的订单').map((f) => f[1])).toEqual(['12345678', '23456789']);
     expect(found('20240101和20240102的订单')).toEqual([]);
-    // a mobile or a landline before 和…的订单 stays a phone; a timestamp is no order number there (fifth review)
+    // a mobile or a landline before 和…的订单 stays a phone (fifth review); a longer number that starts with a date is
+    // an order number, the date alone is not (sixth review)
     expect(found('13812345678和13912345678的订单').map((f) => f[0])).toEqual(['PHONE', 'PHONE']);
-    expect(found('20230501120000和20240101的订单')).toEqual([]);
+    expect(found('20190512123456和20190513654321的订单').map((f) => f[1])).toEqual(['20190512123456', '20190513654321']);
+    expect(found('20230501和20240101的订单')).toEqual([]);
     // a date is still no order number (订单日期20240618), nor a date after dashed parts
     expect(found('订单日期20240618')).toEqual([]);
   });

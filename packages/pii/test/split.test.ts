@@ -609,6 +609,30 @@ describe('fifth review of session 14', () => {
   });
 });
 
+describe('sixth review of session 14', () => {
+  it('工作时间, 第一时间, update and "when you have a moment" ask for no date: a date-shaped answer is still the number asked for', async () => {
+    for (const q of ['请在工作时间内提供您的QQ号', '您好，我们的工作时间是9:00-18:00。请问您的QQ号是多少？', 'When you have a moment, what is your QQ number?', 'Please update your profile. What is your QQ number?'])
+      expect(await scrub([['agent', q], ['customer', '20190312']]), q).toEqual([q, '[QQ_1]']);
+    for (const q of ['请提供您下单时间对应的订单号，我们为您核实', '麻烦您第一时间提供一下订单号，我们为您核实'])
+      expect(await scrub([['agent', q], ['customer', '120508923944']]), q).toEqual([q, '[ORDER_ID_1]']);
+    // a question between for the same type, after a courtesy about working hours, lets the number go on
+    const out = await scrub([['agent', '请问您的QQ号是多少？'], ['customer', '7392'], ['agent', '我们的工作时间是9点到18点，请问您的QQ号？'], ['customer', '0561']]);
+    expect([out[1], out[3]]).toEqual(['[QQ_1]', '[QQ_2]']);
+  });
+
+  it('across a time question: a landline written after +86 without its trunk 0, a Hong Kong number after +852', async () => {
+    for (const [a, b] of [['+86 21 6123', '4567'], ['+852 2345', '6789'], ['0086 10 6512', '3456']]) {
+      const out = await scrub([['agent', '请问您的联系电话是多少？'], ['customer', a], ['agent', '请问什么时候方便联系？'], ['customer', b]]);
+      expect([out[1], out[3]], a).toEqual(['[PHONE_1]', '[PHONE_2]']);
+    }
+  });
+
+  it('亲，您的QQ号 is a prompt: the number after it answers it', async () => {
+    const out = await scrub([['agent', 'Account number: '], ['customer', '12345678'], ['agent', '亲，您的QQ号'], ['customer', '73920561']]);
+    expect([out[1], out[3]]).toEqual(['[ACCOUNT_ID_1]', '[QQ_1]']);
+  });
+});
+
 describe('a question whose cue word ends further back than a window reaches (session 14: leaks in STC-3)', () => {
   // agents ask for a number and end the question with a courtesy longer than a context window (16 characters)
   const asked: [string, string, string][] = [

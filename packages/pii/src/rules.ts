@@ -939,6 +939,24 @@ export class RuleEngine {
     return out;
   }
 
+  /** Whether `s` is cue words only (spaces, 号 and 号码 between or after them): QQ号, 订单号码, order number. */
+  isCuePhrase(s: string): boolean {
+    const scanner = this.cueScan;
+    if (scanner === null || s.length === 0) return false;
+    let any = false;
+    for (let at = 0; at < s.length; ) {
+      const w = scanner.wordAt(s, at);
+      if (w !== null) {
+        any = true;
+        at += w.length;
+      } else if (s.charCodeAt(at) === 0x20) at++;
+      else if (s.startsWith('号码', at)) at += 2;
+      else if (s.charCodeAt(at) === 0x53f7) at++;
+      else return false;
+    }
+    return any;
+  }
+
   /** Whether one of `words` (askedCues, endCues; a phrase of cue words counts each) cues a rule of entity type `type`. */
   cuesType(words: readonly string[], type: string): boolean {
     const scanner = this.cueScan;

@@ -260,8 +260,8 @@ export const isNudge = (text: string): boolean => text.length <= SHORT_REPLY && 
 const MOBILE_PREFIX = /^1(?:3[0-9]|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8[0-9]|9[0-35-9])[0-9]{8}$/;
 /** A Hong Kong or Macau number after its country code: 852 or 853 and eight digits. */
 const HK_MO_WHOLE = /^(?:00)?85[23][2-9][0-9]{7}$/;
-/** A landline with its area code: 0, a two- or three-digit code, 7 or 8 digits starting 2–8 (an extension after it). */
-const LANDLINE_WHOLE = /^0(?:[12][0-9]|[3-9][0-9]{2})[2-8][0-9]{6,7}[0-9]{0,5}$/;
+/** A landline with its area code (010, 02x, or a three-digit code from 03 on), 7 or 8 digits starting 2–8, an extension. */
+const LANDLINE_WHOLE = /^0(?:10|2[0-9]|[3-9][0-9]{2})[2-8][0-9]{6,7}[0-9]{0,5}$/;
 /** Whether the parts a split marks join into a number its format's check proves whole: a resident ID, a Luhn-valid card, a mobile. */
 function checksOut(type: string, first: string, last: string, parts: readonly PiiSpan[]): boolean {
   const digits = (first.slice(parts[0].start, parts[0].end) + last.slice(parts[parts.length - 1].start, parts[parts.length - 1].end)).replace(/[^0-9０-９Xx]/g, '').replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
@@ -285,7 +285,11 @@ function checksOut(type: string, first: string, last: string, parts: readonly Pi
  * A turn that prompts for what follows: one that is only 您的/你的/your and a few characters (那您的QQ号), or ends in a colon
  * or a question mark (Account number:); 好的，我帮您查一下您的订单 is a statement.
  */
-const PROMPT_END = /^(?:(?:亲|好的|嗯|OK|ok)[，, ]?)?(?:那|请问|麻烦|还有)?(?:您的|你的|[Yy]our )[^，,。.！!]{0,10}?[呢吗]?$|[:：？?][ ]*$/;
+const PROMPT_END = /[:：？?][ ]*$/;
+/** Cue words that name a number or an account (QQ号, 订单号码, 手机, order number; 您的快递, 您的订单 name a parcel, an order). */
+const NAMES_NUMBER = /(?:号|号码|[Nn]umber|ID|[Nn]o\.?)$|QQ|qq|微信|[Vv][Xx]|邮箱|[Ee]-?mail|手机|电话|账号|帐号|卡号/;
+/** A short turn that names what it wants: 您的/你的/your and then cue words only (那您的QQ号, 亲，您的QQ号呢; 好的，您的订单已发货 is none). */
+const PROMPT_HEAD = /^(?:(?:亲|好的|嗯|OK|ok)[，, ]?)?(?:那|请问|麻烦|还有)?(?:您的|你的|[Yy]our )(.{1,12}?)[呢吗]?[ ]*$/;
 /** The longest acknowledgement or nudge (好的，您请说 …): longer text is none, and the patterns need not read it. */
 const SHORT_REPLY = 16;
 /** A speaker's nudge after its own question (亲？, 在吗？, 您好？): the answer after it answers the question. */
@@ -458,10 +462,10 @@ class AnswerReader {
   }
 }
 
-/** A date without separators (20190312). */
-const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])$/;
+/** A date without separators (20190312), a month (201903) or a timestamp (201903121530). */
+const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:(?:0[1-9]|[12][0-9]|3[01])(?:(?:[01][0-9]|2[0-3])(?:[0-5][0-9]){0,2})?)?$/;
 /** A question that asks for a date too (注册日期, 办理时间, 哪天, when did …); 工作时间 and 第一时间 are none. */
-const DATE_QUESTION = /日期|哪天|几号|何时|什么时候|(?:下单|购买|注册|办理|充值|开通|交易|付款|支付|发货|签收|收货|入网|激活|出生)时间|(?<![A-Za-z])[Dd]ate(?![A-Za-z])|[Ww]hen (?:did|was|were)/;
+const DATE_QUESTION = /日期|哪天|哪一天|几号|何时|什么时候|什么日子|哪年|几月|有效期|(?:下单|购买|注册|办理|充值|开通|交易|付款|支付|发货|签收|收货|入网|激活|出生|开户|到期|过期|截止|开卡|办卡|申请|登记|预约|续费|缴费|生效|失效)时间|(?<![A-Za-z])[Dd]ate(?![A-Za-z])|[Ww]hen (?:did|was|were)|[Ss]ince when|[Ww]hich day|[Ww]hat day|[Tt]he day (?:you|when)/;
 /** How much of the question DATE_QUESTION reads. */
 const ASKED_TAIL = 120;
 
@@ -687,7 +691,9 @@ export class TurnPairer<T extends PendingTurn> {
           // (稍等，正在为您查询订单) asks for nothing, and 请继续输入您的手机号 lets a phone go on
           if (led) {
             // (a long turn is a prompt only by its last characters: a colon or a question mark)
-            const cues = [...this.engine.askedCues(between), ...(PROMPT_END.test(between.length <= 40 ? between : between.slice(-2)) ? this.engine.endCues(between) : [])];
+            const head = between.length <= 40 ? PROMPT_HEAD.exec(between) : null;
+            const prompts = PROMPT_END.test(between) || (head !== null && NAMES_NUMBER.test(head[1]) && this.engine.isCuePhrase(head[1]));
+            const cues = [...this.engine.askedCues(between), ...(prompts ? this.engine.endCues(between) : [])];
             if (cues.length && !this.engine.cuesType(cues, split.spans[0].type)) split = null;
             // across a question about a price, a time or a count, only a number whose check digits say it is whole
             // (请提供一下您的银行卡号 / 6217… / 您说的是哪个价格？ / 29874 stays a card; 您的会员账号是多少？ / 4634611090 /

@@ -621,7 +621,7 @@ describe('sixth review of session 14', () => {
   });
 
   it('across a time question: a landline written after +86 without its trunk 0, a Hong Kong number after +852', async () => {
-    for (const [a, b] of [['+86 21 6123', '4567'], ['+852 2345', '6789'], ['0086 10 6512', '3456']]) {
+    for (const [a, b] of [['+86 21 6123', '4567'], ['+852 2345', '6789'], ['0086 10 6512', '3456'], ['+852 9123', '4567'], ['00852 2345', '6789']]) {
       const out = await scrub([['agent', '请问您的联系电话是多少？'], ['customer', a], ['agent', '请问什么时候方便联系？'], ['customer', b]]);
       expect([out[1], out[3]], a).toEqual(['[PHONE_1]', '[PHONE_2]']);
     }
@@ -630,6 +630,24 @@ describe('sixth review of session 14', () => {
   it('亲，您的QQ号 is a prompt: the number after it answers it', async () => {
     const out = await scrub([['agent', 'Account number: '], ['customer', '12345678'], ['agent', '亲，您的QQ号'], ['customer', '73920561']]);
     expect([out[1], out[3]]).toEqual(['[ACCOUNT_ID_1]', '[QQ_1]']);
+  });
+});
+
+describe('seventh review of session 14', () => {
+  it('好的，您的订单已发货 and 亲，您的快递 are statements, not prompts: the QQ number around them is one', async () => {
+    for (const between of ['好的，您的订单已发货', '亲，您的快递单号已更新', '亲，您的快递', '嗯，您的手机已经绑定了']) {
+      const out = await scrub([['agent', '请问您的QQ号是多少？'], ['customer', '7392'], ['agent', between], ['customer', '0561']]);
+      expect([out[1], out[3]], between).toEqual(['[QQ_1]', '[QQ_2]']);
+    }
+  });
+
+  it('a date, a month or a timestamp answering a question that also asks for a date (开户时间, 有效期, 哪天) is no account number', async () => {
+    for (const [q, a] of [['请问您的会员账号和开户时间？', '20190312'], ['请问您的会员账号和开通时间？', '201903'], ['请问您的会员账号有效期到哪天？', '20190312'], ['请问您的会员账号和开户时间？', '201903121530']])
+      expect(await scrub([['agent', q], ['customer', a]]), `${q} / ${a}`).toEqual([q, a]);
+  });
+
+  it('after +86 only a real area code makes a landline whole: +86 154 1234 / 5678 is no number across a refund question', async () => {
+    expect(await scrub([['agent', '请问您的手机号？'], ['customer', '+86 154 1234'], ['agent', '请问您要退款多少？'], ['customer', '5678']])).toEqual(['请问您的手机号？', '+86 154 1234', '请问您要退款多少？', '5678']);
   });
 });
 

@@ -952,6 +952,8 @@ export class RuleEngine {
       } else if (s.charCodeAt(at) === 0x20) at++;
       else if (s.startsWith('号码', at)) at += 2;
       else if (s.charCodeAt(at) === 0x53f7) at++;
+      // 码 after a word that ends in 号 (手机号 + 码)
+      else if (s.charCodeAt(at) === 0x7801 && s.charCodeAt(at - 1) === 0x53f7) at++;
       else return false;
     }
     return any;

@@ -641,6 +641,11 @@ describe('seventh review of session 14', () => {
     }
   });
 
+  it('RuleEngine.isCuePhrase: cue words only, with 号 / 号码 after them', () => {
+    for (const x of ['QQ号', '手机号码', '订单号码', 'order number', '联系电话', '号码']) expect(engine.isCuePhrase(x), x).toBe(true);
+    for (const x of ['订单已发货', '快递单号已更新', '']) expect(engine.isCuePhrase(x), x).toBe(false);
+  });
+
   it('a date, a month or a timestamp answering a question that also asks for a date (开户时间, 有效期, 哪天) is no account number', async () => {
     for (const [q, a] of [['请问您的会员账号和开户时间？', '20190312'], ['请问您的会员账号和开通时间？', '201903'], ['请问您的会员账号有效期到哪天？', '20190312'], ['请问您的会员账号和开户时间？', '201903121530']])
       expect(await scrub([['agent', q], ['customer', a]]), `${q} / ${a}`).toEqual([q, a]);

@@ -462,10 +462,14 @@ class AnswerReader {
   }
 }
 
-/** A date without separators (20190312), a month (201903) or a timestamp (201903121530). */
-const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:(?:0[1-9]|[12][0-9]|3[01])(?:(?:[01][0-9]|2[0-3])(?:[0-5][0-9]){0,2})?)?$/;
-/** A question that asks for a date too (注册日期, 办理时间, 哪天, when did …); 工作时间 and 第一时间 are none. */
-const DATE_QUESTION = /日期|哪天|哪一天|几号|何时|什么时候|什么日子|哪年|几月|有效期|(?:下单|购买|注册|办理|充值|开通|交易|付款|支付|发货|签收|收货|入网|激活|出生|开户|到期|过期|截止|开卡|办卡|申请|登记|预约|续费|缴费|生效|失效)时间|(?<![A-Za-z])[Dd]ate(?![A-Za-z])|[Ww]hen (?:did|was|were)|[Ss]ince when|[Ww]hich day|[Ww]hat day|[Tt]he day (?:you|when)/;
+/** A date without separators (20190312) or a month (201903); a longer number that starts with one is an order or QQ number as often. */
+const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])?$/;
+/**
+ * A question that asks for a date beside the number, in one list (会员账号和注册日期, 宽带账号，以及办理时间, order number and
+ * date): a date-shaped answer is the date. A date word elsewhere (我们会在预约时间前联系您, 哪年注册的QQ？QQ号是多少？) asks
+ * for no date in place of the number.
+ */
+const DATE_QUESTION = /(?:和|及|以及|、|与|还有|\band\b|&)[^，,。？?！!]{0,8}?(?:日期|时间|哪天|几号|[Dd]ate)|(?:日期|时间|[Dd]ate)[^，,。？?！!]{0,8}?(?:和|及|以及|、|与|\band\b)/;
 /** How much of the question DATE_QUESTION reads. */
 const ASKED_TAIL = 120;
 
@@ -694,7 +698,8 @@ export class TurnPairer<T extends PendingTurn> {
             const head = between.length <= 40 ? PROMPT_HEAD.exec(between) : null;
             const prompts = PROMPT_END.test(between) || (head !== null && NAMES_NUMBER.test(head[1]) && this.engine.isCuePhrase(head[1]));
             const cues = [...this.engine.askedCues(between), ...(prompts ? this.engine.endCues(between) : [])];
-            if (cues.length && !this.engine.cuesType(cues, split.spans[0].type)) split = null;
+            // ... and only where this turn reads as its answer (Your phone number / 0561 is no phone: the QQ number goes on)
+            if (cues.length && !this.engine.cuesType(cues, split.spans[0].type) && previousTurnSpans(this.engine, between, cur) !== null) split = null;
             // across a question about a price, a time or a count, only a number whose check digits say it is whole
             // (请提供一下您的银行卡号 / 6217… / 您说的是哪个价格？ / 29874 stays a card; 您的会员账号是多少？ / 4634611090 /
             // 请问退款多少？ / 1299 is two answers)

@@ -646,9 +646,18 @@ describe('seventh review of session 14', () => {
     for (const x of ['订单已发货', '快递单号已更新', '']) expect(engine.isCuePhrase(x), x).toBe(false);
   });
 
-  it('a date, a month or a timestamp answering a question that also asks for a date (开户时间, 有效期, 哪天) is no account number', async () => {
-    for (const [q, a] of [['请问您的会员账号和开户时间？', '20190312'], ['请问您的会员账号和开通时间？', '201903'], ['请问您的会员账号有效期到哪天？', '20190312'], ['请问您的会员账号和开户时间？', '201903121530']])
+  it('a date or a month answering a question that asks for a date beside the number is no account number; a date word elsewhere asks for none (eighth review)', async () => {
+    for (const [q, a] of [['请问您的会员账号和开户时间？', '20190312'], ['请问您的会员账号和开通时间？', '201903'], ['请提供您的宽带账号，以及办理时间', '20190312'], ['Please send your account number and the date you joined.', '20190312']])
       expect(await scrub([['agent', q], ['customer', a]]), `${q} / ${a}`).toEqual([q, a]);
+    for (const [q, a] of [['请提供您的QQ号，我们会在预约时间前联系您', '20190612'], ['请问您哪年注册的QQ？QQ号是多少？', '20190612'], ['请问您的订单号和下单时间？', '20190612153045'], ['请问您的订单号？下单日期也麻烦说一下', '201906121530']])
+      expect((await scrub([['agent', q], ['customer', a]]))[1], `${q} / ${a}`).toMatch(/^\[(?:QQ|ORDER_ID|TRACKING_NO)_1\]$/);
+  });
+
+  it('a prompt for another type between two parts ends the split only where the next turn answers it (eighth review)', async () => {
+    for (const between of ['Your phone number', '您的号码呢', '您的账号', 'your number']) {
+      const out = await scrub([['agent', 'What is your QQ number?'], ['customer', '7392'], ['agent', between], ['customer', '0561']]);
+      expect([out[1], out[3]], between).toEqual(['[QQ_1]', '[QQ_2]']);
+    }
   });
 
   it('after +86 only a real area code makes a landline whole: +86 154 1234 / 5678 is no number across a refund question', async () => {

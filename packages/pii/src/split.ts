@@ -467,9 +467,9 @@ const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[0
 /**
  * A question that asks for a date beside the number, in one list (会员账号和注册日期, 宽带账号，以及办理时间, order number and
  * date): a date-shaped answer is the date. A date word elsewhere (我们会在预约时间前联系您, 哪年注册的QQ？QQ号是多少？) asks
- * for no date in place of the number.
+ * for no date in place of the number, nor does 和您/与您 (with you) or 及时 (我们会及时和您确认时间).
  */
-const DATE_QUESTION = /(?:和|及|以及|、|与|还有|\band\b|&)[^，,。？?！!]{0,8}?(?:日期|时间|哪天|几号|[Dd]ate)|(?:日期|时间|[Dd]ate)[^，,。？?！!]{0,8}?(?:和|及|以及|、|与|\band\b)/;
+const DATE_QUESTION = /(?:(?:和|与)(?![您你我])|及(?!时)|以及|、|还有|\band (?!you|we|I\b)|&)[^，,。？?！!]{0,8}?(?:日期|时间|哪天|几号|[Dd]ate)|(?:日期|时间|[Dd]ate)[^，,。？?！!]{0,8}?(?:(?:和|与)(?![您你我])|及(?!时)|以及|\band (?!you|we|I\b))/;
 /** How much of the question DATE_QUESTION reads. */
 const ASKED_TAIL = 120;
 

@@ -649,7 +649,7 @@ describe('seventh review of session 14', () => {
   it('a date or a month answering a question that asks for a date beside the number is no account number; a date word elsewhere asks for none (eighth review)', async () => {
     for (const [q, a] of [['请问您的会员账号和开户时间？', '20190312'], ['请问您的会员账号和开通时间？', '201903'], ['请提供您的宽带账号，以及办理时间', '20190312'], ['Please send your account number and the date you joined.', '20190312']])
       expect(await scrub([['agent', q], ['customer', a]]), `${q} / ${a}`).toEqual([q, a]);
-    for (const [q, a] of [['请提供您的QQ号，我们会在预约时间前联系您', '20190612'], ['请问您哪年注册的QQ？QQ号是多少？', '20190612'], ['请问您的订单号和下单时间？', '20190612153045'], ['请问您的订单号？下单日期也麻烦说一下', '201906121530']])
+    for (const [q, a] of [['请提供您的QQ号，我们会在预约时间前联系您', '20190612'], ['请问您哪年注册的QQ？QQ号是多少？', '20190612'], ['请提供您的QQ号，我们会及时和您确认时间', '20190612'], ['What is your QQ number and we will confirm the date with you', '20190612'], ['请问您的订单号和下单时间？', '20190612153045'], ['请问您的订单号？下单日期也麻烦说一下', '201906121530']])
       expect((await scrub([['agent', q], ['customer', a]]))[1], `${q} / ${a}`).toMatch(/^\[(?:QQ|ORDER_ID|TRACKING_NO)_1\]$/);
   });
 

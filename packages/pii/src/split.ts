@@ -367,6 +367,7 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   let found: PiiSpan[] | null = null;
   let lead = '';
   for (const at of openings) {
+    // the opening reads the whole turn, but keeps only what starts on its first line (numberLines reads the others)
     const text = at === 0 ? cur.text : cur.text.slice(at, lineEnd(cur.text, at));
     const read = reader.read(at, text);
     if (read) {
@@ -407,6 +408,9 @@ class Taken {
   }
 }
 
+/** Whether a reading (previousTurnSpans) found the value that opens the turn, not only one on a later line. */
+const answersOpening = (read: { spans: PiiSpan[] } | null, text: string): boolean => read !== null && read.spans.some((sp) => sp.start < CUED_VALUE_START && sp.start < lineEnd(text, 0));
+
 /** Reads the openings of one turn as answers to the turn before; the question's cue words are looked for once. */
 class AnswerReader {
   private asked: string[] | null = null;
@@ -445,9 +449,10 @@ class AnswerReader {
    */
   private answerSpans(read: PiiSpan[], at: number, text: string): PiiSpan[] | null {
     let found: PiiSpan[] | null = null;
+    const firstLine = at === 0 ? lineEnd(text, 0) : text.length;
     for (const s of read) {
-      // only the number that opened the reading (a value further in is read with its own turn's words)
-      if (s.start >= CUED_VALUE_START) continue;
+      // only the number that opened the reading (a value further in is read with its own turn's words), on its line
+      if (s.start >= CUED_VALUE_START || s.start >= firstLine) continue;
       const start = s.start + at;
       const end = s.end + at;
       if (this.taken.overlaps(start, end)) continue;
@@ -465,11 +470,11 @@ class AnswerReader {
 /** A date without separators (20190312) or a month (201903); a longer number that starts with one is an order or QQ number as often. */
 const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])?$/;
 /**
- * A question that asks for a date beside the number, in one list (会员账号和注册日期, 宽带账号，以及办理时间, order number and
- * date): a date-shaped answer is the date. A date word elsewhere (我们会在预约时间前联系您, 哪年注册的QQ？QQ号是多少？) asks
- * for no date in place of the number, nor does 和您/与您 (with you) or 及时 (我们会及时和您确认时间).
+ * A question that lists a date right after the number it asks for (会员账号和注册日期, 宽带账号，以及办理时间, account number
+ * and the date): a date-shaped answer is the date. A date word anywhere else (我们会在第一时间与您联系, 谢谢您的时间和耐心,
+ * I'll update you) asks for no date in place of the number.
  */
-const DATE_QUESTION = /(?:(?:和|与)(?![您你我])|及(?!时)|以及|、|还有|\band (?!you|we|I\b)|&)[^，,。？?！!]{0,8}?(?:日期|时间|哪天|几号|[Dd]ate)|(?:日期|时间|[Dd]ate)[^，,。？?！!]{0,8}?(?:(?:和|与)(?![您你我])|及(?!时)|以及|\band (?!you|we|I\b))/;
+const DATE_QUESTION = /(?:号|号码|账号|帐号|卡号|ID|[Nn]umber)[，, ]?(?:和|及|以及|、|与|还有|and|&)[^，,。？?！!]{0,8}?(?:日期|时间|哪天|几号|(?<![A-Za-z])[Dd]ate(?![A-Za-z]))/;
 /** How much of the question DATE_QUESTION reads. */
 const ASKED_TAIL = 120;
 
@@ -699,7 +704,7 @@ export class TurnPairer<T extends PendingTurn> {
             const prompts = PROMPT_END.test(between) || (head !== null && NAMES_NUMBER.test(head[1]) && this.engine.isCuePhrase(head[1]));
             const cues = [...this.engine.askedCues(between), ...(prompts ? this.engine.endCues(between) : [])];
             // ... and only where this turn reads as its answer (Your phone number / 0561 is no phone: the QQ number goes on)
-            if (cues.length && !this.engine.cuesType(cues, split.spans[0].type) && previousTurnSpans(this.engine, between, cur) !== null) split = null;
+            if (cues.length && !this.engine.cuesType(cues, split.spans[0].type) && answersOpening(previousTurnSpans(this.engine, between, cur), cur.text)) split = null;
             // across a question about a price, a time or a count, only a number whose check digits say it is whole
             // (请提供一下您的银行卡号 / 6217… / 您说的是哪个价格？ / 29874 stays a card; 您的会员账号是多少？ / 4634611090 /
             // 请问退款多少？ / 1299 is two answers)

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mulberry32, StageReport, type ConversationRecord, type PiiSpan, type StageContext } from '@scrubline/core';
-import { gb11643CheckChar, getRuleEngine, luhnCheckDigit, piiStage, type PiiStageOptions } from '../src/index.js';
+import { conversationSpans, gb11643CheckChar, getRuleEngine, luhnCheckDigit, piiStage, type PiiStageOptions } from '../src/index.js';
 import { splitSpans } from '../src/split.js';
 
 // Identifiers split over two consecutive turns of one speaker ("我留的号码是138" / "1234 5678").
@@ -649,8 +649,15 @@ describe('seventh review of session 14', () => {
   it('a date or a month answering a question that asks for a date beside the number is no account number; a date word elsewhere asks for none (eighth review)', async () => {
     for (const [q, a] of [['请问您的会员账号和开户时间？', '20190312'], ['请问您的会员账号和开通时间？', '201903'], ['请提供您的宽带账号，以及办理时间', '20190312'], ['Please send your account number and the date you joined.', '20190312']])
       expect(await scrub([['agent', q], ['customer', a]]), `${q} / ${a}`).toEqual([q, a]);
-    for (const [q, a] of [['请提供您的QQ号，我们会在预约时间前联系您', '20190612'], ['请问您哪年注册的QQ？QQ号是多少？', '20190612'], ['请提供您的QQ号，我们会及时和您确认时间', '20190612'], ['What is your QQ number and we will confirm the date with you', '20190612'], ['请问您的订单号和下单时间？', '20190612153045'], ['请问您的订单号？下单日期也麻烦说一下', '201906121530']])
+    for (const [q, a] of [['请提供您的QQ号，我们会在预约时间前联系您', '20190612'], ['请问您哪年注册的QQ？QQ号是多少？', '20190612'], ['请提供您的QQ号，我们会及时和您确认时间', '20190612'], ['What is your QQ number and we will confirm the date with you', '20190612'], ['请问您的QQ号？谢谢您的时间和耐心', '20190612'], ['请提供您的QQ号，我们会第一时间与您联系', '20190612'], ["What is your QQ number? I'll check and update you", '20190612'], ['请问您的订单号和下单时间？', '20190612153045'], ['请问您的订单号？下单日期也麻烦说一下', '201906121530']])
       expect((await scrub([['agent', q], ['customer', a]]))[1], `${q} / ${a}`).toMatch(/^\[(?:QQ|ORDER_ID|TRACKING_NO)_1\]$/);
+  });
+
+  it('a number on a later line of the turn answers no prompt between the parts; the opening reading keeps its first line (ninth review)', async () => {
+    const out = await scrub([['agent', '请问您的QQ号？'], ['customer', '7392'], ['agent', '您的订单号？'], ['customer', '0561\n\n201906121530']]);
+    expect([out[1], out[3]]).toEqual(['[QQ_1]', '[QQ_2]\n\n[ORDER_ID_1]']);
+    const found = conversationSpans([{ role: 'agent', text: '您的订单号？' }, { role: 'customer', text: '0561\n\n201906121530' }], [engine]);
+    expect(found[1].map((sp) => [sp.type, sp.start, sp.end])).toEqual([['ORDER_ID', 6, 18]]);
   });
 
   it('a prompt for another type between two parts ends the split only where the next turn answers it (eighth review)', async () => {

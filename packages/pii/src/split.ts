@@ -408,6 +408,12 @@ class Taken {
   }
 }
 
+/** Whether the digits that open `cur` are text its rules kept (您之前拨打的是哪个电话？ / 10010: a service number answers it). */
+function keptAtHead(cur: PendingTurn): boolean {
+  const h = headDigits(cur.text);
+  return h !== null && overlaps(cur.kept, h[0], h[1]);
+}
+
 /** Whether a reading (previousTurnSpans) found the value that opens the turn, not only one on a later line. */
 const answersOpening = (read: { spans: PiiSpan[] } | null, text: string): boolean => read !== null && read.spans.some((sp) => sp.start < CUED_VALUE_START && sp.start < lineEnd(text, 0));
 
@@ -704,7 +710,7 @@ export class TurnPairer<T extends PendingTurn> {
             const prompts = PROMPT_END.test(between) || (head !== null && NAMES_NUMBER.test(head[1]) && this.engine.isCuePhrase(head[1]));
             const cues = [...this.engine.askedCues(between), ...(prompts ? this.engine.endCues(between) : [])];
             // ... and only where this turn reads as its answer (Your phone number / 0561 is no phone: the QQ number goes on)
-            if (cues.length && !this.engine.cuesType(cues, split.spans[0].type) && answersOpening(previousTurnSpans(this.engine, between, cur), cur.text)) split = null;
+            if (cues.length && !this.engine.cuesType(cues, split.spans[0].type) && (answersOpening(previousTurnSpans(this.engine, between, cur), cur.text) || keptAtHead(cur))) split = null;
             // across a question about a price, a time or a count, only a number whose check digits say it is whole
             // (请提供一下您的银行卡号 / 6217… / 您说的是哪个价格？ / 29874 stays a card; 您的会员账号是多少？ / 4634611090 /
             // 请问退款多少？ / 1299 is two answers)

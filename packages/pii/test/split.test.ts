@@ -660,6 +660,15 @@ describe('seventh review of session 14', () => {
     expect(found[1].map((sp) => [sp.type, sp.start, sp.end])).toEqual([['ORDER_ID', 6, 18]]);
   });
 
+  it('an answer does not run on into a service number or a date that answers a new question between (final sweep)', async () => {
+    let out = await scrub([['agent', 'Could you share your order number?'], ['customer', 'E2023500395746674'], ['agent', '您之前拨打的是哪个电话？'], ['customer', '400-820-8820']]);
+    expect([out[1], out[3]]).toEqual(['[ORDER_ID_1]', '400-820-8820']);
+    out = await scrub([['agent', '请留一下您的微信'], ['customer', 'tom680。'], ['agent', '您之前拨打的是哪个电话？'], ['customer', '10010']]);
+    expect([out[1], out[3]]).toEqual(['[WECHAT_1]。', '10010']);
+    out = await scrub([['agent', 'What is your QQ number?'], ['customer', '4761958'], ['agent', 'What time works for you?'], ['customer', '2024-05-01 is fine']]);
+    expect([out[1], out[3]]).toEqual(['[QQ_1]', '2024-05-01 is fine']);
+  });
+
   it('a prompt for another type between two parts ends the split only where the next turn answers it (eighth review)', async () => {
     for (const between of ['Your phone number', '您的号码呢', '您的账号', 'your number']) {
       const out = await scrub([['agent', 'What is your QQ number?'], ['customer', '7392'], ['agent', between], ['customer', '0561']]);

@@ -753,7 +753,7 @@ export class RuleEngine {
    * within its last ASKED_REACH characters) that asks for one with a request word of the packs, in order
    * (您好,请提供您的订单号,我们为您核实,谢谢. → 订单号; 请将您的订单号或联系方式私信给我们 → 订单号, 联系方式), or none.
    * Read right before an answer (analyzeAfter(word, answer)) a word stands as if the customer had typed 订单号
-   * 9177307: the rules' windows (16 characters) are for words inside one turn, and an agent's question often ends
+   * 9163852: the rules' windows (16 characters) are for words inside one turn, and an agent's question often ends
    * in a courtesy longer than that. Left out: a cue word with a negative word right after it (订单金额, 电话费 ask
    * for no identifier, nor do 电话费 or 订单额), and one of one character or ending in 的 or a comma (生的, 生，: words that follow a date).
    */

@@ -270,7 +270,7 @@ function checksOut(type: string, first: string, last: string, parts: readonly Pi
   // a phone has no check digit: a mobile's prefix must be one the carriers give out (154 is none), a landline needs
   // its area code (021-6123 / 4567); a country code before either is dropped (+86 138 / 1234 5678)
   if (type === 'PHONE') {
-    // a country code only where the number was written with one (+86, 0086, (+86)): 86339588 is a local number
+    // a country code only where the number was written with one (+86, 0086, (+86)): 86152947 is a local number
     const international = /^[(（]?(?:\+|00)/.test(first.slice(parts[0].start, parts[0].end));
     if (international && HK_MO_WHOLE.test(digits)) return true;
     let national = international ? digits.replace(/^(?:00)?86/, '') : digits;
@@ -345,12 +345,12 @@ function answerShaped(type: string, value: string, before: string, after: string
  * a model, not an order number), amounts (15000元).
  * Where the end of `prev` finds nothing, the cue words its question asks for (RuleEngine.askedCues: 请您将订单号
  * 通过私信方式发送给我,我为您查询 asks for 订单号, further back than a window reaches) are read right before the
- * number instead. A number alone on a later line of the turn is read the same way (…投诉才有用吗？ / 87115599).
+ * number instead. A number alone on a later line of the turn is read the same way (…投诉才有用吗？ / 87204316).
  */
 function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): { spans: PiiSpan[]; lead: string } | null {
   if (prev.length === 0) return null;
   // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
-  // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87115599 / 明早未处理直接12315投诉, after 请提供…联系方式)
+  // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87204316 / 明早未处理直接12315投诉, after 请提供…联系方式)
   // whether the turn before asks for an account ID, looked up only when an answer needs it (a regex over 120
   // characters of every turn was a tenth of the stage's time)
   let asksId: boolean | undefined;
@@ -494,7 +494,7 @@ function lineEnd(text: string, at: number): number {
  * The starts of the lines after the first of `text` (its first line break at `firstBreak`) that hold a number alone
  * (LINE_VALUE_DIGITS digits or more, single spaces or dashes between, blanks around), outside the turn's spans and
  * kept text: an answer sent on a line of its own. The line before must end a sentence, be a short reply or a
- * number too (…投诉才有用吗？ / 87115599, 好的 / 87115599, 12345678 / 23456789): after a label (价格 / 17516, 机器编号 / 4032716) the number is the
+ * number too (…投诉才有用吗？ / 87204316, 好的 / 87204316, 12345678 / 23456789): after a label (价格 / 17516, 机器编号 / 4032716) the number is the
  * label's; a unit on the line after (108071 / 块) makes it an amount.
  */
 function numberLines(text: string, firstBreak: number, taken: Taken): number[] {
@@ -583,7 +583,7 @@ function uncoveredNumberNearStart(cur: PendingTurn): boolean {
   return false;
 }
 
-/** An account name alone (zhang_wei1990, lover52091314): letters first, a digit or _ in it, as WeChat IDs are. */
+/** An account name alone (zhang_wei1990, chen_lei2048): letters first, a digit or _ in it, as WeChat IDs are. */
 const ID_TOKEN = /^[ \t\u3000]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t\u3000\r，,。.!！~～]*$/;
 /**
  * A question for an account ID, what a token alone answers: one that names an ID (微信号, vx号, WeChat ID, 账号,
@@ -736,7 +736,7 @@ export class TurnPairer<T extends PendingTurn> {
       const before = cur.before || p1!.text;
       const own = cur.before ? p1 : p1!.role !== cur.role && w.length > 1 ? w[w.length - 2] : null;
       const p2 = before.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(before) && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
-      // or the other speaker's question before its own nudge (请您将订单号私信给我们 / 亲？ / 9177307)
+      // or the other speaker's question before its own nudge (请您将订单号私信给我们 / 亲？ / 9163852)
       const asker = !cur.before && p1!.role !== cur.role && w.length > 1 && w[w.length - 2].role === p1!.role && before.length <= SHORT_REPLY && NUDGE.test(before) ? w[w.length - 2] : null;
       let more = previousTurnSpans(this.engine, before, cur);
       if (!more && p2) more = previousTurnSpans(this.engine, p2.text, cur);

@@ -614,7 +614,7 @@ describe('sixth review of session 14', () => {
     for (const q of ['请在工作时间内提供您的QQ号', '您好，我们的工作时间是9:00-18:00。请问您的QQ号是多少？', 'When you have a moment, what is your QQ number?', 'Please update your profile. What is your QQ number?'])
       expect(await scrub([['agent', q], ['customer', '20190312']]), q).toEqual([q, '[QQ_1]']);
     for (const q of ['请提供您下单时间对应的订单号，我们为您核实', '麻烦您第一时间提供一下订单号，我们为您核实'])
-      expect(await scrub([['agent', q], ['customer', '120508923944']]), q).toEqual([q, '[ORDER_ID_1]']);
+      expect(await scrub([['agent', q], ['customer', '120517304482']]), q).toEqual([q, '[ORDER_ID_1]']);
     // a question between for the same type, after a courtesy about working hours, lets the number go on
     const out = await scrub([['agent', '请问您的QQ号是多少？'], ['customer', '7392'], ['agent', '我们的工作时间是9点到18点，请问您的QQ号？'], ['customer', '0561']]);
     expect([out[1], out[3]]).toEqual(['[QQ_1]', '[QQ_2]']);
@@ -684,18 +684,18 @@ describe('seventh review of session 14', () => {
 describe('a question whose cue word ends further back than a window reaches (session 14: leaks in STC-3)', () => {
   // agents ask for a number and end the question with a courtesy longer than a context window (16 characters)
   const asked: [string, string, string][] = [
-    ['您好,请提供您的订单号,我们为您核实处理,谢谢.', '9177307', '[ORDER_ID_1]'],
-    ['亲,请您将订单号通过私信方式发送给我,我为您查询', '120508923944\n谢谢哦亲满分好评！', '[ORDER_ID_1]\n谢谢哦亲满分好评！'],
-    ['-抱歉给亲带来的不便,方便提供下单号,丰妹为您核实下详细情况么？', '213842367553', '[ORDER_ID_1]'],
-    ['您好：请提供下订单号以便查询', 'w130325747820', '[ORDER_ID_1]'],
-    ['抱歉亲 您将QQ号私信给我一下吧 具体帮您查看一下.', '11906884', '[QQ_1]'],
-    ['您好！请您留下联系电话,我们会有工作人员与您联系的.', '86339588', '[PHONE_1]'],
-    ['如果您方便,请私信您的联系方式和具体问题,我们会尽快处理并回复您！谢谢.', '37774467', '[PHONE_1]'],
-    ['请您提供一下邮件号码,小邮帮您查看一下邮件情况.', '5069008629504', '[TRACKING_NO_1]'],
-    ['Could you give me your order number? We will check it for you right away, thanks.', '9177307', '[ORDER_ID_1]'],
+    ['您好,请提供您的订单号,我们为您核实处理,谢谢.', '9163852', '[ORDER_ID_1]'],
+    ['亲,请您将订单号通过私信方式发送给我,我为您查询', '120517304482\n谢谢哦亲满分好评！', '[ORDER_ID_1]\n谢谢哦亲满分好评！'],
+    ['-抱歉给亲带来的不便,方便提供下单号,丰妹为您核实下详细情况么？', '213865019427', '[ORDER_ID_1]'],
+    ['您好：请提供下订单号以便查询', 'w130318296451', '[ORDER_ID_1]'],
+    ['抱歉亲 您将QQ号私信给我一下吧 具体帮您查看一下.', '11937250', '[QQ_1]'],
+    ['您好！请您留下联系电话,我们会有工作人员与您联系的.', '86152947', '[PHONE_1]'],
+    ['如果您方便,请私信您的联系方式和具体问题,我们会尽快处理并回复您！谢谢.', '37261598', '[PHONE_1]'],
+    ['请您提供一下邮件号码,小邮帮您查看一下邮件情况.', '5069017438206', '[TRACKING_NO_1]'],
+    ['Could you give me your order number? We will check it for you right away, thanks.', '9163852', '[ORDER_ID_1]'],
     // two cue words: the nearest first, then the other (a number that is no phone number is still an order number)
-    ['请问可否将您的订单号或联系方式私信给我们,我们定会尽最大努力为您核实处理.谢谢.', '75396217', '[PHONE_1]'],
-    ['请问可否将您的订单号或联系方式私信给我们,我们定会尽最大努力为您核实处理.谢谢.', '121202941292', '[ORDER_ID_1]'],
+    ['请问可否将您的订单号或联系方式私信给我们,我们定会尽最大努力为您核实处理.谢谢.', '75180364', '[PHONE_1]'],
+    ['请问可否将您的订单号或联系方式私信给我们,我们定会尽最大努力为您核实处理.谢谢.', '121209375160', '[ORDER_ID_1]'],
   ];
 
   it('the answer that opens the next turn gets the type asked for, on one thread, with a worker and on the combined path', async () => {
@@ -719,23 +719,23 @@ describe('a question whose cue word ends further back than a window reaches (ses
       ['您的订单已经提交,请问还有什么可以帮您？', '12345678 这个是什么'],
       ['请问您的订单金额是多少？', '128000'],
       ['请问您的电话费是多少？', '2345678'],
-      ['亲可以说一下机器编号吗,我们为您核实一下', '3121143'],
+      ['亲可以说一下机器编号吗,我们为您核实一下', '3127584'],
       ['您好,请提供您的订单号,我们为您核实处理,谢谢.', '2000多块的东西现在还没到'],
       ['您好,请提供您的订单号,我们为您核实处理,谢谢.', '1299元买的'],
       ['请提供您的订单号和购买时间,以便我们为您查询.', '2015-03-31 18:52下的单'],
       ['请私信您的联系方式和具体问题,我们会尽快处理并回复您！', '10010打了好几次都没人接'],
       ['请私信您的联系方式和具体问题,我们会尽快处理并回复您！', '12315投诉也没用'],
       // the question four sentences back: too far
-      ['请提供您的订单号.我们会核实.请耐心等待.谢谢.', '9177307'],
+      ['请提供您的订单号.我们会核实.请耐心等待.谢谢.', '9163852'],
     ];
     for (const [question, answer] of stays) expect(await scrub([['agent', question], ['customer', answer]]), `${question} / ${answer}`).toEqual([question, answer]);
   });
 
   it('a number alone on a later line of the answer is read as the answer too; counts, prices and dates on their own line stay', async () => {
     const q1 = '提供您遇到问题的宽带账号,宽带安装地址,以及您的姓名、联系方式,以便为您反馈核实';
-    expect(await scrub([['agent', q1], ['customer', '非得打12315投诉才有用吗？\n87115599\n明早未处理直接12315投诉']])).toEqual([q1, '非得打12315投诉才有用吗？\n[PHONE_1]\n明早未处理直接12315投诉']);
+    expect(await scrub([['agent', q1], ['customer', '非得打12315投诉才有用吗？\n87204316\n明早未处理直接12315投诉']])).toEqual([q1, '非得打12315投诉才有用吗？\n[PHONE_1]\n明早未处理直接12315投诉']);
     const q2 = '请您私信告知我您的订单号,帮您查询情况后回复您,可以吗？';
-    expect(await scrub([['agent', q2], ['customer', '手机硬说没问题.\n1000009813']], { workers: 2 })).toEqual([q2, '手机硬说没问题.\n[ORDER_ID_1]']);
+    expect(await scrub([['agent', q2], ['customer', '手机硬说没问题.\n1000027461']], { workers: 2 })).toEqual([q2, '手机硬说没问题.\n[ORDER_ID_1]']);
     for (const answer of ['我看一下\n2000\n3000元', '价格不对\n12800 元', '买的时候\n2015-03-31', '买了\n12800件', '没收到\n10010'])
       expect(await scrub([['agent', '请提供您的订单号'], ['customer', answer]]), answer).toEqual(['请提供您的订单号', answer]);
   });
@@ -767,20 +767,20 @@ describe('a question whose cue word ends further back than a window reaches (ses
 
   it('review of session 14: a cue word right before another is still asked for; more request words; a nudge between the question and the answer', async () => {
     const asked: [string, string, string][] = [
-      ['请提供您的订单号和手机号，我们为您核实处理，谢谢。', '120508923944', '[ORDER_ID_1]'],
-      ['请提供您的宽带账号及联系电话，我们为您核实处理，谢谢。', '053509836474', '[ACCOUNT_ID_1]'],
-      ['能把订单号发过来吗，我帮您查一下，谢谢亲', '9177307', '[ORDER_ID_1]'],
-      ['Please DM us your order number and we will look into it right away.', '9177307', '[ORDER_ID_1]'],
-      ['Could you provide your phone number? We will call you back within 24 hours, thanks.', '86339588', '[PHONE_1]'],
+      ['请提供您的订单号和手机号，我们为您核实处理，谢谢。', '120517304482', '[ORDER_ID_1]'],
+      ['请提供您的宽带账号及联系电话，我们为您核实处理，谢谢。', '053507214689', '[ACCOUNT_ID_1]'],
+      ['能把订单号发过来吗，我帮您查一下，谢谢亲', '9163852', '[ORDER_ID_1]'],
+      ['Please DM us your order number and we will look into it right away.', '9163852', '[ORDER_ID_1]'],
+      ['Could you provide your phone number? We will call you back within 24 hours, thanks.', '86152947', '[PHONE_1]'],
     ];
     for (const [question, answer, scrubbed] of asked) expect(await scrub([['agent', question], ['customer', answer]]), question).toEqual([question, scrubbed]);
     const q = '请您将订单号私信给我们，我们为您核实处理，谢谢。';
-    expect(await scrub([['agent', q], ['agent', '亲？'], ['customer', '9177307']])).toEqual([q, '亲？', '[ORDER_ID_1]']);
+    expect(await scrub([['agent', q], ['agent', '亲？'], ['customer', '9163852']])).toEqual([q, '亲？', '[ORDER_ID_1]']);
     // the same with only customers scrubbed (the question and the nudge out of the roles option), on every path
     for (const extra of [{ workers: 1 }, { workers: 2 }, { detectors: ['rules', 'ner'], workers: 1 }])
-      expect(await scrub([['agent', q], ['agent', '亲？'], ['customer', '9177307']], { roles: ['customer'], ...extra })).toEqual([q, '亲？', '[ORDER_ID_1]']);
+      expect(await scrub([['agent', q], ['agent', '亲？'], ['customer', '9163852']], { roles: ['customer'], ...extra })).toEqual([q, '亲？', '[ORDER_ID_1]']);
     // a customer's own turn between is no nudge
-    expect(await scrub([['agent', q], ['customer', '亲？'], ['customer', '9177307']])).toEqual([q, '亲？', '9177307']);
+    expect(await scrub([['agent', q], ['customer', '亲？'], ['customer', '9163852']])).toEqual([q, '亲？', '9163852']);
   });
 
   it('review of session 14: a number alone on a line after a label, before a unit, or a date stays; a list of answers one a line is read', async () => {
@@ -792,7 +792,7 @@ describe('a question whose cue word ends further back than a window reaches (ses
     expect(await scrub([['agent', p], ['customer', '好的\n20150125\n谢谢']])).toEqual([p, '好的\n20150125\n谢谢']);
     expect(await scrub([['agent', q], ['customer', '好的\n20150125\n谢谢']])).toEqual([q, '好的\n[QQ_1]\n谢谢']);
     const o = '请提供您的订单号，谢谢';
-    expect(await scrub([['agent', o], ['customer', '好的\n120508923944\n120508923955']])).toEqual([o, '好的\n[ORDER_ID_1]\n[ORDER_ID_2]']);
+    expect(await scrub([['agent', o], ['customer', '好的\n120517304482\n120508923955']])).toEqual([o, '好的\n[ORDER_ID_1]\n[ORDER_ID_2]']);
     // a short English word glued inside another is no cue (ems in problems): no tracking number asked for
     expect(engine.askedCues('Can you tell me more about the problems? Thanks.')).toEqual([]);
     expect(engine.askedCues('Can you tell me the EMS number? Thanks.')).toEqual(['EMS number']);

@@ -90,7 +90,7 @@ export interface RulePack {
   requests?: string[];
   /** Phrases that hold a request word and request nothing (添麻烦, 麻烦您了). */
   notRequests?: string[];
-  /** Words that make a clause ask about a time, a sum or a reason, not for a cue word's value (什么时候, 总价, balance). */
+  /** Words that make an item of a clause ask about a time, a count, a sum or a reason, not for a cue word's value (什么时候, 总价, balance). */
   notAsking?: string[];
   /** Lexicons the pack's rules name, already read (so a worker thread needs no file access). */
   lexicons?: Record<string, string[]>;
@@ -155,6 +155,17 @@ function endsSentence(s: string, i: number): boolean {
 }
 
 const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+/** ？ or ? (NaN past the end of a text: none). */
+const isQuestionMark = (c: number): boolean => c === 0xff1f || c === 0x3f;
+
+/** [start, stop) of the last sentence of text[0, end), its closing punctuation left out (stop 0: none). */
+function lastSentence(text: string, end: number): [number, number] {
+  let stop = end;
+  while (stop > 0 && endsSentence(text, stop - 1)) stop--;
+  let start = stop;
+  while (start > 0 && !endsSentence(text, start - 1)) start--;
+  return [start, stop];
+}
 
 /** A short lower-case word glued to ASCII letters is inside another word (ems in problems), as wordIn reads context words. */
 function glued(s: string, i: number, len: number): boolean {
@@ -749,28 +760,34 @@ export class RuleEngine {
   }
 
   /**
+   * `raw` as the rules read it, for looking up words: normalised only where normalising maps a character (a Chinese
+   * numeral run, the common case in a tail holding a phone number, keeps the length and no cue word holds one).
+   */
+  private asRulesRead(raw: string): string {
+    features(raw, FEAT);
+    return (FEAT.normalise & 1) !== 0 ? (normalizeOrNull(raw, this.minNumeralRun)?.text ?? raw) : raw;
+  }
+
+  /**
    * What a question at the end of `prev` asks for: the cue words of the last sentence (of its last ASKED_SENTENCES,
    * within its last ASKED_REACH characters) that asks for one with a request word of the packs, in order
    * (您好,请提供您的订单号,我们为您核实,谢谢. → 订单号; 请将您的订单号或联系方式私信给我们 → 订单号, 联系方式), or none.
    * Read right before an answer (analyzeAfter(word, answer)) a word stands as if the customer had typed 订单号
    * 9163852: the rules' windows (16 characters) are for words inside one turn, and an agent's question often ends
-   * in a courtesy longer than that. Left out: a cue word with a negative word right after it (订单金额, 电话费 ask
-   * for no identifier, nor do 电话费 or 订单额), and one of one character or ending in 的 or a comma (生的, 生，: words that follow a date).
+   * in a courtesy longer than that. Left out: a cue word with a negative word of its rules or a fee right after it
+   * (订单金额, 电话费, 订单额 ask for no identifier), and one of one character or ending in 的 or a comma (生的, 生，:
+   * words that follow a date).
    */
   askedCues(prev: string): string[] {
     const requests = this.requestScan;
     const cues = this.cueScan;
     if (requests === null || cues === null || prev.length === 0) return NO_WORDS;
     const raw = prev.slice(Math.max(0, prev.length - ASKED_REACH));
-    features(raw, FEAT);
-    const text = (FEAT.normalise & 1) !== 0 ? (normalizeOrNull(raw, this.minNumeralRun)?.text ?? raw) : raw;
+    const text = this.asRulesRead(raw);
     let end = text.length;
     for (let n = 0; n < ASKED_SENTENCES; n++) {
-      let stop = end;
-      while (stop > 0 && endsSentence(text, stop - 1)) stop--;
+      const [start, stop] = lastSentence(text, end);
       if (stop === 0) break;
-      let start = stop;
-      while (start > 0 && !endsSentence(text, start - 1)) start--;
       const words = this.askedIn(text, start, stop);
       if (words.length) return words;
       end = start;
@@ -859,24 +876,26 @@ export class RuleEngine {
       }
       at = after;
     }
-    close(stop < text.length && (text.charCodeAt(stop) === 0xff1f || text.charCodeAt(stop) === 0x3f));
+    close(isQuestionMark(text.charCodeAt(stop)));
     return words;
   }
 
   /** Whether a negative word of a rule that `phrase` cues stands in text[from, to) (订单金额; 订单号和手机号 is not one). */
   private negatedAfter(phrase: string, text: string, from: number, to: number): boolean {
-    if (from >= to) return false;
-    const cues = this.cueScan!;
+    return from < to && this.someCuedRule(phrase, (r) => r.neg !== undefined && wordIn(r.neg.re, text, from, to));
+  }
+
+  /** Whether a rule that a cue word of `phrase` cues passes `test`. */
+  private someCuedRule(phrase: string, test: (rule: CompiledRule) => boolean): boolean {
+    const scanner = this.cueScan;
+    if (scanner === null) return false;
     for (let at = 0; at < phrase.length; ) {
-      const w = cues.wordAt(phrase, at);
+      const w = scanner.wordAt(phrase, at);
       if (w === null) {
         at++;
         continue;
       }
-      for (const i of this.cuedBy.get(w.toLowerCase()) ?? []) {
-        const neg = this.rules[i].neg;
-        if (neg && wordIn(neg.re, text, from, to)) return true;
-      }
+      for (const i of this.cuedBy.get(w.toLowerCase()) ?? []) if (test(this.rules[i])) return true;
       at += w.length;
     }
     return false;
@@ -890,13 +909,9 @@ export class RuleEngine {
     const off = this.notAskingScan;
     if (off === null || s.length === 0) return false;
     const raw = s.slice(Math.max(0, s.length - ASKED_REACH));
-    let stop = raw.length;
-    while (stop > 0 && endsSentence(raw, stop - 1)) stop--;
-    const question = stop < raw.length && (raw.charCodeAt(stop) === 0xff1f || raw.charCodeAt(stop) === 0x3f);
-    let start = stop;
-    while (start > 0 && !endsSentence(raw, start - 1)) start--;
+    const [start, stop] = lastSentence(raw, raw.length);
     let about = false;
-    let asks = question;
+    let asks = isQuestionMark(raw.charCodeAt(stop));
     for (let at = start; at < stop; ) {
       const skip = this.notRequestScan?.wordAt(raw, at) ?? null;
       if (skip !== null) {
@@ -925,8 +940,7 @@ export class RuleEngine {
     const scanner = this.cueScan;
     if (scanner === null || s.length === 0) return NO_WORDS;
     const raw = s.slice(Math.max(0, s.length - 2 * NEAR_CUE));
-    features(raw, FEAT);
-    const text = (FEAT.normalise & 1) !== 0 ? (normalizeOrNull(raw, this.minNumeralRun)?.text ?? raw) : raw;
+    const text = this.asRulesRead(raw);
     const out: string[] = [];
     for (let at = Math.max(0, text.length - NEAR_CUE); at < text.length; ) {
       const w = scanner.wordAt(text, at);
@@ -961,20 +975,7 @@ export class RuleEngine {
 
   /** Whether one of `words` (askedCues, endCues; a phrase of cue words counts each) cues a rule of entity type `type`. */
   cuesType(words: readonly string[], type: string): boolean {
-    const scanner = this.cueScan;
-    if (scanner === null) return false;
-    for (const phrase of words) {
-      for (let at = 0; at < phrase.length; ) {
-        const w = scanner.wordAt(phrase, at);
-        if (w === null) {
-          at++;
-          continue;
-        }
-        for (const i of this.cuedBy.get(w.toLowerCase()) ?? []) if (this.rules[i].type === type) return true;
-        at += w.length;
-      }
-    }
-    return false;
+    return words.some((phrase) => this.someCuedRule(phrase, (r) => r.type === type));
   }
 
   /** Whether `s` holds a trigger or context word that can change what a rule finds after it (cueCanAdd). */
@@ -999,10 +1000,7 @@ export class RuleEngine {
     // twice the widest window of the original: what normalising shortens (an emoji's variation selector) still
     // leaves the window whole
     const raw = prev.slice(Math.max(0, prev.length - 2 * this.maxContextBefore));
-    // cue words are looked for as normalising reads them only where it maps a character (a Chinese numeral run,
-    // the common case in a tail holding a phone number, keeps the length and no cue word holds one)
-    features(raw, FEAT);
-    const tail = (FEAT.normalise & 1) !== 0 ? (normalizeOrNull(raw, this.minNumeralRun)?.text ?? raw) : raw;
+    const tail = this.asRulesRead(raw);
     /** Where `text` starts in the joined text the rules read. */
     const off = tail.length + 1;
     let cued: Uint8Array | null = null;

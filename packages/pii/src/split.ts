@@ -262,16 +262,17 @@ const MOBILE_PREFIX = /^1(?:3[0-9]|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8[0-9]|9[0-35
 const HK_MO_WHOLE = /^(?:00)?85[23][2-9][0-9]{7}$/;
 /** A landline with its area code (010, 02x, or a three-digit code from 03 on), 7 or 8 digits starting 2–8, an extension. */
 const LANDLINE_WHOLE = /^0(?:10|2[0-9]|[3-9][0-9]{2})[2-8][0-9]{6,7}[0-9]{0,5}$/;
-/** Whether the parts a split marks join into a number its format's check proves whole: a resident ID, a Luhn-valid card, a mobile. */
+/** Whether the parts a split marks join into a number its format proves whole: a resident ID, a Luhn-valid card, a mobile or landline. */
 function checksOut(type: string, first: string, last: string, parts: readonly PiiSpan[]): boolean {
-  const digits = (first.slice(parts[0].start, parts[0].end) + last.slice(parts[parts.length - 1].start, parts[parts.length - 1].end)).replace(/[^0-9０-９Xx]/g, '').replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+  const head = first.slice(parts[0].start, parts[0].end);
+  const digits = (head + last.slice(parts[parts.length - 1].start, parts[parts.length - 1].end)).replace(/[^0-9０-９Xx]/g, '').replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
   if (type === 'PERSON_ID') return checkResidentId(digits).valid;
   if (type === 'BANK_CARD') return /^[0-9]{16,19}$/.test(digits) && luhnValid(digits);
   // a phone has no check digit: a mobile's prefix must be one the carriers give out (154 is none), a landline needs
   // its area code (021-6123 / 4567); a country code before either is dropped (+86 138 / 1234 5678)
   if (type === 'PHONE') {
     // a country code only where the number was written with one (+86, 0086, (+86)): 86152947 is a local number
-    const international = /^[(（]?(?:\+|00)/.test(first.slice(parts[0].start, parts[0].end));
+    const international = /^[(（]?(?:\+|00)/.test(head);
     if (international && HK_MO_WHOLE.test(digits)) return true;
     let national = international ? digits.replace(/^(?:00)?86/, '') : digits;
     // the trunk 0 a landline drops after +86 (+86 21 6123 4567, 0086 10 6512 3456)
@@ -294,6 +295,8 @@ const PROMPT_HEAD = /^(?:(?:亲|好的|嗯|OK|ok)[，, ]?)?(?:那|请问|麻烦|
 const SHORT_REPLY = 16;
 /** A speaker's nudge after its own question (亲？, 在吗？, 您好？): the answer after it answers the question. */
 const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|hello|Hello|hi|Hi)?[？?～~。.！!，, ]*(?:亲+|在吗|在么|还在吗)?[？?～~。.！! ]*$/;
+/** Whether `text` is a short acknowledgement (ACKNOWLEDGEMENT; the pattern need not read a long turn). */
+const isAcknowledgement = (text: string): boolean => text.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(text);
 /** Another speaker's turn read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说); a question is none. */
 const ACKNOWLEDGEMENT = /^(?:好的?|好嘞|嗯+|收到|可以|行|OK|ok|Ok|您请说|请说|请继续(?:输入)?|继续)[，,。.!！~～ ]*(?:您请说|请说|请继续(?:输入)?)?[，,。.!！~～ ]*$/;
 /**
@@ -349,12 +352,12 @@ function answerShaped(type: string, value: string, before: string, after: string
  */
 function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): { spans: PiiSpan[]; lead: string } | null {
   if (prev.length === 0) return null;
-  // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
-  // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87204316 / 明早未处理直接12315投诉, after 请提供…联系方式)
   // whether the turn before asks for an account ID, looked up only when an answer needs it (a regex over 120
   // characters of every turn was a tenth of the stage's time)
   let asksId: boolean | undefined;
-  const idQuestion = (): boolean => (asksId ??= ID_QUESTION.test(prev.slice(Math.max(0, prev.length - 120))));
+  const idQuestion = (): boolean => (asksId ??= ID_QUESTION.test(prev.slice(Math.max(0, prev.length - ASKED_TAIL))));
+  // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
+  // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87204316 / 明早未处理直接12315投诉, after 请提供…联系方式)
   const opens = uncoveredNumberNearStart(cur) || (idTokenOpens(cur) && idQuestion());
   const nl = cur.text.indexOf('\n');
   // most turns: no number opens them and they hold one line
@@ -481,7 +484,7 @@ const COMPACT_DATE = /^(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[0
  * I'll update you) asks for no date in place of the number.
  */
 const DATE_QUESTION = /(?:号|号码|账号|帐号|卡号|ID|[Nn]umber)[，, ]?(?:和|及|以及|、|与|还有|and|&)[^，,。？?！!]{0,8}?(?:日期|时间|哪天|几号|(?<![A-Za-z])[Dd]ate(?![A-Za-z]))/;
-/** How much of the question DATE_QUESTION reads. */
+/** How much of the question DATE_QUESTION and ID_QUESTION read. */
 const ASKED_TAIL = 120;
 
 /** Where `text`'s line that starts at `at` ends. */
@@ -519,7 +522,7 @@ function numberLines(text: string, firstBreak: number, taken: Taken): number[] {
     let k = j;
     while (k < end && (isBlank(text.charCodeAt(k)) || text.charCodeAt(k) === 0x0d)) k++;
     if (digits < LINE_VALUE_DIGITS || k !== end) continue;
-    if (!LINE_BEFORE_ANSWER.test(before.trimEnd()) && !(before.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(before.trim()))) continue;
+    if (!LINE_BEFORE_ANSWER.test(before.trimEnd()) && !isAcknowledgement(before.trim())) continue;
     if (UNIT_LINE.test(text.slice(end + 1, lineEnd(text, Math.min(text.length, end + 1))))) continue;
     if (!taken.overlaps(i, j)) out.push(i);
   }
@@ -701,24 +704,13 @@ export class TurnPairer<T extends PendingTurn> {
         // a split the first part's own words make (我的手机号是138, 身份证号1101…) stays whatever comes between
         const ownCue = split !== null && this.engine.hasCueWord(partner!.text.slice(Math.max(0, partner!.text.length - 24)));
         if (split && between && !ownCue) {
-          // a split that only an earlier question's cue words make gives way to a newer question for another type
-          // (Account number: / 12345678 / 那您的QQ号 / 73920561: two answers); a statement that names another cue word
-          // (稍等，正在为您查询订单) asks for nothing, and 请继续输入您的手机号 lets a phone go on
-          if (led) {
-            // (a long turn is a prompt only by its last characters: a colon or a question mark)
-            const head = between.length <= 40 ? PROMPT_HEAD.exec(between) : null;
-            const prompts = PROMPT_END.test(between) || (head !== null && NAMES_NUMBER.test(head[1]) && this.engine.isCuePhrase(head[1]));
-            const cues = [...this.engine.askedCues(between), ...(prompts ? this.engine.endCues(between) : [])];
-            // ... and only where this turn reads as its answer (Your phone number / 0561 is no phone: the QQ number goes on)
-            if (cues.length && !this.engine.cuesType(cues, split.spans[0].type) && (answersOpening(previousTurnSpans(this.engine, between, cur), cur.text) || keptAtHead(cur))) split = null;
-            // across a question about a price, a time or a count, only a number whose check digits say it is whole
-            // (请提供一下您的银行卡号 / 6217… / 您说的是哪个价格？ / 29874 stays a card; 您的会员账号是多少？ / 4634611090 /
-            // 请问退款多少？ / 1299 is two answers)
-            else if (this.engine.asksAboutOther(between) && !checksOut(split.spans[0].type, partner!.text, cur.text, split.spans)) split = null;
-          }
-          // digits that join into a number's shape with no question for it and no word of their own, across a question
-          // about a price, a time or a count: its answer (我买了154 / 您说的是哪个价格？ / 42767718), unless check digits
-          // prove the number whole
+          // a split that only an earlier question's cue words make gives way to a newer question for another type that
+          // this turn answers (Account number: / 12345678 / 那您的QQ号 / 73920561: two answers); a statement that names
+          // another cue word (稍等，正在为您查询订单) asks for nothing, and 请继续输入您的手机号 lets a phone go on
+          if (led && this.answersAnother(between, cur, split.spans[0].type)) split = null;
+          // across a question about a price, a time or a count, only a number whose check digits prove it whole
+          // (请提供一下您的银行卡号 / 6217… / 您说的是哪个价格？ / 29874 stays a card; 您的会员账号是多少？ / 4634611090 /
+          // 请问退款多少？ / 1299 and 我买了154 / 您说的是哪个价格？ / 42767718 are answers)
           else if (this.engine.asksAboutOther(between) && !checksOut(split.spans[0].type, partner!.text, cur.text, split.spans)) split = null;
         }
         if (split && (!split.short || !fallback)) {
@@ -735,9 +727,9 @@ export class TurnPairer<T extends PendingTurn> {
       // another speaker's short turn (an acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
       const before = cur.before || p1!.text;
       const own = cur.before ? p1 : p1!.role !== cur.role && w.length > 1 ? w[w.length - 2] : null;
-      const p2 = before.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(before) && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
+      const p2 = isAcknowledgement(before) && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
       // or the other speaker's question before its own nudge (请您将订单号私信给我们 / 亲？ / 9163852)
-      const asker = !cur.before && p1!.role !== cur.role && w.length > 1 && w[w.length - 2].role === p1!.role && before.length <= SHORT_REPLY && NUDGE.test(before) ? w[w.length - 2] : null;
+      const asker = !cur.before && p1!.role !== cur.role && w.length > 1 && w[w.length - 2].role === p1!.role && isNudge(before) ? w[w.length - 2] : null;
       let more = previousTurnSpans(this.engine, before, cur);
       if (!more && p2) more = previousTurnSpans(this.engine, p2.text, cur);
       if (!more && asker) more = previousTurnSpans(this.engine, asker.text, cur);
@@ -770,6 +762,20 @@ export class TurnPairer<T extends PendingTurn> {
       this.befores.shift();
       this.finish(w.shift()!);
     }
+  }
+
+  /**
+   * Whether `between` asks for a type other than `type` (a question, or a prompt: 那您的QQ号, Account number:) and
+   * `cur` answers it: its opening reads as that answer, or is a kept service number (您之前拨打的是哪个电话？ / 10010).
+   * A long turn is a prompt only by its last characters (a colon or a question mark); a prompt `cur` does not answer
+   * (Your phone number / 0561) lets the number before go on.
+   */
+  private answersAnother(between: string, cur: T, type: string): boolean {
+    const engine = this.engine!;
+    const head = between.length <= 40 ? PROMPT_HEAD.exec(between) : null;
+    const prompts = PROMPT_END.test(between) || (head !== null && NAMES_NUMBER.test(head[1]) && engine.isCuePhrase(head[1]));
+    const cues = [...engine.askedCues(between), ...(prompts ? engine.endCues(between) : [])];
+    return cues.length > 0 && !engine.cuesType(cues, type) && (answersOpening(previousTurnSpans(engine, between, cur), cur.text) || keptAtHead(cur));
   }
 
   /**

@@ -40,6 +40,30 @@ describe('WordScanner', () => {
     expect(got).toEqual(['VX', 'QQ', 'Q号', '身份证号码']);
   });
 
+  it("wordAt gives the sticky trie regex's match at every position, and longestAt the word the trie holds", () => {
+    const scanner = new WordScanner(words);
+    const sticky = new RegExp(trieRegex(words), 'y');
+    const rnd = mulberry32(12);
+    for (let k = 0; k < 2000; k++) {
+      let s = '';
+      const n = Math.floor(rnd() * 24);
+      for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      for (let i = 0; i <= s.length; i++) {
+        sticky.lastIndex = i;
+        const m = sticky.exec(s);
+        const expected = m === null || m[0] === '' ? null : m[0];
+        expect(scanner.wordAt(s, i)).toBe(expected);
+        const node = scanner.longestAt(s, i);
+        expect(node < 0 ? null : scanner.wordOf[node]).toBe(expected === null ? null : expected.toLowerCase());
+      }
+    }
+    // upper-case letters in a word match only themselves, as in the regex
+    const upper = new WordScanner(['Ab']);
+    expect(upper.wordAt('Ab', 0)).toBe('Ab');
+    expect(upper.wordAt('AB', 0)).toBe('AB');
+    expect(upper.wordAt('ab', 0)).toBeNull();
+  });
+
   it('falls back to the plain scan for an empty word', () => {
     const scanner = new WordScanner(['', 'ab']);
     const got: [string, number][] = [];

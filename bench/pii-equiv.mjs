@@ -4,7 +4,7 @@
 // benchmark chat, and random texts over digits, Chinese numerals, full-width and circled digits, letters,
 // separators, cue words, emoji and astral characters. Prints counts only (never a text), and exits 1 on a
 // difference, with the first few differences' lengths and span types.
-// Usage: pnpm bench pii-equiv --against DIR [--random 200000]
+// Usage: pnpm bench pii-equiv --against DIR [--random 200000] [--own-rules]
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
@@ -18,9 +18,12 @@ const against = opt('against', null);
 if (!against) throw new Error('usage: pnpm bench pii-equiv --against DIR (a built checkout)');
 const RANDOM = Number(opt('random', 200000));
 
+// --own-rules: each build with the rules/ of its own checkout (a change to the packs, such as a prefilter); by
+// default both read this checkout's rules (a change to the code)
+const OWN_RULES = argv.includes('--own-rules');
 const load = async (dir) => {
   const m = await import(pathToFileURL(join(dir, 'packages/pii/dist/index.js')).href);
-  return new m.RuleEngine(m.loadRulePacks(join(root, 'rules')));
+  return new m.RuleEngine(m.loadRulePacks(join(OWN_RULES ? dir : root, 'rules')));
 };
 const [mine, theirs] = [await load(root), await load(against)];
 

@@ -63,6 +63,13 @@ export interface RuleSpec {
   canonical?: CanonicalMode;
   /** Cue words: the rule runs only when one of them occurs somewhere in the text (cheap prefilter). */
   trigger?: string[];
+  /**
+   * Words one of which every match of the pattern holds (ASCII letters in either case): the rule runs only on a
+   * text that has one. A prefilter and nothing more: unlike trigger words, they cue nothing (analyzeAfter,
+   * askedCues). A gate that leaves out a word the pattern can match without loses findings; test a new one
+   * (packages/pii/test/rule-gates.test.ts checks the shipped ones).
+   */
+  gate?: string[];
   /** Trailing characters trimmed off a match (URLs: `.,;:!?)'"]`). */
   trimEnd?: string;
   /** A character class the match extends over past the pattern's bound (in code, linear): long URLs stay whole. */
@@ -227,6 +234,8 @@ interface CompiledRule {
   needsContext: boolean;
   /** Word lists (index into the engine's lists) one of which must occur in the text; -1 = none. */
   requireList: number;
+  /** The list of the rule's gate words (RuleSpec.gate), one of which must occur in the text; -1 = none. */
+  gateList: number;
   /** An allow-list or validator reads the canonical value. */
   needsValue: boolean;
 }
@@ -292,6 +301,16 @@ function charClass(): Uint8Array {
     t[c] = kind | (c >= 0xa0 ? NORMALISE_TABLE[c] << 4 : 0);
   }
   return (CHAR_CLASS = t);
+}
+
+/**
+ * Whether code unit `c` is a digit as the turn readers (split.ts) count one: ASCII, full-width, or a Chinese numeral
+ * from U+3007 on (NORMALISE_TABLE). Read from the features table, whose lines the text's analysis has just loaded (a
+ * look-up in NORMALISE_TABLE per character of every turn's opening missed the cache).
+ */
+export function isDigitLikeCode(c: number): boolean {
+  const x = (CHAR_CLASS ?? charClass())[c];
+  return (x & 15) === K_DIGIT || (c >= 0x3007 && (x & 32) !== 0) || (c >= 0xff10 && c <= 0xff19);
 }
 
 /**
@@ -1243,6 +1262,7 @@ export class RuleEngine {
       minAlnum: spec.minAlnum ?? 0,
       needsContext: false,
       requireList: -1,
+      gateList: -1,
       needsValue: false,
     };
     if (spec.context?.words?.length) {
@@ -1254,6 +1274,12 @@ export class RuleEngine {
     c.needsContext = !keep && !!c.ctx && c.base + (validator ? c.bonus : 0) < threshold - 1e-9;
     if (spec.trigger?.length) c.requireList = this.wordList(spec.trigger);
     else if (c.needsContext) c.requireList = this.wordList(spec.context!.words);
+    if (spec.gate !== undefined && spec.gate !== null) {
+      if (!Array.isArray(spec.gate) || spec.gate.length === 0 || !spec.gate.every((w) => typeof w === 'string' && w.length > 0)) {
+        throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: gate must be a list of words (not empty)`, { field: `${pack.pack}.${spec.id}.gate` });
+      }
+      c.gateList = this.wordList(spec.gate);
+    }
     if (spec.extendWhile) c.extend = new RegExp(`^${spec.extendWhile}$`);
     if (spec.allow?.length) c.allow = spec.allow.map((a) => new RegExp(a));
     if (spec.allowFile) {
@@ -1347,6 +1373,11 @@ export class RuleEngine {
       if (r.requireList >= 0) {
         present ??= this.listsPresent(s);
         if (!present[r.requireList]) continue;
+      }
+      // words its pattern cannot match without (a prefilter: most texts with digits hold no address word or province)
+      if (r.gateList >= 0) {
+        present ??= this.listsPresent(s);
+        if (!present[r.gateList]) continue;
       }
       this.scan(r, s, cands, kept);
     }

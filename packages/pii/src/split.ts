@@ -1,7 +1,6 @@
 import type { PiiSpan, Role } from '@scrubline/core';
-import type { KeptSpan, RuleEngine } from './rules.js';
+import { isDigitLikeCode, type KeptSpan, type RuleEngine } from './rules.js';
 import { checkResidentId, luhnValid } from './validators.js';
-import { NORMALISE_TABLE } from './normalize.js';
 
 /**
  * Identifiers split over two consecutive turns of one speaker: a chat user who hits enter too soon
@@ -41,7 +40,7 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isJoin = (c: number): boolean => c === 32 || c === 45;
 const isX = (c: number): boolean => c === 88 || c === 120;
 /** A digit as the rules read one: ASCII, full-width (７３９２), or a Chinese numeral (七三九二, 幺, 两). */
-const isDigitLike = (c: number): boolean => isDigit(c) || (c >= 0x3007 && (NORMALISE_TABLE[c] & 2) !== 0) || (c >= 0xff10 && c <= 0xff19);
+const isDigitLike = isDigitLikeCode;
 /** A digit of a split identifier's part: ASCII or full-width (我的手机号是１３８ / １２３４５６７８: an IME left in full-width mode). */
 const isPartDigit = (c: number): boolean => isDigit(c) || (c >= 0xff10 && c <= 0xff19);
 /** A space, dash or dot between digit groups (138 1234 5678, 138-1234-5678, 2019.5.20). */
@@ -165,8 +164,9 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   // a list is likelier than a number typed in parts, unless the words say it carries on; after a question, amounts
   // and counts in two turns are no answer either (价格是12800 / 500, 现在是8058 / 9151元)
   // (一共158 / 2000 / 3000: the list's words may also open its first part, right before the digits)
-  const listed = LISTING.test(last.slice(0, h[0])) || UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0])) || LIST_OPENS.test(first.slice(Math.max(0, t[0] - 4), t[0]));
-  if ((n > 2 || useLead) && listed) return null;
+  // (read only where it decides: most pairs are two turns without a lead)
+  const listed = (): boolean => LISTING.test(last.slice(0, h[0])) || UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0])) || LIST_OPENS.test(first.slice(Math.max(0, t[0] - 4), t[0]));
+  if ((n > 2 || useLead) && listed()) return null;
   // over two turns too: a currency after the last part or before the first is an amount (总共139 / 88888888元, in
   // ASCII or full-width digits), unless the first part's own words name an identifier (手机号码138 / 12345678元)
   if ((UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0]))) && !engine.hasCueWord(first.slice(Math.max(0, t[0] - CUE_WINDOW), t[0]))) return null;

@@ -208,7 +208,7 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
       const text = textAt(k);
       totals.turns++;
       const a = engine.analyze(text);
-      pairer.push({ text, role: ROLES[job.roles[k]], spans: a.spans, kept: a.kept, k, before: job.befores[k], gap: job.gaps[k] });
+      pairer.push({ text, role: ROLES[job.roles[k]], spans: a.spans, kept: a.kept, k, before: job.befores[k], gap: job.gaps[k], hints: engine.lastHints });
     }
     pairer.end();
     tallier.count('turns.scanned', c);

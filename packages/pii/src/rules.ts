@@ -251,6 +251,17 @@ const NEED_DASH = 64;
 const NEED_PLUS = 128;
 /** A digit, one joiner (space, dot, dash, comma, 、, ·, an emoji), a digit. */
 const NEED_DIGITSEP = 256;
+/** A line break: no rule needs one (left out of the rules' features); the turn readers ask (TEXT_HAS_LINE_BREAK). */
+const NEED_NEWLINE = 512;
+
+/**
+ * What the features pass saw in the text the last `analyze` read, as it was given (RuleEngine.lastHints): the turn
+ * readers (split.ts) skip their own reading of a turn when it says there is nothing to find.
+ */
+/** Some character that may be a digit: ASCII, a Chinese numeral, or a character normalising maps (full-width digits among them). */
+export const TEXT_MAY_HOLD_DIGITS = 1;
+/** A line break. */
+export const TEXT_HAS_LINE_BREAK = 2;
 const NEED_BITS: Record<Need, number> = {
   digit: NEED_DIGIT, at: NEED_AT, alpha: NEED_ALPHA, bracket: NEED_BRACKET, colon: NEED_COLON, dot: NEED_DOT, dash: NEED_DASH, plus: NEED_PLUS,
   digitsep: NEED_DIGITSEP, any: 0,
@@ -279,8 +290,8 @@ const K_JOINER_DOT = 4;
 const K_JOINER_DASH = 5;
 const K_ALPHA = 6;
 const K_AT = 7;
-/** The need bit of each mark kind from K_AT on: @ [ : + */
-const MARK_BITS = [NEED_AT, NEED_BRACKET, NEED_COLON, NEED_PLUS];
+/** The need bit of each mark kind from K_AT on: @ [ : + and the line break */
+const MARK_BITS = [NEED_AT, NEED_BRACKET, NEED_COLON, NEED_PLUS, NEED_NEWLINE];
 // built on first use (≈ 12 ms, one pass over the BMP): commands that load this package and scan nothing
 // (normalise, dedup …) do not pay for it
 let CHAR_CLASS: Uint8Array | null = null;
@@ -298,6 +309,7 @@ function charClass(): Uint8Array {
     else if (c === 91) kind = K_AT + 1;
     else if (c === 58) kind = K_AT + 2;
     else if (c === 43) kind = K_AT + 3;
+    else if (c === 10) kind = K_AT + 4;
     t[c] = kind | (c >= 0xa0 ? NORMALISE_TABLE[c] << 4 : 0);
   }
   return (CHAR_CLASS = t);
@@ -1329,12 +1341,19 @@ export class RuleEngine {
     return this.analyzeOnly(text, null);
   }
 
+  /**
+   * TEXT_MAY_HOLD_DIGITS and TEXT_HAS_LINE_BREAK of the text the last `analyze` read (as given, before normalising):
+   * read it right after the call. (The features pass sees them anyway; the turn readers would read the text again.)
+   */
+  lastHints = 0;
+
   /** Offset maps of the last text `prepare` normalised, or null. */
   private prepared: ReturnType<typeof normalizeOrNull> = null;
 
   /** The text as the rules read it, with its features in FEAT and its offset maps in `prepared`. */
   private prepare(text: string): string {
     features(text, FEAT);
+    this.lastHints = ((FEAT.bits & NEED_DIGIT) !== 0 || FEAT.numeralish !== 0 || (FEAT.normalise & 1) !== 0 ? TEXT_MAY_HOLD_DIGITS : 0) | ((FEAT.bits & NEED_NEWLINE) !== 0 ? TEXT_HAS_LINE_BREAK : 0);
     // most texts need no normalising: the pre-count above says so without a second pass
     const n = mayNormalize(FEAT.normalise, FEAT.numeralish, this.minNumeralRun) ? normalizeOrNull(text, this.minNumeralRun) : null;
     this.prepared = n;
@@ -1351,10 +1370,14 @@ export class RuleEngine {
 
   /** `analyze` with only the rules `only` marks (by order) and the keep rules; null: all rules. */
   private analyzeOnly(text: string, only: Uint8Array | null): Analysis {
-    if (text.length === 0) return EMPTY;
+    if (text.length === 0) {
+      this.lastHints = 0;
+      return EMPTY;
+    }
     const s = this.prepare(text);
     const n = this.prepared;
-    const have = FEAT.bits;
+    // (a line break is no rule's need)
+    const have = FEAT.bits & ~NEED_NEWLINE;
     const maxRun = FEAT.maxRun;
     const maxAlnum = FEAT.maxAlnum;
     if (have === 0) return EMPTY;

@@ -1,5 +1,5 @@
 import type { PiiSpan, Role } from '@scrubline/core';
-import { isDigitLikeCode, type KeptSpan, type RuleEngine } from './rules.js';
+import { isDigitLikeCode, TEXT_HAS_LINE_BREAK, TEXT_MAY_HOLD_DIGITS, type KeptSpan, type RuleEngine } from './rules.js';
 import { checkResidentId, luhnValid } from './validators.js';
 
 /**
@@ -251,7 +251,14 @@ export interface PendingTurn {
   before?: string;
   /** How many turns out of the roles option lie between this turn and the pending turn before it (job.ts outOfScopeGap). */
   gap?: number;
+  /** What the rules' analysis saw in the text (RuleEngine.lastHints); left out: unknown, the text is read. */
+  hints?: number;
 }
+
+/** Whether `t` may hold a digit (ASCII, full-width or a Chinese numeral): a turn without one opens with no number. */
+const mayHoldDigits = (t: PendingTurn): boolean => t.hints === undefined || (t.hints & TEXT_MAY_HOLD_DIGITS) !== 0;
+/** Where the first line break of `t` is, or -1 (not looked for where the analysis saw none). */
+const firstLineBreak = (t: PendingTurn): number => (t.hints !== undefined && (t.hints & TEXT_HAS_LINE_BREAK) === 0 ? -1 : t.text.indexOf('\n'));
 
 const PREVIOUS_TURN_SUFFIX = '.previous-turn';
 /** Whether `text` is a short nudge (亲？, 在吗？): job.ts reads the question before it in its place, out of the roles option. */
@@ -358,8 +365,8 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   const idQuestion = (): boolean => (asksId ??= ID_QUESTION.test(prev.slice(Math.max(0, prev.length - ASKED_TAIL))));
   // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
   // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87204316 / 明早未处理直接12315投诉, after 请提供…联系方式)
-  const opens = uncoveredNumberNearStart(cur) || (idTokenOpens(cur) && idQuestion());
-  const nl = cur.text.indexOf('\n');
+  const opens = (mayHoldDigits(cur) && uncoveredNumberNearStart(cur)) || (idTokenOpens(cur) && idQuestion());
+  const nl = firstLineBreak(cur);
   // most turns: no number opens them and they hold one line
   if (!opens && nl < 0) return null;
   const taken = nl < 0 ? null : new Taken(cur);
@@ -655,7 +662,7 @@ export class TurnPairer<T extends PendingTurn> {
       }
     }
     // only a turn that opens with digits (after a few words) can end a split identifier
-    if (this.engine && w.length && headDigits(cur.text) !== null) {
+    if (this.engine && w.length && mayHoldDigits(cur) && headDigits(cur.text) !== null) {
       // the longest chain of this speaker's turns first: an identifier over all of them is longer
       // than one the last two alone would make (a card over four turns, not a landline over two)
       let found = false;

@@ -734,7 +734,7 @@ export class TurnPairer<T extends PendingTurn> {
       // another speaker's short turn (an acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
       const before = cur.before || p1!.text;
       const own = cur.before ? p1 : p1!.role !== cur.role && w.length > 1 ? w[w.length - 2] : null;
-      const p2 = isAcknowledgement(before) && own && own.role === cur.role && (cur.before || p1!.role !== cur.role) ? own : null;
+      const p2 = own && own.role === cur.role && (cur.before || p1!.role !== cur.role) && isAcknowledgement(before) ? own : null;
       // or the other speaker's question before its own nudge (请您将订单号私信给我们 / 亲？ / 9163852)
       const asker = !cur.before && p1!.role !== cur.role && w.length > 1 && w[w.length - 2].role === p1!.role && isNudge(before) ? w[w.length - 2] : null;
       let more = previousTurnSpans(this.engine, before, cur);

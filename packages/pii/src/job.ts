@@ -1,7 +1,7 @@
 import { ROLES, type ConversationRecord, type Role } from '@scrubline/core';
 import { applyOperators, ConversationScope, type OperatorConfig } from './operators.js';
 import type { Analysis, RuleEngine } from './rules.js';
-import { isNudge, TurnPairer, type PendingTurn } from './split.js';
+import { isNudge, keptLeft, TurnPairer, type PendingTurn } from './split.js';
 import type { Tallier } from './tally.js';
 
 const ROLE_INDEX = new Map<Role, number>(ROLES.map((r, i) => [r, i]));
@@ -202,7 +202,7 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
         }
         if (r.text !== p.text) tallier.changedText(p.k, r.text);
       }
-      for (const kp of p.kept) tallier.kept(kp.kind, kp.rule, p.role, file);
+      for (const kp of keptLeft(p)) tallier.kept(kp.kind, kp.rule, p.role, file);
     });
     for (let q = 0; q < c; q++, k++) {
       const text = textAt(k);

@@ -255,6 +255,17 @@ export interface PendingTurn {
   hints?: number;
 }
 
+/**
+ * The kept text of a finished turn that no finding of it covers: a split or a reading of the turn before may take
+ * digits the turn's own analysis kept (11010, a service number's shape, as the first part of a resident ID), and
+ * the report counts them as found then, not also as kept.
+ */
+export function keptLeft(turn: PendingTurn): readonly KeptSpan[] {
+  const kept = turn.kept ?? [];
+  if (kept.length === 0 || turn.spans.length === 0) return kept;
+  return kept.filter((k) => !turn.spans.some((s) => s.start < k.end && k.start < s.end));
+}
+
 /** Whether `t` may hold a digit (ASCII, full-width or a Chinese numeral): a turn without one opens with no number. */
 const mayHoldDigits = (t: PendingTurn): boolean => t.hints === undefined || (t.hints & TEXT_MAY_HOLD_DIGITS) !== 0;
 /** Where the first line break of `t` is, or -1 (not looked for where the analysis saw none). */

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { defineStage, detectors, ScrubError, sortKeys, type ConversationRecord, type Detector, type Role, type StageContext, type StageEnv } from '@scrubline/core';
 import { defaultRulesDir, getRuleEngine } from './engine.js';
-import { TurnPairer, type PendingTurn } from './split.js';
+import { keptLeft, TurnPairer, type PendingTurn } from './split.js';
 import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_ENV, type OperatorConfig, type OperatorInput } from './operators.js';
 import { AnalyzerPool, PIECES_PER_THREAD } from './pool.js';
 import { buildJob, outOfScopeBefore, outOfScopeGap, scrubPiece } from './job.js';
@@ -216,7 +216,10 @@ export const piiStage = defineStage<PiiStageOptions>({
         const file = r.source?.file ?? '-';
         // a turn's operators run once the two in-scope turns after it are analysed (an identifier split over
         // two turns of one speaker marks both: split.ts), as on the pooled path
-        const pairer = new TurnPairer<PendingTurn & { ti: number }>(useRules ? engine : null, ({ ti, spans }) => {
+        const pairer = new TurnPairer<PendingTurn & { ti: number }>(useRules ? engine : null, (p) => {
+          // kept text counted once the turn's findings are final (a split may take digits its analysis kept)
+          for (const kp of keptLeft(p)) tallier.kept(kp.kind, kp.rule, p.role, file);
+          const { ti, spans } = p;
           if (spans.length === 0) return;
           const turn = r.turns[ti];
           const res = applyOperators(turn.text, spans, scope, opConfig);
@@ -242,7 +245,6 @@ export const piiStage = defineStage<PiiStageOptions>({
             for (const sp of spans) if (reportOnly.has(sp.type)) tallier.kept(`report-only:${sp.type}`, sp.rule, turn.role, file);
             spans = spans.filter((sp) => !reportOnly.has(sp.type));
           }
-          for (const kp of combined.kept) tallier.kept(kp.kind, kp.rule, turn.role, file);
           pairer.push({ ti, text: turn.text, role: turn.role, spans, kept: combined.kept, before: outOfScopeBefore(r.turns, ti, inScope), gap: outOfScopeGap(r.turns, ti, inScope) });
         }
         pairer.end();

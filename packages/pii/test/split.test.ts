@@ -890,3 +890,24 @@ describe('RuleEngine.analyzeAfter', () => {
     expect(nonEmpty).toBeGreaterThan(2000);
   });
 });
+
+describe('kept text that a finding takes is counted once, as found (session 15)', () => {
+  const id = '11010519491231002' + gb11643CheckChar('11010519491231002');
+  // 11010 alone is a service number's shape (kept); the split reads it as the first part of a resident ID
+  const turns: [string, string][] = [
+    ['customer', `我的身份证号是${id.slice(0, 5)}`],
+    ['customer', id.slice(5)],
+    ['agent', '收到，客服电话10086'],
+  ];
+
+  it('on one thread, with a worker and on the combined path', async () => {
+    for (const extra of [{ workers: 1 }, { workers: 2 }, { detectors: ['rules', 'ner'], workers: 1 }]) {
+      if (extra.detectors) await import('@scrubline/ner');
+      expect(await scrub(turns, extra)).toEqual(['我的身份证号是[PERSON_ID_1]', '[PERSON_ID_2]', '收到，客服电话10086']);
+      const c = lastReport.counters;
+      expect(Object.keys(c).filter((k) => k.startsWith('kept|SERVICE_NUMBER|'))).toEqual(['kept|SERVICE_NUMBER|keep.service_number|agent|a.jsonl']);
+      expect(c['kept|SERVICE_NUMBER|keep.service_number|agent|a.jsonl']).toBe(1);
+      expect(Object.keys(c).filter((k) => k.startsWith('found|PERSON_ID|')).reduce((n, k) => n + c[k], 0)).toBe(2);
+    }
+  });
+});

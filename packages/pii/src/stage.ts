@@ -183,7 +183,7 @@ export const piiStage = defineStage<PiiStageOptions>({
         if (p.threads > 1) await new Promise<void>((r) => setImmediate(r));
         p.help(ticket);
         // every piece of this batch is taken: what this thread counted of it is complete
-        const local = counter.tallier.finish();
+        const local = counter.tallier.finish(false);
         const remote = await p.collect(ticket);
         const setText = (k: number, text: string) => {
           const r = batch[recordOf[k]];
@@ -250,7 +250,7 @@ export const piiStage = defineStage<PiiStageOptions>({
         pairer.end();
       }
       tallier.count('turns.scanned', texts.length);
-      mergeTallies([{ tally: tallier.finish(), keys: counter.keys }], ctx.report, totals, () => {});
+      mergeTallies([{ tally: tallier.finish(false), keys: counter.keys }], ctx.report, totals, () => {});
       counters.push(counter);
       return batch;
     };

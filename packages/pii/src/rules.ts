@@ -559,11 +559,12 @@ export function trieRegex(words: string[]): string {
 }
 
 /**
- * Finds every occurrence of a set of words (ASCII letters case-insensitive), overlapping ones
- * included, with the matches of `trieRegex`'s regex (the longest word at each position): the words'
- * trie is walked over UTF-16 code units from each position whose character begins some word (one
- * table look-up per character). A walk allocates nothing, where a sticky regex made a match array per
- * try (the gating words' scan was a tenth of the pii step's time that way).
+ * Finds every occurrence of a set of words, ASCII letters in either case, overlapping ones included: the longest
+ * word at each position, as `trieRegex`'s regex of the lower-cased words finds it. The words are lower-cased (the
+ * engine's are already); their trie is walked over UTF-16 code units from each position whose character begins
+ * some word (one table look-up per character). A walk allocates nothing, where a sticky regex made a match array
+ * per try (the gating words' scan was a tenth of the pii step's time that way). No word, or an empty one: the
+ * regex scan (an empty word matches everywhere; no word, nowhere).
  */
 export class WordScanner {
   /** Per BMP code unit: the root's child for it, + 1 (0: no word starts with it). */
@@ -587,9 +588,11 @@ export class WordScanner {
     this.first = new Int32Array(65536);
     const next: Map<number, number>[] = [new Map()];
     this.wordOf.push(null);
-    if (words.some((w) => w.length === 0)) this.global = new RegExp(trieRegex([...words]), 'g');
+    if (words.some((w) => w.length === 0)) this.global = new RegExp(trieRegex(words.map((w) => w.toLowerCase())), 'g');
     else {
-      for (const w of words) {
+      // an upper-case ASCII letter read as its lower case: otherwise it would share the child its lower case
+      // made for both cases, and one word's ending would be reached through the other's letter
+      for (const w of words.map((x) => x.toLowerCase())) {
         let n = 0;
         for (let i = 0; i < w.length; i++) {
           const c = w.charCodeAt(i);
@@ -1291,6 +1294,15 @@ export class RuleEngine {
         throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: gate must be a list of words (not empty)`, { field: `${pack.pack}.${spec.id}.gate` });
       }
       c.gateList = this.wordList(spec.gate);
+    }
+    // trigger and gate words are found lower-cased, ASCII letters in either case: one with another capital (Σ, Ü)
+    // would never be found as written, and its rule would silently stop finding anything
+    for (const field of ['trigger', 'gate'] as const) {
+      const words: unknown[] = Array.isArray(spec[field]) ? spec[field]! : [];
+      const capital = words.find((w) => typeof w === 'string' && [...w].some((ch) => ch.charCodeAt(0) > 127 && ch.toLowerCase() !== ch));
+      if (capital !== undefined) {
+        throw new ScrubError('SCRUB_CONFIG_INVALID', `PII rule ${spec.id}: ${field} word "${capital}" has a capital letter outside ASCII, which is never found (words are read in lower case, only ASCII letters in either case)`, { field: `${pack.pack}.${spec.id}.${field}` });
+      }
     }
     if (spec.extendWhile) c.extend = new RegExp(`^${spec.extendWhile}$`);
     if (spec.allow?.length) c.allow = spec.allow.map((a) => new RegExp(a));

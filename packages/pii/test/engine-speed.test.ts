@@ -57,11 +57,18 @@ describe('WordScanner', () => {
         expect(node < 0 ? null : scanner.wordOf[node]).toBe(expected === null ? null : expected.toLowerCase());
       }
     }
-    // upper-case letters in a word match only themselves, as in the regex
+    // a word's upper-case ASCII letters are read as lower case (review: Ac after ab shared ab's child, and ac matched)
     const upper = new WordScanner(['Ab']);
-    expect(upper.wordAt('Ab', 0)).toBe('Ab');
-    expect(upper.wordAt('AB', 0)).toBe('AB');
-    expect(upper.wordAt('ab', 0)).toBeNull();
+    expect(['Ab', 'AB', 'ab', 'aB'].map((s) => upper.wordAt(s, 0))).toEqual(['Ab', 'AB', 'ab', 'aB']);
+    for (const list of [['Ac', 'ab'], ['ab', 'Ac']]) {
+      const got: [string, number][] = [];
+      new WordScanner(list).scan('Ac ac AB ad', (w, i) => got.push([w, i]));
+      expect(got).toEqual([['Ac', 0], ['ac', 3], ['AB', 6]]);
+    }
+    // no word: nothing found
+    const none: string[] = [];
+    new WordScanner([]).scan('abc', (w) => none.push(w));
+    expect(none).toEqual([]);
   });
 
   it('falls back to the plain scan for an empty word', () => {

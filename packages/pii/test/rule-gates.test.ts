@@ -109,6 +109,16 @@ describe('rule gates (RuleSpec.gate)', () => {
     expect(gatedEngine.detect('123456 (NO. on the box)').map((s) => [s.start, s.end])).toEqual([[0, 6]]);
   });
 
+  it('a trigger or gate word with a capital letter outside ASCII is refused (it would never be found as written)', () => {
+    for (const field of ['trigger', 'gate']) {
+      const p = { pack: 't', rules: [{ id: 't.cap', type: 'ORDER_ID', pattern: 'Σ[0-9]{6}', base: 0.9, [field]: ['单号', 'Σ'] }] } as unknown as RulePack;
+      expect(() => new RuleEngine([p])).toThrow(new RegExp(`t\\.cap: ${field} word "Σ" has a capital letter outside ASCII`));
+      // lower-case and ASCII capitals are read as before
+      const ok = { pack: 't', rules: [{ id: 't.ok', type: 'ORDER_ID', pattern: '[0-9]{6}', base: 0.9, [field]: ['σ', 'ORDER'] }] } as unknown as RulePack;
+      expect(new RuleEngine([ok]).detect('order 123456').map((s) => s.rule)).toEqual(['t.ok']);
+    }
+  });
+
   it('a gate that is no list of words is a configuration error naming the rule', () => {
     for (const gate of [[], [''], 'word', [3]]) {
       const p = { pack: 't', rules: [{ id: 't.bad', type: 'ORDER_ID', pattern: '[0-9]{6}', gate }] } as unknown as RulePack;

@@ -1,5 +1,5 @@
 import { ROLES, type ConversationRecord, type Role } from '@scrubline/core';
-import { applyOperators, ConversationScope, type OperatorConfig } from './operators.js';
+import { applyOperators, ConversationScope, placeholderTokens, type OperatorConfig } from './operators.js';
 import type { Analysis, RuleEngine } from './rules.js';
 import { isNudge, keptLeft, TurnPairer, type PendingTurn } from './split.js';
 import type { Tallier } from './tally.js';
@@ -29,6 +29,8 @@ export interface ScrubJob {
   befores: string[];
   /** Per text: how many turns outside the roles option lie between it and the in-scope turn before it (PendingTurn.gap, at most 255). */
   gaps: Uint8Array;
+  /** Per conversation: the default placeholders its turns outside the roles option hold, joined ('' mostly): their numbers are taken. */
+  outsidePlaceholders: string[];
   /** Samples the report still takes per kind (absent: maxSamples). */
   sampleLeft: Record<string, number>;
   maxSamples: number;
@@ -65,6 +67,7 @@ export function buildJob(
   const texts: string[] = [];
   const befores: string[] = [];
   const gaps = new Uint8Array(total);
+  const outsidePlaceholders = new Array<string>(n);
   let chars = 0;
   for (let j = 0; j < n; j++) {
     const r = batch[j];
@@ -78,9 +81,13 @@ export function buildJob(
     }
     fileOf[j] = f;
     let c = 0;
+    let outside = '';
     for (let t = 0; t < r.turns.length; t++) {
       const turn = r.turns[t];
-      if (!inScope(turn)) continue;
+      if (!inScope(turn)) {
+        outside += placeholderTokens(turn.text);
+        continue;
+      }
       const k = texts.length;
       texts.push(turn.text);
       befores.push(outOfScopeBefore(r.turns, t, inScope));
@@ -93,6 +100,7 @@ export function buildJob(
       c++;
     }
     counts[j] = c;
+    outsidePlaceholders[j] = outside;
   }
   // pieces of about equal text length (the last may be shorter)
   const target = Math.max(1, chars / Math.max(1, pieceCount));
@@ -126,6 +134,7 @@ export function buildJob(
       pieceText: Int32Array.from(textCuts),
       befores,
       gaps: gaps.subarray(0, m),
+      outsidePlaceholders,
       sampleLeft,
       maxSamples,
     },
@@ -168,6 +177,18 @@ export function outOfScopeGap(turns: readonly { role: Role; text: string }[], t:
 }
 
 /**
+ * Conversation j's operator scope, with the numbers of the placeholders it already holds taken: in its texts `first`
+ * … `first + count - 1` and in its turns outside the roles option.
+ */
+function scopeOf(job: ScrubJob, j: number, first: number, count: number, textAt: (k: number) => string): ConversationScope {
+  const scope = new ConversationScope(job.ids[j]);
+  const texts: string[] = [job.outsidePlaceholders[j]];
+  for (let k = first; k < first + count; k++) texts.push(textAt(k));
+  scope.reservePlaceholders(texts);
+  return scope;
+}
+
+/**
  * Detection, operators and counting (into `tallier`) for piece `i` of a job (one scope per
  * conversation, so a piece's result does not depend on the other pieces). `textAt(k)` gives text k.
  */
@@ -180,6 +201,8 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
     const file = job.files[job.fileOf[j]];
     const c = job.counts[j];
     totals.records++;
+    // the conversation's texts are first … first + c - 1
+    const first = k;
     // made on the first finding: most conversations have none
     let scope: ConversationScope | null = null;
     // a turn's operators run once the two turns after it are analysed (an identifier split over two turns
@@ -187,7 +210,7 @@ export function scrubPiece(job: ScrubJob, i: number, textAt: (k: number) => stri
     const pairer = new TurnPairer<PendingTurn & { kept: Analysis['kept']; k: number }>(engine, (p) => {
       if (p.spans.length) {
         const turn = job.turns[p.k];
-        const r = applyOperators(p.text, p.spans, (scope ??= new ConversationScope(id)), config);
+        const r = applyOperators(p.text, p.spans, (scope ??= scopeOf(job, j, first, c, textAt)), config);
         for (const x of r.replacements) {
           tallier.rep(id, turn, p.role, file, p.text, r.text, {
             type: x.span.type,

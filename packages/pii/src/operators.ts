@@ -77,6 +77,18 @@ export function toSpec(o: OperatorInput | undefined): OperatorSpec {
   return typeof o === 'string' ? ({ kind: o } as OperatorSpec) : o;
 }
 
+/** A default placeholder (keep.placeholder.scrubline's shape): its type and number. */
+const PLACEHOLDER_IN_TEXT = /\[([A-Z][A-Z_]{1,20})_([0-9]{1,6})\]/g;
+
+/** The default placeholders in `text`, joined ('' when none): what a scope reserves of a turn it does not scrub. */
+export function placeholderTokens(text: string): string {
+  if (text.indexOf('[') < 0) return '';
+  PLACEHOLDER_IN_TEXT.lastIndex = 0;
+  let out = '';
+  for (let m = PLACEHOLDER_IN_TEXT.exec(text); m !== null; m = PLACEHOLDER_IN_TEXT.exec(text)) out += m[0];
+  return out;
+}
+
 /** Per-conversation state: numbering and surrogates stay consistent within one scope. */
 export class ConversationScope {
   // created on first use: most conversations have no finding
@@ -86,6 +98,23 @@ export class ConversationScope {
   /** Per type: keys of the surrogates handed out and of the originals seen (no two values share a fake). */
   private taken: Map<string, Set<string>> | null = null;
   constructor(readonly id: string) {}
+
+  /**
+   * Takes the numbers of the placeholders already in `texts` (`[PHONE_1]`, `[PERSON_ID_2]`: a conversation scrubbed
+   * before), so that a value found now gets a number after them, not one that already stands for another value.
+   * Placeholders of a custom template are not recognised.
+   */
+  reservePlaceholders(texts: Iterable<string>): void {
+    for (const text of texts) {
+      if (text.indexOf('[') < 0) continue;
+      PLACEHOLDER_IN_TEXT.lastIndex = 0;
+      for (let m = PLACEHOLDER_IN_TEXT.exec(text); m !== null; m = PLACEHOLDER_IN_TEXT.exec(text)) {
+        const last = (this.last ??= new Map());
+        const n = Number(m[2]);
+        if (n > (last.get(m[1]) ?? 0)) last.set(m[1], n);
+      }
+    }
+  }
 
   number(type: string, canonical: string): number {
     const k = type + '\u0000' + canonical;

@@ -96,7 +96,13 @@ export function scrubText(text: string, options: ScrubTextOptions = {}): { text:
     seed: options.seed,
     canonicalOf: engine.canonicalOf,
   };
-  const r = applyOperators(text, spans, options.scope ?? new ConversationScope(''), config);
+  let scope = options.scope;
+  if (!scope) {
+    // numbers after those of the placeholders the text already holds (a text scrubbed before)
+    scope = new ConversationScope('');
+    scope.reservePlaceholders([text]);
+  }
+  const r = applyOperators(text, spans, scope, config);
   return { text: r.text, spans, kept };
 }
 

@@ -213,6 +213,7 @@ export const piiStage = defineStage<PiiStageOptions>({
       for (const r of batch) {
         tt.records++;
         const scope = new ConversationScope(r.id);
+        scope.reservePlaceholders(r.turns.map((t) => t.text));
         const file = r.source?.file ?? '-';
         // a turn's operators run once the two in-scope turns after it are analysed (an identifier split over
         // two turns of one speaker marks both: split.ts), as on the pooled path

@@ -147,3 +147,18 @@ describe('surrogates', () => {
     }
   });
 });
+
+describe('ConversationScope.reservePlaceholders (session 15)', () => {
+  it('takes the numbers of default placeholders per type; other bracketed text is not one', async () => {
+    const { ConversationScope } = await import('../src/operators.js');
+    const scope = new ConversationScope('c');
+    scope.reservePlaceholders(['[PERSON_ID_12] 与 [PHONE_2]', '[订单x] [EMAIL:3fa9c0de] [QQ_x] [ORDER_ID]', '无']);
+    expect(scope.number('PERSON_ID', 'a')).toBe(13);
+    expect(scope.number('PHONE', 'b')).toBe(3);
+    for (const t of ['EMAIL', 'QQ', 'ORDER_ID']) expect(scope.number(t, 'c')).toBe(1);
+  });
+
+  it('scrubText numbers after the placeholders its text holds', () => {
+    expect(scrubText('我的手机[PHONE_1]，新号13812345678').text).toBe('我的手机[PHONE_1]，新号[PHONE_2]');
+  });
+});

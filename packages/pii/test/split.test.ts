@@ -911,3 +911,25 @@ describe('kept text that a finding takes is counted once, as found (session 15)'
     }
   });
 });
+
+describe('placeholders already in a conversation keep their numbers (session 15)', () => {
+  it('a value found now gets a number after them, on one thread, with a worker and on the combined path', async () => {
+    // 73920561 is another QQ number than the one behind [QQ_1]: it must not read as the same value
+    const turns: [string, string][] = [
+      ['agent', '您的QQ是[QQ_1]吗'],
+      ['customer', '不是，是73920561'],
+      ['customer', '我的订单号是[ORDER_ID_2]，手机[PHONE_1]'],
+      ['customer', '还有一个订单号是5566778899'],
+    ];
+    for (const extra of [{ workers: 1 }, { workers: 2 }, { detectors: ['rules', 'ner'], workers: 1 }, { roles: ['customer'] }]) {
+      if ('detectors' in extra) await import('@scrubline/ner');
+      expect(await scrub(turns, extra)).toEqual(['您的QQ是[QQ_1]吗', '不是，是[QQ_2]', '我的订单号是[ORDER_ID_2]，手机[PHONE_1]', '还有一个订单号是[ORDER_ID_3]']);
+    }
+  });
+
+  it('scrubbing scrubbed output again numbers new values after the old ones', async () => {
+    const once = await scrub([['customer', '单号1234567890'], ['customer', '另一个单号9876543210']]);
+    expect(once).toEqual(['单号[ORDER_ID_1]', '另一个单号[ORDER_ID_2]']);
+    expect(await scrub([['customer', once[0]], ['customer', once[1]], ['customer', '第三个单号5566778899']])).toEqual([...once, '第三个单号[ORDER_ID_3]']);
+  });
+});

@@ -315,6 +315,9 @@ const SHORT_REPLY = 16;
 const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|hello|Hello|hi|Hi)?[？?～~。.！!，, ]*(?:亲+|在吗|在么|还在吗)?[？?～~。.！! ]*$/;
 /** Whether `text` is a short acknowledgement (ACKNOWLEDGEMENT; the pattern need not read a long turn). */
 const isAcknowledgement = (text: string): boolean => text.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(text);
+/** A reply that asks the other speaker to wait, or consents (稍等, 等一下我找找, 我看看, 好的): the answer follows later. */
+const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text));
+const WAIT_REPLY = /^(?=[^，,。.!！~～ ])(?:(?:好的?|嗯+|哦|OK|ok|Ok)[，,、 ]?)?(?:(?:稍等|等一?下|等等|等会儿?|马上)(?:一下)?[，,、 ]?)?(?:我?(?:去|再)?(?:找|看|查|翻)(?:找|看|查|翻|一下|下)?(?:哈|哦|啊|呀)?)?[，,。.!！~～ ]*$|^(?:[Ww]ait|[Hh]old on|[Oo]ne (?:moment|sec(?:ond)?)|[Jj]ust a (?:moment|sec(?:ond)?)|[Ll]et me (?:check|look|find it))[,.!~ ]*$/;
 /** Another speaker's turn read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说); a question is none. */
 const ACKNOWLEDGEMENT = /^(?:好的?|好嘞|嗯+|收到|可以|行|OK|ok|Ok|您请说|请说|请继续(?:输入)?|继续)[，,。.!！~～ ]*(?:您请说|请说|请继续(?:输入)?)?[，,。.!！~～ ]*$/;
 /**
@@ -605,7 +608,7 @@ function uncoveredNumberNearStart(cur: PendingTurn): boolean {
 }
 
 /** An account name alone (zhang_wei1990, chen_lei2048): letters first, a digit or _ in it, as WeChat IDs are. */
-const ID_TOKEN = /^[ \t\u3000]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t\u3000\r，,。.!！~～]*$/;
+const ID_TOKEN = /^[ \t\u3000]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t\u3000\r，,。.!！~～]*(?:(?:谢谢|谢了|多谢|[Tt]hanks|[Tt]hx)[ \t\u3000\r。.!！~～]*)?$/;
 /**
  * A question for an account ID, what a token alone answers: one that names an ID (微信号, vx号, WeChat ID, 账号,
  * username), or asks for a WeChat with a verb that wants a value (请问您的微信是多少, 请留一下您的微信, 您的vx, What is your
@@ -751,6 +754,11 @@ export class TurnPairer<T extends PendingTurn> {
       let more = previousTurnSpans(this.engine, before, cur);
       if (!more && p2) more = previousTurnSpans(this.engine, p2.text, cur);
       if (!more && asker) more = previousTurnSpans(this.engine, asker.text, cur);
+      // or the question this speaker's "wait" answered (请提供订单号 / 稍等，我找找 / 亲，还在吗？ / E2023…)
+      if (!more) {
+        const waited = this.waitedAt(cur);
+        if (waited >= 0 && this.befores[waited]) more = previousTurnSpans(this.engine, this.befores[waited], cur);
+      }
       if (more) {
         cur.spans = [...cur.spans, ...more.spans];
         // a split over this turn and the next may take them again (its parts are one identifier; this is a
@@ -814,6 +822,21 @@ export class TurnPairer<T extends PendingTurn> {
     // says what follows (请问您的QQ号是多少呢,我帮您查一下 / 73920 / 561)
     if (!tail) return '';
     return this.engine!.hasCueWord(tail) ? tail : this.engine!.askedCues(before).join('、');
+  }
+
+  /**
+   * Where this speaker's own "wait" (稍等, 我找找, 好的) waits, right before `cur` or with the other speaker's nudge or
+   * acknowledgement between (in or out of the roles option); -1 if none. The question before it (`befores`) still
+   * stands.
+   */
+  private waitedAt(cur: T): number {
+    const w = this.waiting;
+    if (w.length === 0) return -1;
+    const p1 = w[w.length - 1];
+    if (p1.role === cur.role) return (!cur.before || isNudge(cur.before) || isAcknowledgement(cur.before)) && isWaitReply(p1.text) ? w.length - 1 : -1;
+    if (cur.before || w.length < 2) return -1;
+    const own = w[w.length - 2];
+    return own.role === cur.role && (isNudge(p1.text) || isAcknowledgement(p1.text)) && isWaitReply(own.text) ? w.length - 2 : -1;
   }
 
   /** Finishes the turns still waiting (call once, after the conversation's last turn). */

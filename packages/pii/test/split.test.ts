@@ -440,8 +440,10 @@ describe('a value at the start of a turn read with the cue words that end the tu
     ];
     expect(await scrub(turns)).toEqual(['我的订单号是', '好的', '[ORDER_ID_1]']);
     expect(await scrub(turns, { roles: ['customer'] })).toEqual(['我的订单号是', '好的', '[ORDER_ID_1]']);
-    // another speaker's cue two turns back is not read
-    expect(await scrub([['agent', '请提供您的订单号'], ['customer', '好的'], ['customer', '308669150930']])).toEqual(['请提供您的订单号', '好的', '308669150930']);
+    // another speaker's question two turns back is read when this speaker's turn between only consents or asks to
+    // wait (session 15: 好的 / 稍等，我找找 defer the answer); a turn that says something else ends it
+    expect(await scrub([['agent', '请提供您的订单号'], ['customer', '好的'], ['customer', '308669150930']])).toEqual(['请提供您的订单号', '好的', '[ORDER_ID_1]']);
+    expect(await scrub([['agent', '请提供您的订单号'], ['customer', '我昨天买的'], ['customer', '308669150930']])).toEqual(['请提供您的订单号', '我昨天买的', '308669150930']);
   });
 
   it('a turn out of the roles option is still the turn before: its words are read, it is not scrubbed (second review)', async () => {
@@ -931,5 +933,34 @@ describe('placeholders already in a conversation keep their numbers (session 15)
     const once = await scrub([['customer', '单号1234567890'], ['customer', '另一个单号9876543210']]);
     expect(once).toEqual(['单号[ORDER_ID_1]', '另一个单号[ORDER_ID_2]']);
     expect(await scrub([['customer', once[0]], ['customer', once[1]], ['customer', '第三个单号5566778899']])).toEqual([...once, '第三个单号[ORDER_ID_3]']);
+  });
+});
+
+describe('an answer after this speaker asked to wait (session 15: a seeded sweep of generated conversations)', () => {
+  it("the question before 稍等 / 我找找 / 好的 still stands, with or without the other speaker's nudge after it", async () => {
+    for (const extra of [{ workers: 1 }, { workers: 2 }, { detectors: ['rules', 'ner'], workers: 1 }, { roles: ['customer'] }]) {
+      if ('detectors' in extra) await import('@scrubline/ner');
+      expect(await scrub([['agent', '麻烦提供下订单编号'], ['customer', '等一下我找找'], ['agent', '亲，还在吗？'], ['customer', '202409285365862318']], extra)).toEqual(['麻烦提供下订单编号', '等一下我找找', '亲，还在吗？', '[ORDER_ID_1]']);
+      expect(await scrub([['agent', '请问您的QQ号是多少？'], ['customer', '稍等'], ['customer', '73920561']], extra)).toEqual(['请问您的QQ号是多少？', '稍等', '[QQ_1]']);
+      expect(await scrub([['agent', 'Could you share your order number?'], ['customer', 'let me check'], ['agent', '好的'], ['customer', '20240928536586 谢谢']], extra)).toEqual(['Could you share your order number?', 'let me check', '好的', '[ORDER_ID_1] 谢谢']);
+    }
+  });
+
+  it('a new question, or a reply that says something else, ends the wait', async () => {
+    expect(await scrub([['agent', '请问您的QQ号是多少？'], ['customer', '稍等'], ['agent', '请问您支付了多少钱？'], ['customer', '2999']])).toEqual(['请问您的QQ号是多少？', '稍等', '请问您支付了多少钱？', '2999']);
+    expect(await scrub([['agent', '请问您的QQ号是多少？'], ['customer', '我昨天下的单'], ['customer', '73920561']])).toEqual(['请问您的QQ号是多少？', '我昨天下的单', '73920561']);
+  });
+
+  it('a WeChat ID alone with a thank-you after it answers 您的vx', async () => {
+    expect(await scrub([['agent', '您的vx'], ['customer', 'zhangabc803，谢谢']])).toEqual(['您的vx', '[WECHAT_1]，谢谢']);
+    expect(await scrub([['agent', 'What is your WeChat? Thanks!'], ['customer', 'tomk533, thanks']])).toEqual(['What is your WeChat? Thanks!', '[WECHAT_1], thanks']);
+    // no question for an ID: a token stays
+    expect(await scrub([['agent', '您的微信支付成功了吗'], ['customer', 'abc12345，谢谢']])).toEqual(['您的微信支付成功了吗', 'abc12345，谢谢']);
+  });
+
+  it('an English courtesy right after a WeChat cue is no ID (您的vx Thanks!); an ID that starts like one is', async () => {
+    expect(await scrub([['agent', '您的vx Thanks!']])).toEqual(['您的vx Thanks!']);
+    expect(await scrub([['customer', '加我vx Thanks2020']])).toEqual(['加我vx [WECHAT_1]']);
+    expect(await scrub([['customer', '我的微信 please_call_me9']])).toEqual(['我的微信 [WECHAT_1]']);
   });
 });

@@ -283,6 +283,12 @@ describe('bot-filter stage', () => {
   it('masks digit runs, e-mails and handles in reported messages', () => {
     expect(maskForReport('热线 400-123-4567 或 a.b@example.com 联系 @小王')).toBe('热线 ########## 或 <email> 联系 @<handle>');
     expect(maskForReport('编号１２３４５')).toBe('编号#####');
+    // session 15 (an audit): account names, a full-width ＠, a spoken e-mail and a link without a scheme
+    expect(maskForReport('有问题加我微信 wxid_k8m2p9q4 或 zhangsan_1988')).toBe('有问题加我微信 <id> 或 <id>');
+    expect(maskForReport('邮箱 liuyang.test88＠example.com')).toBe('邮箱 <email>');
+    expect(maskForReport('发到 liuyang.test88 at example dot com 就行')).toBe('发到 <email> 就行');
+    expect(maskForReport('店铺 shop.example.com/u/hanmeimei 看看')).toBe('店铺 <url> 看看');
+    expect(maskForReport('您好，请问有什么可以帮您')).toBe('您好，请问有什么可以帮您');
     expect(maskForReport('1234 短')).toBe('1234 短');
     // separators and numerals the local rule does not know: core's digit-run rule masks them
     for (const v of ['138－1234－5678', '138·1234·5678', '138—1234—5678', '一三八一二三四五六七八']) {

@@ -21,6 +21,7 @@ import {
   brokenPipe,
   isBrokenPipe,
   exitCodeFor,
+  safeFile,
 } from '@scrubline/core';
 import { canReadTransparent, comesBefore, foundAfterReading, normaliseEncoding, OutputSet, readRecords, resolveInputs, sessionRepeatAcrossSlices, type FileInfo, type InputConfig, type OutputConfig, type OutputPart, type SessionRuns, type WrittenFile } from '@scrubline/io';
 import { Progress } from './progress.js';
@@ -180,7 +181,7 @@ export async function execute(o: ExecuteOptions): Promise<number> {
   ledger.sink = (entry: LedgerEntry) => {
     if (entry.kind === 'quarantined') {
       if (quarantine.path) quarantine.add(entry);
-      else io.stderr.write(`scrubline: quarantined ${entry.code} ${entry.source?.file ?? ''}${(entry.source as any)?.line ? ':' + (entry.source as any).line : ''}${entry.id ? ' record ' + safeId(entry.id) : ''}: ${entry.message}\n`);
+      else io.stderr.write(`scrubline: quarantined ${entry.code} ${entry.source?.file === undefined ? '' : safeFile(entry.source.file)}${(entry.source as any)?.line ? ':' + (entry.source as any).line : ''}${entry.id ? ' record ' + safeId(entry.id) : ''}: ${entry.message}\n`);
     } else dropped.add({ ...entry, raw: undefined });
   };
 

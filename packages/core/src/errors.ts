@@ -126,7 +126,9 @@ export function safeMessage(message: string, max = 120): string {
   // a phone or ID written in groups (138-1234-5678, １３８ １２３４ …) is a digit run too
   return maskDigitRuns(
     message
-      .replace(/"[^"]*"/g, '"…"')
+      // from the first double quote to the last: the quoted input may hold quotes itself (x"王建国 …"), and
+      // pairing them would leave what lies between in clear
+      .replace(/"[\s\S]*"/, '"…"')
       .replace(/'[^']{2,}'/g, "'…'")
       .replace(/\S+@\S+/g, '⟦email⟧')
       .replace(/@\S+/g, '⟦handle⟧')

@@ -44,7 +44,7 @@ export type { CommandIO, CommandDefinition, RunManifest, RunReport, ScrublinePlu
 export { detectors, type PiiSpan, type Detector, type DetectorDefinition, type DetectContext } from './detector.js';
 export { Hash52Set } from './hashset.js';
 export { getDotted } from './dotted.js';
-export { maskDigitRuns, maskLetters, safeId, safeKey, PLACEHOLDER_SOURCE } from './mask.js';
+export { maskDigitRuns, maskLetters, safeFile, safeId, safeKey, PLACEHOLDER_SOURCE } from './mask.js';
 export { LabelValueGuard, LabelReportKeys, labelReportKey, maxLabelValuesSchema, MAX_LABEL_VALUES } from './labelvalues.js';
 export { EXIT, brokenPipe, errorToReport, exitCodeFor, isBrokenPipe } from './exit.js';
 export { detachOneBuffer } from './jit.js';

@@ -14,7 +14,13 @@
  */
 export const PLACEHOLDER_SOURCE = '\\[[A-Z][A-Z_]{1,20}(?:_[0-9]{1,6}|:(?=[0-9]{0,63}[a-f])[0-9a-f]{8,64})?\\]|\\[(?:[\\u4e00-\\u9fff]{1,6}x|商品快照)\\]';
 
-const LETTER_MASK = new RegExp(`(${PLACEHOLDER_SOURCE})|[^\\s@＠]{0,30}[@＠][^\\s@＠]{0,30}|\\p{N}|\\p{L}\\p{M}*`, 'gu');
+/**
+ * Symbols that are letters in disguise (NFKC makes them letters): parenthesised and circled letters ⒜ Ⓐ ⓐ,
+ * squared, negative circled and negative squared letters 🄰 🅐 🅰, regional indicators 🇦. A name spelt in them
+ * (ⓦⓐⓝⓖ) is masked as letters are.
+ */
+const LETTER_SYMBOLS = '[\\u249C-\\u24E9\\u{1F130}-\\u{1F189}\\u{1F1E6}-\\u{1F1FF}]';
+const LETTER_MASK = new RegExp(`(${PLACEHOLDER_SOURCE})|[^\\s@＠]{0,30}[@＠][^\\s@＠]{0,30}|\\p{N}|\\p{L}\\p{M}*|${LETTER_SYMBOLS}`, 'gu');
 
 /**
  * Masks every letter and number of `s` outside placeholders: digits (any script) → `#`, @-tokens →
@@ -56,6 +62,19 @@ const URL_SHAPE = /[a-z][a-z0-9+.\-]{0,15}:\/\/|www\.|[A-Za-z0-9\-]\.(?:com|cn|n
  * digit masked too. Deterministic, so the same id masks the same way everywhere.
  */
 export function safeId(id: unknown): string {
+  return safeIdOf(id);
+}
+
+/**
+ * A file name that came with a record (`source.file` of a canonical record read from NDJSON: data, which may hold
+ * anything) as reports and logs show it: masked where it looks identifying, as an id is (`chat.tsv` shows as it
+ * is; `王建国 15923456781.csv` does not).
+ */
+export function safeFile(file: unknown): string {
+  return safeIdOf(file);
+}
+
+function safeIdOf(id: unknown): string {
   const s = safeKey(id);
   // ids are machine-made; ideographs in one come from a mis-mapped column (a name such as 张伟)
   return HAN.test(s) ? s.replace(HAN_ALL, '＊') : s;

@@ -1,4 +1,4 @@
-import { safeId } from './mask.js';
+import { safeFile, safeId } from './mask.js';
 
 /** The canonical conversation record: one conversation per record, NDJSON between stages. */
 export type Role = 'customer' | 'agent' | 'bot' | 'system';
@@ -169,7 +169,7 @@ function unknownKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>, a
  */
 export function sourcePlace(record: { source?: RecordSource }): string {
   const src = record.source;
-  const file = src?.file ?? '?';
+  const file = src?.file === undefined ? '?' : safeFile(src.file);
   if (src?.line !== undefined) return `${file}:${src.line}`;
   if (src?.row !== undefined) return `${file} row ${src.row}`;
   if (src?.index !== undefined) return `${file}[${src.index}]`;

@@ -59,3 +59,35 @@ describe('safeMessage digit runs', () => {
     expect(m).toContain('###-####-####');
   });
 });
+
+describe('masking gaps an audit found (session 15)', () => {
+  it('safeMessage drops everything between the first and the last double quote (quoted input holding quotes)', async () => {
+    const { safeMessage } = await import('../src/index.js');
+    let parse = '';
+    try {
+      JSON.parse('x"王建国 北京市朝阳区建国路88号"');
+    } catch (e) {
+      parse = (e as Error).message;
+    }
+    expect(parse).toContain('王建国');
+    const m = safeMessage(parse);
+    expect(m).not.toMatch(/王建国|朝阳|建国路/);
+    expect(m).toContain('Unexpected token');
+  });
+
+  it('maskLetters masks letters written as symbols (circled, parenthesised, squared, regional indicators)', () => {
+    const masked = maskLetters('我叫ⓦⓐⓝⓖ ⒥⒤⒜ 🅩🅗🅐🅝🅖 🄻🄸 🇱🇮 ⓁⒾ');
+    expect(masked).not.toMatch(/[\u249C-\u24E9]|[\u{1F130}-\u{1F189}]|[\u{1F1E6}-\u{1F1FF}]/u);
+    expect(masked.startsWith('＊＊')).toBe(true);
+    // other symbols stay
+    expect(maskLetters('好评👍 ★★★')).toBe('＊＊👍 ★★★');
+  });
+
+  it('safeFile shows a plain file name as it is and masks one that looks identifying', async () => {
+    const { safeFile } = await import('../src/index.js');
+    expect(safeFile('exports/chat.tsv')).toBe('exports/chat.tsv');
+    const m = safeFile('王建国 15923456781 liuyang.test88@example.com.csv');
+    expect(m).not.toMatch(/王建国|15923456781|liuyang|example/);
+    expect(safeFile('客服记录.csv')).not.toContain('客服');
+  });
+});

@@ -29,6 +29,7 @@ import {
   type PiiSpan,
   type Role,
   type StageContext,
+  safeFile,
 } from '@scrubline/core';
 import { conversationSpans, mergeSpans } from './scrub.js';
 import { FileLineChunks, lineChunks, scrubNdjsonParallel, type ChunkSource } from './parallel.js';
@@ -370,7 +371,7 @@ export const scrubCommand: CommandDefinition = {
     const ledger = new Ledger();
     // a quarantined line is said alike on both paths (the line-parallel one quarantines through the ledger too)
     ledger.sink = (e) => {
-      if (e.kind === 'quarantined') io.stderr.write(`${e.code} ${e.source?.file ?? '-'}:${(e.source as { line?: number })?.line ?? '?'}: ${e.message} (quarantined)\n`);
+      if (e.kind === 'quarantined') io.stderr.write(`${e.code} ${e.source?.file === undefined ? '-' : safeFile(e.source.file)}:${(e.source as { line?: number })?.line ?? '?'}: ${e.message} (quarantined)\n`);
     };
     const file = values.in ?? '-';
     const out = output(io, values.out);

@@ -1,4 +1,4 @@
-import { ROLES, type ConversationRecord, type Role } from '@scrubline/core';
+import { ROLES, safeFile, type ConversationRecord, type Role } from '@scrubline/core';
 import { applyOperators, ConversationScope, placeholderTokens, type OperatorConfig } from './operators.js';
 import type { Analysis, RuleEngine } from './rules.js';
 import { isNudge, keptLeft, TurnPairer, type PendingTurn } from './split.js';
@@ -72,7 +72,8 @@ export function buildJob(
   for (let j = 0; j < n; j++) {
     const r = batch[j];
     ids[j] = r.id;
-    const file = r.source?.file ?? '-';
+    // as reports show it: a canonical record's source came with the data
+    const file = r.source?.file === undefined ? '-' : safeFile(r.source.file);
     let f = fileIndex.get(file);
     if (f === undefined) {
       f = files.length;

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineStage, detectors, ScrubError, sortKeys, type ConversationRecord, type Detector, type Role, type StageContext, type StageEnv } from '@scrubline/core';
+import { defineStage, detectors, safeFile, ScrubError, sortKeys, type ConversationRecord, type Detector, type Role, type StageContext, type StageEnv } from '@scrubline/core';
 import { defaultRulesDir, getRuleEngine } from './engine.js';
 import { keptLeft, TurnPairer, type PendingTurn } from './split.js';
 import { ConversationScope, resolveHmacKey, toSpec, applyOperators, DEFAULT_KEY_ENV, type OperatorConfig, type OperatorInput } from './operators.js';
@@ -214,7 +214,7 @@ export const piiStage = defineStage<PiiStageOptions>({
         tt.records++;
         const scope = new ConversationScope(r.id);
         scope.reservePlaceholders(r.turns.map((t) => t.text));
-        const file = r.source?.file ?? '-';
+        const file = r.source?.file === undefined ? '-' : safeFile(r.source.file);
         // a turn's operators run once the two in-scope turns after it are analysed (an identifier split over
         // two turns of one speaker marks both: split.ts), as on the pooled path
         const pairer = new TurnPairer<PendingTurn & { ti: number }>(useRules ? engine : null, (p) => {

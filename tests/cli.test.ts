@@ -881,3 +881,14 @@ describe('run --threads: phase 0 on slices of the input files', () => {
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
 });
+
+describe('a pipeline file whose YAML cannot be expanded (session 15)', () => {
+  it('an alias without its anchor is a configuration error (exit 2), not an internal one', async () => {
+    const dir = tmp();
+    const file = write(dir, 'bad.yaml', 'version: 1\nseed: *nope\ninput:\n  files: ["x.jsonl"]\n');
+    const r = await scrubline(['run', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('SCRUB_CONFIG_INVALID');
+    expect(r.stderr).toContain('set an anchor (&name) before its alias (*name)');
+  });
+});

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
-import { checkOptions, closest, ScrubError, stableStringify, sha256, type PlannedStep, type StageRegistry } from '@scrubline/core';
+import { checkOptions, closest, safeMessage, ScrubError, stableStringify, sha256, type PlannedStep, type StageRegistry } from '@scrubline/core';
 import { inputSchema, outputSchema, parsePath, type InputConfig, type OutputConfig } from '@scrubline/io';
 
 // `yaml` (≈ 45 ms to load) on first use: commands other than run and plan read no pipeline file
@@ -109,7 +109,13 @@ export async function loadPipeline(file: string, registry: StageRegistry): Promi
     const pos = lineCounter.linePos(e.pos[0]);
     throw new ScrubError('SCRUB_CONFIG_INVALID', `YAML syntax: ${e.message.split('\n')[0]}`, { file, line: pos.line });
   }
-  const config = doc.toJS() as PipelineConfig;
+  let config: PipelineConfig;
+  try {
+    config = doc.toJS() as PipelineConfig;
+  } catch (e) {
+    // an alias without its anchor, or too many aliases (a document that expands without bound): the file's fault
+    throw new ScrubError('SCRUB_CONFIG_INVALID', `YAML: ${safeMessage((e as Error).message.split('\n')[0], 120)}`, { file, hint: 'set an anchor (&name) before its alias (*name)' });
+  }
   return validatePipeline(config, registry, { file, baseDir: dirname(resolve(file)), doc, lineCounter });
 }
 

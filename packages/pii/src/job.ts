@@ -57,7 +57,8 @@ export function buildJob(
   const n = batch.length;
   const ids = new Array<string>(n);
   const files: string[] = [];
-  const fileIndex = new Map<string, number>();
+  // by the file as the record names it; `files` holds it as reports show it (safeFile, once per file)
+  const fileIndex = new Map<string | undefined, number>();
   const fileOf = new Int32Array(n);
   const counts = new Int32Array(n);
   const turns = new Int32Array(total);
@@ -73,12 +74,12 @@ export function buildJob(
     const r = batch[j];
     ids[j] = r.id;
     // as reports show it: a canonical record's source came with the data
-    const file = r.source?.file === undefined ? '-' : safeFile(r.source.file);
-    let f = fileIndex.get(file);
+    const raw = r.source?.file;
+    let f = fileIndex.get(raw);
     if (f === undefined) {
       f = files.length;
-      files.push(file);
-      fileIndex.set(file, f);
+      files.push(raw === undefined ? '-' : safeFile(raw));
+      fileIndex.set(raw, f);
     }
     fileOf[j] = f;
     let c = 0;

@@ -80,9 +80,18 @@ export function toSpec(o: OperatorInput | undefined): OperatorSpec {
 /** A default placeholder (keep.placeholder.scrubline's shape): its type and number. */
 const PLACEHOLDER_IN_TEXT = /\[([A-Z][A-Z_]{1,20})_([0-9]{1,6})\]/g;
 
+/** Whether `text` has a `[` followed by a capital A–Z (where a default placeholder could start): no regex for most texts. */
+function holdsPlaceholderStart(text: string): boolean {
+  for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) {
+    const c = text.charCodeAt(i + 1);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
+
 /** The default placeholders in `text`, joined ('' when none): what a scope reserves of a turn it does not scrub. */
 export function placeholderTokens(text: string): string {
-  if (text.indexOf('[') < 0) return '';
+  if (!holdsPlaceholderStart(text)) return '';
   PLACEHOLDER_IN_TEXT.lastIndex = 0;
   let out = '';
   for (let m = PLACEHOLDER_IN_TEXT.exec(text); m !== null; m = PLACEHOLDER_IN_TEXT.exec(text)) out += m[0];
@@ -106,7 +115,7 @@ export class ConversationScope {
    */
   reservePlaceholders(texts: Iterable<string>): void {
     for (const text of texts) {
-      if (text.indexOf('[') < 0) continue;
+      if (!holdsPlaceholderStart(text)) continue;
       PLACEHOLDER_IN_TEXT.lastIndex = 0;
       for (let m = PLACEHOLDER_IN_TEXT.exec(text); m !== null; m = PLACEHOLDER_IN_TEXT.exec(text)) {
         const last = (this.last ??= new Map());

@@ -403,6 +403,14 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
 }
 
 /**
+ * Whether `cur` can hold an answer previousTurnSpans reads, whatever the turn before: a number opening it, an
+ * account-name token as its first line, or a later line (the question's own test, ID_QUESTION, comes after).
+ */
+function mayAnswer(cur: PendingTurn): boolean {
+  return (mayHoldDigits(cur) && uncoveredNumberNearStart(cur)) || idTokenOpens(cur) || firstLineBreak(cur) >= 0;
+}
+
+/**
  * The turn's spans and kept text, sorted, for "does [start, end) overlap one" in O(log n): a turn of 80,000 lines
  * with a number on each asks once per line.
  */
@@ -742,7 +750,8 @@ export class TurnPairer<T extends PendingTurn> {
       }
     }
     // after the splits: digits that continue a split identifier belong to it, not to a finding of their own
-    if (this.engine && (w.length || cur.before)) {
+    // (only a turn that can hold an answer is read with any turn before: most open with words and hold one line)
+    if (this.engine && (w.length || cur.before) && mayAnswer(cur)) {
       const p1 = w.length ? w[w.length - 1] : null;
       // the turn before (out of the roles option or a pending one), and this speaker's own turn before that when
       // another speaker's short turn (an acknowledgement) came between (我的订单号是 / 好的 / 308669150930)

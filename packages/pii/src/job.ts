@@ -184,9 +184,8 @@ export function outOfScopeGap(turns: readonly { role: Role; text: string }[], t:
  */
 function scopeOf(job: ScrubJob, j: number, first: number, count: number, textAt: (k: number) => string): ConversationScope {
   const scope = new ConversationScope(job.ids[j]);
-  const texts: string[] = [job.outsidePlaceholders[j]];
-  for (let k = first; k < first + count; k++) texts.push(textAt(k));
-  scope.reservePlaceholders(texts);
+  scope.reservePlaceholdersIn(job.outsidePlaceholders[j]);
+  for (let k = first; k < first + count; k++) scope.reservePlaceholdersIn(textAt(k));
   return scope;
 }
 

@@ -114,14 +114,17 @@ export class ConversationScope {
    * Placeholders of a custom template are not recognised.
    */
   reservePlaceholders(texts: Iterable<string>): void {
-    for (const text of texts) {
-      if (!holdsPlaceholderStart(text)) continue;
-      PLACEHOLDER_IN_TEXT.lastIndex = 0;
-      for (let m = PLACEHOLDER_IN_TEXT.exec(text); m !== null; m = PLACEHOLDER_IN_TEXT.exec(text)) {
-        const last = (this.last ??= new Map());
-        const n = Number(m[2]);
-        if (n > (last.get(m[1]) ?? 0)) last.set(m[1], n);
-      }
+    for (const text of texts) this.reservePlaceholdersIn(text);
+  }
+
+  /** reservePlaceholders for one text. */
+  reservePlaceholdersIn(text: string): void {
+    if (!holdsPlaceholderStart(text)) return;
+    PLACEHOLDER_IN_TEXT.lastIndex = 0;
+    for (let m = PLACEHOLDER_IN_TEXT.exec(text); m !== null; m = PLACEHOLDER_IN_TEXT.exec(text)) {
+      const last = (this.last ??= new Map());
+      const n = Number(m[2]);
+      if (n > (last.get(m[1]) ?? 0)) last.set(m[1], n);
     }
   }
 

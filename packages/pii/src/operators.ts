@@ -77,8 +77,8 @@ export function toSpec(o: OperatorInput | undefined): OperatorSpec {
   return typeof o === 'string' ? ({ kind: o } as OperatorSpec) : o;
 }
 
-/** A default placeholder (keep.placeholder.scrubline's shape): its type and number. */
-const PLACEHOLDER_IN_TEXT = /\[([A-Z][A-Z_]{1,20})_([0-9]{1,6})\]/g;
+/** A default placeholder (keep.placeholder.scrubline's shape, any number of digits: numbering has no bound): its type and number. */
+const PLACEHOLDER_IN_TEXT = /\[([A-Z][A-Z_]{1,20})_([0-9]{1,12})\]/g;
 
 /** Whether `text` has a `[` followed by a capital A–Z (where a default placeholder could start): no regex for most texts. */
 function holdsPlaceholderStart(text: string): boolean {

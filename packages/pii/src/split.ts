@@ -312,14 +312,14 @@ const PROMPT_HEAD = /^(?:(?:亲|好的|嗯|OK|ok)[，, ]?)?(?:那|请问|麻烦|
 /** The longest acknowledgement or nudge (好的，您请说 …): longer text is none, and the patterns need not read it. */
 const SHORT_REPLY = 16;
 /** A speaker's nudge after its own question (亲？, 在吗？, 您好？): the answer after it answers the question. */
-const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|hello|Hello|hi|Hi)?[？?～~。.！!，, ]*(?:亲+|在吗|在么|还在吗)?[？?～~。.！! ]*$/;
+const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|hello|Hello|hi|Hi)?[？?～~。.！!，, ]*(?:请问)?(?:亲+|(?:您|你)?还?在线?(?:吗|么)|在不在)?[？?～~。.！! ]*$/;
 /** Whether `text` is a short acknowledgement (ACKNOWLEDGEMENT; the pattern need not read a long turn). */
 const isAcknowledgement = (text: string): boolean => text.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(text);
 /** A reply that asks the other speaker to wait, or consents (稍等, 等一下我找找, 我看看, 好的): the answer follows later. */
 const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text));
-const WAIT_REPLY = /^(?=[^，,。.!！~～ ])(?:(?:好的?|嗯+|哦|OK|ok|Ok)[，,、 ]?)?(?:(?:稍等|等一?下|等等|等会儿?|马上)(?:一下)?[，,、 ]?)?(?:我?(?:去|再)?(?:找|看|查|翻)(?:找|看|查|翻|一下|下)?(?:哈|哦|啊|呀)?)?[，,。.!！~～ ]*$|^(?:[Ww]ait|[Hh]old on|[Oo]ne (?:moment|sec(?:ond)?)|[Jj]ust a (?:moment|sec(?:ond)?)|[Ll]et me (?:check|look|find it))[,.!~ ]*$/;
+const WAIT_REPLY = /^(?=[^，,。.!！~～ ])(?:(?:好的?|嗯+|哦|OK|ok|Ok)[，,、 ]?)?(?:(?:请?稍等|等一?下|等我一下|等等|等会儿?|马上|稍后)(?:一下|片刻)?(?:哈|哦|啊|呀|啦)?[，,、 ]?)?(?:我?(?:去|再)?(?:找|看|查|翻)(?:找|看|查|翻|一下|下)?(?:哈|哦|啊|呀)?)?(?:(?:一会儿?|待会儿?)(?:发|给)(?:你|您)(?:哈|哦)?)?[，,。.!！~～ ]*$|^(?:(?:[Ss]ure|[Oo][Kk]),? )?(?:[Ww]ait(?: a (?:moment|sec(?:ond)?|minute))?|[Hh]old on|[Oo]ne (?:moment|sec(?:ond)?)|[Jj]ust a (?:moment|sec(?:ond)?)|[Ll]et me (?:check|look|find it))[,.!~ ]*$/;
 /** Another speaker's turn read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说); a question is none. */
-const ACKNOWLEDGEMENT = /^(?:好的?|好嘞|嗯+|收到|可以|行|OK|ok|Ok|您请说|请说|请继续(?:输入)?|继续)[，,。.!！~～ ]*(?:您请说|请说|请继续(?:输入)?)?[，,。.!！~～ ]*$/;
+const ACKNOWLEDGEMENT = /^(?:好的?|好嘞|嗯+|收到|可以|行|OK|ok|Ok|您请说|请说|请继续(?:输入)?|继续)(?:[，, ]?(?:不着急|不急|没事|没关系|慢慢来))?[，,。.!！~～ ]*(?:您请说|请说|请继续(?:输入)?)?[，,。.!！~～ ]*$/;
 /**
  * Types whose values hold letters (a WeChat ID, a passport or plate number, a written date of birth …); any
  * other value read with the turn before is digits and a closing check character X, but an order number (SO2024…).
@@ -842,10 +842,15 @@ export class TurnPairer<T extends PendingTurn> {
     const w = this.waiting;
     if (w.length === 0) return -1;
     const p1 = w[w.length - 1];
-    if (p1.role === cur.role) return (!cur.before || isNudge(cur.before) || isAcknowledgement(cur.before)) && isWaitReply(p1.text) ? w.length - 1 : -1;
-    if (cur.before || w.length < 2) return -1;
-    const own = w[w.length - 2];
-    return own.role === cur.role && (isNudge(p1.text) || isAcknowledgement(p1.text)) && isWaitReply(own.text) ? w.length - 2 : -1;
+    let at = -1;
+    if (p1.role === cur.role) {
+      // one turn out of the roles option between at most, as with all roles (a question there ends the wait)
+      if (!cur.before || ((cur.gap ?? 1) <= 1 && (isNudge(cur.before) || isAcknowledgement(cur.before)))) at = w.length - 1;
+    } else if (!cur.before && w.length > 1 && w[w.length - 2].role === cur.role && (isNudge(p1.text) || isAcknowledgement(p1.text))) at = w.length - 2;
+    if (at < 0 || !isWaitReply(w[at].text)) return -1;
+    // two waits of this speaker in a row (稍等 / 我找找 / the number): the question is before the first
+    while (this.befores[at] === '' && at > 0 && w[at - 1].role === cur.role && isWaitReply(w[at - 1].text)) at--;
+    return at;
   }
 
   /** Finishes the turns still waiting (call once, after the conversation's last turn). */

@@ -964,3 +964,32 @@ describe('an answer after this speaker asked to wait (session 15: a seeded sweep
     expect(await scrub([['customer', '我的微信 please_call_me9']])).toEqual(['我的微信 [WECHAT_1]']);
   });
 });
+
+describe('second review of session 15: the wait reading', () => {
+  it('with roles [customer] it does not reach past an agent question either (one out-of-scope turn between at most)', async () => {
+    const turns: [string, string][] = [['agent', '请问您的QQ号是多少？'], ['customer', '稍等'], ['agent', '请问您购买了几台？'], ['agent', '好的'], ['customer', '35800']];
+    for (const extra of [{}, { roles: ['customer'] }]) expect((await scrub(turns, extra))[4]).toBe('35800');
+  });
+
+  it('more ways to ask for a moment, two waits in a row, and more nudges and acknowledgements from the agent', async () => {
+    for (const wait of ['稍等哈', '请稍等', '等我一下', '稍等片刻', '一会儿发你', 'Sure, one sec', 'wait a moment']) {
+      expect(await scrub([['agent', '请问您的QQ号是多少？'], ['customer', wait], ['customer', '73920561']]), wait).toEqual(['请问您的QQ号是多少？', wait, '[QQ_1]']);
+    }
+    for (const extra of [{}, { roles: ['customer'] }]) {
+      expect(await scrub([['agent', '请问您的QQ号是多少？'], ['customer', '稍等'], ['customer', '我找找'], ['customer', '73920561']], extra)).toEqual(['请问您的QQ号是多少？', '稍等', '我找找', '[QQ_1]']);
+      for (const between of ['亲，您还在吗？', '您好，请问还在线吗？', '好的，不着急']) {
+        expect((await scrub([['agent', '请问您的QQ号是多少？'], ['customer', '稍等'], ['agent', between], ['customer', '73920561']], extra))[3], between).toBe('[QQ_1]');
+      }
+    }
+  });
+
+  it('a placeholder numbered past six digits is still taken (re-scrubbing never reuses its number)', async () => {
+    const once = await scrub([['customer', '旧的是[PHONE_999999]，新的13800138000']]);
+    expect(once).toEqual(['旧的是[PHONE_999999]，新的[PHONE_1000000]']);
+    expect(await scrub([['customer', once[0]], ['customer', '还有一个13900139000']])).toEqual([once[0], '还有一个[PHONE_1000001]']);
+  });
+
+  it('more English courtesies after a WeChat cue are no ID', async () => {
+    for (const t of ['加我vx Thankyou!', 'vx: Cheers!', 'WeChat Regards', '微信 thx']) expect(await scrub([['customer', t]]), t).toEqual([t]);
+  });
+});

@@ -200,9 +200,9 @@ export function utteranceKey(normalised: string): string {
  * full-width, possibly split by spaces or dashes), e-mail addresses and
  * @handles, and core's `maskDigitRuns` for runs of six or more written with
  * other separators or in Chinese numerals. Canned messages are agent boilerplate, but a hotline or account
- * number may still sit in one; so may an account name (Latin letters with a digit or an underscore), an e-mail
- * spoken (at … dot) or a link without a scheme, which are masked too. Names are not masked here (an agent's name
- * in a greeting shows): the summary lists only messages seen in many conversations (see `listable` in stage.ts).
+ * number may still sit in one; so may an account name (letters with an underscore, or lower-case letters and four
+ * digits), an e-mail spoken (at … dot) or a link without a scheme to a page (a path), which are masked too.
+ * Names are not masked here (an agent's name in a greeting shows): the summary lists only messages seen in many conversations (see `listable` in stage.ts).
  */
 export function maskForReport(text: string, maxChars = 120): string {
   let t = text
@@ -210,10 +210,11 @@ export function maskForReport(text: string, maxChars = 120): string {
     .replace(/[A-Za-z0-9._%+-]+[@＠][A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '<email>')
     // an e-mail spoken (liuyang at example dot com) and a link without a scheme (shop.example.com/u/…)
     .replace(/[A-Za-z0-9._-]+ ?(?:\(at\)|\[at\]|\bat\b|艾特) ?[A-Za-z0-9-]+ ?(?:\(dot\)|\[dot\]|\bdot\b|点) ?(?:com|cn|net|org)\b/gi, '<email>')
-    .replace(/\b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|cn|net|org|io|me|cc|top|xyz|info|co)\b(?:\/[^\s，。！？、]*)?/gi, '<url>')
+    .replace(/\b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|cn|net|org|io|me|cc|top|xyz|info|co)\/[^\s，。！？、]+/gi, '<url>')
     .replace(/[@＠][\p{L}\p{N}_-]+/gu, '@<handle>')
-    // an account name: Latin letters with a digit or an underscore in them (wxid_k8m2p9q4, zhangsan_1988)
-    .replace(/\b(?=[A-Za-z0-9_-]*[0-9_])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{5,}\b/g, '<id>')
+    // an account name: letters with an underscore (wxid_k8m2p9q4, zhangsan_1988) or lower-case letters and four digits
+    // or more (lily2020); product codes (iPhone15, RTX4090, 15000mAh, Win10) stay readable
+    .replace(/\b(?:[A-Za-z][A-Za-z0-9-]*_[A-Za-z0-9_-]+|[a-z]{3,}[0-9]{4,}[a-z0-9]*)\b/g, '<id>')
     .replace(/[0-9０-９](?:[\s-]?[0-9０-９]){4,}/g, (m) => '#'.repeat(Math.min(m.replace(/[\s-]/g, '').length, 20)));
   // and core's rule for longer runs in other separators or numerals (138－1234－5678, 一三八…)
   t = maskDigitRuns(t);

@@ -289,6 +289,9 @@ describe('bot-filter stage', () => {
     expect(maskForReport('发到 liuyang.test88 at example dot com 就行')).toBe('发到 <email> 就行');
     expect(maskForReport('店铺 shop.example.com/u/hanmeimei 看看')).toBe('店铺 <url> 看看');
     expect(maskForReport('您好，请问有什么可以帮您')).toBe('您好，请问有什么可以帮您');
+    // product codes, units and a shop's site stay readable (second review)
+    expect(maskForReport('iPhone15 和 RTX4090 显卡，Win10，上 JD.com 看看')).toBe('iPhone15 和 RTX4090 显卡，Win10，上 JD.com 看看');
+    expect(maskForReport('加 lily2020 就行')).toBe('加 <id> 就行');
     expect(maskForReport('1234 短')).toBe('1234 短');
     // separators and numerals the local rule does not know: core's digit-run rule masks them
     for (const v of ['138－1234－5678', '138·1234·5678', '138—1234—5678', '一三八一二三四五六七八']) {

@@ -114,7 +114,9 @@ export async function loadPipeline(file: string, registry: StageRegistry): Promi
     config = doc.toJS() as PipelineConfig;
   } catch (e) {
     // an alias without its anchor, or too many aliases (a document that expands without bound): the file's fault
-    throw new ScrubError('SCRUB_CONFIG_INVALID', `YAML: ${safeMessage((e as Error).message.split('\n')[0], 120)}`, { file, hint: 'set an anchor (&name) before its alias (*name)' });
+    const message = (e as Error).message.split('\n')[0];
+    const hint = /alias count/i.test(message) ? 'the aliases expand without bound (aliases of aliases): write the values out' : 'set an anchor (&name) before its alias (*name)';
+    throw new ScrubError('SCRUB_CONFIG_INVALID', `YAML: ${safeMessage(message, 120)}`, { file, hint });
   }
   return validatePipeline(config, registry, { file, baseDir: dirname(resolve(file)), doc, lineCounter });
 }

@@ -129,7 +129,8 @@ export function safeMessage(message: string, max = 120): string {
       // from the first double quote to the last: the quoted input may hold quotes itself (x"王建国 …"), and
       // pairing them would leave what lies between in clear
       .replace(/"[\s\S]*"/, '"…"')
-      .replace(/'[^']{2,}'/g, "'…'")
+      // a quoted word (a token of the input); not "',' or '}'", which pairs two quoted punctuation marks
+      .replace(/'[^'\s,]{2,}'/g, "'…'")
       .replace(/\S+@\S+/g, '⟦email⟧')
       .replace(/@\S+/g, '⟦handle⟧')
       .replace(/\d{5,}/g, (d) => '#'.repeat(d.length)),

@@ -67,12 +67,19 @@ export function safeId(id: unknown): string {
 
 /**
  * A file name that came with a record (`source.file` of a canonical record read from NDJSON: data, which may hold
- * anything) as reports and logs show it: masked where it looks identifying, as an id is (`chat.tsv` shows as it
- * is; `王建国 15923456781.csv` does not).
+ * anything) as reports and logs show it: an @-token (an e-mail) and a run of nine digits or more (a phone, an ID, a
+ * card) masked, and ideographs (a name) as `＊`; paths, dates and batch numbers stay readable
+ * (`exports/2024-03-05/chat-000123.jsonl`; `王建国 15923456781.csv` → `＊＊＊ ###########.csv`).
  */
 export function safeFile(file: unknown): string {
-  return safeIdOf(file);
+  return String(file)
+    .replace(/[^\s/\\@＠]*[@＠][^\s/\\@＠]*/g, (m) => '*'.repeat([...m].length))
+    .replace(LONG_DIGIT_RUNS, (m) => m.replace(DIGITISH_ALL, '#'))
+    .replace(HAN_ALL, '＊');
 }
+
+/** Nine digits or more, grouped as DIGIT_RUN groups them (a phone, an ID, a card: not a date or a batch number). */
+const LONG_DIGIT_RUNS = new RegExp(`[${DIGITISH}](?:[\\s\\p{P}\\p{S}\\p{Cf}]{0,2}[${DIGITISH}]){8,}`, 'gu');
 
 function safeIdOf(id: unknown): string {
   const s = safeKey(id);

@@ -73,6 +73,8 @@ describe('masking gaps an audit found (session 15)', () => {
     const m = safeMessage(parse);
     expect(m).not.toMatch(/王建国|朝阳|建国路/);
     expect(m).toContain('Unexpected token');
+    // quoted punctuation in a parser's message stays (second review)
+    expect(safeMessage("Expected ',' or '}' after property value in JSON at position 9")).toBe("Expected ',' or '}' after property value in JSON at position 9");
   });
 
   it('maskLetters masks letters written as symbols (circled, parenthesised, squared, regional indicators)', () => {
@@ -89,5 +91,7 @@ describe('masking gaps an audit found (session 15)', () => {
     const m = safeFile('王建国 15923456781 liuyang.test88@example.com.csv');
     expect(m).not.toMatch(/王建国|15923456781|liuyang|example/);
     expect(safeFile('客服记录.csv')).not.toContain('客服');
+    // paths, dates, batch numbers, long paths and domain-like names stay readable (second review)
+    for (const plain of ['exports/2024-03-05/chat-000123.jsonl', 'chat-20240305.jsonl', 'orders.com.csv', 's3://bucket/key.jsonl', 'chat export.tsv', '/data/scrubline/inputs/customer-service/2024/batch-01/shard-0003.jsonl']) expect(safeFile(plain)).toBe(plain);
   });
 });

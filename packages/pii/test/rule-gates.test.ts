@@ -22,9 +22,10 @@ const EXAMPLES: Record<string, string[]> = {
   'wechat.cue.v': ['加我V: abc12345', '我的V：zhang_wei1990', 'v=lily2020x', 'V  是 tom_88888'],
   'postcode.us.state': ['Springfield, IL 62704', 'Austin, TX, 73301', 'New York, NY 10001-1234', 'Boston MA 02108'],
   'phone.hk_mo_tw': ['+852 9123 4567', '00852-6123-4567', '+853 6612 3456', '+886 912 345 678', '00886-912-345-678'],
+  'phone.uk': ['call 07700 900123', '+44 7700 900123', '+44 (0)20 7946 0958', '020 7946 0958', '0161 496 0123'],
 };
 
-const ALPHABET = [...'0123456789 .-·,，:：=+()号市区路省京粤沪VvABXabcILNTYx8850', '\n', '的'];
+const ALPHABET = [...'0123456789 .-·,，:：=+()号市区路省京粤沪VvABXabcILNTYx88500744', '\n', '的'];
 
 function mutate(text: string, rnd: () => number): string {
   const chars = [...text];

@@ -320,7 +320,19 @@ async function* readJsonArray(
   const parts: any[] = [jsonParser()];
   if (pickPath) parts.push(pick({ filter: pickPath }));
   parts.push(streamArray());
-  const src = Readable.from(text, { objectMode: false });
+  // whether the text was read to its end, and its last character that is not white space: a parser error after the
+  // whole text was read, in a text that does not end as a complete document does (`]`, or `}` around a picked
+  // array), is a cut file; any other is a syntax error (stream-json's messages do not tell the two apart)
+  const read = { ended: false, last: '' };
+  async function* watched(): AsyncGenerator<string> {
+    for await (const chunk of text) {
+      const t = chunk.trimEnd();
+      if (t.length) read.last = t[t.length - 1];
+      yield chunk;
+    }
+    read.ended = true;
+  }
+  const src = Readable.from(watched(), { objectMode: false });
   // stream-json's functions become a Duplex through stream-chain; pipeline propagates errors.
   const { default: chain } = await import('stream-chain');
   const c = (chain as any)(parts);
@@ -338,7 +350,7 @@ async function* readJsonArray(
     if (/Top-level object should be an array/i.test(msg)) {
       throw new ScrubError('SCRUB_JSON_SHAPE', pickPath ? `no array at '${pickPath}'` : 'the document is not a JSON array', { file, field: pickPath ?? 'input.json.pick', hint: 'set input.json.pick to the path of the conversations array' });
     }
-    const truncated = /end|incomplete|expected/i.test(msg);
+    const truncated = read.ended && read.last !== (pickPath ? '}' : ']');
     throw new ScrubError(truncated ? 'SCRUB_JSON_TRUNCATED' : 'SCRUB_JSON_PARSE', truncated ? `JSON document ends in the middle after ${seen} complete element(s)` : `invalid JSON after ${seen} element(s): ${safeMessage(msg, 80)}`, {
       file,
       line: info.newlines + 1,

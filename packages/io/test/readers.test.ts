@@ -222,6 +222,20 @@ describe('shape (b): conversation-per-record documents', () => {
     expect(err.file).toBe('cut.json');
   });
 
+  it('a syntax error inside a complete JSON array is SCRUB_JSON_PARSE, not a cut file (session 15)', async () => {
+    const dir = tmp();
+    const text = gunzipSync(readFileSync(`${FIXTURES}/helpdesk.json.gz`)).toString();
+    // two elements with no comma between, half-way through: the file still ends with its ]
+    const at = text.indexOf('},', Math.floor(text.length / 2));
+    write(dir, 'broken.json', text.slice(0, at + 1) + ' ' + text.slice(at + 2));
+    const err = await readError({ files: 'broken.json', documents: STC3_DOCS }, dir);
+    expect(err.code).toBe('SCRUB_JSON_PARSE');
+    expect(err.message).toMatch(/^invalid JSON after \d+ element\(s\)/);
+    // cut right after an element, its ] missing: a cut file
+    write(dir, 'cut2.json', text.slice(0, at + 1));
+    expect((await readError({ files: 'cut2.json', documents: STC3_DOCS }, dir)).code).toBe('SCRUB_JSON_TRUNCATED');
+  });
+
   it('quarantines a document without the mapped shape', async () => {
     const dir = tmp();
     write(dir, 's.jsonl', '{"id":"a","turns":[{"sender":"customer","utterances":["hi"]}]}\n{"id":"b","turns":"oops"}\n');

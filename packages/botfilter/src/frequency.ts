@@ -202,7 +202,8 @@ export function utteranceKey(normalised: string): string {
  * other separators or in Chinese numerals. Canned messages are agent boilerplate, but a hotline or account
  * number may still sit in one; so may an account name (letters with an underscore, or lower-case letters and four
  * digits), an e-mail spoken (at … dot) or a link without a scheme to a page (a path), which are masked too.
- * Names are not masked here (an agent's name in a greeting shows): the summary lists only messages seen in many conversations (see `listable` in stage.ts).
+ * Names are not masked here (an agent's name in a greeting shows): the summary lists only messages seen in many
+ * conversations (see `listable` in stage.ts).
  */
 export function maskForReport(text: string, maxChars = 120): string {
   let t = text

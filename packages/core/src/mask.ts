@@ -44,7 +44,8 @@ const DIGITISH = '\\p{N}〇零一二三四五六七八九幺两壹贰叁肆伍�
  * invisible format character (`138-1234-5678`, full-width `１３８－１２３４－５６７８`, `138—1234—5678`,
  * `138·1234·5678`, zero-width spaces).
  */
-const DIGIT_RUN = new RegExp(`[${DIGITISH}](?:[\\s\\p{P}\\p{S}\\p{Cf}]{0,2}[${DIGITISH}]){5,}`, 'u');
+const digitRunSource = (atLeast: number) => `[${DIGITISH}](?:[\\s\\p{P}\\p{S}\\p{Cf}]{0,2}[${DIGITISH}]){${atLeast - 1},}`;
+const DIGIT_RUN = new RegExp(digitRunSource(6), 'u');
 const DIGITISH_ALL = new RegExp(`[${DIGITISH}]`, 'gu');
 const DIGIT_RUNS = new RegExp(DIGIT_RUN.source, 'gu');
 
@@ -62,7 +63,9 @@ const URL_SHAPE = /[a-z][a-z0-9+.\-]{0,15}:\/\/|www\.|[A-Za-z0-9\-]\.(?:com|cn|n
  * digit masked too. Deterministic, so the same id masks the same way everywhere.
  */
 export function safeId(id: unknown): string {
-  return safeIdOf(id);
+  const s = safeKey(id);
+  // ids are machine-made; ideographs in one come from a mis-mapped column (a name such as 张伟)
+  return HAN.test(s) ? s.replace(HAN_ALL, '＊') : s;
 }
 
 /**
@@ -79,13 +82,7 @@ export function safeFile(file: unknown): string {
 }
 
 /** Nine digits or more, grouped as DIGIT_RUN groups them (a phone, an ID, a card: not a date or a batch number). */
-const LONG_DIGIT_RUNS = new RegExp(`[${DIGITISH}](?:[\\s\\p{P}\\p{S}\\p{Cf}]{0,2}[${DIGITISH}]){8,}`, 'gu');
-
-function safeIdOf(id: unknown): string {
-  const s = safeKey(id);
-  // ids are machine-made; ideographs in one come from a mis-mapped column (a name such as 张伟)
-  return HAN.test(s) ? s.replace(HAN_ALL, '＊') : s;
-}
+const LONG_DIGIT_RUNS = new RegExp(digitRunSource(9), 'gu');
 
 const HAN = /\p{Script=Han}/u;
 const HAN_ALL = /\p{Script=Han}/gu;

@@ -89,12 +89,17 @@ function holdsPlaceholderStart(text: string): boolean {
   return false;
 }
 
+/** Calls `each` with every default placeholder of `text` (its whole text, type and number). */
+function eachPlaceholder(text: string, each: (whole: string, type: string, n: number) => void): void {
+  if (!holdsPlaceholderStart(text)) return;
+  PLACEHOLDER_IN_TEXT.lastIndex = 0;
+  for (let m = PLACEHOLDER_IN_TEXT.exec(text); m !== null; m = PLACEHOLDER_IN_TEXT.exec(text)) each(m[0], m[1], Number(m[2]));
+}
+
 /** The default placeholders in `text`, joined ('' when none): what a scope reserves of a turn it does not scrub. */
 export function placeholderTokens(text: string): string {
-  if (!holdsPlaceholderStart(text)) return '';
-  PLACEHOLDER_IN_TEXT.lastIndex = 0;
   let out = '';
-  for (let m = PLACEHOLDER_IN_TEXT.exec(text); m !== null; m = PLACEHOLDER_IN_TEXT.exec(text)) out += m[0];
+  eachPlaceholder(text, (whole) => (out += whole));
   return out;
 }
 
@@ -119,13 +124,10 @@ export class ConversationScope {
 
   /** reservePlaceholders for one text. */
   reservePlaceholdersIn(text: string): void {
-    if (!holdsPlaceholderStart(text)) return;
-    PLACEHOLDER_IN_TEXT.lastIndex = 0;
-    for (let m = PLACEHOLDER_IN_TEXT.exec(text); m !== null; m = PLACEHOLDER_IN_TEXT.exec(text)) {
+    eachPlaceholder(text, (_, type, n) => {
       const last = (this.last ??= new Map());
-      const n = Number(m[2]);
-      if (n > (last.get(m[1]) ?? 0)) last.set(m[1], n);
-    }
+      if (n > (last.get(type) ?? 0)) last.set(type, n);
+    });
   }
 
   number(type: string, canonical: string): number {

@@ -254,10 +254,8 @@ const NEED_DIGITSEP = 256;
 /** A line break: no rule needs one (left out of the rules' features); the turn readers ask (TEXT_HAS_LINE_BREAK). */
 const NEED_NEWLINE = 512;
 
-/**
- * What the features pass saw in the text the last `analyze` read, as it was given (RuleEngine.lastHints): the turn
- * readers (split.ts) skip their own reading of a turn when it says there is nothing to find.
- */
+// What the features pass saw in the text the last `analyze` read, as it was given (RuleEngine.lastHints): the turn
+// readers (split.ts) skip their own reading of a turn when it says there is nothing to find.
 /** Some character that may be a digit: ASCII, a Chinese numeral, or a character normalising maps (full-width digits among them). */
 export const TEXT_MAY_HOLD_DIGITS = 1;
 /** A line break. */
@@ -678,8 +676,10 @@ export class WordScanner {
     }
   }
 
+  private sticky: RegExp | null = null;
+
   private plainAt(s: string, i: number): RegExpExecArray | null {
-    const sticky = new RegExp(this.global!.source, 'y');
+    const sticky = (this.sticky ??= new RegExp(this.global!.source, 'y'));
     sticky.lastIndex = i;
     return sticky.exec(s);
   }

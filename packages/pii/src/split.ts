@@ -371,7 +371,7 @@ function answerShaped(type: string, value: string, before: string, after: string
  * 通过私信方式发送给我,我为您查询 asks for 订单号, further back than a window reaches) are read right before the
  * number instead. A number alone on a later line of the turn is read the same way (…投诉才有用吗？ / 87204316).
  */
-function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): { spans: PiiSpan[]; lead: string } | null {
+function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn, numberOpens = opensWithNumber(cur)): { spans: PiiSpan[]; lead: string } | null {
   if (prev.length === 0) return null;
   // whether the turn before asks for an account ID, looked up only when an answer needs it (a regex over 120
   // characters of every turn was a tenth of the stage's time)
@@ -379,7 +379,7 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   const idQuestion = (): boolean => (asksId ??= ID_QUESTION.test(prev.slice(Math.max(0, prev.length - ASKED_TAIL))));
   // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
   // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87204316 / 明早未处理直接12315投诉, after 请提供…联系方式)
-  const opens = (mayHoldDigits(cur) && uncoveredNumberNearStart(cur)) || (idTokenOpens(cur) && idQuestion());
+  const opens = numberOpens || (idTokenOpens(cur) && idQuestion());
   const nl = firstLineBreak(cur);
   // most turns: no number opens them and they hold one line
   if (!opens && nl < 0) return null;
@@ -402,12 +402,15 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn): 
   return found ? { spans: found, lead } : null;
 }
 
+/** Whether a number (uncoveredNumberNearStart) opens `cur`: read once per turn, for every turn before it is read with. */
+const opensWithNumber = (cur: PendingTurn): boolean => mayHoldDigits(cur) && uncoveredNumberNearStart(cur);
+
 /**
  * Whether `cur` can hold an answer previousTurnSpans reads, whatever the turn before: a number opening it, an
  * account-name token as its first line, or a later line (the question's own test, ID_QUESTION, comes after).
  */
-function mayAnswer(cur: PendingTurn): boolean {
-  return (mayHoldDigits(cur) && uncoveredNumberNearStart(cur)) || idTokenOpens(cur) || firstLineBreak(cur) >= 0;
+function mayAnswer(cur: PendingTurn, numberOpens: boolean): boolean {
+  return numberOpens || idTokenOpens(cur) || firstLineBreak(cur) >= 0;
 }
 
 /**
@@ -751,7 +754,8 @@ export class TurnPairer<T extends PendingTurn> {
     }
     // after the splits: digits that continue a split identifier belong to it, not to a finding of their own
     // (only a turn that can hold an answer is read with any turn before: most open with words and hold one line)
-    if (this.engine && (w.length || cur.before) && mayAnswer(cur)) {
+    const numberOpens = this.engine !== null && (w.length > 0 || !!cur.before) && opensWithNumber(cur);
+    if (this.engine && (w.length || cur.before) && mayAnswer(cur, numberOpens)) {
       const p1 = w.length ? w[w.length - 1] : null;
       // the turn before (out of the roles option or a pending one), and this speaker's own turn before that when
       // another speaker's short turn (an acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
@@ -760,13 +764,13 @@ export class TurnPairer<T extends PendingTurn> {
       const p2 = own && own.role === cur.role && (cur.before || p1!.role !== cur.role) && isAcknowledgement(before) ? own : null;
       // or the other speaker's question before its own nudge (请您将订单号私信给我们 / 亲？ / 9163852)
       const asker = !cur.before && p1!.role !== cur.role && w.length > 1 && w[w.length - 2].role === p1!.role && isNudge(before) ? w[w.length - 2] : null;
-      let more = previousTurnSpans(this.engine, before, cur);
-      if (!more && p2) more = previousTurnSpans(this.engine, p2.text, cur);
-      if (!more && asker) more = previousTurnSpans(this.engine, asker.text, cur);
+      let more = previousTurnSpans(this.engine, before, cur, numberOpens);
+      if (!more && p2) more = previousTurnSpans(this.engine, p2.text, cur, numberOpens);
+      if (!more && asker) more = previousTurnSpans(this.engine, asker.text, cur, numberOpens);
       // or the question this speaker's "wait" answered (请提供订单号 / 稍等，我找找 / 亲，还在吗？ / E2023…)
       if (!more) {
         const waited = this.waitedAt(cur);
-        if (waited >= 0 && this.befores[waited]) more = previousTurnSpans(this.engine, this.befores[waited], cur);
+        if (waited >= 0 && this.befores[waited]) more = previousTurnSpans(this.engine, this.befores[waited], cur, numberOpens);
       }
       if (more) {
         cur.spans = [...cur.spans, ...more.spans];

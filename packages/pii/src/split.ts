@@ -37,6 +37,11 @@ const MAX_CHAIN_UNCUED = 5;
 const LONG_CHAIN_CUE = /身份证|证件|证号|卡号|银行卡|信用卡|储蓄卡|借记卡|账号|帐号|护照|执照|信用代码/;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** Whether `s` from `at` on is closers only. */
+const onlyClosersFrom = (s: string, at: number): boolean => {
+  for (let i = at; i < s.length; i++) if (!CLOSERS.has(s[i])) return false;
+  return true;
+};
 const isJoin = (c: number): boolean => c === 32 || c === 45;
 const isX = (c: number): boolean => c === 88 || c === 120;
 /** A digit as the rules read one: ASCII, full-width (７３９２), or a Chinese numeral (七三九二, 幺, 两). */
@@ -79,6 +84,12 @@ function headDigits(s: string): [number, number] | null {
   return [start, end];
 }
 
+/** The digits of a middle turn of a chain: words that carry on at most, one digit group, closers (1234 / 然后是1234，); null if it is none. */
+function middleDigits(s: string): [number, number] | null {
+  const m = headDigits(s);
+  return m && CARRY_ON.test(s.slice(0, m[0])) && onlyClosersFrom(s, m[1]) ? m : null;
+}
+
 /** Digits of a part, a resident ID's closing check character X counted as one (…310 / 02X). */
 const digitCount = (s: string): number => {
   let n = 0;
@@ -87,6 +98,21 @@ const digitCount = (s: string): number => {
 };
 
 const SPLIT_SUFFIX = '.split-turns';
+const NO_PARTS: number[] = [];
+/**
+ * Bits of TurnPairer's per-turn flags: a turn out of the roles option before it ends its speaker's run (CUT); whether
+ * it lets another speaker's number go on (letsGoOn), ends in digits (tailDigits), is a chain's middle part
+ * (middleDigits), each read when first asked (…_READ); above RUN_SHIFT, how many places back the run of its
+ * speaker that ends with it begins (runStart).
+ */
+const CUT = 1;
+const GOES_ON_READ = 2;
+const GOES_ON = 4;
+const ENDS_READ = 8;
+const ENDS_IN_DIGITS = 16;
+const MIDDLE_READ = 32;
+const CAN_MIDDLE = 64;
+const RUN_SHIFT = 8;
 /** Which spans a chain may take again: those of an earlier split inside it (16 digits of a 19-digit card over five turns). */
 type Retake = (span: PiiSpan) => boolean;
 const never: Retake = () => false;
@@ -103,7 +129,7 @@ function withPart(spans: readonly PiiSpan[], part: PiiSpan, last: boolean, retak
  */
 const CARRY_ON = /^[，,、 ]?(?:然后|接着|后面|后边|接下来|下面|最后|后|尾号)?(?:[0-9一二三四五六七八九几]位)?(?:的是|是|为)?[:：，, ]?$/;
 /** Words before the last part of a chain that list amounts (还有3000, 再3000, 一共…): no split. */
-const LISTING = /还有|再|另外|加上|以及|一共|总共|合计|共计|价|金额|费|元|块|[¥￥$]|RMB|rmb/;
+const LISTING = /还有|再|另外|加上|以及|一共|总共|合计|共计|花了|付了|第|价|金额|费|元|块|[¥￥$]|RMB|rmb/;
 /** Words right before the first part of a chain that open a list of amounts (一共158, 总共 158, 合计158). */
 const LIST_OPENS = /(?:一共|总共|合计|共计|还有)[:：]? ?$/;
 /** A unit or currency right after the last part of a chain (3000元, 3000 元, 20%): an amount, not part of an identifier. */
@@ -128,8 +154,8 @@ export function splitChain(texts: readonly string[], spans: readonly (readonly P
   return chainOver(texts, spans, engine, retake)?.spans ?? null;
 }
 
-function chainOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake, lead = ''): Split | null {
-  return texts.length >= 3 && texts.length <= MAX_CHAIN ? splitOver(texts, spans, engine, retake, lead) : null;
+function chainOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake, lead = '', shortAfter: string | null = null, cuedOnly = false): Split | null {
+  return texts.length >= 3 && texts.length <= MAX_CHAIN ? splitOver(texts, spans, engine, retake, lead, shortAfter, cuedOnly) : null;
 }
 
 /**
@@ -145,9 +171,14 @@ interface Split {
 /**
  * An identifier over consecutive turns: the digits that end the first, every middle turn whole (one
  * digit group and closers, after words that carry on), the digits that open the last. One span per
- * turn, or null.
+ * turn, or null. `shortAfter`: where not null, a part of one or two digits may be one (13816 / 2345 / 78:
+ * a number typed in haste) if what came between the parts lets the number go on: '' (nothing, or turns
+ * already known to), or another speaker's turn that must (letsGoOn; read only when a part is short). Then
+ * the parts must join into a number whose format proves it whole (checksOut), words before must ask for
+ * its type, and a short last part must be its turn alone. `cuedOnly`: only a
+ * finding whose type such words name (a chain with another speaker's turns between its parts).
  */
-function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never, lead = ''): Split | null {
+function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never, lead = '', shortAfter: string | null = null, cuedOnly = false): Split | null {
   const n = texts.length;
   const first = texts[0];
   const last = texts[n - 1];
@@ -171,24 +202,30 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   // ASCII or full-width digits), unless the first part's own words name an identifier (手机号码138 / 12345678元)
   if ((UNIT_AFTER.test(last.slice(h[1])) || CURRENCY_BEFORE.test(first.slice(0, t[0]))) && !engine.hasCueWord(first.slice(Math.max(0, t[0] - CUE_WINDOW), t[0]))) return null;
   if (useLead && AMOUNT_AFTER.test(last.slice(h[1]))) return null;
+  // a count right after the last part's first digits ends a list over three or more turns (138 / 10214 / 707个; not
+  // 5678张先生, nor 5678 100个, where the count follows the number)
+  if (n > 2 && COUNT_AFTER.test(last.slice(digitRunEnd(last, h[0])))) return null;
   const parts: [number, number][] = [t];
   for (let i = 1; i < n - 1; i++) {
-    // a middle turn: words that carry on at most, one digit group, closers (1234 / 然后是1234，)
-    const m = headDigits(texts[i]);
-    if (!m || !CARRY_ON.test(texts[i].slice(0, m[0]))) return null;
-    let rest = m[1];
-    while (rest < texts[i].length && CLOSERS.has(texts[i][rest])) rest++;
-    if (rest !== texts[i].length) return null;
+    const m = middleDigits(texts[i]);
+    if (!m) return null;
     parts.push(m);
   }
   parts.push(h);
   const pieces = parts.map(([a, b], i) => texts[i].slice(a, b));
-  if (pieces.some((p) => digitCount(p) < MIN_PART_DIGITS)) return null;
+  // (a first part is its turn's last digits and a middle part its turn whole: a short last part must be its turn too)
+  const hasShort = pieces.some((p) => digitCount(p) < MIN_PART_DIGITS);
+  if (hasShort && (shortAfter === null || (shortAfter !== '' && !letsGoOn(shortAfter)) || (digitCount(pieces[n - 1]) < MIN_PART_DIGITS && !(CARRY_ON.test(last.slice(0, h[0])) && onlyClosersFrom(last, h[1]))))) return null;
   if (parts.some(([a, b], i) => covered(spans[i], a, b, retake))) return null;
   const [tailStart, tailEnd] = t;
   const [headStart, headEnd] = h;
   const cue = first.slice(Math.max(0, tailStart - CUE_WINDOW), tailStart);
   const uncued = n > MAX_CHAIN_UNCUED && !LONG_CHAIN_CUE.test(cue);
+  // a short part needs words that ask for the type found: its own (我的手机号是13) or the question's (QQ是65 / 026653209 /
+  // 我打了10086… makes a Luhn-valid card one time in ten); so do parts with turns between (138 / 嗯 / 1234 / 嗯 / 5678
+  // after 请问您购买了几台？ are counts). Without such words, no reading at all
+  const asked = hasShort || cuedOnly ? (useLead ? [...engine.endCues(cue), ...engine.endCues(lead), ...engine.askedCues(lead)] : engine.endCues(cue)) : null;
+  if (asked !== null && asked.length === 0) return null;
   // the lead and a line break before the digits: its words are cues, none of its characters is taken
   const prefix = useLead ? lead + '\n' : '';
   const joined = prefix + cue + pieces.join('');
@@ -199,12 +236,13 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
     if (s.start >= prefix.length && s.start <= prefix.length + cue.length && s.end > junction) {
       if (uncued && !(s.type === 'PERSON_ID' && checkResidentId(joined.slice(s.start, s.end).replace(/[ -]/g, '')).valid)) continue;
       const rule = s.rule + SPLIT_SUFFIX;
+      if (asked !== null && !engine.cuesType(asked, s.type)) continue;
       // in the first turn from where the finding starts (a +86 before the digits included)
       // the last part ends where the finding ends, at the end of that digit group: a count after the
       // number (1234 5678 2 个包裹) stays, no digit of the identifier does
       let end = Math.min(headEnd, headStart + (s.end - junction));
       while (end < headEnd && isPartDigit(last.charCodeAt(end))) end++;
-      return {
+      const split = {
         spans: parts.map(([a, b], i) => ({
           type: s.type,
           start: i === 0 ? tailStart - cue.length + (s.start - prefix.length) : a,
@@ -214,6 +252,8 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
         })),
         short: digitCount(last.slice(end, headEnd)) >= MIN_PART_DIGITS,
       };
+      if (hasShort && (split.short || end < headEnd || !checksOut(s.type, texts, split.spans))) continue;
+      return split;
     }
   }
   return null;
@@ -280,10 +320,10 @@ const MOBILE_PREFIX = /^1(?:3[0-9]|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8[0-9]|9[0-35
 const HK_MO_WHOLE = /^(?:00)?85[23][2-9][0-9]{7}$/;
 /** A landline with its area code (010, 02x, or a three-digit code from 03 on), 7 or 8 digits starting 2–8, an extension. */
 const LANDLINE_WHOLE = /^0(?:10|2[0-9]|[3-9][0-9]{2})[2-8][0-9]{6,7}[0-9]{0,5}$/;
-/** Whether the parts a split marks join into a number its format proves whole: a resident ID, a Luhn-valid card, a mobile or landline. */
-function checksOut(type: string, first: string, last: string, parts: readonly PiiSpan[]): boolean {
-  const head = first.slice(parts[0].start, parts[0].end);
-  const digits = (head + last.slice(parts[parts.length - 1].start, parts[parts.length - 1].end)).replace(/[^0-9０-９Xx]/g, '').replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+/** Whether the parts a split marks (one per text) join into a number its format proves whole: a resident ID, a Luhn-valid card, a mobile or landline. */
+function checksOut(type: string, texts: readonly string[], parts: readonly PiiSpan[]): boolean {
+  const head = texts[0].slice(parts[0].start, parts[0].end);
+  const digits = parts.map((p, i) => texts[i].slice(p.start, p.end)).join('').replace(/[^0-9０-９Xx]/g, '').replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
   if (type === 'PERSON_ID') return checkResidentId(digits).valid;
   if (type === 'BANK_CARD') return /^[0-9]{16,19}$/.test(digits) && luhnValid(digits);
   // a phone has no check digit: a mobile's prefix must be one the carriers give out (154 is none), a landline needs
@@ -313,6 +353,10 @@ const PROMPT_HEAD = /^(?:(?:亲|好的|嗯|OK|ok)[，, ]?)?(?:那|请问|麻烦|
 const SHORT_REPLY = 16;
 /** A speaker's nudge after its own question (亲？, 在吗？, 您好？): the answer after it answers the question. */
 const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|hello|Hello|hi|Hi)?[？?～~。.！!，, ]*(?:请问)?(?:亲+|(?:您|你)?还?在线?(?:吗|么)|在不在)?[？?～~。.！! ]*$/;
+/** Another speaker's question that asks for the rest of a number typed in parts (还有呢？, 然后呢, 后面呢). */
+const ASKS_FOR_REST = /^(?:(?:好的|嗯+)[，, ]?)?(?:还有呢|然后呢|后面呢|后边呢|剩下的呢|接着说|[Aa]nd\??|[Aa]nd the rest\??)[？?。.!！~～ ]*$/;
+/** Whether another speaker's turn between two parts of a number lets it go on: an acknowledgement, a nudge, a question for the rest. */
+const letsGoOn = (text: string): boolean => text.length <= SHORT_REPLY && (ACKNOWLEDGEMENT.test(text) || NUDGE.test(text) || ASKS_FOR_REST.test(text));
 /** Whether `text` is a short acknowledgement (ACKNOWLEDGEMENT; the pattern need not read a long turn). */
 const isAcknowledgement = (text: string): boolean => text.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(text);
 /** A reply that asks the other speaker to wait, or consents (稍等, 等一下我找找, 我看看, 好的): the answer follows later. */
@@ -333,6 +377,14 @@ const MODEL_NAME = /^[A-Z]{1,5}-?[A-Z]?[0-9]{2,5}[A-Za-z]{0,3}$/;
 const DATE_SHAPE = /^(?:19|20)[0-9]{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12][0-9]|3[01])$/;
 /** A count, a unit or a time right after a number (3000件, 15000万, 2000多, 2024030512点). */
 const AMOUNT_AFTER = /^ ?(?:[件个次天台套张条岁斤克米万人刀多点时分秒]|左右|小时|美元|日元|港币|欧元|英镑)/;
+/** A count right after a number (707个, 3台). */
+const COUNT_AFTER = /^(?:[件个次台套条只]|单(?!号))/;
+/** Where the digits from `at` end. */
+function digitRunEnd(s: string, at: number): number {
+  let i = at;
+  while (i < s.length && isPartDigit(s.charCodeAt(i))) i++;
+  return i;
+}
 /** An hour or minute right after a number (2024030512点下的, 20240305 10时). */
 const TIME_AFTER = /^ ?[点时分秒]/;
 /** Letters right after a number: a unit or a currency (15000mAh, 15000 RMB, 15000w). */
@@ -663,6 +715,8 @@ export class TurnPairer<T extends PendingTurn> {
   private readonly places: number[] = [];
   /** The turn before each waiting turn (kept when that turn is finished: a question before four turns of a card). */
   private readonly befores: string[] = [];
+  /** Per waiting turn: its flags (CUT, GOES_ON, ENDS_IN_DIGITS, CAN_MIDDLE, each with its _READ bit; the run's start above RUN_SHIFT). */
+  private readonly flags: number[] = [];
   private lastText = '';
   private lastRole: Role | null = null;
   private beforeLastText = '';
@@ -676,114 +730,19 @@ export class TurnPairer<T extends PendingTurn> {
 
   push(cur: T): void {
     const w = this.waiting;
-    /** This speaker's turns at the end of those waiting. */
-    let run = 0;
-    // a turn out of the roles option right before (cur.before) ends this speaker's run, as it would in scope
-    // (a turn with one out of the roles option before it begins its run: the turns between are not waiting here)
-    if (!cur.before) {
-      while (run < w.length && w[w.length - 1 - run].role === cur.role) {
-        run++;
-        if (w[w.length - run].before) break;
-      }
-    }
+    // a turn out of the roles option right before (cur.before) ends this speaker's run, as it would in scope, unless
+    // it lets the number go on
+    const cut = !!cur.before && !((cur.gap ?? 1) <= 1 && letsGoOn(cur.before));
     // only a turn that opens with digits (after a few words) can end a split identifier
-    if (this.engine && w.length && mayHoldDigits(cur) && headDigits(cur.text) !== null) {
-      // the longest chain of this speaker's turns first: an identifier over all of them is longer
-      // than one the last two alone would make (a card over four turns, not a landline over two)
-      let found = false;
-      // a `short` split (see Split) waits: taken only when no shorter chain and no pair finds one
-      let fallback: (() => void) | null = null;
-      for (let k = Math.min(run, MAX_CHAIN - 1); k >= 2 && !found; k--) {
-        const chain = [...w.slice(w.length - k), cur];
-        const start = this.places[w.length - k];
-        const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
-        const texts = chain.map((t) => t.text);
-        const spans = chain.map((t) => t.spans);
-        // read with the turn before only where the digits alone find nothing: a negative word there must not undo a split
-        let split = chainOver(texts, spans, this.engine, retake);
-        if (!split) {
-          const lead = this.leadBefore(w.length - k, chain[0]);
-          if (lead) split = chainOver(texts, spans, this.engine, retake, lead);
-        }
-        if (!split) continue;
-        const take = () => {
-          for (const part of split.spans) chainStart.set(part, start);
-          chain.forEach((t, i) => (t.spans = withPart(t.spans, split.spans[i], i === 0, retake)));
-        };
-        if (split.short) fallback ??= take;
-        else {
-          take();
-          found = true;
-        }
-      }
-      if (!found) {
-        const p1 = w[w.length - 1];
-        const p2 = w.length > 1 ? w[w.length - 2] : null;
-        // with a turn out of the roles option between, the last pending turn is the one "one turn back"
-        // (one turn between at most, in or out of the roles option)
-        const partner = cur.before ? (p1.role === cur.role && (cur.gap ?? 1) <= 1 ? p1 : null) : p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
-        const start = partner ? this.places[w.indexOf(partner)] : -1;
-        // a finding read with the turn before the partner (previousTurnSpans) may be taken again
-        const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
-        let split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake) : null;
-        let led = false;
-        if (partner && !split) {
-          const lead = this.leadBefore(w.indexOf(partner), partner);
-          if (lead) led = (split = splitOver([partner.text, cur.text], [partner.spans, cur.spans], this.engine, retake, lead)) !== null;
-        }
-        // another speaker's turn between the parts (in or out of the roles option)
-        const between = cur.before || (partner && partner === p2 ? p1.text : '');
-        // a split the first part's own words make (我的手机号是138, 身份证号1101…) stays whatever comes between
-        const ownCue = split !== null && this.engine.hasCueWord(partner!.text.slice(Math.max(0, partner!.text.length - 24)));
-        if (split && between && !ownCue) {
-          // a split that only an earlier question's cue words make gives way to a newer question for another type that
-          // this turn answers (Account number: / 12345678 / 那您的QQ号 / 73920561: two answers); a statement that names
-          // another cue word (稍等，正在为您查询订单) asks for nothing, and 请继续输入您的手机号 lets a phone go on
-          if (led && this.answersAnother(between, cur, split.spans[0].type)) split = null;
-          // across a question about a price, a time or a count, only a number whose check digits prove it whole
-          // (请提供一下您的银行卡号 / 6217… / 您说的是哪个价格？ / 29874 stays a card; 您的会员账号是多少？ / 4634611090 /
-          // 请问退款多少？ / 1299 and 我买了154 / 您说的是哪个价格？ / 42767718 are answers)
-          else if (this.engine.asksAboutOther(between) && !checksOut(split.spans[0].type, partner!.text, cur.text, split.spans)) split = null;
-        }
-        if (split && (!split.short || !fallback)) {
-          for (const part of split.spans) chainStart.set(part, start);
-          partner!.spans = withPart(partner!.spans, split.spans[0], true, retake);
-          cur.spans = withPart(cur.spans, split.spans[1], false, retake);
-        } else fallback?.();
-      }
-    }
+    if (this.engine && w.length && mayHoldDigits(cur) && headDigits(cur.text) !== null) this.splitEnding(cur, cut ? NO_PARTS : this.partsFrom(this.runStart(cur.role, MAX_CHAIN - 1), cur.role));
     // after the splits: digits that continue a split identifier belong to it, not to a finding of their own
     // (only a turn that can hold an answer is read with any turn before: most open with words and hold one line)
     const numberOpens = this.engine !== null && (w.length > 0 || !!cur.before) && opensWithNumber(cur);
-    if (this.engine && (w.length || cur.before) && mayAnswer(cur, numberOpens)) {
-      const p1 = w.length ? w[w.length - 1] : null;
-      // the turn before (out of the roles option or a pending one), and this speaker's own turn before that when
-      // another speaker's short turn (an acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
-      const before = cur.before || p1!.text;
-      const own = cur.before ? p1 : p1!.role !== cur.role && w.length > 1 ? w[w.length - 2] : null;
-      const p2 = own && own.role === cur.role && (cur.before || p1!.role !== cur.role) && isAcknowledgement(before) ? own : null;
-      // or the other speaker's question before its own nudge (请您将订单号私信给我们 / 亲？ / 9163852)
-      const asker = !cur.before && p1!.role !== cur.role && w.length > 1 && w[w.length - 2].role === p1!.role && isNudge(before) ? w[w.length - 2] : null;
-      let more = previousTurnSpans(this.engine, before, cur, numberOpens);
-      if (!more && p2) more = previousTurnSpans(this.engine, p2.text, cur, numberOpens);
-      if (!more && asker) more = previousTurnSpans(this.engine, asker.text, cur, numberOpens);
-      // or the question this speaker's "wait" answered (请提供订单号 / 稍等，我找找 / 亲，还在吗？ / E2023…)
-      if (!more) {
-        const waited = this.waitedAt(cur);
-        if (waited >= 0 && this.befores[waited]) more = previousTurnSpans(this.engine, this.befores[waited], cur, numberOpens);
-      }
-      if (more) {
-        cur.spans = [...cur.spans, ...more.spans];
-        // a split over this turn and the next may take them again (its parts are one identifier; this is a
-        // reading), and reads its parts with the same lead (麻烦提供一下您的QQ号 / 73920 / 561)
-        const lead = more.lead;
-        for (const span of more.spans) {
-          chainStart.set(span, this.next);
-          readWith.set(span, lead);
-        }
-      }
-    }
+    if (this.engine && (w.length || cur.before) && mayAnswer(cur, numberOpens)) this.readAnswer(cur, numberOpens);
     w.push(cur);
+    // (a later turn of this speaker chains with this one and at most MAX_CHAIN - 2 before it)
+    const runBack = cut ? 0 : w.length - 1 - this.runStart(cur.role, MAX_CHAIN - 2, w.length - 2);
+    this.flags.push((cut ? CUT : 0) | (runBack << RUN_SHIFT));
     this.places.push(this.next++);
     // the turn before as a split's lead: another speaker's (a question) or one out of the roles option, never this
     // speaker's own (我的QQ号是2356781940 is no cue for the 100 / 200 / 300 that follow)
@@ -794,13 +753,200 @@ export class TurnPairer<T extends PendingTurn> {
     this.beforeLastRole = this.lastRole;
     this.lastText = cur.text;
     this.lastRole = cur.role;
-    // what a later turn can still reach: the last two turns (a pair), the current speaker's last turns (a chain)
-    const keep = Math.min(MAX_CHAIN - 1, Math.max(2, run + 1));
+    // what a later turn can still reach: the last two turns (a pair), the current speaker's last turns (a chain), and
+    // over this turn when it lets another speaker's number go on (嗯, 亲？), that speaker's last turns
+    // (another speaker's run that can hold a chain's parts: see runStart)
+    const n = w.length;
+    let back = this.flags[n - 1] >> RUN_SHIFT;
+    if (n > 1 && this.flags[n - 2] >> RUN_SHIFT > 0 && cur.text.length <= SHORT_REPLY && w[n - 2].role !== cur.role && this.letsGoOnAt(n - 1) && this.endsInDigits(n - 2)) back = Math.max(back, 1 + (this.flags[n - 2] >> RUN_SHIFT));
+    const keep = Math.max(2, back + 1);
     while (w.length > keep) {
       this.places.shift();
       this.befores.shift();
+      this.flags.shift();
       this.finish(w.shift()!);
     }
+  }
+
+  /** Whether waiting turn i ends in digits (tailDigits): a chain's first part; every part but the last does. Read once. */
+  private endsInDigits(i: number): boolean {
+    let f = this.flags[i];
+    if ((f & ENDS_READ) === 0) {
+      const t = this.waiting[i];
+      f |= ENDS_READ | (mayHoldDigits(t) && tailDigits(t.text) !== null ? ENDS_IN_DIGITS : 0);
+      this.flags[i] = f;
+    }
+    return (f & ENDS_IN_DIGITS) !== 0;
+  }
+
+  /** Whether waiting turn i can be a chain's middle part (middleDigits). Read once. */
+  private canMiddle(i: number): boolean {
+    let f = this.flags[i];
+    if ((f & MIDDLE_READ) === 0) {
+      f |= MIDDLE_READ | (this.endsInDigits(i) && middleDigits(this.waiting[i].text) !== null ? CAN_MIDDLE : 0);
+      this.flags[i] = f;
+    }
+    return (f & CAN_MIDDLE) !== 0;
+  }
+
+  /** Findings in `cur` that read as the answer to a question before it (previousTurnSpans): the turn before, or further back. */
+  private readAnswer(cur: T, numberOpens: boolean): void {
+    const w = this.waiting;
+    const engine = this.engine!;
+    const p1 = w.length ? w[w.length - 1] : null;
+    // the turn before (out of the roles option or a pending one), and this speaker's own turn before that when
+    // another speaker's short turn (an acknowledgement) came between (我的订单号是 / 好的 / 308669150930)
+    const before = cur.before || p1!.text;
+    const own = cur.before ? p1 : p1!.role !== cur.role && w.length > 1 ? w[w.length - 2] : null;
+    const p2 = own && own.role === cur.role && (cur.before || p1!.role !== cur.role) && isAcknowledgement(before) ? own : null;
+    // or the other speaker's question before its own nudge (请您将订单号私信给我们 / 亲？ / 9163852)
+    const asker = !cur.before && p1!.role !== cur.role && w.length > 1 && w[w.length - 2].role === p1!.role && isNudge(before) ? w[w.length - 2] : null;
+    let more = previousTurnSpans(engine, before, cur, numberOpens);
+    if (!more && p2) more = previousTurnSpans(engine, p2.text, cur, numberOpens);
+    if (!more && asker) more = previousTurnSpans(engine, asker.text, cur, numberOpens);
+    // or the question this speaker's "wait" answered (请提供订单号 / 稍等，我找找 / 亲，还在吗？ / E2023…)
+    if (!more) {
+      const waited = this.waitedAt(cur);
+      if (waited >= 0 && this.befores[waited]) more = previousTurnSpans(engine, this.befores[waited], cur, numberOpens);
+    }
+    if (more) {
+      cur.spans = [...cur.spans, ...more.spans];
+      // a split over this turn and the next may take them again (its parts are one identifier; this is a
+      // reading), and reads its parts with the same lead (麻烦提供一下您的QQ号 / 73920 / 561)
+      const lead = more.lead;
+      for (const span of more.spans) {
+        chainStart.set(span, this.next);
+        readWith.set(span, lead);
+      }
+    }
+  }
+
+  /**
+   * Splits that `cur` (opening with digits) ends: a chain over `parts` (this speaker's turns before it, as indices into
+   * `waiting`; runStart), else a pair with this speaker's turn before.
+   */
+  private splitEnding(cur: T, parts: readonly number[]): void {
+    const w = this.waiting;
+    const engine = this.engine!;
+    const run = parts.length;
+    // the longest chain of this speaker's turns first: an identifier over all of them is longer
+    // than one the last two alone would make (a card over four turns, not a landline over two)
+    let found = false;
+    // a `short` split (see Split) waits: taken only when no shorter chain and no pair finds one
+    let fallback: (() => void) | null = null;
+    // only chains whose middle turns are digit groups and whose first turn ends in digits can be read (splitOver):
+    // over this speaker's turns with short turns of another between, most chains are none
+    // (each turn's shape is read once, and the middles' only where a first part ends in digits)
+    let middles = -1;
+    for (let k = Math.min(run, MAX_CHAIN - 1); k >= 2 && !found; k--) {
+      if (!this.endsInDigits(parts[run - k])) continue;
+      if (middles < 0) for (middles = 0; middles < k - 1 && this.canMiddle(parts[run - 1 - middles]); ) middles++;
+      if (middles < k - 1) continue;
+      const chain = [...parts.slice(run - k).map((i) => w[i]), cur];
+      const start = this.places[parts[run - k]];
+      const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
+      const texts = chain.map((t) => t.text);
+      const spans = chain.map((t) => t.spans);
+      // read with the turn before only where the digits alone find nothing: a negative word there must not undo a split
+      // (its turns between, if any, let the number go on: a part may be short; with turns between, words must ask for it)
+      // (in the roles option or out of it: a turn out of it between shows as the `before` of the turn after it)
+      const between = parts[run - 1] !== w.length - 1 || parts[run - 1] - parts[run - k] !== k - 1 || chain.some((t, i) => i > 0 && !!t.before);
+      let split = chainOver(texts, spans, engine, retake, '', '', between);
+      if (!split) {
+        const lead = this.leadBefore(parts[run - k], chain[0]);
+        if (lead) split = chainOver(texts, spans, engine, retake, lead, '', between);
+      }
+      if (!split) continue;
+      const take = () => {
+        for (const part of split.spans) chainStart.set(part, start);
+        chain.forEach((t, i) => (t.spans = withPart(t.spans, split.spans[i], i === 0, retake)));
+      };
+      if (split.short) fallback ??= take;
+      else {
+        take();
+        found = true;
+      }
+    }
+    if (!found) {
+      const p1 = w[w.length - 1];
+      const p2 = w.length > 1 ? w[w.length - 2] : null;
+      // with a turn out of the roles option between, the last pending turn is the one "one turn back"
+      // (one turn between at most, in or out of the roles option)
+      const partner = cur.before ? (p1.role === cur.role && (cur.gap ?? 1) <= 1 ? p1 : null) : p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
+      const start = partner ? this.places[w.indexOf(partner)] : -1;
+      // a finding read with the turn before the partner (previousTurnSpans) may be taken again
+      const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
+      // another speaker's turn between the parts (in or out of the roles option)
+      const between = cur.before || (partner && partner === p2 ? p1.text : '');
+      // a part may be short where nothing or a turn that lets the number go on comes between (not 请问您购买了几台？: splitOver)
+      let split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], engine, retake, '', between || '') : null;
+      let led = false;
+      if (partner && !split) {
+        const lead = this.leadBefore(w.indexOf(partner), partner);
+        if (lead) led = (split = splitOver([partner.text, cur.text], [partner.spans, cur.spans], engine, retake, lead, between || '')) !== null;
+      }
+      // a split the first part's own words make (我的手机号是138, 身份证号1101…) stays whatever comes between
+      const ownCue = split !== null && engine.hasCueWord(partner!.text.slice(Math.max(0, partner!.text.length - 24)));
+      if (split && between && !ownCue) {
+        // a split that only an earlier question's cue words make gives way to a newer question for another type that
+        // this turn answers (Account number: / 12345678 / 那您的QQ号 / 73920561: two answers); a statement that names
+        // another cue word (稍等，正在为您查询订单) asks for nothing, and 请继续输入您的手机号 lets a phone go on
+        if (led && this.answersAnother(between, cur, split.spans[0].type)) split = null;
+        // across a question about a price, a time or a count, only a number whose check digits prove it whole
+        // (请提供一下您的银行卡号 / 6217… / 您说的是哪个价格？ / 29874 stays a card; 您的会员账号是多少？ / 4634611090 /
+        // 请问退款多少？ / 1299 and 我买了154 / 您说的是哪个价格？ / 42767718 are answers)
+        else if (engine.asksAboutOther(between) && !checksOut(split.spans[0].type, [partner!.text, cur.text], split.spans)) split = null;
+      }
+      if (split && (!split.short || !fallback)) {
+        for (const part of split.spans) chainStart.set(part, start);
+        partner!.spans = withPart(partner!.spans, split.spans[0], true, retake);
+        cur.spans = withPart(cur.spans, split.spans[1], false, retake);
+      } else fallback?.();
+    }
+  }
+
+  /**
+   * Where the turns of `role`'s speaker begin, among the waiting turns up to `last`, that a chain may take with a next
+   * turn of theirs: consecutive, or with one short turn of another speaker between two of them that lets the number go
+   * on (嗯, 好的, 亲？, 还有呢？: 183 / 亲？ / 2321 / 9681), in or out of the roles option; at most `cap` turns. An index
+   * into `waiting`, last + 1 if none. (Only over a turn between whose part before it can be a part at all: a turn
+   * without digits is neither a chain's first part nor a middle one; letsGoOn is read only then.)
+   */
+  private runStart(role: Role, cap: number, last = this.waiting.length - 1): number {
+    const w = this.waiting;
+    let first = last + 1;
+    for (let i = last, count = 0; i >= 0 && count < cap; i--) {
+      if (w[i].role !== role) {
+        // one such turn between two of this speaker's, in scope
+        // (the cheap tests first: this runs for most turns, and most turns of another speaker are long)
+        if (i === 0 || w[i].text.length > SHORT_REPLY || w[i - 1].role !== role || !this.endsInDigits(i - 1) || !this.letsGoOnAt(i)) break;
+        continue;
+      }
+      first = i;
+      count++;
+      // a turn with one out of the roles option before it begins its run, unless that one lets the number go on
+      if ((this.flags[i] & CUT) !== 0) break;
+    }
+    return first;
+  }
+
+  /** The waiting turns of `role` from `first` on, as indices into `waiting`. */
+  private partsFrom(first: number, role: Role): number[] {
+    const w = this.waiting;
+    if (first >= w.length) return NO_PARTS;
+    const out: number[] = [];
+    for (let j = first; j < w.length; j++) if (w[j].role === role) out.push(j);
+    return out;
+  }
+
+  /** Whether waiting turn i lets another speaker's number go on (letsGoOn), read once. */
+  private letsGoOnAt(i: number): boolean {
+    let f = this.flags[i];
+    if ((f & GOES_ON_READ) === 0) {
+      f |= GOES_ON_READ | (letsGoOn(this.waiting[i].text) ? GOES_ON : 0);
+      this.flags[i] = f;
+    }
+    return (f & GOES_ON) !== 0;
   }
 
   /**
@@ -863,6 +1009,7 @@ export class TurnPairer<T extends PendingTurn> {
     this.waiting.length = 0;
     this.places.length = 0;
     this.befores.length = 0;
+    this.flags.length = 0;
     this.lastText = '';
     this.lastRole = null;
     this.beforeLastText = '';

@@ -993,3 +993,69 @@ describe('second review of session 15: the wait reading', () => {
     for (const t of ['加我vx Thankyou!', 'vx: Cheers!', 'WeChat Regards', '微信 thx']) expect(await scrub([['customer', t]]), t).toEqual([t]);
   });
 });
+
+describe('numbers typed in parts with the other speaker between, and parts of one or two digits (session 16)', () => {
+  const id17 = '11010519491231002';
+  const id = id17 + gb11643CheckChar(id17);
+  const c = card('622202123456789');
+  const settings: Partial<PiiStageOptions>[] = [{ workers: 1 }, { workers: 2 }, { roles: ['customer'] } as Partial<PiiStageOptions>, { detectors: ['rules', 'ner'], workers: 1 }];
+
+  it('three or four parts with an acknowledgement, a nudge or a question for the rest between, in and out of the roles option', async () => {
+    await import('@scrubline/ner');
+    const cases: [string, string][][] = [
+      [['agent', '请问您的手机号是多少？'], ['customer', '183'], ['agent', '亲？'], ['customer', '2321'], ['customer', '9681']],
+      [['agent', '请提供您的身份证号'], ['customer', id.slice(0, 6)], ['agent', '好的'], ['customer', id.slice(6, 14)], ['agent', '还有呢？'], ['customer', id.slice(14)]],
+      [['agent', '您的银行卡号是多少？'], ['customer', c.slice(0, 4)], ['agent', '嗯'], ['customer', c.slice(4, 8)], ['agent', '嗯嗯'], ['customer', c.slice(8, 12)], ['agent', '请继续'], ['customer', c.slice(12)]],
+    ];
+    for (const turns of cases) {
+      for (const extra of settings) {
+        const out = await scrub(turns, extra);
+        turns.forEach(([role, text], i) => {
+          if (role === 'customer') expect(out[i], `${text} ${JSON.stringify(extra)}`).toMatch(/^\[(PHONE|PERSON_ID|BANK_CARD)_\d+\]$/);
+          else expect(out[i]).toBe(text);
+        });
+      }
+    }
+  });
+
+  it('a part of one or two digits where the parts make a whole mobile, ID or card and words ask for that type', async () => {
+    const cases: [string, string][][] = [
+      [['agent', '麻烦提供一下您的联系电话'], ['customer', '我的手机号是131685'], ['customer', '7'], ['agent', '嗯嗯'], ['customer', '3416']],
+      [['customer', '我的手机号是1381234567'], ['customer', '8']],
+      [['agent', '您的银行卡号是多少？'], ['customer', `卡号是${c.slice(0, 2)}`], ['agent', 'Hello?'], ['customer', c.slice(2)]],
+    ];
+    for (const turns of cases) {
+      for (const extra of settings) {
+        const out = await scrub(turns, extra);
+        turns.forEach(([role, text], i) => {
+          if (role === 'customer') expect(out[i].replace(/\[[A-Z_]+_\d+\]/g, ''), `${text} ${JSON.stringify(extra)}`).not.toMatch(/[0-9]/);
+          else expect(out[i]).toBe(text);
+        });
+      }
+    }
+  });
+
+  it('counts, ordinals and amounts stay: no words ask for a number, a unit follows, a question about a count comes between, the type is not the one asked for', async () => {
+    const cases: [string, string][][] = [
+      // acknowledgements between, but nothing asks for a phone
+      [['agent', '请问您购买了几台？'], ['customer', '138'], ['agent', '嗯'], ['customer', '1234'], ['agent', '嗯'], ['customer', '5678']],
+      // a count or an ordinal as the last part (of three turns without any between)
+      [['agent', '请问一共多少件？'], ['customer', '138'], ['customer', '10214'], ['customer', '707个']],
+      [['agent', '请问您的系统版本是多少？'], ['customer', '138'], ['customer', '38952'], ['customer', '第200单']],
+      // a short part across a question about a count
+      [['agent', '请问您的手机号是多少？'], ['customer', '1381234567'], ['agent', '请问您购买了几台？'], ['customer', '2']],
+      // a short first part where words ask for a QQ number: a card that happens to pass Luhn is not taken
+      [['agent', '请问您的QQ号是多少？'], ['customer', '我的QQ是65'], ['customer', '026653209'], ['customer', '我打了10086好几次都没人接']],
+      // a short part without any words asking for a number
+      [['customer', '8'], ['customer', '13812345678'.slice(1)]],
+    ];
+    for (const turns of cases) {
+      for (const extra of settings) {
+        const out = await scrub(turns, extra);
+        const want = turns.map(([, text]) => text);
+        if (turns[1][1] === '1381234567') want[1] = out[1];
+        expect(out, `${JSON.stringify(turns)} ${JSON.stringify(extra)}`).toEqual(want);
+      }
+    }
+  });
+});

@@ -404,7 +404,8 @@ function answerShaped(type: string, value: string, before: string, after: string
     const letters = value.length - digits - (value.match(/[^0-9A-Za-z]/g)?.length ?? 0);
     if (letters > 0 && (digits < 6 || letters * 2 > digits)) return false;
   } else if (!LETTERED_TYPES.has(type) && LETTER_IN_NUMBER.test(value)) return false;
-  if (digits <= 6 && (UNIT_AFTER.test(after) || AMOUNT_AFTER.test(after) || LETTERS_AFTER.test(after) || CURRENCY_BEFORE.test(before))) return false;
+  // (an account name, letters first, is no amount: zhang_wei1990 please)
+  if (digits <= 6 && !(LETTERED_TYPES.has(type) && /^[A-Za-z]/.test(value)) && (UNIT_AFTER.test(after) || AMOUNT_AFTER.test(after) || LETTERS_AFTER.test(after) || CURRENCY_BEFORE.test(before))) return false;
   // a number glued to letters after it is a unit (15000mAh), one before 点 or 时 a time (2024030512点), whatever its length
   return !/^[A-Za-z]/.test(after) && !TIME_AFTER.test(after);
 }
@@ -431,7 +432,9 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn, n
   const idQuestion = (): boolean => (asksId ??= ID_QUESTION.test(prev.slice(Math.max(0, prev.length - ASKED_TAIL))));
   // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
   // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87204316 / 明早未处理直接12315投诉, after 请提供…联系方式)
-  const opens = numberOpens || (idTokenOpens(cur) && idQuestion());
+  // (an account name may hold a number near its start too: lily_wx7159)
+  const tokenOpens = idTokenOpens(cur) && idQuestion();
+  const opens = numberOpens || tokenOpens;
   const nl = firstLineBreak(cur);
   // most turns: no number opens them and they hold one line
   if (!opens && nl < 0) return null;
@@ -439,7 +442,7 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn, n
   const openings = taken === null ? [] : numberLines(cur.text, nl, taken);
   if (opens) openings.unshift(0);
   if (openings.length === 0) return null;
-  const reader = new AnswerReader(engine, prev, cur, taken ?? new Taken(cur), idQuestion);
+  const reader = new AnswerReader(engine, prev, cur, taken ?? new Taken(cur), idQuestion, tokenOpens);
   let found: PiiSpan[] | null = null;
   let lead = '';
   for (const at of openings) {
@@ -517,6 +520,8 @@ class AnswerReader {
     private readonly taken: Taken,
     /** Whether the turn before asks for an account ID (ID_QUESTION): a WeChat ID is read only then. */
     private readonly idQuestion: () => boolean,
+    /** Whether an account-name token opens the turn, after a question for an ID (idTokenOpens). */
+    private readonly tokenOpens: boolean,
   ) {
     this.tail = prev.slice(Math.max(0, prev.length - LEAD_CHARS));
   }
@@ -532,6 +537,14 @@ class AnswerReader {
     for (let i = asked.length - 1; i >= 0; i--) {
       const again = this.answerSpans(this.engine.analyzeAfter(asked[i], text), at, text);
       if (again) return { spans: again, lead: asked[i] };
+    }
+    // a prompt for an account ID without a request word, with a courtesy after it (您的vx，我们会及时和您确认时间 /
+    // lily_wx7159): the ID word it names, right before an account name that opens the answer (not a number: 您的宽带账号
+    // 已经恢复正常 / 20150312开始就不能用了 is no answer)
+    if (at === 0 && this.tokenOpens) {
+      const word = lastIdWord(this.prev.slice(Math.max(0, this.prev.length - ASKED_TAIL)));
+      const named = word ? this.answerSpans(this.engine.analyzeAfter(word, text), at, text) : null;
+      if (named) return { spans: named, lead: word! };
     }
     return null;
   }
@@ -671,13 +684,21 @@ function uncoveredNumberNearStart(cur: PendingTurn): boolean {
 }
 
 /** An account name alone (zhang_wei1990, chen_lei2048): letters first, a digit or _ in it, as WeChat IDs are. */
-const ID_TOKEN = /^[ \t\u3000]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t\u3000\r，,。.!！~～]*(?:(?:谢谢|谢了|多谢|[Tt]hanks|[Tt]hx)[ \t\u3000\r。.!！~～]*)?$/;
+const ID_TOKEN = /^[ \t\u3000]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t\u3000\r，,。.!！~～]*(?:(?:谢谢|谢了|多谢|[Tt]hanks|[Tt]hx|麻烦(?:您|你)?(?:尽快|快点|帮我)?(?:处理|看看|查一下|查查)?(?:一下)?(?:了|啦)?|[Pp]lease(?: (?:check|hurry|help))?)[ \t\u3000\r。.!！~～]*)?$/;
 /**
  * A question for an account ID, what a token alone answers: one that names an ID (微信号, vx号, WeChat ID, 账号,
  * username), or asks for a WeChat with a verb that wants a value (请问您的微信是多少, 请留一下您的微信, 您的vx, What is your
  * WeChat?). 微信支付还是支付宝？, 您是在微信小程序下的单吗？ and 请问您用的是微信吗 are none.
  */
-const ID_QUESTION = /(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|账号|帐号|ID|id|Id)|账号|帐号|用户名|[Uu]ser ?name|[Aa]ccount|(?<![A-Za-z])ID(?![A-Za-z])|(?:多少|留|提供|发|告诉|加|[Ww]hat(?:'s| is)|share|send|give)[^。！？!?\n]{0,12}?(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)|(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)[^。！？!?\n]{0,6}?(?:多少|是什么)|(?:您|你)的(?:微信|[Vv][Xx]|[Vv]信)[ ？?呢]{0,3}$/;
+const ID_QUESTION = /(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|账号|帐号|ID|id|Id)|账号|帐号|用户名|[Uu]ser ?name|[Aa]ccount|(?<![A-Za-z])ID(?![A-Za-z])|(?:多少|留|提供|发|告诉|加|[Ww]hat(?:'s| is)|share|send|give)[^。！？!?\n]{0,12}?(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)|(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)[^。！？!?\n]{0,6}?(?:多少|是什么)|(?:您|你)的(?:微信|[Vv][Xx]|[Vv]信)号?[ ？?呢]{0,3}(?:[，,。.!！ ]+(?:谢谢|感谢|多谢|我们会|我们将|方便|以便|[Tt]hanks|[Tt]hank you|[Pp]lease)[^。！？!?\n]{0,24})?[。.!！~～ ]*$/;
+/** Words that name an account ID (lastIdWord). */
+const ID_WORD = /微信号?|[Vv][Xx]号?|[Vv]信号?|[Ww]e[Cc]hat(?: ID)?|WECHAT|账号|帐号|用户名|[Uu]ser ?name/g;
+/** The last word of `s` that names an account ID (ID_WORD), or null. */
+function lastIdWord(s: string): string | null {
+  let last: string | null = null;
+  for (const m of s.matchAll(ID_WORD)) last = m[0];
+  return last;
+}
 /** A token's types that need a question for an ID (ID_QUESTION) when read as an answer: a WeChat ID is any word with a digit. */
 const TOKEN_TYPES = new Set(['WECHAT']);
 const ID_TOKEN_MARK = /[0-9_]/;

@@ -1059,3 +1059,29 @@ describe('numbers typed in parts with the other speaker between, and parts of on
     }
   });
 });
+
+describe('a prompt for a WeChat ID with a courtesy after it; an ID with a request after it (session 16)', () => {
+  it('the ID that answers is read, with all roles and customers only', async () => {
+    const cases: [string, string, string][] = [
+      ['您好，您的vx，我们会及时和您确认时间', 'lily_wx7159', '[WECHAT_1]'],
+      ['您的vx Thanks!', 'lily_348562，谢谢', '[WECHAT_1]，谢谢'],
+      ['What is your WeChat? Thanks!', 'lily_abc408015，麻烦尽快处理', '[WECHAT_1]，麻烦尽快处理'],
+      ['请问您的微信是多少，谢谢您的时间和耐心', 'zhang_wei1990 please', '[WECHAT_1] please'],
+    ];
+    for (const [question, answer, want] of cases) {
+      for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) {
+        expect(await scrub([['agent', question], ['customer', answer]], extra), question).toEqual([question, want]);
+      }
+    }
+  });
+
+  it('a statement about WeChat or a question about paying by it asks for no ID', async () => {
+    for (const [question, answer] of [
+      ['您的微信已经绑定成功，谢谢', 'ok_123456'],
+      ['请问是微信支付吗，谢谢', 'abc123456'],
+      ['您的微信支付已到账，感谢您的支持', 'zhang_2024'],
+    ]) {
+      expect(await scrub([['agent', question], ['customer', answer]]), question).toEqual([question, answer]);
+    }
+  });
+});

@@ -97,6 +97,11 @@ export function safeKey(id: unknown): string {
     const cut = [...s];
     return maskLetters(cut.length > 64 ? cut.slice(0, 64).join('') + '…' : s).replace(/\s/g, ' ');
   }
-  if (DIGIT_RUN.test(s)) return s.replace(DIGITISH_ALL, '#');
-  return s;
+  // a WeChat account's internal id used as a session id (wxid_ab12cd34): the account behind it shows nowhere
+  const t = WXID.test(s) ? s.replace(WXID_ALL, (m) => m.slice(0, 5) + maskLetters(m.slice(5))) : s;
+  if (DIGIT_RUN.test(t)) return t.replace(DIGITISH_ALL, '#');
+  return t;
 }
+
+const WXID = /(?<![A-Za-z0-9])wxid_/i;
+const WXID_ALL = /(?<![A-Za-z0-9])wxid_[A-Za-z0-9_]+/gi;

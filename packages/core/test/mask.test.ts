@@ -95,3 +95,12 @@ describe('masking gaps an audit found (session 15)', () => {
     for (const plain of ['exports/2024-03-05/chat-000123.jsonl', 'chat-20240305.jsonl', 'orders.com.csv', 's3://bucket/key.jsonl', 'chat export.tsv', '/data/scrubline/inputs/customer-service/2024/batch-01/shard-0003.jsonl']) expect(safeFile(plain)).toBe(plain);
   });
 });
+
+describe('safeId: a WeChat internal id (session 16)', () => {
+  it('masks what follows wxid_, wherever it sits in the id; other ids with underscores stay', () => {
+    expect(safeId('wxid_ab12cd34')).toBe('wxid_xx##xx##');
+    expect(safeId('chat-wxid_zhangwei-3')).toBe('chat-wxid_xxxxxxxx-3');
+    expect(safeId('session_0001')).toBe('session_0001');
+    expect(safeId('conv-0001-split.phone.two')).toBe('conv-0001-split.phone.two');
+  });
+});

@@ -17,7 +17,7 @@ const HEAD_LEAD = 8;
 /** Characters of the first turn kept before its digits, for cue words (号码是, 卡号前面是 …). */
 const CUE_WINDOW = 16;
 /** Words a first part read with the turn before may open with (an answer: 是, 好的，, 我的是, 嗯 …). */
-const ANSWER_OPENING = /^[，,、 ]?(?:好的|嗯嗯?|是|我的是|就是)?[，,、：: ]?$/;
+const ANSWER_OPENING = /^[，,、 ]?(?:好的|嗯嗯?|是|我的是|就是|(?:[Ss]ure|OK|[Oo]k)?,? ?(?:[Ii]t'?s|[Ii]t is|[Mm]ine is)?)?[，,、：: ]?$/;
 /** Characters of the turn a first part was read with (previousTurnSpans) that a split reads before it. */
 const LEAD_CHARS = 32;
 /** Fewer digits on either side is a count or a reply, not half of an identifier. */
@@ -71,6 +71,11 @@ function tailDigits(s: string): [number, number] | null {
 function headDigits(s: string): [number, number] | null {
   let start = 0;
   while (start < s.length && start <= HEAD_LEAD && !isPartDigit(s.charCodeAt(start))) start++;
+  // a count of digits (后4位5678, 最后2位是78) is words before the part, not the part
+  if (start + 2 < s.length && s.charCodeAt(start + 1) === 0x4f4d && isPartDigit(s.charCodeAt(start))) {
+    start += 2;
+    while (start < s.length && start <= HEAD_LEAD && !isPartDigit(s.charCodeAt(start))) start++;
+  }
   if (start >= s.length || !isPartDigit(s.charCodeAt(start))) return null;
   let end = start + 1;
   for (;;) {
@@ -127,7 +132,7 @@ function withPart(spans: readonly PiiSpan[], part: PiiSpan, last: boolean, retak
  * Words a middle turn of a chain (three or more turns) may open with before its digits: carrying the
  * number on (然后是1234, 接着1949, 后四位是, 尾号), never a new cue (身份证1101…) nor a list of amounts (还有2000).
  */
-const CARRY_ON = /^[，,、 ]?(?:然后|接着|后面|后边|接下来|下面|最后|后|尾号)?(?:[0-9一二三四五六七八九几]位)?(?:的是|是|为)?[:：，, ]?$/;
+const CARRY_ON = /^[，,、 ]?(?:然后|接着|后面|后边|接下来|下面|最后|后|尾号)?(?:[0-9０-９一二三四五六七八九两几]位)?(?:的是|是|为)?[:：，, ]?$/;
 /** Words before the last part of a chain that list amounts (还有3000, 再3000, 一共…): no split. */
 const LISTING = /还有|再|另外|加上|以及|一共|总共|合计|共计|花了|付了|第|价|金额|费|元|块|[¥￥$]|RMB|rmb/;
 /** Words right before the first part of a chain that open a list of amounts (一共158, 总共 158, 合计158). */
@@ -224,8 +229,12 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   // a short part needs words that ask for the type found: its own (我的手机号是13) or the question's (QQ是65 / 026653209 /
   // 我打了10086… makes a Luhn-valid card one time in ten); so do parts with turns between (138 / 嗯 / 1234 / 嗯 / 5678
   // after 请问您购买了几台？ are counts). Without such words, no reading at all
+  // (or, over turns between, check digits that prove the number whole: a Luhn-valid card with an issuer's prefix, a
+  // resident ID; such a number has 15 digits or more, typed as bare digit groups, the first opening its turn as an
+  // answer does and the last ending it: 型号64670 / 326 / 然后呢 / …, a date as a part, 5453，8 are no card)
   const asked = hasShort || cuedOnly ? (useLead ? [...engine.endCues(cue), ...engine.endCues(lead), ...engine.askedCues(lead)] : engine.endCues(cue)) : null;
-  if (asked !== null && asked.length === 0) return null;
+  const provable = cuedOnly && !hasShort && pieces.reduce((sum, p) => sum + digitCount(p), 0) >= 15 && pieces.every((p) => BARE_PART.test(p)) && ANSWER_OPENING.test(first.slice(0, t[0])) && onlyClosersFrom(last, h[1]);
+  if (asked !== null && asked.length === 0 && !provable) return null;
   // the lead and a line break before the digits: its words are cues, none of its characters is taken
   const prefix = useLead ? lead + '\n' : '';
   const joined = prefix + cue + pieces.join('');
@@ -236,7 +245,8 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
     if (s.start >= prefix.length && s.start <= prefix.length + cue.length && s.end > junction) {
       if (uncued && !(s.type === 'PERSON_ID' && checkResidentId(joined.slice(s.start, s.end).replace(/[ -]/g, '')).valid)) continue;
       const rule = s.rule + SPLIT_SUFFIX;
-      if (asked !== null && !engine.cuesType(asked, s.type)) continue;
+      const typeAsked = asked === null || engine.cuesType(asked, s.type);
+      if (!typeAsked && !(provable && (s.type === 'PERSON_ID' || (s.type === 'BANK_CARD' && CARD_ISSUER.test(pieces[0]))))) continue;
       // in the first turn from where the finding starts (a +86 before the digits included)
       // the last part ends where the finding ends, at the end of that digit group: a count after the
       // number (1234 5678 2 个包裹) stays, no digit of the identifier does
@@ -253,6 +263,7 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
         short: digitCount(last.slice(end, headEnd)) >= MIN_PART_DIGITS,
       };
       if (hasShort && (split.short || end < headEnd || !checksOut(s.type, texts, split.spans))) continue;
+      if (!typeAsked && !checksOut(s.type, texts, split.spans)) continue;
       return split;
     }
   }
@@ -355,8 +366,14 @@ const SHORT_REPLY = 16;
 const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|hello|Hello|hi|Hi)?[？?～~。.！!，, ]*(?:请问)?(?:亲+|(?:您|你)?还?在线?(?:吗|么)|在不在)?[？?～~。.！! ]*$/;
 /** Another speaker's question that asks for the rest of a number typed in parts (还有呢？, 然后呢, 后面呢). */
 const ASKS_FOR_REST = /^(?:(?:好的|嗯+)[，, ]?)?(?:还有呢|然后呢|后面呢|后边呢|剩下的呢|接着说|[Aa]nd\??|[Aa]nd the rest\??)[？?。.!！~～ ]*$/;
-/** Whether another speaker's turn between two parts of a number lets it go on: an acknowledgement, a nudge, a question for the rest. */
-const letsGoOn = (text: string): boolean => text.length <= SHORT_REPLY && (ACKNOWLEDGEMENT.test(text) || NUDGE.test(text) || ASKS_FOR_REST.test(text));
+/** Words that, alone or strung together (好的亲, 嗯嗯好的, 对的，您说, 好的收到), between commas, spaces and closing punctuation, let a number typed in parts go on. (One loop of single words, no
+ * quantifier inside it: a turn that fails backtracks little.) */
+const GO_ON_WORDS = /^[，,、 ？?。.!！~～…]*(?:(?:好的?|好滴|好嘞|好哒|嗯|嗯呢|嗯哼|哦|噢|对|对的|是的|没错|收到|明白|明白了|了解|记下了|记好了|记录了|OK|ok|Ok|okay|亲|您说|你说|请说|请讲|继续|请继续(?:输入|说)?|然后呢|还有呢|后面呢|后边呢|剩下的呢|接着说|在吗|还在吗|您好|你好|[Hh]ello|[Hh]i|[Aa]nd|[Gg]o on|[Yy]es)[，,、 ？?。.!！~～…]*)+$/;
+/**
+ * Whether another speaker's turn between two parts of a number lets it go on: an acknowledgement, a nudge, a question
+ * for the rest, or such words strung together. (NUDGE also takes a turn of punctuation or blanks only: 。, ？.)
+ */
+const letsGoOn = (text: string): boolean => text.length <= SHORT_REPLY && (ACKNOWLEDGEMENT.test(text) || NUDGE.test(text) || ASKS_FOR_REST.test(text) || GO_ON_WORDS.test(text));
 /** Whether `text` is a short acknowledgement (ACKNOWLEDGEMENT; the pattern need not read a long turn). */
 const isAcknowledgement = (text: string): boolean => text.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(text);
 /** A reply that asks the other speaker to wait, or consents (稍等, 等一下我找找, 我看看, 好的): the answer follows later. */
@@ -377,8 +394,12 @@ const MODEL_NAME = /^[A-Z]{1,5}-?[A-Z]?[0-9]{2,5}[A-Za-z]{0,3}$/;
 const DATE_SHAPE = /^(?:19|20)[0-9]{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12][0-9]|3[01])$/;
 /** A count, a unit or a time right after a number (3000件, 15000万, 2000多, 2024030512点). */
 const AMOUNT_AFTER = /^ ?(?:[件个次天台套张条岁斤克米万人刀多点时分秒]|左右|小时|美元|日元|港币|欧元|英镑)/;
+/** A part typed as digits only (a resident ID's closing X included): no date, no grouping. */
+const BARE_PART = /^(?:[0-9]+|[０-９]+)[Xx]?$/;
+/** The first digits of most cards: UnionPay 62, Visa 4, Mastercard 51–55. */
+const CARD_ISSUER = /^(?:62|4|5[1-5])/;
 /** A count right after a number (707个, 3台). */
-const COUNT_AFTER = /^(?:[件个次台套条只]|单(?!号))/;
+const COUNT_AFTER = /^[件个次台套条只]/;
 /** Where the digits from `at` end. */
 function digitRunEnd(s: string, at: number): number {
   let i = at;
@@ -726,18 +747,27 @@ function overlaps(spans: readonly { start: number; end: number }[] | undefined, 
  * The turns of one conversation, in order, each handed to `finish` (its operators) once it can no
  * longer be part of a split identifier: a turn pairs with the last turn of its speaker, consecutive
  * or with one turn of another speaker between, or chains with the up to MAX_CHAIN - 1 turns of its speaker
- * right before it (the middle ones digits); an identifier split over them adds a span to each. A number
+ * right before it (the middle ones digits), consecutive or with one short turn of another speaker between two
+ * of them that lets the number go on (runStart); an identifier split over them adds a span to each. A number
  * that opens a turn is also read with the cue words at the end of the turn before (previousTurnSpans).
  * One per conversation; `engine` null (no rule detector) pairs nothing.
  */
 export class TurnPairer<T extends PendingTurn> {
-  /** The last turns, oldest first, not finished yet (at most MAX_CHAIN - 1), and their places in the conversation. */
+  /**
+   * The last turns, oldest first, not finished yet, and their places in the conversation: at most MAX_CHAIN - 1 turns
+   * of a speaker's run and the other speaker's short turns between them (letsGoOn), or the last two.
+   */
   private readonly waiting: T[] = [];
   private readonly places: number[] = [];
   /** The turn before each waiting turn (kept when that turn is finished: a question before four turns of a card). */
   private readonly befores: string[] = [];
   /** Per waiting turn: its flags (CUT, GOES_ON, ENDS_IN_DIGITS, CAN_MIDDLE, each with its _READ bit; the run's start above RUN_SHIFT). */
   private readonly flags: number[] = [];
+  /**
+   * Per waiting turn that ends in digits: what else a split that begins with it may read before it (earlierLead), taken
+   * when it came: the turns that say so may be finished before the split's last part comes.
+   */
+  private readonly earlier: string[] = [];
   private lastText = '';
   private lastRole: Role | null = null;
   private beforeLastText = '';
@@ -760,16 +790,22 @@ export class TurnPairer<T extends PendingTurn> {
     // (only a turn that can hold an answer is read with any turn before: most open with words and hold one line)
     const numberOpens = this.engine !== null && (w.length > 0 || !!cur.before) && opensWithNumber(cur);
     if (this.engine && (w.length || cur.before) && mayAnswer(cur, numberOpens)) this.readAnswer(cur, numberOpens);
+    // (only after a short turn: a wait, a nudge or an acknowledgement is one, and most turns before another are long)
+    const shortBefore = cur.before ? cur.before.length <= SHORT_REPLY : w.length > 0 && w[w.length - 1].text.length <= SHORT_REPLY;
+    // (whether it ends in digits, read here, goes into its flags)
+    const ends = this.engine !== null && shortBefore ? (mayHoldDigits(cur) && tailDigits(cur.text) !== null ? ENDS_READ | ENDS_IN_DIGITS : ENDS_READ) : 0;
+    const earlierText = ends & ENDS_IN_DIGITS ? this.earlierLead(cur) : '';
     w.push(cur);
     // (a later turn of this speaker chains with this one and at most MAX_CHAIN - 2 before it)
     const runBack = cut ? 0 : w.length - 1 - this.runStart(cur.role, MAX_CHAIN - 2, w.length - 2);
-    this.flags.push((cut ? CUT : 0) | (runBack << RUN_SHIFT));
+    this.flags.push((cut ? CUT : 0) | ends | (runBack << RUN_SHIFT));
     this.places.push(this.next++);
     // the turn before as a split's lead: another speaker's (a question) or one out of the roles option, never this
     // speaker's own (我的QQ号是2356781940 is no cue for the 100 / 200 / 300 that follow)
     // (through another speaker's nudge, its question before it: 您退款的卡号是多少？ / 亲？ / 6212… / 7370 / …)
     const other = this.lastRole !== cur.role ? (this.beforeLastRole === this.lastRole && isNudge(this.lastText) ? this.beforeLastText : this.lastText) : '';
     this.befores.push(cur.before || other);
+    this.earlier.push(earlierText);
     this.beforeLastText = this.lastText;
     this.beforeLastRole = this.lastRole;
     this.lastText = cur.text;
@@ -784,6 +820,7 @@ export class TurnPairer<T extends PendingTurn> {
     while (w.length > keep) {
       this.places.shift();
       this.befores.shift();
+      this.earlier.shift();
       this.flags.shift();
       this.finish(w.shift()!);
     }
@@ -996,7 +1033,30 @@ export class TurnPairer<T extends PendingTurn> {
     // not text the rules kept (客服电话95588 / 2796元 is no QQ number)
     const t = tailDigits(first.text);
     if (!t || !ANSWER_OPENING.test(first.text.slice(0, t[0])) || overlaps(first.kept, t[0], t[1])) return '';
-    const before = this.befores[at];
+    const asked = this.leadFrom(this.befores[at]);
+    if (asked) return asked;
+    return this.earlier[at] ? this.leadFrom(this.earlier[at]) : '';
+  }
+
+  /**
+   * What a split that begins with `cur` (not pushed yet) may read before it besides the turn before: the question this
+   * speaker's "wait" answered (您的手机号码是？ / 等一下我找找 / 亲，还在吗？ / 好的 15606780 / 好的 / 8 / 77), or this
+   * speaker's own turn of words before the other speaker's acknowledgement (我的手机号是 / 嗯 / 138 / 嗯 / 1234 …); ''.
+   */
+  private earlierLead(cur: T): string {
+    const waited = this.waitedAt(cur);
+    if (waited >= 0 && this.befores[waited]) return this.befores[waited];
+    // (the cheap tests first, each turn's read once: this runs for every turn that ends in digits; a turn that ends in
+    // digits is a part itself, not words before one)
+    const w = this.waiting;
+    const at = cur.before ? w.length - 1 : w.length - 2;
+    if (at < 0 || w[at].role !== cur.role || this.endsInDigits(at)) return '';
+    const between = cur.before ? (cur.gap ?? 1) <= 1 && letsGoOn(cur.before) : w[at + 1].role !== cur.role && this.letsGoOnAt(at + 1);
+    return between ? w[at].text : '';
+  }
+
+  /** The end of `before` as a split's lead where it holds a cue word, else the cue words it asks for joined; '' if none. */
+  private leadFrom(before: string): string {
     const tail = before.slice(Math.max(0, before.length - LEAD_CHARS));
     // without a cue word it changes nothing, and the split's text stays short; a question further back still
     // says what follows (请问您的QQ号是多少呢,我帮您查一下 / 73920 / 561)
@@ -1009,18 +1069,19 @@ export class TurnPairer<T extends PendingTurn> {
    * acknowledgement between (in or out of the roles option); -1 if none. The question before it (`befores`) still
    * stands.
    */
-  private waitedAt(cur: T): number {
+  private waitedAt(turn: T): number {
     const w = this.waiting;
-    if (w.length === 0) return -1;
-    const p1 = w[w.length - 1];
+    const end = w.length;
+    if (end === 0) return -1;
+    const p1 = w[end - 1];
     let at = -1;
-    if (p1.role === cur.role) {
+    if (p1.role === turn.role) {
       // one turn out of the roles option between at most, as with all roles (a question there ends the wait)
-      if (!cur.before || ((cur.gap ?? 1) <= 1 && (isNudge(cur.before) || isAcknowledgement(cur.before)))) at = w.length - 1;
-    } else if (!cur.before && w.length > 1 && w[w.length - 2].role === cur.role && (isNudge(p1.text) || isAcknowledgement(p1.text))) at = w.length - 2;
+      if (!turn.before || ((turn.gap ?? 1) <= 1 && (isNudge(turn.before) || isAcknowledgement(turn.before)))) at = end - 1;
+    } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && (isNudge(p1.text) || isAcknowledgement(p1.text))) at = end - 2;
     if (at < 0 || !isWaitReply(w[at].text)) return -1;
     // two waits of this speaker in a row (稍等 / 我找找 / the number): the question is before the first
-    while (this.befores[at] === '' && at > 0 && w[at - 1].role === cur.role && isWaitReply(w[at - 1].text)) at--;
+    while (this.befores[at] === '' && at > 0 && w[at - 1].role === turn.role && isWaitReply(w[at - 1].text)) at--;
     return at;
   }
 
@@ -1030,6 +1091,7 @@ export class TurnPairer<T extends PendingTurn> {
     this.waiting.length = 0;
     this.places.length = 0;
     this.befores.length = 0;
+    this.earlier.length = 0;
     this.flags.length = 0;
     this.lastText = '';
     this.lastRole = null;

@@ -1085,3 +1085,52 @@ describe('a prompt for a WeChat ID with a courtesy after it; an ID with a reques
     }
   });
 });
+
+describe('review of session 16: more ways to let a number go on, cues further back, counts of digits', () => {
+  const settings: Partial<PiiStageOptions>[] = [{}, { roles: ['customer'] } as Partial<PiiStageOptions>, { workers: 2 }];
+  const allPlaceholders = (out: string[], turns: [string, string][], why: string) =>
+    turns.forEach(([role, text], i) => {
+      if (role === 'customer' && /[0-9]/.test(text)) expect(out[i].replace(/\[[A-Z_]+_\d+\]/g, ''), `${why}: ${text}`).not.toMatch(/[0-9]/);
+      else expect(out[i], why).toBe(text);
+    });
+
+  it('acknowledgements strung together or with 亲 after them let the number go on', async () => {
+    for (const between of ['对', '对的', '是的', '好的亲', '好的，亲', '嗯嗯好的', '好滴', '嗯呢', '好的好的', '好的收到', '明白', '记下了', '您说', '嗯，您说', '嗯嗯，然后呢？']) {
+      const turns: [string, string][] = [['agent', '请问您的手机号是多少？'], ['customer', '138'], ['agent', between], ['customer', '2321'], ['customer', '9681']];
+      for (const extra of settings) allPlaceholders(await scrub(turns, extra), turns, `${between} ${JSON.stringify(extra)}`);
+    }
+  });
+
+  it("the customer's own cue words before an acknowledgement, or a wait before the parts, name what follows", async () => {
+    const cases: [string, string][][] = [
+      [['customer', '我的手机号是'], ['agent', '嗯'], ['customer', '138'], ['agent', '嗯'], ['customer', '1234'], ['agent', '嗯'], ['customer', '5678']],
+      [['agent', '请问您的手机号是多少？'], ['customer', '稍等'], ['agent', '好的'], ['customer', '138'], ['agent', '嗯'], ['customer', '1234'], ['agent', '嗯'], ['customer', '5678']],
+      [['agent', '您的手机号码是？'], ['customer', '等一下我找找'], ['agent', '亲，还在吗？'], ['customer', '好的 15606780'], ['agent', '好的'], ['customer', '8'], ['customer', '77']],
+    ];
+    for (const turns of cases) for (const extra of settings) allPlaceholders(await scrub(turns, extra), turns, JSON.stringify(extra));
+  });
+
+  it('a count of digits before the last part (最后两位是78, 后2位78, 后4位5678) is words, not the part', async () => {
+    for (const [first, last] of [['我的手机号是138123456', '最后两位是78'], ['我的手机号是138123456', '后2位78'], ['我的手机号是1381234', '后4位5678']]) {
+      const out = await scrub([['customer', first], ['customer', last]]);
+      expect(out.join(' / ').replace(/\[[A-Z_]+_\d+\]/g, ''), `${first} / ${last}`).not.toMatch(/[0-9]{2}/);
+    }
+  });
+
+  it('a Luhn-valid card typed as bare groups with an acknowledgement between needs no cue; a date or a count among the parts is none', async () => {
+    const c = card('622202123456789');
+    const turns: [string, string][] = [['customer', c.slice(0, 4)], ['agent', '嗯'], ['customer', c.slice(4, 8)], ['customer', c.slice(8, 12)], ['customer', c.slice(12)]];
+    for (const extra of settings) expect(await scrub(turns, extra)).toEqual(['[BANK_CARD_1]', '嗯', '[BANK_CARD_2]', '[BANK_CARD_3]', '[BANK_CARD_4]']);
+    // (parts that pair into no other number: 0212 / 3456 would be a landline with its area code, as before this session)
+    const d = card('622848123456789');
+    const stays: [string, string][] = [['customer', `型号${d.slice(0, 4)}`], ['agent', '嗯'], ['customer', d.slice(4, 8)], ['customer', d.slice(8, 12)], ['customer', `${d.slice(12)}，8`]];
+    expect(await scrub(stays)).toEqual(stays.map(([, t]) => t));
+  });
+
+  it('单 after the last part is no count (5678单 goes on a phone number); 个 is', async () => {
+    const out = await scrub([['agent', '请问您的手机号是多少？'], ['customer', '138'], ['customer', '1234'], ['customer', '5678单']]);
+    expect(out.slice(1).join(' ').replace(/\[[A-Z_]+_\d+\]/g, '')).not.toMatch(/[0-9]/);
+    const counts: [string, string][] = [['agent', '请问一共多少件？'], ['customer', '138'], ['customer', '10214'], ['customer', '707个']];
+    expect(await scrub(counts)).toEqual(counts.map(([, t]) => t));
+  });
+});

@@ -454,8 +454,10 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn, n
   // the number that opens the turn (with the rest of the turn after it), then each later line that is a number
   // alone (国电信福建公司 非得打12315投诉才有用吗？ / 87204316 / 明早未处理直接12315投诉, after 请提供…联系方式)
   // (an account name may hold a number near its start too: lily_wx7159)
-  const tokenOpens = idTokenOpens(cur) && idQuestion();
-  const opens = numberOpens || tokenOpens;
+  // (read only where it decides: most turns that open with a number are no account name)
+  let token: boolean | undefined;
+  const tokenOpens = (): boolean => (token ??= idTokenOpens(cur) && idQuestion());
+  const opens = numberOpens || tokenOpens();
   const nl = firstLineBreak(cur);
   // most turns: no number opens them and they hold one line
   if (!opens && nl < 0) return null;
@@ -542,7 +544,7 @@ class AnswerReader {
     /** Whether the turn before asks for an account ID (ID_QUESTION): a WeChat ID is read only then. */
     private readonly idQuestion: () => boolean,
     /** Whether an account-name token opens the turn, after a question for an ID (idTokenOpens). */
-    private readonly tokenOpens: boolean,
+    private readonly tokenOpens: () => boolean,
   ) {
     this.tail = prev.slice(Math.max(0, prev.length - LEAD_CHARS));
   }
@@ -562,7 +564,7 @@ class AnswerReader {
     // a prompt for an account ID without a request word, with a courtesy after it (您的vx，我们会及时和您确认时间 /
     // lily_wx7159): the ID word it names, right before an account name that opens the answer (not a number: 您的宽带账号
     // 已经恢复正常 / 20150312开始就不能用了 is no answer)
-    if (at === 0 && this.tokenOpens) {
+    if (at === 0 && this.tokenOpens()) {
       const word = lastIdWord(this.prev.slice(Math.max(0, this.prev.length - ASKED_TAIL)));
       const named = word ? this.answerSpans(this.engine.analyzeAfter(word, text), at, text) : null;
       if (named) return { spans: named, lead: word! };
@@ -785,7 +787,9 @@ export class TurnPairer<T extends PendingTurn> {
     // it lets the number go on
     const cut = !!cur.before && !((cur.gap ?? 1) <= 1 && letsGoOn(cur.before));
     // only a turn that opens with digits (after a few words) can end a split identifier
-    if (this.engine && w.length && mayHoldDigits(cur) && headDigits(cur.text) !== null) this.splitEnding(cur, cut ? NO_PARTS : this.partsFrom(this.runStart(cur.role, MAX_CHAIN - 1), cur.role));
+    /** This speaker's turns a chain may take with this one (runStart), as indices into `waiting`; null: not read. */
+    let parts: number[] | null = null;
+    if (this.engine && w.length && mayHoldDigits(cur) && headDigits(cur.text) !== null) this.splitEnding(cur, (parts = cut ? NO_PARTS : this.partsFrom(this.runStart(cur.role, MAX_CHAIN - 1), cur.role)));
     // after the splits: digits that continue a split identifier belong to it, not to a finding of their own
     // (only a turn that can hold an answer is read with any turn before: most open with words and hold one line)
     const numberOpens = this.engine !== null && (w.length > 0 || !!cur.before) && opensWithNumber(cur);
@@ -797,7 +801,8 @@ export class TurnPairer<T extends PendingTurn> {
     const earlierText = ends & ENDS_IN_DIGITS ? this.earlierLead(cur) : '';
     w.push(cur);
     // (a later turn of this speaker chains with this one and at most MAX_CHAIN - 2 before it)
-    const runBack = cut ? 0 : w.length - 1 - this.runStart(cur.role, MAX_CHAIN - 2, w.length - 2);
+    // (from the parts read for a split where there are: the same walk)
+    const runBack = cut ? 0 : parts !== null ? (parts.length > 0 ? w.length - 1 - parts[Math.max(0, parts.length - (MAX_CHAIN - 2))] : 0) : w.length - 1 - this.runStart(cur.role, MAX_CHAIN - 2, w.length - 2);
     this.flags.push((cut ? CUT : 0) | ends | (runBack << RUN_SHIFT));
     this.places.push(this.next++);
     // the turn before as a split's lead: another speaker's (a question) or one out of the roles option, never this

@@ -1031,12 +1031,22 @@ export class RuleEngine {
 
   /** The cue words in the last 16 characters of `s` (as normalising reads them): what a number right after it is read with. */
   endCues(s: string): string[] {
+    return this.cuesFrom(s, NEAR_CUE);
+  }
+
+  /** The cue words anywhere in `s` (as normalising reads it; a split's lead, at most a few dozen characters). */
+  cuesIn(s: string): string[] {
+    return this.cuesFrom(s, s.length);
+  }
+
+  /** The cue words in the last `reach` characters of `s`, as normalising reads them. */
+  private cuesFrom(s: string, reach: number): string[] {
     const scanner = this.cueScan;
     if (scanner === null || s.length === 0) return NO_WORDS;
-    const raw = s.slice(Math.max(0, s.length - 2 * NEAR_CUE));
+    const raw = s.slice(Math.max(0, s.length - 2 * reach));
     const text = this.asRulesRead(raw);
     const out: string[] = [];
-    for (let at = Math.max(0, text.length - NEAR_CUE); at < text.length; ) {
+    for (let at = Math.max(0, text.length - reach); at < text.length; ) {
       const w = scanner.wordAt(text, at);
       if (w === null || glued(text, at, w.length)) at++;
       else {

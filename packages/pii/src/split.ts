@@ -10,8 +10,11 @@ import { checkResidentId, luhnValid } from './validators.js';
  * crosses the junction marks both parts, each in its own turn.
  */
 
-/** Closing punctuation allowed after the first part's digits. */
-const CLOSERS = new Set([...' \t\r\n，。,.!！?？~～…']);
+/**
+ * Closing punctuation allowed after the first part's digits: space, tab, CR, LF and ，。,.!！?？~～… (char codes, not a
+ * Set of one-character strings: this runs on every turn with digits).
+ */
+const isCloser = (c: number): boolean => (c < 128 ? c === 32 || c === 9 || c === 13 || c === 10 || c === 44 || c === 46 || c === 33 || c === 63 || c === 126 : c === 0xff0c || c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0xff5e || c === 0x2026);
 /** Characters without a digit allowed before the second part's digits (后面是, 后面四位, 接上). */
 const HEAD_LEAD = 8;
 /** Characters of the first turn kept before its digits, for cue words (号码是, 卡号前面是 …). */
@@ -39,7 +42,7 @@ const LONG_CHAIN_CUE = /身份证|证件|证号|卡号|银行卡|信用卡|储�
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 /** Whether `s` from `at` on is closers only. */
 const onlyClosersFrom = (s: string, at: number): boolean => {
-  for (let i = at; i < s.length; i++) if (!CLOSERS.has(s[i])) return false;
+  for (let i = at; i < s.length; i++) if (!isCloser(s.charCodeAt(i))) return false;
   return true;
 };
 const isJoin = (c: number): boolean => c === 32 || c === 45;
@@ -56,7 +59,7 @@ const isAlnum = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c
 /** [start, end) of the digits that end `s` (single spaces or dashes between them), then closers only; null if none. Scans backwards: linear. */
 function tailDigits(s: string): [number, number] | null {
   let end = s.length;
-  while (end > 0 && CLOSERS.has(s[end - 1])) end--;
+  while (end > 0 && isCloser(s.charCodeAt(end - 1))) end--;
   if (end === 0 || !isPartDigit(s.charCodeAt(end - 1))) return null;
   let start = end - 1;
   for (;;) {
@@ -92,7 +95,19 @@ function headDigits(s: string): [number, number] | null {
 /** The digits of a middle turn of a chain: words that carry on at most, one digit group, closers (1234 / 然后是1234，); null if it is none. */
 function middleDigits(s: string): [number, number] | null {
   const m = headDigits(s);
-  return m && CARRY_ON.test(s.slice(0, m[0])) && onlyClosersFrom(s, m[1]) ? m : null;
+  // (后4位5678 says the number ends there: a last part, never a middle one)
+  return m && CARRY_ON.test(s.slice(0, m[0])) && onlyClosersFrom(s, m[1]) && !COUNTED.test(s.slice(0, m[0])) ? m : null;
+}
+
+/** A count of digits before a part (后4位, 最后两位是): the part must hold that many. */
+const COUNTED = /([0-9０-９一二三四五六七八九两])位/;
+const NUMERAL_VALUE: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+/** How many digits the words before a last part say it holds (后4位 → 4), or -1. */
+function countedDigits(words: string): number {
+  const m = COUNTED.exec(words);
+  if (!m) return -1;
+  const c = m[1].charCodeAt(0);
+  return c >= 0xff10 ? c - 0xff10 : c <= 57 ? c - 48 : NUMERAL_VALUE[m[1]];
 }
 
 /** Digits of a part, a resident ID's closing check character X counted as one (…310 / 02X). */
@@ -104,6 +119,18 @@ const digitCount = (s: string): number => {
 
 const SPLIT_SUFFIX = '.split-turns';
 const NO_PARTS: number[] = [];
+/** What TurnPairer keeps of a waiting turn. */
+interface Slot {
+  /** The turn before it (kept when that turn is finished: a question before four turns of a card). */
+  before: string;
+  /**
+   * For a turn that ends in digits: what else a split that begins with it may read before it (earlierLead), taken when
+   * it came: the turns that say so may be finished before the split's last part comes.
+   */
+  earlier: string;
+  /** Its flags (CUT, GOES_ON, ENDS_IN_DIGITS, CAN_MIDDLE, each with its _READ bit; the run's start above RUN_SHIFT). */
+  flags: number;
+}
 /**
  * Bits of TurnPairer's per-turn flags: a turn out of the roles option before it ends its speaker's run (CUT); whether
  * it lets another speaker's number go on (letsGoOn), ends in digits (tailDigits), is a chain's middle part
@@ -159,8 +186,8 @@ export function splitChain(texts: readonly string[], spans: readonly (readonly P
   return chainOver(texts, spans, engine, retake)?.spans ?? null;
 }
 
-function chainOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake, lead = '', shortAfter: string | null = null, cuedOnly = false): Split | null {
-  return texts.length >= 3 && texts.length <= MAX_CHAIN ? splitOver(texts, spans, engine, retake, lead, shortAfter, cuedOnly) : null;
+function chainOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake, lead = '', shortAfter: string | null = null, cuedOnly = false, proofOnly = false): Split | null {
+  return texts.length >= 3 && texts.length <= MAX_CHAIN ? splitOver(texts, spans, engine, retake, lead, shortAfter, cuedOnly, proofOnly) : null;
 }
 
 /**
@@ -181,9 +208,10 @@ interface Split {
  * already known to), or another speaker's turn that must (letsGoOn; read only when a part is short). Then
  * the parts must join into a number whose format proves it whole (checksOut), words before must ask for
  * its type, and a short last part must be its turn alone. `cuedOnly`: only a
- * finding whose type such words name (a chain with another speaker's turns between its parts).
+ * finding whose type such words name (a chain with another speaker's turns between its parts); with
+ * `proofOnly`, also one whose check digits prove it whole (no question before asks for anything).
  */
-function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never, lead = '', shortAfter: string | null = null, cuedOnly = false): Split | null {
+function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[])[], engine: RuleEngine, retake: Retake = never, lead = '', shortAfter: string | null = null, cuedOnly = false, proofOnly = false): Split | null {
   const n = texts.length;
   const first = texts[0];
   const last = texts[n - 1];
@@ -218,6 +246,9 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   }
   parts.push(h);
   const pieces = parts.map(([a, b], i) => texts[i].slice(a, b));
+  // 后4位5678: the last part holds as many digits as its words say (2位客人，5678 and 5位5678 are none)
+  const counted = countedDigits(last.slice(0, h[0]));
+  if (counted >= 0 && digitCount(pieces[n - 1]) !== counted) return null;
   // (a first part is its turn's last digits and a middle part its turn whole: a short last part must be its turn too)
   const hasShort = pieces.some((p) => digitCount(p) < MIN_PART_DIGITS);
   if (hasShort && (shortAfter === null || (shortAfter !== '' && !letsGoOn(shortAfter)) || (digitCount(pieces[n - 1]) < MIN_PART_DIGITS && !(CARRY_ON.test(last.slice(0, h[0])) && onlyClosersFrom(last, h[1]))))) return null;
@@ -229,11 +260,13 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   // a short part needs words that ask for the type found: its own (我的手机号是13) or the question's (QQ是65 / 026653209 /
   // 我打了10086… makes a Luhn-valid card one time in ten); so do parts with turns between (138 / 嗯 / 1234 / 嗯 / 5678
   // after 请问您购买了几台？ are counts). Without such words, no reading at all
-  // (or, over turns between, check digits that prove the number whole: a Luhn-valid card with an issuer's prefix, a
-  // resident ID; such a number has 15 digits or more, typed as bare digit groups, the first opening its turn as an
-  // answer does and the last ending it: 型号64670 / 326 / 然后呢 / …, a date as a part, 5453，8 are no card)
-  const asked = hasShort || cuedOnly ? (useLead ? [...engine.endCues(cue), ...engine.endCues(lead), ...engine.askedCues(lead)] : engine.endCues(cue)) : null;
-  const provable = cuedOnly && !hasShort && pieces.reduce((sum, p) => sum + digitCount(p), 0) >= 15 && pieces.every((p) => BARE_PART.test(p)) && ANSWER_OPENING.test(first.slice(0, t[0])) && onlyClosersFrom(last, h[1]);
+  // (or, over turns between and after no question, check digits that prove the number whole: a Luhn-valid card with an
+  // issuer's prefix, a resident ID; such a number has 15 to 19 digits, typed as bare digit groups, the first opening its
+  // turn as an answer does and the last ending it: 型号64670 / 326 / 然后呢 / …, a date as a part, 5453，8 are no card;
+  // 这几款价格分别是多少？ / 4999 / 嗯 / 3999 / 2999 / 5299 are prices)
+  const asked = hasShort || cuedOnly ? (useLead ? [...engine.endCues(cue), ...engine.cuesIn(lead)] : engine.endCues(cue)) : null;
+  const total = proofOnly && !hasShort ? pieces.reduce((sum, p) => sum + digitCount(p), 0) : 0;
+  const provable = total >= 15 && total <= 19 && pieces.every((p) => BARE_PART.test(p)) && ANSWER_OPENING.test(first.slice(0, t[0])) && onlyClosersFrom(last, h[1]);
   if (asked !== null && asked.length === 0 && !provable) return null;
   // the lead and a line break before the digits: its words are cues, none of its characters is taken
   const prefix = useLead ? lead + '\n' : '';
@@ -561,11 +594,12 @@ class AnswerReader {
       const again = this.answerSpans(this.engine.analyzeAfter(asked[i], text), at, text);
       if (again) return { spans: again, lead: asked[i] };
     }
-    // a prompt for an account ID without a request word, with a courtesy after it (您的vx，我们会及时和您确认时间 /
-    // lily_wx7159): the ID word it names, right before an account name that opens the answer (not a number: 您的宽带账号
-    // 已经恢复正常 / 20150312开始就不能用了 is no answer)
+    // a bare prompt for a WeChat ID, maybe with a courtesy after it (您的vx，我们会及时和您确认时间 / lily_wx7159): the ID
+    // word it names, right before an account name that opens the answer (not a number: 您的宽带账号已经恢复正常 /
+    // 20150312开始就不能用了 is no answer; nor after a mere mention: 微信号和手机号都可以，请问您的型号是？ / iphone12)
     if (at === 0 && this.tokenOpens()) {
-      const word = lastIdWord(this.prev.slice(Math.max(0, this.prev.length - ASKED_TAIL)));
+      const prompt = ID_PROMPT.exec(this.prev.slice(Math.max(0, this.prev.length - ASKED_TAIL)));
+      const word = prompt ? (prompt.groups!.word ?? prompt.groups!.en) : undefined;
       const named = word ? this.answerSpans(this.engine.analyzeAfter(word, text), at, text) : null;
       if (named) return { spans: named, lead: word! };
     }
@@ -707,21 +741,19 @@ function uncoveredNumberNearStart(cur: PendingTurn): boolean {
 }
 
 /** An account name alone (zhang_wei1990, chen_lei2048): letters first, a digit or _ in it, as WeChat IDs are. */
-const ID_TOKEN = /^[ \t\u3000]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t\u3000\r，,。.!！~～]*(?:(?:谢谢|谢了|多谢|[Tt]hanks|[Tt]hx|麻烦(?:您|你)?(?:尽快|快点|帮我)?(?:处理|看看|查一下|查查)?(?:一下)?(?:了|啦)?|[Pp]lease(?: (?:check|hurry|help))?)[ \t\u3000\r。.!！~～]*)?$/;
+const ID_TOKEN = /^[ \t\u3000]*[A-Za-z][A-Za-z0-9_-]{5,19}[ \t\u3000\r，,。.!！~～]*(?:(?:谢谢|谢了|多谢|[Tt]hanks|[Tt]hank you|[Tt]hx|[Pp]ls|[Pp]lease(?: (?:check|hurry|help))?|麻烦(?:您|你|你们)?(?:尽快|快点|帮我)?(?:处理|看看|查一下|查查)?(?:一下)?(?:了|啦)?|(?:尽快|快点)(?:处理|看看)?(?:一下)?)[ \t\u3000\r，,。.!！~～]*){0,2}$/;
+/**
+ * A bare prompt for a WeChat ID at the end of a turn, maybe with a courtesy after it: 您的vx, 亲，您的微信？,
+ * 您的vx，我们会及时和您确认时间, Your WeChat, thanks! It opens a clause (我们会通过您的微信，谢谢 and 已退回您的微信 are
+ * statements). Group `word` (or `en`) is the ID word it names.
+ */
+const ID_PROMPT = /(?:^|[，,。.!！？?~～ :：]|亲|您好|那|请问|麻烦)(?:您|你)的(?<word>微信|[Vv][Xx]|[Vv]信)号?[ ？?呢]{0,3}(?:[，,。.!！ ]+(?:谢谢|感谢|多谢|我们会|我们将|我们这边|稍后|客服会|方便|以便|[Tt]hanks|[Tt]hank you|[Pp]lease)[^。！？!?\n]{0,24})?[。.!！~～ ]*$|(?:^|[.!?,] ?)[Yy]our (?<en>WeChat|[Ww]echat|WECHAT)(?: ID)?[,.]? ?(?:[Tt]hanks|[Tt]hank you|[Pp]lease)?[.!~ ]*$/;
 /**
  * A question for an account ID, what a token alone answers: one that names an ID (微信号, vx号, WeChat ID, 账号,
  * username), or asks for a WeChat with a verb that wants a value (请问您的微信是多少, 请留一下您的微信, 您的vx, What is your
  * WeChat?). 微信支付还是支付宝？, 您是在微信小程序下的单吗？ and 请问您用的是微信吗 are none.
  */
-const ID_QUESTION = /(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|账号|帐号|ID|id|Id)|账号|帐号|用户名|[Uu]ser ?name|[Aa]ccount|(?<![A-Za-z])ID(?![A-Za-z])|(?:多少|留|提供|发|告诉|加|[Ww]hat(?:'s| is)|share|send|give)[^。！？!?\n]{0,12}?(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)|(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)[^。！？!?\n]{0,6}?(?:多少|是什么)|(?:您|你)的(?:微信|[Vv][Xx]|[Vv]信)号?[ ？?呢]{0,3}(?:[，,。.!！ ]+(?:谢谢|感谢|多谢|我们会|我们将|方便|以便|[Tt]hanks|[Tt]hank you|[Pp]lease)[^。！？!?\n]{0,24})?[。.!！~～ ]*$/;
-/** Words that name an account ID (lastIdWord). */
-const ID_WORD = /微信号?|[Vv][Xx]号?|[Vv]信号?|[Ww]e[Cc]hat(?: ID)?|WECHAT|账号|帐号|用户名|[Uu]ser ?name/g;
-/** The last word of `s` that names an account ID (ID_WORD), or null. */
-function lastIdWord(s: string): string | null {
-  let last: string | null = null;
-  for (const m of s.matchAll(ID_WORD)) last = m[0];
-  return last;
-}
+const ID_QUESTION = new RegExp(String.raw`(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|账号|帐号|ID|id|Id)|账号|帐号|用户名|[Uu]ser ?name|[Aa]ccount|(?<![A-Za-z])ID(?![A-Za-z])|(?:多少|留|提供|发|告诉|加|[Ww]hat(?:'s| is)|share|send|give)[^。！？!?\n]{0,12}?(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)|(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)[^。！？!?\n]{0,6}?(?:多少|是什么)|` + ID_PROMPT.source);
 /** A token's types that need a question for an ID (ID_QUESTION) when read as an answer: a WeChat ID is any word with a digit. */
 const TOKEN_TYPES = new Set(['WECHAT']);
 const ID_TOKEN_MARK = /[0-9_]/;
@@ -760,16 +792,8 @@ export class TurnPairer<T extends PendingTurn> {
    * of a speaker's run and the other speaker's short turns between them (letsGoOn), or the last two.
    */
   private readonly waiting: T[] = [];
-  private readonly places: number[] = [];
-  /** The turn before each waiting turn (kept when that turn is finished: a question before four turns of a card). */
-  private readonly befores: string[] = [];
-  /** Per waiting turn: its flags (CUT, GOES_ON, ENDS_IN_DIGITS, CAN_MIDDLE, each with its _READ bit; the run's start above RUN_SHIFT). */
-  private readonly flags: number[] = [];
-  /**
-   * Per waiting turn that ends in digits: what else a split that begins with it may read before it (earlierLead), taken
-   * when it came: the turns that say so may be finished before the split's last part comes.
-   */
-  private readonly earlier: string[] = [];
+  /** What the pairer keeps of each waiting turn (one object a turn: a push and a shift per turn, not one per field). */
+  private readonly slots: Slot[] = [];
   private lastText = '';
   private lastRole: Role | null = null;
   private beforeLastText = '';
@@ -794,23 +818,22 @@ export class TurnPairer<T extends PendingTurn> {
     // (only a turn that can hold an answer is read with any turn before: most open with words and hold one line)
     const numberOpens = this.engine !== null && (w.length > 0 || !!cur.before) && opensWithNumber(cur);
     if (this.engine && (w.length || cur.before) && mayAnswer(cur, numberOpens)) this.readAnswer(cur, numberOpens);
+    // whether it ends in digits (read here, it goes into its flags): only such a turn is a chain's first or middle part
+    const ends = this.engine !== null && mayHoldDigits(cur) && tailDigits(cur.text) !== null ? ENDS_READ | ENDS_IN_DIGITS : ENDS_READ;
     // (only after a short turn: a wait, a nudge or an acknowledgement is one, and most turns before another are long)
     const shortBefore = cur.before ? cur.before.length <= SHORT_REPLY : w.length > 0 && w[w.length - 1].text.length <= SHORT_REPLY;
-    // (whether it ends in digits, read here, goes into its flags)
-    const ends = this.engine !== null && shortBefore ? (mayHoldDigits(cur) && tailDigits(cur.text) !== null ? ENDS_READ | ENDS_IN_DIGITS : ENDS_READ) : 0;
-    const earlierText = ends & ENDS_IN_DIGITS ? this.earlierLead(cur) : '';
+    const earlierText = shortBefore && (ends & ENDS_IN_DIGITS) !== 0 ? this.earlierLead(cur) : '';
     w.push(cur);
     // (a later turn of this speaker chains with this one and at most MAX_CHAIN - 2 before it)
-    // (from the parts read for a split where there are: the same walk)
-    const runBack = cut ? 0 : parts !== null ? (parts.length > 0 ? w.length - 1 - parts[Math.max(0, parts.length - (MAX_CHAIN - 2))] : 0) : w.length - 1 - this.runStart(cur.role, MAX_CHAIN - 2, w.length - 2);
-    this.flags.push((cut ? CUT : 0) | ends | (runBack << RUN_SHIFT));
-    this.places.push(this.next++);
+    // (from the parts read for a split where there are: the same walk; over turns between only from a turn that ends in
+    // digits: no chain goes on through one that does not, but this speaker's consecutive turns stay, as a wait's do)
+    const runBack = cut ? 0 : parts !== null ? (parts.length > 0 ? w.length - 1 - parts[Math.max(0, parts.length - (MAX_CHAIN - 2))] : 0) : w.length - 1 - this.runStart(cur.role, MAX_CHAIN - 2, w.length - 2, (ends & ENDS_IN_DIGITS) !== 0);
     // the turn before as a split's lead: another speaker's (a question) or one out of the roles option, never this
     // speaker's own (我的QQ号是2356781940 is no cue for the 100 / 200 / 300 that follow)
     // (through another speaker's nudge, its question before it: 您退款的卡号是多少？ / 亲？ / 6212… / 7370 / …)
     const other = this.lastRole !== cur.role ? (this.beforeLastRole === this.lastRole && isNudge(this.lastText) ? this.beforeLastText : this.lastText) : '';
-    this.befores.push(cur.before || other);
-    this.earlier.push(earlierText);
+    this.slots.push({ before: cur.before || other, earlier: earlierText, flags: (cut ? CUT : 0) | ends | (runBack << RUN_SHIFT) });
+    this.next++;
     this.beforeLastText = this.lastText;
     this.beforeLastRole = this.lastRole;
     this.lastText = cur.text;
@@ -819,35 +842,37 @@ export class TurnPairer<T extends PendingTurn> {
     // over this turn when it lets another speaker's number go on (嗯, 亲？), that speaker's last turns
     // (another speaker's run that can hold a chain's parts: see runStart)
     const n = w.length;
-    let back = this.flags[n - 1] >> RUN_SHIFT;
-    if (n > 1 && this.flags[n - 2] >> RUN_SHIFT > 0 && cur.text.length <= SHORT_REPLY && w[n - 2].role !== cur.role && this.letsGoOnAt(n - 1) && this.endsInDigits(n - 2)) back = Math.max(back, 1 + (this.flags[n - 2] >> RUN_SHIFT));
+    let back = this.slots[n - 1].flags >> RUN_SHIFT;
+    if (n > 1 && this.slots[n - 2].flags >> RUN_SHIFT > 0 && cur.text.length <= SHORT_REPLY && w[n - 2].role !== cur.role && this.letsGoOnAt(n - 1) && this.endsInDigits(n - 2)) back = Math.max(back, 1 + (this.slots[n - 2].flags >> RUN_SHIFT));
     const keep = Math.max(2, back + 1);
     while (w.length > keep) {
-      this.places.shift();
-      this.befores.shift();
-      this.earlier.shift();
-      this.flags.shift();
+      this.slots.shift();
       this.finish(w.shift()!);
     }
   }
 
+  /** Waiting turn i's place in its conversation (the waiting turns' places run on to `next`). */
+  private placeOf(i: number): number {
+    return this.next - this.waiting.length + i;
+  }
+
   /** Whether waiting turn i ends in digits (tailDigits): a chain's first part; every part but the last does. Read once. */
   private endsInDigits(i: number): boolean {
-    let f = this.flags[i];
+    let f = this.slots[i].flags;
     if ((f & ENDS_READ) === 0) {
       const t = this.waiting[i];
       f |= ENDS_READ | (mayHoldDigits(t) && tailDigits(t.text) !== null ? ENDS_IN_DIGITS : 0);
-      this.flags[i] = f;
+      this.slots[i].flags = f;
     }
     return (f & ENDS_IN_DIGITS) !== 0;
   }
 
   /** Whether waiting turn i can be a chain's middle part (middleDigits). Read once. */
   private canMiddle(i: number): boolean {
-    let f = this.flags[i];
+    let f = this.slots[i].flags;
     if ((f & MIDDLE_READ) === 0) {
       f |= MIDDLE_READ | (this.endsInDigits(i) && middleDigits(this.waiting[i].text) !== null ? CAN_MIDDLE : 0);
-      this.flags[i] = f;
+      this.slots[i].flags = f;
     }
     return (f & CAN_MIDDLE) !== 0;
   }
@@ -870,7 +895,7 @@ export class TurnPairer<T extends PendingTurn> {
     // or the question this speaker's "wait" answered (请提供订单号 / 稍等，我找找 / 亲，还在吗？ / E2023…)
     if (!more) {
       const waited = this.waitedAt(cur);
-      if (waited >= 0 && this.befores[waited]) more = previousTurnSpans(engine, this.befores[waited], cur, numberOpens);
+      if (waited >= 0 && this.slots[waited].before) more = previousTurnSpans(engine, this.slots[waited].before, cur, numberOpens);
     }
     if (more) {
       cur.spans = [...cur.spans, ...more.spans];
@@ -906,7 +931,7 @@ export class TurnPairer<T extends PendingTurn> {
       if (middles < 0) for (middles = 0; middles < k - 1 && this.canMiddle(parts[run - 1 - middles]); ) middles++;
       if (middles < k - 1) continue;
       const chain = [...parts.slice(run - k).map((i) => w[i]), cur];
-      const start = this.places[parts[run - k]];
+      const start = this.placeOf(parts[run - k]);
       const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
       const texts = chain.map((t) => t.text);
       const spans = chain.map((t) => t.spans);
@@ -914,10 +939,14 @@ export class TurnPairer<T extends PendingTurn> {
       // (its turns between, if any, let the number go on: a part may be short; with turns between, words must ask for it)
       // (in the roles option or out of it: a turn out of it between shows as the `before` of the turn after it)
       const between = parts[run - 1] !== w.length - 1 || parts[run - 1] - parts[run - k] !== k - 1 || chain.some((t, i) => i > 0 && !!t.before);
-      let split = chainOver(texts, spans, engine, retake, '', '', between);
+      // (a number its check digits prove may stand without cue words only where the turn before asks for nothing, or
+      // only for the rest: 还有呢？)
+      const question = this.slots[parts[run - k]].before;
+      const proofOnly = between && (question === '' || letsGoOn(question) || !(PROMPT_END.test(question) || engine.asksAboutOther(question) || engine.askedCues(question).length > 0));
+      let split = chainOver(texts, spans, engine, retake, '', '', between, proofOnly);
       if (!split) {
         const lead = this.leadBefore(parts[run - k], chain[0]);
-        if (lead) split = chainOver(texts, spans, engine, retake, lead, '', between);
+        if (lead) split = chainOver(texts, spans, engine, retake, lead, '', between, proofOnly);
       }
       if (!split) continue;
       const take = () => {
@@ -936,7 +965,7 @@ export class TurnPairer<T extends PendingTurn> {
       // with a turn out of the roles option between, the last pending turn is the one "one turn back"
       // (one turn between at most, in or out of the roles option)
       const partner = cur.before ? (p1.role === cur.role && (cur.gap ?? 1) <= 1 ? p1 : null) : p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
-      const start = partner ? this.places[w.indexOf(partner)] : -1;
+      const start = partner ? this.placeOf(w.indexOf(partner)) : -1;
       // a finding read with the turn before the partner (previousTurnSpans) may be taken again
       const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
       // another speaker's turn between the parts (in or out of the roles option)
@@ -975,20 +1004,20 @@ export class TurnPairer<T extends PendingTurn> {
    * into `waiting`, last + 1 if none. (Only over a turn between whose part before it can be a part at all: a turn
    * without digits is neither a chain's first part nor a middle one; letsGoOn is read only then.)
    */
-  private runStart(role: Role, cap: number, last = this.waiting.length - 1): number {
+  private runStart(role: Role, cap: number, last = this.waiting.length - 1, overBetween = true): number {
     const w = this.waiting;
     let first = last + 1;
     for (let i = last, count = 0; i >= 0 && count < cap; i--) {
       if (w[i].role !== role) {
         // one such turn between two of this speaker's, in scope
         // (the cheap tests first: this runs for most turns, and most turns of another speaker are long)
-        if (i === 0 || w[i].text.length > SHORT_REPLY || w[i - 1].role !== role || !this.endsInDigits(i - 1) || !this.letsGoOnAt(i)) break;
+        if (!overBetween || i === 0 || w[i].text.length > SHORT_REPLY || w[i - 1].role !== role || !this.endsInDigits(i - 1) || !this.letsGoOnAt(i)) break;
         continue;
       }
       first = i;
       count++;
       // a turn with one out of the roles option before it begins its run, unless that one lets the number go on
-      if ((this.flags[i] & CUT) !== 0) break;
+      if ((this.slots[i].flags & CUT) !== 0) break;
     }
     return first;
   }
@@ -1004,10 +1033,10 @@ export class TurnPairer<T extends PendingTurn> {
 
   /** Whether waiting turn i lets another speaker's number go on (letsGoOn), read once. */
   private letsGoOnAt(i: number): boolean {
-    let f = this.flags[i];
+    let f = this.slots[i].flags;
     if ((f & GOES_ON_READ) === 0) {
       f |= GOES_ON_READ | (letsGoOn(this.waiting[i].text) ? GOES_ON : 0);
-      this.flags[i] = f;
+      this.slots[i].flags = f;
     }
     return (f & GOES_ON) !== 0;
   }
@@ -1038,9 +1067,9 @@ export class TurnPairer<T extends PendingTurn> {
     // not text the rules kept (客服电话95588 / 2796元 is no QQ number)
     const t = tailDigits(first.text);
     if (!t || !ANSWER_OPENING.test(first.text.slice(0, t[0])) || overlaps(first.kept, t[0], t[1])) return '';
-    const asked = this.leadFrom(this.befores[at]);
+    const asked = this.leadFrom(this.slots[at].before);
     if (asked) return asked;
-    return this.earlier[at] ? this.leadFrom(this.earlier[at]) : '';
+    return this.slots[at].earlier ? this.leadFrom(this.slots[at].earlier) : '';
   }
 
   /**
@@ -1050,7 +1079,7 @@ export class TurnPairer<T extends PendingTurn> {
    */
   private earlierLead(cur: T): string {
     const waited = this.waitedAt(cur);
-    if (waited >= 0 && this.befores[waited]) return this.befores[waited];
+    if (waited >= 0 && this.slots[waited].before) return this.slots[waited].before;
     // (the cheap tests first, each turn's read once: this runs for every turn that ends in digits; a turn that ends in
     // digits is a part itself, not words before one)
     const w = this.waiting;
@@ -1086,7 +1115,7 @@ export class TurnPairer<T extends PendingTurn> {
     } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && (isNudge(p1.text) || isAcknowledgement(p1.text))) at = end - 2;
     if (at < 0 || !isWaitReply(w[at].text)) return -1;
     // two waits of this speaker in a row (稍等 / 我找找 / the number): the question is before the first
-    while (this.befores[at] === '' && at > 0 && w[at - 1].role === turn.role && isWaitReply(w[at - 1].text)) at--;
+    while (this.slots[at].before === '' && at > 0 && w[at - 1].role === turn.role && isWaitReply(w[at - 1].text)) at--;
     return at;
   }
 
@@ -1094,10 +1123,7 @@ export class TurnPairer<T extends PendingTurn> {
   end(): void {
     for (const t of this.waiting) this.finish(t);
     this.waiting.length = 0;
-    this.places.length = 0;
-    this.befores.length = 0;
-    this.earlier.length = 0;
-    this.flags.length = 0;
+    this.slots.length = 0;
     this.lastText = '';
     this.lastRole = null;
     this.beforeLastText = '';

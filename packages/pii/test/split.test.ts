@@ -1134,3 +1134,45 @@ describe('review of session 16: more ways to let a number go on, cues further ba
     expect(await scrub(counts)).toEqual(counts.map(([, t]) => t));
   });
 });
+
+describe('second review of session 16', () => {
+  const keep = async (turns: [string, string][], extra: Partial<PiiStageOptions> = {}) => expect(await scrub(turns, extra), JSON.stringify(turns)).toEqual(turns.map(([, t]) => t));
+
+  it('a mere mention of an ID word, or a statement that ends in 您的微信，谢谢, asks for no account name', async () => {
+    for (const [q, a] of [
+      ['微信号和手机号都可以，请问您的型号是？', 'iphone12'],
+      ['您是用微信号登录的吗？请问什么型号的手机？', 'mate40'],
+      ['账号问题已处理。请问您的快递单号是？', 'SF1234567890'],
+      ['我们会通过您的微信，谢谢', 'zhang_wei1990'],
+      ['请不要泄露您的微信，谢谢', 'zhang_wei1990'],
+      ['退款会退到您的微信，感谢您的耐心', 'iPhone15'],
+      ['二维码已经发到您的vx， 谢谢', 'model_X200'],
+    ]) {
+      for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) await keep([['agent', q], ['customer', a]], extra);
+    }
+  });
+
+  it('prices with acknowledgements between are no card, whatever the question; a card needs a question for nothing', async () => {
+    for (const q of ['这几款价格分别是多少？', '请问您的手机号是多少？', '请问您购买了几台？']) {
+      await keep([['agent', q], ['customer', '4999'], ['agent', '嗯'], ['customer', '3999'], ['customer', '2999'], ['customer', '5299']]);
+    }
+  });
+
+  it('后4位 ends a number: it is no middle part, and a last part holds as many digits as it says', async () => {
+    const out = await scrub([['customer', '0906'], ['customer', '后4位8703'], ['customer', '138'], ['customer', '46616396']]);
+    expect(out.slice(2)).toEqual(['[PHONE_1]', '[PHONE_2]']);
+    await keep([['agent', '请问您的手机号？'], ['customer', '1381234'], ['customer', '2位客人，5678']]);
+    await keep([['customer', '买了1381234'], ['customer', '5位5678']]);
+  });
+
+  it('more prompts and answers: 稍后我们会加您, Your WeChat, thanks!, pls, thank you, a request and thanks', async () => {
+    for (const [q, a, want] of [
+      ['您的vx，稍后我们会加您', 'lily_7159 pls', '[WECHAT_1] pls'],
+      ['Your WeChat, thanks!', 'lily_7159 thank you', '[WECHAT_1] thank you'],
+      ['您的vx Thanks!', 'lily_7159，麻烦尽快处理，谢谢', '[WECHAT_1]，麻烦尽快处理，谢谢'],
+      ['您的vx', 'lily_7159，尽快处理', '[WECHAT_1]，尽快处理'],
+    ]) {
+      for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) expect(await scrub([['agent', q], ['customer', a]], extra), q).toEqual([q, want]);
+    }
+  });
+});

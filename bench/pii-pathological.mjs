@@ -2,7 +2,8 @@
 // Times the pii rules on pathological inputs at a size n and at 4n, and prints the ratio: linear time reads
 // about 4×, quadratic about 16×. The issue's three (100 KB of digits, a 1 MB line of a@a@…, 50,000 × "1-") and
 // what conversations add: an answer turn of many lines after a question (each line a number, read as an
-// answer to the question), and a turn of many short turns' worth of numbers.
+// answer to the question), a turn of many short turns' worth of numbers, and (session 16) digit turns with the other
+// speaker's acknowledgements between (n counts turns there).
 //   npx tsc -b packages/pii && pnpm bench pii-pathological [--scale 1]
 // Each case: the best of three runs per size (this host's two vCPUs vary from minute to minute).
 import { conversationSpans, detect, getRuleEngine } from '../packages/pii/dist/index.js';
@@ -44,6 +45,17 @@ const cases = [
     const turns = [{ role: 'customer', text: '我的订单号是' }, { role: 'agent', text: `好${' '.repeat(n)}` }, { role: 'customer', text: '308669150930' }];
     return () => conversationSpans(turns, [engine]);
   }, 80_000],
+  // session 16: chains over the other speaker's acknowledgements (every digit turn tries chains of up to six turns)
+  ['digit turns with 好的亲 between (turns)', (n) => {
+    const turns = [];
+    for (let i = 0; i < n; i++) turns.push({ role: 'customer', text: String(1000 + ((i * 7919) % 9000)) }, { role: 'agent', text: '好的亲' });
+    return () => conversationSpans(turns, [engine]);
+  }, 20_000],
+  ['40-digit turns with 对的，您说 between (turns)', (n) => {
+    const turns = [];
+    for (let i = 0; i < n; i++) turns.push({ role: 'customer', text: String(1e15 + i * 7919).repeat(3).slice(0, 40) }, { role: 'agent', text: '对的，您说' });
+    return () => conversationSpans(turns, [engine]);
+  }, 20_000],
 ];
 
 console.log(`pii-pathological: best of 3 per size; ratio t(4n)/t(n): ~4 linear, ~16 quadratic`);

@@ -110,6 +110,13 @@ function countedDigits(words: string): number {
   return c >= 0xff10 ? c - 0xff10 : c <= 57 ? c - 48 : NUMERAL_VALUE[m[1]];
 }
 
+/** Whether a part holds fewer than MIN_PART_DIGITS digits (digitCount; stops at that many: parts may be long). */
+function fewDigits(s: string): boolean {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (isPartDigit(s.charCodeAt(i)) && ++n >= MIN_PART_DIGITS) return false;
+  return (s.length > 0 && isX(s.charCodeAt(s.length - 1)) ? n + 1 : n) < MIN_PART_DIGITS;
+}
+
 /** Digits of a part, a resident ID's closing check character X counted as one (…310 / 02X). */
 const digitCount = (s: string): number => {
   let n = 0;
@@ -130,6 +137,8 @@ interface Slot {
   earlier: string;
   /** Its flags (CUT, GOES_ON, ENDS_IN_DIGITS, CAN_MIDDLE, each with its _READ bit; the run's start above RUN_SHIFT). */
   flags: number;
+  /** What a split that begins with it reads before it from the turns around it (leadAround), once read; null until then. */
+  lead: string | null;
 }
 /**
  * Bits of TurnPairer's per-turn flags: a turn out of the roles option before it ends its speaker's run (CUT); whether
@@ -250,7 +259,7 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   const counted = countedDigits(last.slice(0, h[0]));
   if (counted >= 0 && digitCount(pieces[n - 1]) !== counted) return null;
   // (a first part is its turn's last digits and a middle part its turn whole: a short last part must be its turn too)
-  const hasShort = pieces.some((p) => digitCount(p) < MIN_PART_DIGITS);
+  const hasShort = pieces.some(fewDigits);
   if (hasShort && (shortAfter === null || (shortAfter !== '' && !letsGoOn(shortAfter)) || (digitCount(pieces[n - 1]) < MIN_PART_DIGITS && !(CARRY_ON.test(last.slice(0, h[0])) && onlyClosersFrom(last, h[1]))))) return null;
   if (parts.some(([a, b], i) => covered(spans[i], a, b, retake))) return null;
   const [tailStart, tailEnd] = t;
@@ -832,7 +841,7 @@ export class TurnPairer<T extends PendingTurn> {
     // speaker's own (我的QQ号是2356781940 is no cue for the 100 / 200 / 300 that follow)
     // (through another speaker's nudge, its question before it: 您退款的卡号是多少？ / 亲？ / 6212… / 7370 / …)
     const other = this.lastRole !== cur.role ? (this.beforeLastRole === this.lastRole && isNudge(this.lastText) ? this.beforeLastText : this.lastText) : '';
-    this.slots.push({ before: cur.before || other, earlier: earlierText, flags: (cut ? CUT : 0) | ends | (runBack << RUN_SHIFT) });
+    this.slots.push({ before: cur.before || other, earlier: earlierText, flags: (cut ? CUT : 0) | ends | (runBack << RUN_SHIFT), lead: null });
     this.next++;
     this.beforeLastText = this.lastText;
     this.beforeLastRole = this.lastRole;
@@ -1063,6 +1072,12 @@ export class TurnPairer<T extends PendingTurn> {
   private leadBefore(at: number, first: T): string {
     const lead = leadOf(first.spans);
     if (lead) return lead;
+    // (the rest is read once a turn: all it reads is fixed when the turn came)
+    return (this.slots[at].lead ??= this.leadAround(at, first));
+  }
+
+  /** leadBefore's reading of the turns around `first` (waiting at `at`). */
+  private leadAround(at: number, first: T): string {
     // the first part must look like an answer: its digits open its turn (是 / 好的， before them at most) and are
     // not text the rules kept (客服电话95588 / 2796元 is no QQ number)
     const t = tailDigits(first.text);

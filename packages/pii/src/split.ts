@@ -410,7 +410,7 @@ const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|h
 const ASKS_FOR_REST = /^(?:(?:好的|嗯+)[，, ]?)?(?:还有呢|然后呢|后面呢|后边呢|剩下的呢|接着说|[Aa]nd\??|[Aa]nd the rest\??)[？?。.!！~～ ]*$/;
 /** Words that, alone or strung together (好的亲, 嗯嗯好的, 对的，您说, 好的收到), between commas, spaces and closing punctuation, let a number typed in parts go on. (One loop of single words, no
  * quantifier inside it: a turn that fails backtracks little.) */
-const GO_ON_WORDS = /^[，,、 ？?。.!！~～…]*(?:(?:好的?|好滴|好嘞|好哒|嗯|嗯呢|嗯哼|哦|噢|对|对的|是的|没错|收到|明白|明白了|了解|记下了|记好了|记录了|OK|ok|Ok|okay|亲|您说|你说|请说|请讲|继续|请继续(?:输入|说)?|然后呢|还有呢|后面呢|后边呢|剩下的呢|接着说|在吗|还在吗|您好|你好|[Hh]ello|[Hh]i|[Aa]nd|[Gg]o on|[Yy]es)[，,、 ？?。.!！~～…]*)+$/;
+const GO_ON_WORDS = /^[，,、 ？?。.!！~～…]*(?:(?:好的?|好滴|好嘞|好哒|嗯|嗯呢|嗯哼|哦|噢|对|对的|是的|没错|收到|明白|明白了|了解|记下了|记好了|记录了|OK|ok|Ok|okay|亲|您说|你说|请说|请讲|继续|请继续(?:输入|说)?|然后呢|还有呢|后面呢|后边呢|剩下的呢|接着说|在吗|还在吗|您好|你好|[Hh]ello|[Hh]i|[Aa]nd|[Gg]o on|[Yy]es|在的|在呢|我在|在|没关系|不着急|不急|慢慢来|您?慢慢找|我等您|等您|[Nn]ext|[Rr]ight|[Ss]ure|[Mm]m-?hm|[Uu]h-?huh|[Gg]ot it|[Gg]o ahead|[Aa]lright|[Cc]ontinue|[Oo]kay|[Tt]hen|[Yy]eah|[Yy]ep)[，,、 ？?。.!！~～…]*)+$/;
 /**
  * Whether another speaker's turn between two parts of a number lets it go on: an acknowledgement, a nudge, a question
  * for the rest, or such words strung together. (NUDGE also takes a turn of punctuation or blanks only: 。, ？.)
@@ -419,7 +419,13 @@ const letsGoOn = (text: string): boolean => text.length <= SHORT_REPLY && (ACKNO
 /** Whether `text` is a short acknowledgement (ACKNOWLEDGEMENT; the pattern need not read a long turn). */
 const isAcknowledgement = (text: string): boolean => text.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(text);
 /** A reply that asks the other speaker to wait, or consents (稍等, 等一下我找找, 我看看, 好的): the answer follows later. */
-const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text));
+const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text) || waitsInParts(text));
+/** A wait in parts, in any order (我查一下，稍等; 稍等，好的): every part between commas is a wait or an acknowledgement. */
+function waitsInParts(text: string): boolean {
+  if (!/[，,]/.test(text)) return false;
+  for (const part of text.split(/[，,]/)) if (part !== '' && !WAIT_REPLY.test(part) && !ACKNOWLEDGEMENT.test(part)) return false;
+  return true;
+}
 const WAIT_REPLY = /^(?=[^，,。.!！~～ ])(?:(?:好的?|嗯+|哦|OK|ok|Ok)[，,、 ]?)?(?:(?:请?稍等|等一?下|等我一下|等等|等会儿?|马上|稍后)(?:一下|片刻)?(?:哈|哦|啊|呀|啦)?[，,、 ]?)?(?:我?(?:去|再)?(?:找|看|查|翻)(?:找|看|查|翻|一下|下)?(?:哈|哦|啊|呀)?)?(?:(?:一会儿?|待会儿?)(?:发|给)(?:你|您)(?:哈|哦)?)?[，,。.!！~～ ]*$|^(?:(?:[Ss]ure|[Oo][Kk]),? )?(?:[Ww]ait(?: a (?:moment|sec(?:ond)?|minute))?|[Hh]old on|[Oo]ne (?:moment|sec(?:ond)?)|[Jj]ust a (?:moment|sec(?:ond)?)|[Ll]et me (?:check|look|find it))[,.!~ ]*$/;
 /** Another speaker's turn read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说); a question is none. */
 const ACKNOWLEDGEMENT = /^(?:好的?|好嘞|嗯+|收到|可以|行|OK|ok|Ok|您请说|请说|请继续(?:输入)?|继续)(?:[，, ]?(?:不着急|不急|没事|没关系|慢慢来))?[，,。.!！~～ ]*(?:您请说|请说|请继续(?:输入)?)?[，,。.!！~～ ]*$/;
@@ -762,7 +768,7 @@ const ID_PROMPT = /(?:^|[，,。.!！？?~～ :：]|亲|您好|那|请问|麻烦
  * username), or asks for a WeChat with a verb that wants a value (请问您的微信是多少, 请留一下您的微信, 您的vx, What is your
  * WeChat?). 微信支付还是支付宝？, 您是在微信小程序下的单吗？ and 请问您用的是微信吗 are none.
  */
-const ID_QUESTION = new RegExp(String.raw`(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|账号|帐号|ID|id|Id)|账号|帐号|用户名|[Uu]ser ?name|[Aa]ccount|(?<![A-Za-z])ID(?![A-Za-z])|(?:多少|留|提供|发|告诉|加|[Ww]hat(?:'s| is)|share|send|give)[^。！？!?\n]{0,12}?(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)|(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)[^。！？!?\n]{0,6}?(?:多少|是什么)|` + ID_PROMPT.source);
+const ID_QUESTION = new RegExp(String.raw`(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|账号|帐号|ID|id|Id)|账号|帐号|用户名|[Uu]ser ?name|[Aa]ccount|(?<![A-Za-z])ID(?![A-Za-z])|(?:多少|留|提供|发|告诉|告知|输入|填写|填|报一下|说一下|加|[Ww]hat(?:'s| is)|share|send|give)[^。！？!?\n]{0,12}?(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)|(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat)(?!支付|小程序|公众号|群|红包|付|登录|版本|客服|钱包|扫|绑定|零钱|转账)[^。！？!?\n]{0,6}?(?:多少|是什么)|` + ID_PROMPT.source);
 /** A token's types that need a question for an ID (ID_QUESTION) when read as an answer: a WeChat ID is any word with a digit. */
 const TOKEN_TYPES = new Set(['WECHAT']);
 const ID_TOKEN_MARK = /[0-9_]/;
@@ -1126,8 +1132,8 @@ export class TurnPairer<T extends PendingTurn> {
     let at = -1;
     if (p1.role === turn.role) {
       // one turn out of the roles option between at most, as with all roles (a question there ends the wait)
-      if (!turn.before || ((turn.gap ?? 1) <= 1 && (isNudge(turn.before) || isAcknowledgement(turn.before)))) at = end - 1;
-    } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && (isNudge(p1.text) || isAcknowledgement(p1.text))) at = end - 2;
+      if (!turn.before || ((turn.gap ?? 1) <= 1 && letsGoOn(turn.before))) at = end - 1;
+    } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && letsGoOn(p1.text)) at = end - 2;
     if (at < 0 || !isWaitReply(w[at].text)) return -1;
     // two waits of this speaker in a row (稍等 / 我找找 / the number): the question is before the first
     while (this.slots[at].before === '' && at > 0 && w[at - 1].role === turn.role && isWaitReply(w[at - 1].text)) at--;

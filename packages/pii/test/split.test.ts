@@ -1176,3 +1176,25 @@ describe('second review of session 16', () => {
     }
   });
 });
+
+describe('an out-of-sample sweep of session 16', () => {
+  const hidden = (out: string[], turns: [string, string][], why: string) =>
+    turns.forEach(([role, text], i) => {
+      if (role === 'customer' && /[0-9]{3}/.test(text)) expect(out[i].replace(/\[[A-Z_]+_\d+\]/g, ''), `${why}: ${text}`).not.toMatch(/[0-9]{3}/);
+      else expect(out[i], why).toBe(text);
+    });
+
+  it('English acknowledgements and 在的 let a number go on; a wait in either order and 没关系，我等您 / 您慢慢找 keep the question', async () => {
+    const cases: [string, string][][] = [
+      [['agent', 'May I have your cell number?'], ['customer', '152'], ['agent', 'next?'], ['customer', '2216'], ['agent', 'yes'], ['customer', '6614']],
+      [['agent', '请问您的手机号码是多少？'], ['customer', '193'], ['agent', '亲？'], ['customer', '0690'], ['agent', '在的'], ['customer', '5743。']],
+      [['agent', '请发一下电话'], ['customer', '我查一下，稍等'], ['agent', '没关系，我等您'], ['customer', '133'], ['agent', '对的'], ['customer', '8529'], ['agent', '好'], ['customer', '3695']],
+      [['agent', '请提供订单号'], ['customer', '我找找'], ['agent', '嗯嗯您慢慢找'], ['customer', '3891103003833807325']],
+    ];
+    for (const turns of cases) for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) hidden(await scrub(turns, extra), turns, JSON.stringify(extra));
+  });
+
+  it('请您输入微信 asks for a WeChat ID', async () => {
+    expect(await scrub([['agent', '请您输入微信'], ['customer', 'li_lan2609']])).toEqual(['请您输入微信', '[WECHAT_1]']);
+  });
+});

@@ -255,6 +255,9 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   }
   parts.push(h);
   const pieces = parts.map(([a, b], i) => texts[i].slice(a, b));
+  // a date written with dashes is no last part (订单号 … / 975322 / 2024-03-13签收的; a resident ID's birth date typed as
+  // a date is a middle part: 110105 / 1949-12-31 / 0029)
+  if (pieces[n - 1].length >= 8 && DATE_SHAPE.test(pieces[n - 1])) return null;
   // 后4位5678: the last part holds as many digits as its words say (2位客人，5678 and 5位5678 are none)
   const counted = countedDigits(last.slice(0, h[0]));
   if (counted >= 0 && digitCount(pieces[n - 1]) !== counted) return null;
@@ -504,7 +507,13 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn, n
   // (an account name may hold a number near its start too: lily_wx7159)
   // (read only where it decides: most turns that open with a number are no account name)
   let token: boolean | undefined;
-  const tokenOpens = (): boolean => (token ??= idTokenOpens(cur) && idQuestion());
+  const tokenOpens = (): boolean => {
+    if (token === undefined) {
+      const kind = idTokenKind(cur);
+      token = kind === TOKEN_MARKED ? idQuestion() : kind === TOKEN_LETTERS && idQuestion() && WECHAT_ID_ASKED.test(prev.slice(Math.max(0, prev.length - ASKED_TAIL)));
+    }
+    return token;
+  };
   const opens = numberOpens || tokenOpens();
   const nl = firstLineBreak(cur);
   // most turns: no number opens them and they hold one line
@@ -775,17 +784,28 @@ const ID_TOKEN_MARK = /[0-9_]/;
 
 /**
  * Whether the first line of `cur` is one account-name token, outside its spans and kept text: an answer to
- * 麻烦您告诉我一下您的微信号 that holds too few digits for uncoveredNumberNearStart.
+ * 麻烦您告诉我一下您的微信号 that holds too few digits for uncoveredNumberNearStart. TOKEN_MARKED: a digit or _ in it
+ * (zhang_wei1990); TOKEN_LETTERS: letters only (hujing), an answer only to a question that names a WeChat ID; 0: none.
  */
-function idTokenOpens(cur: PendingTurn): boolean {
+function idTokenKind(cur: PendingTurn): number {
   const text = cur.text;
   const c = text.charCodeAt(0);
   // cheap first: a turn that opens with a letter
-  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 32 || c === 9 || c === 0x3000)) return false;
+  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 32 || c === 9 || c === 0x3000)) return 0;
   const end = text.indexOf('\n');
   const line = end < 0 ? text : text.slice(0, end);
-  return line.length <= 40 && ID_TOKEN.test(line) && ID_TOKEN_MARK.test(line) && !overlaps(cur.spans, 0, line.length) && !overlaps(cur.kept, 0, line.length);
+  if (!(line.length <= 40 && ID_TOKEN.test(line)) || overlaps(cur.spans, 0, line.length) || overlaps(cur.kept, 0, line.length)) return 0;
+  const token = /[A-Za-z][A-Za-z0-9_-]*/.exec(line)![0];
+  if (ID_TOKEN_MARK.test(token)) return TOKEN_MARKED;
+  return NOT_AN_ID.has(token.toLowerCase()) ? 0 : TOKEN_LETTERS;
 }
+const TOKEN_MARKED = 1;
+const TOKEN_LETTERS = 2;
+const idTokenOpens = (cur: PendingTurn): boolean => idTokenKind(cur) !== 0;
+/** English words of six letters or more that answer a question for an ID without being one. */
+const NOT_AN_ID = new Set(['please', 'thanks', 'thankyou', 'wechat', 'weixin', 'forgot', 'forget', 'dunno', 'nothing', 'cannot', 'unknown', 'really', 'already', 'minute', 'second', 'seconds', 'moment', 'alright', 'iphone', 'android', 'huawei', 'xiaomi', 'samsung', 'hellooo', 'helloo', 'anyone', 'anybody', 'thanku', 'thankss', 'sorrry', 'hurry', 'quickly', 'nevermind', 'whatever', 'someone', 'checking', 'looking', 'searching', 'waiting']);
+/** A question that names a WeChat ID itself (微信号, vx号, WeChat ID): a token of letters only answers it. */
+const WECHAT_ID_ASKED = /(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|ID|id|Id)/;
 
 function overlaps(spans: readonly { start: number; end: number }[] | undefined, start: number, end: number): boolean {
   if (spans) for (const s of spans) if (s.start < end && s.end > start) return true;
@@ -1132,12 +1152,20 @@ export class TurnPairer<T extends PendingTurn> {
     let at = -1;
     if (p1.role === turn.role) {
       // one turn out of the roles option between at most, as with all roles (a question there ends the wait)
-      if (!turn.before || ((turn.gap ?? 1) <= 1 && letsGoOn(turn.before))) at = end - 1;
-    } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && letsGoOn(p1.text)) at = end - 2;
+      if (!turn.before || ((turn.gap ?? 1) <= 1 && this.waitsOn(turn.before))) at = end - 1;
+    } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && this.waitsOn(p1.text)) at = end - 2;
     if (at < 0 || !isWaitReply(w[at].text)) return -1;
     // two waits of this speaker in a row (稍等 / 我找找 / the number): the question is before the first
     while (this.slots[at].before === '' && at > 0 && w[at - 1].role === turn.role && isWaitReply(w[at - 1].text)) at--;
     return at;
+  }
+
+  /**
+   * Whether the other speaker's turn after a wait leaves the question standing: one that lets a number go on
+   * (letsGoOn), or any short statement that asks nothing (好的，您找到了发我; not 那您的订单号呢).
+   */
+  private waitsOn(text: string): boolean {
+    return letsGoOn(text) || (text.length <= SHORT_REPLY && !/[？?]/.test(text) && !this.engine!.hasCueWord(text));
   }
 
   /** Finishes the turns still waiting (call once, after the conversation's last turn). */

@@ -1198,3 +1198,25 @@ describe('an out-of-sample sweep of session 16', () => {
     expect(await scrub([['agent', '请您输入微信'], ['customer', 'li_lan2609']])).toEqual(['请您输入微信', '[WECHAT_1]']);
   });
 });
+
+describe('an out-of-sample sweep of session 16, second round', () => {
+  it('a token of letters only answers a question that names a WeChat ID; a common word or a question for an account does not take one', async () => {
+    expect(await scrub([['agent', 'Could you give me your WeChat ID?'], ['customer', 'hujing']])).toEqual(['Could you give me your WeChat ID?', '[WECHAT_1]']);
+    for (const [q, a] of [['Could you give me your WeChat ID?', 'forgot'], ['您的微信号是？', 'please'], ['请提供您的账号', 'hujing']]) {
+      expect(await scrub([['agent', q], ['customer', a]]), `${q} / ${a}`).toEqual([q, a]);
+    }
+  });
+
+  it("a short statement of the other speaker after a wait leaves the question standing; one that names another value does not", async () => {
+    for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) {
+      expect(await scrub([['agent', '需要核实一下，您的微信号是？'], ['customer', '我找找'], ['agent', '好的，您找到了发我'], ['customer', 'wuna1881。']], extra)).toEqual(['需要核实一下，您的微信号是？', '我找找', '好的，您找到了发我', '[WECHAT_1]。']);
+      const other: [string, string][] = [['agent', '请问您的QQ号是多少？'], ['customer', '稍等'], ['agent', '那您的手机号呢'], ['customer', '73920561']];
+      expect(await scrub(other, extra)).toEqual(other.map(([, t]) => t));
+    }
+  });
+
+  it('a date written with dashes is no part of a number typed in parts', async () => {
+    const out = await scrub([['agent', '请您输入订单号'], ['customer', '稍等'], ['agent', '好的，您找到了发我'], ['customer', '390389'], ['agent', '还有呢？'], ['customer', '637976'], ['agent', '好的亲'], ['customer', '975322'], ['customer', '2024-03-13签收的']]);
+    expect(out[8]).toBe('2024-03-13签收的');
+  });
+});

@@ -1149,12 +1149,13 @@ export class TurnPairer<T extends PendingTurn> {
     const end = w.length;
     if (end === 0) return -1;
     const p1 = w[end - 1];
+    // (the wait itself first: most turns are none, and the test of the turn between reads more)
     let at = -1;
     if (p1.role === turn.role) {
       // one turn out of the roles option between at most, as with all roles (a question there ends the wait)
-      if (!turn.before || ((turn.gap ?? 1) <= 1 && this.waitsOn(turn.before))) at = end - 1;
-    } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && this.waitsOn(p1.text)) at = end - 2;
-    if (at < 0 || !isWaitReply(w[at].text)) return -1;
+      if (isWaitReply(p1.text) && (!turn.before || ((turn.gap ?? 1) <= 1 && this.waitsOn(turn.before)))) at = end - 1;
+    } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && isWaitReply(w[end - 2].text) && this.waitsOn(p1.text)) at = end - 2;
+    if (at < 0) return -1;
     // two waits of this speaker in a row (稍等 / 我找找 / the number): the question is before the first
     while (this.slots[at].before === '' && at > 0 && w[at - 1].role === turn.role && isWaitReply(w[at - 1].text)) at--;
     return at;

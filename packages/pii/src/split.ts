@@ -139,6 +139,8 @@ interface Slot {
   flags: number;
   /** What a split that begins with it reads before it from the turns around it (leadAround), once read; null until then. */
   lead: string | null;
+  /** For a wait of its speaker (稍等, 我找找): the question it waits on, taken when it came; ''. */
+  waitsFor: string;
 }
 /**
  * Bits of TurnPairer's per-turn flags: a turn out of the roles option before it ends its speaker's run (CUT); whether
@@ -258,6 +260,8 @@ function splitOver(texts: readonly string[], spans: readonly (readonly PiiSpan[]
   // a date written with dashes is no last part (订单号 … / 975322 / 2024-03-13签收的; a resident ID's birth date typed as
   // a date is a middle part: 110105 / 1949-12-31 / 0029)
   if (pieces[n - 1].length >= 8 && DATE_SHAPE.test(pieces[n - 1])) return null;
+  // (or with dots, slashes or 年: the year alone is the part the digits give, 2024.03.13签收的)
+  if (pieces[n - 1].length === 4 && /^(?:19|20)[0-9]{2}$/.test(pieces[n - 1]) && /^[./／年][0-9０-９]/.test(last.slice(h[1]))) return null;
   // 后4位5678: the last part holds as many digits as its words say (2位客人，5678 and 5位5678 are none)
   const counted = countedDigits(last.slice(0, h[0]));
   if (counted >= 0 && digitCount(pieces[n - 1]) !== counted) return null;
@@ -413,21 +417,28 @@ const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|h
 const ASKS_FOR_REST = /^(?:(?:好的|嗯+)[，, ]?)?(?:还有呢|然后呢|后面呢|后边呢|剩下的呢|接着说|[Aa]nd\??|[Aa]nd the rest\??)[？?。.!！~～ ]*$/;
 /** Words that, alone or strung together (好的亲, 嗯嗯好的, 对的，您说, 好的收到), between commas, spaces and closing punctuation, let a number typed in parts go on. (One loop of single words, no
  * quantifier inside it: a turn that fails backtracks little.) */
-const GO_ON_WORDS = /^[，,、 ？?。.!！~～…]*(?:(?:好的?|好滴|好嘞|好哒|嗯|嗯呢|嗯哼|哦|噢|对|对的|是的|没错|收到|明白|明白了|了解|记下了|记好了|记录了|OK|ok|Ok|okay|亲|您说|你说|请说|请讲|继续|请继续(?:输入|说)?|然后呢|还有呢|后面呢|后边呢|剩下的呢|接着说|在吗|还在吗|您好|你好|[Hh]ello|[Hh]i|[Aa]nd|[Gg]o on|[Yy]es|在的|在呢|我在|在|没关系|不着急|不急|慢慢来|您?慢慢找|我等您|等您|[Nn]ext|[Rr]ight|[Ss]ure|[Mm]m-?hm|[Uu]h-?huh|[Gg]ot it|[Gg]o ahead|[Aa]lright|[Cc]ontinue|[Oo]kay|[Tt]hen|[Yy]eah|[Yy]ep)[，,、 ？?。.!！~～…]*)+$/;
+const GO_ON_WORDS = /^[，,、 ？?。.!！~～…]*(?:(?:好的?|好滴|好嘞|好哒|嗯|嗯呢|嗯哼|哦|噢|对|对的|是的|没错|收到|明白|明白了|了解|记下了|记好了|记录了|OK|ok|Ok|okay|亲|您说|你说|请说|请讲|继续|请继续(?:输入|说)?|然后呢|还有呢|后面呢|后边呢|剩下的呢|接着说|在吗|还在吗|您好|你好|[Hh]ello|[Hh]i|[Aa]nd|[Gg]o on|[Yy]es|在的|在呢|我在|在|没关系|不着急|不急|慢慢来|您?慢慢找|我等您|等您|[Nn]ext|[Rr]ight|[Ss]ure|[Mm]m-?hm|[Uu]h-?huh|[Gg]ot it|[Gg]o ahead|[Aa]lright|[Cc]ontinue|Okay|[Tt]hen|[Yy]eah|[Yy]ep)[，,、 ？?。.!！~～…]*)+$/;
 /**
  * Whether another speaker's turn between two parts of a number lets it go on: an acknowledgement, a nudge, a question
  * for the rest, or such words strung together. (NUDGE also takes a turn of punctuation or blanks only: 。, ？.)
  */
 const letsGoOn = (text: string): boolean => text.length <= SHORT_REPLY && (ACKNOWLEDGEMENT.test(text) || NUDGE.test(text) || ASKS_FOR_REST.test(text) || GO_ON_WORDS.test(text));
+/** The other speaker's patience after a wait: send it when found (好的，您找到了发我, 找到后告诉我就行). */
+const PATIENCE = /^(?:(?:好的?|嗯+|行|没关系|没事|不着急|不急)[，, ]?)?(?:您|你)?(?:找到了?|找到后|查到了?|查到后)(?:再)?(?:发|告诉)(?:我|给我)(?:就行|就好|哈|哦|吧)?[。.!！~～ ]*$/;
 /** Whether `text` is a short acknowledgement (ACKNOWLEDGEMENT; the pattern need not read a long turn). */
 const isAcknowledgement = (text: string): boolean => text.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(text);
 /** A reply that asks the other speaker to wait, or consents (稍等, 等一下我找找, 我看看, 好的): the answer follows later. */
 const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text) || waitsInParts(text));
-/** A wait in parts, in any order (我查一下，稍等; 稍等，好的): every part between commas is a wait or an acknowledgement. */
+/** A wait in parts, in any order (我查一下，稍等; 稍等， 我找找; 稍等。我找找): every part between commas or full stops is a wait or an acknowledgement. */
 function waitsInParts(text: string): boolean {
-  if (!/[，,]/.test(text)) return false;
-  for (const part of text.split(/[，,]/)) if (part !== '' && !WAIT_REPLY.test(part) && !ACKNOWLEDGEMENT.test(part)) return false;
-  return true;
+  if (!/[，,。]/.test(text)) return false;
+  let any = false;
+  for (const part of text.split(/[，,。][ \u3000]*/)) {
+    if (part === '') continue;
+    if (!WAIT_REPLY.test(part) && !ACKNOWLEDGEMENT.test(part)) return false;
+    any = true;
+  }
+  return any;
 }
 const WAIT_REPLY = /^(?=[^，,。.!！~～ ])(?:(?:好的?|嗯+|哦|OK|ok|Ok)[，,、 ]?)?(?:(?:请?稍等|等一?下|等我一下|等等|等会儿?|马上|稍后)(?:一下|片刻)?(?:哈|哦|啊|呀|啦)?[，,、 ]?)?(?:我?(?:去|再)?(?:找|看|查|翻)(?:找|看|查|翻|一下|下)?(?:哈|哦|啊|呀)?)?(?:(?:一会儿?|待会儿?)(?:发|给)(?:你|您)(?:哈|哦)?)?[，,。.!！~～ ]*$|^(?:(?:[Ss]ure|[Oo][Kk]),? )?(?:[Ww]ait(?: a (?:moment|sec(?:ond)?|minute))?|[Hh]old on|[Oo]ne (?:moment|sec(?:ond)?)|[Jj]ust a (?:moment|sec(?:ond)?)|[Ll]et me (?:check|look|find it))[,.!~ ]*$/;
 /** Another speaker's turn read as an acknowledgement between a cue and its answer (好的, 嗯嗯, 请继续输入, 收到，您请说); a question is none. */
@@ -507,13 +518,7 @@ function previousTurnSpans(engine: RuleEngine, prev: string, cur: PendingTurn, n
   // (an account name may hold a number near its start too: lily_wx7159)
   // (read only where it decides: most turns that open with a number are no account name)
   let token: boolean | undefined;
-  const tokenOpens = (): boolean => {
-    if (token === undefined) {
-      const kind = idTokenKind(cur);
-      token = kind === TOKEN_MARKED ? idQuestion() : kind === TOKEN_LETTERS && idQuestion() && WECHAT_ID_ASKED.test(prev.slice(Math.max(0, prev.length - ASKED_TAIL)));
-    }
-    return token;
-  };
+  const tokenOpens = (): boolean => (token ??= idTokenOpens(cur) && idQuestion());
   const opens = numberOpens || tokenOpens();
   const nl = firstLineBreak(cur);
   // most turns: no number opens them and they hold one line
@@ -784,28 +789,20 @@ const ID_TOKEN_MARK = /[0-9_]/;
 
 /**
  * Whether the first line of `cur` is one account-name token, outside its spans and kept text: an answer to
- * 麻烦您告诉我一下您的微信号 that holds too few digits for uncoveredNumberNearStart. TOKEN_MARKED: a digit or _ in it
- * (zhang_wei1990); TOKEN_LETTERS: letters only (hujing), an answer only to a question that names a WeChat ID; 0: none.
+ * 麻烦您告诉我一下您的微信号 that holds too few digits for uncoveredNumberNearStart, a digit or _ in the token.
  */
-function idTokenKind(cur: PendingTurn): number {
+function idTokenOpens(cur: PendingTurn): boolean {
   const text = cur.text;
   const c = text.charCodeAt(0);
   // cheap first: a turn that opens with a letter
-  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 32 || c === 9 || c === 0x3000)) return 0;
+  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 32 || c === 9 || c === 0x3000)) return false;
   const end = text.indexOf('\n');
   const line = end < 0 ? text : text.slice(0, end);
-  if (!(line.length <= 40 && ID_TOKEN.test(line)) || overlaps(cur.spans, 0, line.length) || overlaps(cur.kept, 0, line.length)) return 0;
+  if (!(line.length <= 40 && ID_TOKEN.test(line)) || overlaps(cur.spans, 0, line.length) || overlaps(cur.kept, 0, line.length)) return false;
+  // (the token itself holds the digit or underscore: letters only, an open vocabulary of words, are no ID here)
   const token = /[A-Za-z][A-Za-z0-9_-]*/.exec(line)![0];
-  if (ID_TOKEN_MARK.test(token)) return TOKEN_MARKED;
-  return NOT_AN_ID.has(token.toLowerCase()) ? 0 : TOKEN_LETTERS;
+  return ID_TOKEN_MARK.test(token);
 }
-const TOKEN_MARKED = 1;
-const TOKEN_LETTERS = 2;
-const idTokenOpens = (cur: PendingTurn): boolean => idTokenKind(cur) !== 0;
-/** English words of six letters or more that answer a question for an ID without being one. */
-const NOT_AN_ID = new Set(['please', 'thanks', 'thankyou', 'wechat', 'weixin', 'forgot', 'forget', 'dunno', 'nothing', 'cannot', 'unknown', 'really', 'already', 'minute', 'second', 'seconds', 'moment', 'alright', 'iphone', 'android', 'huawei', 'xiaomi', 'samsung', 'hellooo', 'helloo', 'anyone', 'anybody', 'thanku', 'thankss', 'sorrry', 'hurry', 'quickly', 'nevermind', 'whatever', 'someone', 'checking', 'looking', 'searching', 'waiting']);
-/** A question that names a WeChat ID itself (微信号, vx号, WeChat ID): a token of letters only answers it. */
-const WECHAT_ID_ASKED = /(?:微信|[Vv][Xx]|[Vv]信|[Ww]e[Cc]hat|WECHAT)\s?(?:号|ID|id|Id)/;
 
 function overlaps(spans: readonly { start: number; end: number }[] | undefined, start: number, end: number): boolean {
   if (spans) for (const s of spans) if (s.start < end && s.end > start) return true;
@@ -867,7 +864,11 @@ export class TurnPairer<T extends PendingTurn> {
     // speaker's own (我的QQ号是2356781940 is no cue for the 100 / 200 / 300 that follow)
     // (through another speaker's nudge, its question before it: 您退款的卡号是多少？ / 亲？ / 6212… / 7370 / …)
     const other = this.lastRole !== cur.role ? (this.beforeLastRole === this.lastRole && isNudge(this.lastText) ? this.beforeLastText : this.lastText) : '';
-    this.slots.push({ before: cur.before || other, earlier: earlierText, flags: (cut ? CUT : 0) | ends | (runBack << RUN_SHIFT), lead: null });
+    const before = cur.before || other;
+    // a wait's question, taken now (two waits in a row, maybe with the other's nudge between: 稍等 / 亲？ / 我找找 / the
+    // number, the question before the first; that one may be finished by then)
+    const waitsFor = isWaitReply(cur.text) ? this.questionWaitedOn(cur, before) : '';
+    this.slots.push({ before, earlier: earlierText, flags: (cut ? CUT : 0) | ends | (runBack << RUN_SHIFT), lead: null, waitsFor });
     this.next++;
     this.beforeLastText = this.lastText;
     this.beforeLastRole = this.lastRole;
@@ -930,7 +931,7 @@ export class TurnPairer<T extends PendingTurn> {
     // or the question this speaker's "wait" answered (请提供订单号 / 稍等，我找找 / 亲，还在吗？ / E2023…)
     if (!more) {
       const waited = this.waitedAt(cur);
-      if (waited >= 0 && this.slots[waited].before) more = previousTurnSpans(engine, this.slots[waited].before, cur, numberOpens);
+      if (waited) more = previousTurnSpans(engine, waited, cur, numberOpens);
     }
     if (more) {
       cur.spans = [...cur.spans, ...more.spans];
@@ -1120,7 +1121,7 @@ export class TurnPairer<T extends PendingTurn> {
    */
   private earlierLead(cur: T): string {
     const waited = this.waitedAt(cur);
-    if (waited >= 0 && this.slots[waited].before) return this.slots[waited].before;
+    if (waited) return waited;
     // (the cheap tests first, each turn's read once: this runs for every turn that ends in digits; a turn that ends in
     // digits is a part itself, not words before one)
     const w = this.waiting;
@@ -1140,14 +1141,13 @@ export class TurnPairer<T extends PendingTurn> {
   }
 
   /**
-   * Where this speaker's own "wait" (稍等, 我找找, 好的) waits, right before `cur` or with the other speaker's nudge or
-   * acknowledgement between (in or out of the roles option); -1 if none. The question before it (`befores`) still
-   * stands.
+   * The question this speaker's own "wait" (稍等, 我找找, 好的) right before `turn` waits on, or with the other speaker's
+   * nudge or acknowledgement between (in or out of the roles option); '' if none. It still stands.
    */
-  private waitedAt(turn: T): number {
+  private waitedAt(turn: T): string {
     const w = this.waiting;
     const end = w.length;
-    if (end === 0) return -1;
+    if (end === 0) return '';
     const p1 = w[end - 1];
     // (the wait itself first: most turns are none, and the test of the turn between reads more)
     let at = -1;
@@ -1155,18 +1155,28 @@ export class TurnPairer<T extends PendingTurn> {
       // one turn out of the roles option between at most, as with all roles (a question there ends the wait)
       if (isWaitReply(p1.text) && (!turn.before || ((turn.gap ?? 1) <= 1 && this.waitsOn(turn.before)))) at = end - 1;
     } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && isWaitReply(w[end - 2].text) && this.waitsOn(p1.text)) at = end - 2;
-    if (at < 0) return -1;
-    // two waits of this speaker in a row (稍等 / 我找找 / the number): the question is before the first
-    while (this.slots[at].before === '' && at > 0 && w[at - 1].role === turn.role && isWaitReply(w[at - 1].text)) at--;
-    return at;
+    return at < 0 ? '' : this.slots[at].waitsFor;
+  }
+
+  /** The question a wait `cur` (just pushed, its turn before `before`) waits on: that turn, or an earlier wait's question. */
+  private questionWaitedOn(cur: T, before: string): string {
+    const w = this.waiting;
+    const n0 = w.length - 1;
+    if (before !== '' && !this.waitsOn(before)) return before;
+    // this speaker's turn before it, next to it or with the other's turn between that leaves the question standing
+    let prev = -1;
+    if (n0 > 0 && w[n0 - 1].role === cur.role && (!cur.before || (cur.gap ?? 1) <= 1)) prev = n0 - 1;
+    else if (!cur.before && n0 > 1 && w[n0 - 1].role !== cur.role && w[n0 - 2].role === cur.role && this.waitsOn(w[n0 - 1].text)) prev = n0 - 2;
+    return (prev >= 0 ? this.slots[prev].waitsFor : '') || before;
   }
 
   /**
    * Whether the other speaker's turn after a wait leaves the question standing: one that lets a number go on
-   * (letsGoOn), or any short statement that asks nothing (好的，您找到了发我; not 那您的订单号呢).
+   * (letsGoOn), or one that asks for the answer when it is found (好的，您找到了发我). An allowlist: agents ask without
+   * a question mark (您买了几台, 请发一下验证码), and such a turn is a new question.
    */
   private waitsOn(text: string): boolean {
-    return letsGoOn(text) || (text.length <= SHORT_REPLY && !/[？?]/.test(text) && !this.engine!.hasCueWord(text));
+    return text.length <= SHORT_REPLY && (letsGoOn(text) || PATIENCE.test(text));
   }
 
   /** Finishes the turns still waiting (call once, after the conversation's last turn). */

@@ -1200,14 +1200,13 @@ describe('an out-of-sample sweep of session 16', () => {
 });
 
 describe('an out-of-sample sweep of session 16, second round', () => {
-  it('a token of letters only answers a question that names a WeChat ID; a common word or a question for an account does not take one', async () => {
-    expect(await scrub([['agent', 'Could you give me your WeChat ID?'], ['customer', 'hujing']])).toEqual(['Could you give me your WeChat ID?', '[WECHAT_1]']);
-    for (const [q, a] of [['Could you give me your WeChat ID?', 'forgot'], ['您的微信号是？', 'please'], ['请提供您的账号', 'hujing']]) {
+  it('a token of letters only is no account name, whatever the question (third review: an open vocabulary)', async () => {
+    for (const [q, a] of [['Could you give me your WeChat ID?', 'hujing'], ['请问您的微信号是多少？', 'tomorrow'], ['请问您的微信号是多少？您平时用什么语言？', 'English'], ['请提供您的账号', 'hujing']]) {
       expect(await scrub([['agent', q], ['customer', a]]), `${q} / ${a}`).toEqual([q, a]);
     }
   });
 
-  it("a short statement of the other speaker after a wait leaves the question standing; one that names another value does not", async () => {
+  it("the other speaker's 您找到了发我 after a wait leaves the question standing; a question without a question mark does not", async () => {
     for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) {
       expect(await scrub([['agent', '需要核实一下，您的微信号是？'], ['customer', '我找找'], ['agent', '好的，您找到了发我'], ['customer', 'wuna1881。']], extra)).toEqual(['需要核实一下，您的微信号是？', '我找找', '好的，您找到了发我', '[WECHAT_1]。']);
       const other: [string, string][] = [['agent', '请问您的QQ号是多少？'], ['customer', '稍等'], ['agent', '那您的手机号呢'], ['customer', '73920561']];
@@ -1218,5 +1217,40 @@ describe('an out-of-sample sweep of session 16, second round', () => {
   it('a date written with dashes is no part of a number typed in parts', async () => {
     const out = await scrub([['agent', '请您输入订单号'], ['customer', '稍等'], ['agent', '好的，您找到了发我'], ['customer', '390389'], ['agent', '还有呢？'], ['customer', '637976'], ['agent', '好的亲'], ['customer', '975322'], ['customer', '2024-03-13签收的']]);
     expect(out[8]).toBe('2024-03-13签收的');
+  });
+});
+
+describe('third review of session 16', () => {
+  it('agents ask without a question mark: such a turn after a wait is a new question (您说一下价格, 请发一下验证码, 您买了几台)', async () => {
+    for (const between of ['您说一下价格', '请发一下验证码', '您买了几台', '我们的热线是4008823823', '您看下商品编码']) {
+      for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) {
+        const turns: [string, string][] = [['agent', '请问您的QQ号是多少？'], ['customer', '稍等'], ['agent', between], ['customer', '836152']];
+        expect(await scrub(turns, extra), between).toEqual(turns.map(([, t]) => t));
+      }
+    }
+  });
+
+  it('two waits and a turn that leaves the question standing: the answer is read with all roles as with customers only', async () => {
+    for (const between of ['在的', '好的', '亲', '好的，您找到了发我']) {
+      for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) {
+        const out = await scrub([['agent', '请提供您的订单号'], ['customer', '稍等'], ['customer', '我找找'], ['agent', between], ['customer', '493158']], extra);
+        expect(out[4], `${between} ${JSON.stringify(extra)}`).toBe('[ORDER_ID_1]');
+      }
+      const nudged = await scrub([['agent', '请问您的QQ号是多少？'], ['customer', '稍等'], ['agent', '亲？'], ['customer', '我找找'], ['customer', '83615244']]);
+      expect(nudged[4]).toBe('[QQ_1]');
+    }
+  });
+
+  it('a comma alone is no wait; 稍等， 我找找 and 稍等。我找找 are', async () => {
+    const comma: [string, string][] = [['agent', '请问您的QQ号是多少？'], ['customer', '，'], ['agent', '好的'], ['customer', '83615244']];
+    expect(await scrub(comma)).toEqual(comma.map(([, t]) => t));
+    for (const wait of ['稍等， 我找找', '稍等。我找找']) expect((await scrub([['agent', '请问您的QQ号是多少？'], ['customer', wait], ['customer', '83615244']]))[2], wait).toBe('[QQ_1]');
+  });
+
+  it('a year before dots or slashes is a date, no last part of a number typed in parts', async () => {
+    for (const date of ['2024.03.13签收的', '2024/3/13签收的']) {
+      const out = await scrub([['agent', '请您输入订单号'], ['customer', '975322'], ['agent', '好的'], ['customer', date]]);
+      expect(out[3], date).toBe(date);
+    }
   });
 });

@@ -139,7 +139,7 @@ interface Slot {
   flags: number;
   /** What a split that begins with it reads before it from the turns around it (leadAround), once read; null until then. */
   lead: string | null;
-  /** For a wait of its speaker (稍等, 我找找): the question it waits on, taken when it came; ''. */
+  /** For a wait of its speaker after a short turn (稍等 / 我找找): the question it waits on, taken when it came; else ''. */
   waitsFor: string;
 }
 /**
@@ -428,15 +428,29 @@ const PATIENCE = /^(?:(?:好的?|嗯+|行|没关系|没事|不着急|不急)[，
 /** Whether `text` is a short acknowledgement (ACKNOWLEDGEMENT; the pattern need not read a long turn). */
 const isAcknowledgement = (text: string): boolean => text.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(text);
 /** A reply that asks the other speaker to wait, or consents (稍等, 等一下我找找, 我看看, 好的): the answer follows later. */
-const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text) || waitsInParts(text));
+const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && text.length > 0 && WAIT_FIRST.has(text.charCodeAt(0)) && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text) || waitsInParts(text));
+/**
+ * The characters a wait or an acknowledgement opens with (WAIT_REPLY, ACKNOWLEDGEMENT), as char codes: most short turns
+ * are neither, and this runs on every turn (text[0] of an ideograph would make a string each time).
+ */
+const WAIT_FIRST = new Set([...'好嗯哦OoSsWwHhJjLl请稍等马我去再找看查翻一待收可行您继，,。'].map((c) => c.charCodeAt(0)));
 /** A wait in parts, in any order (我查一下，稍等; 稍等， 我找找; 稍等。我找找): every part between commas or full stops is a wait or an acknowledgement. */
 function waitsInParts(text: string): boolean {
-  if (!/[，,。]/.test(text)) return false;
+  // (no split: most texts fail at their first part, and this runs on every short turn)
   let any = false;
-  for (const part of text.split(/[，,。][ \u3000]*/)) {
-    if (part === '') continue;
-    if (!WAIT_REPLY.test(part) && !ACKNOWLEDGEMENT.test(part)) return false;
-    any = true;
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x3002;
+    if (c !== 0xff0c && c !== 44 && c !== 0x3002) continue;
+    if (i === text.length && start === 0) return false;
+    if (i > start) {
+      const part = text.slice(start, i);
+      if (!WAIT_REPLY.test(part) && !ACKNOWLEDGEMENT.test(part)) return false;
+      any = true;
+    }
+    start = i + 1;
+    while (start < text.length && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 0x3000)) start++;
+    i = start - 1;
   }
   return any;
 }
@@ -867,7 +881,8 @@ export class TurnPairer<T extends PendingTurn> {
     const before = cur.before || other;
     // a wait's question, taken now (two waits in a row, maybe with the other's nudge between: 稍等 / 亲？ / 我找找 / the
     // number, the question before the first; that one may be finished by then)
-    const waitsFor = isWaitReply(cur.text) ? this.questionWaitedOn(cur, before) : '';
+    // (only after a short turn: a wait right after the question waits on its `before`, which waitedAt reads then)
+    const waitsFor = shortBefore && isWaitReply(cur.text) ? this.questionWaitedOn(cur, before) : '';
     this.slots.push({ before, earlier: earlierText, flags: (cut ? CUT : 0) | ends | (runBack << RUN_SHIFT), lead: null, waitsFor });
     this.next++;
     this.beforeLastText = this.lastText;
@@ -1155,7 +1170,7 @@ export class TurnPairer<T extends PendingTurn> {
       // one turn out of the roles option between at most, as with all roles (a question there ends the wait)
       if (isWaitReply(p1.text) && (!turn.before || ((turn.gap ?? 1) <= 1 && this.waitsOn(turn.before)))) at = end - 1;
     } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && isWaitReply(w[end - 2].text) && this.waitsOn(p1.text)) at = end - 2;
-    return at < 0 ? '' : this.slots[at].waitsFor;
+    return at < 0 ? '' : this.slots[at].waitsFor || this.slots[at].before;
   }
 
   /** The question a wait `cur` (just pushed, its turn before `before`) waits on: that turn, or an earlier wait's question. */

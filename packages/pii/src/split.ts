@@ -145,8 +145,8 @@ interface Slot {
 /**
  * Bits of TurnPairer's per-turn flags: a turn out of the roles option before it ends its speaker's run (CUT); whether
  * it lets another speaker's number go on (letsGoOn), ends in digits (tailDigits), is a chain's middle part
- * (middleDigits), each read when first asked (…_READ); above RUN_SHIFT, how many places back the run of its
- * speaker that ends with it begins (runStart).
+ * (middleDigits), is a wait (isWaitReply), each read when first asked (…_READ); above RUN_SHIFT, how many places back
+ * the run of its speaker that ends with it begins (runStart).
  */
 const CUT = 1;
 const GOES_ON_READ = 2;
@@ -155,7 +155,9 @@ const ENDS_READ = 8;
 const ENDS_IN_DIGITS = 16;
 const MIDDLE_READ = 32;
 const CAN_MIDDLE = 64;
-const RUN_SHIFT = 8;
+const WAIT_READ = 128;
+const IS_WAIT = 256;
+const RUN_SHIFT = 10;
 /** Which spans a chain may take again: those of an earlier split inside it (16 digits of a 19-digit card over five turns). */
 type Retake = (span: PiiSpan) => boolean;
 const never: Retake = () => false;
@@ -864,16 +866,22 @@ export class TurnPairer<T extends PendingTurn> {
     // (only a turn that can hold an answer is read with any turn before: most open with words and hold one line)
     const numberOpens = this.engine !== null && (w.length > 0 || !!cur.before) && opensWithNumber(cur);
     if (this.engine && (w.length || cur.before) && mayAnswer(cur, numberOpens)) this.readAnswer(cur, numberOpens);
-    // whether it ends in digits (read here, it goes into its flags): only such a turn is a chain's first or middle part
-    const ends = this.engine !== null && mayHoldDigits(cur) && tailDigits(cur.text) !== null ? ENDS_READ | ENDS_IN_DIGITS : ENDS_READ;
     // (only after a short turn: a wait, a nudge or an acknowledgement is one, and most turns before another are long)
     const shortBefore = cur.before ? cur.before.length <= SHORT_REPLY : w.length > 0 && w[w.length - 1].text.length <= SHORT_REPLY;
+    // whether it ends in digits (then read here, it goes into its flags): only such a turn is a chain's first or middle
+    // part; read now only where this turn's run can go on over a turn between (runStart): after a short turn, or after
+    // this speaker's own (a turn between may lie further back); after another speaker's long turn the run ends there
+    const prevSame = !cur.before && w.length > 0 && w[w.length - 1].role === cur.role;
+    const readEnds = shortBefore || prevSame;
+    const ends = this.engine !== null && readEnds ? (mayHoldDigits(cur) && tailDigits(cur.text) !== null ? ENDS_READ | ENDS_IN_DIGITS : ENDS_READ) : 0;
     const earlierText = shortBefore && (ends & ENDS_IN_DIGITS) !== 0 ? this.earlierLead(cur) : '';
     w.push(cur);
     // (a later turn of this speaker chains with this one and at most MAX_CHAIN - 2 before it)
     // (from the parts read for a split where there are: the same walk; over turns between only from a turn that ends in
     // digits: no chain goes on through one that does not, but this speaker's consecutive turns stay, as a wait's do)
-    const runBack = cut ? 0 : parts !== null ? (parts.length > 0 ? w.length - 1 - parts[Math.max(0, parts.length - (MAX_CHAIN - 2))] : 0) : w.length - 1 - this.runStart(cur.role, MAX_CHAIN - 2, w.length - 2, (ends & ENDS_IN_DIGITS) !== 0);
+    // (no walk where the turn before is another speaker's that no run goes on over: long, or this one ends in no digits)
+    const overBetween = (ends & ENDS_IN_DIGITS) !== 0;
+    const runBack = cut ? 0 : parts !== null ? (parts.length > 0 ? w.length - 1 - parts[Math.max(0, parts.length - (MAX_CHAIN - 2))] : 0) : readEnds && (overBetween || prevSame) ? w.length - 1 - this.runStart(cur.role, MAX_CHAIN - 2, w.length - 2, overBetween) : 0;
     // the turn before as a split's lead: another speaker's (a question) or one out of the roles option, never this
     // speaker's own (我的QQ号是2356781940 is no cue for the 100 / 200 / 300 that follow)
     // (through another speaker's nudge, its question before it: 您退款的卡号是多少？ / 亲？ / 6212… / 7370 / …)
@@ -882,8 +890,9 @@ export class TurnPairer<T extends PendingTurn> {
     // a wait's question, taken now (two waits in a row, maybe with the other's nudge between: 稍等 / 亲？ / 我找找 / the
     // number, the question before the first; that one may be finished by then)
     // (only after a short turn: a wait right after the question waits on its `before`, which waitedAt reads then)
-    const waitsFor = shortBefore && isWaitReply(cur.text) ? this.questionWaitedOn(cur, before) : '';
-    this.slots.push({ before, earlier: earlierText, flags: (cut ? CUT : 0) | ends | (runBack << RUN_SHIFT), lead: null, waitsFor });
+    const wait = shortBefore ? (isWaitReply(cur.text) ? WAIT_READ | IS_WAIT : WAIT_READ) : 0;
+    const waitsFor = wait & IS_WAIT ? this.questionWaitedOn(cur, before) : '';
+    this.slots.push({ before, earlier: earlierText, flags: (cut ? CUT : 0) | ends | wait | (runBack << RUN_SHIFT), lead: null, waitsFor });
     this.next++;
     this.beforeLastText = this.lastText;
     this.beforeLastRole = this.lastRole;
@@ -1168,8 +1177,8 @@ export class TurnPairer<T extends PendingTurn> {
     let at = -1;
     if (p1.role === turn.role) {
       // one turn out of the roles option between at most, as with all roles (a question there ends the wait)
-      if (isWaitReply(p1.text) && (!turn.before || ((turn.gap ?? 1) <= 1 && this.waitsOn(turn.before)))) at = end - 1;
-    } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && isWaitReply(w[end - 2].text) && this.waitsOn(p1.text)) at = end - 2;
+      if (this.isWaitAt(end - 1) && (!turn.before || ((turn.gap ?? 1) <= 1 && this.waitsOn(turn.before)))) at = end - 1;
+    } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && this.isWaitAt(end - 2) && this.waitsOnAt(end - 1)) at = end - 2;
     return at < 0 ? '' : this.slots[at].waitsFor || this.slots[at].before;
   }
 
@@ -1181,7 +1190,7 @@ export class TurnPairer<T extends PendingTurn> {
     // this speaker's turn before it, next to it or with the other's turn between that leaves the question standing
     let prev = -1;
     if (n0 > 0 && w[n0 - 1].role === cur.role && (!cur.before || (cur.gap ?? 1) <= 1)) prev = n0 - 1;
-    else if (!cur.before && n0 > 1 && w[n0 - 1].role !== cur.role && w[n0 - 2].role === cur.role && this.waitsOn(w[n0 - 1].text)) prev = n0 - 2;
+    else if (!cur.before && n0 > 1 && w[n0 - 1].role !== cur.role && w[n0 - 2].role === cur.role && this.waitsOnAt(n0 - 1)) prev = n0 - 2;
     return (prev >= 0 ? this.slots[prev].waitsFor : '') || before;
   }
 
@@ -1192,6 +1201,22 @@ export class TurnPairer<T extends PendingTurn> {
    */
   private waitsOn(text: string): boolean {
     return text.length <= SHORT_REPLY && (letsGoOn(text) || PATIENCE.test(text));
+  }
+
+  /** waitsOn for waiting turn i, its letsGoOn read once. */
+  private waitsOnAt(i: number): boolean {
+    const text = this.waiting[i].text;
+    return text.length <= SHORT_REPLY && (this.letsGoOnAt(i) || PATIENCE.test(text));
+  }
+
+  /** Whether waiting turn i is a wait of its speaker (isWaitReply), read once. */
+  private isWaitAt(i: number): boolean {
+    let f = this.slots[i].flags;
+    if ((f & WAIT_READ) === 0) {
+      f |= WAIT_READ | (isWaitReply(this.waiting[i].text) ? IS_WAIT : 0);
+      this.slots[i].flags = f;
+    }
+    return (f & IS_WAIT) !== 0;
   }
 
   /** Finishes the turns still waiting (call once, after the conversation's last turn). */

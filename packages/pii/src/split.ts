@@ -117,6 +117,25 @@ function fewDigits(s: string): boolean {
   return (s.length > 0 && isX(s.charCodeAt(s.length - 1)) ? n + 1 : n) < MIN_PART_DIGITS;
 }
 
+/**
+ * The local part of an e-mail address that ends a turn (huming925, wu.wei, zhangwei2020@; closers after it, a full stop
+ * among them), after a word boundary: group 1 the part, group 2 an @ typed with it.
+ */
+const LOCAL_PART_END = /(?<![A-Za-z0-9._%+-])([A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?)([@＠]?)[ \t，。,.!！~～]*$/;
+/** A domain that opens a turn (@outlook.com, @126.com，, 163.com): group 1 an @ typed with it, group 2 the domain. */
+const DOMAIN_START = /^[ \t]*([@＠]?)((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:com|cn|net|org|edu|gov|io|me|co|info|top|xyz|cc|hk|tw|mo|jp|uk|us|de)(?:\.cn)?)(?![A-Za-z0-9-])/i;
+/** Whether `text` may open with the domain half of a split e-mail address: an @ or a letter or digit first, a dot in it. */
+function mayJoinEmail(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return (c === 64 || c === 0xff20 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) && text.indexOf('.') > 0;
+}
+/** Whether `text` ends in an @, closers after it aside. */
+function endsWithAt(text: string): boolean {
+  let i = text.length - 1;
+  while (i >= 0 && isCloser(text.charCodeAt(i))) i--;
+  return i >= 0 && (text.charCodeAt(i) === 64 || text.charCodeAt(i) === 0xff20);
+}
+
 /** Digits of a part, a resident ID's closing check character X counted as one (…310 / 02X). */
 const digitCount = (s: string): number => {
   let n = 0;
@@ -861,6 +880,8 @@ export class TurnPairer<T extends PendingTurn> {
     // only a turn that opens with digits (after a few words) can end a split identifier
     /** This speaker's turns a chain may take with this one (runStart), as indices into `waiting`; null: not read. */
     let parts: number[] | null = null;
+    // an e-mail address typed in two turns (huming925 / @outlook.com): a cheap look at the turns' edges first
+    if (this.engine && w.length && mayJoinEmail(cur.text)) this.emailEnding(cur);
     if (this.engine && w.length && mayHoldDigits(cur) && headDigits(cur.text) !== null) this.splitEnding(cur, (parts = cut ? NO_PARTS : this.partsFrom(this.runStart(cur.role, MAX_CHAIN - 1), cur.role)));
     // after the splits: digits that continue a split identifier belong to it, not to a finding of their own
     // (only a turn that can hold an answer is read with any turn before: most open with words and hold one line)
@@ -967,6 +988,43 @@ export class TurnPairer<T extends PendingTurn> {
         readWith.set(span, lead);
       }
     }
+  }
+
+  /**
+   * An e-mail address split at its @ over two turns of one speaker, consecutive or with one turn between (huming925 /
+   * 嗯嗯 / @outlook.com; zhangwei2020@ / 163.com): the local part that ends the first and the domain that opens the
+   * second join into an address; both parts are marked EMAIL (rule email.split-turns), and what the second turn's own
+   * reading made of the domain (a handle, a link) gives way. A part its own turn already covers stays as it is.
+   */
+  private emailEnding(cur: T): void {
+    const w = this.waiting;
+    const p1 = w[w.length - 1];
+    const p2 = w.length > 1 ? w[w.length - 2] : null;
+    const partner = cur.before ? (p1.role === cur.role && (cur.gap ?? 1) <= 1 ? p1 : null) : p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
+    if (!partner) return;
+    // (cheap first: an @ opens this turn or ends the first part)
+    const c = cur.text.charCodeAt(0);
+    if (c !== 64 && c !== 0xff20 && !endsWithAt(partner.text)) return;
+    // (the first turn's last characters only: a local part is at most 64 long, and a turn may be long)
+    const domain = DOMAIN_START.exec(cur.text);
+    if (!domain) return;
+    const from = Math.max(0, partner.text.length - 80);
+    const local = LOCAL_PART_END.exec(partner.text.slice(from));
+    if (!local) return;
+    // exactly one @ between the two: at the end of the first part or at the start of the second
+    const atFirst = local[2] === '@' || local[2] === '＠';
+    const atSecond = domain[1] === '@' || domain[1] === '＠';
+    if (atFirst === atSecond) return;
+    const localStart = from + local.index;
+    const localEnd = localStart + local[1].length + (atFirst ? 1 : 0);
+    const domainStart = domain[0].length - domain[2].length - (atSecond ? 1 : 0);
+    const domainEnd = domain[0].length;
+    if (covered(partner.spans, localStart, localEnd, never)) return;
+    const rule = 'email.split-turns';
+    const first: PiiSpan = { type: 'EMAIL', start: localStart, end: localEnd, score: 0.9, rule };
+    const second: PiiSpan = { type: 'EMAIL', start: domainStart, end: domainEnd, score: 0.9, rule };
+    partner.spans = [...partner.spans, first];
+    cur.spans = [second, ...cur.spans.filter((sp) => !(sp.start < domainEnd && sp.end > domainStart))];
   }
 
   /**

@@ -1254,3 +1254,28 @@ describe('third review of session 16', () => {
     }
   });
 });
+
+describe('an e-mail address typed in two turns (session 16)', () => {
+  it('the local part and the domain join at the @, consecutive or with a turn between, in and out of the roles option', async () => {
+    const cases: [[string, string][], string[]][] = [
+      [[['customer', '电子邮箱是wuyan916'], ['agent', '继续'], ['customer', '@sina.com']], ['电子邮箱是[EMAIL_1]', '继续', '[EMAIL_2]']],
+      [[['agent', '请问您的邮箱是多少？'], ['customer', 'liuping415.'], ['customer', '@126.com']], ['请问您的邮箱是多少？', '[EMAIL_1].', '[EMAIL_2]']],
+      [[['customer', '我的邮箱是zhangwei2020@'], ['customer', '163.com，谢谢']], ['我的邮箱是[EMAIL_1]', '[EMAIL_2]，谢谢']],
+    ];
+    for (const [turns, want] of cases) {
+      for (const extra of [{}, { roles: ['customer', 'agent'] }, { workers: 2 }] as Partial<PiiStageOptions>[]) expect(await scrub(turns, extra), JSON.stringify(turns)).toEqual(want);
+      const customers = await scrub(turns, { roles: ['customer'] } as Partial<PiiStageOptions>);
+      turns.forEach(([role], i) => role === 'customer' && expect(customers[i]).toBe(want[i]));
+    }
+  });
+
+  it('a site, a link or a whole address before another is no split; a long turn before is read at its end only', async () => {
+    const site: [string, string][] = [['customer', '我在用iphone'], ['customer', 'jd.com上买的']];
+    expect(await scrub(site)).toEqual(site.map(([, t]) => t));
+    // (a link stays the link its own turn finds)
+    expect(await scrub([['customer', '看这里'], ['customer', 'www.example.com']])).toEqual(['看这里', '[URL_1]']);
+    expect(await scrub([['customer', '我的邮箱是zhangwei2020@163.com'], ['customer', '163.com也行']])).toEqual(['我的邮箱是[EMAIL_1]', '163.com也行']);
+    const long = 'a'.repeat(200_000) + ' liming';
+    expect((await scrub([['customer', long], ['customer', '@qq.com']]))[1]).toBe('[EMAIL_2]');
+  });
+});

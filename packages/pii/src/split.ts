@@ -121,9 +121,15 @@ function fewDigits(s: string): boolean {
  * The local part of an e-mail address that ends a turn (huming925, wu.wei, zhangwei2020@; closers after it, a full stop
  * among them), after a word boundary: group 1 the part, group 2 an @ typed with it.
  */
-const LOCAL_PART_END = /(?<![A-Za-z0-9._%+-])([A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?)([@＠]?)[ \t，。,.!！~～]*$/;
+const LOCAL_PART_END = /(?<![A-Za-z0-9._%+-])([A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?)([@＠]?)[ \t\r\n，。,.!！?？~～…]*$/;
 /** A domain that opens a turn (@outlook.com, @126.com，, 163.com): group 1 an @ typed with it, group 2 the domain. */
-const DOMAIN_START = /^[ \t]*([@＠]?)((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:com|cn|net|org|edu|gov|io|me|co|info|top|xyz|cc|hk|tw|mo|jp|uk|us|de)(?:\.cn)?)(?![A-Za-z0-9-])/i;
+const DOMAIN_START = /^[ \t]*([@＠]?)((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:com|cn|net|org|edu|gov|io|me|co|info|top|xyz|cc|hk|tw|mo|jp|uk|us|de|fr|ca|au|nz|kr|sg)(?:\.[a-z]{2})?)(?![A-Za-z0-9-])/i;
+/** What may follow a domain alone in its turn: closers and thanks. */
+const DOMAIN_ALONE = /^[ \t，。,.!！~～]*(?:(?:谢谢|谢了|多谢|[Tt]hanks|[Tt]hank you|[Tt]hx)[ \t，。,.!！~～]*)?$/;
+/** What may come before a local part alone in its turn: nothing, or a few words that answer (是, 我的是, it's). */
+const LOCAL_ALONE = /^(?:[ \t]*|.{0,12}(?:是|为|[:：，,]|[Ii]t'?s|[Ii]s|[Mm]ine is)[ \t]*)$/;
+/** Words that name an e-mail address. */
+const EMAIL_CUE = /邮箱|邮件|电邮|[Ee]-?mail|MAIL|[Mm]ailbox/;
 /** Whether `text` may open with the domain half of a split e-mail address: an @ or a letter or digit first, a dot in it. */
 function mayJoinEmail(text: string): boolean {
   const c = text.charCodeAt(0);
@@ -1005,12 +1011,14 @@ export class TurnPairer<T extends PendingTurn> {
     // (cheap first: an @ opens this turn or ends the first part)
     const c = cur.text.charCodeAt(0);
     if (c !== 64 && c !== 0xff20 && !endsWithAt(partner.text)) return;
-    // (the first turn's last characters only: a local part is at most 64 long, and a turn may be long)
+    // (the first turn's last characters only, closers aside: a local part is at most 64 long, and a turn may be long)
     const domain = DOMAIN_START.exec(cur.text);
     if (!domain) return;
-    const from = Math.max(0, partner.text.length - 80);
+    let tail = partner.text.length;
+    while (tail > 0 && isCloser(partner.text.charCodeAt(tail - 1))) tail--;
+    const from = Math.max(0, tail - 66);
     const local = LOCAL_PART_END.exec(partner.text.slice(from));
-    if (!local) return;
+    if (!local || (from > 0 && local.index === 0)) return;
     // exactly one @ between the two: at the end of the first part or at the start of the second
     const atFirst = local[2] === '@' || local[2] === '＠';
     const atSecond = domain[1] === '@' || domain[1] === '＠';
@@ -1018,8 +1026,14 @@ export class TurnPairer<T extends PendingTurn> {
     const localStart = from + local.index;
     const localEnd = localStart + local[1].length + (atFirst ? 1 : 0);
     const domainStart = domain[0].length - domain[2].length - (atSecond ? 1 : 0);
-    const domainEnd = domain[0].length;
+    let domainEnd = domain[0].length;
     if (covered(partner.spans, localStart, localEnd, never)) return;
+    // (what the second turn's own reading made of the domain goes, all of it: @qq.com_abc)
+    for (const sp of cur.spans) if (sp.start < domainEnd && sp.end > domainStart && sp.end > domainEnd) domainEnd = sp.end;
+    // an address, not a word before a site (我在用iphone / @jd.com上买的, RTX4090 / @jd.com 买的): words that name an e-mail
+    // before the local part or in the question before it, or both parts alone in their turns
+    const alone = DOMAIN_ALONE.test(cur.text.slice(domainEnd)) && LOCAL_ALONE.test(partner.text.slice(0, localStart));
+    if (!alone && !EMAIL_CUE.test(partner.text.slice(Math.max(0, localStart - 16), localStart)) && !EMAIL_CUE.test(this.slots[w.indexOf(partner)].before.slice(-ASKED_TAIL))) return;
     const rule = 'email.split-turns';
     const first: PiiSpan = { type: 'EMAIL', start: localStart, end: localEnd, score: 0.9, rule };
     const second: PiiSpan = { type: 'EMAIL', start: domainStart, end: domainEnd, score: 0.9, rule };

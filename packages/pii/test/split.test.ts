@@ -1272,10 +1272,19 @@ describe('an e-mail address typed in two turns (session 16)', () => {
   it('a site, a link or a whole address before another is no split; a long turn before is read at its end only', async () => {
     const site: [string, string][] = [['customer', '我在用iphone'], ['customer', 'jd.com上买的']];
     expect(await scrub(site)).toEqual(site.map(([, t]) => t));
+    // a word or a model before a turn that opens with @site (review): no address without words for one or both parts alone
+    for (const [first, second] of [['我在用iphone', '@jd.com上买的'], ['型号是 RTX4090', '@jd.com 买的'], ['看这个 www', '@jd.com'], ['好的 ok', '@jd.com 的客服电话多少']]) {
+      const out = await scrub([['customer', first], ['customer', second]]);
+      expect(out[0], `${first} / ${second}`).toBe(first);
+      expect(out[1]).not.toMatch(/EMAIL/);
+    }
+    // the whole domain, as its own turn's reading took it; closers after the local part
+    expect(await scrub([['customer', 'huming925'], ['customer', '@xtra.co.nz']])).toEqual(['[EMAIL_1]', '[EMAIL_2]']);
+    expect((await scrub([['customer', `huming925${' '.repeat(75)}`], ['customer', '@qq.com']]))[0]).toBe(`[EMAIL_1]${' '.repeat(75)}`);
     // (a link stays the link its own turn finds)
     expect(await scrub([['customer', '看这里'], ['customer', 'www.example.com']])).toEqual(['看这里', '[URL_1]']);
     expect(await scrub([['customer', '我的邮箱是zhangwei2020@163.com'], ['customer', '163.com也行']])).toEqual(['我的邮箱是[EMAIL_1]', '163.com也行']);
-    const long = 'a'.repeat(200_000) + ' liming';
+    const long = 'a'.repeat(200_000) + ' 我的邮箱是liming';
     expect((await scrub([['customer', long], ['customer', '@qq.com']]))[1]).toBe('[EMAIL_2]');
   });
 });

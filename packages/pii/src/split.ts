@@ -451,16 +451,18 @@ const GO_ON_WORDS = /^[，,、 ？?。.!！~～…]*(?:(?:好的?|好滴|好嘞|
  */
 const letsGoOn = (text: string): boolean => text.length <= SHORT_REPLY && (ACKNOWLEDGEMENT.test(text) || NUDGE.test(text) || ASKS_FOR_REST.test(text) || GO_ON_WORDS.test(text));
 /** The other speaker's patience after a wait: send it when found (好的，您找到了发我, 找到后告诉我就行). */
-const PATIENCE = /^(?:(?:好的?|嗯+|行|没关系|没事|不着急|不急)[，, ]?)?(?:您|你)?(?:找到了?|找到后|查到了?|查到后)(?:再)?(?:发|告诉)(?:我|给我)(?:就行|就好|哈|哦|吧)?[。.!！~～ ]*$/;
+const PATIENCE = /^(?:(?:好的?|嗯+|行|没关系|没事|不着急|不急)[，, ]?)?(?:您|你)?(?:找到了?|找到后|查到了?|查到后)(?:再)?(?:发|告诉)(?:我|给我)(?:就行|就好|哈|哦|吧)?[。.!！~～ ]*$|^(?:[Nn]o problem|[Nn]o worries|[Tt]ake your time|[Oo]f course|[Ss]ure)[,.!~ ]*(?:[Tt]ake your time)?[.!~ ]*$/;
 /** Whether `text` is a short acknowledgement (ACKNOWLEDGEMENT; the pattern need not read a long turn). */
 const isAcknowledgement = (text: string): boolean => text.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(text);
 /** A reply that asks the other speaker to wait, or consents (稍等, 等一下我找找, 我看看, 好的): the answer follows later. */
-const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && text.length > 0 && WAIT_FIRST.has(text.charCodeAt(0)) && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text) || waitsInParts(text));
+const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && text.length > 0 && WAIT_FIRST.has(text.charCodeAt(0)) && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text) || WAIT_DONE.test(text) || waitsInParts(text));
+/** The end of a wait, before the answer comes (找到了, 好了, found it, here it is): the question still stands. */
+const WAIT_DONE = /^(?:(?:好的?|嗯+|OK|ok|Ok)[，, ]?)?(?:找到了|查到了|有了|好了|在这里?)[，,。.!！~～ ]*$|^(?:(?:OK|ok|Ok),? )?(?:[Ff]ound it|[Hh]ere it is|[Gg]ot it)[,.!~ ]*$/;
 /**
  * The characters a wait or an acknowledgement opens with (WAIT_REPLY, ACKNOWLEDGEMENT), as char codes: most short turns
  * are neither, and this runs on every turn (text[0] of an ideograph would make a string each time).
  */
-const WAIT_FIRST = new Set([...'好嗯哦OoSsWwHhJjLl请稍等马我去再找看查翻一待收可行您继，,。'].map((c) => c.charCodeAt(0)));
+const WAIT_FIRST = new Set([...'好嗯哦OoSsWwHhJjLlFfGg请稍等马我去再找看查翻一待收可行您继有在，,。'].map((c) => c.charCodeAt(0)));
 /** A wait in parts, in any order (我查一下，稍等; 稍等， 我找找; 稍等。我找找): every part between commas or full stops is a wait or an acknowledgement. */
 function waitsInParts(text: string): boolean {
   // (no split: most texts fail at their first part, and this runs on every short turn)
@@ -1263,7 +1265,8 @@ export class TurnPairer<T extends PendingTurn> {
     let prev = -1;
     if (n0 > 0 && w[n0 - 1].role === cur.role && (!cur.before || (cur.gap ?? 1) <= 1)) prev = n0 - 1;
     else if (!cur.before && n0 > 1 && w[n0 - 1].role !== cur.role && w[n0 - 2].role === cur.role && this.waitsOnAt(n0 - 1)) prev = n0 - 2;
-    return (prev >= 0 ? this.slots[prev].waitsFor : '') || before;
+    // (a wait whose question was not taken at its push came right after it: its `before` is the question)
+    return (prev >= 0 && this.isWaitAt(prev) ? this.slots[prev].waitsFor || this.slots[prev].before : '') || before;
   }
 
   /**

@@ -1288,3 +1288,15 @@ describe('an e-mail address typed in two turns (session 16)', () => {
     expect((await scrub([['customer', long], ['customer', '@qq.com']]))[1]).toBe('[EMAIL_2]');
   });
 });
+
+describe('the end of a wait and patience in English (session 16)', () => {
+  it('hold on / no problem / found it / the parts: the question still stands, in and out of the roles option', async () => {
+    const turns: [string, string][] = [['agent', 'May I have your mobile number?'], ['customer', 'hold on'], ['agent', 'no problem'], ['customer', 'found it'], ['customer', '137'], ['agent', 'and?'], ['customer', '4903'], ['agent', 'mm-hm'], ['customer', '3706']];
+    for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) {
+      const out = await scrub(turns, extra);
+      expect([out[4], out[6], out[8]].join(' '), JSON.stringify(extra)).not.toMatch(/[0-9]{3}/);
+    }
+    const zh: [string, string][] = [['agent', '请问您的QQ号是多少？'], ['customer', '稍等'], ['agent', '好的'], ['customer', '找到了'], ['customer', '83615244']];
+    for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) expect((await scrub(zh, extra))[4]).toBe('[QQ_1]');
+  });
+});

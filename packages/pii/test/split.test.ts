@@ -1300,3 +1300,10 @@ describe('the end of a wait and patience in English (session 16)', () => {
     for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) expect((await scrub(zh, extra))[4]).toBe('[QQ_1]');
   });
 });
+
+describe("a wait after a long question, the other's acknowledgement, another wait (session 16)", () => {
+  it('the answer is read with the question before the first wait, in and out of the roles option', async () => {
+    const turns: [string, string][] = [['agent', '您好，这边是售后客服小美，很高兴为您服务，请问您的QQ号是多少？'], ['customer', '稍等'], ['agent', '好的'], ['customer', '我找找'], ['customer', '83615244']];
+    for (const extra of [{}, { roles: ['customer'] } as Partial<PiiStageOptions>]) expect((await scrub(turns, extra))[4], JSON.stringify(extra)).toBe('[QQ_1]');
+  });
+});

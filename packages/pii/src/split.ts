@@ -123,7 +123,7 @@ function fewDigits(s: string): boolean {
  */
 const LOCAL_PART_END = /(?<![A-Za-z0-9._%+-])([A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?)([@＠]?)[ \t\r\n，。,.!！?？~～…]*$/;
 /** A domain that opens a turn (@outlook.com, @126.com，, 163.com): group 1 an @ typed with it, group 2 the domain. */
-const DOMAIN_START = /^[ \t]*([@＠]?)((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:com|cn|net|org|edu|gov|io|me|co|info|top|xyz|cc|hk|tw|mo|jp|uk|us|de|fr|ca|au|nz|kr|sg)(?:\.[a-z]{2})?)(?![A-Za-z0-9-])/i;
+const DOMAIN_START = /^([@＠]?)((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:com|cn|net|org|edu|gov|io|me|co|info|top|xyz|cc|hk|tw|mo|jp|uk|us|de|fr|ca|au|nz|kr|sg)(?:\.[a-z]{2})?)(?![A-Za-z0-9-])/i;
 /** What may follow a domain alone in its turn: closers and thanks. */
 const DOMAIN_ALONE = /^[ \t，。,.!！~～]*(?:(?:谢谢|谢了|多谢|[Tt]hanks|[Tt]hank you|[Tt]hx)[ \t，。,.!！~～]*)?$/;
 /** What may come before a local part alone in its turn: nothing, or a few words that answer (是, 我的是, it's). */
@@ -160,7 +160,7 @@ interface Slot {
    * it came: the turns that say so may be finished before the split's last part comes.
    */
   earlier: string;
-  /** Its flags (CUT, GOES_ON, ENDS_IN_DIGITS, CAN_MIDDLE, each with its _READ bit; the run's start above RUN_SHIFT). */
+  /** Its flags (CUT; GOES_ON, ENDS_IN_DIGITS, CAN_MIDDLE, IS_WAIT, each with its _READ bit; the run's start above RUN_SHIFT). */
   flags: number;
   /** What a split that begins with it reads before it from the turns around it (leadAround), once read; null until then. */
   lead: string | null;
@@ -183,6 +183,11 @@ const CAN_MIDDLE = 64;
 const WAIT_READ = 128;
 const IS_WAIT = 256;
 const RUN_SHIFT = 10;
+/** The tests behind the flags (TurnPairer.readFlag), on a waiting turn. */
+const endsInDigitsTest = (t: PendingTurn): boolean => mayHoldDigits(t) && tailDigits(t.text) !== null;
+const canMiddleTest = (t: PendingTurn): boolean => middleDigits(t.text) !== null;
+const letsGoOnTest = (t: PendingTurn): boolean => letsGoOn(t.text);
+const isWaitTest = (t: PendingTurn): boolean => isWaitReply(t.text);
 /** Which spans a chain may take again: those of an earlier split inside it (16 digits of a 19-digit card over five turns). */
 type Retake = (span: PiiSpan) => boolean;
 const never: Retake = () => false;
@@ -442,8 +447,11 @@ const SHORT_REPLY = 16;
 const NUDGE = /^(?:亲+|亲亲|您好|你好|在吗|在么|还在吗|在不在|hello|Hello|hi|Hi)?[？?～~。.！!，, ]*(?:请问)?(?:亲+|(?:您|你)?还?在线?(?:吗|么)|在不在)?[？?～~。.！! ]*$/;
 /** Another speaker's question that asks for the rest of a number typed in parts (还有呢？, 然后呢, 后面呢). */
 const ASKS_FOR_REST = /^(?:(?:好的|嗯+)[，, ]?)?(?:还有呢|然后呢|后面呢|后边呢|剩下的呢|接着说|[Aa]nd\??|[Aa]nd the rest\??)[？?。.!！~～ ]*$/;
-/** Words that, alone or strung together (好的亲, 嗯嗯好的, 对的，您说, 好的收到), between commas, spaces and closing punctuation, let a number typed in parts go on. (One loop of single words, no
- * quantifier inside it: a turn that fails backtracks little.) */
+/**
+ * Words that, alone or strung together (好的亲, 嗯嗯好的, 对的，您说, 好的收到), between commas, spaces and closing
+ * punctuation, let a number typed in parts go on. (One loop of single words, no quantifier inside it: a turn that
+ * fails backtracks little.)
+ */
 const GO_ON_WORDS = /^[，,、 ？?。.!！~～…]*(?:(?:好的?|好滴|好嘞|好哒|嗯|嗯呢|嗯哼|哦|噢|对|对的|是的|没错|收到|明白|明白了|了解|记下了|记好了|记录了|OK|ok|Ok|okay|亲|您说|你说|请说|请讲|继续|请继续(?:输入|说)?|然后呢|还有呢|后面呢|后边呢|剩下的呢|接着说|在吗|还在吗|您好|你好|[Hh]ello|[Hh]i|[Aa]nd|[Gg]o on|[Yy]es|在的|在呢|我在|在|没关系|不着急|不急|慢慢来|您?慢慢找|我等您|等您|[Nn]ext|[Rr]ight|[Ss]ure|[Mm]m-?hm|[Uu]h-?huh|[Gg]ot it|[Gg]o ahead|[Aa]lright|[Cc]ontinue|Okay|[Tt]hen|[Yy]eah|[Yy]ep)[，,、 ？?。.!！~～…]*)+$/;
 /**
  * Whether another speaker's turn between two parts of a number lets it go on: an acknowledgement, a nudge, a question
@@ -455,7 +463,7 @@ const PATIENCE = /^(?:(?:好的?|嗯+|行|没关系|没事|不着急|不急)[，
 /** Whether `text` is a short acknowledgement (ACKNOWLEDGEMENT; the pattern need not read a long turn). */
 const isAcknowledgement = (text: string): boolean => text.length <= SHORT_REPLY && ACKNOWLEDGEMENT.test(text);
 /** A reply that asks the other speaker to wait, or consents (稍等, 等一下我找找, 我看看, 好的): the answer follows later. */
-const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && text.length > 0 && WAIT_FIRST.has(text.charCodeAt(0)) && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text) || WAIT_DONE.test(text) || waitsInParts(text));
+const isWaitReply = (text: string): boolean => text.length <= SHORT_REPLY && WAIT_FIRST.has(text.charCodeAt(0)) && (WAIT_REPLY.test(text) || ACKNOWLEDGEMENT.test(text) || WAIT_DONE.test(text) || waitsInParts(text));
 /** The end of a wait, before the answer comes (找到了, 好了, found it, here it is): the question still stands. */
 const WAIT_DONE = /^(?:(?:好的?|嗯+|OK|ok|Ok)[，, ]?)?(?:找到了|查到了|有了|好了|在这里?)[，,。.!！~～ ]*$|^(?:(?:OK|ok|Ok),? )?(?:[Ff]ound it|[Hh]ere it is|[Gg]ot it)[,.!~ ]*$/;
 /**
@@ -945,25 +953,24 @@ export class TurnPairer<T extends PendingTurn> {
     return this.next - this.waiting.length + i;
   }
 
-  /** Whether waiting turn i ends in digits (tailDigits): a chain's first part; every part but the last does. Read once. */
-  private endsInDigits(i: number): boolean {
+  /** Waiting turn i's flag `bit`, its `test` read once (`read`, the bit that says it was). */
+  private readFlag(i: number, read: number, bit: number, test: (turn: PendingTurn) => boolean): boolean {
     let f = this.slots[i].flags;
-    if ((f & ENDS_READ) === 0) {
-      const t = this.waiting[i];
-      f |= ENDS_READ | (mayHoldDigits(t) && tailDigits(t.text) !== null ? ENDS_IN_DIGITS : 0);
+    if ((f & read) === 0) {
+      f |= read | (test(this.waiting[i]) ? bit : 0);
       this.slots[i].flags = f;
     }
-    return (f & ENDS_IN_DIGITS) !== 0;
+    return (f & bit) !== 0;
   }
 
-  /** Whether waiting turn i can be a chain's middle part (middleDigits). Read once. */
+  /** Whether waiting turn i ends in digits (tailDigits): a chain's first part; every part but the last does. */
+  private endsInDigits(i: number): boolean {
+    return this.readFlag(i, ENDS_READ, ENDS_IN_DIGITS, endsInDigitsTest);
+  }
+
+  /** Whether waiting turn i can be a chain's middle part (middleDigits). */
   private canMiddle(i: number): boolean {
-    let f = this.slots[i].flags;
-    if ((f & MIDDLE_READ) === 0) {
-      f |= MIDDLE_READ | (this.endsInDigits(i) && middleDigits(this.waiting[i].text) !== null ? CAN_MIDDLE : 0);
-      this.slots[i].flags = f;
-    }
-    return (f & CAN_MIDDLE) !== 0;
+    return this.endsInDigits(i) && this.readFlag(i, MIDDLE_READ, CAN_MIDDLE, canMiddleTest);
   }
 
   /** Findings in `cur` that read as the answer to a question before it (previousTurnSpans): the turn before, or further back. */
@@ -1006,10 +1013,9 @@ export class TurnPairer<T extends PendingTurn> {
    */
   private emailEnding(cur: T): void {
     const w = this.waiting;
-    const p1 = w[w.length - 1];
-    const p2 = w.length > 1 ? w[w.length - 2] : null;
-    const partner = cur.before ? (p1.role === cur.role && (cur.gap ?? 1) <= 1 ? p1 : null) : p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
-    if (!partner) return;
+    const at = this.partnerAt(cur);
+    if (at < 0) return;
+    const partner = w[at];
     // (cheap first: an @ opens this turn or ends the first part)
     const c = cur.text.charCodeAt(0);
     if (c !== 64 && c !== 0xff20 && !endsWithAt(partner.text)) return;
@@ -1035,12 +1041,25 @@ export class TurnPairer<T extends PendingTurn> {
     // an address, not a word before a site (我在用iphone / @jd.com上买的, RTX4090 / @jd.com 买的): words that name an e-mail
     // before the local part or in the question before it, or both parts alone in their turns
     const alone = DOMAIN_ALONE.test(cur.text.slice(domainEnd)) && LOCAL_ALONE.test(partner.text.slice(0, localStart));
-    if (!alone && !EMAIL_CUE.test(partner.text.slice(Math.max(0, localStart - 16), localStart)) && !EMAIL_CUE.test(this.slots[w.indexOf(partner)].before.slice(-ASKED_TAIL))) return;
+    if (!alone && !EMAIL_CUE.test(partner.text.slice(Math.max(0, localStart - 16), localStart)) && !EMAIL_CUE.test(this.slots[at].before.slice(-ASKED_TAIL))) return;
     const rule = 'email.split-turns';
     const first: PiiSpan = { type: 'EMAIL', start: localStart, end: localEnd, score: 0.9, rule };
     const second: PiiSpan = { type: 'EMAIL', start: domainStart, end: domainEnd, score: 0.9, rule };
     partner.spans = [...partner.spans, first];
     cur.spans = [second, ...cur.spans.filter((sp) => !(sp.start < domainEnd && sp.end > domainStart))];
+  }
+
+  /**
+   * Where this speaker's turn a pair with `cur` takes waits, as an index into `waiting`, or -1: the last pending turn, or
+   * the one before it with one turn of another speaker between; with a turn out of the roles option between, the last
+   * pending turn is the one "one turn back" (one turn between at most, in or out of the roles option).
+   */
+  private partnerAt(cur: T): number {
+    const w = this.waiting;
+    const n = w.length;
+    if (cur.before) return w[n - 1].role === cur.role && (cur.gap ?? 1) <= 1 ? n - 1 : -1;
+    if (w[n - 1].role === cur.role) return n - 1;
+    return n > 1 && w[n - 2].role === cur.role ? n - 2 : -1;
   }
 
   /**
@@ -1095,20 +1114,18 @@ export class TurnPairer<T extends PendingTurn> {
     }
     if (!found) {
       const p1 = w[w.length - 1];
-      const p2 = w.length > 1 ? w[w.length - 2] : null;
-      // with a turn out of the roles option between, the last pending turn is the one "one turn back"
-      // (one turn between at most, in or out of the roles option)
-      const partner = cur.before ? (p1.role === cur.role && (cur.gap ?? 1) <= 1 ? p1 : null) : p1.role === cur.role ? p1 : p2 && p2.role === cur.role ? p2 : null;
-      const start = partner ? this.placeOf(w.indexOf(partner)) : -1;
+      const at = this.partnerAt(cur);
+      const partner = at >= 0 ? w[at] : null;
+      const start = partner ? this.placeOf(at) : -1;
       // a finding read with the turn before the partner (previousTurnSpans) may be taken again
       const retake: Retake = (span) => (chainStart.get(span) ?? -1) >= start;
       // another speaker's turn between the parts (in or out of the roles option)
-      const between = cur.before || (partner && partner === p2 ? p1.text : '');
+      const between = cur.before || (partner && partner !== p1 ? p1.text : '');
       // a part may be short where nothing or a turn that lets the number go on comes between (not 请问您购买了几台？: splitOver)
       let split = partner ? splitOver([partner.text, cur.text], [partner.spans, cur.spans], engine, retake, '', between || '') : null;
       let led = false;
       if (partner && !split) {
-        const lead = this.leadBefore(w.indexOf(partner), partner);
+        const lead = this.leadBefore(at, partner);
         if (lead) led = (split = splitOver([partner.text, cur.text], [partner.spans, cur.spans], engine, retake, lead, between || '')) !== null;
       }
       // a split the first part's own words make (我的手机号是138, 身份证号1101…) stays whatever comes between
@@ -1165,14 +1182,9 @@ export class TurnPairer<T extends PendingTurn> {
     return out;
   }
 
-  /** Whether waiting turn i lets another speaker's number go on (letsGoOn), read once. */
+  /** Whether waiting turn i lets another speaker's number go on (letsGoOn). */
   private letsGoOnAt(i: number): boolean {
-    let f = this.slots[i].flags;
-    if ((f & GOES_ON_READ) === 0) {
-      f |= GOES_ON_READ | (letsGoOn(this.waiting[i].text) ? GOES_ON : 0);
-      this.slots[i].flags = f;
-    }
-    return (f & GOES_ON) !== 0;
+    return this.readFlag(i, GOES_ON_READ, GOES_ON, letsGoOnTest);
   }
 
   /**
@@ -1243,30 +1255,29 @@ export class TurnPairer<T extends PendingTurn> {
    * nudge or acknowledgement between (in or out of the roles option); '' if none. It still stands.
    */
   private waitedAt(turn: T): string {
-    const w = this.waiting;
-    const end = w.length;
-    if (end === 0) return '';
-    const p1 = w[end - 1];
-    // (the wait itself first: most turns are none, and the test of the turn between reads more)
-    let at = -1;
-    if (p1.role === turn.role) {
-      // one turn out of the roles option between at most, as with all roles (a question there ends the wait)
-      if (this.isWaitAt(end - 1) && (!turn.before || ((turn.gap ?? 1) <= 1 && this.waitsOn(turn.before)))) at = end - 1;
-    } else if (!turn.before && end > 1 && w[end - 2].role === turn.role && this.isWaitAt(end - 2) && this.waitsOnAt(end - 1)) at = end - 2;
+    const at = this.waitBefore(turn, this.waiting.length);
+    // (a wait whose question was not taken at its push came right after it: its `before` is the question)
     return at < 0 ? '' : this.slots[at].waitsFor || this.slots[at].before;
+  }
+
+  /**
+   * Where this speaker's wait right before waiting place `end` (where `turn` is or will be) waits, as an index into
+   * `waiting`, or -1: next to it, or with one turn between that leaves the question standing (waitsOn), in or out of the
+   * roles option (a question there ends the wait).
+   */
+  private waitBefore(turn: T, end: number): number {
+    if (end === 0) return -1;
+    const w = this.waiting;
+    // (the wait itself first: most turns are none, and the test of the turn between reads more)
+    if (w[end - 1].role === turn.role) return this.isWaitAt(end - 1) && (!turn.before || ((turn.gap ?? 1) <= 1 && this.waitsOn(turn.before))) ? end - 1 : -1;
+    return !turn.before && end > 1 && w[end - 2].role === turn.role && this.isWaitAt(end - 2) && this.waitsOnAt(end - 1) ? end - 2 : -1;
   }
 
   /** The question a wait `cur` (just pushed, its turn before `before`) waits on: that turn, or an earlier wait's question. */
   private questionWaitedOn(cur: T, before: string): string {
-    const w = this.waiting;
-    const n0 = w.length - 1;
     if (before !== '' && !this.waitsOn(before)) return before;
-    // this speaker's turn before it, next to it or with the other's turn between that leaves the question standing
-    let prev = -1;
-    if (n0 > 0 && w[n0 - 1].role === cur.role && (!cur.before || (cur.gap ?? 1) <= 1)) prev = n0 - 1;
-    else if (!cur.before && n0 > 1 && w[n0 - 1].role !== cur.role && w[n0 - 2].role === cur.role && this.waitsOnAt(n0 - 1)) prev = n0 - 2;
-    // (a wait whose question was not taken at its push came right after it: its `before` is the question)
-    return (prev >= 0 && this.isWaitAt(prev) ? this.slots[prev].waitsFor || this.slots[prev].before : '') || before;
+    const prev = this.waitBefore(cur, this.waiting.length - 1);
+    return (prev >= 0 ? this.slots[prev].waitsFor || this.slots[prev].before : '') || before;
   }
 
   /**
@@ -1284,14 +1295,9 @@ export class TurnPairer<T extends PendingTurn> {
     return text.length <= SHORT_REPLY && (this.letsGoOnAt(i) || PATIENCE.test(text));
   }
 
-  /** Whether waiting turn i is a wait of its speaker (isWaitReply), read once. */
+  /** Whether waiting turn i is a wait of its speaker (isWaitReply). */
   private isWaitAt(i: number): boolean {
-    let f = this.slots[i].flags;
-    if ((f & WAIT_READ) === 0) {
-      f |= WAIT_READ | (isWaitReply(this.waiting[i].text) ? IS_WAIT : 0);
-      this.slots[i].flags = f;
-    }
-    return (f & IS_WAIT) !== 0;
+    return this.readFlag(i, WAIT_READ, IS_WAIT, isWaitTest);
   }
 
   /** Finishes the turns still waiting (call once, after the conversation's last turn). */
